@@ -1,0 +1,9 @@
+//! Accounts: registration, login, logout, server-side sessions, roles.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod view;
+
+pub use model::{CurrentUser, Role};

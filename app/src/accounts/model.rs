@@ -1,0 +1,51 @@
+use serde::{Deserialize, Serialize};
+
+/// What an account may do. Checked on the server by every server function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// Acts for a training provider (provider ECM).
+    Provider,
+    /// Regional staff of the Segreteria ECM.
+    Segreteria,
+}
+
+impl Role {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Role::Provider => "PROVIDER",
+            Role::Segreteria => "SEGRETERIA",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Role> {
+        match value {
+            "PROVIDER" => Some(Role::Provider),
+            "SEGRETERIA" => Some(Role::Segreteria),
+            _ => None,
+        }
+    }
+
+    /// Where this role lands after logging in.
+    pub fn home_path(self) -> &'static str {
+        match self {
+            Role::Provider => "/area",
+            Role::Segreteria => "/segreteria",
+        }
+    }
+
+    pub fn label_it(self) -> &'static str {
+        match self {
+            Role::Provider => "Provider",
+            Role::Segreteria => "Segreteria ECM",
+        }
+    }
+}
+
+/// The logged-in account, as the UI sees it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}

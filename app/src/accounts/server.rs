@@ -1,0 +1,309 @@
+//! Account services on the server: plain async functions taking explicit dependencies,
+//! so they are testable without Leptos. Server functions in `api.rs` are thin wrappers.
+
+use std::time::Duration;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::model::{CurrentUser, Role};
+use crate::db::{format_utc, new_id, now_utc, Db};
+use crate::domain::{DisplayName, Email, NewPassword};
+use crate::error::AppError;
+use crate::state::internal;
+
+/// Limits on failed logins inside a sliding window, per account and per client address.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Hashes a password with argon2id (crate defaults: m=19 MiB, t=2, p=1) off the async runtime.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)
+}
+
+async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash)?;
+        Ok::<bool, argon2::password_hash::Error>(
+            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        )
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)
+}
+
+/// A valid argon2id hash of a random secret: verifying against it when the e-mail is unknown
+/// makes "no such account" cost the same time as "wrong password".
+async fn dummy_hash() -> &'static str {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            hash_password(new_id()).await.unwrap_or_else(|_| String::from("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aW52YWxpZA"))
+        })
+        .await
+}
+
+/// Creates an account. Fails with `EmailTaken` when the e-mail exists (case-insensitive).
+pub async fn create_account(
+    db: &Db,
+    email: &Email,
+    display_name: &DisplayName,
+    password: &NewPassword,
+    role: Role,
+) -> Result<CurrentUser, AppError> {
+    let hash = hash_password(password.expose().to_string()).await?;
+    let id = new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, display_name, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(email.as_str())
+    .bind(&hash)
+    .bind(role.as_db())
+    .bind(display_name.as_str())
+    .bind(now_utc())
+    .execute(db.pool())
+    .await
+    .map_err(internal)?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::EmailTaken);
+    }
+    tracing::info!(user_id = %id, role = role.as_db(), "account created");
+    Ok(CurrentUser {
+        id,
+        email: email.as_str().to_string(),
+        display_name: display_name.as_str().to_string(),
+        role,
+    })
+}
+
+/// Creates the first Segreteria account from the start-up settings when no Segreteria
+/// account exists yet. Returns true when it created one.
+pub async fn ensure_first_segreteria(
+    db: &Db,
+    email: &Email,
+    password: &NewPassword,
+) -> Result<bool, AppError> {
+    let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = $1")
+        .bind(Role::Segreteria.as_db())
+        .fetch_one(db.pool())
+        .await
+        .map_err(internal)?
+        .try_get("n")
+        .map_err(internal)?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let name = DisplayName::parse("Segreteria ECM").map_err(AppError::from)?;
+    create_account(db, email, &name, password, Role::Segreteria).await?;
+    Ok(true)
+}
+
+/// Checks e-mail and password, enforcing the failed-login limits before any hash work.
+pub async fn authenticate(
+    db: &Db,
+    limits: &LoginLimits,
+    email_input: &str,
+    password: &str,
+    client_address: &str,
+) -> Result<CurrentUser, AppError> {
+    // An unparseable e-mail cannot match an account: count it against the address only.
+    let email = Email::parse(email_input).ok();
+    let account_key = email.as_ref().map(|e| e.as_str().to_string());
+
+    let since = format_utc(time::OffsetDateTime::now_utc() - limits.window);
+    if let Some(key) = &account_key {
+        if count_failures(db, "account", key, &since).await? >= limits.max_failures_per_account {
+            tracing::warn!("login refused: too many failures for this account");
+            return Err(AppError::TooManyAttempts);
+        }
+    }
+    if count_failures(db, "address", client_address, &since).await? >= limits.max_failures_per_address {
+        tracing::warn!(client_address, "login refused: too many failures from this address");
+        return Err(AppError::TooManyAttempts);
+    }
+
+    let row = match &email {
+        Some(email) => sqlx::query(
+            "SELECT id, email, password_hash, role, display_name FROM users WHERE email = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal)?,
+        None => None,
+    };
+
+    let user = match row {
+        Some(row) => {
+            let hash: String = row.try_get("password_hash").map_err(internal)?;
+            if verify_password(password.to_string(), hash).await? {
+                Some(user_from_row(&row)?)
+            } else {
+                None
+            }
+        }
+        None => {
+            let _ = verify_password(password.to_string(), dummy_hash().await.to_string()).await;
+            None
+        }
+    };
+
+    match user {
+        Some(user) => {
+            if let Some(key) = &account_key {
+                sqlx::query("DELETE FROM login_failures WHERE scope = 'account' AND subject = $1")
+                    .bind(key)
+                    .execute(db.pool())
+                    .await
+                    .map_err(internal)?;
+            }
+            tracing::info!(user_id = %user.id, "login succeeded");
+            Ok(user)
+        }
+        None => {
+            let now = now_utc();
+            if let Some(key) = &account_key {
+                record_failure(db, "account", key, &now).await?;
+            }
+            record_failure(db, "address", client_address, &now).await?;
+            tracing::info!(client_address, "login failed: wrong e-mail or password");
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+async fn count_failures(db: &Db, scope: &str, subject: &str, since: &str) -> Result<i64, AppError> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND subject = $2 AND failed_at > $3",
+    )
+    .bind(scope)
+    .bind(subject)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await
+    .map_err(internal)?
+    .try_get("n")
+    .map_err(internal)
+}
+
+async fn record_failure(db: &Db, scope: &str, subject: &str, at: &str) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3)")
+        .bind(scope)
+        .bind(subject)
+        .bind(at)
+        .execute(db.pool())
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<CurrentUser, AppError> {
+    let role: String = row.try_get("role").map_err(internal)?;
+    Ok(CurrentUser {
+        id: row.try_get("id").map_err(internal)?,
+        email: row.try_get("email").map_err(internal)?,
+        display_name: row.try_get("display_name").map_err(internal)?,
+        role: Role::from_db(&role).ok_or_else(|| internal(format!("unknown role {role}")))?,
+    })
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Starts a session and returns the cookie value (only its SHA-256 is stored).
+pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = time::OffsetDateTime::now_utc();
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash(&token))
+        .bind(user_id)
+        .bind(format_utc(now))
+        .bind(format_utc(now + ttl))
+        .execute(db.pool())
+        .await
+        .map_err(internal)?;
+    Ok(token)
+}
+
+/// The account behind a session cookie, if the session exists and has not expired.
+pub async fn session_user(db: &Db, token: &str) -> Result<Option<CurrentUser>, AppError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.email, u.role, u.display_name
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(token_hash(token))
+    .bind(now_utc())
+    .fetch_optional(db.pool())
+    .await
+    .map_err(internal)?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(token_hash(token))
+        .execute(db.pool())
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// Removes expired sessions and old login failures; run periodically by the server.
+pub async fn purge_expired(db: &Db, limits: &LoginLimits) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_utc())
+        .execute(db.pool())
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+        .bind(format_utc(time::OffsetDateTime::now_utc() - limits.window))
+        .execute(db.pool())
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// Counts accounts by role (for the Segreteria overview).
+pub async fn count_by_role(db: &Db, role: Role) -> Result<i64, AppError> {
+    sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = $1")
+        .bind(role.as_db())
+        .fetch_one(db.pool())
+        .await
+        .map_err(internal)?
+        .try_get("n")
+        .map_err(internal)
+}

@@ -1,0 +1,146 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::auth::use_auth;
+use crate::domain::{Email, NewPassword};
+use crate::layout::view::ErrorAlert;
+
+/// A labelled text input with an optional live error (Bootstrap Italia form group).
+#[component]
+fn Field(
+    id: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] value: Option<RwSignal<String>>,
+    #[prop(optional)] error: Option<Signal<Option<String>>>,
+) -> impl IntoView {
+    let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
+    let error = error.unwrap_or_else(|| Signal::derive(|| None));
+    let hint_id = format!("{id}-aiuto");
+    let error_id = format!("{id}-errore");
+    let described_by = {
+        let hint_id = hint_id.clone();
+        let error_id = error_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="form-group mb-4">
+            <label for=id class="active">{label}</label>
+            <input
+                type=kind
+                id=id
+                name=id
+                class="form-control"
+                class:is-invalid=move || error.get().is_some()
+                autocomplete=autocomplete
+                required=true
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            {hint.map(|text| view! { <small id=hint_id class="form-text">{text}</small> })}
+            {move || error.get().map(|message| view! {
+                <div id=error_id.clone() class="invalid-feedback d-block" role="status">{message}</div>
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let error = move || auth.login.value().get().and_then(Result::err);
+    view! {
+        <Title text="Accedi — Portale ECM"/>
+        <div class="row justify-content-center">
+            <div class="col-12 col-md-8 col-lg-6">
+                <h1 class="mb-4">"Accedi"</h1>
+                {move || error().map(|error| view! { <ErrorAlert error/> })}
+                <ActionForm action=auth.login attr:novalidate=true>
+                    <Field id="email" label="E-mail" kind="email" autocomplete="username"/>
+                    <Field id="password" label="Password" kind="password" autocomplete="current-password"/>
+                    <button type="submit" class="btn btn-primary" disabled=move || auth.login.pending().get()>
+                        "Accedi"
+                    </button>
+                </ActionForm>
+                <p class="mt-4">
+                    "Non hai ancora un account? " <A href="/registrazione">"Registrati come provider"</A>
+                </p>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let auth = use_auth();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    // Instant feedback with the same rules the server applies, shown once the user typed.
+    let email_error = Signal::derive(move || {
+        let value = email.get();
+        (!value.is_empty()).then(|| Email::parse(&value).err().map(|e| e.message_it())).flatten()
+    });
+    let password_error = Signal::derive(move || {
+        let value = password.get();
+        (!value.is_empty())
+            .then(|| NewPassword::parse(&value, &value).err().map(|e| e.message_it()))
+            .flatten()
+    });
+    let confirm_error = Signal::derive(move || {
+        let value = confirm.get();
+        (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
+    });
+    let error = move || auth.register.value().get().and_then(Result::err);
+    view! {
+        <Title text="Registrazione provider — Portale ECM"/>
+        <div class="row justify-content-center">
+            <div class="col-12 col-md-10 col-lg-7">
+                <h1 class="mb-2">"Registrazione"</h1>
+                <p class="lead mb-4">
+                    "Crea l'account con cui la tua organizzazione chiederà l'accreditamento come provider ECM."
+                </p>
+                {move || error().map(|error| view! { <ErrorAlert error/> })}
+                <ActionForm action=auth.register attr:novalidate=true>
+                    <Field id="display_name" label="Nome e cognome del referente" autocomplete="name"/>
+                    <Field id="email" label="E-mail" kind="email" autocomplete="email" value=email error=email_error/>
+                    <Field
+                        id="password"
+                        label="Password"
+                        kind="password"
+                        autocomplete="new-password"
+                        hint="Almeno 10 caratteri, con almeno una lettera e una cifra."
+                        value=password
+                        error=password_error
+                    />
+                    <Field
+                        id="password_confirm"
+                        label="Conferma password"
+                        kind="password"
+                        autocomplete="new-password"
+                        value=confirm
+                        error=confirm_error
+                    />
+                    <button type="submit" class="btn btn-primary" disabled=move || auth.register.pending().get()>
+                        "Registrati"
+                    </button>
+                </ActionForm>
+                <p class="mt-4">"Hai già un account? " <A href="/accedi">"Accedi"</A></p>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,52 @@
+//! The client-side view of who is logged in: the account actions and a resource that
+//! refetches the current account whenever one of them completes.
+
+use leptos::prelude::*;
+
+use crate::accounts::api::{fetch_current_user, Login, Logout, Register};
+use crate::accounts::{CurrentUser, Role};
+use crate::error::AppError;
+
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub register: ServerAction<Register>,
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+}
+
+impl Auth {
+    pub fn provide() -> Auth {
+        let login = ServerAction::<Login>::new();
+        let logout = ServerAction::<Logout>::new();
+        let register = ServerAction::<Register>::new();
+        let user = Resource::new(
+            move || (login.version().get(), logout.version().get(), register.version().get()),
+            |_| fetch_current_user(),
+        );
+        let auth = Auth { login, logout, register, user };
+        provide_context(auth);
+        auth
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// What a protected page shows when the visitor may not see it.
+pub enum Access {
+    Granted(CurrentUser),
+    NeedsLogin,
+    Denied,
+    Failed(AppError),
+}
+
+pub fn check_access(user: Result<Option<CurrentUser>, AppError>, role: Role) -> Access {
+    match user {
+        Ok(Some(user)) if user.role == role => Access::Granted(user),
+        Ok(Some(_)) => Access::Denied,
+        Ok(None) => Access::NeedsLogin,
+        Err(error) => Access::Failed(error),
+    }
+}

@@ -1,0 +1,216 @@
+//! Domain value types shared by the browser (instant feedback) and the server (final word).
+//! Parse, don't validate: each type has a private field and a fallible constructor.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A validation failure: which field, which rule. The UI maps it to an Italian message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub rule: FieldRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldRule {
+    Required,
+    TooLong,
+    EmailFormat,
+    PasswordTooShort,
+    PasswordTooLong,
+    PasswordTooWeak,
+    PasswordMismatch,
+}
+
+impl FieldError {
+    pub fn new(field: &str, rule: FieldRule) -> Self {
+        FieldError { field: field.to_string(), rule }
+    }
+
+    pub fn message_it(&self) -> String {
+        let label = field_label_it(&self.field);
+        match self.rule {
+            FieldRule::Required => format!("Il campo «{label}» è obbligatorio."),
+            FieldRule::TooLong => format!("Il campo «{label}» è troppo lungo."),
+            FieldRule::EmailFormat => {
+                "L'indirizzo e-mail non è valido (esempio: nome@dominio.it).".into()
+            }
+            FieldRule::PasswordTooShort => format!(
+                "La password deve contenere almeno {PASSWORD_MIN_CHARS} caratteri."
+            ),
+            FieldRule::PasswordTooLong => format!(
+                "La password può contenere al massimo {PASSWORD_MAX_CHARS} caratteri."
+            ),
+            FieldRule::PasswordTooWeak => {
+                "La password deve contenere almeno una lettera e almeno una cifra.".into()
+            }
+            FieldRule::PasswordMismatch => "Le due password non coincidono.".into(),
+        }
+    }
+}
+
+fn field_label_it(field: &str) -> &str {
+    match field {
+        "email" => "E-mail",
+        "password" => "Password",
+        "password_confirm" => "Conferma password",
+        "display_name" => "Nome e cognome",
+        other => other,
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {:?}", self.field, self.rule)
+    }
+}
+
+/// An e-mail address, trimmed and lower-cased. The check is deliberately pragmatic
+/// (one `@`, a dotted domain, no spaces): the real proof is a message that arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let value = input.trim().to_lowercase();
+        if value.is_empty() {
+            return Err(FieldError::new("email", FieldRule::Required));
+        }
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(FieldError::new("email", FieldRule::TooLong));
+        }
+        let Some((local, domain)) = value.split_once('@') else {
+            return Err(FieldError::new("email", FieldRule::EmailFormat));
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || !domain_ok || value.chars().any(char::is_whitespace) {
+            return Err(FieldError::new("email", FieldRule::EmailFormat));
+        }
+        Ok(Email(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub const PASSWORD_MIN_CHARS: usize = 10;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// A new password that satisfies the portal's policy. Its `Debug` never prints the value.
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(password: &str, confirmation: &str) -> Result<Self, FieldError> {
+        let count = password.chars().count();
+        if count == 0 {
+            return Err(FieldError::new("password", FieldRule::Required));
+        }
+        if count < PASSWORD_MIN_CHARS {
+            return Err(FieldError::new("password", FieldRule::PasswordTooShort));
+        }
+        if count > PASSWORD_MAX_CHARS {
+            return Err(FieldError::new("password", FieldRule::PasswordTooLong));
+        }
+        let has_letter = password.chars().any(char::is_alphabetic);
+        let has_digit = password.chars().any(|c| c.is_ascii_digit());
+        if !has_letter || !has_digit {
+            return Err(FieldError::new("password", FieldRule::PasswordTooWeak));
+        }
+        if password != confirmation {
+            return Err(FieldError::new("password_confirm", FieldRule::PasswordMismatch));
+        }
+        Ok(NewPassword(password.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(<redacted>)")
+    }
+}
+
+/// The name shown for an account (referente), 1..=100 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let value = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if value.is_empty() {
+            return Err(FieldError::new("display_name", FieldRule::Required));
+        }
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(FieldError::new("display_name", FieldRule::TooLong));
+        }
+        Ok(DisplayName(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lowercased() {
+        let email = Email::parse("  Mario.Rossi@Example.ORG ").unwrap();
+        assert_eq!(email.as_str(), "mario.rossi@example.org");
+    }
+
+    #[test]
+    fn email_without_at_or_dotted_domain_is_refused() {
+        for bad in ["mario", "mario@", "@example.org", "mario@example", "ma rio@example.org", "a@b..it", "a@.b.it"] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.rule, FieldRule::EmailFormat, "{bad}");
+        }
+        assert_eq!(Email::parse("   ").unwrap_err().rule, FieldRule::Required);
+    }
+
+    #[test]
+    fn password_policy_names_the_broken_rule() {
+        assert_eq!(NewPassword::parse("", "").unwrap_err().rule, FieldRule::Required);
+        assert_eq!(NewPassword::parse("abc123", "abc123").unwrap_err().rule, FieldRule::PasswordTooShort);
+        assert_eq!(NewPassword::parse("abcdefghijkl", "abcdefghijkl").unwrap_err().rule, FieldRule::PasswordTooWeak);
+        assert_eq!(NewPassword::parse("1234567890", "1234567890").unwrap_err().rule, FieldRule::PasswordTooWeak);
+        let mismatch = NewPassword::parse("Password2026", "Password2027").unwrap_err();
+        assert_eq!((mismatch.field.as_str(), mismatch.rule), ("password_confirm", FieldRule::PasswordMismatch));
+        assert!(NewPassword::parse("Password2026", "Password2026").is_ok());
+    }
+
+    #[test]
+    fn password_debug_does_not_reveal_the_value() {
+        let password = NewPassword::parse("Segreto2026xyz", "Segreto2026xyz").unwrap();
+        assert!(!format!("{password:?}").contains("Segreto2026xyz"));
+    }
+
+    #[test]
+    fn display_name_collapses_whitespace_and_is_required() {
+        assert_eq!(DisplayName::parse("  Anna   Bianchi ").unwrap().as_str(), "Anna Bianchi");
+        assert_eq!(DisplayName::parse(" ").unwrap_err().rule, FieldRule::Required);
+        assert_eq!(DisplayName::parse(&"x".repeat(101)).unwrap_err().rule, FieldRule::TooLong);
+    }
+}

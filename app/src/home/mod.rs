@@ -1,0 +1,2 @@
+//! Landing page and the provider's home.
+pub mod view;

@@ -1,0 +1,74 @@
+//! The ECM portal's application: pages, server functions and domain types.
+//!
+//! Compiled twice: with `ssr` into the server (server functions run, pages render to HTML)
+//! and with `hydrate` into the browser bundle (pages become interactive). One module per
+//! domain concept: `accounts/`, `segreteria/`, ...; each has `model` (both targets),
+//! `api` (server functions), `server` (ssr-only services) and `view` (components).
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod home;
+pub mod layout;
+pub mod segreteria;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::accounts::view::{LoginPage, RegisterPage};
+use crate::auth::Auth;
+use crate::home::view::{LandingPage, ProviderHomePage};
+use crate::layout::view::{Footer, Header, NotFoundPage};
+use crate::segreteria::view::SegreteriaHomePage;
+
+/// The HTML document around the app (rendered on the server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="it">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href="/bootstrap-italia/css/bootstrap-italia.min.css"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Auth::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ecm.css"/>
+        <Title text="Portale ECM — Regione del Veneto"/>
+        <Router>
+            <Header/>
+            <main id="contenuto" class="container my-4" tabindex="-1">
+                <Routes fallback=|| view! { <NotFoundPage/> }>
+                    <Route path=path!("") view=LandingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/accedi") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/registrazione") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area") view=ProviderHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}

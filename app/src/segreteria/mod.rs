@@ -1,0 +1,3 @@
+//! The Segreteria ECM console.
+pub mod api;
+pub mod view;

@@ -1,0 +1,129 @@
+//! Server-side context for server functions: the one `AppState`, who is calling, and how
+//! errors become HTTP statuses. Compiled only with the `ssr` feature.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use http::header::{COOKIE, SET_COOKIE};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use crate::accounts::server::LoginLimits;
+use crate::accounts::{CurrentUser, Role};
+use crate::db::Db;
+use crate::error::AppError;
+
+pub const SESSION_COOKIE: &str = "ecm_session";
+
+/// Everything server functions need, provided once through Leptos context.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    /// Mark cookies `Secure` (when the public URL is https).
+    pub cookie_secure: bool,
+    pub session_ttl: Duration,
+    pub login_limits: LoginLimits,
+}
+
+/// Logs an unexpected failure with its cause (English, server log only) and hides it
+/// from the user behind `AppError::Internal`.
+pub fn internal(cause: impl Display) -> AppError {
+    tracing::error!(error = %cause, "internal error");
+    AppError::Internal
+}
+
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("AppState missing from context"))
+}
+
+fn request_parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// The session cookie of the current request, if any.
+pub fn session_token() -> Option<String> {
+    let parts = request_parts()?;
+    parts.headers.get_all(COOKIE).iter().find_map(|value| {
+        value.to_str().ok()?.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+        })
+    })
+}
+
+/// The client's address as seen by this server (for rate limiting).
+pub fn client_address() -> String {
+    request_parts()
+        .and_then(|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let Some(token) = session_token() else {
+        return Ok(None);
+    };
+    let state = app_state()?;
+    crate::accounts::server::session_user(&state.db, &token).await
+}
+
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    current_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
+    let user = require_user().await?;
+    if user.role != role {
+        tracing::warn!(user_id = %user.id, required = role.as_db(), "access refused: wrong role");
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
+}
+
+/// Runs a server function body and turns its error into the matching HTTP status.
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(error) = &result {
+        set_status(error.status());
+    }
+    result
+}
+
+pub fn set_status(status: u16) {
+    if let (Some(options), Ok(status)) = (use_context::<ResponseOptions>(), StatusCode::from_u16(status)) {
+        options.set_status(status);
+    }
+}
+
+fn cookie(value: &str, max_age: Option<u64>, secure: bool) -> String {
+    let mut cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax");
+    match max_age {
+        Some(seconds) => cookie.push_str(&format!("; Max-Age={seconds}")),
+        None => cookie.push_str("; Max-Age=0"),
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    cookie
+}
+
+pub fn set_session_cookie(state: &AppState, token: &str) {
+    if let Some(options) = use_context::<ResponseOptions>() {
+        let value = cookie(token, Some(state.session_ttl.as_secs()), state.cookie_secure);
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            options.append_header(SET_COOKIE, value);
+        }
+    }
+}
+
+pub fn clear_session_cookie(state: &AppState) {
+    if let Some(options) = use_context::<ResponseOptions>() {
+        if let Ok(value) = HeaderValue::from_str(&cookie("", None, state.cookie_secure)) {
+            options.append_header(SET_COOKIE, value);
+        }
+    }
+}

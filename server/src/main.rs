@@ -1,0 +1,38 @@
+//! `ecm-server`: the portal (no arguments).
+
+use server::settings::Settings;
+use server::web::leptos_options;
+use server::Application;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")))
+        .init();
+
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            std::process::exit(2);
+        }
+    };
+    // cargo-leptos passes the site layout through LEPTOS_* variables; outside it, defaults.
+    let options = match leptos::config::get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(_) => leptos_options("target/site", settings.site_addr),
+    };
+    let app = match Application::build(settings.clone(), options).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!(%error, "cannot start");
+            std::process::exit(1);
+        }
+    };
+    tracing::info!(url = %settings.public_url, addr = %app.local_addr(), "Portale ECM listening");
+    if let Err(error) = app.run_until_stopped().await {
+        tracing::error!(%error, "server stopped with an error");
+        std::process::exit(1);
+    }
+}

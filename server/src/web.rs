@@ -1,0 +1,180 @@
+//! HTTP wiring: the Leptos app, server functions with the application state in context,
+//! static files, health check, security headers, background housekeeping.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::accounts::server::{ensure_first_segreteria, purge_expired, LoginLimits};
+use app::db::Db;
+use app::domain::{Email, NewPassword};
+use app::state::AppState;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::settings::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] app::db::DbError),
+    #[error("first Segreteria account (ECM_ADMIN_EMAIL / ECM_ADMIN_PASSWORD): {0}")]
+    Admin(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+}
+
+#[derive(Clone, FromRef)]
+struct ServerState {
+    leptos_options: LeptosOptions,
+    app: AppState,
+}
+
+/// A built, bound, not yet serving portal.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, creates the first Segreteria account if asked,
+    /// binds the address (port 0 picks a free one) and builds the router.
+    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> Result<Application, StartError> {
+        let db = Db::connect(settings.database_url.expose()).await?;
+        db.migrate().await?;
+        if let Some(admin) = &settings.admin {
+            let email = Email::parse(&admin.email).map_err(|e| StartError::Admin(e.to_string()))?;
+            let password = NewPassword::parse(admin.password.expose(), admin.password.expose())
+                .map_err(|e| StartError::Admin(format!("password does not satisfy the policy ({:?})", e.rule)))?;
+            if ensure_first_segreteria(&db, &email, &password).await.map_err(|e| StartError::Admin(e.to_string()))? {
+                tracing::info!(email = %email, "first Segreteria account created");
+            }
+        }
+        let state = AppState {
+            db,
+            cookie_secure: settings.cookie_secure(),
+            session_ttl: settings.session_ttl,
+            login_limits: LoginLimits {
+                max_failures_per_account: settings.login_max_failures_per_account,
+                max_failures_per_address: settings.login_max_failures_per_address,
+                window: settings.login_window,
+            },
+        };
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
+        let mut leptos_options = leptos_options;
+        leptos_options.site_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
+        let router = router(leptos_options, state.clone());
+        Ok(Application { listener, router, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process is stopped (Ctrl-C or SIGTERM finish in-flight requests).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        housekeeping.abort();
+        self.state.db.close().await;
+        result
+    }
+}
+
+fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let state = ServerState { leptos_options: leptos_options.clone(), app: app_state.clone() };
+    let context_state = app_state.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let leptos_options = leptos_options.clone();
+                move || shell(leptos_options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn server_fn_handler(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
+    let app_state = state.app.clone();
+    handle_server_fns_with_context(move || provide_context(app_state.clone()), request).await
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
+    if state.app.db.ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        tracing::warn!("health check: database does not answer");
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(error) = purge_expired(&state.db, &state.login_limits).await {
+            tracing::warn!(?error, "housekeeping failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Leptos options for a server started outside cargo-leptos (tests, deployments):
+/// the site built by `cargo leptos build` under `site_root`.
+pub fn leptos_options(site_root: &str, site_addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("ecm")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(site_addr)
+        .build()
+}

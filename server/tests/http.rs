@@ -1,0 +1,182 @@
+//! The real portal over HTTP: accounts, roles, status codes, health check.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use support::{Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ecm_session="))
+        .map(str::to_string)
+}
+
+async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("errors are JSON");
+    body["code"].as_str().unwrap_or_default().to_string()
+}
+
+async fn register_sets_a_safe_session_cookie(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let client = app.client();
+    let response = app.register(&client, "anna@provider.it", "Provider2026").await;
+    assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
+    let cookie = session_cookie(&response).expect("registration logs the user in");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http in tests: {cookie}");
+
+    let me: Value = app.call(&client, "accounts/me", &[]).await.json().await.unwrap();
+    assert_eq!(me["email"], "anna@provider.it");
+    assert_eq!(me["role"], "Provider");
+    app.stop().await;
+}
+both_backends!(registration_logs_in_with_an_httponly_cookie, register_sets_a_safe_session_cookie);
+
+async fn duplicate_registration(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    app.register(&app.client(), "dup@provider.it", "Provider2026").await;
+    let again = app.register(&app.client(), "Dup@Provider.it", "Provider2027").await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(again).await, "email_taken");
+    app.stop().await;
+}
+both_backends!(a_duplicate_email_gets_409_email_taken, duplicate_registration);
+
+async fn invalid_registration(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let response = app.register(&app.client(), "non-una-mail", "Provider2026").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "invalid");
+    assert_eq!(body["detail"]["field"], "email");
+    app.stop().await;
+}
+both_backends!(an_invalid_email_gets_422_naming_the_field, invalid_registration);
+
+async fn login_rotates_session(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let client = app.client();
+    let first = session_cookie(&app.register(&client, "r@provider.it", "Provider2026").await).unwrap();
+    let second = session_cookie(&app.login(&client, "r@provider.it", "Provider2026").await).unwrap();
+    assert_ne!(first.split(';').next(), second.split(';').next(), "login issues a new session id");
+
+    // The session from before the login no longer works.
+    let old_value = first.split(';').next().unwrap().to_string();
+    let stale = reqwest::Client::new()
+        .post(app.url("/api/accounts/me"))
+        .header("Accept", "application/json")
+        .header("Cookie", old_value)
+        .send()
+        .await
+        .unwrap();
+    let stale: Value = stale.json().await.unwrap();
+    assert_eq!(stale, Value::Null);
+    app.stop().await;
+}
+both_backends!(login_replaces_the_previous_session, login_rotates_session);
+
+async fn wrong_password(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let client = app.client();
+    app.register(&app.client(), "w@provider.it", "Provider2026").await;
+    let response = app.login(&client, "w@provider.it", "Sbagliata2026").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(session_cookie(&response).is_none());
+    assert_eq!(error_code(response).await, "invalid_credentials");
+    app.stop().await;
+}
+both_backends!(a_wrong_password_gets_401_and_no_session, wrong_password);
+
+async fn login_rate_limited(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, &[("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3")]).await else { return };
+    let client = app.client();
+    app.register(&app.client(), "l@provider.it", "Provider2026").await;
+    for _ in 0..3 {
+        assert_eq!(app.login(&client, "l@provider.it", "Sbagliata2026").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = app.login(&client, "l@provider.it", "Provider2026").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(response).await, "too_many_attempts");
+    app.stop().await;
+}
+both_backends!(repeated_failures_get_429, login_rate_limited);
+
+async fn roles_enforced(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+
+    let anonymous = app.call(&app.client(), "segreteria/overview", &[]).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(anonymous).await, "unauthenticated");
+
+    let provider = app.client();
+    app.register(&provider, "p@provider.it", "Provider2026").await;
+    let refused = app.call(&provider, "segreteria/overview", &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(refused).await, "forbidden");
+
+    let segreteria = app.client();
+    assert!(session_cookie(&app.login(&segreteria, ADMIN_EMAIL, ADMIN_PASSWORD).await).is_some());
+    let allowed = app.call(&segreteria, "segreteria/overview", &[]).await;
+    assert_eq!(allowed.status(), StatusCode::OK);
+    let body: Value = allowed.json().await.unwrap();
+    assert_eq!(body["provider_accounts"], 1);
+    assert_eq!(body["segreteria_accounts"], 1);
+    app.stop().await;
+}
+both_backends!(a_provider_calling_a_segreteria_function_gets_403, roles_enforced);
+
+async fn logout_ends_session(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let client = app.client();
+    app.register(&client, "o@provider.it", "Provider2026").await;
+    let response = app.call(&client, "accounts/logout", &[]).await;
+    let cleared = session_cookie(&response).expect("logout clears the cookie");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let me: Value = app.call(&client, "accounts/me", &[]).await.json().await.unwrap();
+    assert_eq!(me, Value::Null);
+    app.stop().await;
+}
+both_backends!(logout_ends_the_session, logout_ends_session);
+
+async fn page_statuses(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let anonymous = app.client();
+    let home = anonymous.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("Regione del Veneto — Portale ECM"));
+    assert!(html.contains("lang=\"it\""));
+
+    assert_eq!(anonymous.get(app.url("/pagina-che-non-esiste")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(anonymous.get(app.url("/area")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+
+    let provider = app.client();
+    app.register(&provider, "pg@provider.it", "Provider2026").await;
+    let area = provider.get(app.url("/area")).send().await.unwrap();
+    assert_eq!(area.status(), StatusCode::OK);
+    assert!(area.text().await.unwrap().contains("Anna Bianchi"));
+    let console = provider.get(app.url("/segreteria")).send().await.unwrap();
+    assert_eq!(console.status(), StatusCode::FORBIDDEN);
+    assert!(console.text().await.unwrap().contains("Accesso negato"));
+    app.stop().await;
+}
+both_backends!(pages_answer_with_the_right_status, page_statuses);
+
+async fn health(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let client = app.client();
+    let ok = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.headers().get("x-content-type-options").unwrap(), "nosniff");
+    app.state.db.close().await;
+    let down = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+    app.stop().await;
+}
+both_backends!(healthz_reports_the_database, health);

@@ -1,0 +1,178 @@
+//! Test support: a real portal on port 0 over a fresh database (a new SQLite file, or a new
+//! PostgreSQL database when `ECM_TEST_POSTGRES_URL` is set), and helpers to call it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use app::db::{new_id, Db};
+use server::settings::Settings;
+use server::web::leptos_options;
+use server::Application;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database of one backend; dropped again by [`TestDb::cleanup`].
+pub struct TestDb {
+    pub url: String,
+    backend: Backend,
+    pg_admin_url: Option<String>,
+    pg_name: Option<String>,
+    sqlite_dir: Option<std::path::PathBuf>,
+}
+
+impl TestDb {
+    /// `None` when the backend is PostgreSQL and `ECM_TEST_POSTGRES_URL` is not set.
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("ecm-test-{}", new_id()));
+                std::fs::create_dir_all(&dir).unwrap();
+                Some(TestDb {
+                    url: format!("sqlite://{}/ecm.sqlite", dir.display()),
+                    backend,
+                    pg_admin_url: None,
+                    pg_name: None,
+                    sqlite_dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("ECM_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())?;
+                let name = format!("ecm_test_{}", &new_id()[..16]);
+                let admin = Db::connect(&admin_url).await.expect("ECM_TEST_POSTGRES_URL must answer");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(admin.pool()).await.unwrap();
+                admin.close().await;
+                let (base, _) = admin_url.rsplit_once('/').expect("postgres URL with a database name");
+                Some(TestDb {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    pg_admin_url: Some(admin_url),
+                    pg_name: Some(name),
+                    sqlite_dir: None,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn cleanup(self) {
+        if let (Some(admin_url), Some(name)) = (&self.pg_admin_url, &self.pg_name) {
+            if let Ok(admin) = Db::connect(admin_url).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(admin.pool()).await;
+                admin.close().await;
+            }
+        }
+        if let Some(dir) = &self.sqlite_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+pub const ADMIN_EMAIL: &str = "segreteria@ecm.test";
+pub const ADMIN_PASSWORD: &str = "Segreteria2026!";
+
+/// A running portal and an HTTP client that keeps cookies.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub db: TestDb,
+    pub state: app::state::AppState,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, &[]).await
+    }
+
+    pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
+        let db = TestDb::create(backend).await?;
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        vars.insert("DATABASE_URL".into(), db.url.clone());
+        vars.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
+        vars.insert("ECM_ADMIN_EMAIL".into(), ADMIN_EMAIL.into());
+        vars.insert("ECM_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        let settings = Settings::from_map(vars).expect("test settings are valid");
+        let app = Application::build(settings.clone(), leptos_options("target/site", settings.site_addr))
+            .await
+            .expect("the portal starts");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        let server = tokio::spawn(app.run_until_stopped());
+        Some(TestApp { addr, base: format!("http://{addr}"), db, state, server })
+    }
+
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function the way the hydrated browser does (form-encoded, JSON back).
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call(
+            client,
+            "accounts/register",
+            &[("email", email), ("display_name", "Anna Bianchi"), ("password", password), ("password_confirm", password)],
+        )
+        .await
+    }
+
+    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call(client, "accounts/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn stop(self) {
+        self.server.abort();
+        self.state.db.close().await;
+        self.db.cleanup().await;
+    }
+}
+
+/// Runs one async scenario on SQLite and, when configured, PostgreSQL: `both_backends!(name, scenario_fn)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $scenario:path) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                $scenario(support::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                if std::env::var("ECM_TEST_POSTGRES_URL").map(|v| v.is_empty()).unwrap_or(true) {
+                    eprintln!("skipped: ECM_TEST_POSTGRES_URL is not set");
+                    return;
+                }
+                $scenario(support::Backend::Postgres).await;
+            }
+        }
+    };
+}
