@@ -1,7 +1,10 @@
 //! The client-side view of who is logged in: the account actions and a resource that
 //! refetches the current account whenever one of them completes.
 
+use base64::Engine;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use server_fn::error::FromServerFnError;
 
 use crate::accounts::api::{fetch_current_user, Login, Logout, Register};
 use crate::accounts::{CurrentUser, Role};
@@ -49,4 +52,19 @@ pub fn check_access(user: Result<Option<CurrentUser>, AppError>, role: Role) -> 
         Ok(None) => Access::NeedsLogin,
         Err(error) => Access::Failed(error),
     }
+}
+
+/// The error of a form that was posted without JavaScript: server_fn redirects back to the
+/// form with `__path` (the function's URL) and `__err` (the encoded error) in the query.
+pub fn form_error(endpoint: &'static str) -> Memo<Option<AppError>> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        let query = query.read();
+        let path = query.get("__path")?;
+        if !path.ends_with(endpoint) {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE.decode(query.get("__err")?).ok()?;
+        Some(AppError::de(bytes.into()))
+    })
 }

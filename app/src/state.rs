@@ -85,12 +85,25 @@ pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
 }
 
 /// Runs a server function body and turns its error into the matching HTTP status.
+///
+/// A plain HTML form post (no JavaScript) is the exception: server_fn answers it with a
+/// redirect back to the form carrying the error in the URL, and the status must stay 302.
 pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
     if let Err(error) = &result {
-        set_status(error.status());
+        if !is_plain_form_post() {
+            set_status(error.status());
+        }
     }
     result
+}
+
+/// True for a browser's native form submission (it accepts HTML), false for a fetch
+/// from the hydrated page.
+fn is_plain_form_post() -> bool {
+    request_parts()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|v| v.contains("text/html")))
+        .unwrap_or(false)
 }
 
 pub fn set_status(status: u16) {

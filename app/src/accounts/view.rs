@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::auth::use_auth;
+use crate::auth::{form_error, use_auth};
 use crate::domain::{Email, NewPassword};
 use crate::layout::view::ErrorAlert;
 
@@ -62,7 +62,8 @@ fn Field(
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let error = move || auth.login.value().get().and_then(Result::err);
+    let redirected = form_error("accounts/login");
+    let error = move || auth.login.value().get().map_or_else(|| redirected.get(), Result::err);
     view! {
         <Title text="Accedi — Portale ECM"/>
         <div class="row justify-content-center">
@@ -105,7 +106,8 @@ pub fn RegisterPage() -> impl IntoView {
         let value = confirm.get();
         (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
     });
-    let error = move || auth.register.value().get().and_then(Result::err);
+    let redirected = form_error("accounts/register");
+    let error = move || auth.register.value().get().map_or_else(|| redirected.get(), Result::err);
     view! {
         <Title text="Registrazione provider — Portale ECM"/>
         <div class="row justify-content-center">

@@ -21,7 +21,7 @@ pub fn Header() -> impl IntoView {
                                         {move || Suspend::new(async move {
                                             match auth.user.await {
                                                 Ok(Some(user)) => view! {
-                                                    <span class="text-white me-3" data-testid="utente-corrente">
+                                                    <span class="text-white me-3 d-none d-md-inline" data-testid="utente-corrente">
                                                         {user.display_name.clone()} " · " {user.role.label_it()}
                                                     </span>
                                                     <ActionForm action=auth.logout attr:class="d-inline">

@@ -1,0 +1,74 @@
+# The two commands of the README: `make run` and `make test`. Everything else is their plumbing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS_DIR     ?= $(HOME)/.cache/ecm-tools
+export PATH   := $(TOOLS_DIR)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+# Demo values used by `make run` (printed at start). Never use them in production.
+RUN_ADDR      ?= 127.0.0.1:3000
+DEMO_ADMIN_EMAIL    ?= segreteria@ecm.demo
+DEMO_ADMIN_PASSWORD ?= Segreteria2026!
+
+# End-to-end runs get their own port and a throw-away database.
+E2E_PORT      ?= 3100
+
+# Debug builds of the server and the tests share one set of artifacts only when their flags
+# match what cargo-leptos passes (see CONTRIBUTING.md, "Builds").
+TEST_RUSTFLAGS := --cfg erase_components
+# CI may keep Cargo's target directory outside the clone (CARGO_TARGET_DIR); the site
+# (target/site: wasm, js, css, assets) always stays in the clone.
+TARGET_DIR    := $(or $(CARGO_TARGET_DIR),target)
+
+.PHONY: help tools assets run build-release build-debug test test-rust test-e2e clean
+
+help:
+	@echo "make run   — build and start the portal on SQLite (http://$(RUN_ADDR))"
+	@echo "make test  — unit, integration (SQLite; PostgreSQL with ECM_TEST_POSTGRES_URL) and Playwright tests"
+
+## Toolchain and front-end packages (idempotent).
+tools:
+	@ECM_TOOLS_DIR=$(TOOLS_DIR) bash scripts/bootstrap.sh
+	@cd style && [ -d node_modules/bootstrap-italia ] || npm ci --no-audit --no-fund --silent
+	@cd end2end && [ -d node_modules/@playwright/test ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
+
+## Bootstrap Italia (CSS, fonts, icons) served by the portal itself: no CDN.
+assets: tools
+	@mkdir -p style/public/bootstrap-italia
+	@cp -r style/node_modules/bootstrap-italia/dist/css style/node_modules/bootstrap-italia/dist/fonts \
+	       style/node_modules/bootstrap-italia/dist/svg style/public/bootstrap-italia/
+
+build-release: assets
+	cargo leptos build --release
+
+build-debug: assets
+	cargo leptos build
+
+run: build-release
+	@echo
+	@echo "  Portale ECM:  http://$(RUN_ADDR)"
+	@echo "  Segreteria:   $(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD)"
+	@echo "  Provider:     registrati da http://$(RUN_ADDR)/registrazione"
+	@echo "  Dati:         ./data/ecm.sqlite (SQLite)   —   Ctrl-C per fermare"
+	@echo
+	LEPTOS_OUTPUT_NAME=ecm LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+	LEPTOS_SITE_ADDR=$(RUN_ADDR) \
+	ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' \
+	$(TARGET_DIR)/release/ecm-server
+
+test: test-rust test-e2e
+
+## Unit and integration tests; the storage and HTTP suites also run on PostgreSQL
+## when ECM_TEST_POSTGRES_URL is set (e.g. postgres://postgres@127.0.0.1:5432/postgres).
+test-rust: tools
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test -p app -p server
+
+## Playwright in Debian's Chromium against the real server (fresh SQLite database).
+test-e2e: build-debug
+	cd end2end && E2E_PORT=$(E2E_PORT) E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/debug/ecm-server npx playwright test
+
+clean:
+	cargo clean
+	rm -rf style/public/bootstrap-italia end2end/test-results end2end/playwright-report
