@@ -12,8 +12,8 @@ RUN_ADDR      ?= 127.0.0.1:3000
 DEMO_ADMIN_EMAIL    ?= segreteria@ecm.demo
 DEMO_ADMIN_PASSWORD ?= Segreteria2026!
 
-# End-to-end runs get their own port and a throw-away database.
-E2E_PORT      ?= 3100
+# End-to-end runs get a free port of their own and a throw-away database.
+E2E_PORT      ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # Debug builds of the server and the tests share one set of artifacts only when their flags
 # match what cargo-leptos passes (see CONTRIBUTING.md, "Builds").

@@ -24,6 +24,18 @@ pub enum AppError {
     /// A user input failed validation; the detail names the field and the rule.
     #[error("invalid input: {0}")]
     Invalid(FieldError),
+    /// Several fields of a form failed validation (all reported at once).
+    #[error("invalid form: {0:?}")]
+    InvalidForm(Vec<FieldError>),
+    /// Another provider already uses this codice fiscale.
+    #[error("provider already registered")]
+    ProviderExists,
+    /// The operation is not allowed in the current state of the procedure.
+    #[error("not allowed in the current state")]
+    WrongState,
+    /// A step of the procedure that must come first is missing.
+    #[error("a previous step is missing")]
+    StepMissing,
     #[error("e-mail already registered")]
     EmailTaken,
     #[error("invalid credentials")]
@@ -46,6 +58,10 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Invalid(_) => "invalid",
+            AppError::InvalidForm(_) => "invalid_form",
+            AppError::ProviderExists => "provider_exists",
+            AppError::WrongState => "wrong_state",
+            AppError::StepMissing => "step_missing",
             AppError::EmailTaken => "email_taken",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::TooManyAttempts => "too_many_attempts",
@@ -60,7 +76,9 @@ impl AppError {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
-            AppError::Invalid(_) => 422,
+            AppError::Invalid(_) | AppError::InvalidForm(_) => 422,
+            AppError::ProviderExists | AppError::WrongState => 409,
+            AppError::StepMissing => 412,
             AppError::EmailTaken => 409,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
@@ -77,6 +95,18 @@ impl AppError {
             }
             AppError::NotFound => "La risorsa richiesta non esiste.".into(),
             AppError::Invalid(field) => field.message_it(),
+            AppError::InvalidForm(fields) => match fields.as_slice() {
+                [one] => one.message_it(),
+                _ => format!("Alcuni dati non sono validi ({}): correggi i campi evidenziati.", fields.len()),
+            },
+            AppError::ProviderExists => {
+                "Esiste già un provider registrato con questo codice fiscale. Se l'organizzazione è la tua, contatta la Segreteria ECM."
+                    .into()
+            }
+            AppError::WrongState => {
+                "Questa operazione non è possibile nello stato attuale della domanda.".into()
+            }
+            AppError::StepMissing => "Completa prima i passi precedenti della procedura.".into(),
             AppError::EmailTaken => {
                 "Esiste già un account con questo indirizzo e-mail. Accedi oppure usa un altro indirizzo."
                     .into()
@@ -92,6 +122,17 @@ impl AppError {
             AppError::Transport(_) => {
                 "Impossibile contattare il server. Controlla la connessione e riprova.".into()
             }
+        }
+    }
+}
+
+impl AppError {
+    /// The validation error of one field, if this error carries one.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(error) if error.field == field => Some(error.message_it()),
+            AppError::InvalidForm(errors) => errors.iter().find(|e| e.field == field).map(FieldError::message_it),
+            _ => None,
         }
     }
 }

@@ -14,6 +14,8 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod layout;
+pub mod providers;
+pub mod requests;
 pub mod segreteria;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -27,6 +29,8 @@ use crate::accounts::view::{LoginPage, RegisterPage};
 use crate::auth::Auth;
 use crate::home::view::{LandingPage, ProviderHomePage};
 use crate::layout::view::{Footer, Header, NotFoundPage};
+use crate::providers::view::CensimentoPage;
+use crate::requests::view::DomandaPage;
 use crate::segreteria::view::SegreteriaHomePage;
 
 /// The HTML document around the app (rendered on the server only).
@@ -65,6 +69,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accedi") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/registrazione") view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/area") view=ProviderHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/censimento") view=CensimentoPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/domanda") view=DomandaPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
                 </Routes>
             </main>

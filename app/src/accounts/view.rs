@@ -4,60 +4,8 @@ use leptos_router::components::A;
 
 use crate::auth::{form_error, use_auth};
 use crate::domain::{Email, NewPassword};
+use crate::layout::form::TextField as Field;
 use crate::layout::view::ErrorAlert;
-
-/// A labelled text input with an optional live error (Bootstrap Italia form group).
-#[component]
-fn Field(
-    id: &'static str,
-    label: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(default = "")] autocomplete: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional)] value: Option<RwSignal<String>>,
-    #[prop(optional)] error: Option<Signal<Option<String>>>,
-) -> impl IntoView {
-    let value = value.unwrap_or_else(|| RwSignal::new(String::new()));
-    let error = error.unwrap_or_else(|| Signal::derive(|| None));
-    let hint_id = format!("{id}-aiuto");
-    let error_id = format!("{id}-errore");
-    let described_by = {
-        let hint_id = hint_id.clone();
-        let error_id = error_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    view! {
-        <div class="form-group mb-4">
-            <label for=id class="active">{label}</label>
-            <input
-                type=kind
-                id=id
-                name=id
-                class="form-control"
-                class:is-invalid=move || error.get().is_some()
-                autocomplete=autocomplete
-                required=true
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=described_by
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
-            {hint.map(|text| view! { <small id=hint_id class="form-text">{text}</small> })}
-            {move || error.get().map(|message| view! {
-                <div id=error_id.clone() class="invalid-feedback d-block" role="status">{message}</div>
-            })}
-        </div>
-    }
-}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

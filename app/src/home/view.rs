@@ -62,20 +62,57 @@ pub fn guarded<V: IntoView + 'static>(
 
 #[component]
 pub fn ProviderHomePage() -> impl IntoView {
+    use crate::providers::api::load_my_provider;
+    use crate::requests::api::load_my_request;
+    use crate::requests::view::{RequestSummary, WizardStep, WizardStepper};
     guarded(Role::Provider, |user| {
+        let data = Resource::new(|| (), |_| async {
+            Ok::<_, crate::error::AppError>((load_my_provider().await?, load_my_request().await?))
+        });
         view! {
             <Title text="Area provider — Portale ECM"/>
             <h1>"Area provider"</h1>
             <p class="lead" data-testid="benvenuto">"Benvenuto, " {user.display_name.clone()} "."</p>
             <p>"Account: " <strong>{user.email.clone()}</strong></p>
-            <h2 class="h4 mt-4">"Il percorso di accreditamento"</h2>
-            <ol class="list-group list-group-numbered">
-                <li class="list-group-item">"Censimento dell'organizzazione (dati del provider)"</li>
-                <li class="list-group-item">"Domanda di accreditamento (provvisorio o standard)"</li>
-                <li class="list-group-item">"Caricamento dei documenti richiesti"</li>
-                <li class="list-group-item">"Pagamento del contributo tramite pagoPA"</li>
-                <li class="list-group-item">"Invio della domanda alla Segreteria ECM"</li>
-            </ol>
+            <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((provider, request)) => {
+                            let next = match (&provider, &request) {
+                                (None, _) => WizardStep::Censimento,
+                                (Some(_), None) => WizardStep::Domanda,
+                                (Some(_), Some(_)) => WizardStep::Documenti,
+                            };
+                            let (href, label) = match next {
+                                WizardStep::Censimento => ("/area/censimento", "Inserisci i dati del provider"),
+                                _ => ("/area/domanda", "Scegli il tipo di domanda"),
+                            };
+                            view! {
+                                <WizardStepper current=next/>
+                                {provider.map(|p| view! {
+                                    <p data-testid="provider">
+                                        "Provider: " <strong>{p.form.denominazione.clone()}</strong>
+                                        " (" {p.provider_class.label_it()} ") — "
+                                        <A href="/area/censimento">{if p.editable { "modifica i dati" } else { "vedi i dati" }}</A>
+                                    </p>
+                                })}
+                                {request.map(|r| view! { <RequestSummary request=r/> })}
+                                {(next <= WizardStep::Domanda).then(|| view! {
+                                    <A href=href attr:class="btn btn-primary">{label}</A>
+                                })}
+                                {(next == WizardStep::Documenti).then(|| view! {
+                                    <div class="alert alert-info" role="status">
+                                        "Bozza salvata. Il caricamento dei documenti e il pagamento dei contributi "
+                                        "saranno disponibili nelle prossime versioni del portale."
+                                    </div>
+                                    <A href="/area/domanda" attr:class="btn btn-outline-primary">"Cambia il tipo di domanda"</A>
+                                })}
+                            }.into_any()
+                        }
+                        Err(error) => view! { <crate::layout::view::ErrorAlert error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
         }
     })
 }

@@ -1,6 +1,8 @@
 //! Domain value types shared by the browser (instant feedback) and the server (final word).
 //! Parse, don't validate: each type has a private field and a fallible constructor.
 
+pub mod fiscal;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -21,6 +23,12 @@ pub enum FieldRule {
     PasswordTooLong,
     PasswordTooWeak,
     PasswordMismatch,
+    CodiceFiscale,
+    PartitaIva,
+    Cap,
+    Provincia,
+    Telefono,
+    Choice,
 }
 
 impl FieldError {
@@ -46,6 +54,18 @@ impl FieldError {
                 "La password deve contenere almeno una lettera e almeno una cifra.".into()
             }
             FieldRule::PasswordMismatch => "Le due password non coincidono.".into(),
+            FieldRule::CodiceFiscale => format!(
+                "Il campo «{label}» non contiene un codice fiscale valido: controlla lettere e cifre (il carattere di controllo non corrisponde)."
+            ),
+            FieldRule::PartitaIva => format!(
+                "Il campo «{label}» non contiene una partita IVA valida (11 cifre con cifra di controllo corretta)."
+            ),
+            FieldRule::Cap => "Il CAP deve essere di 5 cifre.".into(),
+            FieldRule::Provincia => "La provincia va indicata con la sigla di 2 lettere (es. VE).".into(),
+            FieldRule::Telefono => {
+                "Il numero di telefono può contenere solo cifre, spazi e il prefisso + (da 6 a 20 caratteri).".into()
+            }
+            FieldRule::Choice => format!("Scegli un valore per il campo «{label}»."),
         }
     }
 }
@@ -56,6 +76,22 @@ fn field_label_it(field: &str) -> &str {
         "password" => "Password",
         "password_confirm" => "Conferma password",
         "display_name" => "Nome e cognome",
+        "denominazione" => "Denominazione",
+        "codice_fiscale" => "Codice fiscale",
+        "partita_iva" => "Partita IVA",
+        "provider_class" => "Tipologia di provider",
+        "forma_giuridica" => "Forma giuridica",
+        "legale_nome" => "Nome del legale rappresentante",
+        "legale_cognome" => "Cognome del legale rappresentante",
+        "legale_codice_fiscale" => "Codice fiscale del legale rappresentante",
+        "via" => "Via / piazza",
+        "civico" => "Numero civico",
+        "cap" => "CAP",
+        "comune" => "Comune",
+        "provincia" => "Provincia",
+        "pec" => "PEC",
+        "telefono" => "Telefono",
+        "request_kind" => "Tipo di accreditamento",
         other => other,
     }
 }
@@ -171,6 +207,70 @@ impl DisplayName {
     }
 }
 
+/// A codice fiscale: 16-character personal code (check character verified, omocodia allowed)
+/// or 11-digit numeric code of a legal person (check digit verified). Upper-cased, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CodiceFiscale(String);
+
+impl CodiceFiscale {
+    pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
+        let value = fiscal::normalize_fiscal_code(input);
+        if value.is_empty() {
+            return Err(FieldError::new(field, FieldRule::Required));
+        }
+        fiscal::validate_codice_fiscale(&value).map_err(|_| FieldError::new(field, FieldRule::CodiceFiscale))?;
+        Ok(CodiceFiscale(value))
+    }
+
+    /// A natural person's code (16 characters), as required for a legal representative.
+    pub fn parse_personal(field: &str, input: &str) -> Result<Self, FieldError> {
+        let code = CodiceFiscale::parse(field, input)?;
+        if code.0.len() != 16 {
+            return Err(FieldError::new(field, FieldRule::CodiceFiscale));
+        }
+        Ok(code)
+    }
+
+    pub fn is_personal(&self) -> bool {
+        self.0.len() == 16
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A partita IVA: 11 digits with a valid check digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PartitaIva(String);
+
+impl PartitaIva {
+    pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
+        let value = fiscal::normalize_fiscal_code(input);
+        if value.is_empty() {
+            return Err(FieldError::new(field, FieldRule::Required));
+        }
+        fiscal::validate_partita_iva(&value).map_err(|_| FieldError::new(field, FieldRule::PartitaIva))?;
+        Ok(PartitaIva(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Trims and collapses whitespace; required text of at most `max` characters.
+pub fn required_text(field: &str, input: &str, max: usize) -> Result<String, FieldError> {
+    let value = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if value.is_empty() {
+        return Err(FieldError::new(field, FieldRule::Required));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::new(field, FieldRule::TooLong));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +305,26 @@ mod tests {
     fn password_debug_does_not_reveal_the_value() {
         let password = NewPassword::parse("Segreto2026xyz", "Segreto2026xyz").unwrap();
         assert!(!format!("{password:?}").contains("Segreto2026xyz"));
+    }
+
+    #[test]
+    fn codice_fiscale_is_normalised_and_checked() {
+        let cf = CodiceFiscale::parse("codice_fiscale", " rssmra80a01h501u ").unwrap();
+        assert_eq!(cf.as_str(), "RSSMRA80A01H501U");
+        assert!(cf.is_personal());
+        let numeric = CodiceFiscale::parse("codice_fiscale", "80007580279").unwrap();
+        assert!(!numeric.is_personal());
+        let bad = CodiceFiscale::parse("codice_fiscale", "RSSMRA80A01H501V").unwrap_err();
+        assert_eq!(bad.rule, FieldRule::CodiceFiscale);
+        let company_as_person = CodiceFiscale::parse_personal("legale_codice_fiscale", "80007580279").unwrap_err();
+        assert_eq!(company_as_person.rule, FieldRule::CodiceFiscale);
+    }
+
+    #[test]
+    fn partita_iva_check_digit_is_verified() {
+        assert_eq!(PartitaIva::parse("partita_iva", "80007580279").unwrap().as_str(), "80007580279");
+        assert_eq!(PartitaIva::parse("partita_iva", "80007580278").unwrap_err().rule, FieldRule::PartitaIva);
+        assert_eq!(PartitaIva::parse("partita_iva", "").unwrap_err().rule, FieldRule::Required);
     }
 
     #[test]

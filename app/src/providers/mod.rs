@@ -1,0 +1,8 @@
+//! Provider organisations (censimento): the data of the training provider, which is also
+//! the payer of its MyPay carts.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod view;

@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+
+use super::model::RequestView;
+use crate::error::AppError;
+
+/// The provider's latest accreditation request, if it started one.
+#[server(endpoint = "requests/mine")]
+pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let db = app_state()?.db;
+        let Some(provider) = crate::providers::server::provider_of_user(&db, &user.id).await? else {
+            return Ok(None);
+        };
+        super::server::latest_request_of_provider(&db, &provider.id).await
+    })
+    .await
+}
+
+/// Chooses provvisorio / standard: creates the draft request or updates it.
+#[server(endpoint = "requests/kind")]
+pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
+    use super::model::RequestKind;
+    use crate::accounts::Role;
+    use crate::domain::{FieldError, FieldRule};
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let kind = RequestKind::from_db(&kind).ok_or_else(|| FieldError::new("request_kind", FieldRule::Choice))?;
+        let db = app_state()?.db;
+        let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        super::server::choose_kind(&db, &user, &provider.id, kind).await?;
+        leptos_axum::redirect("/area");
+        Ok(())
+    })
+    .await
+}

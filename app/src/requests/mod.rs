@@ -1,0 +1,7 @@
+//! Accreditation requests (richieste di accreditamento): kind, state machine, history.
+
+pub mod api;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod view;

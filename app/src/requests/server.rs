@@ -1,0 +1,144 @@
+//! Request services: create the draft, read it, move it between states with history.
+
+use sqlx::Row;
+
+use super::model::{HistoryEntry, RequestKind, RequestState, RequestView};
+use crate::accounts::CurrentUser;
+use crate::db::{new_id, now_utc, Db};
+use crate::error::AppError;
+use crate::state::internal;
+
+/// The provider's current (latest) request, if any.
+pub async fn latest_request_of_provider(db: &Db, provider_id: &str) -> Result<Option<RequestView>, AppError> {
+    let row = sqlx::query(
+        "SELECT id FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(provider_id)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(internal)?;
+    match row {
+        Some(row) => load_request(db, &row.try_get::<String, _>("id").map_err(internal)?).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn load_request(db: &Db, request_id: &str) -> Result<Option<RequestView>, AppError> {
+    let Some(row) = sqlx::query(
+        "SELECT id, kind, state, created_at, updated_at, submitted_at FROM accreditation_requests WHERE id = $1",
+    )
+    .bind(request_id)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let history = sqlx::query(
+        "SELECT at, actor_role, from_state, to_state, note FROM request_history WHERE request_id = $1 ORDER BY at, id",
+    )
+    .bind(request_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(internal)?
+    .into_iter()
+    .map(|h| {
+        let from: Option<String> = h.try_get("from_state").map_err(internal)?;
+        let to: String = h.try_get("to_state").map_err(internal)?;
+        Ok(HistoryEntry {
+            at: h.try_get("at").map_err(internal)?,
+            actor_role: h.try_get("actor_role").map_err(internal)?,
+            from_state: from.as_deref().and_then(RequestState::from_db),
+            to_state: RequestState::from_db(&to).ok_or_else(|| internal(format!("unknown state {to}")))?,
+            note: h.try_get("note").map_err(internal)?,
+        })
+    })
+    .collect::<Result<Vec<_>, AppError>>()?;
+    let kind: String = row.try_get("kind").map_err(internal)?;
+    let state: String = row.try_get("state").map_err(internal)?;
+    Ok(Some(RequestView {
+        id: row.try_get("id").map_err(internal)?,
+        kind: RequestKind::from_db(&kind).ok_or_else(|| internal(format!("unknown kind {kind}")))?,
+        state: RequestState::from_db(&state).ok_or_else(|| internal(format!("unknown state {state}")))?,
+        created_at: row.try_get("created_at").map_err(internal)?,
+        updated_at: row.try_get("updated_at").map_err(internal)?,
+        submitted_at: row.try_get("submitted_at").map_err(internal)?,
+        history,
+    }))
+}
+
+/// Starts the draft request of a provider, or changes the kind of its draft.
+pub async fn choose_kind(db: &Db, actor: &CurrentUser, provider_id: &str, kind: RequestKind) -> Result<String, AppError> {
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let existing = sqlx::query(
+        "SELECT id, state FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(provider_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let now = now_utc();
+    let id = match existing {
+        Some(row) => {
+            let id: String = row.try_get("id").map_err(internal)?;
+            let state: String = row.try_get("state").map_err(internal)?;
+            if state != RequestState::Bozza.as_db() {
+                return Err(AppError::WrongState);
+            }
+            sqlx::query("UPDATE accreditation_requests SET kind = $1, updated_at = $2 WHERE id = $3")
+                .bind(kind.as_db())
+                .bind(&now)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            id
+        }
+        None => {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO accreditation_requests (id, provider_id, kind, state, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(&id)
+            .bind(provider_id)
+            .bind(kind.as_db())
+            .bind(RequestState::Bozza.as_db())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            record(&mut tx, &id, actor, None, RequestState::Bozza, Some("Domanda creata")).await?;
+            id
+        }
+    };
+    tx.commit().await.map_err(internal)?;
+    Ok(id)
+}
+
+/// Appends one history record (inside the caller's transaction).
+pub async fn record(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    request_id: &str,
+    actor: &CurrentUser,
+    from: Option<RequestState>,
+    to: RequestState,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO request_history (id, request_id, at, actor_id, actor_role, from_state, to_state, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id())
+    .bind(request_id)
+    .bind(now_utc())
+    .bind(&actor.id)
+    .bind(actor.role.as_db())
+    .bind(from.map(RequestState::as_db))
+    .bind(to.as_db())
+    .bind(note)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}

@@ -1,0 +1,135 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::api::{load_my_request, ChooseRequestKind};
+use super::model::{RequestKind, RequestState, RequestView};
+use crate::accounts::Role;
+use crate::auth::form_error;
+use crate::home::view::guarded;
+use crate::layout::view::ErrorAlert;
+use crate::providers::api::load_my_provider;
+
+/// The steps of the provider's procedure, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WizardStep {
+    Censimento,
+    Domanda,
+    Documenti,
+    Pagamento,
+    Invio,
+}
+
+impl WizardStep {
+    pub const ALL: [WizardStep; 5] =
+        [WizardStep::Censimento, WizardStep::Domanda, WizardStep::Documenti, WizardStep::Pagamento, WizardStep::Invio];
+
+    pub fn label_it(self) -> &'static str {
+        match self {
+            WizardStep::Censimento => "Dati del provider",
+            WizardStep::Domanda => "Tipo di domanda",
+            WizardStep::Documenti => "Documenti",
+            WizardStep::Pagamento => "Pagamento",
+            WizardStep::Invio => "Invio",
+        }
+    }
+}
+
+/// Bootstrap Italia stepper showing where the provider is.
+#[component]
+pub fn WizardStepper(current: WizardStep) -> impl IntoView {
+    view! {
+        <nav class="steppers mb-4" aria-label="Passi della procedura di accreditamento">
+            <div class="steppers-header">
+                <ol class="list-unstyled d-flex flex-wrap gap-2 mb-0" data-testid="stepper">
+                    {WizardStep::ALL.into_iter().enumerate().map(|(i, step)| {
+                        let state = if step < current { "confirmed" } else if step == current { "active" } else { "" };
+                        view! {
+                            <li class=state aria-current=(step == current).then_some("step")>
+                                <span class="steppers-number me-1">{i + 1}"."</span>
+                                {step.label_it()}
+                                {(step < current).then(|| view! { <span class="visually-hidden">" (completato)"</span> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </div>
+        </nav>
+    }
+}
+
+/// Step 2: provvisorio or standard.
+#[component]
+pub fn DomandaPage() -> impl IntoView {
+    guarded(Role::Provider, |_user| {
+        let choose = ServerAction::<ChooseRequestKind>::new();
+        let redirected = form_error("requests/kind");
+        let error = move || choose.value().get().map_or_else(|| redirected.get(), Result::err);
+        let data = Resource::new(|| (), |_| async { Ok::<_, crate::error::AppError>((load_my_provider().await?, load_my_request().await?)) });
+        view! {
+            <Title text="Tipo di domanda — Portale ECM"/>
+            <WizardStepper current=WizardStep::Domanda/>
+            <h1>"Tipo di domanda"</h1>
+            {move || error().map(|error| view! { <ErrorAlert error/> })}
+            <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((None, _)) => view! {
+                            <div class="alert alert-warning" role="alert">
+                                "Prima di scegliere il tipo di domanda inserisci i dati del provider."
+                            </div>
+                            <A href="/area/censimento" attr:class="btn btn-primary">"Inserisci i dati del provider"</A>
+                        }.into_any(),
+                        Ok((Some(_), request)) => {
+                            let current = request.as_ref().map(|r| r.kind);
+                            let locked = request.as_ref().is_some_and(|r| r.state != RequestState::Bozza);
+                            view! {
+                                <ActionForm action=choose>
+                                    <fieldset disabled=locked>
+                                        <legend class="visually-hidden">"Tipo di accreditamento"</legend>
+                                        {[RequestKind::Provvisorio, RequestKind::Standard].into_iter().map(|kind| {
+                                            let id = format!("kind-{}", kind.as_db().to_lowercase());
+                                            let description = match kind {
+                                                RequestKind::Provvisorio => "Primo accreditamento: esame documentale, validità 24 mesi.",
+                                                RequestKind::Standard => "Dopo l'accreditamento provvisorio: può comprendere una visita in sede, validità 4 anni.",
+                                            };
+                                            view! {
+                                                <div class="form-check mb-3">
+                                                    <input class="form-check-input" type="radio" name="kind" id=id.clone()
+                                                        value=kind.as_db() checked=current.map_or(kind == RequestKind::Provvisorio, |c| c == kind)/>
+                                                    <label class="form-check-label" for=id>
+                                                        <strong>{kind.label_it()}</strong>" — "{description}
+                                                    </label>
+                                                </div>
+                                            }
+                                        }).collect_view()}
+                                    </fieldset>
+                                    {(!locked).then(|| view! {
+                                        <button type="submit" class="btn btn-primary mt-2" disabled=move || choose.pending().get()>
+                                            "Salva la bozza e continua"
+                                        </button>
+                                    })}
+                                </ActionForm>
+                            }.into_any()
+                        }
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+    })
+}
+
+/// A short summary of the request for the provider's home.
+#[component]
+pub fn RequestSummary(request: RequestView) -> impl IntoView {
+    view! {
+        <div class="card card-bg mb-4" data-testid="domanda">
+            <div class="card-body">
+                <h2 class="h5 card-title">{request.kind.label_it()}</h2>
+                <p class="mb-1">"Stato: " <strong data-testid="stato-domanda">{request.state.label_it()}</strong></p>
+                <p class="mb-0 small">"Ultimo aggiornamento: " {request.updated_at.clone()}</p>
+            </div>
+        </div>
+    }
+}
