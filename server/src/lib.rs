@@ -3,6 +3,7 @@
 
 pub mod mypay;
 pub mod settings;
+pub mod simulator;
 pub mod web;
 
 pub use web::Application;
