@@ -151,6 +151,10 @@ impl SimulatorConfig {
         args: &[String],
         env: &std::collections::BTreeMap<String, String>,
     ) -> Result<SimulatorConfig, String> {
+        let known = [
+            "ADDR", "PUBLIC_URL", "MODE", "COD_IPA", "PASSWORD", "FISCAL_CODE", "ENTE_INACTIVE", "TIPI_DOVUTO",
+            "CACHE_TTL_SECONDS", "GRACE_SECONDS", "RECEIPT_DELAY_SECONDS", "XSD_DIR", "XMLLINT",
+        ];
         let mut flags = std::collections::BTreeMap::new();
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -160,21 +164,17 @@ impl SimulatorConfig {
                     flags.insert("ENTE_INACTIVE".to_string(), "1".to_string());
                 }
                 flag if flag.starts_with("--") => {
-                    let value = it.next().ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
                     let key = flag.trim_start_matches("--").replace('-', "_").to_ascii_uppercase();
+                    if !known.contains(&key.as_str()) {
+                        return Err(format!("unknown option {flag}\n\n{USAGE}"));
+                    }
+                    let value = it.next().ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))?;
                     flags.insert(key, value.clone());
                 }
                 other => return Err(format!("unexpected argument {other:?}\n\n{USAGE}")),
             }
         }
         let get = |key: &str| flags.get(key).cloned().or_else(|| env.get(&format!("MYPAY_SIM_{key}")).cloned()).filter(|v| !v.is_empty());
-        let known = [
-            "ADDR", "PUBLIC_URL", "MODE", "COD_IPA", "PASSWORD", "FISCAL_CODE", "ENTE_INACTIVE", "TIPI_DOVUTO",
-            "CACHE_TTL_SECONDS", "GRACE_SECONDS", "RECEIPT_DELAY_SECONDS", "XSD_DIR", "XMLLINT",
-        ];
-        if let Some(unknown) = flags.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(format!("unknown option --{}\n\n{USAGE}", unknown.to_ascii_lowercase().replace('_', "-")));
-        }
         if let Some(unknown) = env.keys().find(|k| k.starts_with("MYPAY_SIM_") && !known.contains(&&k["MYPAY_SIM_".len()..])) {
             return Err(format!("unknown variable {unknown}\n\n{USAGE}"));
         }
@@ -520,5 +520,41 @@ async fn admin_session_action(
     match state.engine.admin_action(&id, action, options.receipt_delay_seconds.map(Duration::from_secs)) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err((status, message)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT), message).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn flags_override_env_and_defaults_match_the_portal() {
+        let args: Vec<String> = ["--mode", "checkout", "--tipi-dovuto", "A,!B", "--ente-inactive"].iter().map(|s| s.to_string()).collect();
+        let config = SimulatorConfig::from_args_and_env(&args, &env(&[("MYPAY_SIM_MODE", "legacy"), ("MYPAY_SIM_COD_IPA", "X_ENTE")])).unwrap();
+        assert_eq!(config.mode, Mode::Checkout);
+        assert_eq!(config.ente.cod_ipa, "X_ENTE");
+        assert!(!config.ente.active);
+        assert_eq!(
+            config.tipi_dovuto,
+            vec![TipoDovuto { code: "A".into(), active: true }, TipoDovuto { code: "B".into(), active: false }]
+        );
+        let defaults = SimulatorConfig::from_args_and_env(&[], &env(&[])).unwrap();
+        assert_eq!(defaults.mode, Mode::Legacy);
+        assert_eq!(defaults.ente.fiscal_code, "80007580279");
+        assert_eq!(defaults.tipi_dovuto[0].code, "ECM_QUOTA_ANNUALE");
+        assert_eq!(defaults.tipi_dovuto[1].code, "ECM_CONTRIBUTO_EVENTO");
+    }
+
+    #[test]
+    fn unknown_flags_and_variables_are_refused() {
+        let err = SimulatorConfig::from_args_and_env(&["--bogus".to_string()], &env(&[])).unwrap_err();
+        assert!(err.starts_with("unknown option --bogus"), "{err}");
+        let err = SimulatorConfig::from_args_and_env(&[], &env(&[("MYPAY_SIM_FOO", "1")])).unwrap_err();
+        assert!(err.starts_with("unknown variable MYPAY_SIM_FOO"), "{err}");
+        assert!(SimulatorConfig::from_args_and_env(&["--mode".to_string(), "other".to_string()], &env(&[])).is_err());
     }
 }
