@@ -1,7 +1,10 @@
 //! The ECM portal server: settings, start-up, HTTP wiring. `main.rs` is a thin CLI over
 //! [`Application`], so tests start the real server on port 0.
 
+pub mod cli;
+pub mod mypay;
 pub mod settings;
+pub mod simulator;
 pub mod web;
 
 pub use web::Application;

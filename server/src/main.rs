@@ -1,5 +1,6 @@
-//! `ecm-server`: the portal (no arguments).
+//! `ecm-server`: the portal (no arguments), or an operators' command (see `server::cli`).
 
+use server::cli::{self, Command};
 use server::settings::Settings;
 use server::web::leptos_options;
 use server::Application;
@@ -11,6 +12,14 @@ async fn main() {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")))
         .init();
 
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match cli::parse_args(&args) {
+        Ok(command) => command,
+        Err(usage) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(error) => {
@@ -18,6 +27,11 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    if let Command::MyPayChiediPagati { id_session } = command {
+        let (text, code) = cli::mypay_chiedi_pagati(&settings, &id_session).await;
+        print!("{text}");
+        std::process::exit(code);
+    }
     // cargo-leptos passes the site layout through LEPTOS_* variables; outside it, defaults.
     let options = match leptos::config::get_configuration(None) {
         Ok(conf) => conf.leptos_options,

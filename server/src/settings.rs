@@ -34,6 +34,46 @@ pub enum SettingsError {
     Invalid { name: &'static str, reason: String },
     #[error("ECM_ADMIN_EMAIL and ECM_ADMIN_PASSWORD must be given together")]
     AdminIncomplete,
+    #[error("ECM_MYPAY_ENDPOINT, ECM_MYPAY_COD_IPA_ENTE and ECM_MYPAY_PASSWORD must be given together (missing: {0})")]
+    MyPayIncomplete(&'static str),
+}
+
+/// Codice fiscale of the beneficiary of every ECM payment: Regione del Veneto.
+pub const BENEFICIARY_FISCAL_CODE: &str = "80007580279";
+
+/// Path of the portal page MyPay sends the browser back to (`enteSILInviaRispostaPagamentoUrl`).
+pub const MYPAY_RETURN_PATH: &str = "/pagamenti/ritorno";
+
+/// How one kind of fee is booked in MyPay: the *tipo dovuto* configured for the Ente and its
+/// `datiSpecificiRiscossione` (accounting type/code, `[0129]/\S{3,138}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeType {
+    pub tipo_dovuto: String,
+    pub dati_specifici_riscossione: String,
+}
+
+/// Connection to MyPay's SIL SOAP service. Present only when the endpoint, the IPA code and the
+/// password are all configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MyPaySettings {
+    /// `ECM_MYPAY_ENDPOINT`: full SOAP URL, e.g. `https://…/ws/pa/PagamentiTelematiciDovutiPagati`.
+    pub endpoint: String,
+    /// `ECM_MYPAY_COD_IPA_ENTE`: the Ente's IPA code as registered in MyPay (1..=35 characters).
+    pub cod_ipa_ente: String,
+    /// `ECM_MYPAY_PASSWORD`: the Ente's MyPay password (agree 10..=15 characters, trap T14).
+    pub password: Secret,
+    /// `ECM_MYPAY_TIMEOUT_SECONDS` (default 30): whole-request timeout of one SOAP call.
+    pub timeout: Duration,
+    /// `ECM_MYPAY_CONNECT_TIMEOUT_SECONDS` (default 5): TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// `ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE` (default `ECM_QUOTA_ANNUALE`) and
+    /// `ECM_MYPAY_DSR_QUOTA_ANNUALE` (default `9/0301109AP`): the providers' annual fee.
+    pub quota_annuale: FeeType,
+    /// `ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO` (default `ECM_CONTRIBUTO_EVENTO`) and
+    /// `ECM_MYPAY_DSR_CONTRIBUTO_EVENTO` (default `9/0301109AP`): the per-event contribution.
+    pub contributo_evento: FeeType,
+    /// `enteSILInviaRispostaPagamentoUrl`: `ECM_PUBLIC_URL` + [`MYPAY_RETURN_PATH`].
+    pub return_url: String,
 }
 
 /// The first Segreteria account, created at start-up when none exists.
@@ -61,6 +101,8 @@ pub struct Settings {
     pub login_max_failures_per_address: i64,
     /// `ECM_LOGIN_WINDOW_MINUTES` (default 15).
     pub login_window: Duration,
+    /// `ECM_MYPAY_*`: `None` when MyPay is not configured (payments are then unavailable).
+    pub mypay: Option<MyPaySettings>,
 }
 
 const KNOWN_ECM_KEYS: &[&str] = &[
@@ -71,6 +113,17 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "ECM_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "ECM_LOGIN_WINDOW_MINUTES",
+    "ECM_MYPAY_ENDPOINT",
+    "ECM_MYPAY_COD_IPA_ENTE",
+    "ECM_MYPAY_PASSWORD",
+    "ECM_MYPAY_TIMEOUT_SECONDS",
+    "ECM_MYPAY_CONNECT_TIMEOUT_SECONDS",
+    "ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE",
+    "ECM_MYPAY_DSR_QUOTA_ANNUALE",
+    "ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO",
+    "ECM_MYPAY_DSR_CONTRIBUTO_EVENTO",
+    // Read by the test suite only: the Python interpreter (with zeep) of the WSDL check.
+    "ECM_ZEEP_PYTHON",
     // Test-suite settings, read by the tests and tools, not by the server.
     "ECM_TEST_POSTGRES_URL",
     "ECM_TOOLS_DIR",
@@ -127,6 +180,7 @@ impl Settings {
                 _ => Err(SettingsError::Invalid { name, reason: "must be at least 1".into() }),
             }
         };
+        let mypay = mypay_settings(&get, &vars, &public_url)?;
         Ok(Settings {
             database_url: Secret::new(database_url),
             site_addr,
@@ -136,6 +190,7 @@ impl Settings {
             login_max_failures_per_account: count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
             login_max_failures_per_address: count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
             login_window: minutes("ECM_LOGIN_WINDOW_MINUTES", 15)?,
+            mypay,
         })
     }
 
@@ -143,6 +198,68 @@ impl Settings {
     pub fn cookie_secure(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+fn mypay_settings(
+    get: &dyn Fn(&str) -> Option<String>,
+    vars: &BTreeMap<String, String>,
+    public_url: &str,
+) -> Result<Option<MyPaySettings>, SettingsError> {
+    let invalid = |name: &'static str, reason: &str| SettingsError::Invalid { name, reason: reason.to_string() };
+    let seconds = |name: &'static str, default: u64| -> Result<Duration, SettingsError> {
+        let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| invalid(name, &e.to_string()))?;
+        match value.unwrap_or(default) {
+            0 => Err(invalid(name, "must be at least 1")),
+            n => Ok(Duration::from_secs(n)),
+        }
+    };
+    let fee = |tipo_name: &'static str, tipo_default: &str, dsr_name: &'static str| -> Result<FeeType, SettingsError> {
+        let tipo_dovuto = get(tipo_name).unwrap_or_else(|| tipo_default.to_string());
+        if tipo_dovuto.chars().count() > 64 || tipo_dovuto.chars().any(char::is_control) {
+            return Err(invalid(tipo_name, "expected 1..=64 printable characters"));
+        }
+        let dati_specifici_riscossione = get(dsr_name).unwrap_or_else(|| "9/0301109AP".to_string());
+        if !crate::mypay::wire::dovuti::is_valid_dati_specifici_riscossione(&dati_specifici_riscossione) {
+            return Err(invalid(dsr_name, "expected the pattern [0129]/\\S{3,138}, e.g. 9/0301109AP"));
+        }
+        Ok(FeeType { tipo_dovuto, dati_specifici_riscossione })
+    };
+    // Validated even when MyPay is off, so that a typo is reported before it matters.
+    let timeout = seconds("ECM_MYPAY_TIMEOUT_SECONDS", 30)?;
+    let connect_timeout = seconds("ECM_MYPAY_CONNECT_TIMEOUT_SECONDS", 5)?;
+    let quota_annuale = fee("ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE", "ECM_QUOTA_ANNUALE", "ECM_MYPAY_DSR_QUOTA_ANNUALE")?;
+    let contributo_evento =
+        fee("ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO", "ECM_CONTRIBUTO_EVENTO", "ECM_MYPAY_DSR_CONTRIBUTO_EVENTO")?;
+
+    // The password is taken verbatim (not trimmed): MyPay trims both sides itself.
+    let password = vars.get("ECM_MYPAY_PASSWORD").filter(|v| !v.is_empty()).cloned();
+    let (endpoint, cod_ipa_ente, password) = match (get("ECM_MYPAY_ENDPOINT"), get("ECM_MYPAY_COD_IPA_ENTE"), password) {
+        (None, None, None) => return Ok(None),
+        (Some(e), Some(c), Some(p)) => (e, c, p),
+        (None, _, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_ENDPOINT")),
+        (_, None, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_COD_IPA_ENTE")),
+        (_, _, None) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_PASSWORD")),
+    };
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) || endpoint.contains(char::is_whitespace) {
+        return Err(invalid("ECM_MYPAY_ENDPOINT", "expected an http:// or https:// URL"));
+    }
+    if cod_ipa_ente.chars().count() > 35 || cod_ipa_ente.chars().any(char::is_control) {
+        return Err(invalid("ECM_MYPAY_COD_IPA_ENTE", "expected 1..=35 printable characters"));
+    }
+    if password.chars().any(char::is_control) {
+        // Deliberately no value in the message.
+        return Err(invalid("ECM_MYPAY_PASSWORD", "contains control characters"));
+    }
+    Ok(Some(MyPaySettings {
+        endpoint,
+        cod_ipa_ente,
+        password: Secret::new(password),
+        timeout,
+        connect_timeout,
+        quota_annuale,
+        contributo_evento,
+        return_url: format!("{public_url}{MYPAY_RETURN_PATH}"),
+    }))
 }
 
 #[cfg(test)]
@@ -199,5 +316,97 @@ mod tests {
         assert!(matches!(err, SettingsError::Invalid { name: "DATABASE_URL", .. }));
         let err = Settings::from_map(map(&[("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", "0")])).unwrap_err();
         assert!(matches!(err, SettingsError::Invalid { name: "ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", .. }));
+    }
+
+    const MYPAY: &[(&str, &str)] = &[
+        ("ECM_PUBLIC_URL", "https://ecm.regione.veneto.it"),
+        ("ECM_MYPAY_ENDPOINT", "https://mypay.example.invalid/ws/pa/PagamentiTelematiciDovutiPagati"),
+        ("ECM_MYPAY_COD_IPA_ENTE", "R_VENETO"),
+        ("ECM_MYPAY_PASSWORD", "Ecm#Veneto2025"),
+    ];
+
+    #[test]
+    fn mypay_is_simply_off_when_not_configured() {
+        let settings = Settings::from_map(map(&[])).unwrap();
+        assert_eq!(settings.mypay, None);
+    }
+
+    #[test]
+    fn mypay_defaults_and_return_url() {
+        let mypay = Settings::from_map(map(MYPAY)).unwrap().mypay.expect("configured");
+        assert_eq!(mypay.endpoint, "https://mypay.example.invalid/ws/pa/PagamentiTelematiciDovutiPagati");
+        assert_eq!(mypay.cod_ipa_ente, "R_VENETO");
+        assert_eq!(mypay.password.expose(), "Ecm#Veneto2025");
+        assert_eq!(mypay.timeout, Duration::from_secs(30));
+        assert_eq!(mypay.connect_timeout, Duration::from_secs(5));
+        assert_eq!(
+            mypay.quota_annuale,
+            FeeType { tipo_dovuto: "ECM_QUOTA_ANNUALE".into(), dati_specifici_riscossione: "9/0301109AP".into() }
+        );
+        assert_eq!(mypay.contributo_evento.tipo_dovuto, "ECM_CONTRIBUTO_EVENTO");
+        assert_eq!(mypay.return_url, "https://ecm.regione.veneto.it/pagamenti/ritorno");
+    }
+
+    #[test]
+    fn mypay_fee_types_and_timeouts_can_be_overridden() {
+        let mut vars = map(MYPAY);
+        for (k, v) in [
+            ("ECM_MYPAY_TIMEOUT_SECONDS", "12"),
+            ("ECM_MYPAY_CONNECT_TIMEOUT_SECONDS", "2"),
+            ("ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE", "ECM_QUOTA_2026"),
+            ("ECM_MYPAY_DSR_QUOTA_ANNUALE", "1/ABCDEF"),
+            ("ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO", "ECM_EVENTO"),
+            ("ECM_MYPAY_DSR_CONTRIBUTO_EVENTO", "2/XYZ"),
+        ] {
+            vars.insert(k.into(), v.into());
+        }
+        let mypay = Settings::from_map(vars).unwrap().mypay.unwrap();
+        assert_eq!(mypay.timeout, Duration::from_secs(12));
+        assert_eq!(mypay.connect_timeout, Duration::from_secs(2));
+        assert_eq!(mypay.quota_annuale, FeeType { tipo_dovuto: "ECM_QUOTA_2026".into(), dati_specifici_riscossione: "1/ABCDEF".into() });
+        assert_eq!(mypay.contributo_evento, FeeType { tipo_dovuto: "ECM_EVENTO".into(), dati_specifici_riscossione: "2/XYZ".into() });
+    }
+
+    #[test]
+    fn mypay_partial_configuration_is_refused_with_the_missing_name() {
+        let mut vars = map(MYPAY);
+        vars.remove("ECM_MYPAY_PASSWORD");
+        assert_eq!(Settings::from_map(vars).unwrap_err(), SettingsError::MyPayIncomplete("ECM_MYPAY_PASSWORD"));
+        let err = Settings::from_map(map(&[("ECM_MYPAY_ENDPOINT", "https://x.it/ws")])).unwrap_err();
+        assert_eq!(err, SettingsError::MyPayIncomplete("ECM_MYPAY_COD_IPA_ENTE"));
+    }
+
+    #[test]
+    fn mypay_bad_values_are_rejected_with_the_setting_name() {
+        for (name, value) in [
+            ("ECM_MYPAY_ENDPOINT", "ftp://x"),
+            ("ECM_MYPAY_COD_IPA_ENTE", &"R".repeat(36)),
+            ("ECM_MYPAY_TIMEOUT_SECONDS", "0"),
+            ("ECM_MYPAY_CONNECT_TIMEOUT_SECONDS", "x"),
+            ("ECM_MYPAY_DSR_QUOTA_ANNUALE", "3/0301109AP"),
+            ("ECM_MYPAY_DSR_CONTRIBUTO_EVENTO", "9/AB"),
+            ("ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE", &"T".repeat(65)),
+        ] {
+            let mut vars = map(MYPAY);
+            vars.insert(name.into(), value.into());
+            match Settings::from_map(vars).unwrap_err() {
+                SettingsError::Invalid { name: got, .. } => assert_eq!(got, name),
+                other => panic!("{name}: unexpected {other:?}"),
+            }
+        }
+        let err = Settings::from_map(map(&[("ECM_MYPAY_ENDPONT", "https://x.it")])).unwrap_err();
+        assert_eq!(err, SettingsError::Unknown("ECM_MYPAY_ENDPONT".into()));
+    }
+
+    #[test]
+    fn mypay_password_never_shows_in_debug_or_errors() {
+        let settings = Settings::from_map(map(MYPAY)).unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("Ecm#Veneto2025"), "{debug}");
+        assert!(debug.contains("R_VENETO"), "{debug}");
+        let mut vars = map(MYPAY);
+        vars.insert("ECM_MYPAY_PASSWORD".into(), "Secret\u{7}Pw2025".into());
+        let err = Settings::from_map(vars).unwrap_err();
+        assert!(!err.to_string().contains("Secret") && !format!("{err:?}").contains("Secret"), "{err}");
     }
 }

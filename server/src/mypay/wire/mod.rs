@@ -1,0 +1,27 @@
+//! MyPay SIL wire layer: the `Dovuti` document, the `Pagati` / `PagatiConRicevuta` documents and
+//! the SOAP 1.1 envelopes of `paaSILInviaDovuti`, `paaSILChiediPagati` and
+//! `paaSILChiediPagatiConRicevuta`. No transport: [`super::client`] POSTs the bodies built here
+//! and hands the answers back to the `soap::parse_*_response` functions.
+//!
+//! Facts come from `SIL-REFERENCE.md` (cited as "SIL-REFERENCE §n") and the official schemas in
+//! the repository's `xsd/` folder; no MyPay code is used.
+//!
+//! This module is an internal contract between the MyPay client, the simulator and the
+//! wire-level tests (`server/tests/mypay_*.rs`). It is `pub` only so that those integration
+//! tests can reach it, and hidden from the docs: portal code uses the domain types re-exported by
+//! [`crate::mypay`].
+//!
+//! `fiscal` (codice fiscale / partita IVA checks) is std-only and will move to the `app` crate's
+//! domain, where the browser can use it too.
+
+pub mod amount;
+pub mod dovuti;
+pub mod fiscal;
+pub mod pagati;
+pub mod soap;
+pub mod xml;
+
+#[cfg(test)]
+pub(crate) mod xsd_check;
+
+pub use amount::AmountCents;
