@@ -8,9 +8,9 @@ TOOLS_DIR     ?= $(HOME)/.cache/ecm-tools
 export PATH   := $(TOOLS_DIR)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 # Demo values used by `make run` (printed at start). Never use them in production.
-RUN_ADDR      ?= 127.0.0.1:3000
 DEMO_ADMIN_EMAIL    ?= segreteria@ecm.demo
 DEMO_ADMIN_PASSWORD ?= Segreteria2026!
+RUN_ADDR      ?= 127.0.0.1:3000
 
 # End-to-end runs get a free port of their own and a throw-away database.
 E2E_PORT      ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -21,6 +21,7 @@ TEST_RUSTFLAGS := --cfg erase_components
 # CI may keep Cargo's target directory outside the clone (CARGO_TARGET_DIR); the site
 # (target/site: wasm, js, css, assets) always stays in the clone.
 TARGET_DIR    := $(or $(CARGO_TARGET_DIR),target)
+ZEEP_PYTHON   := $(TOOLS_DIR)/zeep-venv/bin/python
 
 .PHONY: help tools assets run build-release build-debug test test-rust test-e2e clean
 
@@ -47,23 +48,21 @@ build-debug: assets
 	cargo leptos build
 
 run: build-release
-	@echo
-	@echo "  Portale ECM:  http://$(RUN_ADDR)"
-	@echo "  Segreteria:   $(DEMO_ADMIN_EMAIL) / $(DEMO_ADMIN_PASSWORD)"
-	@echo "  Provider:     registrati da http://$(RUN_ADDR)/registrazione"
-	@echo "  Dati:         ./data/ecm.sqlite (SQLite)   —   Ctrl-C per fermare"
-	@echo
-	LEPTOS_OUTPUT_NAME=ecm LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-	LEPTOS_SITE_ADDR=$(RUN_ADDR) \
-	ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' \
-	$(TARGET_DIR)/release/ecm-server
+	cargo build --release -p server --bin mypay-simulator
+	TARGET_DIR=$(TARGET_DIR) RUN_ADDR=$(RUN_ADDR) ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' \
+	ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' bash scripts/run-demo.sh
 
 test: test-rust test-e2e
 
+## A third-party SOAP client (Python zeep, loading the official WSDL) checks the simulator.
+$(ZEEP_PYTHON):
+	python3 -m venv $(TOOLS_DIR)/zeep-venv
+	$(TOOLS_DIR)/zeep-venv/bin/pip install --quiet zeep
+
 ## Unit and integration tests; the storage and HTTP suites also run on PostgreSQL
 ## when ECM_TEST_POSTGRES_URL is set (e.g. postgres://postgres@127.0.0.1:5432/postgres).
-test-rust: tools
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo test -p app -p server
+test-rust: tools $(ZEEP_PYTHON)
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" ECM_ZEEP_PYTHON=$(ZEEP_PYTHON) cargo test -p app -p server
 
 ## Playwright in Debian's Chromium against the real server (fresh SQLite database).
 test-e2e: build-debug

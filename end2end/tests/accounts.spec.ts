@@ -26,7 +26,7 @@ test('registration checks the e-mail while typing and explains the error in Ital
   await page.goto('/registrazione');
   await page.getByLabel('E-mail').pressSequentially('non-una-mail');
   await expect(page.getByText("L'indirizzo e-mail non è valido")).toBeVisible();
-  await page.getByLabel('Password', { exact: true }).pressSequentially('corta1');
+  await page.getByRole('textbox', { name: 'Password', exact: true }).pressSequentially('corta1');
   await expect(page.getByText('almeno 10 caratteri').last()).toBeVisible();
 });
 

@@ -21,7 +21,7 @@ export async function register(page: Page, email: string, name = 'Anna Bianchi')
   await page.goto('/registrazione');
   await page.getByLabel('Nome e cognome del referente').fill(name);
   await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
   await page.getByLabel('Conferma password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Registrati' }).click();
 }

@@ -9,7 +9,7 @@ test('without JavaScript a provider registers, sees a wrong-password error and l
   await page.goto('/registrazione');
   await page.getByLabel('Nome e cognome del referente').fill('Paolo Neri');
   await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
   await page.getByLabel('Conferma password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Registrati' }).click();
   await expect(page).toHaveURL(/\/area$/);

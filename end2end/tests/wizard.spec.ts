@@ -17,7 +17,7 @@ async function fillCensimento(page: Page, cf: string): Promise<void> {
   await page.getByLabel('Denominazione').fill('Società Veneta di Formazione');
   await page.getByLabel('Codice fiscale', { exact: false }).first().fill(cf);
   await page.getByLabel('Forma giuridica').selectOption('SOCIETA_SCIENTIFICA');
-  await page.getByLabel('Nome', { exact: false }).first().fill('Mario');
+  await page.getByRole('textbox', { name: 'Nome', exact: true }).fill('Mario');
   await page.getByLabel('Cognome').fill('Rossi');
   await page.getByLabel('Codice fiscale del legale rappresentante').fill('RSSMRA80A01H501U');
   await page.getByLabel('Via / piazza').fill('Via Roma');
@@ -62,12 +62,15 @@ test('a provider fills in the censimento, chooses the request and sees the draft
   await expect(page.getByLabel('Comune')).toHaveValue('Venezia');
 });
 
-test('the server refuses an invalid censimento and says which fields are wrong', async ({ page }) => {
+test('an invalid censimento is not saved and the wrong field is explained', async ({ page }) => {
   await register(page, uniqueEmail('wizbad'));
+  await expect(page).toHaveURL(/\/area$/);
   await page.goto('/area/censimento');
   await fillCensimento(page, uniqueCodiceFiscaleEnte());
   await page.getByLabel('CAP').fill('301');
   await page.getByRole('button', { name: 'Salva e continua' }).click();
   await expect(page.getByText('Il CAP deve essere di 5 cifre.').first()).toBeVisible();
   await expect(page).toHaveURL(/\/area\/censimento/);
+  await page.goto('/area');
+  await expect(page.getByRole('link', { name: 'Inserisci i dati del provider' })).toBeVisible();
 });

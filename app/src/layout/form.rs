@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-/// A labelled input. `value` and `error` are optional signals: the first makes it
-/// controlled (for live checks), the second shows a message under it.
+/// A labelled input. `value` and `error` are optional signals: the first gives the initial
+/// value and follows what the user types (for live checks), the second shows a message.
 #[component]
 pub fn TextField(
     id: &'static str,
@@ -51,7 +51,9 @@ pub fn TextField(
                 maxlength=maxlength
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
-                prop:value=move || value.get()
+                // Written once (server-rendered), then only read: a reactive `prop:value` would
+                // reset at hydration whatever the user typed before the page became interactive.
+                value=value.get_untracked()
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
             {hint.map(|text| view! { <small id=hint_id class="form-text">{text}</small> })}

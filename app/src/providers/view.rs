@@ -103,7 +103,6 @@ fn CensimentoForm(initial: ProviderForm, editable: bool) -> impl IntoView {
                         name=form_name("forma_giuridica")
                         required=true
                         aria-describedby="forma_giuridica-aiuto"
-                        prop:value=move || value("forma_giuridica").get()
                         on:change=move |ev| value("forma_giuridica").set(event_target_value(&ev))
                     >
                         <option value="">"Scegli la forma giuridica"</option>

@@ -11,12 +11,11 @@
 //! tests can reach it, and hidden from the docs: portal code uses the domain types re-exported by
 //! [`crate::mypay`].
 //!
-//! `fiscal` (codice fiscale / partita IVA checks) is std-only and will move to the `app` crate's
-//! domain, where the browser can use it too.
+//! Codice fiscale / partita IVA checks live in `app::domain::fiscal`, shared with the browser.
 
 pub mod amount;
 pub mod dovuti;
-pub mod fiscal;
+pub use app::domain::fiscal;
 pub mod pagati;
 pub mod soap;
 pub mod xml;
