@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod home;
@@ -27,6 +28,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::accounts::view::{LoginPage, RegisterPage};
 use crate::auth::Auth;
+use crate::documents::view::DocumentsPage;
 use crate::home::view::{LandingPage, ProviderHomePage};
 use crate::layout::view::{Footer, Header, NotFoundPage};
 use crate::providers::view::CensimentoPage;
@@ -71,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area") view=ProviderHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/area/censimento") view=CensimentoPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/domanda") view=DomandaPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/documenti") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
                 </Routes>
             </main>

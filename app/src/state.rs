@@ -28,6 +28,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     pub session_ttl: Duration,
     pub login_limits: LoginLimits,
+    /// Largest document upload accepted, in bytes.
+    pub document_max_bytes: i64,
 }
 
 /// Logs an unexpected failure with its cause (English, server log only) and hides it
@@ -47,8 +49,12 @@ fn request_parts() -> Option<Parts> {
 
 /// The session cookie of the current request, if any.
 pub fn session_token() -> Option<String> {
-    let parts = request_parts()?;
-    parts.headers.get_all(COOKIE).iter().find_map(|value| {
+    session_token_in(&request_parts()?.headers)
+}
+
+/// The session cookie among some request headers (for plain axum handlers).
+pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().find_map(|value| {
         value.to_str().ok()?.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
             (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
@@ -69,6 +75,14 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     };
     let state = app_state()?;
     crate::accounts::server::session_user(&state.db, &token).await
+}
+
+/// The logged-in account of a plain axum request (outside Leptos' context).
+pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<CurrentUser>, AppError> {
+    match session_token_in(headers) {
+        Some(token) => crate::accounts::server::session_user(&state.db, &token).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn require_user() -> Result<CurrentUser, AppError> {

@@ -101,6 +101,8 @@ pub struct Settings {
     pub login_max_failures_per_address: i64,
     /// `ECM_LOGIN_WINDOW_MINUTES` (default 15).
     pub login_window: Duration,
+    /// `ECM_DOCUMENT_MAX_BYTES` (default 2 MiB = 2097152): largest accepted document upload.
+    pub document_max_bytes: i64,
     /// `ECM_MYPAY_*`: `None` when MyPay is not configured (payments are then unavailable).
     pub mypay: Option<MyPaySettings>,
 }
@@ -113,6 +115,7 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "ECM_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "ECM_LOGIN_WINDOW_MINUTES",
+    "ECM_DOCUMENT_MAX_BYTES",
     "ECM_MYPAY_ENDPOINT",
     "ECM_MYPAY_COD_IPA_ENTE",
     "ECM_MYPAY_PASSWORD",
@@ -190,6 +193,7 @@ impl Settings {
             login_max_failures_per_account: count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
             login_max_failures_per_address: count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
             login_window: minutes("ECM_LOGIN_WINDOW_MINUTES", 15)?,
+            document_max_bytes: count("ECM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)?,
             mypay,
         })
     }

@@ -70,6 +70,7 @@ impl Application {
                 max_failures_per_address: settings.login_max_failures_per_address,
                 window: settings.login_window,
             },
+            document_max_bytes: settings.document_max_bytes,
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -106,6 +107,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
     let context_state = app_state.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(app::documents::http::routes(app_state.clone()))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(
             &state,

@@ -101,11 +101,10 @@ pub fn ProviderHomePage() -> impl IntoView {
                                     <A href=href attr:class="btn btn-primary">{label}</A>
                                 })}
                                 {(next == WizardStep::Documenti).then(|| view! {
-                                    <div class="alert alert-info" role="status">
-                                        "Bozza salvata. Il caricamento dei documenti e il pagamento dei contributi "
-                                        "saranno disponibili nelle prossime versioni del portale."
+                                    <div class="d-flex flex-wrap gap-3">
+                                        <A href="/area/documenti" attr:class="btn btn-primary">"Documenti della domanda"</A>
+                                        <A href="/area/domanda" attr:class="btn btn-outline-primary">"Tipo di domanda"</A>
                                     </div>
-                                    <A href="/area/domanda" attr:class="btn btn-outline-primary">"Cambia il tipo di domanda"</A>
                                 })}
                             }.into_any()
                         }

@@ -1,0 +1,28 @@
+use leptos::prelude::*;
+
+use super::model::DocumentsView;
+use crate::error::AppError;
+
+/// The document slots of the provider's latest request (none before the request exists).
+#[server(endpoint = "documents/mine")]
+pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let state = app_state()?;
+        let Some(provider) = crate::providers::server::provider_of_user(&state.db, &user.id).await? else {
+            return Ok(None);
+        };
+        let Some(request) = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(DocumentsView {
+            slots: super::server::slots(&state.db, &request.id).await?,
+            editable: request.state.provider_can_edit(),
+            request_id: request.id,
+            max_bytes: state.document_max_bytes,
+        }))
+    })
+    .await
+}

@@ -1,0 +1,195 @@
+//! Plain HTTP endpoints for files (multipart upload, download): file bytes do not travel
+//! through server functions. Both check the session and ownership on the server.
+//!
+//! `POST /documenti/carica` (multipart: `type_code`, then `file`): a browser without
+//! JavaScript gets a 303 back to the documents page; the hydrated page sends
+//! `Accept: application/json` and gets JSON (and shows upload progress meanwhile).
+//! `GET /documenti/{id}`: the PDF, for the owning provider and the Segreteria only.
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::model::UploadProblem;
+use crate::accounts::Role;
+use crate::error::AppError;
+use crate::requests::model::RequestState;
+use crate::state::{user_from_headers, AppState};
+
+/// Routes of this module, with a body limit a little above the document limit (the
+/// handler enforces the exact limit while reading).
+pub fn routes<S>(state: AppState) -> Router<S> {
+    let body_limit = usize::try_from(state.document_max_bytes).unwrap_or(usize::MAX).saturating_add(256 * 1024);
+    Router::new()
+        .route("/documenti/carica", post(upload).layer(DefaultBodyLimit::max(body_limit)))
+        .route("/documenti/{id}", get(download))
+        .with_state(state)
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+fn refused(json: bool, status: StatusCode, problem: UploadProblem, max_bytes: i64) -> Response {
+    if json {
+        let body = json!({ "ok": false, "code": problem.code(), "message": problem.message_it(max_bytes) });
+        (status, Json(body)).into_response()
+    } else {
+        Redirect::to(&format!("/area/documenti?errore={}", problem.code())).into_response()
+    }
+}
+
+fn failed(json: bool, error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if json {
+        (status, Json(json!({ "ok": false, "code": error.code(), "message": error.message_it() }))).into_response()
+    } else {
+        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
+    }
+}
+
+async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart: Multipart) -> Response {
+    let json = wants_json(&headers);
+    let max = state.document_max_bytes;
+    let user = match user_from_headers(&state, &headers).await {
+        Ok(Some(user)) if user.role == Role::Provider => user,
+        Ok(Some(_)) => return failed(json, AppError::Forbidden),
+        Ok(None) => return failed(json, AppError::Unauthenticated),
+        Err(error) => return failed(json, error),
+    };
+    // The request being edited: the provider's latest, while the provider may change it.
+    let request = match crate::providers::server::provider_of_user(&state.db, &user.id).await {
+        Ok(Some(provider)) => match crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await {
+            Ok(Some(request)) => request,
+            Ok(None) => return failed(json, AppError::StepMissing),
+            Err(error) => return failed(json, error),
+        },
+        Ok(None) => return failed(json, AppError::StepMissing),
+        Err(error) => return failed(json, error),
+    };
+    if !RequestState::provider_can_edit(request.state) {
+        return refused(json, StatusCode::CONFLICT, UploadProblem::Locked, max);
+    }
+
+    let mut type_code = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => {
+                let problem = if error.status() == StatusCode::PAYLOAD_TOO_LARGE { UploadProblem::TooLarge } else { UploadProblem::Unreadable };
+                tracing::info!(%error, "upload refused while reading the body");
+                return refused(json, error.status(), problem, max);
+            }
+        };
+        match field.name() {
+            Some("type_code") => type_code = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("documento.pdf").to_string();
+                let mut field = field;
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            bytes.extend_from_slice(&chunk);
+                            if bytes.len() as i64 > max {
+                                return refused(json, StatusCode::PAYLOAD_TOO_LARGE, UploadProblem::TooLarge, max);
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(error) => {
+                            let problem = if error.status() == StatusCode::PAYLOAD_TOO_LARGE { UploadProblem::TooLarge } else { UploadProblem::Unreadable };
+                            return refused(json, error.status(), problem, max);
+                        }
+                    }
+                }
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let Some(type_code) = type_code else {
+        return refused(json, StatusCode::UNPROCESSABLE_ENTITY, UploadProblem::UnknownType, max);
+    };
+    let Some((name, bytes)) = file else {
+        return refused(json, StatusCode::UNPROCESSABLE_ENTITY, UploadProblem::Empty, max);
+    };
+    match super::server::store_upload(&state.db, &user, &request.id, &type_code, &name, &bytes, max).await {
+        Ok(Ok(version)) if json => (StatusCode::CREATED, Json(json!({ "ok": true, "document": version }))).into_response(),
+        Ok(Ok(_)) => Redirect::to(&format!("/area/documenti?caricato={type_code}")).into_response(),
+        Ok(Err(problem)) => {
+            let status = match problem {
+                UploadProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                UploadProblem::NotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            tracing::info!(code = problem.code(), "upload refused");
+            refused(json, status, problem, max)
+        }
+        Err(error) => failed(json, error),
+    }
+}
+
+async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let user = match user_from_headers(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return failed(false, AppError::Unauthenticated),
+        Err(error) => return failed(false, error),
+    };
+    let file = match super::server::load_file(&state.db, &id).await {
+        Ok(Some(file)) => file,
+        Ok(None) => return failed(false, AppError::NotFound),
+        Err(error) => return failed(false, error),
+    };
+    if user.role != Role::Segreteria {
+        match super::server::request_owner(&state.db, &file.request_id).await {
+            Ok(Some(owner)) if owner == user.id => {}
+            Ok(_) => {
+                tracing::warn!(user_id = %user.id, document_id = %id, "download refused: not the owner");
+                // Same answer as a missing document: another provider learns nothing.
+                return failed(false, AppError::NotFound);
+            }
+            Err(error) => return failed(false, error),
+        }
+    }
+    let disposition = content_disposition(&file.file_name);
+    let mut response = (StatusCode::OK, file.content).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&file.sha256) {
+        headers.insert("x-content-sha256", value);
+    }
+    response
+}
+
+/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 5987).
+fn content_disposition(file_name: &str) -> String {
+    let ascii: String = file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_disposition_keeps_accents_for_browsers_and_ascii_for_old_clients() {
+        assert_eq!(
+            super::content_disposition("Piano qualità.pdf"),
+            "attachment; filename=\"Piano qualit_.pdf\"; filename*=UTF-8''Piano%20qualit%C3%A0.pdf"
+        );
+    }
+}
