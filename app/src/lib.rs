@@ -33,7 +33,7 @@ use crate::home::view::{LandingPage, ProviderHomePage};
 use crate::layout::view::{Footer, Header, NotFoundPage};
 use crate::providers::view::CensimentoPage;
 use crate::requests::view::DomandaPage;
-use crate::segreteria::view::SegreteriaHomePage;
+use crate::segreteria::view::{RequestDetailPage, SegreteriaHomePage};
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area/domanda") view=DomandaPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/documenti") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/domande/:id") view=RequestDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -92,6 +92,8 @@ fn field_label_it(field: &str) -> &str {
         "pec" => "PEC",
         "telefono" => "Telefono",
         "request_kind" => "Tipo di accreditamento",
+        "note" => "Nota",
+        "action" => "Azione",
         other => other,
     }
 }

@@ -37,3 +37,28 @@ pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
     })
     .await
 }
+
+/// After the Segreteria asked for an integration, the provider sends the request back
+/// (INTEGRAZIONE_RICHIESTA → IN_ISTRUTTORIA) once documents are updated.
+#[server(endpoint = "requests/integration")]
+pub async fn submit_integration() -> Result<(), AppError> {
+    use super::model::RequestState;
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let db = app_state()?.db;
+        let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let request = super::server::latest_request_of_provider(&db, &provider.id).await?.ok_or(AppError::StepMissing)?;
+        if request.state != RequestState::IntegrazioneRichiesta {
+            return Err(AppError::WrongState);
+        }
+        let documents = crate::documents::server::slots(&db, &request.id).await?;
+        if documents.iter().any(|slot| slot.doc_type.required && slot.current.is_none()) {
+            return Err(AppError::StepMissing);
+        }
+        super::server::transition(&db, &user, &request.id, RequestState::InIstruttoria, Some("Integrazione inviata dal provider")).await?;
+        Ok(())
+    })
+    .await
+}

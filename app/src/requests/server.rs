@@ -142,3 +142,48 @@ pub async fn record(
     .map_err(internal)?;
     Ok(())
 }
+
+/// Moves a request from one state to the next, checking the procedure's rules and that
+/// nobody moved it meanwhile (the update only applies to the expected state).
+pub async fn transition(
+    db: &Db,
+    actor: &CurrentUser,
+    request_id: &str,
+    to: RequestState,
+    note: Option<&str>,
+) -> Result<RequestState, AppError> {
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let state: Option<String> = sqlx::query("SELECT state FROM accreditation_requests WHERE id = $1")
+        .bind(request_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .map(|row| row.try_get("state"))
+        .transpose()
+        .map_err(internal)?;
+    let from = state.as_deref().and_then(RequestState::from_db).ok_or(AppError::NotFound)?;
+    if !from.can_move_to(to) {
+        return Err(AppError::WrongState);
+    }
+    let now = now_utc();
+    let submitted = (to == RequestState::Inviata).then(|| now.clone());
+    let updated = sqlx::query(
+        "UPDATE accreditation_requests SET state = $1, updated_at = $2, submitted_at = COALESCE($3, submitted_at)
+         WHERE id = $4 AND state = $5",
+    )
+    .bind(to.as_db())
+    .bind(&now)
+    .bind(submitted)
+    .bind(request_id)
+    .bind(from.as_db())
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::WrongState);
+    }
+    record(&mut tx, request_id, actor, Some(from), to, note).await?;
+    tx.commit().await.map_err(internal)?;
+    tracing::info!(request_id, from = from.as_db(), to = to.as_db(), actor = %actor.id, "request moved");
+    Ok(from)
+}

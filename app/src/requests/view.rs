@@ -120,16 +120,50 @@ pub fn DomandaPage() -> impl IntoView {
     })
 }
 
-/// A short summary of the request for the provider's home.
+/// A summary of the request for the provider's home: state, what the Segreteria wrote,
+/// and the integration button when one was asked for.
 #[component]
 pub fn RequestSummary(request: RequestView) -> impl IntoView {
+    let integrate = ServerAction::<super::api::SubmitIntegration>::new();
+    let redirected = form_error("requests/integration");
+    let error = move || integrate.value().get().map_or_else(|| redirected.get(), Result::err);
+    let asked = request.state == RequestState::IntegrazioneRichiesta;
     view! {
         <div class="card card-bg mb-4" data-testid="domanda">
             <div class="card-body">
                 <h2 class="h5 card-title">{request.kind.label_it()}</h2>
                 <p class="mb-1">"Stato: " <strong data-testid="stato-domanda">{request.state.label_it()}</strong></p>
-                <p class="mb-0 small">"Ultimo aggiornamento: " {request.updated_at.clone()}</p>
+                {asked.then(|| view! {
+                    <div class="alert alert-warning mt-2" role="alert">
+                        "La Segreteria ECM ha chiesto un'integrazione (vedi la nota nello storico). Aggiorna i documenti, poi invia l'integrazione."
+                    </div>
+                    {move || error().map(|error| view! { <ErrorAlert error/> })}
+                    <ActionForm action=integrate>
+                        <button type="submit" class="btn btn-primary">"Invia l'integrazione"</button>
+                    </ActionForm>
+                })}
+                <details class="mt-2" open=request.history.len() > 1>
+                    <summary>"Storico della domanda"</summary>
+                    <RequestHistory history=request.history.clone()/>
+                </details>
             </div>
         </div>
+    }
+}
+
+/// Every state change with actor, time and note (shown to the provider and the Segreteria).
+#[component]
+pub fn RequestHistory(history: Vec<super::model::HistoryEntry>) -> impl IntoView {
+    view! {
+        <ol class="list-unstyled small" data-testid="storico">
+            {history.into_iter().rev().map(|entry| view! {
+                <li class="mb-2 border-start ps-2">
+                    <strong>{entry.to_state.label_it()}</strong>
+                    " — " {entry.at.replace('T', " ").chars().take(16).collect::<String>()}
+                    " — " {if entry.actor_role == "SEGRETERIA" { "Segreteria ECM" } else { "Provider" }}
+                    {entry.note.map(|note| view! { <br/><span>{note}</span> })}
+                </li>
+            }).collect_view()}
+        </ol>
     }
 }

@@ -1,0 +1,112 @@
+use serde::{Deserialize, Serialize};
+
+use crate::documents::model::DocumentSlot;
+use crate::providers::model::ProviderView;
+use crate::requests::model::{RequestKind, RequestState, RequestView};
+
+/// One line of a Segreteria queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRow {
+    pub id: String,
+    pub denominazione: String,
+    pub codice_fiscale: String,
+    pub partita_iva: Option<String>,
+    pub kind: RequestKind,
+    pub state: RequestState,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPage {
+    pub rows: Vec<RequestRow>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    /// Requests per state (all states the Segreteria handles), for the queue tabs.
+    pub counts: Vec<(RequestState, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestDetail {
+    pub request: RequestView,
+    pub provider: ProviderView,
+    pub documents: Vec<DocumentSlot>,
+}
+
+/// What the Segreteria can do with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestAction {
+    TakeInCharge,
+    AskIntegration,
+    Accredit,
+    Reject,
+}
+
+impl RequestAction {
+    pub const ALL: [RequestAction; 4] =
+        [RequestAction::TakeInCharge, RequestAction::AskIntegration, RequestAction::Accredit, RequestAction::Reject];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RequestAction::TakeInCharge => "prendi_in_carico",
+            RequestAction::AskIntegration => "richiedi_integrazione",
+            RequestAction::Accredit => "accredita",
+            RequestAction::Reject => "rigetta",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<RequestAction> {
+        RequestAction::ALL.into_iter().find(|a| a.code() == code)
+    }
+    pub fn label_it(self) -> &'static str {
+        match self {
+            RequestAction::TakeInCharge => "Prendi in carico",
+            RequestAction::AskIntegration => "Richiedi integrazione",
+            RequestAction::Accredit => "Accredita",
+            RequestAction::Reject => "Rigetta",
+        }
+    }
+    pub fn target(self) -> RequestState {
+        match self {
+            RequestAction::TakeInCharge => RequestState::InIstruttoria,
+            RequestAction::AskIntegration => RequestState::IntegrazioneRichiesta,
+            RequestAction::Accredit => RequestState::Accreditato,
+            RequestAction::Reject => RequestState::Rigettato,
+        }
+    }
+    /// Asking for an integration must name the documents; a rejection must give reasons.
+    pub fn needs_note(self) -> bool {
+        matches!(self, RequestAction::AskIntegration | RequestAction::Reject)
+    }
+    /// The actions that make sense for a request in `state`.
+    pub fn available(state: RequestState) -> Vec<RequestAction> {
+        RequestAction::ALL.into_iter().filter(|a| state.can_move_to(a.target())).collect()
+    }
+}
+
+/// The states the Segreteria's queues show (drafts belong to the provider).
+pub const QUEUE_STATES: [RequestState; 5] = [
+    RequestState::Inviata,
+    RequestState::InIstruttoria,
+    RequestState::IntegrazioneRichiesta,
+    RequestState::Accreditato,
+    RequestState::Rigettato,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_follow_the_state_machine() {
+        assert_eq!(RequestAction::available(RequestState::Inviata), vec![RequestAction::TakeInCharge]);
+        assert_eq!(
+            RequestAction::available(RequestState::InIstruttoria),
+            vec![RequestAction::AskIntegration, RequestAction::Accredit, RequestAction::Reject]
+        );
+        assert!(RequestAction::available(RequestState::Accreditato).is_empty());
+        assert!(RequestAction::available(RequestState::IntegrazioneRichiesta).is_empty(), "the provider answers an integration");
+        for action in RequestAction::ALL {
+            assert_eq!(RequestAction::from_code(action.code()), Some(action));
+        }
+    }
+}
