@@ -162,3 +162,28 @@ async fn no_request_yet(backend: Backend) {
     app.stop().await;
 }
 both_backends!(documents_wait_for_the_request, no_request_yet);
+
+async fn gate(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let client = app.client();
+    app.register(&client, "gate@provider.it", "Provider2026").await;
+    let closed: Value = app.call(&client, "requests/gate", &[]).await.json().await.unwrap();
+    assert_eq!(closed["missing"].as_array().unwrap().len(), 2, "{closed}");
+
+    let client = provider_with_request(&app, "gate2@provider.it", "80007580279").await;
+    let documents: Value = app.call(&client, "requests/gate", &[]).await.json().await.unwrap();
+    let missing: Vec<&str> = documents["missing"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(missing.len(), 6);
+    assert!(missing.contains(&"il documento «Piano della qualità»"), "{missing:?}");
+
+    for code in ["ATTO_COSTITUTIVO", "PIANO_QUALITA", "DICHIARAZIONE_LEGALE", "CV_RESPONSABILE", "CV_COMITATO"] {
+        assert_eq!(upload(&app, &client, code, "d.pdf", pdf(300, b'd'), true).await.status(), StatusCode::CREATED);
+    }
+    let one_left: Value = app.call(&client, "requests/gate", &[]).await.json().await.unwrap();
+    assert_eq!(one_left["missing"], serde_json::json!(["il documento «Piano formativo annuale»"]));
+    assert_eq!(upload(&app, &client, "PIANO_FORMATIVO", "d.pdf", pdf(300, b'd'), true).await.status(), StatusCode::CREATED);
+    let open: Value = app.call(&client, "requests/gate", &[]).await.json().await.unwrap();
+    assert_eq!(open["missing"], serde_json::json!([]));
+    app.stop().await;
+}
+both_backends!(the_payment_gate_says_exactly_what_is_missing, gate);

@@ -60,7 +60,7 @@ fn DocumentList(view: DocumentsView, notice: Option<(bool, String)>, reload: Cal
         {if missing.is_empty() {
             view! {
                 <div class="alert alert-success" role="status" data-testid="documenti-completi">
-                    "Tutti i documenti richiesti sono presenti."
+                    "Tutti i documenti richiesti sono presenti: puoi passare al pagamento del contributo."
                 </div>
             }.into_any()
         } else {

@@ -62,3 +62,15 @@ pub async fn submit_integration() -> Result<(), AppError> {
     })
     .await
 }
+
+/// What still blocks the payment step for the logged-in provider (empty when it is open).
+#[server(endpoint = "requests/gate")]
+pub async fn load_payment_gate() -> Result<super::model::PaymentGate, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        super::server::payment_gate(&app_state()?.db, &user.id).await
+    })
+    .await
+}

@@ -136,3 +136,16 @@ mod tests {
         assert!(!Rigettato.can_move_to(InIstruttoria));
     }
 }
+
+/// Whether the provider may go on to the payment step, and if not, exactly what is missing
+/// (in Italian, one item per missing piece).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentGate {
+    pub missing: Vec<String>,
+}
+
+impl PaymentGate {
+    pub fn is_open(&self) -> bool {
+        self.missing.is_empty()
+    }
+}

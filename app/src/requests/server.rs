@@ -187,3 +187,31 @@ pub async fn transition(
     tracing::info!(request_id, from = from.as_db(), to = to.as_db(), actor = %actor.id, "request moved");
     Ok(from)
 }
+
+/// The payment gate (ECM-DOMAIN.md, "Payment gate"): the provider's data are complete and
+/// valid, the request exists as a draft, and every required document is present.
+pub async fn payment_gate(db: &Db, provider_user_id: &str) -> Result<super::model::PaymentGate, AppError> {
+    let mut missing = Vec::new();
+    let Some(provider) = crate::providers::server::provider_of_user(db, provider_user_id).await? else {
+        missing.push("i dati del provider (censimento)".to_string());
+        missing.push("la scelta del tipo di domanda".to_string());
+        return Ok(super::model::PaymentGate { missing });
+    };
+    if let Err(errors) = provider.form.validate() {
+        // Data saved under older rules, or edited outside the portal: name every field.
+        missing.extend(errors.iter().map(|e| format!("dati del provider: {}", e.message_it())));
+    }
+    match latest_request_of_provider(db, &provider.id).await? {
+        None => missing.push("la scelta del tipo di domanda".to_string()),
+        Some(request) => {
+            let slots = crate::documents::server::slots(db, &request.id).await?;
+            missing.extend(
+                slots
+                    .iter()
+                    .filter(|slot| slot.doc_type.required && slot.current.is_none())
+                    .map(|slot| format!("il documento «{}»", slot.doc_type.label)),
+            );
+        }
+    }
+    Ok(super::model::PaymentGate { missing })
+}
