@@ -55,7 +55,7 @@ impl FieldError {
             }
             FieldRule::PasswordMismatch => "Le due password non coincidono.".into(),
             FieldRule::CodiceFiscale => format!(
-                "Il campo «{label}» non contiene un codice fiscale valido: controlla lettere e cifre (il carattere di controllo non corrisponde)."
+                "Il campo «{label}» non contiene un codice fiscale valido (16 caratteri per una persona, 11 cifre per un ente): controlla lettere e cifre."
             ),
             FieldRule::PartitaIva => format!(
                 "Il campo «{label}» non contiene una partita IVA valida (11 cifre con cifra di controllo corretta)."
