@@ -112,18 +112,40 @@ fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || page_context(&context_state),
             {
                 let leptos_options = leptos_options.clone();
                 move || shell(leptos_options.clone())
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Content Security Policy of every response that does not set its own: the portal's own
+/// assets only, WebAssembly allowed, no framing. Inline styles are allowed for `style`
+/// attributes (progress bars); inline scripts are not.
+const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+/// Context of every rendered page: the application state, and a CSP that also admits this
+/// page's hydration scripts by their per-request nonce (leptos_axum generates it).
+fn page_context(state: &AppState) {
+    provide_context(state.clone());
+    if let (Some(nonce), Some(options)) = (leptos::nonce::use_nonce(), leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
+        let policy = DEFAULT_CSP.replace("script-src 'self'", &format!("script-src 'self' 'nonce-{nonce}'"));
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
 }
 
 async fn server_fn_handler(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {

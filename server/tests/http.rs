@@ -202,3 +202,22 @@ async fn plain_form_post(backend: Backend) {
     app.stop().await;
 }
 both_backends!(a_form_posted_without_javascript_comes_back_with_its_error, plain_form_post);
+
+async fn security_headers(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let page = app.client().get(app.url("/accedi")).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a page CSP carries a nonce").to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration scripts carry the same nonce");
+    let other = app.client().get(app.url("/accedi")).send().await.unwrap();
+    assert!(!other.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce per page");
+    let health = app.client().get(app.url("/healthz")).send().await.unwrap();
+    assert!(health.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(health.headers()["x-frame-options"], "DENY");
+    assert_eq!(health.headers()["referrer-policy"], "same-origin");
+    app.stop().await;
+}
+both_backends!(pages_carry_a_strict_csp_with_a_fresh_nonce, security_headers);
