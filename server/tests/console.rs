@@ -91,6 +91,7 @@ async fn procedure(backend: Backend) {
     assert_eq!(last["from_state"], "InIstruttoria");
     assert!(detail["documents"].as_array().unwrap().len() >= 6);
 
+    assert_eq!(act("prendi_in_carico", "").await.status(), StatusCode::CONFLICT, "the provider answers an integration, not the Segreteria");
     // The request is back with the Segreteria once the provider answers (simulated here).
     sqlx::query("UPDATE accreditation_requests SET state = 'IN_ISTRUTTORIA' WHERE id = $1").bind(&id).execute(app.state.db.pool()).await.unwrap();
     assert_eq!(act("rigetta", "").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "a rejection needs reasons");

@@ -57,7 +57,15 @@ pub async fn submit_integration() -> Result<(), AppError> {
         if documents.iter().any(|slot| slot.doc_type.required && slot.current.is_none()) {
             return Err(AppError::StepMissing);
         }
-        super::server::transition(&db, &user, &request.id, RequestState::InIstruttoria, Some("Integrazione inviata dal provider")).await?;
+        super::server::transition(
+            &db,
+            &user,
+            &request.id,
+            RequestState::IntegrazioneRichiesta,
+            RequestState::InIstruttoria,
+            Some("Integrazione inviata dal provider"),
+        )
+        .await?;
         Ok(())
     })
     .await

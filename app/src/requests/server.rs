@@ -143,12 +143,13 @@ pub async fn record(
     Ok(())
 }
 
-/// Moves a request from one state to the next, checking the procedure's rules and that
-/// nobody moved it meanwhile (the update only applies to the expected state).
+/// Moves a request from `expected` to `to`, checking the procedure's rules and that nobody
+/// moved it meanwhile (the update only applies while the request is still in `expected`).
 pub async fn transition(
     db: &Db,
     actor: &CurrentUser,
     request_id: &str,
+    expected: RequestState,
     to: RequestState,
     note: Option<&str>,
 ) -> Result<RequestState, AppError> {
@@ -162,7 +163,7 @@ pub async fn transition(
         .transpose()
         .map_err(internal)?;
     let from = state.as_deref().and_then(RequestState::from_db).ok_or(AppError::NotFound)?;
-    if !from.can_move_to(to) {
+    if from != expected || !from.can_move_to(to) {
         return Err(AppError::WrongState);
     }
     let now = now_utc();

@@ -79,7 +79,7 @@ pub async fn act_on_request(id: String, action: String, note: String) -> Result<
             return Err(FieldError::new("note", FieldRule::TooLong).into());
         }
         let db = app_state()?.db;
-        crate::requests::server::transition(&db, &user, &id, action.target(), (!note.is_empty()).then_some(note)).await?;
+        crate::requests::server::transition(&db, &user, &id, action.source(), action.target(), (!note.is_empty()).then_some(note)).await?;
         Ok(())
     })
     .await

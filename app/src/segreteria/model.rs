@@ -77,9 +77,17 @@ impl RequestAction {
     pub fn needs_note(self) -> bool {
         matches!(self, RequestAction::AskIntegration | RequestAction::Reject)
     }
+    /// The state a request must be in for this action (an integration is answered by the
+    /// provider, not taken in charge again by the Segreteria).
+    pub fn source(self) -> RequestState {
+        match self {
+            RequestAction::TakeInCharge => RequestState::Inviata,
+            _ => RequestState::InIstruttoria,
+        }
+    }
     /// The actions that make sense for a request in `state`.
     pub fn available(state: RequestState) -> Vec<RequestAction> {
-        RequestAction::ALL.into_iter().filter(|a| state.can_move_to(a.target())).collect()
+        RequestAction::ALL.into_iter().filter(|a| a.source() == state).collect()
     }
 }
 
@@ -107,6 +115,7 @@ mod tests {
         assert!(RequestAction::available(RequestState::IntegrazioneRichiesta).is_empty(), "the provider answers an integration");
         for action in RequestAction::ALL {
             assert_eq!(RequestAction::from_code(action.code()), Some(action));
+            assert!(action.source().can_move_to(action.target()), "{action:?} follows the state machine");
         }
     }
 }
