@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod layout;
+pub mod payments;
 pub mod providers;
 pub mod requests;
 pub mod segreteria;
@@ -29,6 +30,7 @@ use crate::accounts::view::{LoginPage, RegisterPage};
 use crate::auth::Auth;
 use crate::home::view::{LandingPage, ProviderHomePage};
 use crate::layout::view::{Footer, Header, NotFoundPage};
+use crate::payments::view::{PaymentPage, PaymentsPage, ReturnPage};
 use crate::providers::view::CensimentoPage;
 use crate::requests::view::DomandaPage;
 use crate::segreteria::view::SegreteriaHomePage;
@@ -71,6 +73,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area") view=ProviderHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/area/censimento") view=CensimentoPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/domanda") view=DomandaPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/pagamento") view=PaymentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/pagamenti") view=PaymentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pagamenti/ritorno") view=ReturnPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -4,6 +4,7 @@
 use std::fmt::Display;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -17,6 +18,7 @@ use crate::accounts::server::LoginLimits;
 use crate::accounts::{CurrentUser, Role};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::payments::gateway::PaymentGateway;
 
 pub const SESSION_COOKIE: &str = "ecm_session";
 
@@ -28,6 +30,15 @@ pub struct AppState {
     pub cookie_secure: bool,
     pub session_ttl: Duration,
     pub login_limits: LoginLimits,
+    /// The payment gateway (MyPay); `None` when MyPay is not configured: payments unavailable.
+    pub payments: Option<Arc<dyn PaymentGateway>>,
+}
+
+impl AppState {
+    /// The payment gateway, or the "payments unavailable" error.
+    pub fn gateway(&self) -> Result<&dyn PaymentGateway, AppError> {
+        self.payments.as_deref().ok_or(AppError::PaymentsUnavailable)
+    }
 }
 
 /// Logs an unexpected failure with its cause (English, server log only) and hides it
@@ -47,8 +58,12 @@ fn request_parts() -> Option<Parts> {
 
 /// The session cookie of the current request, if any.
 pub fn session_token() -> Option<String> {
-    let parts = request_parts()?;
-    parts.headers.get_all(COOKIE).iter().find_map(|value| {
+    session_token_from(&request_parts()?.headers)
+}
+
+/// The session cookie among these request headers, if any (for plain axum handlers).
+pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().find_map(|value| {
         value.to_str().ok()?.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
             (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
