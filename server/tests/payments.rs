@@ -376,3 +376,34 @@ async fn gruppo_a_and_no_mypay(backend: Backend) {
 }
 both_backends!(gruppo_a_pays_nothing_the_first_year_and_payments_say_when_unavailable, gruppo_a_and_no_mypay);
 
+
+async fn reconciler_and_anomalies(backend: Backend) {
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[]).await else { return };
+    let owner = provider(&app, "b@provider.it", "80007580279", "SOCIETA_SCIENTIFICA").await;
+    let gateway = app.state.payments.clone().expect("MyPay is configured");
+
+    // The citizen pays and closes the tab: the reconciler records the payment anyway.
+    pay_first_cart(&app, &owner).await;
+    let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
+    sim.act(&id_session, "pay").await;
+    let checked = app::payments::server::reconcile(&app.state.db, gateway.as_ref()).await.unwrap();
+    assert_eq!(checked, 1);
+    let list = attempts(&app, &owner).await;
+    assert_eq!(list[0]["state"], "Pagata");
+    assert_eq!(debt_states(&list[0]), vec!["Pagato"]);
+    assert_eq!(list[0]["receipt_available"], true);
+    assert_eq!(app::payments::server::reconcile(&app.state.db, gateway.as_ref()).await.unwrap(), 0, "nothing left to ask");
+
+    // A partial outcome is never resolved automatically: ANOMALIA, the debt stays claimed.
+    let other = provider(&app, "other@provider.it", &fiscal_code("0123456789"), "UNIVERSITA").await;
+    pay_first_cart(&app, &other).await;
+    let second = sim.sessions().await[1]["id_session"].as_str().unwrap().to_string();
+    sim.act(&second, "partial-timed-out").await;
+    let (_, attempt) = verify(&app, &other, &second, "OK").await;
+    assert_eq!(attempt["state"], "Anomalia");
+    assert_eq!(debt_states(&attempt), vec!["InCorso"]);
+    assert!(cart_page(&app, &other).await["carts"].as_array().unwrap().is_empty(), "no second payment while the Segreteria checks");
+    sim.stop();
+    app.stop().await;
+}
+both_backends!(the_reconciler_records_payments_of_users_who_never_return_and_partial_outcomes_are_anomalies, reconciler_and_anomalies);

@@ -454,10 +454,12 @@ async fn release(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, to:
 /// Marks an attempt ANOMALIA: debts stay as they are (IN_CORSO for an open attempt), the
 /// Segreteria must look.
 async fn anomaly(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, detail: &str) -> Result<bool, AppError> {
-    tracing::error!(attempt_id, detail, "payment anomaly: the Segreteria must check this attempt");
     let mut tx = db.pool().begin().await.map_err(internal)?;
     let moved = move_attempt(&mut tx, attempt_id, actor, from, AttemptState::Anomalia, detail).await?;
     tx.commit().await.map_err(internal)?;
+    if moved {
+        tracing::error!(attempt_id, detail, "payment anomaly: the Segreteria must check this attempt");
+    }
     Ok(moved)
 }
 
