@@ -12,8 +12,9 @@ DEMO_ADMIN_EMAIL    ?= segreteria@ecm.demo
 DEMO_ADMIN_PASSWORD ?= Segreteria2026!
 RUN_ADDR      ?= 127.0.0.1:3000
 
-# End-to-end runs get a free port of their own and a throw-away database.
+# End-to-end runs get free ports of their own (portal and MyPay simulator) and a throw-away database.
 E2E_PORT      ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+E2E_SIM_PORT  ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # Debug builds of the server and the tests share one set of artifacts only when their flags
 # match what cargo-leptos passes (see CONTRIBUTING.md, "Builds").
@@ -46,6 +47,7 @@ build-release: assets
 
 build-debug: assets
 	cargo leptos build
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build -p server --bin mypay-simulator
 
 run: build-release
 	cargo build --release -p server --bin mypay-simulator
@@ -66,7 +68,9 @@ test-rust: tools $(ZEEP_PYTHON)
 
 ## Playwright in Debian's Chromium against the real server (fresh SQLite database).
 test-e2e: build-debug
-	cd end2end && E2E_PORT=$(E2E_PORT) E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/debug/ecm-server npx playwright test
+	cd end2end && E2E_PORT=$(E2E_PORT) E2E_SIM_PORT=$(E2E_SIM_PORT) \
+	  E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/debug/ecm-server \
+	  E2E_SIMULATOR_BIN=$(abspath $(TARGET_DIR))/debug/mypay-simulator npx playwright test
 
 clean:
 	cargo clean

@@ -6,6 +6,11 @@ import * as path from 'node:path';
 // The real portal, started by Playwright on its own port with a throw-away SQLite database.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const serverBin = process.env.E2E_SERVER_BIN ?? path.resolve(__dirname, '../target/debug/ecm-server');
+// The MyPay simulator stands in for MyPay, on its own port. Checkout mode with a short receipt
+// delay, so that the return page is seen waiting for the receipt and then updating by itself.
+const simPort = Number(process.env.E2E_SIM_PORT ?? 3199);
+const simulatorBin = process.env.E2E_SIMULATOR_BIN ?? path.resolve(__dirname, '../target/debug/mypay-simulator');
+export const simulator = { base: `http://127.0.0.1:${simPort}`, codIpa: 'R_VENETO', password: 'Ecm#Veneto2025' };
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecm-e2e-'));
 
 export const admin = { email: 'segreteria@e2e.test', password: 'Segreteria2026!' };
@@ -38,24 +43,46 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: serverBin,
-    cwd: path.resolve(__dirname, '..'),
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      DATABASE_URL: `sqlite://${dataDir}/ecm.sqlite`,
-      LEPTOS_OUTPUT_NAME: 'ecm',
-      LEPTOS_SITE_ROOT: 'target/site',
-      LEPTOS_SITE_PKG_DIR: 'pkg',
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      ECM_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      ECM_ADMIN_EMAIL: admin.email,
-      ECM_ADMIN_PASSWORD: admin.password,
-      RUST_LOG: 'warn',
+  webServer: [
+    {
+      command: simulatorBin,
+      cwd: path.resolve(__dirname, '..'),
+      url: `${simulator.base}/ws/pa/PagamentiTelematiciDovutiPagati.wsdl`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        MYPAY_SIM_ADDR: `127.0.0.1:${simPort}`,
+        MYPAY_SIM_MODE: 'checkout',
+        MYPAY_SIM_RECEIPT_DELAY_SECONDS: '3',
+        MYPAY_SIM_COD_IPA: simulator.codIpa,
+        MYPAY_SIM_PASSWORD: simulator.password,
+        RUST_LOG: 'warn',
+      },
     },
-  },
+    {
+      command: serverBin,
+      cwd: path.resolve(__dirname, '..'),
+      url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        DATABASE_URL: `sqlite://${dataDir}/ecm.sqlite`,
+        LEPTOS_OUTPUT_NAME: 'ecm',
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_SITE_PKG_DIR: 'pkg',
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        ECM_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        ECM_ADMIN_EMAIL: admin.email,
+        ECM_ADMIN_PASSWORD: admin.password,
+        ECM_MYPAY_ENDPOINT: `${simulator.base}/ws/pa/PagamentiTelematiciDovutiPagati`,
+        ECM_MYPAY_COD_IPA_ENTE: simulator.codIpa,
+        ECM_MYPAY_PASSWORD: simulator.password,
+        RUST_LOG: 'warn',
+      },
+    },
+  ],
 });

@@ -33,6 +33,9 @@ pub enum AppError {
     /// The operation is not allowed in the current state of the procedure.
     #[error("not allowed in the current state")]
     WrongState,
+    /// The payment step is locked: these items (in Italian) are missing.
+    #[error("payment gate closed")]
+    PaymentGateClosed(Vec<String>),
     /// A step of the procedure that must come first is missing.
     #[error("a previous step is missing")]
     StepMissing,
@@ -42,6 +45,24 @@ pub enum AppError {
     InvalidCredentials,
     #[error("too many login attempts")]
     TooManyAttempts,
+    /// MyPay is not configured on this installation.
+    #[error("payments unavailable")]
+    PaymentsUnavailable,
+    /// A debt of the cart is already in a live payment attempt.
+    #[error("payment already in progress")]
+    PaymentInProgress,
+    /// MyPay refused the cart (nothing was created there).
+    #[error("cart refused by the payment gateway")]
+    PaymentRejected,
+    /// MyPay could not be reached: the cart was certainly not sent.
+    #[error("payment gateway unreachable")]
+    PaymentGatewayDown,
+    /// No payment attempt has this MyPay idSession.
+    #[error("unknown payment session")]
+    UnknownPaymentSession,
+    /// The request cannot be submitted before its fees are verified as paid.
+    #[error("fees not paid")]
+    DebtsNotPaid,
     /// Something failed on the server; the cause is in the server log only.
     #[error("internal error")]
     Internal,
@@ -62,9 +83,16 @@ impl AppError {
             AppError::ProviderExists => "provider_exists",
             AppError::WrongState => "wrong_state",
             AppError::StepMissing => "step_missing",
+            AppError::PaymentGateClosed(_) => "payment_gate_closed",
             AppError::EmailTaken => "email_taken",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::TooManyAttempts => "too_many_attempts",
+            AppError::PaymentsUnavailable => "payments_unavailable",
+            AppError::PaymentInProgress => "payment_in_progress",
+            AppError::PaymentRejected => "payment_rejected",
+            AppError::PaymentGatewayDown => "payment_gateway_down",
+            AppError::UnknownPaymentSession => "unknown_payment_session",
+            AppError::DebtsNotPaid => "debts_not_paid",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -78,10 +106,14 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Invalid(_) | AppError::InvalidForm(_) => 422,
             AppError::ProviderExists | AppError::WrongState => 409,
-            AppError::StepMissing => 412,
+            AppError::StepMissing | AppError::PaymentGateClosed(_) => 412,
             AppError::EmailTaken => 409,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
+            AppError::PaymentsUnavailable | AppError::PaymentGatewayDown => 503,
+            AppError::PaymentInProgress | AppError::DebtsNotPaid => 409,
+            AppError::PaymentRejected => 502,
+            AppError::UnknownPaymentSession => 404,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -107,6 +139,9 @@ impl AppError {
                 "Questa operazione non è possibile nello stato attuale della domanda.".into()
             }
             AppError::StepMissing => "Completa prima i passi precedenti della procedura.".into(),
+            AppError::PaymentGateClosed(missing) => {
+                format!("Per procedere al pagamento manca: {}.", missing.join("; "))
+            }
             AppError::EmailTaken => {
                 "Esiste già un account con questo indirizzo e-mail. Accedi oppure usa un altro indirizzo."
                     .into()
@@ -114,6 +149,28 @@ impl AppError {
             AppError::InvalidCredentials => "E-mail o password non corretti.".into(),
             AppError::TooManyAttempts => {
                 "Troppi tentativi di accesso non riusciti. Riprova tra qualche minuto.".into()
+            }
+            AppError::PaymentsUnavailable => {
+                "I pagamenti non sono disponibili in questo momento: il collegamento a MyPay non è configurato. Contatta la Segreteria ECM."
+                    .into()
+            }
+            AppError::PaymentInProgress => {
+                "C'è già un pagamento in corso per questi dovuti: attendi l'esito (lo trovi nella pagina Pagamenti) prima di riprovare."
+                    .into()
+            }
+            AppError::PaymentRejected => {
+                "MyPay non ha accettato il carrello: nessun importo è stato addebitato. Riprova più tardi; se il problema persiste contatta la Segreteria ECM."
+                    .into()
+            }
+            AppError::PaymentGatewayDown => {
+                "MyPay non è raggiungibile in questo momento: il pagamento non è stato avviato e nessun importo è stato addebitato. Riprova più tardi."
+                    .into()
+            }
+            AppError::UnknownPaymentSession => {
+                "Non troviamo nessun pagamento con questo identificativo di sessione: nessuna modifica è stata fatta.".into()
+            }
+            AppError::DebtsNotPaid => {
+                "La domanda può essere inviata solo dopo la verifica del pagamento dei contributi dovuti.".into()
             }
             AppError::Internal => {
                 "Si è verificato un errore interno. Riprova più tardi; se il problema persiste contatta la Segreteria ECM."

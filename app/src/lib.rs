@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod home;
 pub mod layout;
+pub mod payments;
 pub mod providers;
 pub mod requests;
 pub mod segreteria;
@@ -31,6 +32,7 @@ use crate::auth::Auth;
 use crate::documents::view::DocumentsPage;
 use crate::home::view::{LandingPage, ProviderHomePage};
 use crate::layout::view::{Footer, Header, NotFoundPage};
+use crate::payments::view::{PaymentPage, PaymentsPage, ReturnPage};
 use crate::providers::view::CensimentoPage;
 use crate::requests::view::DomandaPage;
 use crate::segreteria::view::{RequestDetailPage, SegreteriaHomePage};
@@ -74,6 +76,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area/censimento") view=CensimentoPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/domanda") view=DomandaPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/documenti") view=DocumentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/pagamento") view=PaymentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/pagamenti") view=PaymentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pagamenti/ritorno") view=ReturnPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/domande/:id") view=RequestDetailPage ssr=SsrMode::Async/>
                 </Routes>

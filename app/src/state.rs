@@ -4,6 +4,7 @@
 use std::fmt::Display;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -17,6 +18,7 @@ use crate::accounts::server::LoginLimits;
 use crate::accounts::{CurrentUser, Role};
 use crate::db::Db;
 use crate::error::AppError;
+use crate::payments::gateway::PaymentGateway;
 
 pub const SESSION_COOKIE: &str = "ecm_session";
 
@@ -30,6 +32,15 @@ pub struct AppState {
     pub login_limits: LoginLimits,
     /// Largest document upload accepted, in bytes.
     pub document_max_bytes: i64,
+    /// The payment gateway (MyPay); `None` when MyPay is not configured: payments unavailable.
+    pub payments: Option<Arc<dyn PaymentGateway>>,
+}
+
+impl AppState {
+    /// The payment gateway, or the "payments unavailable" error.
+    pub fn gateway(&self) -> Result<&dyn PaymentGateway, AppError> {
+        self.payments.as_deref().ok_or(AppError::PaymentsUnavailable)
+    }
 }
 
 /// Logs an unexpected failure with its cause (English, server log only) and hides it
@@ -49,11 +60,11 @@ fn request_parts() -> Option<Parts> {
 
 /// The session cookie of the current request, if any.
 pub fn session_token() -> Option<String> {
-    session_token_in(&request_parts()?.headers)
+    session_token_from(&request_parts()?.headers)
 }
 
-/// The session cookie among some request headers (for plain axum handlers).
-pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+/// The session cookie among these request headers, if any (for plain axum handlers).
+pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
     headers.get_all(COOKIE).iter().find_map(|value| {
         value.to_str().ok()?.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
@@ -79,7 +90,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// The logged-in account of a plain axum request (outside Leptos' context).
 pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<CurrentUser>, AppError> {
-    match session_token_in(headers) {
+    match session_token_from(headers) {
         Some(token) => crate::accounts::server::session_user(&state.db, &token).await,
         None => Ok(None),
     }

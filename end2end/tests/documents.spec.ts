@@ -1,12 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
-import { expectAccessible, register, uniqueEmail } from './helpers';
-import { fillCensimento, uniqueCodiceFiscaleEnte } from './wizard-helpers';
+import { expectAccessible, fillCensimento, pdfBuffer, register, uniqueCodiceFiscaleEnte, uniqueEmail } from './helpers';
 
-function pdfBuffer(size: number): Buffer {
-  const head = Buffer.from('%PDF-1.4\n%âãÏÓ\n');
-  const body = Buffer.alloc(Math.max(0, size - head.length - 6), 0x20);
-  return Buffer.concat([head, body, Buffer.from('\n%%EOF')]);
-}
+
 
 async function providerWithDraft(page: Page): Promise<void> {
   await register(page, uniqueEmail('doc'));
@@ -17,7 +12,7 @@ async function providerWithDraft(page: Page): Promise<void> {
   await expect(page).toHaveURL(/\/area\/domanda$/);
   await page.getByRole('button', { name: 'Salva la bozza e continua' }).click();
   await expect(page).toHaveURL(/\/area$/);
-  await page.getByRole('link', { name: 'Documenti della domanda' }).click();
+  await page.getByRole('link', { name: 'Documenti della domanda' }).first().click();
   await expect(page).toHaveURL(/\/area\/documenti$/);
 }
 

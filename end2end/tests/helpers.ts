@@ -32,3 +32,55 @@ export async function login(page: Page, email: string, password: string): Promis
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Accedi', exact: true }).last().click();
 }
+
+/** A valid 11-digit fiscal code unique to this run (P.IVA check digit computed here). */
+export function uniqueCodiceFiscaleEnte(): string {
+  const base = String(Date.now() % 1e10).padStart(10, '0');
+  let sum = 0;
+  for (let i = 0; i < 10; i++) {
+    let d = Number(base[i]);
+    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    sum += d;
+  }
+  return base + String((10 - (sum % 10)) % 10);
+}
+
+export async function fillCensimento(page: Page, cf: string): Promise<void> {
+  await page.getByLabel('Denominazione').fill('Società Veneta di Formazione');
+  await page.getByLabel('Codice fiscale', { exact: false }).first().fill(cf);
+  await page.getByLabel('Forma giuridica').selectOption('SOCIETA_SCIENTIFICA');
+  await page.getByRole('textbox', { name: 'Nome', exact: true }).fill('Mario');
+  await page.getByLabel('Cognome').fill('Rossi');
+  await page.getByLabel('Codice fiscale del legale rappresentante').fill('RSSMRA80A01H501U');
+  await page.getByLabel('Via / piazza').fill('Via Roma');
+  await page.getByLabel('Numero civico').fill('1');
+  await page.getByLabel('CAP').fill('30121');
+  await page.getByLabel('Comune').fill('Venezia');
+  await page.getByLabel('Provincia').fill('VE');
+  await page.getByLabel('PEC').fill('formazione@pec.example.it');
+  await page.getByLabel('E-mail').fill('info@example.it');
+  await page.getByLabel('Telefono').fill('041 1234567');
+}
+
+/** A small but real PDF (the portal checks the content, not the name). */
+export function pdfBuffer(size: number): Buffer {
+  const head = Buffer.from('%PDF-1.4\n%âãÏÓ\n');
+  const body = Buffer.alloc(Math.max(0, size - head.length - 6), 0x20);
+  return Buffer.concat([head, body, Buffer.from('\n%%EOF')]);
+}
+
+/** On the documents page: uploads a PDF into every empty required slot. */
+export async function uploadAllRequiredDocuments(page: Page): Promise<void> {
+  await page.goto('/area/documenti');
+  const slots = page.locator('[data-testid^="slot-"]');
+  const count = await slots.count();
+  for (let i = 0; i < count; i++) {
+    const slot = slots.nth(i);
+    if ((await slot.getByText('obbligatorio').count()) === 0) continue;
+    if ((await slot.getByTestId('documento-corrente').count()) > 0) continue;
+    await slot.locator('input[type=file]').setInputFiles({ name: `documento-${i + 1}.pdf`, mimeType: 'application/pdf', buffer: pdfBuffer(20_000) });
+    await slot.getByRole('button', { name: 'Carica', exact: true }).click();
+    await expect(slot.getByTestId('documento-corrente')).toContainText(`documento-${i + 1}.pdf`);
+  }
+  await expect(page.getByTestId('documenti-completi')).toBeVisible();
+}

@@ -1,6 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, register, uniqueEmail } from './helpers';
-import { fillCensimento, uniqueCodiceFiscaleEnte } from './wizard-helpers';
+import { expectAccessible, fillCensimento, register, uniqueCodiceFiscaleEnte, uniqueEmail } from './helpers';
 
 test('a provider fills in the censimento, chooses the request and sees the draft', async ({ page }) => {
   await register(page, uniqueEmail('wiz'));

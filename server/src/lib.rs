@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod mypay;
+pub mod payments_gateway;
 pub mod settings;
 pub mod simulator;
 pub mod web;

@@ -2,11 +2,13 @@
 //! static files, health check, security headers, background housekeeping.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::accounts::server::{ensure_first_segreteria, purge_expired, LoginLimits};
 use app::db::Db;
 use app::domain::{Email, NewPassword};
+use app::payments::gateway::PaymentGateway;
 use app::state::AppState;
 use app::{shell, App};
 use axum::body::Body;
@@ -22,6 +24,7 @@ use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::payments_gateway::MyPayGateway;
 use crate::settings::Settings;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +33,8 @@ pub enum StartError {
     Database(#[from] app::db::DbError),
     #[error("first Segreteria account (ECM_ADMIN_EMAIL / ECM_ADMIN_PASSWORD): {0}")]
     Admin(String),
+    #[error("MyPay client: {0}")]
+    MyPay(#[from] crate::mypay::MyPayError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -61,7 +66,16 @@ impl Application {
                 tracing::info!(email = %email, "first Segreteria account created");
             }
         }
+        // None when MyPay is not configured: the payment pages then say payments are unavailable.
+        let payments: Option<Arc<dyn PaymentGateway>> = match &settings.mypay {
+            Some(mypay) => Some(Arc::new(MyPayGateway::new(mypay)?)),
+            None => {
+                tracing::warn!("MyPay is not configured (ECM_MYPAY_*): payments are unavailable");
+                None
+            }
+        };
         let state = AppState {
+            payments,
             db,
             cookie_secure: settings.cookie_secure(),
             session_ttl: settings.session_ttl,
@@ -92,10 +106,12 @@ impl Application {
     /// Serves until the process is stopped (Ctrl-C or SIGTERM finish in-flight requests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let reconciler = tokio::spawn(reconciler(self.state.clone()));
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await;
         housekeeping.abort();
+        reconciler.abort();
         self.state.db.close().await;
         result
     }
@@ -108,6 +124,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(app::documents::http::routes(app_state.clone()))
+        .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(
             &state,
@@ -169,6 +186,27 @@ async fn housekeeping(state: AppState) {
         tick.tick().await;
         if let Err(error) = purge_expired(&state.db, &state.login_limits).await {
             tracing::warn!(?error, "housekeeping failed");
+        }
+    }
+}
+
+/// How often the payment reconciler wakes up; each open attempt is asked about with its own
+/// back-off (10 s doubling up to 5 minutes), so a user who never comes back still gets the
+/// payment recorded.
+const RECONCILE_EVERY: Duration = Duration::from_secs(10);
+
+async fn reconciler(state: AppState) {
+    let Some(gateway) = state.payments.clone() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(RECONCILE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app::payments::server::reconcile(&state.db, gateway.as_ref()).await {
+            Ok(0) => {}
+            Ok(checked) => tracing::debug!(checked, "payment reconciliation pass"),
+            Err(error) => tracing::warn!(?error, "payment reconciliation failed"),
         }
     }
 }

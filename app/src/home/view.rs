@@ -62,31 +62,50 @@ pub fn guarded<V: IntoView + 'static>(
 
 #[component]
 pub fn ProviderHomePage() -> impl IntoView {
+    use crate::payments::api::load_payment_summary;
+    use crate::payments::model::format_euro;
     use crate::providers::api::load_my_provider;
-    use crate::requests::api::load_my_request;
+    use crate::requests::api::{load_my_request, load_payment_gate, SubmitRequest};
+    use crate::requests::model::RequestState;
     use crate::requests::view::{RequestSummary, WizardStep, WizardStepper};
     guarded(Role::Provider, |user| {
-        let data = Resource::new(|| (), |_| async {
-            Ok::<_, crate::error::AppError>((load_my_provider().await?, load_my_request().await?))
+        let submit = ServerAction::<SubmitRequest>::new();
+        let submit_error = move || submit.value().get().and_then(Result::err);
+        let data = Resource::new(move || submit.version().get(), |_| async {
+            let provider = load_my_provider().await?;
+            let request = load_my_request().await?;
+            let payments = match (&provider, &request) {
+                (Some(_), Some(_)) => Some(load_payment_summary().await?),
+                _ => None,
+            };
+            let gate = load_payment_gate().await?;
+            Ok::<_, crate::error::AppError>((provider, request, payments, gate))
         });
         view! {
             <Title text="Area provider — Portale ECM"/>
             <h1>"Area provider"</h1>
             <p class="lead" data-testid="benvenuto">"Benvenuto, " {user.display_name.clone()} "."</p>
             <p>"Account: " <strong>{user.email.clone()}</strong></p>
-            <Suspense fallback=|| view! { <p>"Caricamento…"</p> }>
+            {move || submit_error().map(|error| view! { <crate::layout::view::ErrorAlert error/> })}
+            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok((provider, request)) => {
+                        Ok((provider, request, payments, gate)) => {
+                            let draft = request.as_ref().is_some_and(|r| r.state == RequestState::Bozza);
+                            let paid = payments.as_ref().is_some_and(|p| p.request_paid);
                             let next = match (&provider, &request) {
                                 (None, _) => WizardStep::Censimento,
                                 (Some(_), None) => WizardStep::Domanda,
-                                (Some(_), Some(_)) => WizardStep::Documenti,
+                                (Some(_), Some(_)) if draft && !paid && !gate.is_open() => WizardStep::Documenti,
+                                (Some(_), Some(_)) if draft && !paid => WizardStep::Pagamento,
+                                (Some(_), Some(_)) => WizardStep::Invio,
                             };
                             let (href, label) = match next {
                                 WizardStep::Censimento => ("/area/censimento", "Inserisci i dati del provider"),
                                 _ => ("/area/domanda", "Scegli il tipo di domanda"),
                             };
+                            let due: Vec<_> = payments.as_ref().map(|p| p.request_debts.clone()).unwrap_or_default();
+                            let available = payments.as_ref().is_none_or(|p| p.available);
                             view! {
                                 <WizardStepper current=next/>
                                 {provider.map(|p| view! {
@@ -101,17 +120,63 @@ pub fn ProviderHomePage() -> impl IntoView {
                                     <A href=href attr:class="btn btn-primary">{label}</A>
                                 })}
                                 {(next == WizardStep::Documenti).then(|| view! {
-                                    <div class="d-flex flex-wrap gap-3">
-                                        <A href="/area/documenti" attr:class="btn btn-primary">"Documenti della domanda"</A>
-                                        <A href="/area/domanda" attr:class="btn btn-outline-primary">"Tipo di domanda"</A>
+                                    <div class="card card-bg mb-4" data-testid="requisiti">
+                                        <div class="card-body">
+                                            <h2 class="h5 card-title">"Prima del pagamento"</h2>
+                                            <p class="mb-1">"Per passare al pagamento del contributo manca:"</p>
+                                            <ul class="mb-3" data-testid="mancanze">
+                                                {gate.missing.iter().map(|m| view! { <li>{m.clone()}</li> }).collect_view()}
+                                            </ul>
+                                            <div class="d-flex flex-wrap gap-3">
+                                                <A href="/area/documenti" attr:class="btn btn-primary">"Documenti della domanda"</A>
+                                                <A href="/area/domanda" attr:class="btn btn-outline-primary">"Tipo di domanda"</A>
+                                            </div>
+                                        </div>
                                     </div>
+                                })}
+                                {(next == WizardStep::Pagamento).then(|| view! {
+                                    <div class="card card-bg mb-4" data-testid="contributi">
+                                        <div class="card-body">
+                                            <h2 class="h5 card-title">"Contributi da pagare"</h2>
+                                            <ul class="mb-3">
+                                                {due.iter().map(|d| view! {
+                                                    <li>{d.causale.clone()} ": " <strong>{format_euro(d.amount_cents)}</strong> " — " {d.state.label_it()}</li>
+                                                }).collect_view()}
+                                            </ul>
+                                            <p class="small mb-3">"La domanda potrà essere inviata alla Segreteria ECM dopo la verifica del pagamento con MyPay."</p>
+                                            {(!available).then(|| view! { <crate::payments::view::PaymentsUnavailable/> })}
+                                            <div class="d-flex flex-wrap gap-3">
+                                                <A href="/area/pagamento" attr:class="btn btn-primary">"Vai al pagamento"</A>
+                                                <A href="/area/domanda" attr:class="btn btn-outline-primary">"Cambia il tipo di domanda"</A>
+                                            </div>
+                                        </div>
+                                    </div>
+                                })}
+                                {(next == WizardStep::Invio && draft).then(|| view! {
+                                    <div class="card card-bg mb-4" data-testid="invio">
+                                        <div class="card-body">
+                                            <h2 class="h5 card-title">"Invio della domanda"</h2>
+                                            <p>{if due.is_empty() { "Per il primo anno non è dovuto alcun contributo." } else { "I contributi dovuti risultano pagati e verificati." }}</p>
+                                            <ActionForm action=submit>
+                                                <button type="submit" class="btn btn-primary" disabled=move || submit.pending().get()>
+                                                    "Invia la domanda alla Segreteria ECM"
+                                                </button>
+                                            </ActionForm>
+                                        </div>
+                                    </div>
+                                })}
+                                {payments.is_some().then(|| view! {
+                                    <p class="d-flex flex-wrap gap-3">
+                                        <A href="/area/documenti">"Documenti della domanda"</A>
+                                        <A href="/area/pagamenti">"I tuoi pagamenti"</A>
+                                    </p>
                                 })}
                             }.into_any()
                         }
                         Err(error) => view! { <crate::layout::view::ErrorAlert error/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         }
     })
 }

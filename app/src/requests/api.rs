@@ -71,6 +71,23 @@ pub async fn submit_integration() -> Result<(), AppError> {
     .await
 }
 
+/// Sends the draft request to the Segreteria (BOZZA → INVIATA). Refused until every fee of the
+/// request is verified as paid.
+#[server(endpoint = "requests/submit")]
+pub async fn submit_request() -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let db = app_state()?.db;
+        let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        crate::payments::server::submit_request(&db, &user, &provider).await?;
+        leptos_axum::redirect("/area");
+        Ok(())
+    })
+    .await
+}
+
 /// What still blocks the payment step for the logged-in provider (empty when it is open).
 #[server(endpoint = "requests/gate")]
 pub async fn load_payment_gate() -> Result<super::model::PaymentGate, AppError> {

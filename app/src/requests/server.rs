@@ -198,6 +198,12 @@ pub async fn payment_gate(db: &Db, provider_user_id: &str) -> Result<super::mode
         missing.push("la scelta del tipo di domanda".to_string());
         return Ok(super::model::PaymentGate { missing });
     };
+    gate_for_provider(db, &provider).await
+}
+
+/// The payment gate of a registered provider.
+pub async fn gate_for_provider(db: &Db, provider: &crate::providers::model::ProviderView) -> Result<super::model::PaymentGate, AppError> {
+    let mut missing = Vec::new();
     if let Err(errors) = provider.form.validate() {
         // Data saved under older rules, or edited outside the portal: name every field.
         missing.extend(errors.iter().map(|e| format!("dati del provider: {}", e.message_it())));

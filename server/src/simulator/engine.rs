@@ -776,6 +776,18 @@ impl Engine {
     pub fn session_view(&self, id: &str) -> Option<SessionView> {
         let state = self.lock();
         let s = state.sessions.get(id)?;
+        Some(self.view_of(s))
+    }
+
+    /// Every session (cart) received so far, oldest first.
+    pub fn session_views(&self) -> Vec<SessionView> {
+        let state = self.lock();
+        let mut sessions: Vec<&Session> = state.sessions.values().collect();
+        sessions.sort_by_key(|s| s.created);
+        sessions.into_iter().map(|s| self.view_of(s)).collect()
+    }
+
+    fn view_of(&self, s: &Session) -> SessionView {
         let phase = match &s.phase {
             Phase::Cached => "cached".to_string(),
             Phase::CheckedOut => "checked_out".into(),
@@ -784,13 +796,13 @@ impl Engine {
             Phase::Aborted => "aborted".into(),
             Phase::CartExpired => "cart_expired".into(),
         };
-        Some(SessionView {
+        SessionView {
             id_session: s.id_session.clone(),
             landing_url: self.landing_url(&s.landing_token),
             phase,
             iuv: s.iuv.clone(),
             iuds: s.cart.debts.iter().map(|d| d.iud.clone()).collect(),
-        })
+        }
     }
 
     /// Applies an admin action. `Err((status, message))` for unknown sessions or actions that the

@@ -307,6 +307,7 @@ impl Simulator {
 ///   "delay_ms": 0, "count": 1}` – next `count` SOAP calls (absent: until cleared);
 ///   `DELETE /admin/faults` clears;
 /// * `POST /admin/clock` `{"advance_seconds": N}` – move the simulated clock;
+/// * `GET /admin/sessions` – every session received (e.g. to count the carts sent);
 /// * `GET /admin/sessions/{idSession}` – state summary;
 /// * `POST /admin/sessions/{idSession}/{action}` with action `checkout`, `pay`, `not-paid`,
 ///   `timed-out`, `partial`, `partial-timed-out`, `fail`, `abort`, `expire`; optional body
@@ -320,6 +321,7 @@ fn router(state: SimState) -> Router {
         .route("/admin/reset", post(admin_reset))
         .route("/admin/faults", post(admin_faults).delete(admin_clear_faults))
         .route("/admin/clock", post(admin_clock))
+        .route("/admin/sessions", get(admin_sessions))
         .route("/admin/sessions/{id}", get(admin_session))
         .route("/admin/sessions/{id}/{action}", post(admin_session_action))
         .with_state(state)
@@ -487,6 +489,10 @@ struct ClockBody {
 async fn admin_clock(State(state): State<SimState>, Json(body): Json<ClockBody>) -> StatusCode {
     state.engine.advance_clock(body.advance_seconds);
     StatusCode::NO_CONTENT
+}
+
+async fn admin_sessions(State(state): State<SimState>) -> Response {
+    Json(state.engine.session_views()).into_response()
 }
 
 async fn admin_session(State(state): State<SimState>, Path(id): Path<String>) -> Response {

@@ -176,3 +176,93 @@ macro_rules! both_backends {
         }
     };
 }
+
+// ---- MyPay simulator -------------------------------------------------------------------------
+
+/// The MyPay simulator (legacy mode) on port 0, with a client for its admin API.
+pub struct TestSim {
+    pub base: String,
+    pub soap_url: String,
+    pub http: reqwest::Client,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub const SIM_COD_IPA: &str = "R_VENETO";
+pub const SIM_PASSWORD: &str = "Ecm#Veneto2025";
+
+impl TestSim {
+    pub async fn start() -> TestSim {
+        let mut config = server::simulator::SimulatorConfig::default();
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        let sim = server::simulator::Simulator::build(config).await.expect("the simulator starts");
+        let base = sim.base_url().to_string();
+        let soap_url = sim.soap_url();
+        let task = tokio::spawn(sim.run());
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestSim { base, soap_url, http, task }
+    }
+
+    /// Every cart the simulator received (`GET /admin/sessions`).
+    pub async fn sessions(&self) -> Vec<serde_json::Value> {
+        self.http.get(format!("{}/admin/sessions", self.base)).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// `POST /admin/sessions/{id}/{action}` (pay, not-paid, abort, expire, …), asserting success.
+    pub async fn act(&self, id_session: &str, action: &str) {
+        let status = self.http.post(format!("{}/admin/sessions/{id_session}/{action}", self.base)).send().await.unwrap().status();
+        assert_eq!(status, reqwest::StatusCode::NO_CONTENT, "{action} on {id_session}");
+    }
+
+    /// `POST /admin/faults` for the next SOAP calls.
+    pub async fn fault(&self, plan: serde_json::Value) {
+        let status = self.http.post(format!("{}/admin/faults", self.base)).json(&plan).send().await.unwrap().status();
+        assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+impl TestApp {
+    /// The portal wired to a fresh MyPay simulator (plus `extra` settings).
+    pub async fn spawn_with_mypay(backend: Backend, extra: &[(&str, &str)]) -> Option<(TestApp, TestSim)> {
+        if backend == Backend::Postgres && std::env::var("ECM_TEST_POSTGRES_URL").map(|v| v.is_empty()).unwrap_or(true) {
+            return None;
+        }
+        let sim = TestSim::start().await;
+        let mut vars = vec![
+            ("ECM_PUBLIC_URL", "http://ecm.test"),
+            ("ECM_MYPAY_ENDPOINT", sim.soap_url.as_str()),
+            ("ECM_MYPAY_COD_IPA_ENTE", SIM_COD_IPA),
+            ("ECM_MYPAY_PASSWORD", SIM_PASSWORD),
+        ];
+        vars.extend_from_slice(extra);
+        let app = TestApp::spawn_with(backend, &vars).await?;
+        Some((app, sim))
+    }
+}
+
+/// Uploads a small PDF for every required document type of the provider's request, so the
+/// payment gate opens (what a provider does on the documents page).
+pub async fn upload_required_documents(app: &TestApp, client: &reqwest::Client) {
+    let documents: serde_json::Value = app.call(client, "documents/mine", &[]).await.json().await.unwrap();
+    for slot in documents["slots"].as_array().expect("the request exists") {
+        if slot["doc_type"]["required"] != true {
+            continue;
+        }
+        let code = slot["doc_type"]["code"].as_str().unwrap().to_string();
+        let form = reqwest::multipart::Form::new().text("type_code", code.clone()).part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n% documento di prova\n%%EOF".to_vec()).file_name(format!("{code}.pdf")),
+        );
+        let response = client
+            .post(app.url("/documenti/carica"))
+            .header("Accept", "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::CREATED, "upload of {code}");
+    }
+}

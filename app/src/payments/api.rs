@@ -1,0 +1,92 @@
+//! Server functions of the payments. Thin: read the context, check who calls, call
+//! `payments::server`.
+
+use leptos::prelude::*;
+
+use super::model::{AttemptView, CartPage, PayAnswer, PaymentSummary};
+use crate::error::AppError;
+
+/// The cart page of the logged-in provider (with a fresh idempotency key).
+#[server(endpoint = "payments/page")]
+pub async fn load_payment_page() -> Result<CartPage, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let state = app_state()?;
+        let provider = crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let request = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?;
+        super::server::cart_page(&state.db, state.payments.is_some(), &provider, request.as_ref()).await
+    })
+    .await
+}
+
+/// "Paga con pagoPA": `debts` is the comma-separated list of the cart's debt ids as shown.
+#[server(endpoint = "payments/pay")]
+pub async fn pay(idempotency_key: String, debts: String, payer_email: String) -> Result<PayAnswer, AppError> {
+    use crate::accounts::Role;
+    use crate::domain::{Email, FieldError};
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let state = app_state()?;
+        let gateway = state.gateway()?;
+        let email = Email::parse(&payer_email).map_err(|e| FieldError::new("payer_email", e.rule))?;
+        let provider = crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        if crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?.is_some() {
+            super::server::payment_gate_open(&state.db, &provider).await?;
+        }
+        let debt_ids: Vec<String> = debts.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        let answer = super::server::pay(&state.db, gateway, &user, &provider, &idempotency_key, &debt_ids, &email).await?;
+        match &answer {
+            PayAnswer::Redirect { url, .. } => leptos_axum::redirect(url),
+            PayAnswer::Verifying { .. } | PayAnswer::Closed { .. } => leptos_axum::redirect("/area/pagamenti"),
+        }
+        Ok(answer)
+    })
+    .await
+}
+
+/// Asks MyPay about the attempt of `id_session` and applies the decision table. Only the
+/// owning provider or the Segreteria. `esito` is what the browser reported (kept, never trusted).
+#[server(endpoint = "payments/verify")]
+pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result<AttemptView, AppError> {
+    use crate::state::*;
+    respond(async move {
+        let user = require_user().await?;
+        let state = app_state()?;
+        super::server::verify_session(&state.db, state.payments.as_deref(), &user, id_session.trim(), esito.as_deref()).await
+    })
+    .await
+}
+
+/// Every payment attempt of the logged-in provider.
+#[server(endpoint = "payments/mine")]
+pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let db = app_state()?.db;
+        let Some(provider) = crate::providers::server::provider_of_user(&db, &user.id).await? else {
+            return Ok(vec![]);
+        };
+        super::server::attempts_of_provider(&db, &provider.id).await
+    })
+    .await
+}
+
+/// The payment position of the provider's current request (home page and stepper).
+#[server(endpoint = "payments/summary")]
+pub async fn load_payment_summary() -> Result<PaymentSummary, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let state = app_state()?;
+        let provider = crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let request = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?;
+        super::server::summary(&state.db, state.payments.is_some(), &provider, request.as_ref()).await
+    })
+    .await
+}

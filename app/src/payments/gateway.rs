@@ -1,0 +1,127 @@
+//! The payment gateway as the portal sees it: domain types only. `server` implements it over
+//! the MyPay SOAP client; MyPay's wire types never reach this crate. Compiled with `ssr` only.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
+
+use super::model::{FeeKind, PayerType};
+
+pub type GatewayFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The payer of a cart (`soggettoPagatore`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartPayer {
+    pub kind: PayerType,
+    /// Codice fiscale or partita IVA, upper case.
+    pub id_code: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub civic_number: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub email: Option<String>,
+}
+
+/// One debt in a cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartLine {
+    pub iud: String,
+    pub amount_cents: i64,
+    pub causale: String,
+    pub fee_kind: FeeKind,
+}
+
+/// A cart of 1..=5 debts of one payer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartRequest {
+    pub payer: CartPayer,
+    pub lines: Vec<CartLine>,
+}
+
+/// The answer to sending a cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Store `id_session`, then send the browser to `url`.
+    Accepted { id_session: String, url: String },
+    /// The gateway refused the cart (nothing was created there). `code` is the gateway's
+    /// (e.g. `PAA_ENTE_NON_VALIDO`); `message` is for the log, not for users.
+    Rejected { code: String, message: String },
+    /// No answer: the cart may or may not have been created. `maybe_received` is false only when
+    /// the request certainly never left (e.g. connection refused, invalid cart).
+    TransportError { retryable: bool, maybe_received: bool, detail: String },
+}
+
+/// One line of the expected cart, to match a receipt against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedLine {
+    pub iud: String,
+    pub amount_cents: i64,
+}
+
+/// One paid line of a receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidLine {
+    pub iud: String,
+    pub amount_cents: i64,
+    /// `identificativoUnivocoRiscossione`.
+    pub iur: String,
+    /// `dataEsitoSingoloPagamento`, YYYY-MM-DD.
+    pub date: String,
+}
+
+/// A verified receipt: outcome 0, total and every line matching the expected cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidReceipt {
+    pub iuv: String,
+    /// `identificativoMessaggioRicevuta`.
+    pub receipt_id: String,
+    /// `dataOraMessaggioRicevuta` as sent.
+    pub receipt_date: String,
+    pub total_cents: i64,
+    pub lines: Vec<PaidLine>,
+    /// The attesting PSP.
+    pub psp: String,
+}
+
+/// The answer to "what happened to this cart?" (SIL-REFERENCE §8 decision table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// Outcome 0 and everything matches the expected cart.
+    Paid(PaidReceipt),
+    /// Outcome 0 but the receipt does not match the cart (total, lines, IUDs).
+    AmountMismatch { detail: String },
+    /// Outcome 1 or 3.
+    NotPaid { detail: String },
+    /// Outcome 2 or 4.
+    Partial { detail: String },
+    /// Not started yet, or in progress: ask again later.
+    Pending,
+    Expired,
+    Cancelled,
+    /// The gateway does not know the session.
+    UnknownSession,
+    /// The gateway refused our credentials: configuration problem.
+    CredentialsError,
+    /// No usable answer (network, SOAP fault, system error): the state is unknown.
+    TransportError { detail: String },
+}
+
+/// The receipt document (RT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptOutcome {
+    Receipt { bytes: Vec<u8> },
+    NotAvailable { detail: String },
+    TransportError { detail: String },
+}
+
+/// The payment gateway (MyPay in production, the simulator in tests and demos).
+pub trait PaymentGateway: Send + Sync + Debug {
+    /// `paaSILInviaDovuti`.
+    fn send_cart<'a>(&'a self, cart: &'a CartRequest) -> GatewayFuture<'a, SendOutcome>;
+    /// `paaSILChiediPagati`, matched against the expected cart.
+    fn check<'a>(&'a self, id_session: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, CheckOutcome>;
+    /// `paaSILChiediPagatiConRicevuta`: the RT bytes of a paid cart.
+    fn receipt<'a>(&'a self, id_session: &'a str) -> GatewayFuture<'a, ReceiptOutcome>;
+}

@@ -1,0 +1,11 @@
+//! Payments: fees (tariff table) → debts (dovuti) → carts of at most five → MyPay → verified
+//! payment, with the provider's pages. The gateway is a trait ([`gateway`]) implemented in
+//! `server` over the MyPay client.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod gateway;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod view;

@@ -1,0 +1,1096 @@
+//! Payment services: tariffs → debts → carts → gateway → verified payment. Plain async
+//! functions with explicit dependencies (database, gateway, actor), unit-testable without Leptos.
+//!
+//! Payment truth: only the gateway's verified receipt ([`CheckOutcome::Paid`], i.e. MyPay's
+//! `Pagati` with `codiceEsitoPagamento = 0` and matching amounts) marks a debt PAGATO. The
+//! browser's return (`esito=OK`) is stored for information and never changes a state.
+//!
+//! Every state change is a compare-and-set (`UPDATE … WHERE state = <expected>`) inside a
+//! transaction with an audit record in `payment_events`, so concurrent verifications, the
+//! reconciler and replays are idempotent.
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::gateway::{
+    CartLine, CartPayer, CartRequest, CheckOutcome, ExpectedLine, PaidReceipt, PaymentGateway, ReceiptOutcome, SendOutcome,
+};
+use super::model::{
+    causale_quota_annuale, iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptState, AttemptSummary,
+    AttemptView, CartPage, DebtState, DebtView, FeeKind, PayAnswer, PayerView, PaymentSummary, TariffCase,
+    MAX_DEBTS_PER_CART,
+};
+use crate::accounts::{CurrentUser, Role};
+use crate::db::{new_id, now_utc, Db};
+use crate::domain::Email;
+use crate::error::AppError;
+use crate::providers::model::{ProviderClass, ProviderView};
+use crate::requests::model::{RequestState, RequestView};
+use crate::state::internal;
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+/// MyPay keeps an unsent cart in its cache for 60 minutes (+5 grace): an unknown session
+/// younger than this may still appear, and a cart whose send had no answer cannot be paid by
+/// anyone after it (nobody has its landing URL).
+pub const SESSION_GRACE: Duration = Duration::from_secs(70 * 60);
+
+/// How long a replay of an idempotency key waits for the first request's MyPay answer.
+const REPLAY_WAIT: Duration = Duration::from_secs(15);
+
+// ---- payment gate --------------------------------------------------------------------------
+
+/// May the provider reach the payment step? Only when its data are complete and every
+/// required document of the request is present (ECM-DOMAIN.md, "Payment gate"); otherwise
+/// the error lists exactly what is missing.
+pub async fn payment_gate_open(db: &Db, provider: &ProviderView) -> Result<(), AppError> {
+    let gate = crate::requests::server::gate_for_provider(db, provider).await?;
+    if gate.is_open() {
+        Ok(())
+    } else {
+        Err(AppError::PaymentGateClosed(gate.missing))
+    }
+}
+
+// ---- tariffs and debts -----------------------------------------------------------------------
+
+/// The tariff valid on `on_date` (YYYY-MM-DD): its id and amount in cents.
+pub async fn tariff(
+    db: &Db,
+    fee: FeeKind,
+    class: ProviderClass,
+    case: TariffCase,
+    on_date: &str,
+) -> Result<Option<(String, i64)>, AppError> {
+    let row = sqlx::query(
+        "SELECT id, amount_cents FROM tariffs
+         WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3
+           AND valid_from <= $4 AND (valid_to IS NULL OR valid_to >= $4)
+         ORDER BY valid_from DESC LIMIT 1",
+    )
+    .bind(fee.as_db())
+    .bind(class.as_db())
+    .bind(case.as_db())
+    .bind(on_date)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(internal)?;
+    row.map(|r| Ok((r.try_get("id").map_err(internal)?, r.try_get("amount_cents").map_err(internal)?))).transpose()
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn date_text(date: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// Makes the request's first-year annual fee a debt when one is due (idempotent).
+///
+/// Gruppo B owes € 258.22 (from the tariff table); Gruppo A owes nothing the first year, so no
+/// debt is created. If the provider's class changes while the request is a draft, an unpaid
+/// debt follows: annulled for Gruppo A, re-opened for Gruppo B.
+pub async fn ensure_request_debts(db: &Db, provider: &ProviderView, request: &RequestView) -> Result<(), AppError> {
+    if request.state != RequestState::Bozza {
+        return Ok(());
+    }
+    let today = today();
+    let amount = tariff(db, FeeKind::QuotaAnnuale, provider.provider_class, TariffCase::PrimoAnno, &date_text(today)).await?;
+    let existing = sqlx::query("SELECT id, state FROM debts WHERE request_id = $1 AND fee_kind = $2")
+        .bind(&request.id)
+        .bind(FeeKind::QuotaAnnuale.as_db())
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal)?;
+    let now = now_utc();
+    match (amount, existing) {
+        (Some((tariff_id, cents)), None) if cents > 0 => {
+            sqlx::query(
+                "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date,
+                                    state, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $9)
+                 ON CONFLICT (request_id, fee_kind) DO NOTHING",
+            )
+            .bind(new_id())
+            .bind(&provider.id)
+            .bind(&request.id)
+            .bind(FeeKind::QuotaAnnuale.as_db())
+            .bind(tariff_id)
+            .bind(causale_quota_annuale(today.year()))
+            .bind(cents)
+            .bind(DebtState::DaPagare.as_db())
+            .bind(&now)
+            .execute(db.pool())
+            .await
+            .map_err(internal)?;
+        }
+        (Some((tariff_id, cents)), Some(row)) if cents > 0 => {
+            // Re-open a debt annulled because the class was A for a while.
+            let id: String = row.try_get("id").map_err(internal)?;
+            sqlx::query(
+                "UPDATE debts SET state = $1, amount_cents = $2, tariff_id = $3, updated_at = $4 WHERE id = $5 AND state = $6",
+            )
+            .bind(DebtState::DaPagare.as_db())
+            .bind(cents)
+            .bind(tariff_id)
+            .bind(&now)
+            .bind(id)
+            .bind(DebtState::Annullato.as_db())
+            .execute(db.pool())
+            .await
+            .map_err(internal)?;
+        }
+        (_, Some(row)) => {
+            // Nothing is due (Gruppo A first year, or no tariff): an unpaid debt is annulled.
+            let id: String = row.try_get("id").map_err(internal)?;
+            sqlx::query("UPDATE debts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+                .bind(DebtState::Annullato.as_db())
+                .bind(&now)
+                .bind(id)
+                .bind(DebtState::DaPagare.as_db())
+                .execute(db.pool())
+                .await
+                .map_err(internal)?;
+        }
+        (_, None) => {}
+    }
+    Ok(())
+}
+
+const DEBT_COLUMNS: &str = "id, fee_kind, causale, amount_cents, due_date, state, iuv, iur, paid_at";
+
+fn debt_from_row(row: &sqlx::any::AnyRow) -> Result<DebtView, AppError> {
+    let fee: String = row.try_get("fee_kind").map_err(internal)?;
+    let state: String = row.try_get("state").map_err(internal)?;
+    Ok(DebtView {
+        id: row.try_get("id").map_err(internal)?,
+        fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
+        causale: row.try_get("causale").map_err(internal)?,
+        amount_cents: row.try_get("amount_cents").map_err(internal)?,
+        due_date: row.try_get("due_date").map_err(internal)?,
+        state: DebtState::from_db(&state).ok_or_else(|| internal(format!("unknown debt state {state}")))?,
+        iuv: row.try_get("iuv").map_err(internal)?,
+        iur: row.try_get("iur").map_err(internal)?,
+        paid_at: row.try_get("paid_at").map_err(internal)?,
+    })
+}
+
+/// The provider's debts in a state, oldest first (the order carts are paid in).
+pub async fn debts_of_provider(db: &Db, provider_id: &str, state: DebtState) -> Result<Vec<DebtView>, AppError> {
+    let sql = format!("SELECT {DEBT_COLUMNS} FROM debts WHERE provider_id = $1 AND state = $2 ORDER BY created_at, id");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .bind(state.as_db())
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(debt_from_row)
+        .collect()
+}
+
+/// The debts of a request, except annulled ones.
+pub async fn debts_of_request(db: &Db, request_id: &str) -> Result<Vec<DebtView>, AppError> {
+    let sql = format!("SELECT {DEBT_COLUMNS} FROM debts WHERE request_id = $1 AND state <> 'ANNULLATO' ORDER BY created_at, id");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(request_id)
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(debt_from_row)
+        .collect()
+}
+
+/// Creates a debt (for fees other than the request's first-year fee, e.g. per-event
+/// contributions), with the amount from the tariff table.
+pub async fn create_debt(
+    db: &Db,
+    provider: &ProviderView,
+    fee: FeeKind,
+    case: TariffCase,
+    causale: &str,
+    due_date: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let Some((tariff_id, cents)) = tariff(db, fee, provider.provider_class, case, &date_text(today())).await? else {
+        return Err(internal(format!("no tariff for {} {} {}", fee.as_db(), provider.provider_class.as_db(), case.as_db())));
+    };
+    if cents == 0 {
+        return Ok(None);
+    }
+    let id = new_id();
+    let now = now_utc();
+    sqlx::query(
+        "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date, state,
+                            created_at, updated_at)
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&id)
+    .bind(&provider.id)
+    .bind(fee.as_db())
+    .bind(tariff_id)
+    .bind(causale)
+    .bind(cents)
+    .bind(due_date)
+    .bind(DebtState::DaPagare.as_db())
+    .bind(&now)
+    .execute(db.pool())
+    .await
+    .map_err(internal)?;
+    Ok(Some(id))
+}
+
+// ---- pages --------------------------------------------------------------------------------
+
+fn payer_view(provider: &ProviderView) -> PayerView {
+    let partita_iva = Some(provider.form.partita_iva.as_str());
+    let (kind, id_code) = payer_identity(&provider.form.codice_fiscale, partita_iva);
+    PayerView { name: provider.form.denominazione.clone(), kind, id_code, email: provider.form.email.clone() }
+}
+
+/// The cart page: debts to pay in carts of at most five, open attempts, a fresh idempotency key.
+pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, request: Option<&RequestView>) -> Result<CartPage, AppError> {
+    if let Some(request) = request {
+        payment_gate_open(db, provider).await?;
+        ensure_request_debts(db, provider, request).await?;
+    }
+    let due = debts_of_provider(db, &provider.id, DebtState::DaPagare).await?;
+    let open_attempts = attempts_of_provider(db, &provider.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.state.is_open())
+        .map(|a| AttemptSummary { id: a.id, state: a.state, id_session: a.id_session, total_cents: a.total_cents, created_at: a.created_at })
+        .collect();
+    Ok(CartPage { available, payer: payer_view(provider), carts: split_into_carts(&due), open_attempts, idempotency_key: new_id() })
+}
+
+/// The payment position of the provider's current request (home page, stepper).
+pub async fn summary(db: &Db, available: bool, provider: &ProviderView, request: Option<&RequestView>) -> Result<PaymentSummary, AppError> {
+    let Some(request) = request else {
+        return Ok(PaymentSummary { available, request_debts: vec![], request_paid: false });
+    };
+    ensure_request_debts(db, provider, request).await?;
+    let debts = debts_of_request(db, &request.id).await?;
+    let request_paid = debts.iter().all(|d| d.state == DebtState::Pagato);
+    Ok(PaymentSummary { available, request_debts: debts, request_paid })
+}
+
+// ---- attempts: reading -----------------------------------------------------------------------
+
+const ATTEMPT_COLUMNS: &str = "id, provider_id, state, id_session, esito_ritorno, total_cents, iuv, \
+    CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS has_receipt, receipt_date, last_check_at, created_at, updated_at";
+
+struct AttemptRow {
+    provider_id: String,
+    view: AttemptView,
+}
+
+async fn attempt_debts(db: &Db, attempt_id: &str) -> Result<Vec<AttemptDebtView>, AppError> {
+    sqlx::query(
+        "SELECT ad.debt_id, ad.iud, ad.causale, ad.amount_cents, ad.iur, d.fee_kind, d.state
+         FROM attempt_debts ad JOIN debts d ON d.id = ad.debt_id
+         WHERE ad.attempt_id = $1 ORDER BY d.created_at, d.id",
+    )
+    .bind(attempt_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(internal)?
+    .iter()
+    .map(|r| {
+        let fee: String = r.try_get("fee_kind").map_err(internal)?;
+        let state: String = r.try_get("state").map_err(internal)?;
+        Ok(AttemptDebtView {
+            debt_id: r.try_get("debt_id").map_err(internal)?,
+            iud: r.try_get("iud").map_err(internal)?,
+            causale: r.try_get("causale").map_err(internal)?,
+            fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
+            amount_cents: r.try_get("amount_cents").map_err(internal)?,
+            iur: r.try_get("iur").map_err(internal)?,
+            debt_state: DebtState::from_db(&state).ok_or_else(|| internal(format!("unknown debt state {state}")))?,
+        })
+    })
+    .collect()
+}
+
+async fn attempt_from_row(db: &Db, row: &sqlx::any::AnyRow) -> Result<AttemptRow, AppError> {
+    let state: String = row.try_get("state").map_err(internal)?;
+    let id: String = row.try_get("id").map_err(internal)?;
+    let has_receipt: i64 = row.try_get("has_receipt").map_err(internal)?;
+    Ok(AttemptRow {
+        provider_id: row.try_get("provider_id").map_err(internal)?,
+        view: AttemptView {
+            state: AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?,
+            id_session: row.try_get("id_session").map_err(internal)?,
+            esito_ritorno: row.try_get("esito_ritorno").map_err(internal)?,
+            total_cents: row.try_get("total_cents").map_err(internal)?,
+            iuv: row.try_get("iuv").map_err(internal)?,
+            receipt_available: has_receipt == 1,
+            receipt_date: row.try_get("receipt_date").map_err(internal)?,
+            last_check_at: row.try_get("last_check_at").map_err(internal)?,
+            created_at: row.try_get("created_at").map_err(internal)?,
+            updated_at: row.try_get("updated_at").map_err(internal)?,
+            debts: attempt_debts(db, &id).await?,
+            id,
+        },
+    })
+}
+
+async fn attempt_where(db: &Db, condition: &str, value: &str) -> Result<Option<AttemptRow>, AppError> {
+    let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE {condition} = $1");
+    match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(db.pool()).await.map_err(internal)? {
+        Some(row) => attempt_from_row(db, &row).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every attempt of a provider, newest first.
+pub async fn attempts_of_provider(db: &Db, provider_id: &str) -> Result<Vec<AttemptView>, AppError> {
+    let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE provider_id = $1 ORDER BY created_at DESC, id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_all(db.pool()).await.map_err(internal)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(attempt_from_row(db, row).await?.view);
+    }
+    Ok(out)
+}
+
+/// Who may see an attempt: the Segreteria, or a user of the provider that owns it.
+async fn check_owner(db: &Db, actor: &CurrentUser, provider_id: &str) -> Result<(), AppError> {
+    if actor.role == Role::Segreteria {
+        return Ok(());
+    }
+    let owner: Option<String> = sqlx::query("SELECT owner_user_id FROM providers WHERE id = $1")
+        .bind(provider_id)
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal)?
+        .map(|r| r.try_get("owner_user_id"))
+        .transpose()
+        .map_err(internal)?;
+    if owner.as_deref() == Some(actor.id.as_str()) {
+        Ok(())
+    } else {
+        tracing::warn!(user_id = %actor.id, provider_id, "access refused: payment of another provider");
+        Err(AppError::Forbidden)
+    }
+}
+
+// ---- state changes ----------------------------------------------------------------------------
+
+async fn record_event(
+    tx: &mut Tx<'_>,
+    attempt_id: &str,
+    actor: &str,
+    from: Option<AttemptState>,
+    to: AttemptState,
+    detail: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO payment_events (id, attempt_id, at, actor, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id())
+    .bind(attempt_id)
+    .bind(now_utc())
+    .bind(actor)
+    .bind(from.map(AttemptState::as_db))
+    .bind(to.as_db())
+    .bind(detail)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Compare-and-set of the attempt state; false when someone else moved it first.
+async fn move_attempt(
+    tx: &mut Tx<'_>,
+    attempt_id: &str,
+    actor: &str,
+    from: AttemptState,
+    to: AttemptState,
+    detail: &str,
+) -> Result<bool, AppError> {
+    if !from.can_move_to(to) {
+        return Err(internal(format!("attempt {attempt_id}: transition {} -> {} not allowed", from.as_db(), to.as_db())));
+    }
+    let moved = sqlx::query("UPDATE payment_attempts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+        .bind(to.as_db())
+        .bind(now_utc())
+        .bind(attempt_id)
+        .bind(from.as_db())
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?
+        .rows_affected()
+        == 1;
+    if moved {
+        record_event(tx, attempt_id, actor, Some(from), to, detail).await?;
+    }
+    Ok(moved)
+}
+
+/// Closes an open attempt without payment: its debts go back to DA_PAGARE and leave the attempt.
+async fn release(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, to: AttemptState, detail: &str) -> Result<bool, AppError> {
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    if !move_attempt(&mut tx, attempt_id, actor, from, to, detail).await? {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE debts SET state = 'DA_PAGARE', updated_at = $1
+         WHERE state = 'IN_CORSO' AND id IN (SELECT live_debt_id FROM attempt_debts WHERE attempt_id = $2)",
+    )
+    .bind(now_utc())
+    .bind(attempt_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    sqlx::query("UPDATE attempt_debts SET live_debt_id = NULL WHERE attempt_id = $1")
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(true)
+}
+
+/// Marks an attempt ANOMALIA: debts stay as they are (IN_CORSO for an open attempt), the
+/// Segreteria must look.
+async fn anomaly(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, detail: &str) -> Result<bool, AppError> {
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let moved = move_attempt(&mut tx, attempt_id, actor, from, AttemptState::Anomalia, detail).await?;
+    tx.commit().await.map_err(internal)?;
+    if moved {
+        tracing::error!(attempt_id, detail, "payment anomaly: the Segreteria must check this attempt");
+    }
+    Ok(moved)
+}
+
+/// Does the receipt pay exactly the attempt's lines (IUD and amount, nothing more)? The gateway
+/// checked it already; this is the portal's own second look before money becomes "paid".
+fn receipt_matches(receipt: &PaidReceipt, lines: &[AttemptDebtView]) -> bool {
+    let total: i64 = lines.iter().map(|l| l.amount_cents).sum();
+    receipt.total_cents == total
+        && receipt.lines.len() == lines.len()
+        && lines.iter().all(|l| receipt.lines.iter().filter(|p| p.iud == l.iud && p.amount_cents == l.amount_cents).count() == 1)
+}
+
+/// Records a verified payment: attempt PAGATA, every debt PAGATO with IUV, IUR and date.
+/// Idempotent. A receipt that cannot be applied cleanly (a debt already paid by another
+/// attempt, or claimed by a live one) makes the attempt an anomaly instead: never paid twice
+/// silently.
+async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt) -> Result<(), AppError> {
+    let from = attempt.state;
+    if from == AttemptState::Pagata || !from.can_move_to(AttemptState::Pagata) {
+        return Ok(());
+    }
+    if !receipt_matches(receipt, &attempt.debts) {
+        anomaly(db, &attempt.id, actor, from, "ricevuta non corrispondente al carrello").await?;
+        return Ok(());
+    }
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let now = now_utc();
+    // Open attempt: its debts are IN_CORSO and claimed by it. Late receipt of a closed attempt:
+    // its debts went back to DA_PAGARE and must not be claimed by another attempt meanwhile.
+    let mut clean = true;
+    for line in &attempt.debts {
+        let paid = receipt.lines.iter().find(|p| p.iud == line.iud).expect("matched above");
+        let updated = sqlx::query(
+            "UPDATE debts SET state = 'PAGATO', paid_at = $1, iuv = $2, iur = $3, paid_attempt_id = $4, updated_at = $5
+             WHERE id = $6 AND (
+                 (state = 'IN_CORSO' AND EXISTS (SELECT 1 FROM attempt_debts WHERE attempt_id = $4 AND live_debt_id = $6))
+              OR (state = 'DA_PAGARE' AND NOT EXISTS (SELECT 1 FROM attempt_debts WHERE live_debt_id = $6)))",
+        )
+        .bind(&paid.date)
+        .bind(&receipt.iuv)
+        .bind(&paid.iur)
+        .bind(&attempt.id)
+        .bind(&now)
+        .bind(&line.debt_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        if updated != 1 {
+            clean = false;
+            break;
+        }
+        sqlx::query("UPDATE attempt_debts SET iur = $1, live_debt_id = NULL WHERE attempt_id = $2 AND debt_id = $3")
+            .bind(&paid.iur)
+            .bind(&attempt.id)
+            .bind(&line.debt_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+    }
+    if !clean {
+        tx.rollback().await.map_err(internal)?;
+        anomaly(db, &attempt.id, actor, from, "pagamento ricevuto per dovuti già pagati o in pagamento con un altro carrello").await?;
+        return Ok(());
+    }
+    sqlx::query("UPDATE payment_attempts SET iuv = $1, receipt_id = $2, receipt_date = $3 WHERE id = $4")
+        .bind(&receipt.iuv)
+        .bind(&receipt.receipt_id)
+        .bind(&receipt.receipt_date)
+        .bind(&attempt.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let detail = format!("pagamento verificato: IUV {}, PSP {}", receipt.iuv, receipt.psp);
+    if move_attempt(&mut tx, &attempt.id, actor, from, AttemptState::Pagata, &detail).await? {
+        tx.commit().await.map_err(internal)?;
+        tracing::info!(attempt_id = %attempt.id, iuv = %receipt.iuv, "payment verified");
+    } else {
+        // Someone else changed the attempt meanwhile: let their change stand.
+        tx.rollback().await.map_err(internal)?;
+    }
+    Ok(())
+}
+
+// ---- decision table (SIL-REFERENCE §8) --------------------------------------------------------
+
+/// What to do with an attempt after asking the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Verified: mark paid (idempotently).
+    MarkPaid(PaidReceipt),
+    /// Not paid: close the attempt in this state and give the debts back (retry = fresh IUDs).
+    Release(AttemptState, String),
+    /// Never resolved automatically: the Segreteria must look. Debts stay IN_CORSO.
+    Anomaly(String),
+    /// Ask again later (the cart is still open, or the answer was unusable).
+    Wait(String),
+}
+
+/// The decision table. `session_age` is the time since the cart was sent.
+pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
+    match outcome {
+        CheckOutcome::Paid(receipt) => Decision::MarkPaid(receipt),
+        CheckOutcome::NotPaid { detail } => Decision::Release(AttemptState::NonPagata, format!("pagamento non eseguito: {detail}")),
+        CheckOutcome::Expired => Decision::Release(AttemptState::Scaduta, "carrello scaduto in MyPay".into()),
+        CheckOutcome::Cancelled => Decision::Release(AttemptState::Annullata, "pagamento annullato in MyPay".into()),
+        CheckOutcome::AmountMismatch { detail } => Decision::Anomaly(format!("importi non corrispondenti: {detail}")),
+        CheckOutcome::Partial { detail } => Decision::Anomaly(format!("pagamento parziale: {detail}")),
+        CheckOutcome::CredentialsError => Decision::Anomaly("credenziali MyPay rifiutate".into()),
+        CheckOutcome::UnknownSession if session_age < SESSION_GRACE => Decision::Wait("sessione non ancora nota a MyPay".into()),
+        CheckOutcome::UnknownSession => Decision::Anomaly("sessione sconosciuta a MyPay".into()),
+        CheckOutcome::Pending => Decision::Wait("pagamento in corso".into()),
+        CheckOutcome::TransportError { detail } => Decision::Wait(format!("esito sconosciuto: {detail}")),
+    }
+}
+
+fn age_of(created_at: &str) -> Duration {
+    let parsed = time::OffsetDateTime::parse(created_at, &time::format_description::well_known::Rfc3339);
+    parsed.map_or(Duration::ZERO, |at| {
+        let age = time::OffsetDateTime::now_utc() - at;
+        Duration::from_secs(u64::try_from(age.whole_seconds()).unwrap_or(0))
+    })
+}
+
+fn outcome_label(outcome: &CheckOutcome) -> &'static str {
+    match outcome {
+        CheckOutcome::Paid(_) => "paid",
+        CheckOutcome::AmountMismatch { .. } => "amount_mismatch",
+        CheckOutcome::NotPaid { .. } => "not_paid",
+        CheckOutcome::Partial { .. } => "partial",
+        CheckOutcome::Pending => "pending",
+        CheckOutcome::Expired => "expired",
+        CheckOutcome::Cancelled => "cancelled",
+        CheckOutcome::UnknownSession => "unknown_session",
+        CheckOutcome::CredentialsError => "credentials_error",
+        CheckOutcome::TransportError { .. } => "transport_error",
+    }
+}
+
+/// Asks the gateway about one attempt and applies the decision table. Attempts that can no
+/// longer change (PAGATA, ERRORE, ANOMALIA) are not asked again; PAGATA ones without a stored
+/// receipt get it fetched.
+async fn check_and_apply(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, actor: &str) -> Result<(), AppError> {
+    let Some(id_session) = attempt.id_session.as_deref() else {
+        return Ok(());
+    };
+    if attempt.state.is_open() || attempt.state.can_move_to(AttemptState::Pagata) {
+        let expected: Vec<ExpectedLine> =
+            attempt.debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
+        let outcome = gateway.check(id_session, &expected).await;
+        sqlx::query(
+            "UPDATE payment_attempts SET last_check_at = $1, last_outcome = $2, check_count = check_count + 1 WHERE id = $3",
+        )
+        .bind(now_utc())
+        .bind(outcome_label(&outcome))
+        .bind(&attempt.id)
+        .execute(db.pool())
+        .await
+        .map_err(internal)?;
+        let from = attempt.state;
+        match decide(outcome, age_of(&attempt.created_at)) {
+            Decision::MarkPaid(receipt) => apply_paid(db, attempt, actor, &receipt).await?,
+            // A closed attempt only learns of late receipts; other answers leave it as it is.
+            _ if !from.is_open() => {}
+            Decision::Release(to, detail) => {
+                release(db, &attempt.id, actor, from, to, &detail).await?;
+            }
+            Decision::Anomaly(detail) => {
+                anomaly(db, &attempt.id, actor, from, &detail).await?;
+            }
+            Decision::Wait(detail) if from == AttemptState::Inviata => {
+                let mut tx = db.pool().begin().await.map_err(internal)?;
+                move_attempt(&mut tx, &attempt.id, actor, from, AttemptState::InAttesa, &detail).await?;
+                tx.commit().await.map_err(internal)?;
+            }
+            Decision::Wait(_) => {}
+        }
+    }
+    fetch_receipt_if_missing(db, gateway, &attempt.id).await
+}
+
+/// Once paid, fetches the RT with `paaSILChiediPagatiConRicevuta` and stores it (retried on
+/// every later verification until it is there).
+async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str) -> Result<(), AppError> {
+    let row = sqlx::query("SELECT id_session FROM payment_attempts WHERE id = $1 AND state = 'PAGATA' AND receipt IS NULL")
+        .bind(attempt_id)
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal)?;
+    let Some(id_session) = row.map(|r| r.try_get::<Option<String>, _>("id_session")).transpose().map_err(internal)?.flatten() else {
+        return Ok(());
+    };
+    match gateway.receipt(&id_session).await {
+        ReceiptOutcome::Receipt { bytes } => {
+            sqlx::query("UPDATE payment_attempts SET receipt = $1, updated_at = $2 WHERE id = $3 AND receipt IS NULL")
+                .bind(bytes)
+                .bind(now_utc())
+                .bind(attempt_id)
+                .execute(db.pool())
+                .await
+                .map_err(internal)?;
+        }
+        ReceiptOutcome::NotAvailable { detail } | ReceiptOutcome::TransportError { detail } => {
+            tracing::warn!(attempt_id, %detail, "receipt not available yet");
+        }
+    }
+    Ok(())
+}
+
+/// The return page's verification: find the attempt of `id_session` (only its provider or the
+/// Segreteria), note what the browser reported (informational), ask MyPay, apply the table.
+pub async fn verify_session(
+    db: &Db,
+    gateway: Option<&dyn PaymentGateway>,
+    actor: &CurrentUser,
+    id_session: &str,
+    esito: Option<&str>,
+) -> Result<AttemptView, AppError> {
+    let Some(found) = attempt_where(db, "id_session", id_session).await? else {
+        return Err(AppError::UnknownPaymentSession);
+    };
+    check_owner(db, actor, &found.provider_id).await?;
+    let attempt = found.view;
+    if let Some(esito) = esito.filter(|e| matches!(*e, "OK" | "ERROR")) {
+        if attempt.esito_ritorno.as_deref() != Some(esito) {
+            sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2")
+                .bind(esito)
+                .bind(&attempt.id)
+                .execute(db.pool())
+                .await
+                .map_err(internal)?;
+        }
+    }
+    if let Some(gateway) = gateway {
+        check_and_apply(db, gateway, &attempt, &actor.id).await?;
+    }
+    attempt_where(db, "id", &attempt.id).await?.map(|a| a.view).ok_or_else(|| internal("attempt vanished"))
+}
+
+/// One pass of the background reconciler: every open attempt is asked about (with back-off by
+/// the number of checks so far), paid ones get their receipt, and carts whose send never got an
+/// answer are closed once nobody can pay them any more.
+pub async fn reconcile(db: &Db, gateway: &dyn PaymentGateway) -> Result<usize, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, state, last_check_at, check_count, created_at, id_session FROM payment_attempts
+         WHERE state IN ('CREATA', 'INVIATA', 'IN_ATTESA') OR (state = 'PAGATA' AND receipt IS NULL)",
+    )
+    .fetch_all(db.pool())
+    .await
+    .map_err(internal)?;
+    let mut checked = 0;
+    for row in rows {
+        let id: String = row.try_get("id").map_err(internal)?;
+        let state: String = row.try_get("state").map_err(internal)?;
+        let created_at: String = row.try_get("created_at").map_err(internal)?;
+        let id_session: Option<String> = row.try_get("id_session").map_err(internal)?;
+        if state == AttemptState::Creata.as_db() {
+            if id_session.is_none() && age_of(&created_at) > SESSION_GRACE {
+                release(db, &id, "reconciler", AttemptState::Creata, AttemptState::Scaduta, "invio senza risposta: carrello mai consegnato all'utente")
+                    .await?;
+            }
+            continue;
+        }
+        let count: i64 = row.try_get("check_count").map_err(internal)?;
+        let last: Option<String> = row.try_get("last_check_at").map_err(internal)?;
+        let interval = Duration::from_secs((10u64 << count.clamp(0, 5)).min(300));
+        let due = last.is_none_or(|l| age_of(&l) >= interval);
+        if !due {
+            continue;
+        }
+        if let Some(attempt) = attempt_where(db, "id", &id).await? {
+            check_and_apply(db, gateway, &attempt.view, "reconciler").await?;
+            checked += 1;
+        }
+    }
+    Ok(checked)
+}
+
+// ---- paying -----------------------------------------------------------------------------------
+
+fn valid_key(key: &str) -> bool {
+    (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn cart_payer(provider: &ProviderView, email: &str) -> CartPayer {
+    let f = &provider.form;
+    let (kind, id_code) = payer_identity(&f.codice_fiscale, Some(&f.partita_iva));
+    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    CartPayer {
+        kind,
+        id_code,
+        name: f.denominazione.clone(),
+        address: text(&f.via),
+        civic_number: text(&f.civico),
+        postal_code: text(&f.cap),
+        city: text(&f.comune),
+        province: text(&f.provincia.to_ascii_uppercase()),
+        email: text(email),
+    }
+}
+
+/// "Paga con pagoPA". Intent before effect: in one transaction the idempotency key is claimed,
+/// the attempt is created (CREATA) with fresh IUDs and its debts move DA_PAGARE → IN_CORSO;
+/// only then is the cart sent. A replay of the key returns the stored answer and never sends a
+/// second cart.
+pub async fn pay(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    actor: &CurrentUser,
+    provider: &ProviderView,
+    key: &str,
+    debt_ids: &[String],
+    payer_email: &Email,
+) -> Result<PayAnswer, AppError> {
+    if !valid_key(key) {
+        return Err(AppError::Invalid(crate::domain::FieldError::new("idempotency_key", crate::domain::FieldRule::Required)));
+    }
+    let mut unique = debt_ids.to_vec();
+    unique.sort();
+    unique.dedup();
+    if debt_ids.is_empty() || debt_ids.len() > MAX_DEBTS_PER_CART || unique.len() != debt_ids.len() {
+        return Err(AppError::WrongState);
+    }
+    let attempt_id = new_id();
+    let now = now_utc();
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    // The first statement writes, so SQLite takes the write lock now (no read-to-write upgrade).
+    let claimed = sqlx::query(
+        "INSERT INTO payment_attempts (id, provider_id, created_by, idempotency_key, state, total_cents, payer_email,
+                                       created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(&attempt_id)
+    .bind(&provider.id)
+    .bind(&actor.id)
+    .bind(key)
+    .bind(AttemptState::Creata.as_db())
+    .bind(payer_email.as_str())
+    .bind(&now)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if claimed.is_none() {
+        tx.rollback().await.map_err(internal)?;
+        return replay(db, provider, key).await;
+    }
+    let mut lines = Vec::with_capacity(debt_ids.len());
+    for debt_id in debt_ids {
+        let row = sqlx::query("SELECT provider_id, state, amount_cents, causale, fee_kind FROM debts WHERE id = $1")
+            .bind(debt_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let Some(row) = row else {
+            return Err(AppError::NotFound);
+        };
+        let owner: String = row.try_get("provider_id").map_err(internal)?;
+        if owner != provider.id {
+            return Err(AppError::NotFound);
+        }
+        let state: String = row.try_get("state").map_err(internal)?;
+        match DebtState::from_db(&state) {
+            Some(DebtState::DaPagare) => {}
+            Some(DebtState::InCorso) => return Err(AppError::PaymentInProgress),
+            _ => return Err(AppError::WrongState),
+        }
+        let claimed = sqlx::query("UPDATE debts SET state = 'IN_CORSO', updated_at = $1 WHERE id = $2 AND state = 'DA_PAGARE'")
+            .bind(&now)
+            .bind(debt_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?
+            .rows_affected();
+        if claimed != 1 {
+            return Err(AppError::PaymentInProgress);
+        }
+        let fee: String = row.try_get("fee_kind").map_err(internal)?;
+        let line = CartLine {
+            iud: iud_for(debt_id, &attempt_id),
+            amount_cents: row.try_get("amount_cents").map_err(internal)?,
+            causale: row.try_get("causale").map_err(internal)?,
+            fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO attempt_debts (attempt_id, debt_id, iud, amount_cents, causale, live_debt_id) VALUES ($1, $2, $3, $4, $5, $2)",
+        )
+        .bind(&attempt_id)
+        .bind(debt_id)
+        .bind(&line.iud)
+        .bind(line.amount_cents)
+        .bind(&line.causale)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(AppError::PaymentInProgress),
+            Err(e) => return Err(internal(e)),
+        }
+        lines.push(line);
+    }
+    let total: i64 = lines.iter().map(|l| l.amount_cents).sum();
+    sqlx::query("UPDATE payment_attempts SET total_cents = $1 WHERE id = $2")
+        .bind(total)
+        .bind(&attempt_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    record_event(&mut tx, &attempt_id, &actor.id, None, AttemptState::Creata, &format!("{} dovuti, totale {total} centesimi", lines.len()))
+        .await?;
+    tx.commit().await.map_err(internal)?;
+
+    let cart = CartRequest { payer: cart_payer(provider, payer_email.as_str()), lines };
+    match gateway.send_cart(&cart).await {
+        SendOutcome::Accepted { id_session, url } => {
+            let mut tx = db.pool().begin().await.map_err(internal)?;
+            sqlx::query(
+                "UPDATE payment_attempts SET id_session = $1, redirect_url = $2, last_outcome = 'accepted' WHERE id = $3 AND state = 'CREATA'",
+            )
+            .bind(&id_session)
+            .bind(&url)
+            .bind(&attempt_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let moved = move_attempt(&mut tx, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Inviata, "carrello accettato da MyPay")
+                .await?;
+            tx.commit().await.map_err(internal)?;
+            if !moved {
+                return Ok(PayAnswer::Verifying { attempt_id });
+            }
+            Ok(PayAnswer::Redirect { attempt_id, url })
+        }
+        SendOutcome::Rejected { code, message } => {
+            tracing::error!(%attempt_id, %code, %message, "MyPay refused the cart");
+            release(db, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Errore, &format!("carrello rifiutato da MyPay: {code}"))
+                .await?;
+            Err(AppError::PaymentRejected)
+        }
+        SendOutcome::TransportError { maybe_received: false, detail, .. } => {
+            tracing::error!(%attempt_id, %detail, "the cart could not be sent to MyPay");
+            release(db, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Errore, "MyPay non raggiungibile: carrello non inviato")
+                .await?;
+            Err(AppError::PaymentGatewayDown)
+        }
+        SendOutcome::TransportError { detail, .. } => {
+            // The cart may exist in MyPay, but nobody has its URL: keep the debts claimed and
+            // let the reconciler close the attempt once MyPay's cart cache has expired.
+            tracing::warn!(%attempt_id, %detail, "no answer from MyPay to InviaDovuti: outcome unknown");
+            sqlx::query("UPDATE payment_attempts SET last_outcome = 'send_unknown', updated_at = $1 WHERE id = $2")
+                .bind(now_utc())
+                .bind(&attempt_id)
+                .execute(db.pool())
+                .await
+                .map_err(internal)?;
+            Ok(PayAnswer::Verifying { attempt_id })
+        }
+    }
+}
+
+/// The stored answer for an idempotency key already used: the same MyPay URL while the attempt
+/// is open (waiting a little for the first request's answer), or its outcome.
+async fn replay(db: &Db, provider: &ProviderView, key: &str) -> Result<PayAnswer, AppError> {
+    let started = std::time::Instant::now();
+    loop {
+        let row = sqlx::query("SELECT id, provider_id, state, redirect_url, last_outcome FROM payment_attempts WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
+        let owner: String = row.try_get("provider_id").map_err(internal)?;
+        if owner != provider.id {
+            return Err(AppError::Forbidden);
+        }
+        let attempt_id: String = row.try_get("id").map_err(internal)?;
+        let state: String = row.try_get("state").map_err(internal)?;
+        let state = AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?;
+        let url: Option<String> = row.try_get("redirect_url").map_err(internal)?;
+        let last: Option<String> = row.try_get("last_outcome").map_err(internal)?;
+        match (state, url) {
+            (s, Some(url)) if s.is_open() => return Ok(PayAnswer::Redirect { attempt_id, url }),
+            (AttemptState::Creata, None) if last.is_none() && started.elapsed() < REPLAY_WAIT => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            (s, _) if s.is_open() => return Ok(PayAnswer::Verifying { attempt_id }),
+            (AttemptState::Errore, _) => return Err(AppError::PaymentRejected),
+            (state, _) => return Ok(PayAnswer::Closed { attempt_id, state }),
+        }
+    }
+}
+
+// ---- receipt ----------------------------------------------------------------------------------
+
+/// The stored RT of an attempt, for its provider or the Segreteria.
+pub async fn receipt(db: &Db, actor: &CurrentUser, attempt_id: &str) -> Result<(String, Vec<u8>), AppError> {
+    let row = sqlx::query("SELECT provider_id, iuv, receipt FROM payment_attempts WHERE id = $1")
+        .bind(attempt_id)
+        .fetch_optional(db.pool())
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let provider_id: String = row.try_get("provider_id").map_err(internal)?;
+    check_owner(db, actor, &provider_id).await?;
+    let bytes: Option<Vec<u8>> = row.try_get("receipt").map_err(internal)?;
+    let iuv: Option<String> = row.try_get("iuv").map_err(internal)?;
+    let bytes = bytes.ok_or(AppError::NotFound)?;
+    Ok((format!("ricevuta-{}.xml", iuv.unwrap_or_else(|| attempt_id.to_string())), bytes))
+}
+
+/// `GET /api/payments/{attempt}/ricevuta`: the RT as a download. Ownership is checked here.
+pub async fn receipt_handler(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(attempt_id): axum::extract::Path<String>,
+    headers: http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let result = async {
+        let token = crate::state::session_token_from(&headers).ok_or(AppError::Unauthenticated)?;
+        let user = crate::accounts::server::session_user(&state.db, &token).await?.ok_or(AppError::Unauthenticated)?;
+        receipt(&state.db, &user, &attempt_id).await
+    }
+    .await;
+    match result {
+        Ok((name, bytes)) => (
+            [
+                (http::header::CONTENT_TYPE, "application/xml".to_string()),
+                (http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            let status = http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
+        }
+    }
+}
+
+// ---- request submission --------------------------------------------------------------------
+
+/// BOZZA → INVIATA, only when every debt of the request is verified PAGATO.
+pub async fn submit_request(db: &Db, actor: &CurrentUser, provider: &ProviderView) -> Result<(), AppError> {
+    let request = crate::requests::server::latest_request_of_provider(db, &provider.id).await?.ok_or(AppError::StepMissing)?;
+    if request.state != RequestState::Bozza {
+        return Err(AppError::WrongState);
+    }
+    payment_gate_open(db, provider).await?;
+    ensure_request_debts(db, provider, &request).await?;
+    let debts = debts_of_request(db, &request.id).await?;
+    if debts.iter().any(|d| d.state != DebtState::Pagato) {
+        return Err(AppError::DebtsNotPaid);
+    }
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let now = now_utc();
+    let moved = sqlx::query("UPDATE accreditation_requests SET state = $1, submitted_at = $2, updated_at = $2 WHERE id = $3 AND state = $4")
+        .bind(RequestState::Inviata.as_db())
+        .bind(&now)
+        .bind(&request.id)
+        .bind(RequestState::Bozza.as_db())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+    if moved != 1 {
+        return Err(AppError::WrongState);
+    }
+    let note = if debts.is_empty() { "Domanda inviata (nessun contributo dovuto)".to_string() } else { "Domanda inviata: contributi pagati e verificati".to_string() };
+    crate::requests::server::record(&mut tx, &request.id, actor, Some(RequestState::Bozza), RequestState::Inviata, Some(&note)).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::gateway::PaidLine;
+
+    fn receipt() -> PaidReceipt {
+        PaidReceipt {
+            iuv: "RF12345".into(),
+            receipt_id: "R1".into(),
+            receipt_date: "2026-11-27T10:00:00".into(),
+            total_cents: 25822,
+            lines: vec![PaidLine { iud: "ECM-a-b".into(), amount_cents: 25822, iur: "IUR1".into(), date: "2026-11-27".into() }],
+            psp: "PSP".into(),
+        }
+    }
+
+    #[test]
+    fn decision_table_follows_sil_reference_section_8() {
+        let young = Duration::from_secs(60);
+        let old = SESSION_GRACE + Duration::from_secs(1);
+        assert_eq!(decide(CheckOutcome::Paid(receipt()), young), Decision::MarkPaid(receipt()));
+        assert!(matches!(decide(CheckOutcome::NotPaid { detail: "1".into() }, young), Decision::Release(AttemptState::NonPagata, _)));
+        assert!(matches!(decide(CheckOutcome::Expired, young), Decision::Release(AttemptState::Scaduta, _)));
+        assert!(matches!(decide(CheckOutcome::Cancelled, young), Decision::Release(AttemptState::Annullata, _)));
+        assert!(matches!(decide(CheckOutcome::Pending, old), Decision::Wait(_)));
+        assert!(matches!(decide(CheckOutcome::TransportError { detail: "x".into() }, old), Decision::Wait(_)));
+        assert!(matches!(decide(CheckOutcome::AmountMismatch { detail: "x".into() }, young), Decision::Anomaly(_)));
+        assert!(matches!(decide(CheckOutcome::Partial { detail: "2".into() }, young), Decision::Anomaly(_)));
+        assert!(matches!(decide(CheckOutcome::CredentialsError, young), Decision::Anomaly(_)));
+        assert!(matches!(decide(CheckOutcome::UnknownSession, young), Decision::Wait(_)));
+        assert!(matches!(decide(CheckOutcome::UnknownSession, old), Decision::Anomaly(_)));
+    }
+
+    #[test]
+    fn a_receipt_must_pay_exactly_the_attempt_lines() {
+        let line = |iud: &str, cents| AttemptDebtView {
+            debt_id: "d".into(),
+            iud: iud.into(),
+            causale: "c".into(),
+            fee_kind: FeeKind::QuotaAnnuale,
+            amount_cents: cents,
+            iur: None,
+            debt_state: DebtState::InCorso,
+        };
+        assert!(receipt_matches(&receipt(), &[line("ECM-a-b", 25822)]));
+        assert!(!receipt_matches(&receipt(), &[line("ECM-a-b", 25823)]));
+        assert!(!receipt_matches(&receipt(), &[line("ECM-a-c", 25822)]));
+        assert!(!receipt_matches(&receipt(), &[line("ECM-a-b", 25822), line("ECM-a-c", 1)]));
+    }
+
+    #[test]
+    fn idempotency_keys_are_checked() {
+        assert!(valid_key(&new_id()));
+        assert!(!valid_key("short"));
+        assert!(!valid_key(&format!("{}'; DROP", new_id())));
+    }
+}

@@ -1,0 +1,82 @@
+import { expect, test } from '@playwright/test';
+import { admin } from '../playwright.config';
+import { expectAccessible, fillCensimento, login, register, uniqueCodiceFiscaleEnte, uniqueEmail, uploadAllRequiredDocuments } from './helpers';
+
+test('from registration to ACCREDITATO: documents, the annual fee paid with pagoPA and verified, the Segreteria decides', async ({ page, browser }) => {
+  // Register, censimento, draft request.
+  await register(page, uniqueEmail('pay'));
+  await expect(page).toHaveURL(/\/area$/);
+  await page.goto('/area/censimento');
+  await fillCensimento(page, uniqueCodiceFiscaleEnte());
+  await page.getByRole('button', { name: 'Salva e continua' }).click();
+  await expect(page).toHaveURL(/\/area\/domanda$/);
+  await page.getByLabel(/Accreditamento provvisorio/).check();
+  await page.getByRole('button', { name: 'Salva la bozza e continua' }).click();
+  await expect(page).toHaveURL(/\/area$/);
+
+  // The payment step is locked until every required document is there, and the page says what is missing.
+  await expect(page.getByTestId('mancanze')).toContainText('Piano della qualità');
+  await uploadAllRequiredDocuments(page);
+  await page.goto('/area');
+
+  // The first-year fee is due: € 258,22.
+  await expect(page.getByTestId('contributi')).toContainText('€ 258,22');
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'Vai al pagamento' }).click();
+  await expect(page).toHaveURL(/\/area\/pagamento$/);
+  await expect(page.getByTestId('totale')).toHaveText('€ 258,22');
+  await expect(page.getByTestId('beneficiario')).toContainText('80007580279');
+  await expect(page.getByTestId('pagatore')).toContainText('Tipo G');
+  await expectAccessible(page);
+
+  // Off to MyPay (the simulator's landing page), and pay.
+  await page.getByRole('button', { name: 'Paga con pagoPA' }).click();
+  await expect(page).toHaveURL(/\/public\/landing\/inviaDovuti\?id=/);
+  await page.getByRole('button', { name: 'Paga', exact: true }).click();
+
+  // Back on the portal: MyPay said OK, but the receipt arrives a few seconds later; the page
+  // keeps verifying by itself, with no manual refresh.
+  await expect(page).toHaveURL(/\/pagamenti\/ritorno\?idSession=[^&]+&esito=OK/);
+  await expect(page.getByTestId('esito-mypay')).toContainText('esito OK');
+  await expect(page.getByTestId('stato-verifica')).toContainText('Verifica del pagamento in corso');
+  await expectAccessible(page);
+  await expect(page.getByTestId('stato-verifica')).toContainText('Pagamento verificato', { timeout: 20_000 });
+  await expect(page.getByRole('link', { name: 'Scarica la ricevuta' })).toBeVisible();
+
+  // The payments page shows the debt PAGATO with its IUV.
+  await page.getByRole('link', { name: 'Vedi i pagamenti' }).click();
+  await expect(page).toHaveURL(/\/area\/pagamenti$/);
+  const row = page.getByTestId('pagamento').first();
+  await expect(row.getByTestId('stato-dovuto')).toHaveText('PAGATO');
+  await expect(row.getByTestId('iuv')).toHaveText(/^\d{17}$|^RF\d{2}\w+$/);
+  await expectAccessible(page);
+
+  // The request can now be sent.
+  await page.goto('/area');
+  await page.getByRole('button', { name: 'Invia la domanda alla Segreteria ECM' }).click();
+  await expect(page.getByTestId('stato-domanda')).toHaveText('Inviata');
+  const provider = (await page.getByTestId('provider').locator('strong').textContent()) ?? '';
+
+  // The Segreteria finds the request, takes it in charge and accredits the provider.
+  const segreteria = await browser.newPage();
+  await login(segreteria, admin.email, admin.password);
+  await expect(segreteria).toHaveURL(/\/segreteria$/);
+  await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(provider);
+  await segreteria.getByLabel('Stato').selectOption('INVIATA');
+  await segreteria.getByRole('button', { name: 'Cerca' }).click();
+  await segreteria.getByTestId('elenco-domande').getByRole('link', { name: provider }).first().click();
+  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Inviata');
+  await expect(segreteria.getByTestId('documenti-domanda')).toContainText('documento-1.pdf');
+  await expectAccessible(segreteria);
+  await segreteria.getByRole('button', { name: 'Prendi in carico' }).click();
+  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
+  await segreteria.getByLabel('Nota (facoltativa)').last().fill('Requisiti verificati');
+  await segreteria.getByRole('button', { name: 'Accredita' }).click();
+  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Accreditato');
+  await segreteria.close();
+
+  // The provider sees the outcome and who decided, with the note.
+  await page.reload();
+  await expect(page.getByTestId('stato-domanda')).toHaveText('Accreditato');
+  await expect(page.getByTestId('storico')).toContainText('Requisiti verificati');
+});
