@@ -58,11 +58,12 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   const provider = (await page.getByTestId('provider').locator('strong').textContent()) ?? '';
 
   // The Segreteria finds the request, takes it in charge and accredits the provider.
-  const segreteria = await browser.newPage();
+  const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
+  const segreteria = await staff.newPage();
   await login(segreteria, admin.email, admin.password);
   await expect(segreteria).toHaveURL(/\/segreteria$/);
   await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(provider);
-  await segreteria.getByLabel('Stato').selectOption('INVIATA');
+  await segreteria.getByLabel('Stato', { exact: true }).selectOption('INVIATA');
   await segreteria.getByRole('button', { name: 'Cerca' }).click();
   await segreteria.getByTestId('elenco-domande').getByRole('link', { name: provider }).first().click();
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Inviata');
@@ -73,7 +74,7 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   await segreteria.getByLabel('Nota (facoltativa)').last().fill('Requisiti verificati');
   await segreteria.getByRole('button', { name: 'Accredita' }).click();
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Accreditato');
-  await segreteria.close();
+  await staff.close();
 
   // The provider sees the outcome and who decided, with the note.
   await page.reload();
