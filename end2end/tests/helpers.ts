@@ -84,3 +84,28 @@ export async function uploadAllRequiredDocuments(page: Page): Promise<void> {
   }
   await expect(page.getByTestId('documenti-completi')).toBeVisible();
 }
+
+/** Registers a Gruppo B provider with censimento, draft request and every document, and
+ *  opens the cart page (the annual fee is due). */
+export async function providerReadyToPay(page: Page, tag: string): Promise<void> {
+  await register(page, uniqueEmail(tag));
+  await expect(page).toHaveURL(/\/area$/);
+  await page.goto('/area/censimento');
+  await fillCensimento(page, uniqueCodiceFiscaleEnte());
+  await page.getByRole('button', { name: 'Salva e continua' }).click();
+  await expect(page).toHaveURL(/\/area\/domanda$/);
+  await page.getByRole('button', { name: 'Salva la bozza e continua' }).click();
+  await expect(page).toHaveURL(/\/area$/);
+  await uploadAllRequiredDocuments(page);
+  await page.goto('/area/pagamento');
+  await expect(page.getByTestId('totale')).toHaveText('€ 258,22');
+}
+
+/** The simulator's idSession behind the MyPay landing page the browser is on. */
+export async function idSessionOfLanding(page: Page, simulatorBase: string): Promise<string> {
+  const token = new URL(page.url()).searchParams.get('id');
+  const sessions = (await (await page.request.get(`${simulatorBase}/admin/sessions`)).json()) as Array<{ id_session: string; landing_url: string }>;
+  const session = sessions.find((s) => token !== null && s.landing_url.includes(token));
+  if (!session) throw new Error(`no simulator session for landing ${page.url()}`);
+  return session.id_session;
+}

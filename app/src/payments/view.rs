@@ -364,9 +364,21 @@ pub fn PaymentsPage() -> impl IntoView {
                                                     <td class="small">{a.id_session.clone().unwrap_or_else(|| "—".into())}</td>
                                                     <td>
                                                         <ul class="list-unstyled mb-0">
-                                                            {a.debts.iter().map(|d| view! {
-                                                                <li>{d.causale.clone()} " (" {format_euro(d.amount_cents)} "): "
-                                                                    <span data-testid="stato-dovuto">{d.debt_state.as_db()}</span></li>
+                                                            {a.debts.iter().map(|d| {
+                                                                // The line's outcome in this attempt: a debt paid by a later
+                                                                // attempt must not look paid here.
+                                                                let outcome = if d.iur.is_some() {
+                                                                    "PAGATO"
+                                                                } else if a.state.is_open() {
+                                                                    d.debt_state.as_db()
+                                                                } else {
+                                                                    "NON PAGATO"
+                                                                };
+                                                                view! {
+                                                                    <li>{d.causale.clone()} " (" {format_euro(d.amount_cents)} "): "
+                                                                        <span data-testid="stato-dovuto">{outcome}</span>
+                                                                        <br/><span class="small text-muted">"IUD " {d.iud.clone()}</span></li>
+                                                                }
                                                             }).collect_view()}
                                                         </ul>
                                                     </td>
