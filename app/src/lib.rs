@@ -35,6 +35,7 @@ use crate::layout::view::{Footer, Header, NotFoundPage};
 use crate::payments::view::{PaymentPage, PaymentsPage, ReturnPage};
 use crate::providers::view::CensimentoPage;
 use crate::requests::view::DomandaPage;
+use crate::segreteria::payments_view::{PaymentDetailPage, PaymentsConsolePage};
 use crate::segreteria::view::{RequestDetailPage, SegreteriaHomePage};
 
 /// The HTML document around the app (rendered on the server only).
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pagamenti/ritorno") view=ReturnPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/domande/:id") view=RequestDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/pagamenti") view=PaymentsConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/pagamenti/:id") view=PaymentDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

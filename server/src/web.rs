@@ -124,6 +124,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(app::documents::http::routes(app_state.clone()))
+        .merge(app::segreteria::payments_server::routes(app_state.clone()))
         .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(

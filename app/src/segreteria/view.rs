@@ -40,6 +40,7 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                     })
                 })}
             </Suspense>
+            <p><A href="/segreteria/pagamenti">"Console dei pagamenti"</A></p>
             <h2 class="h4 mt-4">"Domande di accreditamento"</h2>
             <form method="get" action="/segreteria" class="row g-2 align-items-end mb-3" role="search">
                 <div class="col-12 col-md-5">

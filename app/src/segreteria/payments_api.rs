@@ -1,0 +1,47 @@
+//! Server functions of the payments console. Segreteria only: a provider gets `forbidden` (403).
+
+use leptos::prelude::*;
+
+use super::payments_model::{PaymentDetail, PaymentPage, VerifyReport};
+use crate::error::AppError;
+
+/// A queue of attempts: `queue` empty for all, `search` on provider, CF/P.IVA, idSession, IUV.
+#[server(endpoint = "segreteria/payments")]
+pub async fn list_payments(queue: String, search: String, page: i64) -> Result<PaymentPage, AppError> {
+    use super::payments_model::PaymentQueue;
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        require_role(Role::Segreteria).await?;
+        let queue = match queue.trim() {
+            "" => None,
+            code => Some(PaymentQueue::from_code(code).ok_or(AppError::NotFound)?),
+        };
+        super::payments_server::list_attempts(&app_state()?.db, queue, &search, page).await
+    })
+    .await
+}
+
+#[server(endpoint = "segreteria/payment")]
+pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        require_role(Role::Segreteria).await?;
+        super::payments_server::attempt_detail(&app_state()?.db, id.trim()).await
+    })
+    .await
+}
+
+/// "Verifica ora": asks MyPay about the attempt now and applies the decision table.
+#[server(endpoint = "segreteria/payment_verify")]
+pub async fn verify_payment_now(id: String) -> Result<VerifyReport, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Segreteria).await?;
+        let state = app_state()?;
+        super::payments_server::verify_now(&state.db, state.gateway()?, &user, id.trim()).await
+    })
+    .await
+}
