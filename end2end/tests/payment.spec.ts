@@ -74,6 +74,17 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   await segreteria.getByLabel('Nota (facoltativa)').last().fill('Requisiti verificati');
   await segreteria.getByRole('button', { name: 'Accredita' }).click();
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Accreditato');
+
+  // The payments console lists the verified payment of this provider.
+  await segreteria.goto('/segreteria/pagamenti');
+  await expect(segreteria.getByRole('heading', { level: 1 })).toBeVisible();
+  await expectAccessible(segreteria);
+  await segreteria.getByRole('searchbox').first().fill(provider);
+  await segreteria.getByRole('button', { name: 'Cerca' }).click();
+  await expect(segreteria.locator('table')).toContainText(provider);
+  await segreteria.locator('table').getByRole('link').first().click();
+  await expect(segreteria).toHaveURL(/\/segreteria\/pagamenti\/[^/]+$/);
+  await expectAccessible(segreteria);
   await staff.close();
 
   // The provider sees the outcome and who decided, with the note.
