@@ -1,0 +1,35 @@
+//! Arbitrary bytes as a MyPay HTTP answer: the three SOAP response parsers and the `Pagati`
+//! document parser must return (Ok or Err) and never panic, whatever comes over the wire.
+//! Parsed `Pagati` documents also go through the payment verdict.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use server::mypay::wire::amount::AmountCents;
+use server::mypay::wire::pagati::parse_pagati;
+use server::mypay::wire::soap::{
+    interpret_pagati, parse_chiedi_pagati_con_ricevuta_response, parse_chiedi_pagati_response,
+    parse_invia_dovuti_response,
+};
+
+/// The cart of SIL-REFERENCE §9.1 (the seeds' IUDs), to drive `interpret_pagati`.
+const EXPECTED: [(&str, AmountCents); 2] = [
+    ("ECM-2025-000123-A1-01", AmountCents(10000)),
+    ("ECM-2025-000123-A1-02", AmountCents(5000)),
+];
+
+fuzz_target!(|data: &[u8]| {
+    let _ = parse_invia_dovuti_response(data);
+    for outcome in [
+        parse_chiedi_pagati_response(data),
+        parse_chiedi_pagati_con_ricevuta_response(data),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let _ = outcome.verdict(&EXPECTED);
+    }
+    if let Ok(pagati) = parse_pagati(data) {
+        let _ = interpret_pagati(&EXPECTED, &pagati);
+    }
+});
