@@ -4,7 +4,7 @@
 //! and with `hydrate` into the browser bundle (pages become interactive). One module per
 //! domain concept: `accounts/`, `segreteria/`, ...; each has `model` (both targets),
 //! `api` (server functions), `server` (ssr-only services) and `view` (components).
-#![recursion_limit = "256"]
+#![recursion_limit = "1024"]
 
 pub mod accounts;
 pub mod auth;

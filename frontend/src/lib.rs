@@ -1,4 +1,7 @@
 //! The browser entry point: hydrates the server-rendered page. Nothing else lives here.
+// The whole app's view types are instantiated here; release builds (no type erasure) need
+// a deeper limit than the default.
+#![recursion_limit = "1024"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -1,5 +1,6 @@
 //! The ECM portal server: settings, start-up, HTTP wiring. `main.rs` is a thin CLI over
 //! [`Application`], so tests start the real server on port 0.
+#![recursion_limit = "1024"]
 
 pub mod cli;
 pub mod mypay;

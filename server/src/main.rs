@@ -1,4 +1,5 @@
 //! `ecm-server`: the portal (no arguments), or an operators' command (see `server::cli`).
+#![recursion_limit = "1024"]
 
 use server::cli::{self, Command};
 use server::settings::Settings;
