@@ -152,7 +152,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
 /// assets only, WebAssembly allowed, no framing. Inline styles are allowed for `style`
 /// attributes (progress bars); inline scripts are not.
 const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-    img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 /// Context of every rendered page: the application state, and a CSP that also admits this
 /// page's hydration scripts by their per-request nonce (leptos_axum generates it).
