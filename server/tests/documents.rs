@@ -28,30 +28,7 @@ async fn upload(app: &TestApp, client: &reqwest::Client, type_code: &str, name: 
 
 /// A provider account with censimento and a draft request, ready for documents.
 async fn provider_with_request(app: &TestApp, email: &str, cf: &str) -> reqwest::Client {
-    let client = app.client();
-    assert!(app.register(&client, email, "Provider2026").await.status().is_success());
-    let fields = [
-        ("denominazione", "Ente di Formazione"),
-        ("codice_fiscale", cf),
-        ("partita_iva", ""),
-        ("forma_giuridica", "IMPRESA"),
-        ("legale_nome", "Mario"),
-        ("legale_cognome", "Rossi"),
-        ("legale_codice_fiscale", "RSSMRA80A01H501U"),
-        ("via", "Via Roma"),
-        ("civico", "1"),
-        ("cap", "30121"),
-        ("comune", "Venezia"),
-        ("provincia", "VE"),
-        ("pec", "ente@pec.example.it"),
-        ("email", "ente@example.it"),
-        ("telefono", "041 1234567"),
-    ];
-    let form: Vec<(String, String)> = fields.iter().map(|(k, v)| (format!("form[{k}]"), v.to_string())).collect();
-    let saved = client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(&form).send().await.unwrap();
-    assert!(saved.status().is_success(), "{}", saved.status());
-    assert!(app.call(&client, "requests/kind", &[("kind", "PROVVISORIO")]).await.status().is_success());
-    client
+    support::provider_with_draft(app, email, "Ente di Formazione", cf, "IMPRESA").await
 }
 
 async fn mine(app: &TestApp, client: &reqwest::Client) -> Value {

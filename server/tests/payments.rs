@@ -6,55 +6,11 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{Backend, TestApp};
+use support::{fiscal_code, Backend, TestApp};
 
-/// A valid 11-digit codice fiscale / partita IVA ending with its check digit.
-fn fiscal_code(base: &str) -> String {
-    assert_eq!(base.len(), 10);
-    let sum: u32 = base
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let d = d * 2;
-                if d > 9 { d - 9 } else { d }
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{base}{}", (10 - sum % 10) % 10)
-}
-
-/// Registers a provider account, saves its censimento and starts a provvisorio request.
+/// A provider with censimento, draft request and every required document (the gate is open).
 async fn provider(app: &TestApp, email: &str, cf: &str, forma: &str) -> reqwest::Client {
-    let client = app.client();
-    assert!(app.register(&client, email, "Provider2026").await.status().is_success());
-    let form: Vec<(String, String)> = [
-        ("denominazione", "Società Veneta di Formazione"),
-        ("codice_fiscale", cf),
-        ("partita_iva", ""),
-        ("forma_giuridica", forma),
-        ("legale_nome", "Mario"),
-        ("legale_cognome", "Rossi"),
-        ("legale_codice_fiscale", "RSSMRA80A01H501U"),
-        ("via", "Via Roma"),
-        ("civico", "1"),
-        ("cap", "30121"),
-        ("comune", "Venezia"),
-        ("provincia", "VE"),
-        ("pec", "formazione@pec.example.it"),
-        ("email", "info@example.it"),
-        ("telefono", "041 1234567"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("form[{k}]"), v.to_string()))
-    .collect();
-    let saved = client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(&form).send().await.unwrap();
-    assert!(saved.status().is_success(), "{}", saved.status());
-    let kind = app.call(&client, "requests/kind", &[("kind", "PROVVISORIO")]).await;
-    assert!(kind.status().is_success(), "{}", kind.status());
+    let client = support::provider_with_draft(app, email, "Società Veneta di Formazione", cf, forma).await;
     support::upload_required_documents(app, &client).await;
     client
 }

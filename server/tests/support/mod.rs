@@ -266,3 +266,54 @@ pub async fn upload_required_documents(app: &TestApp, client: &reqwest::Client) 
         assert_eq!(response.status(), reqwest::StatusCode::CREATED, "upload of {code}");
     }
 }
+
+/// A valid 11-digit codice fiscale / partita IVA: `base` (10 digits) and its check digit.
+pub fn fiscal_code(base: &str) -> String {
+    assert_eq!(base.len(), 10);
+    let sum: u32 = base
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let d = d * 2;
+                if d > 9 { d - 9 } else { d }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{base}{}", (10 - sum % 10) % 10)
+}
+
+/// Registers a provider account, saves a valid censimento (`name`, `cf`, legal form `forma`)
+/// and starts a provvisorio draft request.
+pub async fn provider_with_draft(app: &TestApp, email: &str, name: &str, cf: &str, forma: &str) -> reqwest::Client {
+    let client = app.client();
+    assert!(app.register(&client, email, "Provider2026").await.status().is_success());
+    let form: Vec<(String, String)> = [
+        ("denominazione", name),
+        ("codice_fiscale", cf),
+        ("partita_iva", ""),
+        ("forma_giuridica", forma),
+        ("legale_nome", "Mario"),
+        ("legale_cognome", "Rossi"),
+        ("legale_codice_fiscale", "RSSMRA80A01H501U"),
+        ("via", "Via Roma"),
+        ("civico", "1"),
+        ("cap", "30121"),
+        ("comune", "Venezia"),
+        ("provincia", "VE"),
+        ("pec", "formazione@pec.example.it"),
+        ("email", "info@example.it"),
+        ("telefono", "041 1234567"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("form[{k}]"), v.to_string()))
+    .collect();
+    let saved = client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(&form).send().await.unwrap();
+    assert!(saved.status().is_success(), "{}", saved.status());
+    let kind = app.call(&client, "requests/kind", &[("kind", "PROVVISORIO")]).await;
+    assert!(kind.status().is_success(), "{}", kind.status());
+    client
+}
