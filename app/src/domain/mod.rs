@@ -273,6 +273,15 @@ pub fn required_text(field: &str, input: &str, max: usize) -> Result<String, Fie
     Ok(value)
 }
 
+/// Percent-encodes every byte outside RFC 3986's unreserved set (`A-Z a-z 0-9 - . _ ~`):
+/// for query values and for RFC 5987 `filename*` parameters.
+pub fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,6 +336,13 @@ mod tests {
         assert_eq!(PartitaIva::parse("partita_iva", "80007580279").unwrap().as_str(), "80007580279");
         assert_eq!(PartitaIva::parse("partita_iva", "80007580278").unwrap_err().rule, FieldRule::PartitaIva);
         assert_eq!(PartitaIva::parse("partita_iva", "").unwrap_err().rule, FieldRule::Required);
+    }
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved_bytes() {
+        assert_eq!(percent_encode("ulss 3 & co"), "ulss%203%20%26%20co");
+        assert_eq!(percent_encode("qualità.pdf"), "qualit%C3%A0.pdf");
+        assert_eq!(percent_encode("a-b_c.d~e"), "a-b_c.d~e");
     }
 
     #[test]

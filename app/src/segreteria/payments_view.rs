@@ -21,9 +21,6 @@ fn or_dash(value: Option<String>) -> String {
     value.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string())
 }
 
-fn urlencode(value: &str) -> String {
-    value.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
-}
 
 #[component]
 pub fn PaymentsConsolePage() -> impl IntoView {
@@ -79,7 +76,7 @@ pub fn PaymentsConsolePage() -> impl IntoView {
                     match page.await {
                         Ok(page) => {
                             let (queue, search, _) = params();
-                            let link = move |p: i64| format!("/segreteria/pagamenti?coda={}&cerca={}&pagina={p}", queue, urlencode(&search));
+                            let link = move |p: i64| format!("/segreteria/pagamenti?coda={}&cerca={}&pagina={p}", queue, crate::domain::percent_encode(&search));
                             let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
                             view! {
                                 <ul class="nav nav-tabs mb-3" aria-label="Code dei pagamenti">

@@ -65,7 +65,7 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                     match page.await {
                         Ok(page) => {
                             let (state, search, _) = params();
-                            let link = move |p: i64| format!("/segreteria?stato={}&cerca={}&pagina={p}", state, urlencode(&search));
+                            let link = move |p: i64| format!("/segreteria?stato={}&cerca={}&pagina={p}", state, crate::domain::percent_encode(&search));
                             let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
                             view! {
                                 <ul class="nav nav-tabs mb-3" aria-label="Code per stato">
@@ -118,9 +118,6 @@ pub fn SegreteriaHomePage() -> impl IntoView {
     })
 }
 
-fn urlencode(value: &str) -> String {
-    value.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
-}
 
 /// A request seen by the Segreteria: provider data, documents, history, actions.
 #[component]
