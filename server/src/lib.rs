@@ -3,6 +3,7 @@
 #![recursion_limit = "1024"]
 
 pub mod cli;
+pub mod csrf;
 pub mod mypay;
 pub mod payments_gateway;
 pub mod settings;

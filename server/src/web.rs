@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::csrf::CsrfPolicy;
 use crate::payments_gateway::MyPayGateway;
 use crate::settings::Settings;
 
@@ -91,7 +92,7 @@ impl Application {
             .map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
         let mut leptos_options = leptos_options;
         leptos_options.site_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
-        let router = router(leptos_options, state.clone());
+        let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url));
         Ok(Application { listener, router, state })
     }
 
@@ -117,7 +118,7 @@ impl Application {
     }
 }
 
-fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
+fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) -> Router {
     let routes = generate_route_list(App);
     let state = ServerState { leptos_options: leptos_options.clone(), app: app_state.clone() };
     let context_state = app_state.clone();
@@ -137,6 +138,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(csrf, crate::csrf::guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(DEFAULT_CSP),
