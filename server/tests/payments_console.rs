@@ -115,6 +115,18 @@ async fn console(backend: Backend) {
         json_of(app.call(&beta, "payments/verify", &[("id_session", &cancelled_session), ("esito", "ERROR")]).await).await;
     assert_eq!((status, attempt["state"].as_str()), (StatusCode::OK, Some("NonPagata")), "{attempt}");
 
+    // The request detail shows the provider's own payments, with their state.
+    let (_, alpha_request) = json_of(app.call(&alpha, "requests/mine", &[]).await).await;
+    let alpha_request = alpha_request["id"].as_str().unwrap().to_string();
+    let (status, detail) = json_of(app.call(&admin, "segreteria/request", &[("id", &alpha_request)]).await).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    let payments = detail["payments"].as_array().expect("payments in the request detail");
+    assert_eq!(payments.iter().map(|p| p["id"].as_str().unwrap()).collect::<Vec<_>>(), vec![paid_id.as_str()], "{detail}");
+    assert_eq!(payments[0]["state"], "Pagata");
+    let html = admin.get(app.url(&format!("/segreteria/domande/{alpha_request}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("/segreteria/pagamenti/{paid_id}")) && html.contains("€ 258,22"), "{html}");
+    assert!(!html.contains(&cancelled_id), "another provider's payment in the request detail");
+
     // Queues and search.
     let all = list(&app, &admin, "", "").await;
     assert_eq!((count(&all, "Pagati"), count(&all, "Falliti"), count(&all, "InCorso"), count(&all, "Anomalie")), (1, 1, 0, 0), "{all}");

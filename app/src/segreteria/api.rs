@@ -55,7 +55,8 @@ pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> 
         let provider_id = super::server::provider_of_request(&db, &id).await?.ok_or(AppError::NotFound)?;
         let provider = crate::providers::server::provider_by_id(&db, &provider_id).await?.ok_or(AppError::NotFound)?;
         let documents = crate::documents::server::slots(&db, &id).await?;
-        Ok(RequestDetail { request, provider, documents })
+        let payments = crate::payments::server::attempts_of_provider(&db, &provider_id).await?;
+        Ok(RequestDetail { request, provider, documents, payments })
     })
     .await
 }

@@ -31,6 +31,9 @@ pub struct RequestDetail {
     pub request: RequestView,
     pub provider: ProviderView,
     pub documents: Vec<DocumentSlot>,
+    /// Every payment attempt of the provider, newest first (detail and history in the
+    /// payments console).
+    pub payments: Vec<crate::payments::model::AttemptView>,
 }
 
 /// What the Segreteria can do with a request.

@@ -185,6 +185,7 @@ fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>) -> 
                         </li>
                     }).collect_view()}
                 </ul>
+                <RequestPayments payments=detail.payments/>
             </div>
             <div class="col-12 col-lg-6">
                 <h2 class="h4">"Azioni"</h2>
@@ -218,5 +219,38 @@ fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>) -> 
                 <RequestHistory history=request.history.clone()/>
             </div>
         </div>
+    }
+}
+
+/// The provider's payment attempts in the request detail; each links to its detail in the
+/// payments console (debts, IUDs, IUV, state history, receipt, "Verifica ora").
+#[component]
+fn RequestPayments(payments: Vec<crate::payments::model::AttemptView>) -> impl IntoView {
+    use crate::payments::model::format_euro;
+    view! {
+        <h2 class="h4">"Pagamenti"</h2>
+        {if payments.is_empty() {
+            view! { <p data-testid="pagamenti-domanda">"Nessun tentativo di pagamento."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="list-group mb-4" data-testid="pagamenti-domanda">
+                    {payments.into_iter().map(|attempt| {
+                        let causali = attempt.debts.iter().map(|d| d.causale.clone()).collect::<Vec<_>>().join("; ");
+                        view! {
+                            <li class="list-group-item">
+                                <a href=format!("/segreteria/pagamenti/{}", attempt.id)>
+                                    {format!("{} — {}", attempt.created_at.replace('T', " ").chars().take(16).collect::<String>(), format_euro(attempt.total_cents))}
+                                </a>
+                                " " <span class="badge bg-secondary">{attempt.state.label_it()}</span>
+                                {attempt.receipt_available.then(|| view! {
+                                    " " <a class="small" href=attempt.receipt_url()>"Ricevuta"</a>
+                                })}
+                                <br/><span class="small">{causali}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
     }
 }
