@@ -6,6 +6,10 @@ SHELL := /bin/bash
 
 TOOLS_DIR     ?= $(HOME)/.cache/ecm-tools
 export PATH   := $(TOOLS_DIR)/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos compiles Leptos with LEPTOS_OUTPUT_NAME set (Leptos reads it at compile time to
+# name the wasm file); every other cargo command here sets the same value, so the tests, the
+# simulator and cargo-leptos share one set of compiled dependencies instead of rebuilding them.
+export LEPTOS_OUTPUT_NAME := ecm
 
 # Demo values used by `make run` (printed at start). Never use them in production.
 DEMO_ADMIN_EMAIL    ?= segreteria@ecm.demo

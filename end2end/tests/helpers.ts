@@ -8,13 +8,34 @@ export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@provider.test`;
 }
 
-/** The page has hydrated: server-rendered forms now run through the WASM bundle. */
-
-/** axe-core on the current page: no serious or critical violations. */
+/** axe-core on the current page: no serious or critical violations. With E2E_SCREENSHOTS set
+ * to a folder, every page checked here is also captured at desktop and phone size, for the
+ * visual review (see CONTRIBUTING.md, "Looking at the pages"). */
 export async function expectAccessible(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+  await screenshots(page);
+}
+
+const VIEWPORTS = [
+  { name: 'desktop', width: 1366, height: 768 },
+  { name: 'phone', width: 390, height: 844 },
+];
+let shotCounter = 0;
+
+/** Full-page captures of the current page at 1366×768 and 390×844, when E2E_SCREENSHOTS is set. */
+export async function screenshots(page: Page): Promise<void> {
+  const folder = process.env.E2E_SCREENSHOTS;
+  if (!folder) return;
+  const original = page.viewportSize();
+  const slug = new URL(page.url()).pathname.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home';
+  shotCounter += 1;
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize({ width: viewport.width, height: viewport.height });
+    await page.screenshot({ path: `${folder}/${process.pid}-${String(shotCounter).padStart(2, '0')}-${slug}-${viewport.name}.png`, fullPage: true });
+  }
+  if (original) await page.setViewportSize(original);
 }
 
 export async function register(page: Page, email: string, name = 'Anna Bianchi'): Promise<void> {
