@@ -85,6 +85,7 @@ impl Application {
                 window: settings.login_window,
             },
             document_max_bytes: settings.document_max_bytes,
+            reconciler: settings.reconciler.clone(),
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -191,16 +192,13 @@ async fn housekeeping(state: AppState) {
     }
 }
 
-/// How often the payment reconciler wakes up; each open attempt is asked about with its own
-/// back-off (10 s doubling up to 5 minutes), so a user who never comes back still gets the
-/// payment recorded.
-const RECONCILE_EVERY: Duration = Duration::from_secs(10);
-
 async fn reconciler(state: AppState) {
     let Some(gateway) = state.payments.clone() else {
         return;
     };
-    let mut tick = tokio::time::interval(RECONCILE_EVERY);
+    // How often a pass starts (ECM_RECONCILER_INTERVAL_SECONDS); each open attempt is asked
+    // about with its own back-off, so a user who never comes back still gets the payment recorded.
+    let mut tick = tokio::time::interval(state.reconciler.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
