@@ -313,6 +313,7 @@ fn reconciler_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<Reconcile
         rate_per_second: u32::try_from(rate_per_second).unwrap_or(1_000),
         lease: Duration::from_secs(lease),
         late_receipt_window: Duration::from_secs(late_receipt_hours * 3600),
+        ..ReconcilerConfig::default()
     })
 }
 
@@ -488,6 +489,7 @@ mod tests {
                 rate_per_second: 50,
                 lease: Duration::from_secs(30),
                 late_receipt_window: Duration::ZERO,
+                ..ReconcilerConfig::default()
             }
         );
         assert_eq!(config.backoff(4), Duration::from_secs(8));
