@@ -19,6 +19,7 @@ use crate::accounts::{CurrentUser, Role};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::payments::gateway::PaymentGateway;
+use crate::payments::reconciler::ReconcilerConfig;
 
 pub const SESSION_COOKIE: &str = "ecm_session";
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub document_max_bytes: i64,
     /// The payment gateway (MyPay); `None` when MyPay is not configured: payments unavailable.
     pub payments: Option<Arc<dyn PaymentGateway>>,
+    /// The payment reconciler's settings (`ECM_RECONCILER_*`).
+    pub reconciler: ReconcilerConfig,
 }
 
 impl AppState {

@@ -3,7 +3,7 @@
 //! become domain outcomes. MyPay wire types stop here.
 
 use app::payments::gateway::{
-    CartPayer, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome,
+    CartPayer, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IudCheck, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome,
     SendOutcome,
 };
 use app::payments::model::{FeeKind, PayerType};
@@ -191,6 +191,28 @@ impl PaymentGateway for MyPayGateway {
             }
         })
     }
+
+    fn check_by_iud<'a>(&'a self, iud: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, IudCheck> {
+        Box::pin(async move {
+            let result = self.client.chiedi_pagati_con_ricevuta(&ReceiptLookup::Iud(iud.to_string())).await;
+            iud_check(result, expected)
+        })
+    }
+}
+
+/// A lookup by IUD: `PAA_IUD_NON_VALIDO` means MyPay never saw the cart checked out; a verified
+/// receipt comes with its RT.
+fn iud_check(result: Result<PaymentStatus, MyPayError>, expected: &[ExpectedLine]) -> IudCheck {
+    let receipt = match &result {
+        Ok(PaymentStatus::Paid(payment)) => payment.receipt.as_ref().and_then(|r| r.rt.clone()),
+        _ => None,
+    };
+    let outcome = match result {
+        Ok(PaymentStatus::NotFound(_)) => CheckOutcome::UnknownDebt,
+        other => check_outcome(other, expected),
+    };
+    let receipt = if matches!(outcome, CheckOutcome::Paid(_)) { receipt } else { None };
+    IudCheck { outcome, receipt }
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use app::payments::reconciler::ReconcilerConfig;
+
 /// A value that must never appear in logs, errors or the browser.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -105,6 +107,8 @@ pub struct Settings {
     pub document_max_bytes: i64,
     /// `ECM_MYPAY_*`: `None` when MyPay is not configured (payments are then unavailable).
     pub mypay: Option<MyPaySettings>,
+    /// `ECM_RECONCILER_*`: the background payment reconciler.
+    pub reconciler: ReconcilerConfig,
 }
 
 const KNOWN_ECM_KEYS: &[&str] = &[
@@ -125,6 +129,13 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_MYPAY_DSR_QUOTA_ANNUALE",
     "ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO",
     "ECM_MYPAY_DSR_CONTRIBUTO_EVENTO",
+    "ECM_RECONCILER_INTERVAL_SECONDS",
+    "ECM_RECONCILER_BACKOFF_MIN_SECONDS",
+    "ECM_RECONCILER_BACKOFF_MAX_SECONDS",
+    "ECM_RECONCILER_CONCURRENCY",
+    "ECM_RECONCILER_RATE_PER_SECOND",
+    "ECM_RECONCILER_LEASE_SECONDS",
+    "ECM_RECONCILER_LATE_RECEIPT_HOURS",
     // Read by the test suite only: the Python interpreter (with zeep) of the WSDL check.
     "ECM_ZEEP_PYTHON",
     // Test-suite settings, read by the tests and tools, not by the server.
@@ -184,6 +195,7 @@ impl Settings {
             }
         };
         let mypay = mypay_settings(&get, &vars, &public_url)?;
+        let reconciler = reconciler_settings(&get)?;
         Ok(Settings {
             database_url: Secret::new(database_url),
             site_addr,
@@ -195,6 +207,7 @@ impl Settings {
             login_window: minutes("ECM_LOGIN_WINDOW_MINUTES", 15)?,
             document_max_bytes: count("ECM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)?,
             mypay,
+            reconciler,
         })
     }
 
@@ -264,6 +277,44 @@ fn mypay_settings(
         contributo_evento,
         return_url: format!("{public_url}{MYPAY_RETURN_PATH}"),
     }))
+}
+
+fn reconciler_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<ReconcilerConfig, SettingsError> {
+    let number = |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, SettingsError> {
+        let value = get(name)
+            .map(|v| v.parse::<u64>())
+            .transpose()
+            .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?
+            .unwrap_or(default);
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(SettingsError::Invalid { name, reason: format!("must be between {min} and {max}") })
+        }
+    };
+    let interval = number("ECM_RECONCILER_INTERVAL_SECONDS", 10, 1, 86_400)?;
+    let backoff_min = number("ECM_RECONCILER_BACKOFF_MIN_SECONDS", 10, 1, 86_400)?;
+    let backoff_max = number("ECM_RECONCILER_BACKOFF_MAX_SECONDS", 300, 1, 86_400)?;
+    if backoff_max < backoff_min {
+        return Err(SettingsError::Invalid {
+            name: "ECM_RECONCILER_BACKOFF_MAX_SECONDS",
+            reason: "must not be smaller than ECM_RECONCILER_BACKOFF_MIN_SECONDS".into(),
+        });
+    }
+    let concurrency = number("ECM_RECONCILER_CONCURRENCY", 4, 1, 64)?;
+    let rate_per_second = number("ECM_RECONCILER_RATE_PER_SECOND", 5, 1, 1_000)?;
+    let lease = number("ECM_RECONCILER_LEASE_SECONDS", 120, 1, 86_400)?;
+    let late_receipt_hours = number("ECM_RECONCILER_LATE_RECEIPT_HOURS", 48, 0, 24 * 365)?;
+    Ok(ReconcilerConfig {
+        interval: Duration::from_secs(interval),
+        backoff_min: Duration::from_secs(backoff_min),
+        backoff_max: Duration::from_secs(backoff_max),
+        concurrency: usize::try_from(concurrency).unwrap_or(64),
+        rate_per_second: u32::try_from(rate_per_second).unwrap_or(1_000),
+        lease: Duration::from_secs(lease),
+        late_receipt_window: Duration::from_secs(late_receipt_hours * 3600),
+        ..ReconcilerConfig::default()
+    })
 }
 
 #[cfg(test)]
@@ -400,6 +451,70 @@ mod tests {
         }
         let err = Settings::from_map(map(&[("ECM_MYPAY_ENDPONT", "https://x.it")])).unwrap_err();
         assert_eq!(err, SettingsError::Unknown("ECM_MYPAY_ENDPONT".into()));
+    }
+
+    #[test]
+    fn reconciler_defaults() {
+        let config = Settings::from_map(map(&[])).unwrap().reconciler;
+        assert_eq!(config, ReconcilerConfig::default());
+        assert_eq!(config.interval, Duration::from_secs(10));
+        assert_eq!(config.backoff_min, Duration::from_secs(10));
+        assert_eq!(config.backoff_max, Duration::from_secs(300));
+        assert_eq!(config.concurrency, 4);
+        assert_eq!(config.rate_per_second, 5);
+        assert_eq!(config.lease, Duration::from_secs(120));
+        assert_eq!(config.late_receipt_window, Duration::from_secs(48 * 3600));
+    }
+
+    #[test]
+    fn reconciler_settings_can_be_overridden() {
+        let config = Settings::from_map(map(&[
+            ("ECM_RECONCILER_INTERVAL_SECONDS", "2"),
+            ("ECM_RECONCILER_BACKOFF_MIN_SECONDS", "1"),
+            ("ECM_RECONCILER_BACKOFF_MAX_SECONDS", " 8 "),
+            ("ECM_RECONCILER_CONCURRENCY", "16"),
+            ("ECM_RECONCILER_RATE_PER_SECOND", "50"),
+            ("ECM_RECONCILER_LEASE_SECONDS", "30"),
+            ("ECM_RECONCILER_LATE_RECEIPT_HOURS", "0"),
+        ]))
+        .unwrap()
+        .reconciler;
+        assert_eq!(
+            config,
+            ReconcilerConfig {
+                interval: Duration::from_secs(2),
+                backoff_min: Duration::from_secs(1),
+                backoff_max: Duration::from_secs(8),
+                concurrency: 16,
+                rate_per_second: 50,
+                lease: Duration::from_secs(30),
+                late_receipt_window: Duration::ZERO,
+                ..ReconcilerConfig::default()
+            }
+        );
+        assert_eq!(config.backoff(4), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn reconciler_bad_values_are_rejected_with_the_setting_name() {
+        for (name, value) in [
+            ("ECM_RECONCILER_INTERVAL_SECONDS", "0"),
+            ("ECM_RECONCILER_INTERVAL_SECONDS", "ten"),
+            ("ECM_RECONCILER_BACKOFF_MIN_SECONDS", "0"),
+            ("ECM_RECONCILER_BACKOFF_MAX_SECONDS", "5"),
+            ("ECM_RECONCILER_CONCURRENCY", "0"),
+            ("ECM_RECONCILER_CONCURRENCY", "65"),
+            ("ECM_RECONCILER_RATE_PER_SECOND", "-1"),
+            ("ECM_RECONCILER_LEASE_SECONDS", "0"),
+            ("ECM_RECONCILER_LATE_RECEIPT_HOURS", "1.5"),
+        ] {
+            match Settings::from_map(map(&[(name, value)])).unwrap_err() {
+                SettingsError::Invalid { name: got, .. } => assert_eq!(got, name, "{name}={value}"),
+                other => panic!("{name}={value}: unexpected {other:?}"),
+            }
+        }
+        let err = Settings::from_map(map(&[("ECM_RECONCILER_INTERVAL", "5")])).unwrap_err();
+        assert_eq!(err, SettingsError::Unknown("ECM_RECONCILER_INTERVAL".into()));
     }
 
     #[test]

@@ -86,6 +86,7 @@ impl Application {
                 window: settings.login_window,
             },
             document_max_bytes: settings.document_max_bytes,
+            reconciler: settings.reconciler.clone(),
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -193,22 +194,23 @@ async fn housekeeping(state: AppState) {
     }
 }
 
-/// How often the payment reconciler wakes up; each open attempt is asked about with its own
-/// back-off (10 s doubling up to 5 minutes), so a user who never comes back still gets the
-/// payment recorded.
-const RECONCILE_EVERY: Duration = Duration::from_secs(10);
-
 async fn reconciler(state: AppState) {
     let Some(gateway) = state.payments.clone() else {
         return;
     };
-    let mut tick = tokio::time::interval(RECONCILE_EVERY);
+    // Claims carry this id: several instances on one PostgreSQL database never check one
+    // attempt at once.
+    let instance = app::payments::reconciler::instance_id();
+    tracing::info!(%instance, config = ?state.reconciler, "payment reconciler started");
+    // How often a pass starts (ECM_RECONCILER_INTERVAL_SECONDS); each open attempt is asked
+    // about with its own back-off, so a user who never comes back still gets the payment recorded.
+    let mut tick = tokio::time::interval(state.reconciler.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match app::payments::server::reconcile(&state.db, gateway.as_ref()).await {
-            Ok(0) => {}
-            Ok(checked) => tracing::debug!(checked, "payment reconciliation pass"),
+        match app::payments::reconciler::run_pass(&state.db, gateway.clone(), &state.reconciler, &instance).await {
+            Ok(report) if report.checked == 0 && report.failed == 0 => {}
+            Ok(report) => tracing::debug!(checked = report.checked, failed = report.failed, "payment reconciliation pass"),
             Err(error) => tracing::warn!(?error, "payment reconciliation failed"),
         }
     }

@@ -102,6 +102,9 @@ pub enum CheckOutcome {
     Cancelled,
     /// The gateway does not know the session.
     UnknownSession,
+    /// The gateway does not know the debt (lookup by IUD: `PAA_IUD_NON_VALIDO`): the cart was
+    /// never checked out.
+    UnknownDebt,
     /// The gateway refused our credentials: configuration problem.
     CredentialsError,
     /// No usable answer (network, SOAP fault, system error): the state is unknown.
@@ -116,6 +119,13 @@ pub enum ReceiptOutcome {
     TransportError { detail: String },
 }
 
+/// The answer to a lookup by IUD: the outcome, and the RT bytes when the cart was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IudCheck {
+    pub outcome: CheckOutcome,
+    pub receipt: Option<Vec<u8>>,
+}
+
 /// The payment gateway (MyPay in production, the simulator in tests and demos).
 pub trait PaymentGateway: Send + Sync + Debug {
     /// `paaSILInviaDovuti`.
@@ -124,4 +134,7 @@ pub trait PaymentGateway: Send + Sync + Debug {
     fn check<'a>(&'a self, id_session: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, CheckOutcome>;
     /// `paaSILChiediPagatiConRicevuta`: the RT bytes of a paid cart.
     fn receipt<'a>(&'a self, id_session: &'a str) -> GatewayFuture<'a, ReceiptOutcome>;
+    /// `paaSILChiediPagatiConRicevuta` by IUD, for a cart whose send got no answer (no idSession):
+    /// one IUD of the cart and the expected lines to match a receipt against.
+    fn check_by_iud<'a>(&'a self, iud: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, IudCheck>;
 }

@@ -7,5 +7,7 @@ pub mod api;
 pub mod gateway;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod reconciler;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod view;

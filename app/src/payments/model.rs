@@ -204,7 +204,8 @@ impl AttemptState {
     pub fn can_move_to(self, next: AttemptState) -> bool {
         use AttemptState::*;
         match (self, next) {
-            (Creata, Inviata | Errore | Scaduta | Anomalia) => true,
+            // A send without an answer is resolved by asking MyPay by IUD: whatever MyPay knows.
+            (Creata, Inviata | Errore | Scaduta | Anomalia | Pagata | NonPagata | Annullata) => true,
             (Inviata | InAttesa, InAttesa | Pagata | NonPagata | Scaduta | Annullata | Anomalia) => true,
             (NonPagata | Scaduta | Annullata, Pagata | Anomalia) => true,
             _ => false,

@@ -14,7 +14,8 @@ use std::time::Duration;
 use sqlx::Row;
 
 use super::gateway::{
-    CartLine, CartPayer, CartRequest, CheckOutcome, ExpectedLine, PaidReceipt, PaymentGateway, ReceiptOutcome, SendOutcome,
+    CartLine, CartPayer, CartRequest, CheckOutcome, ExpectedLine, IudCheck, PaidReceipt, PaymentGateway, ReceiptOutcome,
+    SendOutcome,
 };
 use super::model::{
     causale_quota_annuale, iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptState, AttemptSummary,
@@ -403,6 +404,15 @@ async fn record_event(
     Ok(())
 }
 
+/// The attempt machine, plus the Segreteria's re-check of an anomaly ("Verifica ora"), which
+/// may resolve it the way a fresh answer from MyPay would: paid, or closed with the debts given back.
+fn transition_allowed(from: AttemptState, to: AttemptState, anomaly_recheck: bool) -> bool {
+    from.can_move_to(to)
+        || (anomaly_recheck
+            && from == AttemptState::Anomalia
+            && matches!(to, AttemptState::Pagata | AttemptState::NonPagata | AttemptState::Scaduta | AttemptState::Annullata))
+}
+
 /// Compare-and-set of the attempt state; false when someone else moved it first.
 async fn move_attempt(
     tx: &mut Tx<'_>,
@@ -412,7 +422,22 @@ async fn move_attempt(
     to: AttemptState,
     detail: &str,
 ) -> Result<bool, AppError> {
-    if !from.can_move_to(to) {
+    move_attempt_ex(tx, attempt_id, actor, from, to, detail, false).await
+}
+
+/// [`move_attempt`], also allowing the resolution of an anomaly when `anomaly_recheck`.
+/// The event is recorded only by the one who moved the state: two concurrent checks can never
+/// both record a transition.
+async fn move_attempt_ex(
+    tx: &mut Tx<'_>,
+    attempt_id: &str,
+    actor: &str,
+    from: AttemptState,
+    to: AttemptState,
+    detail: &str,
+    anomaly_recheck: bool,
+) -> Result<bool, AppError> {
+    if !transition_allowed(from, to, anomaly_recheck) {
         return Err(internal(format!("attempt {attempt_id}: transition {} -> {} not allowed", from.as_db(), to.as_db())));
     }
     let moved = sqlx::query("UPDATE payment_attempts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
@@ -433,8 +458,21 @@ async fn move_attempt(
 
 /// Closes an open attempt without payment: its debts go back to DA_PAGARE and leave the attempt.
 async fn release(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, to: AttemptState, detail: &str) -> Result<bool, AppError> {
+    release_ex(db, attempt_id, actor, from, to, detail, false).await
+}
+
+/// [`release`], also for the Segreteria's re-check of an anomaly.
+async fn release_ex(
+    db: &Db,
+    attempt_id: &str,
+    actor: &str,
+    from: AttemptState,
+    to: AttemptState,
+    detail: &str,
+    anomaly_recheck: bool,
+) -> Result<bool, AppError> {
     let mut tx = db.pool().begin().await.map_err(internal)?;
-    if !move_attempt(&mut tx, attempt_id, actor, from, to, detail).await? {
+    if !move_attempt_ex(&mut tx, attempt_id, actor, from, to, detail, anomaly_recheck).await? {
         return Ok(false);
     }
     sqlx::query(
@@ -456,9 +494,26 @@ async fn release(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, to:
 }
 
 /// Marks an attempt ANOMALIA: debts stay as they are (IN_CORSO for an open attempt), the
-/// Segreteria must look.
-async fn anomaly(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, detail: &str) -> Result<bool, AppError> {
+/// Segreteria must look. On an attempt already in ANOMALIA (the Segreteria's re-check) the
+/// finding is recorded as an event and the attempt stays as it is.
+pub(crate) async fn anomaly(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, detail: &str) -> Result<bool, AppError> {
     let mut tx = db.pool().begin().await.map_err(internal)?;
+    if from == AttemptState::Anomalia {
+        // Recorded only while it is still an anomaly (a concurrent check may have resolved it).
+        let still = sqlx::query("UPDATE payment_attempts SET updated_at = $1 WHERE id = $2 AND state = 'ANOMALIA'")
+            .bind(now_utc())
+            .bind(attempt_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?
+            .rows_affected()
+            == 1;
+        if still {
+            record_event(&mut tx, attempt_id, actor, Some(from), from, &format!("verifica: resta in anomalia ({detail})")).await?;
+        }
+        tx.commit().await.map_err(internal)?;
+        return Ok(false);
+    }
     let moved = move_attempt(&mut tx, attempt_id, actor, from, AttemptState::Anomalia, detail).await?;
     tx.commit().await.map_err(internal)?;
     if moved {
@@ -480,9 +535,9 @@ fn receipt_matches(receipt: &PaidReceipt, lines: &[AttemptDebtView]) -> bool {
 /// Idempotent. A receipt that cannot be applied cleanly (a debt already paid by another
 /// attempt, or claimed by a live one) makes the attempt an anomaly instead: never paid twice
 /// silently.
-async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt) -> Result<(), AppError> {
+async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt, anomaly_recheck: bool) -> Result<(), AppError> {
     let from = attempt.state;
-    if from == AttemptState::Pagata || !from.can_move_to(AttemptState::Pagata) {
+    if from == AttemptState::Pagata || !transition_allowed(from, AttemptState::Pagata, anomaly_recheck) {
         return Ok(());
     }
     if !receipt_matches(receipt, &attempt.debts) {
@@ -526,7 +581,14 @@ async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidR
     }
     if !clean {
         tx.rollback().await.map_err(internal)?;
-        anomaly(db, &attempt.id, actor, from, "pagamento ricevuto per dovuti già pagati o in pagamento con un altro carrello").await?;
+        anomaly(
+            db,
+            &attempt.id,
+            actor,
+            from,
+            "pagamento doppio: ricevuta per dovuti già pagati o in pagamento con un altro carrello, la Segreteria deve intervenire",
+        )
+        .await?;
         return Ok(());
     }
     sqlx::query("UPDATE payment_attempts SET iuv = $1, receipt_id = $2, receipt_date = $3 WHERE id = $4")
@@ -538,7 +600,7 @@ async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidR
         .await
         .map_err(internal)?;
     let detail = format!("pagamento verificato: IUV {}, PSP {}", receipt.iuv, receipt.psp);
-    if move_attempt(&mut tx, &attempt.id, actor, from, AttemptState::Pagata, &detail).await? {
+    if move_attempt_ex(&mut tx, &attempt.id, actor, from, AttemptState::Pagata, &detail, anomaly_recheck).await? {
         tx.commit().await.map_err(internal)?;
         tracing::info!(attempt_id = %attempt.id, iuv = %receipt.iuv, "payment verified");
     } else {
@@ -573,14 +635,30 @@ pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
         CheckOutcome::AmountMismatch { detail } => Decision::Anomaly(format!("importi non corrispondenti: {detail}")),
         CheckOutcome::Partial { detail } => Decision::Anomaly(format!("pagamento parziale: {detail}")),
         CheckOutcome::CredentialsError => Decision::Anomaly("credenziali MyPay rifiutate".into()),
-        CheckOutcome::UnknownSession if session_age < SESSION_GRACE => Decision::Wait("sessione non ancora nota a MyPay".into()),
-        CheckOutcome::UnknownSession => Decision::Anomaly("sessione sconosciuta a MyPay".into()),
+        CheckOutcome::UnknownSession | CheckOutcome::UnknownDebt if session_age < SESSION_GRACE => {
+            Decision::Wait("sessione non ancora nota a MyPay".into())
+        }
+        CheckOutcome::UnknownSession | CheckOutcome::UnknownDebt => Decision::Anomaly("sessione sconosciuta a MyPay".into()),
         CheckOutcome::Pending => Decision::Wait("pagamento in corso".into()),
         CheckOutcome::TransportError { detail } => Decision::Wait(format!("esito sconosciuto: {detail}")),
     }
 }
 
-fn age_of(created_at: &str) -> Duration {
+/// The decision table for a cart whose send got no answer (no idSession), asked about by IUD
+/// (SIL-REFERENCE §7.1): `PAA_IUD_NON_VALIDO` means never checked out, and once MyPay's cart
+/// cache has expired nobody can check it out any more (nobody has its URL): the debts are given
+/// back. Every other answer means what it means for a session.
+pub fn decide_unsent(outcome: CheckOutcome, age: Duration) -> Decision {
+    match outcome {
+        CheckOutcome::UnknownDebt if age < SESSION_GRACE => Decision::Wait("carrello non (ancora) aperto in MyPay".into()),
+        CheckOutcome::UnknownDebt => {
+            Decision::Release(AttemptState::Scaduta, "invio senza risposta: carrello mai consegnato all'utente".into())
+        }
+        other => decide(other, age),
+    }
+}
+
+pub(crate) fn age_of(created_at: &str) -> Duration {
     let parsed = time::OffsetDateTime::parse(created_at, &time::format_description::well_known::Rfc3339);
     parsed.map_or(Duration::ZERO, |at| {
         let age = time::OffsetDateTime::now_utc() - at;
@@ -598,34 +676,80 @@ fn outcome_label(outcome: &CheckOutcome) -> &'static str {
         CheckOutcome::Expired => "expired",
         CheckOutcome::Cancelled => "cancelled",
         CheckOutcome::UnknownSession => "unknown_session",
+        CheckOutcome::UnknownDebt => "unknown_debt",
         CheckOutcome::CredentialsError => "credentials_error",
         CheckOutcome::TransportError { .. } => "transport_error",
     }
 }
 
-/// Asks the gateway about one attempt and applies the decision table. Attempts that can no
-/// longer change (PAGATA, ERRORE, ANOMALIA) are not asked again; PAGATA ones without a stored
-/// receipt get it fetched.
-async fn check_and_apply(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, actor: &str) -> Result<(), AppError> {
-    let Some(id_session) = attempt.id_session.as_deref() else {
-        return Ok(());
-    };
-    if attempt.state.is_open() || attempt.state.can_move_to(AttemptState::Pagata) {
+/// What one check did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The gateway was asked.
+    pub asked: bool,
+    /// The answer was unusable (network, SOAP fault, system error).
+    pub transport_error: bool,
+}
+
+/// Asks the gateway about one attempt and applies the decision table. Open attempts are asked
+/// by idSession, or by IUD when the send never got an answer; attempts closed without payment
+/// only learn of late receipts; PAGATA ones without a stored receipt get it fetched. ANOMALIA is
+/// asked about only on the Segreteria's re-check (`anomaly_recheck`), which may resolve it.
+/// Every transition is a compare-and-set, so concurrent checks apply and record it once.
+pub(crate) async fn check_and_apply(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    attempt: &AttemptView,
+    actor: &str,
+    anomaly_recheck: bool,
+) -> Result<CheckReport, AppError> {
+    let from = attempt.state;
+    let recheck = anomaly_recheck && from == AttemptState::Anomalia;
+    let mut report = CheckReport { asked: false, transport_error: false };
+    let wanted = from.is_open() || from.can_move_to(AttemptState::Pagata) || recheck;
+    let first_iud = attempt.debts.first().map(|d| d.iud.clone());
+    // Closed attempts without idSession were never delivered to anyone: nothing to learn.
+    let by_iud = attempt.id_session.is_none() && (from == AttemptState::Creata || recheck);
+    if wanted && (attempt.id_session.is_some() || (by_iud && first_iud.is_some())) {
         let expected: Vec<ExpectedLine> =
             attempt.debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
-        let outcome = gateway.check(id_session, &expected).await;
+        let (outcome, rt) = match (&attempt.id_session, &first_iud) {
+            (Some(id_session), _) => (gateway.check(id_session, &expected).await, None),
+            (None, Some(iud)) => {
+                let IudCheck { outcome, receipt } = gateway.check_by_iud(iud, &expected).await;
+                (outcome, receipt)
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        report = CheckReport { asked: true, transport_error: matches!(outcome, CheckOutcome::TransportError { .. }) };
+        let now = now_utc();
         sqlx::query(
-            "UPDATE payment_attempts SET last_check_at = $1, last_outcome = $2, check_count = check_count + 1 WHERE id = $3",
+            "UPDATE payment_attempts SET last_check_at = $1, last_outcome = $2, check_count = check_count + 1,
+                    unanswered_since = CASE WHEN $3 = 1 THEN COALESCE(unanswered_since, $1) ELSE NULL END
+             WHERE id = $4",
         )
-        .bind(now_utc())
+        .bind(&now)
         .bind(outcome_label(&outcome))
+        .bind(i64::from(report.transport_error))
         .bind(&attempt.id)
         .execute(db.pool())
         .await
         .map_err(internal)?;
-        let from = attempt.state;
-        match decide(outcome, age_of(&attempt.created_at)) {
-            Decision::MarkPaid(receipt) => apply_paid(db, attempt, actor, &receipt).await?,
+        let age = age_of(&attempt.created_at);
+        let decision = if attempt.id_session.is_none() { decide_unsent(outcome, age) } else { decide(outcome, age) };
+        match decision {
+            Decision::MarkPaid(receipt) => {
+                apply_paid(db, attempt, actor, &receipt, recheck).await?;
+                if let Some(bytes) = rt {
+                    store_receipt(db, &attempt.id, bytes).await?;
+                }
+            }
+            Decision::Release(to, detail) if recheck => {
+                release_ex(db, &attempt.id, actor, from, to, &format!("verifica della Segreteria: {detail}"), true).await?;
+            }
+            Decision::Anomaly(detail) | Decision::Wait(detail) if recheck => {
+                anomaly(db, &attempt.id, actor, from, &detail).await?;
+            }
             // A closed attempt only learns of late receipts; other answers leave it as it is.
             _ if !from.is_open() => {}
             Decision::Release(to, detail) => {
@@ -642,30 +766,49 @@ async fn check_and_apply(db: &Db, gateway: &dyn PaymentGateway, attempt: &Attemp
             Decision::Wait(_) => {}
         }
     }
-    fetch_receipt_if_missing(db, gateway, &attempt.id).await
+    fetch_receipt_if_missing(db, gateway, &attempt.id).await?;
+    Ok(report)
 }
 
-/// Once paid, fetches the RT with `paaSILChiediPagatiConRicevuta` and stores it (retried on
-/// every later verification until it is there).
+async fn store_receipt(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+    sqlx::query("UPDATE payment_attempts SET receipt = $1, updated_at = $2 WHERE id = $3 AND state = 'PAGATA' AND receipt IS NULL")
+        .bind(bytes)
+        .bind(now_utc())
+        .bind(attempt_id)
+        .execute(db.pool())
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// Once paid, fetches the RT with `paaSILChiediPagatiConRicevuta` (by idSession, or by IUD for
+/// a cart whose send got no answer) and stores it (retried on every later verification until
+/// it is there).
 async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str) -> Result<(), AppError> {
     let row = sqlx::query("SELECT id_session FROM payment_attempts WHERE id = $1 AND state = 'PAGATA' AND receipt IS NULL")
         .bind(attempt_id)
         .fetch_optional(db.pool())
         .await
         .map_err(internal)?;
-    let Some(id_session) = row.map(|r| r.try_get::<Option<String>, _>("id_session")).transpose().map_err(internal)?.flatten() else {
+    let Some(row) = row else {
         return Ok(());
     };
-    match gateway.receipt(&id_session).await {
-        ReceiptOutcome::Receipt { bytes } => {
-            sqlx::query("UPDATE payment_attempts SET receipt = $1, updated_at = $2 WHERE id = $3 AND receipt IS NULL")
-                .bind(bytes)
-                .bind(now_utc())
-                .bind(attempt_id)
-                .execute(db.pool())
-                .await
-                .map_err(internal)?;
+    let id_session: Option<String> = row.try_get("id_session").map_err(internal)?;
+    let outcome = match id_session {
+        Some(id_session) => gateway.receipt(&id_session).await,
+        None => {
+            let debts = attempt_debts(db, attempt_id).await?;
+            let Some(first) = debts.first() else { return Ok(()) };
+            let expected: Vec<ExpectedLine> =
+                debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
+            match gateway.check_by_iud(&first.iud, &expected).await {
+                IudCheck { receipt: Some(bytes), .. } => ReceiptOutcome::Receipt { bytes },
+                IudCheck { outcome, .. } => ReceiptOutcome::NotAvailable { detail: outcome_label(&outcome).into() },
+            }
         }
+    };
+    match outcome {
+        ReceiptOutcome::Receipt { bytes } => store_receipt(db, attempt_id, bytes).await?,
         ReceiptOutcome::NotAvailable { detail } | ReceiptOutcome::TransportError { detail } => {
             tracing::warn!(attempt_id, %detail, "receipt not available yet");
         }
@@ -698,48 +841,26 @@ pub async fn verify_session(
         }
     }
     if let Some(gateway) = gateway {
-        check_and_apply(db, gateway, &attempt, &actor.id).await?;
+        check_and_apply(db, gateway, &attempt, &actor.id, false).await?;
     }
-    attempt_where(db, "id", &attempt.id).await?.map(|a| a.view).ok_or_else(|| internal("attempt vanished"))
+    attempt_by_id(db, &attempt.id).await?.ok_or_else(|| internal("attempt vanished"))
 }
 
-/// One pass of the background reconciler: every open attempt is asked about (with back-off by
-/// the number of checks so far), paid ones get their receipt, and carts whose send never got an
-/// answer are closed once nobody can pay them any more.
-pub async fn reconcile(db: &Db, gateway: &dyn PaymentGateway) -> Result<usize, AppError> {
-    let rows = sqlx::query(
-        "SELECT id, state, last_check_at, check_count, created_at, id_session FROM payment_attempts
-         WHERE state IN ('CREATA', 'INVIATA', 'IN_ATTESA') OR (state = 'PAGATA' AND receipt IS NULL)",
-    )
-    .fetch_all(db.pool())
-    .await
-    .map_err(internal)?;
-    let mut checked = 0;
-    for row in rows {
-        let id: String = row.try_get("id").map_err(internal)?;
-        let state: String = row.try_get("state").map_err(internal)?;
-        let created_at: String = row.try_get("created_at").map_err(internal)?;
-        let id_session: Option<String> = row.try_get("id_session").map_err(internal)?;
-        if state == AttemptState::Creata.as_db() {
-            if id_session.is_none() && age_of(&created_at) > SESSION_GRACE {
-                release(db, &id, "reconciler", AttemptState::Creata, AttemptState::Scaduta, "invio senza risposta: carrello mai consegnato all'utente")
-                    .await?;
-            }
-            continue;
-        }
-        let count: i64 = row.try_get("check_count").map_err(internal)?;
-        let last: Option<String> = row.try_get("last_check_at").map_err(internal)?;
-        let interval = Duration::from_secs((10u64 << count.clamp(0, 5)).min(300));
-        let due = last.is_none_or(|l| age_of(&l) >= interval);
-        if !due {
-            continue;
-        }
-        if let Some(attempt) = attempt_where(db, "id", &id).await? {
-            check_and_apply(db, gateway, &attempt.view, "reconciler").await?;
-            checked += 1;
-        }
+/// The Segreteria's "Verifica ora" on one attempt: asks MyPay now (by idSession, or by IUD for a
+/// send without answer) and applies the decision table; on an ANOMALIA it re-applies it (paid
+/// and matching → PAGATA; not paid, expired or cancelled → debts given back; otherwise it stays
+/// an anomaly, with the finding recorded).
+pub async fn verify_attempt_now(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, attempt_id: &str) -> Result<CheckReport, AppError> {
+    if actor.role != Role::Segreteria {
+        return Err(AppError::Forbidden);
     }
-    Ok(checked)
+    let attempt = attempt_by_id(db, attempt_id).await?.ok_or(AppError::NotFound)?;
+    check_and_apply(db, gateway, &attempt, &actor.id, true).await
+}
+
+/// One attempt by id (no ownership check: callers check).
+pub(crate) async fn attempt_by_id(db: &Db, attempt_id: &str) -> Result<Option<AttemptView>, AppError> {
+    Ok(attempt_where(db, "id", attempt_id).await?.map(|a| a.view))
 }
 
 // ---- paying -----------------------------------------------------------------------------------
@@ -1068,6 +1189,27 @@ mod tests {
         assert!(matches!(decide(CheckOutcome::CredentialsError, young), Decision::Anomaly(_)));
         assert!(matches!(decide(CheckOutcome::UnknownSession, young), Decision::Wait(_)));
         assert!(matches!(decide(CheckOutcome::UnknownSession, old), Decision::Anomaly(_)));
+    }
+
+    #[test]
+    fn a_send_without_answer_is_given_back_only_once_nobody_can_pay_it() {
+        let young = Duration::from_secs(60);
+        let old = SESSION_GRACE + Duration::from_secs(1);
+        assert!(matches!(decide_unsent(CheckOutcome::UnknownDebt, young), Decision::Wait(_)));
+        assert!(matches!(decide_unsent(CheckOutcome::UnknownDebt, old), Decision::Release(AttemptState::Scaduta, _)));
+        assert!(matches!(decide_unsent(CheckOutcome::Pending, old), Decision::Wait(_)));
+        assert_eq!(decide_unsent(CheckOutcome::Paid(receipt()), old), Decision::MarkPaid(receipt()));
+        assert!(matches!(decide_unsent(CheckOutcome::Cancelled, young), Decision::Release(AttemptState::Annullata, _)));
+    }
+
+    #[test]
+    fn only_the_segreteria_recheck_may_resolve_an_anomaly() {
+        use AttemptState::*;
+        assert!(!transition_allowed(Anomalia, Pagata, false));
+        assert!(transition_allowed(Anomalia, Pagata, true));
+        assert!(transition_allowed(Anomalia, NonPagata, true));
+        assert!(!transition_allowed(Anomalia, Inviata, true));
+        assert!(!transition_allowed(Pagata, NonPagata, true));
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl VerifyReport {
         let said = if self.asked {
             format!("MyPay ha risposto: {}.", outcome_it(self.outcome.as_deref()))
         } else {
-            "MyPay non è stato interpellato: il tentativo è in uno stato definitivo o non ha un idSession.".to_string()
+            "MyPay non è stato interpellato: il tentativo è in uno stato definitivo o non è mai stato consegnato a MyPay.".to_string()
         };
         let result = if self.previous_state == self.state {
             format!("Lo stato resta «{}».", self.state.label_it())
@@ -137,6 +137,7 @@ pub fn outcome_it(outcome: Option<&str>) -> &'static str {
         Some("expired") => "carrello scaduto",
         Some("cancelled") => "pagamento annullato",
         Some("unknown_session") => "sessione sconosciuta",
+        Some("unknown_debt") => "carrello mai aperto in MyPay (identificativo del dovuto sconosciuto)",
         Some("credentials_error") => "credenziali del portale rifiutate",
         Some("transport_error") => "nessuna risposta utilizzabile (errore di comunicazione)",
         Some(_) => "risposta non riconosciuta",

@@ -146,11 +146,8 @@ pub async fn verify_now(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUs
     }
     let before = attempt_detail(db, attempt_id).await?;
     let previous_state = before.attempt.state;
-    let Some(id_session) = before.attempt.id_session.clone() else {
-        return Ok(VerifyReport { asked: false, outcome: None, previous_state, state: previous_state });
-    };
-    let after = crate::payments::server::verify_session(db, Some(gateway), actor, &id_session, None).await?;
-    let row = sqlx::query("SELECT last_outcome, check_count FROM payment_attempts WHERE id = $1")
+    crate::payments::server::verify_attempt_now(db, gateway, actor, attempt_id).await?;
+    let row = sqlx::query("SELECT state, last_outcome, check_count FROM payment_attempts WHERE id = $1")
         .bind(attempt_id)
         .fetch_one(db.pool())
         .await
@@ -161,7 +158,7 @@ pub async fn verify_now(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUs
         asked,
         outcome: if asked { row.try_get("last_outcome").map_err(internal)? } else { None },
         previous_state,
-        state: after.state,
+        state: state_of(&row, "state")?,
     })
 }
 

@@ -87,6 +87,30 @@ struct State {
     clock_offset_seconds: i64,
     fault: Option<FaultPlan>,
     sequence: u64,
+    /// `paaSILChiediPagati` calls per idSession (test knob: who asked, how often, at once).
+    checks: HashMap<String, CheckStats>,
+}
+
+/// How an idSession was asked about with `paaSILChiediPagati`.
+#[derive(Debug, Clone, Copy, Default)]
+struct CheckStats {
+    calls: u64,
+    in_flight: u64,
+    max_in_flight: u64,
+}
+
+/// Marks one `paaSILChiediPagati` call in flight for its idSession until dropped.
+pub struct CheckGuard<'a> {
+    engine: &'a Engine,
+    id_session: String,
+}
+
+impl Drop for CheckGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(stats) = self.engine.lock().checks.get_mut(&self.id_session) {
+            stats.in_flight = stats.in_flight.saturating_sub(1);
+        }
+    }
 }
 
 /// A landing-page action (the simulated pagoPA page).
@@ -174,6 +198,10 @@ pub struct SessionView {
     pub phase: String,
     pub iuv: Option<String>,
     pub iuds: Vec<String>,
+    /// `paaSILChiediPagati` calls received for this idSession.
+    pub chiedi_pagati_calls: u64,
+    /// The most `paaSILChiediPagati` calls for this idSession in flight at the same time.
+    pub max_parallel_checks: u64,
 }
 
 pub struct Engine {
@@ -229,6 +257,17 @@ impl Engine {
             None => {}
         }
         Some(plan)
+    }
+
+    /// Counts a `paaSILChiediPagati` call for `id_session`, in flight until the guard is dropped
+    /// (the whole HTTP exchange, injected delays included).
+    pub fn enter_check(&self, id_session: &str) -> CheckGuard<'_> {
+        let mut state = self.lock();
+        let stats = state.checks.entry(id_session.to_string()).or_default();
+        stats.calls += 1;
+        stats.in_flight += 1;
+        stats.max_in_flight = stats.max_in_flight.max(stats.in_flight);
+        CheckGuard { engine: self, id_session: id_session.to_string() }
     }
 
     pub fn reset(&self) {
@@ -776,7 +815,7 @@ impl Engine {
     pub fn session_view(&self, id: &str) -> Option<SessionView> {
         let state = self.lock();
         let s = state.sessions.get(id)?;
-        Some(self.view_of(s))
+        Some(self.view_of(&state, s))
     }
 
     /// Every session (cart) received so far, oldest first.
@@ -784,10 +823,11 @@ impl Engine {
         let state = self.lock();
         let mut sessions: Vec<&Session> = state.sessions.values().collect();
         sessions.sort_by_key(|s| s.created);
-        sessions.into_iter().map(|s| self.view_of(s)).collect()
+        sessions.into_iter().map(|s| self.view_of(&state, s)).collect()
     }
 
-    fn view_of(&self, s: &Session) -> SessionView {
+    fn view_of(&self, state: &State, s: &Session) -> SessionView {
+        let stats = state.checks.get(&s.id_session).copied().unwrap_or_default();
         let phase = match &s.phase {
             Phase::Cached => "cached".to_string(),
             Phase::CheckedOut => "checked_out".into(),
@@ -802,6 +842,8 @@ impl Engine {
             phase,
             iuv: s.iuv.clone(),
             iuds: s.cart.debts.iter().map(|d| d.iud.clone()).collect(),
+            chiedi_pagati_calls: stats.calls,
+            max_parallel_checks: stats.max_in_flight,
         }
     }
 

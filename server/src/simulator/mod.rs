@@ -308,7 +308,8 @@ impl Simulator {
 ///   `DELETE /admin/faults` clears;
 /// * `POST /admin/clock` `{"advance_seconds": N}` – move the simulated clock;
 /// * `GET /admin/sessions` – every session received (e.g. to count the carts sent);
-/// * `GET /admin/sessions/{idSession}` – state summary;
+/// * `GET /admin/sessions/{idSession}` – state summary, with `chiedi_pagati_calls` (how many
+///   `paaSILChiediPagati` asked about it) and `max_parallel_checks` (the most at the same time);
 /// * `POST /admin/sessions/{idSession}/{action}` with action `checkout`, `pay`, `not-paid`,
 ///   `timed-out`, `partial`, `partial-timed-out`, `fail`, `abort`, `expire`; optional body
 ///   `{"receipt_delay_seconds": N}` for `pay` in Checkout mode.
@@ -337,6 +338,12 @@ fn xml_response(status: u16, body: String) -> Response {
 }
 
 async fn soap_endpoint(State(state): State<SimState>, body: Bytes) -> Response {
+    let call = parse_request(&body);
+    // Counted for the admin API over the whole exchange, injected faults and delays included.
+    let _in_flight = match &call {
+        Ok(soap::SoapCall::ChiediPagati { id_session: Some(id), .. }) => Some(state.engine.enter_check(id.trim())),
+        _ => None,
+    };
     if let Some(plan) = state.engine.take_fault() {
         if plan.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(plan.delay_ms)).await;
@@ -365,7 +372,7 @@ async fn soap_endpoint(State(state): State<SimState>, body: Bytes) -> Response {
             }
         }
     }
-    let answer = match parse_request(&body) {
+    let answer = match call {
         Ok(call) => state.engine.handle(call).await,
         Err(RouteError::NoEndpoint) => SoapAnswer::NotFound,
         Err(RouteError::BadEnvelope(message)) => SoapAnswer::Fault(message),

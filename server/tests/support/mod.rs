@@ -192,7 +192,13 @@ pub const SIM_PASSWORD: &str = "Ecm#Veneto2025";
 
 impl TestSim {
     pub async fn start() -> TestSim {
+        TestSim::start_mode(server::simulator::Mode::Legacy).await
+    }
+
+    /// The simulator in one of MyPay's two operating modes.
+    pub async fn start_mode(mode: server::simulator::Mode) -> TestSim {
         let mut config = server::simulator::SimulatorConfig::default();
+        config.mode = mode;
         config.bind = "127.0.0.1:0".parse().unwrap();
         let sim = server::simulator::Simulator::build(config).await.expect("the simulator starts");
         let base = sim.base_url().to_string();
@@ -227,10 +233,19 @@ impl TestSim {
 impl TestApp {
     /// The portal wired to a fresh MyPay simulator (plus `extra` settings).
     pub async fn spawn_with_mypay(backend: Backend, extra: &[(&str, &str)]) -> Option<(TestApp, TestSim)> {
+        TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Legacy, extra).await
+    }
+
+    /// [`TestApp::spawn_with_mypay`] with the simulator in `mode`.
+    pub async fn spawn_with_mypay_mode(
+        backend: Backend,
+        mode: server::simulator::Mode,
+        extra: &[(&str, &str)],
+    ) -> Option<(TestApp, TestSim)> {
         if backend == Backend::Postgres && std::env::var("ECM_TEST_POSTGRES_URL").map(|v| v.is_empty()).unwrap_or(true) {
             return None;
         }
-        let sim = TestSim::start().await;
+        let sim = TestSim::start_mode(mode).await;
         let mut vars = vec![
             ("ECM_PUBLIC_URL", "http://ecm.test"),
             ("ECM_MYPAY_ENDPOINT", sim.soap_url.as_str()),

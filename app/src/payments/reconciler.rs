@@ -1,0 +1,361 @@
+//! The background payment reconciler: its settings (`ECM_RECONCILER_*`, read by
+//! `server::settings`), its schedule, the claims (leases) that let several portal instances
+//! share one database, and one pass with bounded concurrency and a rate limit towards MyPay.
+//! Compiled with `ssr` only.
+//!
+//! A pass claims due attempts one at a time per worker: on PostgreSQL with
+//! `SELECT … FOR UPDATE SKIP LOCKED` in a transaction, and on both backends with a
+//! compare-and-set `UPDATE` that succeeds only while the lease is free or expired, so the same
+//! code is correct on SQLite (where one process is the rule). The claim is released after the
+//! check together with the time of the next check.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+
+use super::gateway::{CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IudCheck, PaymentGateway, ReceiptOutcome, SendOutcome};
+use super::model::AttemptState;
+use super::server::{anomaly, attempt_by_id, check_and_apply};
+use crate::db::{format_utc, new_id, Backend, Db};
+use crate::error::AppError;
+use crate::state::internal;
+
+/// How the background reconciler works: one value, built from the settings at start-up and
+/// kept in [`crate::state::AppState`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcilerConfig {
+    /// `ECM_RECONCILER_INTERVAL_SECONDS` (default 10): how often a pass starts.
+    pub interval: Duration,
+    /// `ECM_RECONCILER_BACKOFF_MIN_SECONDS` (default 10): wait after the first check of an attempt.
+    pub backoff_min: Duration,
+    /// `ECM_RECONCILER_BACKOFF_MAX_SECONDS` (default 300): the longest wait between two checks.
+    pub backoff_max: Duration,
+    /// `ECM_RECONCILER_CONCURRENCY` (default 4): attempts checked at once.
+    pub concurrency: usize,
+    /// `ECM_RECONCILER_RATE_PER_SECOND` (default 5): calls per second towards MyPay.
+    pub rate_per_second: u32,
+    /// `ECM_RECONCILER_LEASE_SECONDS` (default 120): how long a claim on an attempt lasts.
+    pub lease: Duration,
+    /// `ECM_RECONCILER_LATE_RECEIPT_HOURS` (default 48): how long after its creation an attempt
+    /// closed without payment is still asked about (late receipts).
+    pub late_receipt_window: Duration,
+    /// How often such a closed attempt is asked about (30 minutes; not a setting).
+    pub late_receipt_interval: Duration,
+    /// An open attempt about which MyPay has given no usable answer for this long becomes an
+    /// ANOMALIA for the Segreteria (24 hours; not a setting).
+    pub fault_anomaly_after: Duration,
+}
+
+impl Default for ReconcilerConfig {
+    fn default() -> Self {
+        ReconcilerConfig {
+            interval: Duration::from_secs(10),
+            backoff_min: Duration::from_secs(10),
+            backoff_max: Duration::from_secs(300),
+            concurrency: 4,
+            rate_per_second: 5,
+            lease: Duration::from_secs(120),
+            late_receipt_window: Duration::from_secs(48 * 3600),
+            late_receipt_interval: Duration::from_secs(30 * 60),
+            fault_anomaly_after: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl ReconcilerConfig {
+    /// The wait before the next check of an attempt already checked `checks` times: the
+    /// minimum doubled once per check, never more than the maximum.
+    pub fn backoff(&self, checks: i64) -> Duration {
+        let doublings = u32::try_from(checks.saturating_sub(1).clamp(0, 31)).unwrap_or(31);
+        self.backoff_min.saturating_mul(1u32 << doublings).min(self.backoff_max)
+    }
+}
+
+/// A fresh id for this server process, the owner written into its claims.
+pub fn instance_id() -> String {
+    format!("pid{}-{}", std::process::id(), &new_id()[..12])
+}
+
+fn at(offset: Duration) -> String {
+    format_utc(time::OffsetDateTime::now_utc() + offset)
+}
+
+/// Which attempts a pass asks about: open ones, paid ones still without receipt, and ones
+/// closed without payment inside the late-receipt window; due (`$2`: the pass's start) and not
+/// claimed by anybody (`$1`: now).
+const DUE: &str = "(state IN ('CREATA', 'INVIATA', 'IN_ATTESA')
+        OR (state = 'PAGATA' AND receipt IS NULL)
+        OR (state IN ('NON_PAGATA', 'SCADUTA', 'ANNULLATA') AND id_session IS NOT NULL AND created_at > $3))
+    AND COALESCE(next_check_at, created_at) <= $2
+    AND (lease_until IS NULL OR lease_until < $1)";
+
+/// The compare-and-set claim: only while the lease is free or expired.
+const CLAIM: &str = "UPDATE payment_attempts SET lease_owner = $1, lease_until = $2
+    WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4)";
+
+/// Claims up to `limit` attempts due before `due_before` for `owner`, for `config.lease`.
+/// Returns the ids this owner now holds.
+pub async fn claim_due(db: &Db, owner: &str, config: &ReconcilerConfig, due_before: &str, limit: usize) -> Result<Vec<String>, AppError> {
+    let now = at(Duration::ZERO);
+    let until = at(config.lease);
+    let late_cutoff = format_utc(time::OffsetDateTime::now_utc() - config.late_receipt_window);
+    let limit = limit.clamp(1, 1000);
+    let mut claimed = Vec::new();
+    match db.backend() {
+        Backend::Postgres => {
+            let sql = format!(
+                "SELECT id FROM payment_attempts WHERE {DUE} ORDER BY COALESCE(next_check_at, created_at), id LIMIT {limit} FOR UPDATE SKIP LOCKED"
+            );
+            let mut tx = db.pool().begin().await.map_err(internal)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&now)
+                .bind(due_before)
+                .bind(&late_cutoff)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(internal)?;
+            for row in rows {
+                let id: String = row.try_get("id").map_err(internal)?;
+                let won = sqlx::query(CLAIM).bind(owner).bind(&until).bind(&id).bind(&now).execute(&mut *tx).await.map_err(internal)?;
+                if won.rows_affected() == 1 {
+                    claimed.push(id);
+                }
+            }
+            tx.commit().await.map_err(internal)?;
+        }
+        Backend::Sqlite => {
+            let sql = format!("SELECT id FROM payment_attempts WHERE {DUE} ORDER BY COALESCE(next_check_at, created_at), id LIMIT {limit}");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&now)
+                .bind(due_before)
+                .bind(&late_cutoff)
+                .fetch_all(db.pool())
+                .await
+                .map_err(internal)?;
+            for row in rows {
+                let id: String = row.try_get("id").map_err(internal)?;
+                let won = sqlx::query(CLAIM).bind(owner).bind(&until).bind(&id).bind(&now).execute(db.pool()).await.map_err(internal)?;
+                if won.rows_affected() == 1 {
+                    claimed.push(id);
+                }
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+/// Gives a claim back (only if `owner` still holds it) and records when the attempt is next due
+/// (`None`: never again by schedule).
+pub async fn release_claim(db: &Db, attempt_id: &str, owner: &str, next_check_at: Option<&str>) -> Result<bool, AppError> {
+    let released = sqlx::query(
+        "UPDATE payment_attempts SET lease_owner = NULL, lease_until = NULL, next_check_at = $1 WHERE id = $2 AND lease_owner = $3",
+    )
+    .bind(next_check_at)
+    .bind(attempt_id)
+    .bind(owner)
+    .execute(db.pool())
+    .await
+    .map_err(internal)?
+    .rows_affected();
+    Ok(released == 1)
+}
+
+/// Checks one claimed attempt and returns when it is next due. An open attempt about which
+/// MyPay has answered nothing usable for `fault_anomaly_after` becomes an ANOMALIA.
+pub async fn check_claimed(db: &Db, gateway: &dyn PaymentGateway, config: &ReconcilerConfig, attempt_id: &str) -> Result<Option<String>, AppError> {
+    let Some(attempt) = attempt_by_id(db, attempt_id).await? else {
+        return Ok(None);
+    };
+    let report = check_and_apply(db, gateway, &attempt, "reconciler", false).await?;
+    let row = sqlx::query("SELECT state, check_count, unanswered_since FROM payment_attempts WHERE id = $1")
+        .bind(attempt_id)
+        .fetch_one(db.pool())
+        .await
+        .map_err(internal)?;
+    let state: String = row.try_get("state").map_err(internal)?;
+    let state = AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?;
+    let checks: i64 = row.try_get("check_count").map_err(internal)?;
+    let unanswered_since: Option<String> = row.try_get("unanswered_since").map_err(internal)?;
+    if state.is_open() && report.transport_error {
+        if let Some(since) = unanswered_since.filter(|since| super::server::age_of(since) >= config.fault_anomaly_after) {
+            let hours = config.fault_anomaly_after.as_secs() / 3600;
+            let detail = format!("MyPay non dà una risposta utilizzabile dal {since} (oltre {hours} ore): la Segreteria deve verificare");
+            anomaly(db, attempt_id, "reconciler", state, &detail).await?;
+            return Ok(None);
+        }
+    }
+    Ok(match state {
+        s if s.is_open() => Some(at(config.backoff(checks))),
+        AttemptState::Pagata => Some(at(config.backoff(checks))),
+        AttemptState::NonPagata | AttemptState::Scaduta | AttemptState::Annullata => Some(at(config.late_receipt_interval)),
+        _ => None,
+    })
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Attempts checked.
+    pub checked: usize,
+    /// Checks that failed on the portal's side (database); the attempt is retried later.
+    pub failed: usize,
+}
+
+/// One pass: `config.concurrency` workers claim due attempts one at a time, check them (at
+/// most `config.rate_per_second` gateway calls per second for the whole pass) and release
+/// them. Attempts become due again only after the pass started, so a pass always ends.
+pub async fn run_pass(db: &Db, gateway: Arc<dyn PaymentGateway>, config: &ReconcilerConfig, instance: &str) -> Result<PassReport, AppError> {
+    let due_before = at(Duration::ZERO);
+    let limited: Arc<dyn PaymentGateway> =
+        Arc::new(RateLimited { inner: gateway, bucket: Arc::new(TokenBucket::new(config.rate_per_second)) });
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..config.concurrency.max(1) {
+        let (db, gateway, config, instance, due_before) =
+            (db.clone(), limited.clone(), config.clone(), instance.to_string(), due_before.clone());
+        workers.spawn(async move {
+            let mut report = PassReport::default();
+            loop {
+                let Some(id) = claim_due(&db, &instance, &config, &due_before, 1).await?.pop() else {
+                    return Ok::<PassReport, AppError>(report);
+                };
+                let next = match check_claimed(&db, gateway.as_ref(), &config, &id).await {
+                    Ok(next) => {
+                        report.checked += 1;
+                        next
+                    }
+                    Err(error) => {
+                        tracing::warn!(attempt_id = %id, ?error, "payment check failed; retried later");
+                        report.failed += 1;
+                        Some(at(config.backoff_min))
+                    }
+                };
+                release_claim(&db, &id, &instance, next.as_deref()).await?;
+            }
+        });
+    }
+    let mut total = PassReport::default();
+    let mut first_error = None;
+    while let Some(joined) = workers.join_next().await {
+        match joined {
+            Ok(Ok(report)) => {
+                total.checked += report.checked;
+                total.failed += report.failed;
+            }
+            Ok(Err(error)) => {
+                first_error.get_or_insert(error);
+            }
+            Err(join_error) => {
+                first_error.get_or_insert(internal(join_error));
+            }
+        }
+    }
+    match first_error {
+        Some(error) if total.checked == 0 => Err(error),
+        _ => Ok(total),
+    }
+}
+
+/// A token bucket: at most `rate` calls per second on average, bursts of at most `rate`.
+#[derive(Debug)]
+pub struct TokenBucket {
+    rate: f64,
+    state: tokio::sync::Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    pub fn new(rate_per_second: u32) -> TokenBucket {
+        let rate = f64::from(rate_per_second.max(1));
+        TokenBucket { rate, state: tokio::sync::Mutex::new((rate, Instant::now())) }
+    }
+
+    /// Waits for a token.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut state = self.state.lock().await;
+                let now = Instant::now();
+                let (tokens, last) = *state;
+                let tokens = (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.rate);
+                if tokens >= 1.0 {
+                    *state = (tokens - 1.0, now);
+                    return;
+                }
+                *state = (tokens, now);
+                Duration::from_secs_f64((1.0 - tokens) / self.rate)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// The gateway seen through the pass's token bucket: every call takes a token first.
+#[derive(Debug)]
+struct RateLimited {
+    inner: Arc<dyn PaymentGateway>,
+    bucket: Arc<TokenBucket>,
+}
+
+impl PaymentGateway for RateLimited {
+    fn send_cart<'a>(&'a self, cart: &'a CartRequest) -> GatewayFuture<'a, SendOutcome> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.send_cart(cart).await
+        })
+    }
+    fn check<'a>(&'a self, id_session: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, CheckOutcome> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.check(id_session, expected).await
+        })
+    }
+    fn receipt<'a>(&'a self, id_session: &'a str) -> GatewayFuture<'a, ReceiptOutcome> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.receipt(id_session).await
+        })
+    }
+    fn check_by_iud<'a>(&'a self, iud: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, IudCheck> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.check_by_iud(iud, expected).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_min_to_max() {
+        let config = ReconcilerConfig::default();
+        let secs: Vec<u64> = (0..9).map(|n| config.backoff(n).as_secs()).collect();
+        assert_eq!(secs, vec![10, 10, 20, 40, 80, 160, 300, 300, 300]);
+        assert_eq!(config.backoff(i64::MAX), Duration::from_secs(300));
+        assert_eq!(config.backoff(-3), Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn the_token_bucket_allows_a_burst_then_the_rate() {
+        let bucket = TokenBucket::new(20);
+        let started = Instant::now();
+        for _ in 0..20 {
+            bucket.acquire().await;
+        }
+        assert!(started.elapsed() < Duration::from_millis(200), "the first {} calls are a burst", 20);
+        for _ in 0..10 {
+            bucket.acquire().await;
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed >= Duration::from_millis(450), "10 more calls at 20/s take about 0.5 s, took {elapsed:?}");
+        assert!(elapsed < Duration::from_millis(1500), "took {elapsed:?}");
+    }
+
+    #[test]
+    fn backoff_follows_the_configured_bounds() {
+        let config = ReconcilerConfig { backoff_min: Duration::from_secs(3), backoff_max: Duration::from_secs(20), ..Default::default() };
+        let secs: Vec<u64> = (1..7).map(|n| config.backoff(n).as_secs()).collect();
+        assert_eq!(secs, vec![3, 6, 12, 20, 20, 20]);
+    }
+}
