@@ -28,11 +28,11 @@ TEST_RUSTFLAGS := --cfg erase_components
 TARGET_DIR    := $(or $(CARGO_TARGET_DIR),target)
 ZEEP_PYTHON   := $(TOOLS_DIR)/zeep-venv/bin/python
 
-.PHONY: help tools assets run build-release build-debug test test-rust test-e2e clean
+.PHONY: help tools assets run build-release build-debug test test-rust test-crash test-e2e clean
 
 help:
 	@echo "make run   — build and start the portal on SQLite (http://$(RUN_ADDR))"
-	@echo "make test  — unit, integration (SQLite; PostgreSQL with ECM_TEST_POSTGRES_URL) and Playwright tests"
+	@echo "make test  — unit, integration (SQLite; PostgreSQL with ECM_TEST_POSTGRES_URL), crash and Playwright tests"
 
 ## Toolchain and front-end packages (idempotent).
 tools:
@@ -58,7 +58,7 @@ run: build-release
 	TARGET_DIR=$(TARGET_DIR) RUN_ADDR=$(RUN_ADDR) ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' \
 	ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' bash scripts/run-demo.sh
 
-test: test-rust test-e2e
+test: test-rust test-crash test-e2e
 
 ## A third-party SOAP client (Python zeep, loading the official WSDL) checks the simulator.
 $(ZEEP_PYTHON):
@@ -69,6 +69,12 @@ $(ZEEP_PYTHON):
 ## when ECM_TEST_POSTGRES_URL is set (e.g. postgres://postgres@127.0.0.1:5432/postgres).
 test-rust: tools $(ZEEP_PYTHON)
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" ECM_ZEEP_PYTHON=$(ZEEP_PYTHON) cargo test -p app -p server
+
+## SIGKILL crash test of the pay flow: the real server killed at random points, then the
+## invariants (scripts/crash-test.sh; README "Crash test"). A few trials here; 200 for a soak.
+CRASH_TRIALS ?= 4
+test-crash: tools
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" bash scripts/crash-test.sh $(CRASH_TRIALS)
 
 ## Playwright in Debian's Chromium against the real server (fresh SQLite database).
 test-e2e: build-debug

@@ -227,6 +227,9 @@ fn mypay_settings(
         let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| invalid(name, &e.to_string()))?;
         match value.unwrap_or(default) {
             0 => Err(invalid(name, "must be at least 1")),
+            // A send without answer keeps its debts for UNSENT_GRACE (5 minutes): a call must
+            // be over well before that.
+            n if n > 120 => Err(invalid(name, "must be at most 120")),
             n => Ok(Duration::from_secs(n)),
         }
     };
@@ -437,6 +440,7 @@ mod tests {
             ("ECM_MYPAY_ENDPOINT", "ftp://x"),
             ("ECM_MYPAY_COD_IPA_ENTE", &"R".repeat(36)),
             ("ECM_MYPAY_TIMEOUT_SECONDS", "0"),
+            ("ECM_MYPAY_TIMEOUT_SECONDS", "121"),
             ("ECM_MYPAY_CONNECT_TIMEOUT_SECONDS", "x"),
             ("ECM_MYPAY_DSR_QUOTA_ANNUALE", "3/0301109AP"),
             ("ECM_MYPAY_DSR_CONTRIBUTO_EVENTO", "9/AB"),

@@ -506,3 +506,38 @@ async fn anomaly_recheck(backend: Backend) {
     app.stop().await;
 }
 both_backends!(the_segreteria_recheck_resolves_an_anomaly_when_mypay_has_the_answer, anomaly_recheck);
+
+// ---- a verified receipt and a stale copy of the attempt ---------------------------------------
+
+/// The return page reads the attempt (INVIATA) and asks MyPay; meanwhile the reconciler moves it
+/// to IN_ATTESA. The verified receipt must still be recorded (found by the crash test: the
+/// compare-and-set used to drop it, leaving a paid fee IN_CORSO until the next check).
+async fn stale_copy(backend: Backend) {
+    use app::payments::gateway::{CheckOutcome, ExpectedLine};
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[QUIET]).await else { return };
+    let db = &app.state.db;
+    let owner = provider(&app, "b@provider.it", "80007580279").await;
+    let debts = due_debts(&app, &owner).await;
+    let (attempt_id, id_session) = pay_to_session(&app, &owner, &debts[0]).await;
+    let stale = app::payments::server::attempt_by_id(db, &attempt_id).await.unwrap().expect("the attempt");
+    assert_eq!(attempt_state(db, &attempt_id).await, "INVIATA");
+
+    sim.act(&id_session, "pay").await;
+    let expected: Vec<ExpectedLine> = stale.debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
+    let CheckOutcome::Paid(receipt) = app.state.payments.as_ref().unwrap().check(&id_session, &expected).await else {
+        panic!("MyPay says paid");
+    };
+    // Another checker moves the attempt on before this one records the receipt.
+    sqlx::query("UPDATE payment_attempts SET state = 'IN_ATTESA' WHERE id = $1").bind(&attempt_id).execute(db.pool()).await.unwrap();
+
+    app::payments::server::apply_paid(db, &stale, "test", &receipt, false).await.unwrap();
+    assert_eq!(attempt_state(db, &attempt_id).await, "PAGATA");
+    assert_eq!(debt_states_of(db, &attempt_id).await, vec!["PAGATO"]);
+    assert_eq!(events_to(db, &attempt_id, "PAGATA").await, 1);
+    // Applying it again (a second late checker) changes nothing and records nothing.
+    app::payments::server::apply_paid(db, &stale, "test", &receipt, false).await.unwrap();
+    assert_eq!(events_to(db, &attempt_id, "PAGATA").await, 1);
+    sim.stop();
+    app.stop().await;
+}
+both_backends!(a_verified_receipt_is_recorded_even_if_the_attempt_moved_since_it_was_read, stale_copy);

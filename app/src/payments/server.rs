@@ -37,6 +37,12 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 /// anyone after it (nobody has its landing URL).
 pub const SESSION_GRACE: Duration = Duration::from_secs(70 * 60);
 
+/// How long a cart whose send got no answer (no idSession stored) keeps its debts. Its MyPay URL
+/// was never given to anybody — `pay()` hands out the URL only after storing the idSession, and
+/// stores it only while the attempt is still CREATA — so nobody can pay it; the wait only lets a
+/// send still in flight (at most `ECM_MYPAY_TIMEOUT_SECONDS`, capped at 120 s) finish normally.
+pub const UNSENT_GRACE: Duration = Duration::from_secs(5 * 60);
+
 /// How long a replay of an idempotency key waits for the first request's MyPay answer.
 const REPLAY_WAIT: Duration = Duration::from_secs(15);
 
@@ -535,14 +541,36 @@ fn receipt_matches(receipt: &PaidReceipt, lines: &[AttemptDebtView]) -> bool {
 /// Idempotent. A receipt that cannot be applied cleanly (a debt already paid by another
 /// attempt, or claimed by a live one) makes the attempt an anomaly instead: never paid twice
 /// silently.
-async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt, anomaly_recheck: bool) -> Result<(), AppError> {
-    let from = attempt.state;
-    if from == AttemptState::Pagata || !transition_allowed(from, AttemptState::Pagata, anomaly_recheck) {
+/// Records a verified receipt. The attempt was read before MyPay was asked; if another check
+/// (the reconciler, the return page, the Segreteria) moved it meanwhile — e.g. INVIATA →
+/// IN_ATTESA — the receipt is applied again to the attempt as it is now, so a verified payment
+/// is never dropped because of a stale copy.
+pub async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt, anomaly_recheck: bool) -> Result<(), AppError> {
+    const TRIES: usize = 5;
+    if apply_paid_once(db, attempt, actor, receipt, anomaly_recheck).await? {
         return Ok(());
     }
+    for _ in 1..TRIES {
+        let Some(current) = attempt_by_id(db, &attempt.id).await? else {
+            return Ok(());
+        };
+        if apply_paid_once(db, &current, actor, receipt, anomaly_recheck).await? {
+            return Ok(());
+        }
+    }
+    tracing::warn!(attempt_id = %attempt.id, "verified receipt not applied: the attempt kept changing; the reconciler asks again");
+    Ok(())
+}
+
+/// One try of [`apply_paid`] against the attempt as read. `Ok(false)`: the attempt changed
+/// since it was read, nothing was written.
+async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt, anomaly_recheck: bool) -> Result<bool, AppError> {
+    let from = attempt.state;
+    if from == AttemptState::Pagata || !transition_allowed(from, AttemptState::Pagata, anomaly_recheck) {
+        return Ok(true);
+    }
     if !receipt_matches(receipt, &attempt.debts) {
-        anomaly(db, &attempt.id, actor, from, "ricevuta non corrispondente al carrello").await?;
-        return Ok(());
+        return anomaly(db, &attempt.id, actor, from, "ricevuta non corrispondente al carrello").await;
     }
     let mut tx = db.pool().begin().await.map_err(internal)?;
     let now = now_utc();
@@ -581,15 +609,14 @@ async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidR
     }
     if !clean {
         tx.rollback().await.map_err(internal)?;
-        anomaly(
+        return anomaly(
             db,
             &attempt.id,
             actor,
             from,
             "pagamento doppio: ricevuta per dovuti già pagati o in pagamento con un altro carrello, la Segreteria deve intervenire",
         )
-        .await?;
-        return Ok(());
+        .await;
     }
     sqlx::query("UPDATE payment_attempts SET iuv = $1, receipt_id = $2, receipt_date = $3 WHERE id = $4")
         .bind(&receipt.iuv)
@@ -603,11 +630,12 @@ async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidR
     if move_attempt_ex(&mut tx, &attempt.id, actor, from, AttemptState::Pagata, &detail, anomaly_recheck).await? {
         tx.commit().await.map_err(internal)?;
         tracing::info!(attempt_id = %attempt.id, iuv = %receipt.iuv, "payment verified");
+        Ok(true)
     } else {
-        // Someone else changed the attempt meanwhile: let their change stand.
+        // Someone else changed the attempt meanwhile: nothing written, look again.
         tx.rollback().await.map_err(internal)?;
+        Ok(false)
     }
-    Ok(())
 }
 
 // ---- decision table (SIL-REFERENCE §8) --------------------------------------------------------
@@ -645,12 +673,13 @@ pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
 }
 
 /// The decision table for a cart whose send got no answer (no idSession), asked about by IUD
-/// (SIL-REFERENCE §7.1): `PAA_IUD_NON_VALIDO` means never checked out, and once MyPay's cart
-/// cache has expired nobody can check it out any more (nobody has its URL): the debts are given
-/// back. Every other answer means what it means for a session.
+/// (SIL-REFERENCE §7.1): `PAA_IUD_NON_VALIDO` means never checked out, and since nobody ever got
+/// its URL nobody can check it out later: once a send still in flight can no longer be waiting
+/// for its answer ([`UNSENT_GRACE`]) the debts are given back. Every other answer means what it
+/// means for a session.
 pub fn decide_unsent(outcome: CheckOutcome, age: Duration) -> Decision {
     match outcome {
-        CheckOutcome::UnknownDebt if age < SESSION_GRACE => Decision::Wait("carrello non (ancora) aperto in MyPay".into()),
+        CheckOutcome::UnknownDebt if age < UNSENT_GRACE => Decision::Wait("carrello non (ancora) aperto in MyPay".into()),
         CheckOutcome::UnknownDebt => {
             Decision::Release(AttemptState::Scaduta, "invio senza risposta: carrello mai consegnato all'utente".into())
         }
@@ -859,7 +888,7 @@ pub async fn verify_attempt_now(db: &Db, gateway: &dyn PaymentGateway, actor: &C
 }
 
 /// One attempt by id (no ownership check: callers check).
-pub(crate) async fn attempt_by_id(db: &Db, attempt_id: &str) -> Result<Option<AttemptView>, AppError> {
+pub async fn attempt_by_id(db: &Db, attempt_id: &str) -> Result<Option<AttemptView>, AppError> {
     Ok(attempt_where(db, "id", attempt_id).await?.map(|a| a.view))
 }
 
@@ -1032,7 +1061,7 @@ pub async fn pay(
         }
         SendOutcome::TransportError { detail, .. } => {
             // The cart may exist in MyPay, but nobody has its URL: keep the debts claimed and
-            // let the reconciler close the attempt once MyPay's cart cache has expired.
+            // let the reconciler close the attempt (by IUD lookup, after UNSENT_GRACE).
             tracing::warn!(%attempt_id, %detail, "no answer from MyPay to InviaDovuti: outcome unknown");
             sqlx::query("UPDATE payment_attempts SET last_outcome = 'send_unknown', updated_at = $1 WHERE id = $2")
                 .bind(now_utc())
@@ -1194,7 +1223,7 @@ mod tests {
     #[test]
     fn a_send_without_answer_is_given_back_only_once_nobody_can_pay_it() {
         let young = Duration::from_secs(60);
-        let old = SESSION_GRACE + Duration::from_secs(1);
+        let old = UNSENT_GRACE + Duration::from_secs(1);
         assert!(matches!(decide_unsent(CheckOutcome::UnknownDebt, young), Decision::Wait(_)));
         assert!(matches!(decide_unsent(CheckOutcome::UnknownDebt, old), Decision::Release(AttemptState::Scaduta, _)));
         assert!(matches!(decide_unsent(CheckOutcome::Pending, old), Decision::Wait(_)));

@@ -113,11 +113,7 @@ impl TestApp {
     }
 
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        browser()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -126,22 +122,11 @@ impl TestApp {
 
     /// Calls a server function the way the hydrated browser does (form-encoded, JSON back).
     pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client
-            .post(self.url(&format!("/api/{endpoint}")))
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        Portal::call(self, client, endpoint, form).await
     }
 
     pub async fn register(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-        self.call(
-            client,
-            "accounts/register",
-            &[("email", email), ("display_name", "Anna Bianchi"), ("password", password), ("password_confirm", password)],
-        )
-        .await
+        Portal::register(self, client, email, password).await
     }
 
     pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
@@ -153,6 +138,49 @@ impl TestApp {
         self.state.db.close().await;
         self.db.cleanup().await;
     }
+}
+
+/// A portal reachable over HTTP: the in-process [`TestApp`], or a separate `ecm-server`
+/// process (the crash test). The provider helpers below work with both.
+#[allow(async_fn_in_trait)] // test helper: never used as `dyn`, no Send bound needed
+pub trait Portal {
+    /// `http://ADDR`, without trailing slash.
+    fn base_url(&self) -> &str;
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url(), path)
+    }
+
+    /// Calls a server function the way the hydrated browser does (form-encoded, JSON back).
+    async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn register(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call(
+            client,
+            "accounts/register",
+            &[("email", email), ("display_name", "Anna Bianchi"), ("password", password), ("password_confirm", password)],
+        )
+        .await
+    }
+}
+
+impl Portal for TestApp {
+    fn base_url(&self) -> &str {
+        &self.base
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects (a browser tab).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// Runs one async scenario on SQLite and, when configured, PostgreSQL: `both_backends!(name, scenario_fn)`.
@@ -260,7 +288,7 @@ impl TestApp {
 
 /// Uploads a small PDF for every required document type of the provider's request, so the
 /// payment gate opens (what a provider does on the documents page).
-pub async fn upload_required_documents(app: &TestApp, client: &reqwest::Client) {
+pub async fn upload_required_documents(app: &impl Portal, client: &reqwest::Client) {
     let documents: serde_json::Value = app.call(client, "documents/mine", &[]).await.json().await.unwrap();
     for slot in documents["slots"].as_array().expect("the request exists") {
         if slot["doc_type"]["required"] != true {
@@ -303,8 +331,8 @@ pub fn fiscal_code(base: &str) -> String {
 
 /// Registers a provider account, saves a valid censimento (`name`, `cf`, legal form `forma`)
 /// and starts a provvisorio draft request.
-pub async fn provider_with_draft(app: &TestApp, email: &str, name: &str, cf: &str, forma: &str) -> reqwest::Client {
-    let client = app.client();
+pub async fn provider_with_draft(app: &impl Portal, email: &str, name: &str, cf: &str, forma: &str) -> reqwest::Client {
+    let client = browser();
     assert!(app.register(&client, email, "Provider2026").await.status().is_success());
     let form: Vec<(String, String)> = [
         ("denominazione", name),
