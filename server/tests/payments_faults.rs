@@ -123,6 +123,8 @@ const CHECK_ROWS: [CheckRow; 6] = [
 /// injected while the cart is in fact still open (the citizen pays only after the fault).
 fn check_paa_rows() -> Vec<(&'static str, CheckExpect)> {
     vec![
+        // Configuration problem: alert, do not change the attempt.
+        ("PAA_ENTE_NON_VALIDO", CheckExpect::Waiting),
         // Younger than 70 minutes: MyPay may not know it yet.
         ("PAA_ID_SESSION_NON_VALIDO", CheckExpect::Waiting),
         ("PAA_PAGAMENTO_NON_INIZIATO", CheckExpect::Waiting),
