@@ -478,6 +478,61 @@ async fn checkout(backend: Backend) {
 }
 both_backends!(the_fault_matrix_in_checkout_mode, checkout);
 
+// ---- the same faults without JavaScript -----------------------------------------------------------------
+
+/// "Paga con pagoPA" posted by a browser without JavaScript (native form, accepts HTML).
+async fn pay_without_javascript(app: &TestApp, client: &reqwest::Client, debt: &str) -> String {
+    let key = new_id();
+    let response = client
+        .post(app.url("/api/payments/pay"))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/area/pagamento"))
+        .form(&[("idempotency_key", key.as_str()), ("debts", debt), ("payer_email", "tesoreria@example.it")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND, "the browser is sent on to a page");
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn page(app: &TestApp, client: &reqwest::Client, location: &str) -> String {
+    let url = if location.starts_with("http") { location.to_string() } else { app.url(location) };
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{location}");
+    response.text().await.unwrap()
+}
+
+async fn without_javascript(backend: Backend) {
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &SETTINGS).await else { return };
+    let db = &app.state.db;
+    let (client, debts) = provider_with_debts(&app, 0).await;
+    let debt = &debts[0];
+
+    // MyPay refuses the cart: back to the cart page with the Italian message, the debt payable.
+    sim.fault(json!({ "kind": "paa_fault", "code": "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_ABILITATO", "operation": "paaSILInviaDovuti" })).await;
+    let location = pay_without_javascript(&app, &client, debt).await;
+    assert!(location.starts_with(&app.url("/area/pagamento?")) && location.contains("__err="), "{location}");
+    let html = page(&app, &client, &location).await;
+    assert!(html.contains(&AppError::PaymentRejected.message_it()), "the cart page shows why: {html}");
+    assert!(html.contains(debt.as_str()), "the debt can be paid again");
+    assert!(!html.contains("pagamento-in-corso"));
+    assert_eq!(debt_state(db, debt).await, "DA_PAGARE");
+
+    // No answer from MyPay: on to the payments list, the attempt "In verifica", nothing paid.
+    sim.fault(json!({ "kind": "http500", "operation": "paaSILInviaDovuti" })).await;
+    let location = pay_without_javascript(&app, &client, debt).await;
+    assert!(location.ends_with("/area/pagamenti"), "{location}");
+    let html = page(&app, &client, &location).await;
+    assert!(html.contains(r#"data-stato="CREATA""#) && html.contains("In verifica"), "{html}");
+    let html = page(&app, &client, "/area/pagamento").await;
+    assert!(html.contains("pagamento-in-corso"), "the cart page says a payment is being verified: {html}");
+    assert_eq!(debt_state(db, debt).await, "IN_CORSO");
+    assert_eq!(paid_debts(db).await, 0);
+    sim.stop();
+    app.stop().await;
+}
+both_backends!(without_javascript_the_provider_sees_the_same_outcomes, without_javascript);
+
 // ---- the simulator's fault knob ------------------------------------------------------------------------
 
 #[tokio::test]
