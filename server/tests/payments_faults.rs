@@ -12,6 +12,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use app::db::{new_id, Db};
 use app::error::AppError;
 use app::payments::model::{FeeKind, TariffCase};
@@ -429,11 +431,54 @@ async fn receipt_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, deb
     assert_eq!(attempt_state(db, &attempt).await, "PAGATA", "{ctx}");
 }
 
+// ---- answers that make an ANOMALIA for the Segreteria ----------------------------------------------------
+
+/// Rows where the decision table hands the attempt to the Segreteria: no usable answer for longer
+/// than allowed (24 hours; zero here), or a session MyPay does not know long after its creation.
+/// The debts stay IN_CORSO; after the fault the Segreteria's "Verifica ora" resolves it.
+const ANOMALY_ROWS: [(&str, fn() -> Value, bool); 4] = [
+    ("HTTP 500 for too long", || json!({ "kind": "http500" }), false),
+    ("PAA_SYSTEM_ERROR for too long", || json!({ "kind": "paa_fault", "code": "PAA_SYSTEM_ERROR" }), false),
+    ("PAA_ENTE_NON_VALIDO for too long", || json!({ "kind": "paa_fault", "code": "PAA_ENTE_NON_VALIDO" }), false),
+    ("PAA_ID_SESSION_NON_VALIDO after 70 minutes", || json!({ "kind": "paa_fault", "code": "PAA_ID_SESSION_NON_VALIDO" }), true),
+];
+
+async fn anomaly_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, segreteria: &reqwest::Client, debt: &str, name: &str, plan: Value, old: bool) {
+    let db = &app.state.db;
+    let ctx = format!("ChiediPagati / {name}");
+    let (status, answer) = pay(app, client, debt).await;
+    assert_eq!(status, StatusCode::OK, "{ctx}: {answer}");
+    let attempt = answer["Redirect"]["attempt_id"].as_str().expect("a live cart").to_string();
+    let id_session = id_session_of(db, &attempt).await;
+    if old {
+        age_two_hours(db, &attempt).await;
+    }
+    sim.fault(only("paaSILChiediPagati", plan)).await;
+    let impatient = ReconcilerConfig { rate_per_second: 200, fault_anomaly_after: Duration::ZERO, ..app.state.reconciler.clone() };
+    everything_due(db).await;
+    run_pass(db, app.state.payments.clone().unwrap(), &impatient, "faults-test").await.unwrap();
+    assert_eq!(attempt_state(db, &attempt).await, "ANOMALIA", "{ctx}");
+    assert_eq!(debt_state(db, debt).await, "IN_CORSO", "{ctx}: no second payment while the Segreteria checks");
+    let (status, view) = verify(app, client, &id_session).await;
+    assert_eq!((status, view["state"].as_str()), (StatusCode::OK, Some("Anomalia")), "{ctx}: the return page says so: {view}");
+
+    // Fault gone, the citizen had paid: the Segreteria's re-check records the payment.
+    clear_faults(sim).await;
+    citizen_pays(sim, &id_session).await;
+    everything_due(db).await;
+    pass(app).await;
+    assert_eq!(attempt_state(db, &attempt).await, "ANOMALIA", "{ctx}: the reconciler leaves anomalies to the Segreteria");
+    let (status, report) = json_of(app.call(segreteria, "segreteria/payment_verify", &[("id", attempt.as_str())]).await).await;
+    assert_eq!((status, report["state"].as_str()), (StatusCode::OK, Some("Pagata")), "{ctx}: {report}");
+    assert_eq!(debt_state(db, debt).await, "PAGATO", "{ctx}");
+    assert!(has_receipt(db, &attempt).await, "{ctx}");
+}
+
 // ---- the scenarios ---------------------------------------------------------------------------------
 
 async fn matrix(backend: Backend, mode: Mode) {
     let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, mode, &SETTINGS).await else { return };
-    let checks = CHECK_ROWS.len() + check_paa_rows().len() + RECEIPT_ROWS.len();
+    let checks = CHECK_ROWS.len() + check_paa_rows().len() + RECEIPT_ROWS.len() + ANOMALY_ROWS.len();
     let (client, debts) = provider_with_debts(&app, checks + 1).await;
     let mut debts = debts.into_iter();
     let started = std::time::Instant::now();
@@ -461,6 +506,11 @@ async fn matrix(backend: Backend, mode: Mode) {
     }
     for (name, plan) in &RECEIPT_ROWS {
         receipt_row(&app, &sim, &client, &debts.next().unwrap(), name, plan()).await;
+    }
+    let segreteria = app.client();
+    assert!(app.login(&segreteria, support::ADMIN_EMAIL, support::ADMIN_PASSWORD).await.status().is_success());
+    for (name, plan, old) in &ANOMALY_ROWS {
+        anomaly_row(&app, &sim, &client, &segreteria, &debts.next().unwrap(), name, plan(), *old).await;
     }
     assert!(debts.next().is_none(), "every debt was used");
     eprintln!("{mode:?} fault matrix on {backend:?}: {:?}", started.elapsed());
