@@ -552,10 +552,17 @@ async fn page(app: &TestApp, client: &reqwest::Client, location: &str) -> String
     response.text().await.unwrap()
 }
 
+/// A debt of the provider other than `but`, still to pay.
+async fn debts_of_another_cart(app: &TestApp, client: &reqwest::Client, but: &str) -> String {
+    let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["carts"].as_array().unwrap().iter().flat_map(|c| c.as_array().unwrap().clone()).map(|d| d["id"].as_str().unwrap().to_string()).find(|d| d != but).expect("another debt")
+}
+
 async fn without_javascript(backend: Backend) {
     let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &SETTINGS).await else { return };
     let db = &app.state.db;
-    let (client, debts) = provider_with_debts(&app, 0).await;
+    let (client, debts) = provider_with_debts(&app, 1).await;
     let debt = &debts[0];
 
     // MyPay refuses the cart: back to the cart page with the Italian message, the debt payable.
@@ -578,6 +585,23 @@ async fn without_javascript(backend: Backend) {
     assert!(html.contains("pagamento-in-corso"), "the cart page says a payment is being verified: {html}");
     assert_eq!(debt_state(db, debt).await, "IN_CORSO");
     assert_eq!(paid_debts(db).await, 0);
+    clear_faults(&sim).await;
+
+    // The return page while MyPay cannot answer ChiediPagati: "in corso", never "verificato";
+    // once MyPay answers, the same page shows the verified payment.
+    let other = &debts_of_another_cart(&app, &client, debt).await;
+    let (status, answer) = pay(&app, &client, other).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let id_session = id_session_of(db, answer["Redirect"]["attempt_id"].as_str().unwrap()).await;
+    citizen_pays(&sim, &id_session).await;
+    sim.fault(json!({ "kind": "soap_fault", "operation": "paaSILChiediPagati" })).await;
+    let back = format!("/pagamenti/ritorno?idSession={id_session}&esito=OK");
+    let html = page(&app, &client, &back).await;
+    assert!(html.contains("Verifica del pagamento in corso") && !html.contains("Pagamento verificato"), "{html}");
+    clear_faults(&sim).await;
+    let html = page(&app, &client, &back).await;
+    assert!(html.contains("Pagamento verificato"), "{html}");
+    assert_eq!(debt_state(db, other).await, "PAGATO");
     sim.stop();
     app.stop().await;
 }
