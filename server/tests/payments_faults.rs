@@ -7,8 +7,13 @@
 //! without a matching `Pagati`), and the recovery once the fault is gone (a reconciler pass
 //! brings the attempt to its true final state by itself).
 //!
-//! The rows are the tables [`SEND_ROWS`] / [`send_paa_rows`] and [`CHECK_ROWS`] /
-//! [`check_paa_rows`]; README "Reconciler" → "Fault matrix" lists them.
+//! The rows are the tables [`SEND_ROWS`] / [`send_paa_rows`] (`paaSILInviaDovuti`),
+//! [`CHECK_ROWS`] / [`check_paa_rows`] (`paaSILChiediPagati`), [`RECEIPT_ROWS`]
+//! (`paaSILChiediPagatiConRicevuta`) and [`ANOMALY_ROWS`] (what goes to the Segreteria);
+//! `without_javascript` checks the same outcomes through plain form posts and server-rendered
+//! pages. README "Reconciler" → "Fault matrix" lists them. Rows run one after another on one
+//! provider (one debt each; a refused or given-back debt is reused), so a pass only sees the
+//! row's own attempt.
 
 mod support;
 
@@ -34,6 +39,9 @@ const CF: &str = "80007580279";
 
 // ---- the matrix -----------------------------------------------------------------------------------
 
+/// A simulator fault plan (`POST /admin/faults`), built when the row runs.
+type Plan = fn() -> Value;
+
 /// What "Paga con pagoPA" must answer, and what becomes of the attempt.
 #[derive(Debug, Clone)]
 enum PayExpect {
@@ -50,7 +58,7 @@ enum PayExpect {
 struct SendRow {
     name: &'static str,
     /// The simulator's fault plan for the `paaSILInviaDovuti` call.
-    plan: fn() -> Value,
+    plan: Plan,
     expect: PayExpect,
 }
 
@@ -106,7 +114,7 @@ enum CheckExpect {
 struct CheckRow {
     name: &'static str,
     /// The simulator's fault plan for `paaSILChiediPagati` (until cleared).
-    plan: fn() -> Value,
+    plan: Plan,
     /// The citizen pays before the verification (else after the fault is cleared).
     paid_first: bool,
     expect: CheckExpect,
@@ -143,7 +151,7 @@ fn check_paa_rows() -> Vec<(&'static str, CheckExpect)> {
 async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
+    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
 }
 
 async fn one(db: &Db, sql: &'static str, id: &str) -> sqlx::any::AnyRow {
@@ -337,6 +345,7 @@ async fn verify(app: &TestApp, client: &reqwest::Client, id_session: &str) -> (S
 }
 
 /// One row at `paaSILChiediPagati` on `debt` (DA_PAGARE), ending with the debt PAGATO.
+#[allow(clippy::too_many_arguments)]
 async fn check_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt: &str, name: &str, plan: Value, paid_first: bool, expect: CheckExpect) {
     let db = &app.state.db;
     let ctx = format!("ChiediPagati / {name}");
@@ -402,7 +411,7 @@ async fn check_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt:
 
 /// Faults while fetching the RT of a verified payment: PAGATA stays (Pagati proved it), the
 /// receipt follows on a later pass.
-const RECEIPT_ROWS: [(&str, fn() -> Value); 3] = [
+const RECEIPT_ROWS: [(&str, Plan); 3] = [
     ("HTTP 500", || json!({ "kind": "http500" })),
     ("timeout", || json!({ "kind": "delay", "delay_ms": TIMEOUT_MS })),
     ("PAA_SYSTEM_ERROR", || json!({ "kind": "paa_fault", "code": "PAA_SYSTEM_ERROR" })),
@@ -436,13 +445,14 @@ async fn receipt_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, deb
 /// Rows where the decision table hands the attempt to the Segreteria: no usable answer for longer
 /// than allowed (24 hours; zero here), or a session MyPay does not know long after its creation.
 /// The debts stay IN_CORSO; after the fault the Segreteria's "Verifica ora" resolves it.
-const ANOMALY_ROWS: [(&str, fn() -> Value, bool); 4] = [
+const ANOMALY_ROWS: [(&str, Plan, bool); 4] = [
     ("HTTP 500 for too long", || json!({ "kind": "http500" }), false),
     ("PAA_SYSTEM_ERROR for too long", || json!({ "kind": "paa_fault", "code": "PAA_SYSTEM_ERROR" }), false),
     ("PAA_ENTE_NON_VALIDO for too long", || json!({ "kind": "paa_fault", "code": "PAA_ENTE_NON_VALIDO" }), false),
     ("PAA_ID_SESSION_NON_VALIDO after 70 minutes", || json!({ "kind": "paa_fault", "code": "PAA_ID_SESSION_NON_VALIDO" }), true),
 ];
 
+#[allow(clippy::too_many_arguments)]
 async fn anomaly_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, segreteria: &reqwest::Client, debt: &str, name: &str, plan: Value, old: bool) {
     let db = &app.state.db;
     let ctx = format!("ChiediPagati / {name}");
