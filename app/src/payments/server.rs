@@ -662,7 +662,9 @@ pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
         CheckOutcome::Cancelled => Decision::Release(AttemptState::Annullata, "pagamento annullato in MyPay".into()),
         CheckOutcome::AmountMismatch { detail } => Decision::Anomaly(format!("importi non corrispondenti: {detail}")),
         CheckOutcome::Partial { detail } => Decision::Anomaly(format!("pagamento parziale: {detail}")),
-        CheckOutcome::CredentialsError => Decision::Anomaly("credenziali MyPay rifiutate".into()),
+        // SIL-REFERENCE §8: a configuration problem — alert, do not change the attempt (it
+        // counts as "no usable answer": ANOMALIA only if it lasts, like a transport error).
+        CheckOutcome::CredentialsError => Decision::Wait("credenziali MyPay rifiutate: configurazione da verificare".into()),
         CheckOutcome::UnknownSession | CheckOutcome::UnknownDebt if session_age < SESSION_GRACE => {
             Decision::Wait("sessione non ancora nota a MyPay".into())
         }
@@ -716,7 +718,7 @@ fn outcome_label(outcome: &CheckOutcome) -> &'static str {
 pub struct CheckReport {
     /// The gateway was asked.
     pub asked: bool,
-    /// The answer was unusable (network, SOAP fault, system error).
+    /// The answer was unusable (network, SOAP fault, system error, credentials refused).
     pub transport_error: bool,
 }
 
@@ -750,7 +752,11 @@ pub(crate) async fn check_and_apply(
             }
             (None, None) => unreachable!("checked above"),
         };
-        report = CheckReport { asked: true, transport_error: matches!(outcome, CheckOutcome::TransportError { .. }) };
+        let unusable = matches!(outcome, CheckOutcome::TransportError { .. } | CheckOutcome::CredentialsError);
+        if outcome == CheckOutcome::CredentialsError {
+            tracing::error!(attempt_id = %attempt.id, "MyPay refused the portal's credentials (PAA_ENTE_NON_VALIDO): check the MyPay settings");
+        }
+        report = CheckReport { asked: true, transport_error: unusable };
         let now = now_utc();
         sqlx::query(
             "UPDATE payment_attempts SET last_check_at = $1, last_outcome = $2, check_count = check_count + 1,
@@ -1215,7 +1221,7 @@ mod tests {
         assert!(matches!(decide(CheckOutcome::TransportError { detail: "x".into() }, old), Decision::Wait(_)));
         assert!(matches!(decide(CheckOutcome::AmountMismatch { detail: "x".into() }, young), Decision::Anomaly(_)));
         assert!(matches!(decide(CheckOutcome::Partial { detail: "2".into() }, young), Decision::Anomaly(_)));
-        assert!(matches!(decide(CheckOutcome::CredentialsError, young), Decision::Anomaly(_)));
+        assert!(matches!(decide(CheckOutcome::CredentialsError, old), Decision::Wait(_)));
         assert!(matches!(decide(CheckOutcome::UnknownSession, young), Decision::Wait(_)));
         assert!(matches!(decide(CheckOutcome::UnknownSession, old), Decision::Anomaly(_)));
     }

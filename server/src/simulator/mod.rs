@@ -30,7 +30,7 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 
-pub use engine::{AdminAction, FaultKind, FaultPlan, LandingAction, SessionView};
+pub use engine::{AdminAction, FaultKind, FaultPlan, LandingAction, SessionView, OPERATIONS, PAA_CODES};
 
 use engine::{Engine, LandingResult};
 use soap::{parse_request, RouteError, SoapAnswer};
@@ -303,8 +303,10 @@ impl Simulator {
 
 /// The routes. Admin API (JSON):
 /// * `POST /admin/reset` – forget sessions, IUD registry, faults, clock;
-/// * `POST /admin/faults` `{"kind": "delay"|"http500"|"soap_fault"|"malformed_xml"|"drop_connection",
-///   "delay_ms": 0, "count": 1}` – next `count` SOAP calls (absent: until cleared);
+/// * `POST /admin/faults` `{"kind": "delay"|"http500"|"soap_fault"|"malformed_xml"|"drop_connection"|"paa_fault",
+///   "delay_ms": 0, "count": 1, "code": "PAA_…", "operation": "paaSILChiediPagati"}` – next `count`
+///   SOAP calls (absent: until cleared), only of `operation` when given; `paa_fault` answers
+///   the business fault `code` (HTTP 200, as MyPay would);
 ///   `DELETE /admin/faults` clears;
 /// * `POST /admin/clock` `{"advance_seconds": N}` – move the simulated clock;
 /// * `GET /admin/sessions` – every session received (e.g. to count the carts sent);
@@ -344,7 +346,13 @@ async fn soap_endpoint(State(state): State<SimState>, body: Bytes) -> Response {
         Ok(soap::SoapCall::ChiediPagati { id_session: Some(id), .. }) => Some(state.engine.enter_check(id.trim())),
         _ => None,
     };
-    if let Some(plan) = state.engine.take_fault() {
+    let operation = match &call {
+        Ok(soap::SoapCall::InviaDovuti { .. }) => Some("paaSILInviaDovuti"),
+        Ok(soap::SoapCall::ChiediPagati { .. }) => Some("paaSILChiediPagati"),
+        Ok(soap::SoapCall::ChiediPagatiConRicevuta { .. }) => Some("paaSILChiediPagatiConRicevuta"),
+        Err(_) => None,
+    };
+    if let Some(plan) = state.engine.take_fault(operation) {
         if plan.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(plan.delay_ms)).await;
         }
@@ -360,6 +368,22 @@ async fn soap_endpoint(State(state): State<SimState>, body: Bytes) -> Response {
                     200,
                     r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><ns2:paaSIL"#.into(),
                 )
+            }
+            FaultKind::PaaFault => {
+                let code = plan.paa_code().unwrap_or("PAA_SYSTEM_ERROR");
+                let bean = soap::FaultBean {
+                    code,
+                    string: format!("{code} (guasto simulato)"),
+                    id: Some(state.engine.cod_ipa().to_string()),
+                    description: None,
+                };
+                let answer = match operation {
+                    Some("paaSILInviaDovuti") => SoapAnswer::business_fault("paaSILInviaDovutiRisposta", bean, true),
+                    Some("paaSILChiediPagatiConRicevuta") => SoapAnswer::business_fault("paaSILChiediPagatiConRicevutaRisposta", bean, false),
+                    _ => SoapAnswer::business_fault("paaSILChiediPagatiRisposta", bean, false),
+                };
+                let (status, body) = answer.render();
+                return xml_response(status, body);
             }
             FaultKind::DropConnection => {
                 // The body stream fails before its first byte: hyper aborts the connection.
@@ -478,9 +502,12 @@ async fn admin_reset(State(state): State<SimState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn admin_faults(State(state): State<SimState>, Json(plan): Json<FaultPlan>) -> StatusCode {
+async fn admin_faults(State(state): State<SimState>, Json(plan): Json<FaultPlan>) -> Response {
+    if let Some(problem) = plan.problem() {
+        return (StatusCode::BAD_REQUEST, problem).into_response();
+    }
     state.engine.set_fault(Some(plan));
-    StatusCode::NO_CONTENT
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn admin_clear_faults(State(state): State<SimState>) -> StatusCode {
