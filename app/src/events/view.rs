@@ -167,6 +167,16 @@ fn EventFormCard(
             live.or_else(|| server_error.get().and_then(|e| e.field_message(field)))
         })
     };
+    // After a successful declaration the form starts empty again. Re-rendering keeps the
+    // inputs (only their `value` attributes change), so the form is reset to them.
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = declare.value().get() {
+            if let Some(form) = form_ref.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     let procedura = values.get("procedura");
     let sponsorizzato = values.get("sponsorizzato");
     let procedure_error = error("procedura");
@@ -176,7 +186,7 @@ fn EventFormCard(
             <div class="card-body">
                 <h2 id="nuovo-evento" class="h4 card-title">"Dichiara un evento"</h2>
                 <p class="small">"I campi con * sono obbligatori. Il contributo si calcola con la tariffa in vigore alla data di inizio ed è dovuto entro 90 giorni dalla fine dell'evento."</p>
-                <ActionForm action=declare attr:novalidate=true attr:data-testid="form-evento">
+                <ActionForm action=declare node_ref=form_ref attr:novalidate=true attr:data-testid="form-evento">
                     <input type="hidden" name="declaration_key" value=declaration_key/>
                     <TextField id="titolo" label="Titolo dell'evento" maxlength=TITLE_MAX_CHARS value=values.get("titolo") error=error("titolo")/>
                     <div class="select-wrapper mb-4">
@@ -246,16 +256,14 @@ fn debt_state_text(debt: &DebtView) -> String {
 
 #[component]
 fn EventTable(events: Vec<EventView>) -> impl IntoView {
+    // Three columns, so that the table fits a phone: the event's details go under its title.
     view! {
         <div class="table-responsive">
             <table class="table" data-testid="eventi">
                 <caption>"Eventi del piano formativo, dal più recente"</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Titolo"</th>
-                        <th scope="col">"Tipologia"</th>
-                        <th scope="col">"Date"</th>
-                        <th scope="col">"Sponsorizzato o finanziato"</th>
+                        <th scope="col">"Evento"</th>
                         <th scope="col" class="text-end">"Contributo"</th>
                         <th scope="col">"Stato del pagamento"</th>
                     </tr>
@@ -265,17 +273,23 @@ fn EventTable(events: Vec<EventView>) -> impl IntoView {
                         let state = e.debt.as_ref().map(|d| d.state.as_db()).unwrap_or("NESSUNO");
                         let status = e.debt.as_ref().map(debt_state_text).unwrap_or_else(|| "—".into());
                         let dates = if e.start_date == e.end_date {
-                            date_it(&e.start_date)
+                            format!("il {}", date_it(&e.start_date))
                         } else {
                             format!("dal {} al {}", date_it(&e.start_date), date_it(&e.end_date))
                         };
+                        let details = format!(
+                            "{} · {dates} · {}",
+                            e.procedure.label_it(),
+                            if e.sponsored { "sponsorizzato o finanziato" } else { "né sponsorizzato né finanziato" },
+                        );
                         view! {
                             <tr data-testid="evento" data-stato=state>
-                                <th scope="row" class="fw-normal">{e.title}</th>
-                                <td><abbr title=e.procedure.label_it()>{e.procedure.as_db()}</abbr></td>
-                                <td>{dates}</td>
-                                <td>{if e.sponsored { "Sì" } else { "No" }}</td>
-                                <td class="text-end" data-testid="contributo">
+                                <th scope="row" class="fw-normal">
+                                    <span class="fw-semibold">{e.title}</span>
+                                    <br/>
+                                    <span class="small text-muted" data-testid="dettagli-evento">{details}</span>
+                                </th>
+                                <td class="text-end text-nowrap" data-testid="contributo">
                                     {if e.fee_cents == 0 { "Nessun contributo dovuto".to_string() } else { format_euro(e.fee_cents) }}
                                 </td>
                                 <td data-testid="stato-contributo">{status}</td>
@@ -306,7 +320,7 @@ fn AnnualFees(fees: Vec<(i32, DebtView)>) -> impl IntoView {
                     {fees.into_iter().map(|(year, debt)| view! {
                         <tr data-testid="quota-annuale" data-stato=debt.state.as_db()>
                             <th scope="row">{year}</th>
-                            <td class="text-end">{format_euro(debt.amount_cents)}</td>
+                            <td class="text-end text-nowrap">{format_euro(debt.amount_cents)}</td>
                             <td>{debt_state_text(&debt)}</td>
                         </tr>
                     }).collect_view()}
