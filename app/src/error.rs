@@ -39,6 +39,12 @@ pub enum AppError {
     /// A step of the procedure that must come first is missing.
     #[error("a previous step is missing")]
     StepMissing,
+    /// Only an accredited provider has a training plan (events).
+    #[error("provider not accredited")]
+    NotAccredited,
+    /// Events of this year can be entered only once its annual fee is verified as paid.
+    #[error("annual fee of {0} not paid")]
+    AnnualFeeNotPaid(i32),
     #[error("e-mail already registered")]
     EmailTaken,
     #[error("invalid credentials")]
@@ -83,6 +89,8 @@ impl AppError {
             AppError::ProviderExists => "provider_exists",
             AppError::WrongState => "wrong_state",
             AppError::StepMissing => "step_missing",
+            AppError::NotAccredited => "not_accredited",
+            AppError::AnnualFeeNotPaid(_) => "annual_fee_not_paid",
             AppError::PaymentGateClosed(_) => "payment_gate_closed",
             AppError::EmailTaken => "email_taken",
             AppError::InvalidCredentials => "invalid_credentials",
@@ -107,6 +115,7 @@ impl AppError {
             AppError::Invalid(_) | AppError::InvalidForm(_) => 422,
             AppError::ProviderExists | AppError::WrongState => 409,
             AppError::StepMissing | AppError::PaymentGateClosed(_) => 412,
+            AppError::NotAccredited | AppError::AnnualFeeNotPaid(_) => 412,
             AppError::EmailTaken => 409,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
@@ -139,6 +148,13 @@ impl AppError {
                 "Questa operazione non è possibile nello stato attuale della domanda.".into()
             }
             AppError::StepMissing => "Completa prima i passi precedenti della procedura.".into(),
+            AppError::NotAccredited => {
+                "Il piano formativo è riservato ai provider accreditati: potrai inserire gli eventi dopo l'accreditamento da parte della Segreteria ECM."
+                    .into()
+            }
+            AppError::AnnualFeeNotPaid(year) => format!(
+                "Gli eventi del {year} si possono inserire solo dopo la verifica del pagamento della quota annuale {year}: pagala dalla pagina «Pagamento dei contributi»."
+            ),
             AppError::PaymentGateClosed(missing) => {
                 format!("Per procedere al pagamento manca: {}.", missing.join("; "))
             }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod documents;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod home;
 pub mod layout;
 pub mod payments;
@@ -30,6 +31,7 @@ use leptos_router::{path, SsrMode};
 use crate::accounts::view::{LoginPage, RegisterPage};
 use crate::auth::Auth;
 use crate::documents::view::DocumentsPage;
+use crate::events::view::EventsPage;
 use crate::home::view::{LandingPage, ProviderHomePage};
 use crate::layout::view::{Footer, Header, NotFoundPage};
 use crate::payments::view::{PaymentPage, PaymentsPage, ReturnPage};
@@ -79,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area/documenti") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/pagamento") view=PaymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/pagamenti") view=PaymentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/eventi") view=EventsPage ssr=SsrMode::Async/>
                     <Route path=path!("/pagamenti/ritorno") view=ReturnPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/domande/:id") view=RequestDetailPage ssr=SsrMode::Async/>

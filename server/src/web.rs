@@ -186,10 +186,24 @@ async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
 
 async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
+    let mut annual_debts_done: Option<time::Date> = None;
     loop {
         tick.tick().await;
         if let Err(error) = purge_expired(&state.db, &state.login_limits).await {
             tracing::warn!(?error, "housekeeping failed");
+        }
+        // Once a day (and at start): the later-year annual fees of accredited providers.
+        let today = time::OffsetDateTime::now_utc().date();
+        if annual_debts_done != Some(today) {
+            match app::events::server::ensure_all_annual_debts(&state.db, today).await {
+                Ok(created) => {
+                    annual_debts_done = Some(today);
+                    if created > 0 {
+                        tracing::info!(created, "annual fee debts created");
+                    }
+                }
+                Err(error) => tracing::warn!(?error, "annual fee debts pass failed"),
+            }
         }
     }
 }

@@ -18,6 +18,10 @@ pub struct FieldError {
 pub enum FieldRule {
     Required,
     TooLong,
+    // Events (events/model.rs).
+    EventDateInvalid,
+    EventEndBeforeStart,
+    EventNoTariff,
     EmailFormat,
     PasswordTooShort,
     PasswordTooLong,
@@ -41,6 +45,14 @@ impl FieldError {
         match self.rule {
             FieldRule::Required => format!("Il campo «{label}» è obbligatorio."),
             FieldRule::TooLong => format!("Il campo «{label}» è troppo lungo."),
+            FieldRule::EventDateInvalid => {
+                format!("Il campo «{label}» non contiene una data valida (giorno, mese e anno, per esempio 15/03/2027).")
+            }
+            FieldRule::EventEndBeforeStart => "La data di fine non può precedere la data di inizio.".into(),
+            FieldRule::EventNoTariff => {
+                "Per la data di inizio indicata non è in vigore nessuna tariffa del contributo per evento: controlla la data o contatta la Segreteria ECM."
+                    .into()
+            }
             FieldRule::EmailFormat => {
                 "L'indirizzo e-mail non è valido (esempio: nome@dominio.it).".into()
             }
@@ -91,6 +103,11 @@ fn field_label_it(field: &str) -> &str {
         "provincia" => "Provincia",
         "pec" => "PEC",
         "telefono" => "Telefono",
+        "titolo" => "Titolo dell'evento",
+        "procedura" => "Tipologia dell'evento",
+        "data_inizio" => "Data di inizio",
+        "data_fine" => "Data di fine",
+        "sponsorizzato" => "Sponsorizzato o finanziato",
         "request_kind" => "Tipo di accreditamento",
         "note" => "Nota",
         "action" => "Azione",

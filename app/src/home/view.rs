@@ -92,6 +92,7 @@ pub fn ProviderHomePage() -> impl IntoView {
                     match data.await {
                         Ok((provider, request, payments, gate)) => {
                             let draft = request.as_ref().is_some_and(|r| r.state == RequestState::Bozza);
+                            let accredited = request.as_ref().is_some_and(|r| r.state == RequestState::Accreditato);
                             let paid = payments.as_ref().is_some_and(|p| p.request_paid);
                             let next = match (&provider, &request) {
                                 (None, _) => WizardStep::Censimento,
@@ -165,10 +166,20 @@ pub fn ProviderHomePage() -> impl IntoView {
                                         </div>
                                     </div>
                                 })}
+                                {accredited.then(|| view! {
+                                    <div class="card card-bg mb-4" data-testid="piano-formativo">
+                                        <div class="card-body">
+                                            <h2 class="h5 card-title">"Piano formativo"</h2>
+                                            <p>"Il provider è accreditato: dichiara i tuoi eventi formativi e paga i contributi per evento e le quote annuali."</p>
+                                            <A href="/area/eventi" attr:class="btn btn-primary">"Vai al piano formativo"</A>
+                                        </div>
+                                    </div>
+                                })}
                                 {payments.is_some().then(|| view! {
                                     <p class="d-flex flex-wrap gap-3">
                                         <A href="/area/documenti">"Documenti della domanda"</A>
                                         <A href="/area/pagamenti">"I tuoi pagamenti"</A>
+                                        {accredited.then(|| view! { <A href="/area/eventi">"Piano formativo"</A> })}
                                     </p>
                                 })}
                             }.into_any()

@@ -40,7 +40,7 @@ fn DebtTable(debts: Vec<DebtView>, caption: String) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Causale"</th>
-                        <th scope="col">"Tipo di contributo"</th>
+                        <th scope="col" class="d-none d-md-table-cell">"Tipo di contributo"</th>
                         <th scope="col">"Scadenza"</th>
                         <th scope="col" class="text-end">"Importo"</th>
                     </tr>
@@ -49,16 +49,17 @@ fn DebtTable(debts: Vec<DebtView>, caption: String) -> impl IntoView {
                     {debts.into_iter().map(|d| view! {
                         <tr>
                             <td>{d.causale}</td>
-                            <td>{d.fee_kind.label_it()}</td>
-                            <td>{d.due_date.unwrap_or_else(|| "—".into())}</td>
-                            <td class="text-end">{format_euro(d.amount_cents)}</td>
+                            <td class="d-none d-md-table-cell">{d.fee_kind.label_it()}</td>
+                            <td class="text-nowrap">{d.due_date.unwrap_or_else(|| "—".into())}</td>
+                            <td class="text-end text-nowrap">{format_euro(d.amount_cents)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
                 <tfoot>
                     <tr>
-                        <th scope="row" colspan="3">"Totale"</th>
-                        <td class="text-end" data-testid="totale"><strong>{format_euro(total)}</strong></td>
+                        <th scope="row" colspan="2">"Totale"</th>
+                        <td class="d-none d-md-table-cell"></td>
+                        <td class="text-end text-nowrap" data-testid="totale"><strong>{format_euro(total)}</strong></td>
                     </tr>
                 </tfoot>
             </table>

@@ -1,0 +1,346 @@
+//! Training plan services: declared events with their per-event debt, later-year annual fees
+//! and the gate that keeps events out until this year's fee is verified as paid. Plain async
+//! functions with explicit dependencies (database, actor, `today`), testable with any date.
+//!
+//! Idempotency comes from unique indexes, not from reading first: one debt per event
+//! (`debts_event`), one annual debt per provider and year (`debts_provider_fee_year`), one event
+//! per form shown (`events.declaration_key`); inserts use `ON CONFLICT … DO NOTHING`, so
+//! concurrent calls create each row once on both backends.
+
+use sqlx::Row;
+
+use super::fees::{
+    annual_due_date, annual_tariff_case, annual_tariff_date, causale_evento, event_due_date, event_tariff_case, event_tariff_date,
+};
+use super::model::{CalendarDate, EventView, PlanAccess, Procedure, TrainingPlan, ValidEvent};
+use crate::accounts::CurrentUser;
+use crate::db::{new_id, now_utc, Db};
+use crate::domain::{FieldError, FieldRule};
+use crate::error::AppError;
+use crate::payments::model::{causale_quota_annuale, DebtState, DebtView, FeeKind};
+use crate::payments::server::tariff;
+use crate::providers::model::ProviderView;
+use crate::requests::model::RequestState;
+use crate::state::internal;
+
+/// The calendar date of `today` as the fee rules use it.
+pub fn calendar_date(today: time::Date) -> CalendarDate {
+    CalendarDate::new(today.year(), u8::from(today.month()), today.day()).unwrap_or_else(|| {
+        // Outside 2000–2099 only in a broken clock; keep going with the nearest valid year.
+        let year = today.year().clamp(*CalendarDate::YEARS.start(), *CalendarDate::YEARS.end());
+        CalendarDate::new(year, 1, 1).expect("1 January is a date")
+    })
+}
+
+/// The year the provider was first accredited, when one of its requests is ACCREDITATO now.
+pub async fn accreditation_year(db: &Db, provider_id: &str) -> Result<Option<i32>, AppError> {
+    let first: Option<String> = sqlx::query(
+        "SELECT MIN(h.at) AS first_at FROM request_history h JOIN accreditation_requests r ON r.id = h.request_id
+         WHERE r.provider_id = $1 AND h.to_state = $2
+           AND EXISTS (SELECT 1 FROM accreditation_requests a WHERE a.provider_id = $1 AND a.state = $2)",
+    )
+    .bind(provider_id)
+    .bind(RequestState::Accreditato.as_db())
+    .fetch_one(db.pool())
+    .await
+    .map_err(internal)?
+    .try_get("first_at")
+    .map_err(internal)?;
+    first.map(|at| at.get(0..4).and_then(|y| y.parse::<i32>().ok()).ok_or_else(|| internal(format!("bad history time {at}")))).transpose()
+}
+
+/// How many of the provider's events started in `year`.
+pub async fn events_started_in(db: &Db, provider_id: &str, year: i32) -> Result<u32, AppError> {
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM events WHERE provider_id = $1 AND start_date >= $2 AND start_date <= $3")
+        .bind(provider_id)
+        .bind(format!("{year:04}-01-01"))
+        .bind(format!("{year:04}-12-31"))
+        .fetch_one(db.pool())
+        .await
+        .map_err(internal)?
+        .try_get("n")
+        .map_err(internal)?;
+    u32::try_from(count).map_err(internal)
+}
+
+/// Creates the later-year annual debts of an accredited provider (idempotent): for a provider
+/// first accredited in Y0, every year Y0 < Y ≤ `today`'s year gets one QUOTA_ANNUALE debt with
+/// reference year Y, from the tariff valid on 1 January Y. Gruppo B pays ANNI_SUCCESSIVI by
+/// 31 March; Gruppo A the band of its events that started in Y−1, by 31 July (the band is
+/// fixed when the debt is created). A zero tariff creates no debt. Returns the years created.
+pub async fn ensure_annual_debts(db: &Db, provider: &ProviderView, today: time::Date) -> Result<Vec<i32>, AppError> {
+    let Some(first_year) = accreditation_year(db, &provider.id).await? else {
+        return Ok(vec![]);
+    };
+    let mut created = Vec::new();
+    for year in (first_year + 1)..=today.year() {
+        let exists = sqlx::query("SELECT 1 AS one FROM debts WHERE provider_id = $1 AND fee_kind = $2 AND reference_year = $3")
+            .bind(&provider.id)
+            .bind(FeeKind::QuotaAnnuale.as_db())
+            .bind(i64::from(year))
+            .fetch_optional(db.pool())
+            .await
+            .map_err(internal)?;
+        if exists.is_some() {
+            continue;
+        }
+        let events = events_started_in(db, &provider.id, year - 1).await?;
+        let case = annual_tariff_case(provider.provider_class, events);
+        let Some((tariff_id, cents)) = tariff(db, FeeKind::QuotaAnnuale, provider.provider_class, case, &annual_tariff_date(year)).await? else {
+            tracing::warn!(provider_id = %provider.id, year, case = case.as_db(), "no annual tariff valid on 1 January: no debt created");
+            continue;
+        };
+        if cents == 0 {
+            continue;
+        }
+        let now = now_utc();
+        let inserted = sqlx::query(
+            "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date, state,
+                                reference_year, created_at, updated_at)
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+             ON CONFLICT (provider_id, fee_kind, reference_year) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(&provider.id)
+        .bind(FeeKind::QuotaAnnuale.as_db())
+        .bind(&tariff_id)
+        .bind(causale_quota_annuale(year))
+        .bind(cents)
+        .bind(annual_due_date(provider.provider_class, year))
+        .bind(DebtState::DaPagare.as_db())
+        .bind(i64::from(year))
+        .bind(&now)
+        .execute(db.pool())
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        if inserted == 1 {
+            tracing::info!(provider_id = %provider.id, year, cents, case = case.as_db(), "annual fee debt created");
+            created.push(year);
+        }
+    }
+    Ok(created)
+}
+
+/// The daily pass: [`ensure_annual_debts`] for every accredited provider. A failure for one
+/// provider is logged and does not stop the others. Returns the number of debts created.
+pub async fn ensure_all_annual_debts(db: &Db, today: time::Date) -> Result<usize, AppError> {
+    let ids: Vec<String> = sqlx::query("SELECT DISTINCT provider_id FROM accreditation_requests WHERE state = $1 ORDER BY provider_id")
+        .bind(RequestState::Accreditato.as_db())
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(|r| r.try_get("provider_id"))
+        .collect::<Result<_, _>>()
+        .map_err(internal)?;
+    let mut created = 0;
+    for id in ids {
+        let Some(provider) = crate::providers::server::provider_by_id(db, &id).await? else {
+            continue;
+        };
+        match ensure_annual_debts(db, &provider, today).await {
+            Ok(years) => created += years.len(),
+            Err(error) => tracing::warn!(provider_id = %id, ?error, "annual fee debts not created"),
+        }
+    }
+    Ok(created)
+}
+
+const DEBT_COLUMNS: &str = "d.id AS debt_id, d.fee_kind, d.causale, d.amount_cents, d.due_date, d.state, d.iuv, d.iur, d.paid_at";
+
+fn debt_from_row(row: &sqlx::any::AnyRow) -> Result<Option<DebtView>, AppError> {
+    let Some(id) = row.try_get::<Option<String>, _>("debt_id").map_err(internal)? else {
+        return Ok(None);
+    };
+    let fee: String = row.try_get("fee_kind").map_err(internal)?;
+    let state: String = row.try_get("state").map_err(internal)?;
+    Ok(Some(DebtView {
+        id,
+        fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
+        causale: row.try_get("causale").map_err(internal)?,
+        amount_cents: row.try_get("amount_cents").map_err(internal)?,
+        due_date: row.try_get("due_date").map_err(internal)?,
+        state: DebtState::from_db(&state).ok_or_else(|| internal(format!("unknown debt state {state}")))?,
+        iuv: row.try_get("iuv").map_err(internal)?,
+        iur: row.try_get("iur").map_err(internal)?,
+        paid_at: row.try_get("paid_at").map_err(internal)?,
+    }))
+}
+
+/// The later-year annual debts of a provider, newest year first.
+pub async fn annual_fees(db: &Db, provider_id: &str) -> Result<Vec<(i32, DebtView)>, AppError> {
+    let sql = format!(
+        "SELECT d.reference_year, {DEBT_COLUMNS} FROM debts d
+         WHERE d.provider_id = $1 AND d.fee_kind = $2 AND d.reference_year IS NOT NULL ORDER BY d.reference_year DESC"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .bind(FeeKind::QuotaAnnuale.as_db())
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(|row| {
+            let year: i64 = row.try_get("reference_year").map_err(internal)?;
+            let debt = debt_from_row(row)?.ok_or_else(|| internal("annual debt without id"))?;
+            Ok((i32::try_from(year).map_err(internal)?, debt))
+        })
+        .collect()
+}
+
+/// May the provider enter events on `today`? Only when accredited, and in a later year only
+/// once that year's annual fee is verified PAGATO (or annulled by the Segreteria, or nothing
+/// is due). Call [`ensure_annual_debts`] first so this year's debt exists.
+pub async fn plan_access(db: &Db, provider: &ProviderView, today: time::Date) -> Result<PlanAccess, AppError> {
+    let Some(first_year) = accreditation_year(db, &provider.id).await? else {
+        return Ok(PlanAccess::NotAccredited);
+    };
+    let year = today.year();
+    if year <= first_year {
+        return Ok(PlanAccess::Open);
+    }
+    let this_year = annual_fees(db, &provider.id).await?.into_iter().find(|(y, _)| *y == year);
+    Ok(match this_year {
+        Some((year, debt)) if matches!(debt.state, DebtState::DaPagare | DebtState::InCorso) => PlanAccess::AnnualFeeUnpaid { year, debt },
+        _ => PlanAccess::Open,
+    })
+}
+
+/// Every event of the provider with its debt, newest start first.
+pub async fn list_events(db: &Db, provider_id: &str) -> Result<Vec<EventView>, AppError> {
+    let sql = format!(
+        "SELECT e.id, e.title, e.procedure_type, e.start_date, e.end_date, e.sponsored, e.fee_cents, e.created_at, {DEBT_COLUMNS}
+         FROM events e LEFT JOIN debts d ON d.event_id = e.id
+         WHERE e.provider_id = $1 ORDER BY e.start_date DESC, e.created_at DESC, e.id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .fetch_all(db.pool())
+        .await
+        .map_err(internal)?
+        .iter()
+        .map(|row| {
+            let procedure: String = row.try_get("procedure_type").map_err(internal)?;
+            let sponsored: i64 = row.try_get("sponsored").map_err(internal)?;
+            Ok(EventView {
+                id: row.try_get("id").map_err(internal)?,
+                title: row.try_get("title").map_err(internal)?,
+                procedure: Procedure::from_db(&procedure).ok_or_else(|| internal(format!("unknown procedure {procedure}")))?,
+                start_date: row.try_get("start_date").map_err(internal)?,
+                end_date: row.try_get("end_date").map_err(internal)?,
+                sponsored: sponsored == 1,
+                fee_cents: row.try_get("fee_cents").map_err(internal)?,
+                debt: debt_from_row(row)?,
+                created_at: row.try_get("created_at").map_err(internal)?,
+            })
+        })
+        .collect()
+}
+
+/// The training plan page: annual debts brought up to date, the gate, the events.
+pub async fn training_plan(db: &Db, provider: &ProviderView, today: time::Date) -> Result<TrainingPlan, AppError> {
+    ensure_annual_debts(db, provider, today).await?;
+    Ok(TrainingPlan {
+        provider_class: provider.provider_class,
+        accredited_year: accreditation_year(db, &provider.id).await?,
+        access: plan_access(db, provider, today).await?,
+        events: list_events(db, &provider.id).await?,
+        annual_fees: annual_fees(db, &provider.id).await?,
+        declaration_key: new_id(),
+    })
+}
+
+fn valid_key(key: &str) -> bool {
+    (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Declares an event and, when its contribution is not zero, creates its debt (one
+/// transaction). The contribution comes from the tariff valid on the start date for the
+/// provider's class; the debt is due 90 days after the end. A replay of `key` returns the event
+/// it created and creates nothing.
+pub async fn declare_event(
+    db: &Db,
+    actor: &CurrentUser,
+    provider: &ProviderView,
+    key: &str,
+    event: &ValidEvent,
+    today: time::Date,
+) -> Result<String, AppError> {
+    if !valid_key(key) {
+        return Err(FieldError::new("declaration_key", FieldRule::Required).into());
+    }
+    ensure_annual_debts(db, provider, today).await?;
+    match plan_access(db, provider, today).await? {
+        PlanAccess::NotAccredited => return Err(AppError::NotAccredited),
+        PlanAccess::AnnualFeeUnpaid { year, .. } => return Err(AppError::AnnualFeeNotPaid(year)),
+        PlanAccess::Open => {}
+    }
+    let case = event_tariff_case(event.procedure, event.sponsored);
+    let Some((tariff_id, cents)) =
+        tariff(db, FeeKind::ContributoEvento, provider.provider_class, case, &event_tariff_date(event.start)).await?
+    else {
+        return Err(FieldError::new("data_inizio", FieldRule::EventNoTariff).into());
+    };
+    let id = new_id();
+    let now = now_utc();
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let inserted = sqlx::query(
+        "INSERT INTO events (id, provider_id, declaration_key, title, procedure_type, start_date, end_date, sponsored,
+                             provider_class, tariff_id, fee_cents, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (declaration_key) DO NOTHING RETURNING id",
+    )
+    .bind(&id)
+    .bind(&provider.id)
+    .bind(key)
+    .bind(&event.title)
+    .bind(event.procedure.as_db())
+    .bind(event.start.iso())
+    .bind(event.end.iso())
+    .bind(i64::from(event.sponsored))
+    .bind(provider.provider_class.as_db())
+    .bind(&tariff_id)
+    .bind(cents)
+    .bind(&actor.id)
+    .bind(&now)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if inserted.is_none() {
+        tx.rollback().await.map_err(internal)?;
+        let row = sqlx::query("SELECT id, provider_id FROM events WHERE declaration_key = $1")
+            .bind(key)
+            .fetch_one(db.pool())
+            .await
+            .map_err(internal)?;
+        let owner: String = row.try_get("provider_id").map_err(internal)?;
+        if owner != provider.id {
+            return Err(AppError::Forbidden);
+        }
+        return row.try_get("id").map_err(internal);
+    }
+    if cents > 0 {
+        sqlx::query(
+            "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date, state,
+                                event_id, created_at, updated_at)
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(new_id())
+        .bind(&provider.id)
+        .bind(FeeKind::ContributoEvento.as_db())
+        .bind(&tariff_id)
+        .bind(causale_evento(&event.title, event.procedure, &id))
+        .bind(cents)
+        .bind(event_due_date(event.end))
+        .bind(DebtState::DaPagare.as_db())
+        .bind(&id)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    }
+    tx.commit().await.map_err(internal)?;
+    tracing::info!(event_id = %id, provider_id = %provider.id, cents, case = case.as_db(), "event declared");
+    Ok(id)
+}
