@@ -158,6 +158,22 @@ fn matrix() -> Vec<Row> {
             args: |f| pairs(&[("id_session", &f.session_a), ("esito", "OK")]),
             expect: [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed],
         },
+        // ---- training plan (accredited providers only; neither provider is accredited yet) ----
+        Row { endpoint: "events/plan", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
+        Row {
+            endpoint: "events/declare",
+            args: |_| {
+                pairs(&[
+                    ("declaration_key", "matrix-declaration-0001"),
+                    ("titolo", "Corso di prova"),
+                    ("procedura", "RES"),
+                    ("data_inizio", "2026-12-01"),
+                    ("data_fine", "2026-12-02"),
+                    ("sponsorizzato", "NO"),
+                ])
+            },
+            expect: [Refused(401), Refused(412), Refused(412), Refused(403)],
+        },
         // ---- Segreteria console -------------------------------------------------------------
         Row { endpoint: "segreteria/overview", args: none, expect: [Refused(401), Refused(403), Refused(403), Allowed] },
         Row {
