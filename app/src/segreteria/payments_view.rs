@@ -17,6 +17,10 @@ fn short_time(value: &str) -> String {
     value.replace('T', " ").chars().take(16).collect()
 }
 
+/// Table columns shown from tablets (`MD`) or desktops (`LG`) up: phones keep the essentials.
+pub(crate) const MD: &str = "d-none d-md-table-cell";
+pub(crate) const LG: &str = "d-none d-lg-table-cell";
+
 fn or_dash(value: Option<String>) -> String {
     value.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string())
 }
@@ -79,7 +83,7 @@ pub fn PaymentsConsolePage() -> impl IntoView {
                             let link = move |p: i64| format!("/segreteria/pagamenti?coda={}&cerca={}&pagina={p}", queue, crate::domain::percent_encode(&search));
                             let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
                             view! {
-                                <ul class="nav nav-tabs mb-3" aria-label="Code dei pagamenti">
+                                <ul class="nav nav-tabs ecm-queues mb-3" aria-label="Code dei pagamenti">
                                     {page.counts.iter().map(|(q, n)| view! {
                                         <li class="nav-item">
                                             <a class="nav-link" href=format!("/segreteria/pagamenti?coda={}", q.code())>
@@ -96,21 +100,21 @@ pub fn PaymentsConsolePage() -> impl IntoView {
                                             <table class="table" data-testid="elenco-pagamenti">
                                                 <caption>"Tentativi di pagamento"</caption>
                                                 <thead><tr>
-                                                    <th scope="col">"Provider"</th><th scope="col">"idSession"</th><th scope="col">"IUV"</th>
+                                                    <th scope="col">"Provider"</th><th scope="col" class=MD>"idSession"</th><th scope="col" class=MD>"IUV"</th>
                                                     <th scope="col">"Totale"</th><th scope="col">"Stato"</th>
-                                                    <th scope="col">"Ultima verifica"</th><th scope="col">"Creato"</th>
+                                                    <th scope="col" class=LG>"Ultima verifica"</th><th scope="col" class=LG>"Creato"</th>
                                                 </tr></thead>
                                                 <tbody>
                                                     {page.rows.into_iter().map(|row| view! {
                                                         <tr>
                                                             <th scope="row"><A href=format!("/segreteria/pagamenti/{}", row.id)>{row.provider.clone()}</A>
                                                                 <br/><span class="small">{row.codice_fiscale.clone()}</span></th>
-                                                            <td><code>{or_dash(row.id_session.clone())}</code></td>
-                                                            <td>{or_dash(row.iuv.clone())}</td>
+                                                            <td class=MD><code>{or_dash(row.id_session.clone())}</code></td>
+                                                            <td class=MD>{or_dash(row.iuv.clone())}</td>
                                                             <td>{format_euro(row.total_cents)}</td>
                                                             <td>{row.state.label_it()}</td>
-                                                            <td>{or_dash(row.last_check_at.as_deref().map(short_time))}</td>
-                                                            <td>{short_time(&row.created_at)}</td>
+                                                            <td class=LG>{or_dash(row.last_check_at.as_deref().map(short_time))}</td>
+                                                            <td class=LG>{short_time(&row.created_at)}</td>
                                                         </tr>
                                                     }).collect_view()}
                                                 </tbody>

@@ -11,6 +11,7 @@ use crate::documents::model::format_size;
 use crate::home::view::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::requests::view::RequestHistory;
+use super::payments_view::{LG, MD};
 
 /// Console home: the request queues, search and pagination (all in the URL, so the page
 /// works without JavaScript and can be bookmarked).
@@ -68,7 +69,7 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                             let link = move |p: i64| format!("/segreteria?stato={}&cerca={}&pagina={p}", state, crate::domain::percent_encode(&search));
                             let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
                             view! {
-                                <ul class="nav nav-tabs mb-3" aria-label="Code per stato">
+                                <ul class="nav nav-tabs ecm-queues mb-3" aria-label="Code per stato">
                                     {page.counts.iter().map(|(s, n)| view! {
                                         <li class="nav-item">
                                             <a class="nav-link" href=format!("/segreteria?stato={}", s.as_db())>
@@ -85,17 +86,17 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                                             <table class="table" data-testid="elenco-domande">
                                                 <caption class="visually-hidden">"Domande di accreditamento"</caption>
                                                 <thead><tr>
-                                                    <th scope="col">"Provider"</th><th scope="col">"Codice fiscale"</th>
-                                                    <th scope="col">"Tipo"</th><th scope="col">"Stato"</th><th scope="col">"Aggiornata"</th>
+                                                    <th scope="col">"Provider"</th><th scope="col" class=MD>"Codice fiscale"</th>
+                                                    <th scope="col" class=MD>"Tipo"</th><th scope="col">"Stato"</th><th scope="col" class=LG>"Aggiornata"</th>
                                                 </tr></thead>
                                                 <tbody>
                                                     {page.rows.into_iter().map(|row| view! {
                                                         <tr>
                                                             <td><A href=format!("/segreteria/domande/{}", row.id)>{row.denominazione.clone()}</A></td>
-                                                            <td>{row.codice_fiscale.clone()}</td>
-                                                            <td>{row.kind.label_it()}</td>
+                                                            <td class=MD>{row.codice_fiscale.clone()}</td>
+                                                            <td class=MD>{row.kind.label_it()}</td>
                                                             <td>{row.state.label_it()}</td>
-                                                            <td>{row.updated_at.replace('T', " ").chars().take(16).collect::<String>()}</td>
+                                                            <td class=LG>{row.updated_at.replace('T', " ").chars().take(16).collect::<String>()}</td>
                                                         </tr>
                                                     }).collect_view()}
                                                 </tbody>
@@ -199,7 +200,7 @@ fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>) -> 
                             <ActionForm action=act attr:class="mb-4">
                                 <input type="hidden" name="id" value=id/>
                                 <input type="hidden" name="action" value=action.code()/>
-                                <div class="form-group mb-2">
+                                <div class="form-group mt-4 mb-2">
                                     <label for=note_id.clone() class="active">
                                         {match action {
                                             RequestAction::AskIntegration => "Documenti da integrare (obbligatorio)",
