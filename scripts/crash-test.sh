@@ -19,4 +19,5 @@ command -v xmllint >/dev/null || { echo "xmllint is missing (Debian package libx
 # The same flags as `make test-rust`, so the test build reuses its artifacts.
 export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
 export CRASH_TRIALS="$TRIALS"
-exec cargo test -p server --test crash -- --ignored --nocapture --test-threads 1
+# `-p app -p server` as in `make test-rust`: the same feature set, so no second build.
+exec cargo test -p app -p server --test crash -- --ignored --nocapture --test-threads 1
