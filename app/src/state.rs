@@ -125,7 +125,7 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
 
 /// True for a browser's native form submission (it accepts HTML), false for a fetch
 /// from the hydrated page.
-fn is_plain_form_post() -> bool {
+pub fn is_plain_form_post() -> bool {
     request_parts()
         .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|v| v.contains("text/html")))
         .unwrap_or(false)

@@ -400,6 +400,7 @@ pub fn PaymentsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <super::annulment::AnnulledDebts/>
         }
     })
 }
