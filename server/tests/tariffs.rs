@@ -35,6 +35,11 @@ fn day(offset: i64) -> time::Date {
     app::segreteria::tariffs_server::today() + time::Duration::days(offset)
 }
 
+/// GG/MM/AAAA, as typed where the browser has no date picker.
+fn itday(date: time::Date) -> String {
+    format!("{:02}/{:02}/{}", date.day(), u8::from(date.month()), date.year())
+}
+
 fn text(date: time::Date) -> String {
     app::segreteria::tariffs_server::date_text(date)
 }
@@ -137,7 +142,8 @@ async fn future_version(backend: Backend) {
         (text(day(0)), "date_not_after_latest"),
         (text(day(-1)), "date_in_past"),
         ("2017-01-01".to_string(), "date_in_past"),
-        ("31/12/2030".to_string(), "date_format"),
+        ("2030-02-30".to_string(), "date_format"),
+        ("domani".to_string(), "date_format"),
         (String::new(), "required"),
     ] {
         let (status, body) = add(&app, &admin, PRIMO_ANNO_B, "310,00", &from).await;
@@ -208,7 +214,7 @@ async fn from_today(backend: Backend) {
     assert_eq!(summary["request_paid"], true, "{summary}");
 
     // Another case from today, with a dot as decimal separator.
-    let (status, _) = add(&app, &admin, FAD_B, "1600.5", &text(day(0))).await;
+    let (status, _) = add(&app, &admin, FAD_B, "1600.5", &itday(day(0))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(current_amount(&case(&app, &admin, FAD_B).await), 160050);
 

@@ -40,10 +40,12 @@ pub fn date_text(date: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
-/// `YYYY-MM-DD` as a date (what `<input type="date">` sends).
+/// `YYYY-MM-DD` (what `<input type="date">` sends) or `GG/MM/AAAA` (typed by hand where the
+/// browser shows a plain text field) as a date.
 pub fn parse_date(value: &str) -> Option<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(value.trim(), &format).ok()
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    let italian = time::macros::format_description!("[day]/[month]/[year]");
+    time::Date::parse(value.trim(), &iso).or_else(|_| time::Date::parse(value.trim(), &italian)).ok()
 }
 
 const TARIFF_SELECT: &str = "SELECT t.id, t.fee_kind, t.provider_class, t.case_key, t.description, t.amount_cents, t.valid_from,
@@ -238,7 +240,8 @@ mod tests {
         assert_eq!(check_form("0", "2027-01-01", today), Ok((0, time::macros::date!(2027 - 01 - 01))));
         let past = check_form("258,22", "2026-11-26", today).unwrap_err();
         assert_eq!(past.field_message("valid_from"), Some(FieldError::new("valid_from", FieldRule::DateInPast).message_it()));
-        let both = check_form("-1", "27/11/2026", today).unwrap_err();
+        assert_eq!(check_form("1", "01/12/2026", today), Ok((100, time::macros::date!(2026 - 12 - 01))));
+        let both = check_form("-1", "2026-02-30", today).unwrap_err();
         assert!(both.field_message("amount").is_some_and(|m| m.contains("negativo")), "{both:?}");
         assert!(both.field_message("valid_from").is_some_and(|m| m.contains("data valida")), "{both:?}");
         assert!(check_form("1", "", today).unwrap_err().field_message("valid_from").is_some_and(|m| m.contains("obbligatorio")));

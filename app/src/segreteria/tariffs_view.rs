@@ -34,11 +34,38 @@ fn period(version: &TariffVersion) -> String {
 /// "In vigore", "Futura" or "Non più in vigore" for a version, as seen on `today`.
 fn status_of(version: &TariffVersion, today: &str) -> (&'static str, &'static str) {
     if version.valid_from.as_str() > today {
-        ("Futura", "badge bg-warning text-dark")
+        ("Futura", "badge bg-primary")
     } else if version.valid_to.as_deref().is_some_and(|to| to < today) {
         ("Non più in vigore", "badge bg-secondary")
     } else {
         ("In vigore", "badge bg-success")
+    }
+}
+
+/// Who created a version: the initial values come from the migration.
+fn author(version: &TariffVersion) -> String {
+    if version.created_by == "migration" { "valori iniziali".to_string() } else { version.created_by.clone() }
+}
+
+#[component]
+fn HistoryList(versions: Vec<TariffVersion>, today: String) -> impl IntoView {
+    view! {
+        <ul class="list-unstyled small mb-0" data-testid="storico">
+            {versions.into_iter().map(|v| {
+                let (label, class) = status_of(&v, &today);
+                view! {
+                    <li class="mb-1">
+                        <span class=class>{label}</span> " "
+                        <strong>{format_euro(v.amount_cents)}</strong> " " {period(&v)}
+                        <br/><span class="text-muted">{if v.created_by == "migration" {
+                            "valore iniziale del portale".to_string()
+                        } else {
+                            format!("inserita da {} il {}", v.created_by, short_time(&v.created_at))
+                        }}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }
 
@@ -92,7 +119,7 @@ fn TariffGroup(fee: FeeKind, cases: Vec<TariffCaseView>, today: String) -> impl 
                     <thead><tr>
                         <th scope="col">"Caso"</th>
                         <th scope="col" class="text-end">"In vigore oggi"</th>
-                        <th scope="col">"Storico delle versioni"</th>
+                        <th scope="col" class="d-none d-lg-table-cell">"Storico delle versioni"</th>
                     </tr></thead>
                     <tbody>
                         {cases.into_iter().map(|case| {
@@ -105,6 +132,8 @@ fn TariffGroup(fee: FeeKind, cases: Vec<TariffCaseView>, today: String) -> impl 
                                     <th scope="row">
                                         <span class="d-block">{case.description.clone()}</span>
                                         <A href=href attr:class="small" attr:aria-label=link_label>"Storico e nuova tariffa"</A>
+                                        // Small screens: the history under the case instead of a third column.
+                                        <div class="d-lg-none mt-2 fw-normal"><HistoryList versions=case.versions.clone() today=today.clone()/></div>
                                     </th>
                                     <td class="text-end text-nowrap" data-testid="importo-in-vigore">
                                         {match current {
@@ -112,20 +141,7 @@ fn TariffGroup(fee: FeeKind, cases: Vec<TariffCaseView>, today: String) -> impl 
                                             None => view! { <span>"Nessuna tariffa in vigore"</span> }.into_any(),
                                         }}
                                     </td>
-                                    <td>
-                                        <ul class="list-unstyled small mb-0" data-testid="storico">
-                                            {case.versions.iter().map(|v| {
-                                                let (label, class) = status_of(v, &today);
-                                                view! {
-                                                    <li class="mb-1">
-                                                        <span class=class>{label}</span> " "
-                                                        <strong>{format_euro(v.amount_cents)}</strong> " " {period(v)}
-                                                        <br/><span class="text-muted">"inserita da " {v.created_by.clone()} " il " {short_time(&v.created_at)}</span>
-                                                    </li>
-                                                }
-                                            }).collect_view()}
-                                        </ul>
-                                    </td>
+                                    <td class="d-none d-lg-table-cell"><HistoryList versions=case.versions.clone() today=today.clone()/></td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -219,7 +235,7 @@ fn CaseDetail(page: TariffCasePage, add: ServerAction<AddTariffVersion>) -> impl
                                         <th scope="row" class="text-end text-nowrap">{format_euro(v.amount_cents)}</th>
                                         <td>{period(v)}</td>
                                         <td><span class=class>{label}</span></td>
-                                        <td>{v.created_by.clone()} <br/><span class="small">{short_time(&v.created_at)}</span></td>
+                                        <td>{author(v)} <br/><span class="small">{short_time(&v.created_at)}</span></td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -238,7 +254,7 @@ fn CaseDetail(page: TariffCasePage, add: ServerAction<AddTariffVersion>) -> impl
                     <TextField id="amount" label="Importo in euro" autocomplete="off" maxlength=20
                         hint="Per esempio 258,22 oppure 1.500,00. Zero è ammesso." value=amount error=amount_error/>
                     <TextField id="valid_from" label="Valido dal" kind="date" value=valid_from error=date_error
-                        hint="Data di inizio (gg/mm/aaaa), da oggi in poi."/>
+                        hint="Data di inizio, da oggi in poi."/>
                     <button type="submit" class="btn btn-primary" disabled=move || add.pending().get()>"Registra la nuova tariffa"</button>
                 </ActionForm>
             </div>
