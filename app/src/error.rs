@@ -9,6 +9,7 @@ use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 use crate::domain::FieldError;
+use crate::payments::model::DebtState;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "code", content = "detail", rename_all = "snake_case")]
@@ -69,6 +70,9 @@ pub enum AppError {
     /// The request cannot be submitted before its fees are verified as paid.
     #[error("fees not paid")]
     DebtsNotPaid,
+    /// The Segreteria may annul only a DA_PAGARE debt: this one is in the given state.
+    #[error("debt cannot be annulled in state {0:?}")]
+    DebtNotAnnullable(DebtState),
     /// Something failed on the server; the cause is in the server log only.
     #[error("internal error")]
     Internal,
@@ -101,6 +105,7 @@ impl AppError {
             AppError::PaymentGatewayDown => "payment_gateway_down",
             AppError::UnknownPaymentSession => "unknown_payment_session",
             AppError::DebtsNotPaid => "debts_not_paid",
+            AppError::DebtNotAnnullable(_) => "debt_not_annullable",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -120,7 +125,7 @@ impl AppError {
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
             AppError::PaymentsUnavailable | AppError::PaymentGatewayDown => 503,
-            AppError::PaymentInProgress | AppError::DebtsNotPaid => 409,
+            AppError::PaymentInProgress | AppError::DebtsNotPaid | AppError::DebtNotAnnullable(_) => 409,
             AppError::PaymentRejected => 502,
             AppError::UnknownPaymentSession => 404,
             AppError::Internal | AppError::Transport(_) => 500,
@@ -187,6 +192,17 @@ impl AppError {
             }
             AppError::DebtsNotPaid => {
                 "La domanda può essere inviata solo dopo la verifica del pagamento dei contributi dovuti.".into()
+            }
+            AppError::DebtNotAnnullable(DebtState::InCorso) => {
+                "Il dovuto non può essere annullato: c'è un pagamento in corso con pagoPA. Attendi l'esito (o usa «Verifica ora» nella console dei pagamenti): se non risulterà pagato potrai annullarlo."
+                    .into()
+            }
+            AppError::DebtNotAnnullable(DebtState::Pagato) => {
+                "Il dovuto non può essere annullato: è già stato pagato e il pagamento è stato verificato con MyPay.".into()
+            }
+            AppError::DebtNotAnnullable(DebtState::Annullato) => "Il dovuto è già stato annullato.".into(),
+            AppError::DebtNotAnnullable(DebtState::DaPagare) => {
+                "Il dovuto non può essere annullato in questo momento: ricarica la pagina e riprova.".into()
             }
             AppError::Internal => {
                 "Si è verificato un errore interno. Riprova più tardi; se il problema persiste contatta la Segreteria ECM."

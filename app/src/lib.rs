@@ -37,7 +37,9 @@ use crate::layout::view::{Footer, Header, NotFoundPage};
 use crate::payments::view::{PaymentPage, PaymentsPage, ReturnPage};
 use crate::providers::view::CensimentoPage;
 use crate::requests::view::DomandaPage;
+use crate::segreteria::debts_view::{DebtDetailPage, DebtsPage};
 use crate::segreteria::payments_view::{PaymentDetailPage, PaymentsConsolePage};
+use crate::segreteria::tariffs_view::{TariffCasePage, TariffsPage};
 use crate::segreteria::view::{RequestDetailPage, SegreteriaHomePage};
 
 /// The HTML document around the app (rendered on the server only).
@@ -87,6 +89,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segreteria/domande/:id") view=RequestDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/pagamenti") view=PaymentsConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/pagamenti/:id") view=PaymentDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/tariffe") view=TariffsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/tariffe/:caso") view=TariffCasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/dovuti") view=DebtsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/dovuti/:id") view=DebtDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

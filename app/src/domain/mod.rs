@@ -33,6 +33,14 @@ pub enum FieldRule {
     Provincia,
     Telefono,
     Choice,
+    // Tariffs (segreteria/tariffs_model.rs).
+    AmountFormat,
+    AmountNegative,
+    AmountDecimals,
+    AmountTooLarge,
+    DateFormat,
+    DateInPast,
+    DateNotAfterLatest,
 }
 
 impl FieldError {
@@ -78,6 +86,20 @@ impl FieldError {
                 "Il numero di telefono può contenere solo cifre, spazi e il prefisso + (da 6 a 20 caratteri).".into()
             }
             FieldRule::Choice => format!("Scegli un valore per il campo «{label}»."),
+            FieldRule::AmountFormat => {
+                "L'importo non è un numero valido: scrivilo in euro, per esempio 258,22 oppure 1.500,00.".into()
+            }
+            FieldRule::AmountNegative => "L'importo non può essere negativo.".into(),
+            FieldRule::AmountDecimals => "L'importo può avere al massimo due decimali (i centesimi).".into(),
+            FieldRule::AmountTooLarge => "L'importo è troppo alto: il massimo ammesso è € 100.000,00.".into(),
+            FieldRule::DateFormat => format!("Il campo «{label}» non contiene una data valida (gg/mm/aaaa)."),
+            FieldRule::DateInPast => {
+                "La nuova tariffa non può iniziare nel passato: scegli oggi o una data futura.".into()
+            }
+            FieldRule::DateNotAfterLatest => {
+                "La nuova tariffa deve iniziare dopo l'inizio dell'ultima versione: lo storico già usato per i dovuti non si riscrive."
+                    .into()
+            }
         }
     }
 }
@@ -111,6 +133,9 @@ fn field_label_it(field: &str) -> &str {
         "request_kind" => "Tipo di accreditamento",
         "note" => "Nota",
         "action" => "Azione",
+        "amount" => "Importo",
+        "valid_from" => "Valido dal",
+        "reason" => "Motivo dell'annullamento",
         other => other,
     }
 }

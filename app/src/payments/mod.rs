@@ -2,6 +2,7 @@
 //! payment, with the provider's pages. The gateway is a trait ([`gateway`]) implemented in
 //! `server` over the MyPay client.
 
+pub mod annulment;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod gateway;

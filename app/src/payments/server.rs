@@ -134,10 +134,12 @@ pub async fn ensure_request_debts(db: &Db, provider: &ProviderView, request: &Re
             .map_err(internal)?;
         }
         (Some((tariff_id, cents)), Some(row)) if cents > 0 => {
-            // Re-open a debt annulled because the class was A for a while.
+            // Re-open a debt annulled because the class was A for a while (never one the
+            // Segreteria annulled: that decision stands).
             let id: String = row.try_get("id").map_err(internal)?;
             sqlx::query(
-                "UPDATE debts SET state = $1, amount_cents = $2, tariff_id = $3, updated_at = $4 WHERE id = $5 AND state = $6",
+                "UPDATE debts SET state = $1, amount_cents = $2, tariff_id = $3, updated_at = $4
+                 WHERE id = $5 AND state = $6 AND annulled_at IS NULL",
             )
             .bind(DebtState::DaPagare.as_db())
             .bind(cents)
@@ -150,13 +152,19 @@ pub async fn ensure_request_debts(db: &Db, provider: &ProviderView, request: &Re
             .map_err(internal)?;
         }
         (_, Some(row)) => {
-            // Nothing is due (Gruppo A first year, or no tariff): an unpaid debt is annulled.
+            // Nothing is due for the provider's class now (it became Gruppo A, or no tariff): an
+            // unpaid debt of the other class is annulled. A debt of the same class keeps the amount
+            // it was created with, even if a later tariff version is € 0.
             let id: String = row.try_get("id").map_err(internal)?;
-            sqlx::query("UPDATE debts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+            sqlx::query(
+                "UPDATE debts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4
+                 AND NOT EXISTS (SELECT 1 FROM tariffs t WHERE t.id = debts.tariff_id AND t.provider_class = $5)",
+            )
                 .bind(DebtState::Annullato.as_db())
                 .bind(&now)
                 .bind(id)
                 .bind(DebtState::DaPagare.as_db())
+                .bind(provider.provider_class.as_db())
                 .execute(db.pool())
                 .await
                 .map_err(internal)?;
@@ -168,7 +176,7 @@ pub async fn ensure_request_debts(db: &Db, provider: &ProviderView, request: &Re
 
 const DEBT_COLUMNS: &str = "id, fee_kind, causale, amount_cents, due_date, state, iuv, iur, paid_at";
 
-fn debt_from_row(row: &sqlx::any::AnyRow) -> Result<DebtView, AppError> {
+pub(crate) fn debt_from_row(row: &sqlx::any::AnyRow) -> Result<DebtView, AppError> {
     let fee: String = row.try_get("fee_kind").map_err(internal)?;
     let state: String = row.try_get("state").map_err(internal)?;
     Ok(DebtView {

@@ -401,6 +401,7 @@ pub fn PaymentsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <super::annulment::AnnulledDebts/>
         }
     })
 }

@@ -1,5 +1,10 @@
 //! The Segreteria ECM console: queues, request detail and actions.
 pub mod api;
+pub mod debts_api;
+pub mod debts_model;
+#[cfg(feature = "ssr")]
+pub mod debts_server;
+pub mod debts_view;
 pub mod model;
 pub mod payments_api;
 pub mod payments_model;
@@ -8,4 +13,9 @@ pub mod payments_server;
 pub mod payments_view;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod tariffs_api;
+pub mod tariffs_model;
+#[cfg(feature = "ssr")]
+pub mod tariffs_server;
+pub mod tariffs_view;
 pub mod view;

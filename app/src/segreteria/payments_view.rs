@@ -206,7 +206,7 @@ fn PaymentDetailView(detail: PaymentDetail, verify: ServerAction<VerifyPaymentNo
                             {a.debts.iter().map(|d| view! {
                                 <tr>
                                     <th scope="row"><code>{d.iud.clone()}</code></th>
-                                    <td>{d.causale.clone()}</td>
+                                    <td><a href=format!("/segreteria/dovuti/{}", d.debt_id)>{d.causale.clone()}</a></td>
                                     <td>{format_euro(d.amount_cents)}</td>
                                     <td>{d.debt_state.label_it()}</td>
                                 </tr>

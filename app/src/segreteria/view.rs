@@ -41,7 +41,13 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                     })
                 })}
             </Suspense>
-            <p><A href="/segreteria/pagamenti">"Console dei pagamenti"</A></p>
+            <nav aria-label="Sezioni della console">
+                <ul class="list-inline">
+                    <li class="list-inline-item me-4"><A href="/segreteria/pagamenti">"Console dei pagamenti"</A></li>
+                    <li class="list-inline-item me-4"><A href="/segreteria/dovuti">"Dovuti"</A></li>
+                    <li class="list-inline-item"><A href="/segreteria/tariffe">"Tariffe"</A></li>
+                </ul>
+            </nav>
             <h2 class="h4 mt-4">"Domande di accreditamento"</h2>
             <form method="get" action="/segreteria" class="row g-2 align-items-end mb-3" role="search">
                 <div class="col-12 col-md-5">

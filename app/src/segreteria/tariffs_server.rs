@@ -1,0 +1,249 @@
+//! Tariff services (ssr only): the table with its versions, and a new version of one case.
+//!
+//! Versions of a case never overlap and history is never rewritten: a new version starts after
+//! the latest one and not in the past, and in the same transaction the previous open version
+//! is closed the day before. Debts keep the amount they were created with (`debts.amount_cents`);
+//! `payments::server::tariff` picks the version valid on a date.
+
+use sqlx::Row;
+
+use super::tariffs_model::{case_key_of, parse_euro_cents, split_case_key, TariffCaseView, TariffVersion, TariffsOverview};
+use crate::accounts::{CurrentUser, Role};
+use crate::db::{new_id, now_utc, Db};
+use crate::domain::{FieldError, FieldRule};
+use crate::error::AppError;
+use crate::payments::model::FeeKind;
+use crate::providers::model::ProviderClass;
+use crate::state::internal;
+
+/// The order of the cases in ECM-DOMAIN.md's tables.
+const CASE_ORDER: [&str; 11] = [
+    "PRIMO_ANNO",
+    "ANNI_SUCCESSIVI",
+    "FASCIA_FINO_30",
+    "FASCIA_31_60",
+    "FASCIA_61_90",
+    "FASCIA_91_120",
+    "FASCIA_OLTRE_120",
+    "EVENTO_RES_FSC",
+    "EVENTO_FAD",
+    "EVENTO_RES_FSC_NON_SPONSORIZZATO",
+    "EVENTO_FAD_NON_SPONSORIZZATO",
+];
+
+/// Today's date (UTC, the same clock the debts use).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+pub fn date_text(date: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// `YYYY-MM-DD` (what `<input type="date">` sends) or `GG/MM/AAAA` (typed by hand where the
+/// browser shows a plain text field) as a date.
+pub fn parse_date(value: &str) -> Option<time::Date> {
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    let italian = time::macros::format_description!("[day]/[month]/[year]");
+    time::Date::parse(value.trim(), &iso).or_else(|_| time::Date::parse(value.trim(), &italian)).ok()
+}
+
+const TARIFF_SELECT: &str = "SELECT t.id, t.fee_kind, t.provider_class, t.case_key, t.description, t.amount_cents, t.valid_from,
+        t.valid_to, COALESCE(u.display_name, t.created_by) AS created_by_name, t.created_at
+     FROM tariffs t LEFT JOIN users u ON u.id = t.created_by";
+
+/// Every case with its versions (newest first) and the version valid on `today`.
+pub async fn overview(db: &Db, today: time::Date) -> Result<TariffsOverview, AppError> {
+    let today = date_text(today);
+    let sql = format!("{TARIFF_SELECT} ORDER BY t.valid_from DESC, t.created_at DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await.map_err(internal)?;
+    let mut cases: Vec<TariffCaseView> = Vec::new();
+    for row in &rows {
+        let fee: String = row.try_get("fee_kind").map_err(internal)?;
+        let class: String = row.try_get("provider_class").map_err(internal)?;
+        let fee = FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?;
+        let class = ProviderClass::from_db(&class).ok_or_else(|| internal(format!("unknown provider class {class}")))?;
+        let case_key: String = row.try_get("case_key").map_err(internal)?;
+        let key = case_key_of(fee, class, &case_key);
+        let version = TariffVersion {
+            id: row.try_get("id").map_err(internal)?,
+            amount_cents: row.try_get("amount_cents").map_err(internal)?,
+            valid_from: row.try_get("valid_from").map_err(internal)?,
+            valid_to: row.try_get("valid_to").map_err(internal)?,
+            created_by: row.try_get("created_by_name").map_err(internal)?,
+            created_at: row.try_get("created_at").map_err(internal)?,
+        };
+        let position = match cases.iter().position(|c| c.key == key) {
+            Some(i) => i,
+            None => {
+                // Rows come newest first: the first row of a case gives its description.
+                cases.push(TariffCaseView {
+                    key,
+                    fee_kind: fee,
+                    provider_class: class,
+                    case_key,
+                    description: row.try_get("description").map_err(internal)?,
+                    current: None,
+                    versions: Vec::new(),
+                });
+                cases.len() - 1
+            }
+        };
+        let case = &mut cases[position];
+        let valid_today = version.valid_from <= today && version.valid_to.as_deref().is_none_or(|to| to >= today.as_str());
+        if valid_today && case.current.is_none() {
+            case.current = Some(case.versions.len());
+        }
+        case.versions.push(version);
+    }
+    let rank = |c: &TariffCaseView| {
+        let fee = if c.fee_kind == FeeKind::QuotaAnnuale { 0 } else { 1 };
+        let case = CASE_ORDER.iter().position(|k| *k == c.case_key).unwrap_or(CASE_ORDER.len());
+        (fee, c.provider_class.as_db(), case)
+    };
+    cases.sort_by_key(rank);
+    Ok(TariffsOverview { today, cases })
+}
+
+/// One case (by its key `FEE-CLASS-CASE`) with its versions.
+pub async fn case_view(db: &Db, key: &str, today: time::Date) -> Result<TariffCaseView, AppError> {
+    split_case_key(key).ok_or(AppError::NotFound)?;
+    overview(db, today).await?.cases.into_iter().find(|c| c.key == key).ok_or(AppError::NotFound)
+}
+
+/// Checks the "Nuova tariffa" form: every bad field is reported at once.
+fn check_form(amount: &str, valid_from: &str, today: time::Date) -> Result<(i64, time::Date), AppError> {
+    let amount = parse_euro_cents(amount).map_err(|rule| FieldError::new("amount", rule));
+    let from = match valid_from.trim() {
+        "" => Err(FieldError::new("valid_from", FieldRule::Required)),
+        text => match parse_date(text) {
+            None => Err(FieldError::new("valid_from", FieldRule::DateFormat)),
+            Some(date) if date < today => Err(FieldError::new("valid_from", FieldRule::DateInPast)),
+            Some(date) => Ok(date),
+        },
+    };
+    match (amount, from) {
+        (Ok(amount), Ok(from)) => Ok((amount, from)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(AppError::Invalid(e)),
+        (Err(a), Err(b)) => Err(AppError::InvalidForm(vec![a, b])),
+    }
+}
+
+/// A new version of a case: `amount` in euro as typed, valid from `valid_from` (YYYY-MM-DD, not
+/// before `today`, after the latest version's start). The previous open version is closed the
+/// day before, in the same transaction. Segreteria only.
+pub async fn add_version(
+    db: &Db,
+    actor: &CurrentUser,
+    key: &str,
+    amount: &str,
+    valid_from: &str,
+    today: time::Date,
+) -> Result<TariffVersion, AppError> {
+    if actor.role != Role::Segreteria {
+        return Err(AppError::Forbidden);
+    }
+    let (fee, class, case_key) = split_case_key(key).ok_or(AppError::NotFound)?;
+    let (amount_cents, from) = check_form(amount, valid_from, today)?;
+    let from_text = date_text(from);
+    let closing = date_text(from.previous_day().ok_or_else(|| internal("date out of range"))?);
+    let not_after_latest = || AppError::Invalid(FieldError::new("valid_from", FieldRule::DateNotAfterLatest));
+
+    let mut tx = db.pool().begin().await.map_err(internal)?;
+    // Writes first (SQLite takes the write lock now; PostgreSQL locks the open row): the open
+    // version is closed only if it starts before the new one, so a concurrent edit that closed it
+    // first makes this one find nothing and be refused.
+    let closed = sqlx::query(
+        "UPDATE tariffs SET valid_to = $1
+         WHERE fee_kind = $2 AND provider_class = $3 AND case_key = $4 AND valid_to IS NULL AND valid_from < $5
+         RETURNING id, description",
+    )
+    .bind(&closing)
+    .bind(fee.as_db())
+    .bind(class.as_db())
+    .bind(&case_key)
+    .bind(&from_text)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let later: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM tariffs WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3 AND valid_from >= $4",
+    )
+    .bind(fee.as_db())
+    .bind(class.as_db())
+    .bind(&case_key)
+    .bind(&from_text)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?
+    .try_get("n")
+    .map_err(internal)?;
+    let Some(closed) = closed.filter(|_| later == 0) else {
+        tx.rollback().await.map_err(internal)?;
+        let exists = sqlx::query("SELECT 1 AS one FROM tariffs WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3")
+            .bind(fee.as_db())
+            .bind(class.as_db())
+            .bind(&case_key)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(internal)?;
+        return Err(if exists.is_some() { not_after_latest() } else { AppError::NotFound });
+    };
+    let description: String = closed.try_get("description").map_err(internal)?;
+    let previous: String = closed.try_get("id").map_err(internal)?;
+    let id = new_id();
+    let now = now_utc();
+    let inserted = sqlx::query(
+        "INSERT INTO tariffs (id, fee_kind, provider_class, case_key, description, amount_cents, valid_from, valid_to, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
+    )
+    .bind(&id)
+    .bind(fee.as_db())
+    .bind(class.as_db())
+    .bind(&case_key)
+    .bind(&description)
+    .bind(amount_cents)
+    .bind(&from_text)
+    .bind(&actor.id)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            tx.rollback().await.map_err(internal)?;
+            return Err(not_after_latest());
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    tx.commit().await.map_err(internal)?;
+    tracing::info!(tariff_id = %id, previous_id = %previous, case = key, amount_cents, valid_from = %from_text, user_id = %actor.id,
+        "tariff version created");
+    Ok(TariffVersion {
+        id,
+        amount_cents,
+        valid_from: from_text,
+        valid_to: None,
+        created_by: actor.display_name.clone(),
+        created_at: now,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_reports_every_bad_field_and_refuses_the_past() {
+        let today = time::macros::date!(2026 - 11 - 27);
+        assert_eq!(check_form("258,22", "2026-11-27", today), Ok((25822, today)));
+        assert_eq!(check_form("0", "2027-01-01", today), Ok((0, time::macros::date!(2027 - 01 - 01))));
+        let past = check_form("258,22", "2026-11-26", today).unwrap_err();
+        assert_eq!(past.field_message("valid_from"), Some(FieldError::new("valid_from", FieldRule::DateInPast).message_it()));
+        assert_eq!(check_form("1", "01/12/2026", today), Ok((100, time::macros::date!(2026 - 12 - 01))));
+        let both = check_form("-1", "2026-02-30", today).unwrap_err();
+        assert!(both.field_message("amount").is_some_and(|m| m.contains("negativo")), "{both:?}");
+        assert!(both.field_message("valid_from").is_some_and(|m| m.contains("data valida")), "{both:?}");
+        assert!(check_form("1", "", today).unwrap_err().field_message("valid_from").is_some_and(|m| m.contains("obbligatorio")));
+    }
+}
