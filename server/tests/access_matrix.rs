@@ -146,6 +146,7 @@ fn matrix() -> Vec<Row> {
         // ---- payments -----------------------------------------------------------------------
         Row { endpoint: "payments/page", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row { endpoint: "payments/mine", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
+        Row { endpoint: "payments/annulled", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row { endpoint: "payments/summary", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row {
             endpoint: "payments/pay",
@@ -190,6 +191,33 @@ fn matrix() -> Vec<Row> {
             endpoint: "segreteria/act",
             args: |f| pairs(&[("id", &f.request_a), ("action", "ACCREDITA"), ("note", "")]),
             expect: [Refused(401), Refused(403), Refused(403), Own],
+        },
+        Row { endpoint: "segreteria/tariffs", args: none, expect: [Refused(401), Refused(403), Refused(403), Allowed] },
+        Row {
+            endpoint: "segreteria/tariff_case",
+            args: |_| pairs(&[("key", "QUOTA_ANNUALE-B-PRIMO_ANNO")]),
+            expect: [Refused(401), Refused(403), Refused(403), Allowed],
+        },
+        Row {
+            endpoint: "segreteria/tariff_new",
+            args: |_| pairs(&[("key", "QUOTA_ANNUALE-B-PRIMO_ANNO"), ("amount", "1,00"), ("valid_from", "2099-01-01")]),
+            expect: [Refused(401), Refused(403), Refused(403), Own],
+        },
+        Row {
+            endpoint: "segreteria/debts",
+            args: |_| pairs(&[("state", ""), ("search", ""), ("page", "1")]),
+            expect: [Refused(401), Refused(403), Refused(403), Allowed],
+        },
+        Row {
+            endpoint: "segreteria/debt",
+            args: |f| pairs(&[("id", &f.debt_a)]),
+            expect: [Refused(401), Refused(403), Refused(403), Allowed],
+        },
+        Row {
+            endpoint: "segreteria/debt_annul",
+            // A's debt is paid: not even the Segreteria may annul it.
+            args: |f| pairs(&[("id", &f.debt_a), ("reason", "Prova di accesso")]),
+            expect: [Refused(401), Refused(403), Refused(403), Refused(409)],
         },
         Row {
             endpoint: "segreteria/payments",
