@@ -79,6 +79,10 @@ pub enum AppError {
     /// The request never reached the function, or the answer could not be decoded.
     #[error("transport error: {0}")]
     Transport(String),
+    /// The call's arguments could not be read (a malformed or incomplete request: not sent by
+    /// the portal's own pages). The detail is for the log.
+    #[error("bad request: {0}")]
+    BadRequest(String),
 }
 
 impl AppError {
@@ -108,6 +112,7 @@ impl AppError {
             AppError::DebtNotAnnullable(_) => "debt_not_annullable",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
+            AppError::BadRequest(_) => "bad_request",
         }
     }
 
@@ -129,6 +134,7 @@ impl AppError {
             AppError::PaymentRejected => 502,
             AppError::UnknownPaymentSession => 404,
             AppError::Internal | AppError::Transport(_) => 500,
+            AppError::BadRequest(_) => 400,
         }
     }
 
@@ -208,6 +214,9 @@ impl AppError {
                 "Si è verificato un errore interno. Riprova più tardi; se il problema persiste contatta la Segreteria ECM."
                     .into()
             }
+            AppError::BadRequest(_) => {
+                "La richiesta non è valida o è incompleta: ricarica la pagina e riprova.".into()
+            }
             AppError::Transport(_) => {
                 "Impossibile contattare il server. Controlla la connessione e riprova.".into()
             }
@@ -236,6 +245,10 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server: the arguments of the call could not be read.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest(value.to_string()),
+            _ => AppError::Transport(value.to_string()),
+        }
     }
 }

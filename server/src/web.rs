@@ -139,6 +139,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::map_response(bad_request_status))
         .layer(axum::middleware::from_fn_with_state(csrf, crate::csrf::guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -172,6 +173,24 @@ fn page_context(state: &AppState) {
 async fn server_fn_handler(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
     let app_state = state.app.clone();
     handle_server_fns_with_context(move || provide_context(app_state.clone()), request).await
+}
+
+/// Errors raised by the server-function layer itself (arguments that cannot be read) always come
+/// back as 500; a malformed request is the caller's fault, so it gets 400 like every other bad
+/// input. Errors of the functions themselves already carry their status.
+async fn bad_request_status(response: axum::response::Response) -> axum::response::Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "errore interno").into_response();
+    };
+    let code = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string));
+    if code.as_deref() == Some("bad_request") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
 }
 
 /// 200 when the database answers, 503 otherwise.

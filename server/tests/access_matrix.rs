@@ -350,6 +350,15 @@ async fn access_matrix(backend: Backend) {
     }
     assert!(failures.is_empty(), "access matrix violations:\n{}", failures.join("\n"));
 
+    // A malformed call (arguments missing) is the caller's fault: 400, with nothing of A.
+    for client in [&anonymous, &b] {
+        let malformed = app.call(client, "providers/save", &[("form[denominazione]", "Incompleta")]).await;
+        let (status, headers) = (malformed.status(), format!("{:?}", malformed.headers()));
+        let body = malformed.text().await.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{headers} {body}");
+        assert!(body.contains("bad_request") && !body.contains(f.name_a), "{body}");
+    }
+
     // Nothing the refused callers did reached MyPay or changed A's payment.
     assert_eq!(sim.sessions().await.len(), attempts_before, "a refused call sent a cart to MyPay");
     let mine = json_of(app.call(&a, "payments/mine", &[]).await).await;
