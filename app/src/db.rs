@@ -106,10 +106,21 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
+    /// Closes the pool: idle connections at once, then waits for checked-out ones to come back,
+    /// for at most [`CLOSE_WAIT`] (a connection held by a task that never finishes must not
+    /// keep the process from stopping; it is dropped with the process).
     pub async fn close(&self) {
-        self.pool.close().await;
+        if tokio::time::timeout(CLOSE_WAIT, self.pool.close()).await.is_err() {
+            tracing::warn!(
+                in_use = self.pool.size().saturating_sub(u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX)),
+                "database connections still in use at shutdown; stopping without them"
+            );
+        }
     }
 }
+
+/// How long [`Db::close`] waits for connections still in use.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 /// Makes sure the folder of a SQLite file exists and asks SQLite to create the file.
 fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {

@@ -107,15 +107,28 @@ impl Application {
 
     /// Serves until the process is stopped (Ctrl-C or SIGTERM finish in-flight requests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
-        let reconciler = tokio::spawn(reconciler(self.state.clone()));
+        // Stopped with the server, also when this future is dropped (tests abort it).
+        let background = AbortOnDrop(vec![
+            tokio::spawn(housekeeping(self.state.clone())),
+            tokio::spawn(reconciler(self.state.clone())),
+        ]);
         let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await;
-        housekeeping.abort();
-        reconciler.abort();
+        drop(background);
         self.state.db.close().await;
         result
+    }
+}
+
+/// Background tasks that must not outlive the server that started them.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 
