@@ -23,7 +23,9 @@ test('a cancelled payment gives the fee back and "Riprova" pays it with a new ca
   const second = await idSessionOfLanding(page, simulator.base);
   expect(second).not.toBe(first);
   await page.getByRole('button', { name: 'Paga', exact: true }).click();
-  await expect(page.getByTestId('stato-verifica')).toContainText('Pagamento verificato', { timeout: 30_000 });
+  // The receipt comes 3 s after paying; the page polls once it has hydrated (the debug bundle is
+  // large: on a loaded machine that alone can take many seconds).
+  await expect(page.getByTestId('stato-verifica')).toContainText('Pagamento verificato', { timeout: 60_000 });
 
   // Two attempts, each with its own IUDs; only the second paid.
   await page.goto('/area/pagamenti');
