@@ -83,7 +83,30 @@ pub fn client_address() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// The account of the request being served, looked up once by the HTTP layer before the page
+/// or server function runs (see `server::web`), and carried in the request's extensions.
+///
+/// Pages need it *synchronously*: the page guard decides what to render from it, and the
+/// browser must make the same decision while hydrating (it reads the same value from the
+/// serialized `Auth` resource). Were the lookup asynchronous, the guard would need a
+/// `<Suspense>`, whose body Leptos runs several times during server rendering: every run would
+/// create the page's resources again, and the browser would hydrate against the discarded
+/// copies (docs/ssr.md).
+#[derive(Clone, Debug)]
+pub struct ResolvedUser(pub Result<Option<CurrentUser>, AppError>);
+
+/// Puts the request's [`ResolvedUser`] (if the HTTP layer resolved one) into the Leptos context
+/// of the page or server function being run.
+pub fn provide_resolved_user() {
+    if let Some(user) = use_context::<Parts>().and_then(|parts| parts.extensions.get::<ResolvedUser>().cloned()) {
+        provide_context(user);
+    }
+}
+
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    if let Some(ResolvedUser(user)) = use_context::<ResolvedUser>() {
+        return user;
+    }
     let Some(token) = session_token() else {
         return Ok(None);
     };

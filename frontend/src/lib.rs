@@ -7,4 +7,9 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // `<html data-hydrated="true">`: the page is interactive. Tests and the page-weight script
+    // (scripts/measure-weight.mjs) wait for it; a page that panicked while hydrating never gets it.
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }

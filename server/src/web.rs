@@ -14,6 +14,7 @@ use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{FromRef, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -136,11 +137,9 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
     let routes = generate_route_list(App);
     let state = ServerState { leptos_options: leptos_options.clone(), app: app_state.clone() };
     let context_state = app_state.clone();
-    Router::new()
-        .route("/healthz", get(healthz))
-        .merge(app::documents::http::routes(app_state.clone()))
-        .merge(app::segreteria::payments_server::routes(app_state.clone()))
-        .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
+    // Pages and server functions (Leptos registers every server function beside the pages):
+    // the caller's account is looked up once, before anything renders (`resolve_user`).
+    let pages = Router::new()
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(
             &state,
@@ -151,6 +150,13 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
                 move || shell(leptos_options.clone())
             },
         )
+        .route_layer(axum::middleware::from_fn_with_state(app_state.clone(), resolve_user));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(app::documents::http::routes(app_state.clone()))
+        .merge(app::segreteria::payments_server::routes(app_state.clone()))
+        .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
+        .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .layer(axum::middleware::map_response(bad_request_status))
         .layer(axum::middleware::from_fn_with_state(csrf, crate::csrf::guard))
@@ -175,6 +181,7 @@ const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-ev
 /// page's hydration scripts by their per-request nonce (leptos_axum generates it).
 fn page_context(state: &AppState) {
     provide_context(state.clone());
+    app::state::provide_resolved_user();
     if let (Some(nonce), Some(options)) = (leptos::nonce::use_nonce(), leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
         let policy = DEFAULT_CSP.replace("script-src 'self'", &format!("script-src 'self' 'nonce-{nonce}'"));
         if let Ok(value) = HeaderValue::from_str(&policy) {
@@ -185,7 +192,23 @@ fn page_context(state: &AppState) {
 
 async fn server_fn_handler(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
     let app_state = state.app.clone();
-    handle_server_fns_with_context(move || provide_context(app_state.clone()), request).await
+    handle_server_fns_with_context(
+        move || {
+            provide_context(app_state.clone());
+            app::state::provide_resolved_user();
+        },
+        request,
+    )
+    .await
+}
+
+/// Looks up the caller's account once per page or server-function request and hands it to the
+/// app (`app::state::ResolvedUser`): the page guard needs it synchronously (see
+/// `app::home::view::guarded`), and server functions then need no lookup of their own.
+async fn resolve_user(State(state): State<AppState>, mut request: Request<Body>, next: Next) -> axum::response::Response {
+    let user = app::state::user_from_headers(&state, request.headers()).await;
+    request.extensions_mut().insert(app::state::ResolvedUser(user));
+    next.run(request).await
 }
 
 /// Errors raised by the server-function layer itself (arguments that cannot be read) always come
