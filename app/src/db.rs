@@ -120,7 +120,7 @@ impl Db {
 }
 
 /// How long [`Db::close`] waits for connections still in use.
-pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
+pub const CLOSE_WAIT: Duration = Duration::from_secs(3);
 
 /// Makes sure the folder of a SQLite file exists and asks SQLite to create the file.
 fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {

@@ -46,8 +46,14 @@ async fn main() {
         }
     };
     tracing::info!(url = %settings.public_url, addr = %app.local_addr(), "Portale ECM listening");
-    if let Err(error) = app.run_until_stopped().await {
-        tracing::error!(%error, "server stopped with an error");
-        std::process::exit(1);
-    }
+    let code = match app.run_until_stopped().await {
+        Ok(()) => 0,
+        Err(error) => {
+            tracing::error!(%error, "server stopped with an error");
+            1
+        }
+    };
+    // Exit here rather than by dropping the runtime: that would wait for every blocking task
+    // (a password hash, a stuck worker) without bound, and a stop must be bounded.
+    std::process::exit(code);
 }

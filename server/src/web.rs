@@ -1,6 +1,7 @@
 //! HTTP wiring: the Leptos app, server functions with the application state in context,
 //! static files, health check, security headers, background housekeeping.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,21 +107,45 @@ impl Application {
         &self.state
     }
 
-    /// Serves until the process is stopped (Ctrl-C or SIGTERM finish in-flight requests).
+    /// Serves until the process is stopped (Ctrl-C or SIGTERM). In-flight requests get
+    /// [`SHUTDOWN_GRACE`] to finish; whatever is still open then is dropped, so a stop never
+    /// waits on a stuck connection (the process is down within ~10 s of the signal).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // Stopped with the server, also when this future is dropped (tests abort it).
         let background = AbortOnDrop(vec![
             tokio::spawn(housekeeping(self.state.clone())),
             tokio::spawn(reconciler(self.state.clone())),
         ]);
-        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signal = {
+            let stopping = stopping.clone();
+            async move {
+                shutdown_signal().await;
+                stopping.notify_one();
+            }
+        };
+        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let result = tokio::select! {
+            result = serve => result,
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::warn!(grace = ?SHUTDOWN_GRACE, "requests still open at shutdown; stopping without them");
+                Ok(())
+            }
+        };
         drop(background);
         self.state.db.close().await;
+        tracing::info!("stopped");
         result
     }
 }
+
+/// How long a stopping server lets in-flight requests finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Background tasks that must not outlive the server that started them.
 struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);

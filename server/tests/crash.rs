@@ -13,10 +13,7 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fs::OpenOptions;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,6 +24,7 @@ use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
+use support::process::{base_env, free_port, Process};
 use support::{fiscal_code, Backend, Portal, TestDb, SIM_COD_IPA, SIM_PASSWORD};
 
 /// Providers paying at once in one trial, and browser tabs per provider.
@@ -46,99 +44,6 @@ const RECONCILER_SETTINGS: &[(&str, &str)] = &[
     ("ECM_RECONCILER_RATE_PER_SECOND", "100"),
     ("ECM_RECONCILER_LEASE_SECONDS", "5"),
 ];
-
-// ---- processes ------------------------------------------------------------------------------
-
-/// A child process with its output appended to a log file; SIGKILLed when dropped.
-struct Process {
-    program: PathBuf,
-    args: Vec<String>,
-    envs: Vec<(String, String)>,
-    dir: PathBuf,
-    log: PathBuf,
-    child: Option<Child>,
-}
-
-impl Process {
-    fn new(program: PathBuf, args: Vec<String>, envs: Vec<(String, String)>, dir: &Path, log: &str) -> Process {
-        Process { program, args, envs, dir: dir.to_path_buf(), log: dir.join(log), child: None }
-    }
-
-    fn spawn(&mut self) {
-        assert!(self.child.is_none(), "{} is already running", self.program.display());
-        let log = OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let child = Command::new(&self.program)
-            .args(&self.args)
-            .env_clear()
-            .envs(self.envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.program.display()));
-        self.child = Some(child);
-    }
-
-    /// SIGKILL (std's `Child::kill` on Unix) and reap.
-    fn sigkill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
-    }
-
-    fn log_tail(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut file) = std::fs::File::open(&self.log) {
-            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let _ = file.seek(SeekFrom::Start(len.saturating_sub(4000)));
-            let _ = file.read_to_string(&mut text);
-        }
-        text
-    }
-
-    /// Waits until `GET {base}{path}` answers 200 (the process must not exit meanwhile).
-    async fn wait_ready(&mut self, http: &reqwest::Client, url: &str) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.exited() {
-                panic!("{} exited during start-up ({status}); log {}:\n{}", self.program.display(), self.log.display(), self.log_tail());
-            }
-            if let Ok(r) = http.get(url).send().await {
-                if r.status() == StatusCode::OK {
-                    return;
-                }
-            }
-            assert!(started.elapsed() < Duration::from_secs(60), "{} not ready after 60 s:\n{}", self.program.display(), self.log_tail());
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.sigkill();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn base_env() -> Vec<(String, String)> {
-    let mut envs = vec![("RUST_LOG".to_string(), "info,sqlx=warn,tower_http=warn".to_string())];
-    for key in ["PATH", "HOME", "TMPDIR"] {
-        if let Ok(value) = std::env::var(key) {
-            envs.push((key.to_string(), value));
-        }
-    }
-    envs
-}
 
 // ---- the portal over HTTP -------------------------------------------------------------------
 

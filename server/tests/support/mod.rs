@@ -10,6 +10,8 @@ use server::settings::Settings;
 use server::web::leptos_options;
 use server::Application;
 
+pub mod process;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
