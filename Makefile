@@ -46,8 +46,10 @@ assets: tools
 	@cp -r style/node_modules/bootstrap-italia/dist/css style/node_modules/bootstrap-italia/dist/fonts \
 	       style/node_modules/bootstrap-italia/dist/svg style/public/bootstrap-italia/
 
+## Release bundle: precompressed (.br/.gz beside every file) and sealed in pkg/<content hash>/.
 build-release: assets
-	cargo leptos build --release
+	cargo leptos build --release --precompress
+	bash scripts/seal-site.sh target/site
 
 build-debug: assets
 	cargo leptos build

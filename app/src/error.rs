@@ -73,6 +73,10 @@ pub enum AppError {
     /// The Segreteria may annul only a DA_PAGARE debt: this one is in the given state.
     #[error("debt cannot be annulled in state {0:?}")]
     DebtNotAnnullable(DebtState),
+    /// The server is saturated (e.g. every password-hashing slot is busy): retry shortly.
+    /// Answered with 503 and `Retry-After`.
+    #[error("server busy")]
+    Busy,
     /// Something failed on the server; the cause is in the server log only.
     #[error("internal error")]
     Internal,
@@ -110,6 +114,7 @@ impl AppError {
             AppError::UnknownPaymentSession => "unknown_payment_session",
             AppError::DebtsNotPaid => "debts_not_paid",
             AppError::DebtNotAnnullable(_) => "debt_not_annullable",
+            AppError::Busy => "busy",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
             AppError::BadRequest(_) => "bad_request",
@@ -129,7 +134,7 @@ impl AppError {
             AppError::EmailTaken => 409,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts => 429,
-            AppError::PaymentsUnavailable | AppError::PaymentGatewayDown => 503,
+            AppError::PaymentsUnavailable | AppError::PaymentGatewayDown | AppError::Busy => 503,
             AppError::PaymentInProgress | AppError::DebtsNotPaid | AppError::DebtNotAnnullable(_) => 409,
             AppError::PaymentRejected => 502,
             AppError::UnknownPaymentSession => 404,
@@ -209,6 +214,9 @@ impl AppError {
             AppError::DebtNotAnnullable(DebtState::Annullato) => "Il dovuto è già stato annullato.".into(),
             AppError::DebtNotAnnullable(DebtState::DaPagare) => {
                 "Il dovuto non può essere annullato in questo momento: ricarica la pagina e riprova.".into()
+            }
+            AppError::Busy => {
+                "Il portale è molto occupato in questo momento: nessun dato è stato perso. Riprova tra qualche secondo.".into()
             }
             AppError::Internal => {
                 "Si è verificato un errore interno. Riprova più tardi; se il problema persiste contatta la Segreteria ECM."

@@ -24,7 +24,7 @@ pub mod segreteria;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -52,6 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href="/bootstrap-italia/css/bootstrap-italia.min.css"/>
+                <link rel="stylesheet" href=format!("/{}/ecm.css", options.site_pkg_dir)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -68,7 +69,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     Auth::provide();
     view! {
-        <Stylesheet id="leptos" href="/pkg/ecm.css"/>
         <Title text="Portale ECM — Regione del Veneto"/>
         <Router>
             <Header/>

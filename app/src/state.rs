@@ -145,6 +145,11 @@ pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Resu
         if !is_plain_form_post() {
             set_status(error.status());
         }
+        if *error == AppError::Busy {
+            if let Some(options) = use_context::<ResponseOptions>() {
+                options.insert_header(http::header::RETRY_AFTER, HeaderValue::from_static("2"));
+            }
+        }
     }
     result
 }

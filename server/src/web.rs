@@ -23,6 +23,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tokio::net::TcpListener;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -175,14 +176,20 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
                 move || shell(leptos_options.clone())
             },
         )
-        .route_layer(axum::middleware::from_fn_with_state(app_state.clone(), resolve_user));
+        .route_layer(axum::middleware::from_fn_with_state(app_state.clone(), resolve_user))
+        // HTML and server-function answers (static files come precompressed, see `cache_policy`).
+        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)));
+    let not_found_state = app_state.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .merge(app::documents::http::routes(app_state.clone()))
         .merge(app::segreteria::payments_server::routes(app_state.clone()))
         .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
         .merge(pages)
-        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        // Static files (precompressed `.br` / `.gz` beside them when built with `--precompress`),
+        // otherwise the portal's 404 page, rendered with the same context as every page.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(move || page_context(&not_found_state), shell))
+        .layer(axum::middleware::from_fn(cache_policy))
         .layer(axum::middleware::map_response(bad_request_status))
         .layer(axum::middleware::from_fn_with_state(csrf, crate::csrf::guard))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -225,6 +232,34 @@ async fn server_fn_handler(State(state): State<ServerState>, request: Request<Bo
         request,
     )
     .await
+}
+
+/// `Cache-Control` of every answer that does not set its own:
+/// - the sealed wasm, JS and CSS bundle (`/pkg/<content hash>/…`, see [`bundle_dir`]): a new
+///   build has a new folder, so browsers keep it for a year and never revalidate it;
+/// - fonts and the icon: kept for a week (their names do not change between builds);
+/// - an unsealed bundle (`/pkg/ecm.js`, debug builds): revalidated at every load;
+/// - everything else (pages, server functions, downloads, exports) is personal or changes at
+///   every load: never stored by the browser or a proxy.
+async fn cache_policy(request: Request<Body>, next: Next) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        let value = cache_control_of(&path, response.status());
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    response
+}
+
+fn cache_control_of(path: &str, status: StatusCode) -> &'static str {
+    let found = status == StatusCode::OK || status == StatusCode::NOT_MODIFIED;
+    let sealed = path.strip_prefix("/pkg/").and_then(|rest| rest.split_once('/')).is_some_and(|(dir, _)| is_content_hash(dir));
+    match path {
+        _ if found && sealed => "public, max-age=31536000, immutable",
+        p if found && (p.starts_with("/bootstrap-italia/") || p == "/favicon.svg") => "public, max-age=604800",
+        p if found && p.starts_with("/pkg/") => "no-cache",
+        _ => "private, no-store",
+    }
 }
 
 /// Looks up the caller's account once per page or server-function request and hands it to the
@@ -335,7 +370,63 @@ pub fn leptos_options(site_root: &str, site_addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("ecm")
         .site_root(site_root)
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(bundle_dir(site_root, "pkg"))
         .site_addr(site_addr)
         .build()
+}
+
+/// Where the wasm, JS and CSS bundle is, below the site root: `pkg` as cargo-leptos writes it,
+/// or `pkg/<content hash>` once `scripts/seal-site.sh` has sealed a release build. A sealed
+/// bundle's URLs change with its content, so browsers may keep it for a year (`cache_policy`).
+pub fn bundle_dir(site_root: &str, pkg_dir: &str) -> String {
+    let pkg = std::path::Path::new(site_root).join(pkg_dir);
+    if pkg.join("ecm.js").is_file() {
+        return pkg_dir.to_string();
+    }
+    let sealed = std::fs::read_dir(&pkg)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|entry| is_content_hash(&entry.file_name().to_string_lossy()) && entry.path().join("ecm.js").is_file())
+        .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok());
+    match sealed {
+        Some(entry) => format!("{pkg_dir}/{}", entry.file_name().to_string_lossy()),
+        None => pkg_dir.to_string(),
+    }
+}
+
+/// The folder name `scripts/seal-site.sh` gives a sealed bundle: 16 lowercase hex digits.
+fn is_content_hash(name: &str) -> bool {
+    name.len() == 16 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_bundles_are_immutable_and_everything_dynamic_is_never_stored() {
+        assert_eq!(cache_control_of("/pkg/0123456789abcdef/ecm.wasm", StatusCode::OK), "public, max-age=31536000, immutable");
+        assert_eq!(cache_control_of("/pkg/ecm.wasm", StatusCode::OK), "no-cache");
+        assert_eq!(cache_control_of("/pkg/0123456789abcdef/missing.js", StatusCode::NOT_FOUND), "private, no-store");
+        assert_eq!(cache_control_of("/pkg/not-a-hash/ecm.js", StatusCode::OK), "no-cache");
+        assert_eq!(cache_control_of("/bootstrap-italia/fonts/a.woff2", StatusCode::OK), "public, max-age=604800");
+        for dynamic in ["/", "/area", "/api/accounts/me", "/segreteria/pagamenti/export.csv", "/api/payments/x/ricevuta"] {
+            assert_eq!(cache_control_of(dynamic, StatusCode::OK), "private, no-store", "{dynamic}");
+        }
+    }
+
+    #[test]
+    fn the_bundle_is_found_sealed_or_not() {
+        let root = std::env::temp_dir().join(format!("ecm-site-{}", app::db::new_id()));
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        let site = root.to_str().unwrap();
+        assert_eq!(bundle_dir(site, "pkg"), "pkg", "nothing built: the default");
+        std::fs::create_dir_all(root.join("pkg/0123456789abcdef")).unwrap();
+        std::fs::write(root.join("pkg/0123456789abcdef/ecm.js"), "").unwrap();
+        assert_eq!(bundle_dir(site, "pkg"), "pkg/0123456789abcdef");
+        std::fs::write(root.join("pkg/ecm.js"), "").unwrap();
+        assert_eq!(bundle_dir(site, "pkg"), "pkg", "an unsealed build beside it wins");
+        std::fs::remove_dir_all(root).unwrap();
+    }
 }

@@ -34,29 +34,93 @@ impl Default for LoginLimits {
     }
 }
 
-/// Hashes a password with argon2id (crate defaults: m=19 MiB, t=2, p=1) off the async runtime.
-pub async fn hash_password(password: String) -> Result<String, AppError> {
+/// Password hashing and checking are bounded: at most [`password_work_slots`] run at once in
+/// this process (each takes about 19 MiB and a core for tens of milliseconds). A caller waits
+/// up to [`PASSWORD_WORK_WAIT`] for a slot and otherwise gets [`AppError::Busy`] (503 with
+/// `Retry-After`): a burst of registrations or logins can neither exhaust memory nor starve the
+/// pages of CPU.
+static PASSWORD_WORK: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(password_work_slots())));
+
+/// How long a password operation waits for a free slot before answering "busy".
+pub const PASSWORD_WORK_WAIT: Duration = Duration::from_secs(3);
+
+/// Two per core.
+pub fn password_work_slots() -> usize {
+    2 * std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+}
+
+/// Runs `work` (argon2) on the blocking pool once a slot is free within `wait`. The slot is held
+/// by the blocking task itself, so it stays taken until the hash is done even if the caller
+/// gives up meanwhile.
+async fn password_work<T: Send + 'static>(wait: Duration, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let slots = PASSWORD_WORK.clone();
+    let permit = match tokio::time::timeout(wait, slots.acquire_owned()).await {
+        Ok(permit) => permit.map_err(internal)?,
+        Err(_) => {
+            tracing::warn!(slots = password_work_slots(), "every password-hashing slot busy: answering 503");
+            return Err(AppError::Busy);
+        }
+    };
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
+        let _slot = permit;
+        work()
     })
     .await
-    .map_err(internal)?
+    .map_err(internal)
+}
+
+/// Hashes a password with argon2id (crate defaults: m=19 MiB, t=2, p=1) off the async runtime.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    password_work(PASSWORD_WORK_WAIT, move || {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+    })
+    .await?
     .map_err(internal)
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
+    password_work(PASSWORD_WORK_WAIT, move || {
         let parsed = PasswordHash::new(&hash)?;
-        Ok::<bool, argon2::password_hash::Error>(
-            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        )
+        Ok::<bool, argon2::password_hash::Error>(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
-    .await
-    .map_err(internal)?
+    .await?
     .map_err(internal)
+}
+
+#[cfg(test)]
+mod password_work_tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_work_never_runs_more_than_its_slots_and_answers_busy_when_they_stay_taken() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let slots = password_work_slots();
+        // Twice as many jobs as slots, each holding its slot for 300 ms.
+        let jobs: Vec<_> = (0..slots * 2)
+            .map(|_| {
+                let (running, peak) = (running.clone(), peak.clone());
+                tokio::spawn(password_work(Duration::from_secs(10), move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(300));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Every slot is taken now: a caller that may wait only 50 ms is told the server is busy.
+        let busy = password_work(Duration::from_millis(50), || ()).await;
+        assert_eq!(busy, Err(AppError::Busy));
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), slots, "at most {slots} at once, and all of them used");
+    }
 }
 
 /// A valid argon2id hash of a random secret: verifying against it when the e-mail is unknown
