@@ -28,7 +28,7 @@ TEST_RUSTFLAGS := --cfg erase_components
 TARGET_DIR    := $(or $(CARGO_TARGET_DIR),target)
 ZEEP_PYTHON   := $(TOOLS_DIR)/zeep-venv/bin/python
 
-.PHONY: help tools assets run build-release build-debug test test-rust test-crash test-e2e clean
+.PHONY: help tools assets run build-release build-debug test test-rust test-crash test-e2e bench-pages clean
 
 help:
 	@echo "make run   — build and start the portal on SQLite (http://$(RUN_ADDR))"
@@ -78,11 +78,18 @@ CRASH_TRIALS ?= 4
 test-crash: tools
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" bash scripts/crash-test.sh $(CRASH_TRIALS)
 
-## Playwright in Debian's Chromium against the real server (fresh SQLite database).
-test-e2e: build-debug
+## Playwright in Debian's Chromium against the real server (fresh SQLite database), with the
+## release bundle a user gets (the 10 MB debug bundle hydrates slowly on a loaded machine).
+test-e2e: build-release
+	cargo build --release -p server --bin mypay-simulator
 	cd end2end && E2E_PORT=$(E2E_PORT) E2E_SIM_PORT=$(E2E_SIM_PORT) \
-	  E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/debug/ecm-server \
-	  E2E_SIMULATOR_BIN=$(abspath $(TARGET_DIR))/debug/mypay-simulator npx playwright test
+	  E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/release/ecm-server \
+	  E2E_SIMULATOR_BIN=$(abspath $(TARGET_DIR))/release/mypay-simulator npx playwright test
+
+## Page benchmarks: throughput against a minimal Leptos page, memory, stop time, first-visit
+## weight over Slow 4G (scripts/bench-pages.sh; docs/BENCHMARKS.md "Pages under load").
+bench-pages:
+	bash scripts/bench-pages.sh
 
 clean:
 	cargo clean

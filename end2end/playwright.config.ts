@@ -5,11 +5,11 @@ import * as path from 'node:path';
 
 // The real portal, started by Playwright on its own port with a throw-away SQLite database.
 const port = Number(process.env.E2E_PORT ?? 3100);
-const serverBin = process.env.E2E_SERVER_BIN ?? path.resolve(__dirname, '../target/debug/ecm-server');
+const serverBin = process.env.E2E_SERVER_BIN ?? path.resolve(__dirname, '../target/release/ecm-server');
 // The MyPay simulator stands in for MyPay, on its own port. Checkout mode with a short receipt
 // delay, so that the return page is seen waiting for the receipt and then updating by itself.
 const simPort = Number(process.env.E2E_SIM_PORT ?? 3199);
-const simulatorBin = process.env.E2E_SIMULATOR_BIN ?? path.resolve(__dirname, '../target/debug/mypay-simulator');
+const simulatorBin = process.env.E2E_SIMULATOR_BIN ?? path.resolve(__dirname, '../target/release/mypay-simulator');
 export const simulator = { base: `http://127.0.0.1:${simPort}`, codIpa: 'R_VENETO', password: 'Ecm#Veneto2025' };
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecm-e2e-'));
 
