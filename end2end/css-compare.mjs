@@ -5,7 +5,7 @@
 //
 //   node css-compare.mjs --base http://127.0.0.1:3000 --out /tmp/css-shots \
 //        [--admin-email segreteria@ecm.demo --admin-password 'Segreteria2026!'] [--only home,accedi]
-//        [--new other.css] [--baseline new] [--threshold 0.1]
+//        [--new other.css] [--baseline new] [--threshold 0.1] [--hydrated]
 //
 // --new compares another candidate stylesheet; --baseline new compares the new CSS with itself
 // (the captures' noise floor, expected 0). Chromium: /usr/bin/chromium, or E2E_CHROMIUM.
@@ -58,7 +58,8 @@ const PASSWORD = 'Provider2026';
 
 async function serveAssets(context, fontLog) {
   // The stylesheet: ?variant=old gives the old CSS, anything else the new one.
-  await context.route(/\/pkg\/ecm(\.[^/]*)?\.css(\?.*)?$/, (route) => {
+  // /pkg/ecm.css, or with a hash in the name or the folder (cargo-leptos hash-files, versioned paths).
+  await context.route(/\/pkg\/([^?]*\/)?ecm[^/?]*\.css(\?.*)?$/, (route) => {
     const old = new URL(route.request().url()).searchParams.get('variant') === 'old';
     route.fulfill({ status: 200, contentType: 'text/css', body: old ? OLD_CSS : NEW_CSS });
   });
@@ -75,15 +76,15 @@ async function serveAssets(context, fontLog) {
 }
 
 async function useCss(page, variant) {
-  await page.evaluate(async (href) => {
-    const links = [...document.querySelectorAll('link[rel=stylesheet]')].filter((l) => /\/pkg\/ecm/.test(l.getAttribute('href') ?? ''));
-    if (links.length === 0) throw new Error('no /pkg/ecm*.css link on the page');
+  await page.evaluate(async (variant) => {
+    const links = [...document.querySelectorAll('link[rel=stylesheet]')].filter((l) => /\/pkg\/([^?]*\/)?ecm[^/?]*\.css/.test(l.getAttribute('href') ?? ''));
+    if (links.length === 0) throw new Error('no /pkg/…ecm….css link on the page');
     const link = links[0];
     const fresh = link.cloneNode();
-    fresh.setAttribute('href', href);
+    fresh.setAttribute('href', `${link.getAttribute('href').split('?')[0]}?variant=${variant}`);
     await new Promise((resolve, reject) => {
       fresh.onload = resolve;
-      fresh.onerror = () => reject(new Error(`cannot load ${href}`));
+      fresh.onerror = () => reject(new Error(`cannot load ${fresh.href}`));
       link.after(fresh);
     });
     for (const l of links) l.remove();
@@ -97,7 +98,7 @@ async function useCss(page, variant) {
       void e.offsetHeight;
       e.style.display = '';
     }
-  }, `/pkg/ecm.css?variant=${variant}`);
+  }, variant);
   await page.waitForTimeout(150);
 }
 
@@ -178,8 +179,13 @@ function pdf(size) {
   return Buffer.concat([head, Buffer.alloc(Math.max(0, size - head.length - 6), 0x20), Buffer.from('\n%%EOF')]);
 }
 
+// With --hydrated, each page is also awaited until the app marks it interactive
+// (<html data-hydrated="true">), so states set by the browser bundle are captured too.
+const HYDRATED = process.argv.includes('--hydrated');
+
 async function settle(page) {
   await page.waitForLoadState('networkidle').catch(() => {});
+  if (HYDRATED && new URL(page.url()).origin === new URL(BASE).origin) await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true', null, { timeout: 30_000 });
 }
 
 async function go(page, path) {
