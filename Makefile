@@ -37,14 +37,14 @@ help:
 ## Toolchain and front-end packages (idempotent).
 tools:
 	@ECM_TOOLS_DIR=$(TOOLS_DIR) bash scripts/bootstrap.sh
-	@cd style && [ -d node_modules/bootstrap-italia ] || npm ci --no-audit --no-fund --silent
+	@cd style && [ -d node_modules/bootstrap-italia ] && [ -d node_modules/purgecss ] || npm ci --no-audit --no-fund --silent
 	@cd end2end && [ -d node_modules/@playwright/test ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 
-## Bootstrap Italia (CSS, fonts, icons) served by the portal itself: no CDN.
+## One stylesheet, style/generated/ecm.css (served from pkg/, sealed with the bundle): Bootstrap
+## Italia purged of the selectors app/src never uses, then style/main.css; the fonts it uses
+## are copied into style/public/bootstrap-italia/fonts/. Served by the portal itself: no CDN.
 assets: tools
-	@mkdir -p style/public/bootstrap-italia
-	@cp -r style/node_modules/bootstrap-italia/dist/css style/node_modules/bootstrap-italia/dist/fonts \
-	       style/node_modules/bootstrap-italia/dist/svg style/public/bootstrap-italia/
+	@node style/build-css.mjs
 
 ## Release bundle: precompressed (.br/.gz beside every file) and sealed in pkg/<content hash>/.
 build-release: assets
@@ -93,4 +93,4 @@ bench-pages:
 
 clean:
 	cargo clean
-	rm -rf style/public/bootstrap-italia end2end/test-results end2end/playwright-report
+	rm -rf style/public/bootstrap-italia style/generated end2end/test-results end2end/playwright-report
