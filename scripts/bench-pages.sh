@@ -16,7 +16,9 @@
 #
 # Settings: BENCH_DURATION (seconds per page, default 10), BENCH_SOAK_REQUESTS (default 100000),
 # BENCH_POSTGRES_URL (default $ECM_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres;
-# "none" skips PostgreSQL), BENCH_BACKENDS (default "sqlite postgres").
+# "none" skips PostgreSQL), BENCH_BACKENDS (default "sqlite postgres"). To measure another build
+# of the portal (e.g. an older commit built in a worktree) against this baseline:
+# BENCH_SERVER_BIN=/path/ecm-server BENCH_SITE_ROOT=/path/target/site BENCH_NO_BUILD=1.
 # Load stays on 127.0.0.1. Results: stdout and target/bench/pages-<UTC time>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +29,8 @@ PG_URL=${BENCH_POSTGRES_URL:-${ECM_TEST_POSTGRES_URL:-postgres://postgres@127.0.
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BIN="$TARGET_DIR/release"
+SERVER_BIN=${BENCH_SERVER_BIN:-$BIN/ecm-server}
+SITE_ROOT=${BENCH_SITE_ROOT:-target/site}
 export LEPTOS_OUTPUT_NAME=ecm
 
 command -v wrk >/dev/null || { echo "wrk is missing (Debian package wrk)" >&2; exit 1; }
@@ -75,7 +79,7 @@ pids+=($!)
 wait_http "http://127.0.0.1:$base_port/"
 read -r base_rps base_p50 base_p99 _ < <(measure "http://127.0.0.1:$base_port/")
 
-say "# Pages under load — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)"
+say "# Pages under load — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), portal $SERVER_BIN"
 say ""
 say "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); wrk -t2 -c64 -d${DURATION}s, Accept-Encoding br/gzip, 127.0.0.1."
 say "Baseline (minimal Leptos 0.8 SSR page, \`leptos-baseline\`): **${base_rps} req/s**, p50 ${base_p50} ms, p99 ${base_p99} ms."
@@ -97,11 +101,11 @@ for backend in $BACKENDS; do
   fi
   port=$(free_port); base="http://127.0.0.1:$port"
   log="$work/server-$backend.log"
-  env DATABASE_URL="$db_url" LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+  env DATABASE_URL="$db_url" LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR="127.0.0.1:$port" \
       ECM_PUBLIC_URL="$base" ECM_ADMIN_EMAIL=segreteria@ecm.bench ECM_ADMIN_PASSWORD='Segreteria2026!' \
       ECM_MYPAY_ENDPOINT="http://127.0.0.1:$sim_port/ws/pa/PagamentiTelematiciDovutiPagati" \
       ECM_MYPAY_COD_IPA_ENTE=R_VENETO ECM_MYPAY_PASSWORD='Ecm#Veneto2025' RUST_LOG=warn \
-      "$BIN/ecm-server" > "$log" 2>&1 &
+      "$SERVER_BIN" > "$log" 2>&1 &
   server=$!; pids+=($server)
   wait_http "$base/healthz"
 
@@ -166,8 +170,8 @@ done
 # --- first visit over Slow 4G ----------------------------------------------------------------
 port=$(free_port); base="http://127.0.0.1:$port"
 mkdir -p "$work/weight"
-env DATABASE_URL="sqlite://$work/weight/ecm.sqlite" LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-    ECM_PUBLIC_URL="$base" RUST_LOG=warn "$BIN/ecm-server" > "$work/server-weight.log" 2>&1 &
+env DATABASE_URL="sqlite://$work/weight/ecm.sqlite" LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+    ECM_PUBLIC_URL="$base" RUST_LOG=warn "$SERVER_BIN" > "$work/server-weight.log" 2>&1 &
 pids+=($!)
 wait_http "$base/healthz"
 [ -d end2end/node_modules/@playwright/test ] || (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)

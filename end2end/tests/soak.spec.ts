@@ -34,9 +34,14 @@ function watch(page: Page, problems: string[], who: string): void {
   });
 }
 
-async function load(page: Page, path: string): Promise<void> {
-  await page.goto(path);
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+async function load(page: Page, path: string, problems: string[]): Promise<void> {
+  const response = await page.goto(path);
+  const csp = response?.headers()['content-security-policy'] ?? '';
+  try {
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
+  } catch (error) {
+    throw new Error(`${path} never hydrated (status ${response?.status()}, CSP ${csp}); problems so far: ${problems.join(' | ')}`);
+  }
   await expect(page.getByTestId('errore'), `${path}: error box`).toHaveCount(0);
 }
 
@@ -73,11 +78,11 @@ test('every page hydrates without a panic or an error box while other clients lo
   try {
     while (loads < LOADS) {
       for (const [page, path] of rounds) {
-        await load(page, path);
+        await load(page, path, problems);
         loads += 1;
       }
       // In-app links work after hydration: the client-side router moves on.
-      await load(providerPage, '/area');
+      await load(providerPage, '/area', problems);
       await providerPage.getByRole('link', { name: 'I tuoi pagamenti' }).click();
       await expect(providerPage).toHaveURL(/\/area\/pagamenti$/, { timeout: 5_000 });
       await expect(providerPage.getByRole('heading', { level: 1, name: 'Pagamenti' })).toBeVisible();

@@ -24,6 +24,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -179,7 +180,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
         .route_layer(axum::middleware::from_fn_with_state(app_state.clone(), resolve_user))
         // HTML and server-function answers (static files come precompressed, see `cache_policy`).
         .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)));
-    let not_found_state = app_state.clone();
+    let not_found = not_found_page(leptos_options.clone(), app_state.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .merge(app::documents::http::routes(app_state.clone()))
@@ -188,7 +189,9 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
         .merge(pages)
         // Static files (precompressed `.br` / `.gz` beside them when built with `--precompress`),
         // otherwise the portal's 404 page, rendered with the same context as every page.
-        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(move || page_context(&not_found_state), shell))
+        .fallback_service(
+            ServeDir::new(leptos_options.site_root.as_ref()).precompressed_br().precompressed_gzip().fallback(not_found),
+        )
         .layer(axum::middleware::from_fn(cache_policy))
         .layer(axum::middleware::map_response(bad_request_status))
         .layer(axum::middleware::from_fn_with_state(csrf, crate::csrf::guard))
@@ -203,6 +206,34 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
         .with_state(state)
 }
 
+/// The portal's 404 page, for any path that is neither a page nor a static file.
+///
+/// Static files are served by `ServeDir` alone, with no reactive owner around them: Leptos' own
+/// file handler creates its owner as a child of whatever owner is current on the thread and
+/// then takes the response headers of any `ResponseOptions` it finds above it — under load that
+/// could be another page's, which then went out without its CSP nonce and never hydrated.
+fn not_found_page(
+    leptos_options: LeptosOptions,
+    state: AppState,
+) -> impl tower::Service<Request<Body>, Response = axum::response::Response, Error = std::convert::Infallible, Future = impl Send>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    let render = leptos_axum::render_app_async_with_context(move || page_context(&state), move || shell(leptos_options.clone()));
+    tower::service_fn(move |request: Request<Body>| {
+        let render = render.clone();
+        async move {
+            let mut response = render(request).await;
+            // NotFoundPage sets 404; a redirect or other status set while rendering stays.
+            if response.status() == StatusCode::OK {
+                *response.status_mut() = StatusCode::NOT_FOUND;
+            }
+            Ok(response)
+        }
+    })
+}
+
 /// Content Security Policy of every response that does not set its own: the portal's own
 /// assets only, WebAssembly allowed, no framing. Inline styles are allowed for `style`
 /// attributes (progress bars); inline scripts are not.
@@ -212,13 +243,23 @@ const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-ev
 /// Context of every rendered page: the application state, and a CSP that also admits this
 /// page's hydration scripts by their per-request nonce (leptos_axum generates it).
 fn page_context(state: &AppState) {
+    // Every page and server function gets an owner tree of its own. One with a parent means a
+    // reactive owner was left current on this thread by some other request: report it loudly.
+    if leptos::prelude::Owner::current().and_then(|owner| owner.parent()).is_some() {
+        tracing::error!("request context created under another request's reactive owner");
+    }
     provide_context(state.clone());
     app::state::provide_resolved_user();
-    if let (Some(nonce), Some(options)) = (leptos::nonce::use_nonce(), leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
-        let policy = DEFAULT_CSP.replace("script-src 'self'", &format!("script-src 'self' 'nonce-{nonce}'"));
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    match (leptos::nonce::use_nonce(), leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
+        (Some(nonce), Some(options)) => {
+            let policy = DEFAULT_CSP.replace("script-src 'self'", &format!("script-src 'self' 'nonce-{nonce}'"));
+            if let Ok(value) = HeaderValue::from_str(&policy) {
+                options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+            }
         }
+        // Server functions have no nonce (they render no page): nothing to admit.
+        (None, _) => {}
+        (Some(_), None) => tracing::error!("page rendered without response options: its scripts will be refused by the CSP"),
     }
 }
 
