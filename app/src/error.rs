@@ -67,12 +67,19 @@ pub enum AppError {
     /// No payment attempt has this MyPay idSession.
     #[error("unknown payment session")]
     UnknownPaymentSession,
+    /// The Segreteria must confirm (or correct) the provider's Gruppo before accrediting.
+    #[error("provider class not confirmed")]
+    ClassNotConfirmed,
     /// The request cannot be submitted before its fees are verified as paid.
     #[error("fees not paid")]
     DebtsNotPaid,
     /// The Segreteria may annul only a DA_PAGARE debt: this one is in the given state.
     #[error("debt cannot be annulled in state {0:?}")]
     DebtNotAnnullable(DebtState),
+    /// Someone else changed the same data at the same moment (a double click, two tabs, the
+    /// Segreteria and the provider together): nothing was written by this request.
+    #[error("concurrent change")]
+    Conflict,
     /// The server is saturated (e.g. every password-hashing slot is busy): retry shortly.
     /// Answered with 503 and `Retry-After`.
     #[error("server busy")]
@@ -113,7 +120,9 @@ impl AppError {
             AppError::PaymentGatewayDown => "payment_gateway_down",
             AppError::UnknownPaymentSession => "unknown_payment_session",
             AppError::DebtsNotPaid => "debts_not_paid",
+            AppError::ClassNotConfirmed => "class_not_confirmed",
             AppError::DebtNotAnnullable(_) => "debt_not_annullable",
+            AppError::Conflict => "conflict",
             AppError::Busy => "busy",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
@@ -128,8 +137,8 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Invalid(_) | AppError::InvalidForm(_) => 422,
-            AppError::ProviderExists | AppError::WrongState => 409,
-            AppError::StepMissing | AppError::PaymentGateClosed(_) => 412,
+            AppError::ProviderExists | AppError::WrongState | AppError::Conflict => 409,
+            AppError::StepMissing | AppError::PaymentGateClosed(_) | AppError::ClassNotConfirmed => 412,
             AppError::NotAccredited | AppError::AnnualFeeNotPaid(_) => 412,
             AppError::EmailTaken => 409,
             AppError::InvalidCredentials => 401,
@@ -201,8 +210,13 @@ impl AppError {
             AppError::UnknownPaymentSession => {
                 "Non troviamo nessun pagamento con questo identificativo di sessione: nessuna modifica è stata fatta.".into()
             }
+            AppError::ClassNotConfirmed => {
+                "Prima di accreditare il provider conferma il suo Gruppo (A o B), o correggilo indicando il motivo: dal Gruppo dipendono i contributi dovuti."
+                    .into()
+            }
             AppError::DebtsNotPaid => {
-                "La domanda può essere inviata solo dopo la verifica del pagamento dei contributi dovuti.".into()
+                "La domanda può procedere solo dopo la verifica del pagamento dei contributi dovuti: paga i contributi indicati nella pagina «Pagamento dei contributi» (per il primo anno: la quota annuale del Gruppo B)."
+                    .into()
             }
             AppError::DebtNotAnnullable(DebtState::InCorso) => {
                 "Il dovuto non può essere annullato: c'è un pagamento in corso con pagoPA. Attendi l'esito (o usa «Verifica ora» nella console dei pagamenti): se non risulterà pagato potrai annullarlo."
@@ -214,6 +228,10 @@ impl AppError {
             AppError::DebtNotAnnullable(DebtState::Annullato) => "Il dovuto è già stato annullato.".into(),
             AppError::DebtNotAnnullable(DebtState::DaPagare) => {
                 "Il dovuto non può essere annullato in questo momento: ricarica la pagina e riprova.".into()
+            }
+            AppError::Conflict => {
+                "Questi dati sono stati modificati nello stesso momento da un'altra operazione (forse un doppio clic o un'altra scheda): la tua richiesta non è stata applicata. Ricarica la pagina e controlla."
+                    .into()
             }
             AppError::Busy => {
                 "Il portale è molto occupato in questo momento: nessun dato è stato perso. Riprova tra qualche secondo.".into()

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod debts;
 pub mod documents;
 pub mod domain;
 pub mod error;
@@ -22,6 +23,8 @@ pub mod requests;
 pub mod segreteria;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};

@@ -220,6 +220,18 @@ fn matrix() -> Vec<Row> {
             expect: [Refused(401), Refused(403), Refused(403), Refused(409)],
         },
         Row {
+            endpoint: "segreteria/class",
+            // A's request is a draft: the Gruppo is confirmed once it reaches the Segreteria.
+            args: |f| pairs(&[("id", &f.request_a), ("class", "B")]),
+            expect: [Refused(401), Refused(403), Refused(403), Refused(409)],
+        },
+        Row {
+            endpoint: "segreteria/debt_extend",
+            // A's debt is paid: nobody extends the due date of a paid debt.
+            args: |f| pairs(&[("id", &f.debt_a), ("new_due_date", "2099-01-01"), ("due_reason", "Prova di accesso")]),
+            expect: [Refused(401), Refused(403), Refused(403), Refused(409)],
+        },
+        Row {
             endpoint: "segreteria/payments",
             args: |_| pairs(&[("queue", "pagati"), ("search", ""), ("page", "1")]),
             expect: [Refused(401), Refused(403), Refused(403), Allowed],
@@ -352,7 +364,7 @@ async fn access_matrix(backend: Backend) {
 
     // A malformed call (arguments missing) is the caller's fault: 400, with nothing of A.
     for client in [&anonymous, &b] {
-        let malformed = app.call(client, "providers/save", &[("form[denominazione]", "Incompleta")]).await;
+        let malformed = app.call(client, "payments/pay", &[("idempotency_key", "Incompleta")]).await;
         let (status, headers) = (malformed.status(), format!("{:?}", malformed.headers()));
         let body = malformed.text().await.unwrap();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{headers} {body}");

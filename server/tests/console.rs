@@ -80,7 +80,16 @@ async fn procedure(backend: Backend) {
     assert!(act("prendi_in_carico", "").await.status().is_success());
     let missing_note = act("richiedi_integrazione", "  ").await;
     assert_eq!(missing_note.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(act("richiedi_integrazione", "Manca il piano della qualità firmato").await.status().is_success());
+    let no_section = act("richiedi_integrazione", "Manca il piano della qualità firmato").await;
+    assert_eq!(no_section.status(), StatusCode::UNPROCESSABLE_ENTITY, "an integration names what it reopens");
+    let reopened = app
+        .call(
+            &client,
+            "segreteria/act",
+            &[("id", id.as_str()), ("action", "richiedi_integrazione"), ("note", "Manca il piano della qualità firmato"), ("sections[]", "DOCUMENTI")],
+        )
+        .await;
+    assert!(reopened.status().is_success(), "{}", reopened.status());
 
     let detail: Value = app.call(&client, "segreteria/request", &[("id", id.as_str())]).await.json().await.unwrap();
     assert_eq!(detail["request"]["state"], "IntegrazioneRichiesta");
@@ -89,12 +98,27 @@ async fn procedure(backend: Backend) {
     assert_eq!(last["note"], "Manca il piano della qualità firmato");
     assert_eq!(last["actor_role"], "SEGRETERIA");
     assert_eq!(last["from_state"], "InIstruttoria");
+    assert_eq!(detail["request"]["reopened_sections"], serde_json::json!(["Documenti"]));
     assert!(detail["documents"].as_array().unwrap().len() >= 6);
 
     assert_eq!(act("prendi_in_carico", "").await.status(), StatusCode::CONFLICT, "the provider answers an integration, not the Segreteria");
     // The request is back with the Segreteria once the provider answers (simulated here).
     sqlx::query("UPDATE accreditation_requests SET state = 'IN_ISTRUTTORIA' WHERE id = $1").bind(&id).execute(app.state.db.pool()).await.unwrap();
     assert_eq!(act("rigetta", "").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "a rejection needs reasons");
+    let unconfirmed: Value = act("accredita", "Requisiti verificati").await.json().await.unwrap();
+    assert_eq!(unconfirmed["code"], "class_not_confirmed", "the Gruppo is confirmed before accrediting");
+    let confirmed = app.call(&client, "segreteria/class", &[("id", id.as_str()), ("class", "B")]).await;
+    assert!(confirmed.status().is_success(), "{}", confirmed.status());
+    let unpaid = act("accredita", "Requisiti verificati").await;
+    assert_eq!(unpaid.status(), StatusCode::CONFLICT, "Gruppo B: the first-year quota must be paid first");
+    let quota: (String, String) = sqlx::query_as("SELECT state, causale FROM debts WHERE request_id = $1").bind(&id).fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(quota.0, "DA_PAGARE", "the recomputation made the quota due: {}", quota.1);
+    // Verified paid (simulated here: the payment flow has its own tests).
+    sqlx::query("UPDATE debts SET state = 'PAGATO', iuv = 'RF00', iur = 'IUR00', paid_at = '2026-11-28' WHERE request_id = $1")
+        .bind(&id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     assert!(act("accredita", "Requisiti verificati").await.status().is_success());
     assert_eq!(act("rigetta", "ripensamento").await.status(), StatusCode::CONFLICT, "a final state stays final");
     let detail: Value = app.call(&client, "segreteria/request", &[("id", id.as_str())]).await.json().await.unwrap();

@@ -51,6 +51,13 @@ async fn accredit(app: &TestApp, provider_id: &str, actor_id: &str, at: &str) {
         .execute(db)
         .await
         .unwrap();
+    // An accredited provider paid its first-year quota (Gruppo B) before the request could leave.
+    sqlx::query("UPDATE debts SET state = 'PAGATO', paid_at = $1, iuv = 'RF00TEST', iur = 'IUR-TEST' WHERE request_id = $2 AND state = 'DA_PAGARE'")
+        .bind(at)
+        .bind(&request_id)
+        .execute(db)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO request_history (id, request_id, at, actor_id, actor_role, from_state, to_state, note)
          VALUES ($1, $2, $3, $4, 'SEGRETERIA', 'IN_ISTRUTTORIA', 'ACCREDITATO', 'Requisiti verificati')",
@@ -149,7 +156,7 @@ async fn form_checks(backend: Backend) {
     assert_eq!((status, error["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")), "{error}");
     assert_eq!(error["detail"]["rule"], "event_no_tariff");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM events WHERE provider_id = $1", &provider_id).await, 0, "nothing saved");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1", &provider_id).await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &provider_id).await, 0);
 
     // The longest title is fine; an end equal to the start is a one-day event.
     let (status, id) = declare(&app, &client, [&"T".repeat(200), "RES", "2027-03-01", "2027-03-01", "SI"]).await;
@@ -162,7 +169,7 @@ async fn form_checks(backend: Backend) {
     let (status, again) = json_of(app.call(&client, "events/declare", &form).await).await;
     assert_eq!((status, &again), (StatusCode::OK, &first));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM events WHERE provider_id = $1", &provider_id).await, 2);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1", &provider_id).await, 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &provider_id).await, 2);
 
     // Who may call: anonymous 401, the Segreteria 403, a provider not accredited 412.
     let (status, _) = declare(&app, &app.client(), ["Corso", "RES", "2027-03-01", "2027-03-02", "SI"]).await;
@@ -411,6 +418,8 @@ async fn gate(backend: Backend) {
     let this_year = last_year + 1;
     let (client, _) =
         accredited(&app, "gate@provider.it", &fiscal_code("0400000001"), "ORDINE_COLLEGIO", &format!("{last_year}-05-01T10:00:00.000Z")).await;
+    // The daily pass (at start-up and every day) makes this year's fee due; pages only read.
+    plan_server::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
     let page = plan(&app, &client).await;
     assert_eq!(page["access"]["AnnualFeeUnpaid"]["year"], this_year, "{page}");
     assert_eq!(page["access"]["AnnualFeeUnpaid"]["debt"]["amount_cents"], 25822);

@@ -14,12 +14,12 @@ pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
         let Some(provider) = crate::providers::server::provider_of_user(&state.db, &user.id).await? else {
             return Ok(None);
         };
-        let Some(request) = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await? else {
+        let Some(request) = crate::store::requests::latest_of_provider(&state.db, &provider.id).await? else {
             return Ok(None);
         };
         Ok(Some(DocumentsView {
             slots: super::server::slots(&state.db, &request.id).await?,
-            editable: request.state.provider_can_edit(),
+            editable: super::server::documents_open(&request),
             request_id: request.id,
             max_bytes: state.document_max_bytes,
         }))

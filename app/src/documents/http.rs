@@ -73,6 +73,8 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
         Ok(None) => return failed(json, AppError::StepMissing),
         Err(error) => return failed(json, error),
     };
+    // A first look before reading the body; the final word is in the same transaction as the
+    // insert (an upload still in flight when the request is sent is refused there).
     if !RequestState::provider_can_edit(request.state) {
         return refused(json, StatusCode::CONFLICT, UploadProblem::Locked, max);
     }
@@ -128,6 +130,7 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
             let status = match problem {
                 UploadProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 UploadProblem::NotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                UploadProblem::Locked => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             tracing::info!(code = problem.code(), "upload refused");

@@ -41,6 +41,10 @@ pub enum FieldRule {
     DateFormat,
     DateInPast,
     DateNotAfterLatest,
+    /// The field cannot change now (the request was sent; the Segreteria did not reopen it).
+    Locked,
+    /// A due-date extension must move the date later.
+    DateNotLater,
 }
 
 impl FieldError {
@@ -86,6 +90,10 @@ impl FieldError {
                 "Il numero di telefono può contenere solo cifre, spazi e il prefisso + (da 6 a 20 caratteri).".into()
             }
             FieldRule::Choice => format!("Scegli un valore per il campo «{label}»."),
+            FieldRule::Locked => format!(
+                "Il campo «{label}» non si può più modificare: la domanda è stata inviata alla Segreteria ECM. Se il dato è sbagliato, scrivi alla Segreteria: potrà riaprirlo chiedendo un'integrazione."
+            ),
+            FieldRule::DateNotLater => "La nuova scadenza deve essere successiva a quella attuale.".into(),
             FieldRule::AmountFormat => {
                 "L'importo non è un numero valido: scrivilo in euro, per esempio 258,22 oppure 1.500,00.".into()
             }
@@ -104,7 +112,7 @@ impl FieldError {
     }
 }
 
-fn field_label_it(field: &str) -> &str {
+pub fn field_label_it(field: &str) -> &str {
     match field {
         "email" => "E-mail",
         "password" => "Password",
@@ -136,6 +144,10 @@ fn field_label_it(field: &str) -> &str {
         "amount" => "Importo",
         "valid_from" => "Valido dal",
         "reason" => "Motivo dell'annullamento",
+        "due_reason" => "Motivo della proroga",
+        "new_due_date" => "Nuova scadenza",
+        "class_reason" => "Motivo della correzione",
+        "sections" => "Sezioni da riaprire",
         other => other,
     }
 }

@@ -74,14 +74,7 @@ pub async fn ensure_annual_debts(db: &Db, provider: &ProviderView, today: time::
     };
     let mut created = Vec::new();
     for year in (first_year + 1)..=today.year() {
-        let exists = sqlx::query("SELECT 1 AS one FROM debts WHERE provider_id = $1 AND fee_kind = $2 AND reference_year = $3")
-            .bind(&provider.id)
-            .bind(FeeKind::QuotaAnnuale.as_db())
-            .bind(i64::from(year))
-            .fetch_optional(db.pool())
-            .await
-            .map_err(internal)?;
-        if exists.is_some() {
+        if crate::store::debts::has_annual_quota(db, &provider.id, year).await? {
             continue;
         }
         let events = events_started_in(db, &provider.id, year - 1).await?;
@@ -93,27 +86,23 @@ pub async fn ensure_annual_debts(db: &Db, provider: &ProviderView, today: time::
         if cents == 0 {
             continue;
         }
-        let now = now_utc();
-        let inserted = sqlx::query(
-            "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date, state,
-                                reference_year, created_at, updated_at)
-             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-             ON CONFLICT (provider_id, fee_kind, reference_year) DO NOTHING",
-        )
-        .bind(new_id())
-        .bind(&provider.id)
-        .bind(FeeKind::QuotaAnnuale.as_db())
-        .bind(&tariff_id)
-        .bind(causale_quota_annuale(year))
-        .bind(cents)
-        .bind(annual_due_date(provider.provider_class, year))
-        .bind(DebtState::DaPagare.as_db())
-        .bind(i64::from(year))
-        .bind(&now)
-        .execute(db.pool())
-        .await
-        .map_err(internal)?
-        .rows_affected();
+        let causale = causale_quota_annuale(year);
+        let due = annual_due_date(provider.provider_class, year);
+        let debt = crate::store::debts::NewDebt {
+            provider_id: &provider.id,
+            request_id: None,
+            event_id: None,
+            fee_kind: FeeKind::QuotaAnnuale,
+            tariff_id: Some(&tariff_id),
+            causale: &causale,
+            amount_cents: cents,
+            due_date: Some(&due),
+            reference_year: Some(year),
+        };
+        let mut tx = crate::store::begin_write(db).await?;
+        let reason = format!("quota annuale {year} ({}, {})", provider.provider_class.label_it(), case.as_db());
+        let inserted = u8::from(crate::store::debts::insert(&mut tx, &debt, "system", &reason).await?.is_some());
+        tx.commit().await.map_err(crate::store::StoreError::from)?;
         if inserted == 1 {
             tracing::info!(provider_id = %provider.id, year, cents, case = case.as_db(), "annual fee debt created");
             created.push(year);
@@ -238,9 +227,9 @@ pub async fn list_events(db: &Db, provider_id: &str) -> Result<Vec<EventView>, A
         .collect()
 }
 
-/// The training plan page: annual debts brought up to date, the gate, the events.
+/// The training plan page: the gate, the events, the annual fees. Reading only: the annual
+/// fees fall due by the daily pass (`ensure_all_annual_debts`) and before a declaration.
 pub async fn training_plan(db: &Db, provider: &ProviderView, today: time::Date) -> Result<TrainingPlan, AppError> {
-    ensure_annual_debts(db, provider, today).await?;
     Ok(TrainingPlan {
         provider_class: provider.provider_class,
         accredited_year: accreditation_year(db, &provider.id).await?,
@@ -284,7 +273,7 @@ pub async fn declare_event(
     };
     let id = new_id();
     let now = now_utc();
-    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let mut tx = crate::store::begin_write(db).await?;
     let inserted = sqlx::query(
         "INSERT INTO events (id, provider_id, declaration_key, title, procedure_type, start_date, end_date, sponsored,
                              provider_class, tariff_id, fee_cents, created_by, created_at)
@@ -321,24 +310,20 @@ pub async fn declare_event(
         return row.try_get("id").map_err(internal);
     }
     if cents > 0 {
-        sqlx::query(
-            "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date, state,
-                                event_id, created_at, updated_at)
-             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-        )
-        .bind(new_id())
-        .bind(&provider.id)
-        .bind(FeeKind::ContributoEvento.as_db())
-        .bind(&tariff_id)
-        .bind(causale_evento(&event.title, event.procedure, &id))
-        .bind(cents)
-        .bind(event_due_date(event.end))
-        .bind(DebtState::DaPagare.as_db())
-        .bind(&id)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        let causale = causale_evento(&event.title, event.procedure, &id);
+        let due = event_due_date(event.end);
+        let debt = crate::store::debts::NewDebt {
+            provider_id: &provider.id,
+            request_id: None,
+            event_id: Some(&id),
+            fee_kind: FeeKind::ContributoEvento,
+            tariff_id: Some(&tariff_id),
+            causale: &causale,
+            amount_cents: cents,
+            due_date: Some(&due),
+            reference_year: None,
+        };
+        crate::store::debts::insert(&mut tx, &debt, &actor.id, "evento dichiarato nel piano formativo").await?;
     }
     tx.commit().await.map_err(internal)?;
     tracing::info!(event_id = %id, provider_id = %provider.id, cents, case = case.as_db(), "event declared");

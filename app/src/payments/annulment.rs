@@ -57,52 +57,9 @@ pub fn check_reason(reason: &str) -> Result<&str, crate::domain::FieldError> {
     Ok(reason)
 }
 
-/// DA_PAGARE → ANNULLATO with reason, actor and time. Segreteria only; any other state is
-/// refused with [`AppError::DebtNotAnnullable`] and nothing changes.
-#[cfg(feature = "ssr")]
-pub async fn annul_debt(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, debt_id: &str, reason: &str) -> Result<(), AppError> {
-    use sqlx::Row;
-
-    use super::model::DebtState;
-    use crate::state::internal;
-    if actor.role != crate::accounts::Role::Segreteria {
-        return Err(AppError::Forbidden);
-    }
-    let reason = check_reason(reason)?;
-    let now = crate::db::now_utc();
-    let annulled = sqlx::query(
-        "UPDATE debts SET state = 'ANNULLATO', annulled_at = $1, annulled_by = $2, annulled_reason = $3, updated_at = $1
-         WHERE id = $4 AND state = 'DA_PAGARE'",
-    )
-    .bind(&now)
-    .bind(&actor.id)
-    .bind(reason)
-    .bind(debt_id)
-    .execute(db.pool())
-    .await
-    .map_err(internal)?
-    .rows_affected();
-    if annulled == 1 {
-        tracing::info!(debt_id, user_id = %actor.id, "debt annulled by the Segreteria");
-        return Ok(());
-    }
-    let state: Option<String> = sqlx::query("SELECT state FROM debts WHERE id = $1")
-        .bind(debt_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?
-        .map(|r| r.try_get("state"))
-        .transpose()
-        .map_err(internal)?;
-    let state = state.ok_or(AppError::NotFound)?;
-    let state = DebtState::from_db(&state).ok_or_else(|| internal(format!("unknown debt state {state}")))?;
-    tracing::warn!(debt_id, state = state.as_db(), "annulment refused: the debt is not DA_PAGARE");
-    Err(AppError::DebtNotAnnullable(state))
-}
-
 #[cfg(feature = "ssr")]
 const ANNULLED_SELECT: &str = "SELECT d.id, d.fee_kind, d.causale, d.amount_cents, d.annulled_at, d.annulled_reason,
-        COALESCE(u.display_name, d.annulled_by) AS annulled_by_name
+        COALESCE(u.display_name, d.annulled_by, 'Portale (ricalcolo automatico dei contributi)') AS annulled_by_name
      FROM debts d LEFT JOIN users u ON u.id = d.annulled_by";
 
 #[cfg(feature = "ssr")]

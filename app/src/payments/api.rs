@@ -16,7 +16,6 @@ pub async fn load_payment_page() -> Result<CartPage, AppError> {
         let state = app_state()?;
         let provider = crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
         let request = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?;
-        crate::events::server::ensure_annual_debts(&state.db, &provider, time::OffsetDateTime::now_utc().date()).await?;
         super::server::cart_page(&state.db, state.payments.is_some(), &provider, request.as_ref()).await
     })
     .await
@@ -87,8 +86,7 @@ pub async fn load_payment_summary() -> Result<PaymentSummary, AppError> {
         let state = app_state()?;
         let provider = crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
         let request = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?;
-        crate::events::server::ensure_annual_debts(&state.db, &provider, time::OffsetDateTime::now_utc().date()).await?;
-        super::server::summary(&state.db, state.payments.is_some(), &provider, request.as_ref()).await
+        super::server::summary(&state.db, state.payments.is_some(), request.as_ref()).await
     })
     .await
 }

@@ -18,7 +18,7 @@ use super::gateway::{
     SendOutcome,
 };
 use super::model::{
-    causale_quota_annuale, iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptState, AttemptSummary,
+    iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptState, AttemptSummary,
     AttemptView, CartPage, DebtState, DebtView, FeeKind, PayAnswer, PayerView, PaymentSummary, TariffCase,
     MAX_DEBTS_PER_CART,
 };
@@ -29,6 +29,8 @@ use crate::error::AppError;
 use crate::providers::model::{ProviderClass, ProviderView};
 use crate::requests::model::{RequestState, RequestView};
 use crate::state::internal;
+use crate::store::debts::{Change, Debt, NewDebt};
+use crate::store;
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -70,157 +72,36 @@ pub async fn tariff(
     case: TariffCase,
     on_date: &str,
 ) -> Result<Option<(String, i64)>, AppError> {
-    let row = sqlx::query(
-        "SELECT id, amount_cents FROM tariffs
-         WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3
-           AND valid_from <= $4 AND (valid_to IS NULL OR valid_to >= $4)
-         ORDER BY valid_from DESC LIMIT 1",
-    )
-    .bind(fee.as_db())
-    .bind(class.as_db())
-    .bind(case.as_db())
-    .bind(on_date)
-    .fetch_optional(db.pool())
-    .await
-    .map_err(internal)?;
-    row.map(|r| Ok((r.try_get("id").map_err(internal)?, r.try_get("amount_cents").map_err(internal)?))).transpose()
+    Ok(store::tariffs::in_force(db.pool(), fee, class, case, on_date).await?.map(|t| (t.id, t.amount_cents)))
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-fn date_text(date: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
-/// Makes the request's first-year annual fee a debt when one is due (idempotent).
-///
-/// Gruppo B owes € 258.22 (from the tariff table); Gruppo A owes nothing the first year, so no
-/// debt is created. If the provider's class changes while the request is a draft, an unpaid
-/// debt follows: annulled for Gruppo A, re-opened for Gruppo B.
-pub async fn ensure_request_debts(db: &Db, provider: &ProviderView, request: &RequestView) -> Result<(), AppError> {
-    if request.state != RequestState::Bozza {
-        return Ok(());
+/// A ledger debt as the browser shows it.
+pub fn debt_view(debt: &Debt) -> DebtView {
+    DebtView {
+        id: debt.id.clone(),
+        fee_kind: debt.fee_kind,
+        causale: debt.causale.clone(),
+        amount_cents: debt.amount_cents,
+        due_date: debt.due_date.clone(),
+        state: debt.state,
+        iuv: debt.iuv.clone(),
+        iur: debt.iur.clone(),
+        paid_at: debt.paid_at.clone(),
     }
-    let today = today();
-    let amount = tariff(db, FeeKind::QuotaAnnuale, provider.provider_class, TariffCase::PrimoAnno, &date_text(today)).await?;
-    let existing = sqlx::query("SELECT id, state FROM debts WHERE request_id = $1 AND fee_kind = $2")
-        .bind(&request.id)
-        .bind(FeeKind::QuotaAnnuale.as_db())
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?;
-    let now = now_utc();
-    match (amount, existing) {
-        (Some((tariff_id, cents)), None) if cents > 0 => {
-            sqlx::query(
-                "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date,
-                                    state, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $9)
-                 ON CONFLICT (request_id, fee_kind) DO NOTHING",
-            )
-            .bind(new_id())
-            .bind(&provider.id)
-            .bind(&request.id)
-            .bind(FeeKind::QuotaAnnuale.as_db())
-            .bind(tariff_id)
-            .bind(causale_quota_annuale(today.year()))
-            .bind(cents)
-            .bind(DebtState::DaPagare.as_db())
-            .bind(&now)
-            .execute(db.pool())
-            .await
-            .map_err(internal)?;
-        }
-        (Some((tariff_id, cents)), Some(row)) if cents > 0 => {
-            // Re-open a debt annulled because the class was A for a while (never one the
-            // Segreteria annulled: that decision stands).
-            let id: String = row.try_get("id").map_err(internal)?;
-            sqlx::query(
-                "UPDATE debts SET state = $1, amount_cents = $2, tariff_id = $3, updated_at = $4
-                 WHERE id = $5 AND state = $6 AND annulled_at IS NULL",
-            )
-            .bind(DebtState::DaPagare.as_db())
-            .bind(cents)
-            .bind(tariff_id)
-            .bind(&now)
-            .bind(id)
-            .bind(DebtState::Annullato.as_db())
-            .execute(db.pool())
-            .await
-            .map_err(internal)?;
-        }
-        (_, Some(row)) => {
-            // Nothing is due for the provider's class now (it became Gruppo A, or no tariff): an
-            // unpaid debt of the other class is annulled. A debt of the same class keeps the amount
-            // it was created with, even if a later tariff version is € 0.
-            let id: String = row.try_get("id").map_err(internal)?;
-            sqlx::query(
-                "UPDATE debts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4
-                 AND NOT EXISTS (SELECT 1 FROM tariffs t WHERE t.id = debts.tariff_id AND t.provider_class = $5)",
-            )
-                .bind(DebtState::Annullato.as_db())
-                .bind(&now)
-                .bind(id)
-                .bind(DebtState::DaPagare.as_db())
-                .bind(provider.provider_class.as_db())
-                .execute(db.pool())
-                .await
-                .map_err(internal)?;
-        }
-        (_, None) => {}
-    }
-    Ok(())
-}
-
-const DEBT_COLUMNS: &str = "id, fee_kind, causale, amount_cents, due_date, state, iuv, iur, paid_at";
-
-pub(crate) fn debt_from_row(row: &sqlx::any::AnyRow) -> Result<DebtView, AppError> {
-    let fee: String = row.try_get("fee_kind").map_err(internal)?;
-    let state: String = row.try_get("state").map_err(internal)?;
-    Ok(DebtView {
-        id: row.try_get("id").map_err(internal)?,
-        fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
-        causale: row.try_get("causale").map_err(internal)?,
-        amount_cents: row.try_get("amount_cents").map_err(internal)?,
-        due_date: row.try_get("due_date").map_err(internal)?,
-        state: DebtState::from_db(&state).ok_or_else(|| internal(format!("unknown debt state {state}")))?,
-        iuv: row.try_get("iuv").map_err(internal)?,
-        iur: row.try_get("iur").map_err(internal)?,
-        paid_at: row.try_get("paid_at").map_err(internal)?,
-    })
 }
 
 /// The provider's debts in a state, oldest first (the order carts are paid in).
 pub async fn debts_of_provider(db: &Db, provider_id: &str, state: DebtState) -> Result<Vec<DebtView>, AppError> {
-    let sql = format!("SELECT {DEBT_COLUMNS} FROM debts WHERE provider_id = $1 AND state = $2 ORDER BY created_at, id");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(provider_id)
-        .bind(state.as_db())
-        .fetch_all(db.pool())
-        .await
-        .map_err(internal)?
-        .iter()
-        .map(debt_from_row)
-        .collect()
+    Ok(store::debts::of_provider_in_state(db, provider_id, state).await?.iter().map(debt_view).collect())
 }
 
 /// The debts of a request, except annulled ones.
 pub async fn debts_of_request(db: &Db, request_id: &str) -> Result<Vec<DebtView>, AppError> {
-    let sql = format!("SELECT {DEBT_COLUMNS} FROM debts WHERE request_id = $1 AND state <> 'ANNULLATO' ORDER BY created_at, id");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(request_id)
-        .fetch_all(db.pool())
-        .await
-        .map_err(internal)?
-        .iter()
-        .map(debt_from_row)
-        .collect()
+    Ok(store::debts::of_request(db, request_id).await?.iter().filter(|d| d.state != DebtState::Annullato).map(debt_view).collect())
 }
 
 /// Creates a debt (for fees other than the request's first-year fee, e.g. per-event
-/// contributions), with the amount from the tariff table.
+/// contributions), with the amount from the tariff table in force today.
 pub async fn create_debt(
     db: &Db,
     provider: &ProviderView,
@@ -229,32 +110,28 @@ pub async fn create_debt(
     causale: &str,
     due_date: Option<&str>,
 ) -> Result<Option<String>, AppError> {
-    let Some((tariff_id, cents)) = tariff(db, fee, provider.provider_class, case, &date_text(today())).await? else {
+    let today = crate::debts::service::date_text(crate::debts::service::today());
+    let Some((tariff_id, cents)) = tariff(db, fee, provider.provider_class, case, &today).await? else {
         return Err(internal(format!("no tariff for {} {} {}", fee.as_db(), provider.provider_class.as_db(), case.as_db())));
     };
     if cents == 0 {
         return Ok(None);
     }
-    let id = new_id();
-    let now = now_utc();
-    sqlx::query(
-        "INSERT INTO debts (id, provider_id, request_id, fee_kind, tariff_id, causale, amount_cents, due_date, state,
-                            created_at, updated_at)
-         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $9)",
-    )
-    .bind(&id)
-    .bind(&provider.id)
-    .bind(fee.as_db())
-    .bind(tariff_id)
-    .bind(causale)
-    .bind(cents)
-    .bind(due_date)
-    .bind(DebtState::DaPagare.as_db())
-    .bind(&now)
-    .execute(db.pool())
-    .await
-    .map_err(internal)?;
-    Ok(Some(id))
+    let new = NewDebt {
+        provider_id: &provider.id,
+        request_id: None,
+        event_id: None,
+        fee_kind: fee,
+        tariff_id: Some(&tariff_id),
+        causale,
+        amount_cents: cents,
+        due_date,
+        reference_year: None,
+    };
+    let mut tx = store::begin_write(db).await?;
+    let id = store::debts::insert(&mut tx, &new, "system", "dovuto creato").await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(id)
 }
 
 // ---- pages --------------------------------------------------------------------------------
@@ -266,10 +143,11 @@ fn payer_view(provider: &ProviderView) -> PayerView {
 }
 
 /// The cart page: debts to pay in carts of at most five, open attempts, a fresh idempotency key.
+/// Reading only: the fees exist already (created by the draft, the censimento, the events and
+/// the daily pass), so loading a page never changes what a provider owes.
 pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, request: Option<&RequestView>) -> Result<CartPage, AppError> {
-    if let Some(request) = request {
+    if request.is_some_and(|r| r.state == RequestState::Bozza) {
         payment_gate_open(db, provider).await?;
-        ensure_request_debts(db, provider, request).await?;
     }
     let due = debts_of_provider(db, &provider.id, DebtState::DaPagare).await?;
     let open_attempts = attempts_of_provider(db, &provider.id)
@@ -281,12 +159,11 @@ pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, reques
     Ok(CartPage { available, payer: payer_view(provider), carts: split_into_carts(&due), open_attempts, idempotency_key: new_id() })
 }
 
-/// The payment position of the provider's current request (home page, stepper).
-pub async fn summary(db: &Db, available: bool, provider: &ProviderView, request: Option<&RequestView>) -> Result<PaymentSummary, AppError> {
+/// The payment position of the provider's current request (home page, stepper). Reading only.
+pub async fn summary(db: &Db, available: bool, request: Option<&RequestView>) -> Result<PaymentSummary, AppError> {
     let Some(request) = request else {
         return Ok(PaymentSummary { available, request_debts: vec![], request_paid: false });
     };
-    ensure_request_debts(db, provider, request).await?;
     let debts = debts_of_request(db, &request.id).await?;
     let request_paid = debts.iter().all(|d| d.state == DebtState::Pagato);
     Ok(PaymentSummary { available, request_debts: debts, request_paid })
@@ -372,6 +249,28 @@ pub async fn attempts_of_provider(db: &Db, provider_id: &str) -> Result<Vec<Atte
 }
 
 /// Who may see an attempt: the Segreteria, or a user of the provider that owns it.
+/// The attempts that carried a debt, newest first: (id, state, created at).
+pub async fn attempts_of_debt(db: &Db, debt_id: &str) -> Result<Vec<(String, AttemptState, String)>, AppError> {
+    sqlx::query(
+        "SELECT a.id, a.state, a.created_at FROM attempt_debts ad JOIN payment_attempts a ON a.id = ad.attempt_id
+         WHERE ad.debt_id = $1 ORDER BY a.created_at DESC, a.id",
+    )
+    .bind(debt_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(internal)?
+    .iter()
+    .map(|r| {
+        let state: String = r.try_get("state").map_err(internal)?;
+        Ok((
+            r.try_get("id").map_err(internal)?,
+            AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?,
+            r.try_get("created_at").map_err(internal)?,
+        ))
+    })
+    .collect()
+}
+
 async fn check_owner(db: &Db, actor: &CurrentUser, provider_id: &str) -> Result<(), AppError> {
     if actor.role == Role::Segreteria {
         return Ok(());
@@ -485,19 +384,21 @@ async fn release_ex(
     detail: &str,
     anomaly_recheck: bool,
 ) -> Result<bool, AppError> {
-    let mut tx = db.pool().begin().await.map_err(internal)?;
+    let mut tx = store::begin_write(db).await?;
     if !move_attempt_ex(&mut tx, attempt_id, actor, from, to, detail, anomaly_recheck).await? {
         return Ok(false);
     }
-    sqlx::query(
-        "UPDATE debts SET state = 'DA_PAGARE', updated_at = $1
-         WHERE state = 'IN_CORSO' AND id IN (SELECT live_debt_id FROM attempt_debts WHERE attempt_id = $2)",
+    let claimed: Vec<String> = sqlx::query_scalar(
+        "SELECT d.id FROM attempt_debts ad JOIN debts d ON d.id = ad.live_debt_id WHERE ad.attempt_id = $1 AND d.state = 'IN_CORSO'",
     )
-    .bind(now_utc())
     .bind(attempt_id)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await
     .map_err(internal)?;
+    let reason = format!("carrello {attempt_id} chiuso senza pagamento: {detail}");
+    for debt_id in &claimed {
+        store::debts::set_state(&mut tx, debt_id, DebtState::InCorso, Change::GiveBack, actor, &reason).await?;
+    }
     sqlx::query("UPDATE attempt_debts SET live_debt_id = NULL WHERE attempt_id = $1")
         .bind(attempt_id)
         .execute(&mut *tx)
@@ -580,32 +481,39 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
     if !receipt_matches(receipt, &attempt.debts) {
         return anomaly(db, &attempt.id, actor, from, "ricevuta non corrispondente al carrello").await;
     }
-    let mut tx = db.pool().begin().await.map_err(internal)?;
-    let now = now_utc();
+    let mut tx = store::begin_write(db).await?;
     // Open attempt: its debts are IN_CORSO and claimed by it. Late receipt of a closed attempt:
     // its debts went back to DA_PAGARE and must not be claimed by another attempt meanwhile.
     let mut clean = true;
+    let reason = format!("pagamento verificato con MyPay: IUV {}", receipt.iuv);
     for line in &attempt.debts {
         let paid = receipt.lines.iter().find(|p| p.iud == line.iud).expect("matched above");
-        let updated = sqlx::query(
-            "UPDATE debts SET state = 'PAGATO', paid_at = $1, iuv = $2, iur = $3, paid_attempt_id = $4, updated_at = $5
-             WHERE id = $6 AND (
-                 (state = 'IN_CORSO' AND EXISTS (SELECT 1 FROM attempt_debts WHERE attempt_id = $4 AND live_debt_id = $6))
-              OR (state = 'DA_PAGARE' AND NOT EXISTS (SELECT 1 FROM attempt_debts WHERE live_debt_id = $6)))",
-        )
-        .bind(&paid.date)
-        .bind(&receipt.iuv)
-        .bind(&paid.iur)
-        .bind(&attempt.id)
-        .bind(&now)
-        .bind(&line.debt_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?
-        .rows_affected();
-        if updated != 1 {
+        let Some(debt) = store::debts::by_id_in(&mut tx, &line.debt_id).await? else {
             clean = false;
             break;
+        };
+        let claim: Option<String> = sqlx::query_scalar("SELECT attempt_id FROM attempt_debts WHERE live_debt_id = $1")
+            .bind(&line.debt_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let payable = match (debt.state, claim.as_deref()) {
+            (DebtState::InCorso, Some(claimer)) => claimer == attempt.id,
+            (DebtState::DaPagare, None) => true,
+            _ => false,
+        };
+        if !payable {
+            clean = false;
+            break;
+        }
+        let change = Change::Pay { attempt_id: &attempt.id, iuv: &receipt.iuv, iur: &paid.iur, paid_at: &paid.date };
+        match store::debts::set_state(&mut tx, &line.debt_id, debt.state, change, actor, &reason).await {
+            Ok(()) => {}
+            Err(store::StoreError::Conflict(_)) => {
+                clean = false;
+                break;
+            }
+            Err(error) => return Err(error.into()),
         }
         sqlx::query("UPDATE attempt_debts SET iur = $1, live_debt_id = NULL WHERE attempt_id = $2 AND debt_id = $3")
             .bind(&paid.iur)
@@ -953,8 +861,7 @@ pub async fn pay(
     }
     let attempt_id = new_id();
     let now = now_utc();
-    let mut tx = db.pool().begin().await.map_err(internal)?;
-    // The first statement writes, so SQLite takes the write lock now (no read-to-write upgrade).
+    let mut tx = store::begin_write(db).await?;
     let claimed = sqlx::query(
         "INSERT INTO payment_attempts (id, provider_id, created_by, idempotency_key, state, total_cents, payer_email,
                                        created_at, updated_at)
@@ -995,15 +902,11 @@ pub async fn pay(
             Some(DebtState::InCorso) => return Err(AppError::PaymentInProgress),
             _ => return Err(AppError::WrongState),
         }
-        let claimed = sqlx::query("UPDATE debts SET state = 'IN_CORSO', updated_at = $1 WHERE id = $2 AND state = 'DA_PAGARE'")
-            .bind(&now)
-            .bind(debt_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?
-            .rows_affected();
-        if claimed != 1 {
-            return Err(AppError::PaymentInProgress);
+        let reason = format!("nel carrello {attempt_id}");
+        match store::debts::set_state(&mut tx, debt_id, DebtState::DaPagare, Change::Claim, &actor.id, &reason).await {
+            Ok(()) => {}
+            Err(store::StoreError::Conflict(_)) => return Err(AppError::PaymentInProgress),
+            Err(error) => return Err(error.into()),
         }
         let fee: String = row.try_get("fee_kind").map_err(internal)?;
         let line = CartLine {
@@ -1165,40 +1068,6 @@ pub async fn receipt_handler(
             (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
         }
     }
-}
-
-// ---- request submission --------------------------------------------------------------------
-
-/// BOZZA → INVIATA, only when every debt of the request is verified PAGATO.
-pub async fn submit_request(db: &Db, actor: &CurrentUser, provider: &ProviderView) -> Result<(), AppError> {
-    let request = crate::requests::server::latest_request_of_provider(db, &provider.id).await?.ok_or(AppError::StepMissing)?;
-    if request.state != RequestState::Bozza {
-        return Err(AppError::WrongState);
-    }
-    payment_gate_open(db, provider).await?;
-    ensure_request_debts(db, provider, &request).await?;
-    let debts = debts_of_request(db, &request.id).await?;
-    if debts.iter().any(|d| d.state != DebtState::Pagato) {
-        return Err(AppError::DebtsNotPaid);
-    }
-    let mut tx = db.pool().begin().await.map_err(internal)?;
-    let now = now_utc();
-    let moved = sqlx::query("UPDATE accreditation_requests SET state = $1, submitted_at = $2, updated_at = $2 WHERE id = $3 AND state = $4")
-        .bind(RequestState::Inviata.as_db())
-        .bind(&now)
-        .bind(&request.id)
-        .bind(RequestState::Bozza.as_db())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?
-        .rows_affected();
-    if moved != 1 {
-        return Err(AppError::WrongState);
-    }
-    let note = if debts.is_empty() { "Domanda inviata (nessun contributo dovuto)".to_string() } else { "Domanda inviata: contributi pagati e verificati".to_string() };
-    crate::requests::server::record(&mut tx, &request.id, actor, Some(RequestState::Bozza), RequestState::Inviata, Some(&note)).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(())
 }
 
 #[cfg(test)]

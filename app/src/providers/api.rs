@@ -23,8 +23,19 @@ pub async fn save_provider(form: ProviderForm) -> Result<(), AppError> {
     use crate::state::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
+        let db = app_state()?.db;
+        // The fields of sections that are not open arrive empty (their fieldset is disabled):
+        // they keep their value. One that arrives changed is refused by the service.
+        let mut form = form;
+        if let Some(current) = super::server::provider_of_user(&db, &user.id).await? {
+            for field in super::model::ProviderForm::FIELDS {
+                if !current.field_open(field) && form.get(field).trim().is_empty() {
+                    form.set(field, current.form.get(field).to_string());
+                }
+            }
+        }
         let valid = form.validate().map_err(AppError::InvalidForm)?;
-        super::server::save_provider(&app_state()?.db, &user.id, &valid).await?;
+        super::server::save_provider(&db, &user, &valid).await?;
         leptos_axum::redirect("/area/domanda");
         Ok(())
     })

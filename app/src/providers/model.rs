@@ -50,7 +50,9 @@ pub fn forma_giuridica(code: &str) -> Option<(&'static str, &'static str, Provid
 }
 
 /// The censimento form as typed (all text). Also what the server sends back for editing.
+/// A field left out (a disabled fieldset of a section the Segreteria did not reopen) is empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProviderForm {
     pub denominazione: String,
     pub codice_fiscale: String,
@@ -88,6 +90,29 @@ pub struct ValidProvider {
     pub pec: Email,
     pub email: Email,
     pub telefono: String,
+}
+
+impl ValidProvider {
+    /// The validated record as the texts stored and shown (codes upper-cased, spaces folded).
+    pub fn normalized_form(&self) -> ProviderForm {
+        ProviderForm {
+            denominazione: self.denominazione.clone(),
+            codice_fiscale: self.codice_fiscale.as_str().to_string(),
+            partita_iva: self.partita_iva.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            forma_giuridica: self.forma_giuridica.clone(),
+            legale_nome: self.legale_nome.clone(),
+            legale_cognome: self.legale_cognome.clone(),
+            legale_codice_fiscale: self.legale_codice_fiscale.as_str().to_string(),
+            via: self.via.clone(),
+            civico: self.civico.clone(),
+            cap: self.cap.clone(),
+            comune: self.comune.clone(),
+            provincia: self.provincia.clone(),
+            pec: self.pec.as_str().to_string(),
+            email: self.email.as_str().to_string(),
+            telefono: self.telefono.clone(),
+        }
+    }
 }
 
 /// Field limits follow what pagoPA/MyPay accept for the payer (SIL-REFERENCE §4.2):
@@ -243,14 +268,102 @@ impl ProviderForm {
     }
 }
 
+/// The sections of the censimento (and the documents). While the request is a draft the
+/// provider may change everything; once it is sent, nothing, until the Segreteria asks for an
+/// integration and reopens the sections it chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Section {
+    /// Denominazione, codice fiscale, partita IVA and legal form (hence the Gruppo).
+    Identita,
+    LegaleRappresentante,
+    Sede,
+    Contatti,
+    Documenti,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [Section::Identita, Section::LegaleRappresentante, Section::Sede, Section::Contatti, Section::Documenti];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Section::Identita => "IDENTITA",
+            Section::LegaleRappresentante => "LEGALE",
+            Section::Sede => "SEDE",
+            Section::Contatti => "CONTATTI",
+            Section::Documenti => "DOCUMENTI",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn label_it(self) -> &'static str {
+        match self {
+            Section::Identita => "Denominazione, codice fiscale, partita IVA e forma giuridica",
+            Section::LegaleRappresentante => "Legale rappresentante",
+            Section::Sede => "Sede legale",
+            Section::Contatti => "PEC, e-mail e telefono",
+            Section::Documenti => "Documenti della domanda",
+        }
+    }
+    /// The censimento fields of the section (none for the documents).
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Section::Identita => &["denominazione", "codice_fiscale", "partita_iva", "forma_giuridica"],
+            Section::LegaleRappresentante => &["legale_nome", "legale_cognome", "legale_codice_fiscale"],
+            Section::Sede => &["via", "civico", "cap", "comune", "provincia"],
+            Section::Contatti => &["pec", "email", "telefono"],
+            Section::Documenti => &[],
+        }
+    }
+    /// The section a censimento field belongs to.
+    pub fn of_field(field: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.fields().contains(&field))
+    }
+}
+
+
 /// What the provider and the Segreteria see of a registered provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderView {
     pub id: String,
     pub form: ProviderForm,
     pub provider_class: ProviderClass,
-    /// False once the request left the draft state: the data can no longer change.
+    /// Whether the Segreteria has confirmed (or corrected) the Gruppo.
+    pub class_confirmed: bool,
+    /// True while the provider may change something (a draft, or an integration).
     pub editable: bool,
+    /// What the provider may change now: every section in a draft, the reopened ones during an
+    /// integration, none otherwise.
+    pub open_sections: Vec<Section>,
+}
+
+impl ProviderView {
+    /// Whether the provider may change `field` now.
+    pub fn field_open(&self, field: &str) -> bool {
+        Section::of_field(field).is_some_and(|s| self.open_sections.contains(&s))
+    }
+}
+
+/// One change of a provider's data, as the Segreteria sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderChangeView {
+    pub at: String,
+    /// Display name of who changed it.
+    pub actor: String,
+    pub actor_role: String,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The Italian label of a censimento field (for the change history).
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "provider_class" => "Gruppo",
+        "censimento" => "Censimento",
+        other => crate::domain::field_label_it(other),
+    }
 }
 
 #[cfg(test)]

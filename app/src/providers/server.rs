@@ -1,147 +1,115 @@
-//! Provider services: read and save the censimento of the logged-in provider account.
+//! Provider services: the censimento of the logged-in account and its freeze rules.
+//!
+//! While the request is a draft the provider may change every section; once it is sent,
+//! identity (denominazione, codice fiscale, partita IVA, legal form and so the Gruppo) and
+//! everything else are frozen, until the Segreteria asks for an integration and reopens the
+//! sections it chooses (`accreditation_requests.reopened_sections`). Every change is recorded
+//! field by field (`store::providers`), and the Gruppo's confirmation by the Segreteria is
+//! taken back when the legal form changes.
 
-use sqlx::Row;
-
-use super::model::{ProviderClass, ProviderForm, ProviderView, ValidProvider};
-use crate::db::{new_id, now_utc, Db};
+use super::model::{ProviderView, Section, ValidProvider};
+use crate::accounts::CurrentUser;
+use crate::db::Db;
+use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::requests::model::RequestState;
-use crate::state::internal;
+use crate::store::providers::Provider;
+use crate::store::requests::Request;
+use crate::store::{self, begin_write};
 
-const COLUMNS: &str = "id, denominazione, codice_fiscale, partita_iva, forma_giuridica, provider_class, \
-    legale_nome, legale_cognome, legale_codice_fiscale, via, civico, cap, comune, provincia, pec, email, telefono";
-
-fn view_from_row(row: &sqlx::any::AnyRow, editable: bool) -> Result<ProviderView, AppError> {
-    let get = |name: &str| -> Result<String, AppError> { row.try_get::<String, _>(name).map_err(internal) };
-    let class = get("provider_class")?;
-    Ok(ProviderView {
-        id: get("id")?,
-        provider_class: ProviderClass::from_db(&class).ok_or_else(|| internal(format!("unknown class {class}")))?,
-        editable,
-        form: ProviderForm {
-            denominazione: get("denominazione")?,
-            codice_fiscale: get("codice_fiscale")?,
-            partita_iva: row.try_get::<Option<String>, _>("partita_iva").map_err(internal)?.unwrap_or_default(),
-            forma_giuridica: get("forma_giuridica")?,
-            legale_nome: get("legale_nome")?,
-            legale_cognome: get("legale_cognome")?,
-            legale_codice_fiscale: get("legale_codice_fiscale")?,
-            via: get("via")?,
-            civico: get("civico")?,
-            cap: get("cap")?,
-            comune: get("comune")?,
-            provincia: get("provincia")?,
-            pec: get("pec")?,
-            email: get("email")?,
-            telefono: get("telefono")?,
-        },
-    })
+/// What the provider may change while its latest request is `request`.
+pub fn open_sections(request: Option<&Request>) -> Vec<Section> {
+    match request {
+        None => Section::ALL.to_vec(),
+        Some(r) if r.state == RequestState::Bozza => Section::ALL.to_vec(),
+        Some(r) if r.state == RequestState::IntegrazioneRichiesta => {
+            r.reopened_sections.iter().filter_map(|code| Section::from_code(code)).collect()
+        }
+        Some(_) => vec![],
+    }
 }
 
-/// State of the provider's latest request, if it has one.
-async fn latest_request_state(db: &Db, provider_id: &str) -> Result<Option<RequestState>, AppError> {
-    let state: Option<String> = sqlx::query(
-        "SELECT state FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(provider_id)
-    .fetch_optional(db.pool())
-    .await
-    .map_err(internal)?
-    .map(|row| row.try_get("state"))
-    .transpose()
-    .map_err(internal)?;
-    Ok(state.as_deref().and_then(RequestState::from_db))
+/// The provider as the browser sees it.
+pub fn view(provider: &Provider, request: Option<&Request>) -> ProviderView {
+    let open_sections = open_sections(request);
+    ProviderView {
+        id: provider.id.clone(),
+        form: provider.form.clone(),
+        provider_class: provider.provider_class,
+        class_confirmed: provider.class_confirmed_at.is_some(),
+        editable: open_sections.iter().any(|s| !s.fields().is_empty()),
+        open_sections,
+    }
 }
 
 pub async fn provider_of_user(db: &Db, user_id: &str) -> Result<Option<ProviderView>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM providers WHERE owner_user_id = $1");
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(user_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?
-    else {
+    let Some(provider) = store::providers::by_user(db, user_id).await? else {
         return Ok(None);
     };
-    let id: String = row.try_get("id").map_err(internal)?;
-    let editable = latest_request_state(db, &id).await?.is_none_or(RequestState::provider_can_edit);
-    view_from_row(&row, editable).map(Some)
+    let request = store::requests::latest_of_provider(db, &provider.id).await?;
+    Ok(Some(view(&provider, request.as_ref())))
 }
 
 pub async fn provider_by_id(db: &Db, provider_id: &str) -> Result<Option<ProviderView>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM providers WHERE id = $1");
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(provider_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?
-    else {
+    let Some(provider) = store::providers::by_id(db, provider_id).await? else {
         return Ok(None);
     };
-    let editable = latest_request_state(db, provider_id).await?.is_none_or(RequestState::provider_can_edit);
-    view_from_row(&row, editable).map(Some)
+    let request = store::requests::latest_of_provider(db, &provider.id).await?;
+    Ok(Some(view(&provider, request.as_ref())))
 }
 
-/// Creates or updates the provider of this account. Refused once the request was sent
-/// (until the Segreteria asks for an integration).
-pub async fn save_provider(db: &Db, user_id: &str, p: &ValidProvider) -> Result<String, AppError> {
-    if let Some(existing) = provider_of_user(db, user_id).await? {
-        if !existing.editable {
-            return Err(AppError::WrongState);
+/// Creates or updates the provider of this account, within what is open now (see the module
+/// documentation). A field outside the open sections that differs is refused, field by field,
+/// and nothing is saved. While the request is a draft, its fees follow a change of Gruppo at
+/// once (with the reason recorded).
+pub async fn save_provider(db: &Db, actor: &CurrentUser, valid: &ValidProvider) -> Result<String, AppError> {
+    let form = valid.normalized_form();
+    let mut tx = begin_write(db).await?;
+    let Some(current) = store::providers::by_user_in(&mut tx, &actor.id).await? else {
+        if store::providers::codice_fiscale_taken(&mut tx, &form.codice_fiscale, &actor.id).await? {
+            return Err(AppError::ProviderExists);
         }
+        let id = store::providers::insert(&mut tx, &actor.id, &form, valid.provider_class, actor).await.map_err(exists)?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        return Ok(id);
+    };
+    let request = store::requests::latest_of_provider_in(&mut tx, &current.id).await?;
+    let open = open_sections(request.as_ref());
+    if !open.iter().any(|s| !s.fields().is_empty()) {
+        return Err(AppError::WrongState);
     }
-    let taken: Option<String> = sqlx::query("SELECT id FROM providers WHERE codice_fiscale = $1 AND owner_user_id <> $2")
-        .bind(p.codice_fiscale.as_str())
-        .bind(user_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?
-        .map(|row| row.try_get("id"))
-        .transpose()
-        .map_err(internal)?;
-    if taken.is_some() {
+    let locked: Vec<FieldError> = crate::providers::model::ProviderForm::FIELDS
+        .iter()
+        .filter(|f| current.form.get(f) != form.get(f) && !Section::of_field(f).is_some_and(|s| open.contains(&s)))
+        .map(|f| FieldError::new(f, FieldRule::Locked))
+        .collect();
+    if !locked.is_empty() {
+        tracing::warn!(provider_id = %current.id, fields = ?locked.iter().map(|e| e.field.clone()).collect::<Vec<_>>(), "change of frozen provider data refused");
+        return Err(AppError::InvalidForm(locked));
+    }
+    if form.codice_fiscale != current.form.codice_fiscale && store::providers::codice_fiscale_taken(&mut tx, &form.codice_fiscale, &actor.id).await? {
         return Err(AppError::ProviderExists);
     }
-    let now = now_utc();
-    let result = sqlx::query(
-        "INSERT INTO providers (id, owner_user_id, denominazione, codice_fiscale, partita_iva, provider_class,
-             forma_giuridica, legale_nome, legale_cognome, legale_codice_fiscale, via, civico, cap, comune,
-             provincia, pec, email, telefono, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
-         ON CONFLICT (owner_user_id) DO UPDATE SET
-             denominazione = excluded.denominazione, codice_fiscale = excluded.codice_fiscale,
-             partita_iva = excluded.partita_iva, provider_class = excluded.provider_class,
-             forma_giuridica = excluded.forma_giuridica, legale_nome = excluded.legale_nome,
-             legale_cognome = excluded.legale_cognome, legale_codice_fiscale = excluded.legale_codice_fiscale,
-             via = excluded.via, civico = excluded.civico, cap = excluded.cap, comune = excluded.comune,
-             provincia = excluded.provincia, pec = excluded.pec, email = excluded.email,
-             telefono = excluded.telefono, updated_at = excluded.updated_at
-         RETURNING id",
-    )
-    .bind(new_id())
-    .bind(user_id)
-    .bind(&p.denominazione)
-    .bind(p.codice_fiscale.as_str())
-    .bind(p.partita_iva.as_ref().map(|v| v.as_str().to_string()))
-    .bind(p.provider_class.as_db())
-    .bind(&p.forma_giuridica)
-    .bind(&p.legale_nome)
-    .bind(&p.legale_cognome)
-    .bind(p.legale_codice_fiscale.as_str())
-    .bind(&p.via)
-    .bind(&p.civico)
-    .bind(&p.cap)
-    .bind(&p.comune)
-    .bind(&p.provincia)
-    .bind(p.pec.as_str())
-    .bind(p.email.as_str())
-    .bind(&p.telefono)
-    .bind(&now)
-    .fetch_one(db.pool())
-    .await;
-    match result {
-        Ok(row) => row.try_get("id").map_err(internal),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::ProviderExists),
-        Err(e) => Err(internal(e)),
+    let reason = match request.as_ref().map(|r| r.state) {
+        Some(RequestState::IntegrazioneRichiesta) => Some("Integrazione richiesta dalla Segreteria"),
+        _ => None,
+    };
+    store::providers::update_fields(&mut tx, &current, &form, valid.provider_class, actor, reason).await.map_err(exists)?;
+    if valid.provider_class != current.provider_class {
+        store::providers::clear_class_confirmation(&mut tx, &current.id).await?;
+        if let Some(draft) = request.as_ref().filter(|r| r.state == RequestState::Bozza) {
+            let updated = store::providers::by_id_in(&mut tx, &current.id).await?.ok_or(AppError::NotFound)?;
+            crate::debts::service::recompute_request_fees(&mut tx, &updated, draft, &actor.id, "forma giuridica cambiata nella bozza").await?;
+        }
+    }
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(current.id)
+}
+
+/// A codice fiscale taken by another provider meanwhile is "already registered", not a conflict.
+fn exists(error: store::StoreError) -> AppError {
+    match error {
+        store::StoreError::Conflict(_) => AppError::ProviderExists,
+        other => other.into(),
     }
 }

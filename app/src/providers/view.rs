@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::api::{load_my_provider, SaveProvider};
-use super::model::{forma_giuridica, ProviderForm, FORME_GIURIDICHE};
+use super::model::{forma_giuridica, ProviderForm, Section, FORME_GIURIDICHE};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::home::view::guarded;
@@ -27,9 +27,9 @@ pub fn CensimentoPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match provider.await {
                         Ok(existing) => {
-                            let editable = existing.as_ref().is_none_or(|p| p.editable);
+                            let open = existing.as_ref().map_or_else(|| Section::ALL.to_vec(), |p| p.open_sections.clone());
                             let initial = existing.map(|p| p.form).unwrap_or_default();
-                            view! { <CensimentoForm initial editable/> }.into_any()
+                            view! { <CensimentoForm initial open/> }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     }
@@ -40,7 +40,11 @@ pub fn CensimentoPage() -> impl IntoView {
 }
 
 #[component]
-fn CensimentoForm(initial: ProviderForm, editable: bool) -> impl IntoView {
+fn CensimentoForm(initial: ProviderForm, open: Vec<Section>) -> impl IntoView {
+    let editable = open.iter().any(|s| !s.fields().is_empty());
+    let everything = Section::ALL.iter().all(|s| open.contains(s));
+    let reopened: Vec<&'static str> = Section::ALL.into_iter().filter(|s| open.contains(s) && !s.fields().is_empty()).map(Section::label_it).collect();
+    let closed = move |section: Section| !open.contains(&section);
     let save = ServerAction::<SaveProvider>::new();
     let redirected = form_error("providers/save");
     let server_error = Signal::derive(move || save.value().get().map_or_else(|| redirected.get(), Result::err));
@@ -77,12 +81,18 @@ fn CensimentoForm(initial: ProviderForm, editable: bool) -> impl IntoView {
     view! {
         {(!editable).then(|| view! {
             <div class="alert alert-info" role="alert">
-                "La domanda è stata inviata: i dati del provider non sono più modificabili."
+                "La domanda è stata inviata: i dati del provider non sono più modificabili. Se un dato è sbagliato, scrivi alla Segreteria ECM: potrà riaprirlo chiedendo un'integrazione."
+            </div>
+        })}
+        {(editable && !everything).then(|| view! {
+            <div class="alert alert-warning" role="alert" data-testid="sezioni-modificabili">
+                "Integrazione richiesta dalla Segreteria ECM: puoi modificare solo " <strong>{reopened.join("; ")}</strong>
+                ". Gli altri dati restano quelli della domanda inviata."
             </div>
         })}
         {move || server_error.get().map(|error| view! { <ErrorAlert error/> })}
         <ActionForm action=save attr:novalidate=true>
-            <fieldset disabled=!editable>
+            <fieldset disabled=closed(Section::Identita)>
                 <legend class="h4">"Organizzazione"</legend>
                 {field("denominazione", "Denominazione")}
                 <div class="row">
@@ -116,7 +126,7 @@ fn CensimentoForm(initial: ProviderForm, editable: bool) -> impl IntoView {
                     {move || error("forma_giuridica").get().map(|m| view! { <div class="invalid-feedback d-block" role="status">{m}</div> })}
                 </div>
             </fieldset>
-            <fieldset disabled=!editable>
+            <fieldset disabled=closed(Section::LegaleRappresentante)>
                 <legend class="h4">"Legale rappresentante"</legend>
                 <div class="row">
                     <div class="col-12 col-md-6">{field("legale_nome", "Nome")}</div>
@@ -125,7 +135,7 @@ fn CensimentoForm(initial: ProviderForm, editable: bool) -> impl IntoView {
                 <TextField id="legale_codice_fiscale" name=form_name("legale_codice_fiscale") label="Codice fiscale del legale rappresentante"
                     maxlength=16 value=value("legale_codice_fiscale") error=error("legale_codice_fiscale")/>
             </fieldset>
-            <fieldset disabled=!editable>
+            <fieldset disabled=closed(Section::Sede)>
                 <legend class="h4">"Sede legale"</legend>
                 <div class="row">
                     <div class="col-12 col-md-9">{field("via", "Via / piazza")}</div>
@@ -142,7 +152,7 @@ fn CensimentoForm(initial: ProviderForm, editable: bool) -> impl IntoView {
                     </div>
                 </div>
             </fieldset>
-            <fieldset disabled=!editable>
+            <fieldset disabled=closed(Section::Contatti)>
                 <legend class="h4">"Contatti"</legend>
                 <div class="row">
                     <div class="col-12 col-md-6">

@@ -57,15 +57,7 @@ pub async fn submit_integration() -> Result<(), AppError> {
         if documents.iter().any(|slot| slot.doc_type.required && slot.current.is_none()) {
             return Err(AppError::StepMissing);
         }
-        super::server::transition(
-            &db,
-            &user,
-            &request.id,
-            RequestState::IntegrazioneRichiesta,
-            RequestState::InIstruttoria,
-            Some("Integrazione inviata dal provider"),
-        )
-        .await?;
+        super::server::send(&db, &user, &provider.id, RequestState::IntegrazioneRichiesta).await?;
         Ok(())
     })
     .await
@@ -81,7 +73,8 @@ pub async fn submit_request() -> Result<(), AppError> {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
         let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        crate::payments::server::submit_request(&db, &user, &provider).await?;
+        crate::payments::server::payment_gate_open(&db, &provider).await?;
+        super::server::send(&db, &user, &provider.id, super::model::RequestState::Bozza).await?;
         leptos_axum::redirect("/area");
         Ok(())
     })

@@ -100,6 +100,43 @@ pub struct HistoryEntry {
     pub from_state: Option<RequestState>,
     pub to_state: RequestState,
     pub note: Option<String>,
+    /// At a submission: what the provider declared (Gruppo, legal form, fees), in Italian.
+    pub declared: Option<String>,
+}
+
+/// What the provider declared when it sent the request (or answered an integration): kept in
+/// the history row, so the Segreteria sees the Gruppo and the fees as they were then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declared {
+    pub denominazione: String,
+    pub codice_fiscale: String,
+    pub forma_giuridica: String,
+    pub gruppo: crate::providers::model::ProviderClass,
+    pub contributi: Vec<DeclaredFee>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaredFee {
+    pub causale: String,
+    pub amount_cents: i64,
+    pub state: crate::payments::model::DebtState,
+}
+
+impl Declared {
+    /// One Italian line for the history.
+    pub fn summary_it(&self) -> String {
+        let forma = crate::providers::model::forma_giuridica(&self.forma_giuridica).map_or(self.forma_giuridica.as_str(), |(_, label, _)| label);
+        let fees = if self.contributi.is_empty() {
+            "nessun contributo dovuto".to_string()
+        } else {
+            self.contributi
+                .iter()
+                .map(|f| format!("{} {} ({})", f.causale, crate::payments::model::format_euro(f.amount_cents), f.state.label_it().to_lowercase()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        format!("{}, codice fiscale {}: {} ({}); {}", self.denominazione, self.codice_fiscale, self.gruppo.label_it(), forma, fees)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +148,8 @@ pub struct RequestView {
     pub updated_at: String,
     pub submitted_at: Option<String>,
     pub history: Vec<HistoryEntry>,
+    /// While an integration is asked for: what the Segreteria reopened to the provider.
+    pub reopened_sections: Vec<crate::providers::model::Section>,
 }
 
 #[cfg(test)]

@@ -1,150 +1,124 @@
-//! Request services: create the draft, read it, move it between states with history.
+//! Request services: the draft, its submission and integrations, and the Segreteria's moves.
+//! Every state change goes through `store::requests::move_state`; the fees of the request are
+//! recomputed (`debts::service`) at the draft's creation, at every submission and at every
+//! answer to an integration, and a request never leaves the provider while a fee is unpaid.
 
-use sqlx::Row;
-
-use super::model::{HistoryEntry, RequestKind, RequestState, RequestView};
+use super::model::{Declared, DeclaredFee, RequestKind, RequestState, RequestView};
 use crate::accounts::CurrentUser;
-use crate::db::{new_id, now_utc, Db};
+use crate::db::Db;
+use crate::debts::service::recompute_request_fees;
 use crate::error::AppError;
-use crate::state::internal;
+use crate::payments::model::DebtState;
+use crate::providers::model::Section;
+use crate::store::requests::{Move, Request};
+use crate::store::{self, begin_write, StoreError};
+
+/// The request as the browser sees it, with its history.
+pub async fn view(db: &Db, request: Request) -> Result<RequestView, AppError> {
+    let history = store::requests::history(db, &request.id)
+        .await?
+        .into_iter()
+        .map(|(mut entry, snapshot)| {
+            entry.declared = snapshot.and_then(|json| serde_json::from_str::<Declared>(&json).ok()).map(|d| d.summary_it());
+            entry
+        })
+        .collect();
+    Ok(RequestView {
+        id: request.id,
+        kind: request.kind,
+        state: request.state,
+        created_at: request.created_at,
+        updated_at: request.updated_at,
+        submitted_at: request.submitted_at,
+        history,
+        reopened_sections: request.reopened_sections.iter().filter_map(|c| Section::from_code(c)).collect(),
+    })
+}
 
 /// The provider's current (latest) request, if any.
 pub async fn latest_request_of_provider(db: &Db, provider_id: &str) -> Result<Option<RequestView>, AppError> {
-    let row = sqlx::query(
-        "SELECT id FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(provider_id)
-    .fetch_optional(db.pool())
-    .await
-    .map_err(internal)?;
-    match row {
-        Some(row) => load_request(db, &row.try_get::<String, _>("id").map_err(internal)?).await,
+    match store::requests::latest_of_provider(db, provider_id).await? {
+        Some(request) => view(db, request).await.map(Some),
         None => Ok(None),
     }
 }
 
 pub async fn load_request(db: &Db, request_id: &str) -> Result<Option<RequestView>, AppError> {
-    let Some(row) = sqlx::query(
-        "SELECT id, kind, state, created_at, updated_at, submitted_at FROM accreditation_requests WHERE id = $1",
-    )
-    .bind(request_id)
-    .fetch_optional(db.pool())
-    .await
-    .map_err(internal)?
-    else {
-        return Ok(None);
-    };
-    let history = sqlx::query(
-        "SELECT at, actor_role, from_state, to_state, note FROM request_history WHERE request_id = $1 ORDER BY at, id",
-    )
-    .bind(request_id)
-    .fetch_all(db.pool())
-    .await
-    .map_err(internal)?
-    .into_iter()
-    .map(|h| {
-        let from: Option<String> = h.try_get("from_state").map_err(internal)?;
-        let to: String = h.try_get("to_state").map_err(internal)?;
-        Ok(HistoryEntry {
-            at: h.try_get("at").map_err(internal)?,
-            actor_role: h.try_get("actor_role").map_err(internal)?,
-            from_state: from.as_deref().and_then(RequestState::from_db),
-            to_state: RequestState::from_db(&to).ok_or_else(|| internal(format!("unknown state {to}")))?,
-            note: h.try_get("note").map_err(internal)?,
-        })
-    })
-    .collect::<Result<Vec<_>, AppError>>()?;
-    let kind: String = row.try_get("kind").map_err(internal)?;
-    let state: String = row.try_get("state").map_err(internal)?;
-    Ok(Some(RequestView {
-        id: row.try_get("id").map_err(internal)?,
-        kind: RequestKind::from_db(&kind).ok_or_else(|| internal(format!("unknown kind {kind}")))?,
-        state: RequestState::from_db(&state).ok_or_else(|| internal(format!("unknown state {state}")))?,
-        created_at: row.try_get("created_at").map_err(internal)?,
-        updated_at: row.try_get("updated_at").map_err(internal)?,
-        submitted_at: row.try_get("submitted_at").map_err(internal)?,
-        history,
-    }))
+    match store::requests::by_id(db, request_id).await? {
+        Some(request) => view(db, request).await.map(Some),
+        None => Ok(None),
+    }
 }
 
-/// Starts the draft request of a provider, or changes the kind of its draft.
+/// Starts the draft request of a provider (with its fees), or changes the kind of its draft.
+/// Two tabs or a double click make one draft: the second gets 409 (or, for the same kind,
+/// simply the draft the first made).
 pub async fn choose_kind(db: &Db, actor: &CurrentUser, provider_id: &str, kind: RequestKind) -> Result<String, AppError> {
-    let mut tx = db.pool().begin().await.map_err(internal)?;
-    let existing = sqlx::query(
-        "SELECT id, state FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(provider_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let now = now_utc();
-    let id = match existing {
-        Some(row) => {
-            let id: String = row.try_get("id").map_err(internal)?;
-            let state: String = row.try_get("state").map_err(internal)?;
-            if state != RequestState::Bozza.as_db() {
-                return Err(AppError::WrongState);
+    let mut tx = begin_write(db).await?;
+    let provider = store::providers::by_id_in(&mut tx, provider_id).await?.ok_or(AppError::StepMissing)?;
+    let id = match store::requests::latest_of_provider_in(&mut tx, provider_id).await? {
+        Some(request) if request.state == RequestState::Bozza => {
+            if request.kind != kind {
+                store::requests::set_kind(&mut tx, &request.id, kind).await?;
             }
-            sqlx::query("UPDATE accreditation_requests SET kind = $1, updated_at = $2 WHERE id = $3")
-                .bind(kind.as_db())
-                .bind(&now)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-            id
+            request.id
         }
-        None => {
-            let id = new_id();
-            sqlx::query(
-                "INSERT INTO accreditation_requests (id, provider_id, kind, state, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .bind(&id)
-            .bind(provider_id)
-            .bind(kind.as_db())
-            .bind(RequestState::Bozza.as_db())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-            record(&mut tx, &id, actor, None, RequestState::Bozza, Some("Domanda creata")).await?;
+        Some(request) if !matches!(request.state, RequestState::Accreditato | RequestState::Rigettato) => return Err(AppError::WrongState),
+        _ => {
+            let id = store::requests::create_draft(&mut tx, provider_id, kind, actor).await?;
+            let draft = store::requests::latest_of_provider_in(&mut tx, provider_id).await?.ok_or(AppError::Internal)?;
+            recompute_request_fees(&mut tx, &provider, &draft, &actor.id, "domanda creata").await?;
             id
         }
     };
-    tx.commit().await.map_err(internal)?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }
 
-/// Appends one history record (inside the caller's transaction).
-pub async fn record(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    request_id: &str,
-    actor: &CurrentUser,
-    from: Option<RequestState>,
-    to: RequestState,
-    note: Option<&str>,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO request_history (id, request_id, at, actor_id, actor_role, from_state, to_state, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(new_id())
-    .bind(request_id)
-    .bind(now_utc())
-    .bind(&actor.id)
-    .bind(actor.role.as_db())
-    .bind(from.map(RequestState::as_db))
-    .bind(to.as_db())
-    .bind(note)
-    .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+/// What the provider declares now: kept in the history row of the submission.
+fn declared(provider: &store::providers::Provider, fees: &[store::debts::Debt]) -> String {
+    let declared = Declared {
+        denominazione: provider.form.denominazione.clone(),
+        codice_fiscale: provider.form.codice_fiscale.clone(),
+        forma_giuridica: provider.form.forma_giuridica.clone(),
+        gruppo: provider.provider_class,
+        contributi: fees.iter().map(|d| DeclaredFee { causale: d.causale.clone(), amount_cents: d.amount_cents, state: d.state }).collect(),
+    };
+    serde_json::to_string(&declared).unwrap_or_default()
+}
+
+/// The provider sends its request: BOZZA → INVIATA, or (answering an integration)
+/// INTEGRAZIONE_RICHIESTA → IN_ISTRUTTORIA. The fees are recomputed for the Gruppo as it is
+/// now, in the same transaction; while one of them is not verified PAGATO nothing moves.
+pub async fn send(db: &Db, actor: &CurrentUser, provider_id: &str, from: RequestState) -> Result<(), AppError> {
+    let (to, note_paid, note_free) = match from {
+        RequestState::Bozza => (RequestState::Inviata, "Domanda inviata: contributi pagati e verificati", "Domanda inviata (nessun contributo dovuto)"),
+        RequestState::IntegrazioneRichiesta => (RequestState::InIstruttoria, "Integrazione inviata dal provider", "Integrazione inviata dal provider"),
+        _ => return Err(AppError::WrongState),
+    };
+    let mut tx = begin_write(db).await?;
+    let provider = store::providers::by_id_in(&mut tx, provider_id).await?.ok_or(AppError::StepMissing)?;
+    let request = store::requests::latest_of_provider_in(&mut tx, provider_id).await?.ok_or(AppError::StepMissing)?;
+    if request.state != from {
+        return Err(AppError::WrongState);
+    }
+    let why = if from == RequestState::Bozza { "invio della domanda" } else { "invio dell'integrazione" };
+    let fees = recompute_request_fees(&mut tx, &provider, &request, &actor.id, why).await?;
+    if fees.iter().any(|d| d.state != DebtState::Pagato) {
+        // The recomputation itself stands (a fee now due is shown to the provider to pay).
+        tx.commit().await.map_err(StoreError::from)?;
+        return Err(AppError::DebtsNotPaid);
+    }
+    let snapshot = declared(&provider, &fees);
+    let note = if fees.is_empty() { note_free } else { note_paid };
+    store::requests::move_state(&mut tx, &request.id, from, to, actor, Move { note: Some(note), snapshot: Some(&snapshot), ..Move::default() }).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
 
-/// Moves a request from `expected` to `to`, checking the procedure's rules and that nobody
-/// moved it meanwhile (the update only applies while the request is still in `expected`).
+/// A move of the Segreteria (take in charge, integration, accreditation, rejection), from
+/// `expected`. Asking for an integration names the sections it reopens; accrediting needs the
+/// Gruppo confirmed and every fee of the request verified as paid.
 pub async fn transition(
     db: &Db,
     actor: &CurrentUser,
@@ -152,41 +126,31 @@ pub async fn transition(
     expected: RequestState,
     to: RequestState,
     note: Option<&str>,
+    reopened: &[Section],
 ) -> Result<RequestState, AppError> {
-    let mut tx = db.pool().begin().await.map_err(internal)?;
-    let state: Option<String> = sqlx::query("SELECT state FROM accreditation_requests WHERE id = $1")
-        .bind(request_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
-        .map(|row| row.try_get("state"))
-        .transpose()
-        .map_err(internal)?;
-    let from = state.as_deref().and_then(RequestState::from_db).ok_or(AppError::NotFound)?;
-    if from != expected || !from.can_move_to(to) {
+    let mut tx = begin_write(db).await?;
+    let request = store::requests::by_id_in(&mut tx, request_id).await?.ok_or(AppError::NotFound)?;
+    if request.state != expected || !expected.can_move_to(to) {
         return Err(AppError::WrongState);
     }
-    let now = now_utc();
-    let submitted = (to == RequestState::Inviata).then(|| now.clone());
-    let updated = sqlx::query(
-        "UPDATE accreditation_requests SET state = $1, updated_at = $2, submitted_at = COALESCE($3, submitted_at)
-         WHERE id = $4 AND state = $5",
-    )
-    .bind(to.as_db())
-    .bind(&now)
-    .bind(submitted)
-    .bind(request_id)
-    .bind(from.as_db())
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if updated.rows_affected() != 1 {
-        return Err(AppError::WrongState);
+    if to == RequestState::IntegrazioneRichiesta && reopened.is_empty() {
+        return Err(AppError::Invalid(crate::domain::FieldError::new("sections", crate::domain::FieldRule::Required)));
     }
-    record(&mut tx, request_id, actor, Some(from), to, note).await?;
-    tx.commit().await.map_err(internal)?;
-    tracing::info!(request_id, from = from.as_db(), to = to.as_db(), actor = %actor.id, "request moved");
-    Ok(from)
+    if to == RequestState::Accreditato {
+        let provider = store::providers::by_id_in(&mut tx, &request.provider_id).await?.ok_or(AppError::NotFound)?;
+        if provider.class_confirmed_at.is_none() {
+            return Err(AppError::ClassNotConfirmed);
+        }
+        let fees = recompute_request_fees(&mut tx, &provider, &request, &actor.id, "accreditamento").await?;
+        if fees.iter().any(|d| d.state != DebtState::Pagato) {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Err(AppError::DebtsNotPaid);
+        }
+    }
+    let codes: Vec<&str> = reopened.iter().map(|s| s.code()).collect();
+    store::requests::move_state(&mut tx, request_id, expected, to, actor, Move { note, snapshot: None, reopened_sections: &codes }).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(expected)
 }
 
 /// The payment gate (ECM-DOMAIN.md, "Payment gate"): the provider's data are complete and
@@ -208,7 +172,7 @@ pub async fn gate_for_provider(db: &Db, provider: &crate::providers::model::Prov
         // Data saved under older rules, or edited outside the portal: name every field.
         missing.extend(errors.iter().map(|e| format!("dati del provider: {}", e.message_it())));
     }
-    match latest_request_of_provider(db, &provider.id).await? {
+    match store::requests::latest_of_provider(db, &provider.id).await? {
         None => missing.push("la scelta del tipo di domanda".to_string()),
         Some(request) => {
             let slots = crate::documents::server::slots(db, &request.id).await?;
@@ -221,4 +185,37 @@ pub async fn gate_for_provider(db: &Db, provider: &crate::providers::model::Prov
         }
     }
     Ok(super::model::PaymentGate { missing })
+}
+
+/// The Segreteria confirms the provider's Gruppo as declared, or corrects it with a reason: a
+/// correction recomputes the request's fees at once (Gruppo A owes nothing the first year,
+/// Gruppo B the first-year quota), with the reason recorded on the provider's data and on the
+/// fees. Only while the request is with the Segreteria (INVIATA, IN_ISTRUTTORIA).
+pub async fn confirm_class(
+    db: &Db,
+    actor: &CurrentUser,
+    request_id: &str,
+    class: crate::providers::model::ProviderClass,
+    reason: &str,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(db).await?;
+    let request = store::requests::by_id_in(&mut tx, request_id).await?.ok_or(AppError::NotFound)?;
+    if !matches!(request.state, RequestState::Inviata | RequestState::InIstruttoria) {
+        return Err(AppError::WrongState);
+    }
+    let provider = store::providers::by_id_in(&mut tx, &request.provider_id).await?.ok_or(AppError::NotFound)?;
+    if class == provider.provider_class {
+        let note = (!reason.trim().is_empty()).then(|| reason.trim());
+        store::providers::confirm_class(&mut tx, &provider.id, class, actor, note).await?;
+    } else {
+        let reason = crate::debts::service::check_reason("class_reason", reason)?;
+        let why = format!("Gruppo corretto dalla Segreteria ({} → {}): {reason}", provider.provider_class.label_it(), class.label_it());
+        store::providers::set_class(&mut tx, &provider, class, actor, &why).await?;
+        store::providers::confirm_class(&mut tx, &provider.id, class, actor, Some(&why)).await?;
+        let corrected = store::providers::by_id_in(&mut tx, &provider.id).await?.ok_or(AppError::NotFound)?;
+        recompute_request_fees(&mut tx, &corrected, &request, &actor.id, &why).await?;
+        tracing::info!(request_id, provider_id = %provider.id, class = class.as_db(), "provider class corrected by the Segreteria");
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
 }

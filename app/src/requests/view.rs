@@ -134,8 +134,10 @@ pub fn RequestSummary(request: RequestView) -> impl IntoView {
                 <h2 class="h5 card-title">{request.kind.label_it()}</h2>
                 <p class="mb-1">"Stato: " <strong data-testid="stato-domanda">{request.state.label_it()}</strong></p>
                 {asked.then(|| view! {
-                    <div class="alert alert-warning mt-2" role="alert">
-                        "La Segreteria ECM ha chiesto un'integrazione (vedi la nota nello storico). Aggiorna i documenti, poi invia l'integrazione."
+                    <div class="alert alert-warning mt-2" role="alert" data-testid="integrazione-richiesta">
+                        "La Segreteria ECM ha chiesto un'integrazione (vedi la nota nello storico). Puoi modificare solo: "
+                        <strong data-testid="sezioni-riaperte">{request.reopened_sections.iter().map(|s| s.label_it()).collect::<Vec<_>>().join("; ")}</strong>
+                        ". Aggiorna ciò che serve, poi invia l'integrazione."
                     </div>
                     {move || error().map(|error| view! { <ErrorAlert error/> })}
                     <ActionForm action=integrate>
@@ -162,6 +164,7 @@ pub fn RequestHistory(history: Vec<super::model::HistoryEntry>) -> impl IntoView
                     " — " {entry.at.replace('T', " ").chars().take(16).collect::<String>()}
                     " — " {if entry.actor_role == "SEGRETERIA" { "Segreteria ECM" } else { "Provider" }}
                     {entry.note.map(|note| view! { <br/><span>{note}</span> })}
+                    {entry.declared.map(|declared| view! { <br/><span class="text-muted" data-testid="dichiarato">"Dichiarato: " {declared}</span> })}
                 </li>
             }).collect_view()}
         </ol>

@@ -56,7 +56,9 @@ pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> 
         let provider = crate::providers::server::provider_by_id(&db, &provider_id).await?.ok_or(AppError::NotFound)?;
         let documents = crate::documents::server::slots(&db, &id).await?;
         let payments = crate::payments::server::attempts_of_provider(&db, &provider_id).await?;
-        Ok(RequestDetail { request, provider, documents, payments })
+        let fees = crate::store::debts::of_request(&db, &id).await?.iter().map(crate::payments::server::debt_view).collect();
+        let changes = crate::store::providers::changes(&db, &provider_id).await?;
+        Ok(RequestDetail { request, provider, documents, payments, fees, changes })
     })
     .await
 }
@@ -64,14 +66,32 @@ pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> 
 /// Take in charge, ask for an integration (note naming the documents), accredit, reject
 /// (with reasons). Recorded with actor and time; the provider sees it.
 #[server(endpoint = "segreteria/act")]
-pub async fn act_on_request(id: String, action: String, note: String) -> Result<(), AppError> {
+pub async fn act_on_request(
+    id: String,
+    action: String,
+    note: String,
+    /// For an integration: the sections reopened to the provider (`Section` codes).
+    #[server(default)]
+    sections: Vec<String>,
+) -> Result<(), AppError> {
     use super::model::RequestAction;
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
+    use crate::providers::model::Section;
     use crate::state::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let action = RequestAction::from_code(&action).ok_or_else(|| FieldError::new("action", FieldRule::Choice))?;
+        let mut reopened = Vec::new();
+        for code in &sections {
+            let section = Section::from_code(code).ok_or_else(|| FieldError::new("sections", FieldRule::Choice))?;
+            if !reopened.contains(&section) {
+                reopened.push(section);
+            }
+        }
+        if action != RequestAction::AskIntegration {
+            reopened.clear();
+        }
         let note = note.trim();
         if action.needs_note() && note.is_empty() {
             return Err(FieldError::new("note", FieldRule::Required).into());
@@ -80,8 +100,31 @@ pub async fn act_on_request(id: String, action: String, note: String) -> Result<
             return Err(FieldError::new("note", FieldRule::TooLong).into());
         }
         let db = app_state()?.db;
-        crate::requests::server::transition(&db, &user, &id, action.source(), action.target(), (!note.is_empty()).then_some(note)).await?;
+        crate::requests::server::transition(&db, &user, &id, action.source(), action.target(), (!note.is_empty()).then_some(note), &reopened)
+            .await?;
         Ok(())
+    })
+    .await
+}
+
+/// Confirms the provider's Gruppo (`class` = the declared one) or corrects it (`class` the other
+/// one, with a mandatory `class_reason`); a correction recomputes the request's fees.
+#[server(endpoint = "segreteria/class")]
+pub async fn set_provider_class(id: String, class: String, #[server(default)] class_reason: String) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::domain::{FieldError, FieldRule};
+    use crate::providers::model::ProviderClass;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Segreteria).await?;
+        let class = ProviderClass::from_db(class.trim()).ok_or_else(|| FieldError::new("provider_class", FieldRule::Choice))?;
+        let db = app_state()?.db;
+        let result = crate::requests::server::confirm_class(&db, &user, id.trim(), class, &class_reason).await;
+        if let Err(error) = &result {
+            let page = format!("/segreteria/domande/{}", crate::domain::percent_encode(id.trim()));
+            super::tariffs_api::back_to_form(&page, "segreteria/class", error, &[("motivo_gruppo", &class_reason)]);
+        }
+        result
     })
     .await
 }

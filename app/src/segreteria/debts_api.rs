@@ -6,19 +6,33 @@ use leptos::prelude::*;
 use super::debts_model::{DebtDetail, DebtPage};
 use crate::error::AppError;
 
-/// Debts in `state` (a DB code such as `DA_PAGARE`, empty for all), `search` on provider and causale.
+/// A queue of debts: `state` is empty (all), a state's DB code (`DA_PAGARE`, …) or `SCADUTI`
+/// (overdue); `fee` a fee kind code or empty; `year` four digits or empty; `search` on provider
+/// and causale.
 #[server(endpoint = "segreteria/debts")]
-pub async fn list_debts(state: String, search: String, page: i64) -> Result<DebtPage, AppError> {
+pub async fn list_debts(
+    state: String,
+    search: String,
+    page: i64,
+    #[server(default)] fee: String,
+    #[server(default)] year: String,
+) -> Result<DebtPage, AppError> {
+    use super::debts_model::DebtQueue;
     use crate::accounts::Role;
-    use crate::payments::model::DebtState;
+    use crate::payments::model::FeeKind;
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        let state = match state.trim() {
+        let queue = DebtQueue::from_code(&state).ok_or(AppError::NotFound)?;
+        let fee = match fee.trim() {
             "" => None,
-            code => Some(DebtState::from_db(code).ok_or(AppError::NotFound)?),
+            code => Some(FeeKind::from_db(code).ok_or(AppError::NotFound)?),
         };
-        super::debts_server::list_debts(&app_state()?.db, state, &search, page).await
+        let year = match year.trim() {
+            "" => None,
+            y => Some(y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or(AppError::NotFound)?),
+        };
+        super::debts_server::list_debts(&app_state()?.db, queue, fee, year, &search, page).await
     })
     .await
 }
@@ -43,10 +57,30 @@ pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
         let user = require_role(Role::Segreteria).await?;
         let id = id.trim().to_string();
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(&id));
-        let result = crate::payments::annulment::annul_debt(&app_state()?.db, &user, &id, &reason).await;
+        let result = crate::debts::service::annul(&app_state()?.db, &user, &id, &reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?annullato=1")),
             Err(error) => super::tariffs_api::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)]),
+        }
+        result
+    })
+    .await
+}
+
+/// Extends a debt's due date (proroga): a later date and a mandatory reason, audited and shown
+/// to the provider.
+#[server(endpoint = "segreteria/debt_extend")]
+pub async fn extend_debt(id: String, new_due_date: String, due_reason: String) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Segreteria).await?;
+        let id = id.trim().to_string();
+        let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(&id));
+        let result = crate::debts::service::extend_due(&app_state()?.db, &user, &id, &new_due_date, &due_reason).await;
+        match &result {
+            Ok(()) => leptos_axum::redirect(&format!("{page}?prorogato=1")),
+            Err(error) => super::tariffs_api::back_to_form(&page, "segreteria/debt_extend", error, &[("scadenza", &new_due_date), ("motivo_proroga", &due_reason)]),
         }
         result
     })

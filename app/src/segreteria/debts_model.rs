@@ -1,9 +1,9 @@
-//! The Segreteria's list of debts (dovuti) and one debt with its annulment (`/segreteria/dovuti`).
+//! The Segreteria's list of debts (dovuti) and one debt with its history (`/segreteria/dovuti`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::payments::annulment::AnnulledDebtView;
-use crate::payments::model::{AttemptState, DebtState, DebtView};
+use crate::payments::model::{AttemptState, DebtState, DebtView, FeeKind};
 
 /// One line of the debts list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +13,34 @@ pub struct DebtRow {
     pub codice_fiscale: String,
     pub debt: DebtView,
     pub created_at: String,
+    /// Days past the due date, for a debt still to pay that is overdue.
+    pub days_overdue: Option<i64>,
+}
+
+/// The queues of the console: every debt, one state, or the overdue ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DebtQueue {
+    All,
+    State(DebtState),
+    Overdue,
+}
+
+impl DebtQueue {
+    /// The code in the URL (`?stato=`): empty, a state's DB code, or `SCADUTI`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DebtQueue::All => "",
+            DebtQueue::State(state) => state.as_db(),
+            DebtQueue::Overdue => "SCADUTI",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<DebtQueue> {
+        match code.trim() {
+            "" => Some(DebtQueue::All),
+            "SCADUTI" => Some(DebtQueue::Overdue),
+            other => DebtState::from_db(other).map(DebtQueue::State),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +51,11 @@ pub struct DebtPage {
     pub page_size: i64,
     /// Debts per state (all of them, whatever the search), for the tabs.
     pub counts: Vec<(DebtState, i64)>,
+    /// Debts still to pay past their due date.
+    pub overdue: i64,
+    /// The filters applied: fee kind and year.
+    pub fee_kind: Option<FeeKind>,
+    pub year: Option<i32>,
 }
 
 /// A payment attempt that carried the debt.
@@ -33,14 +66,29 @@ pub struct DebtAttempt {
     pub created_at: String,
 }
 
+/// One line of a debt's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebtHistoryLine {
+    pub at: String,
+    pub actor: String,
+    /// What happened, in Italian ("Scadenza prorogata: 31/03/2027 → 30/04/2027").
+    pub what: String,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DebtDetail {
     pub debt: DebtView,
     pub provider: String,
     pub codice_fiscale: String,
+    pub provider_id: String,
     pub request_id: Option<String>,
     pub created_at: String,
+    pub days_overdue: Option<i64>,
     /// Who annulled it, when and why (only for debts annulled by the Segreteria).
     pub annulment: Option<AnnulledDebtView>,
     pub attempts: Vec<DebtAttempt>,
+    pub history: Vec<DebtHistoryLine>,
+    /// Whether its due date can be extended now (still to pay, with a due date).
+    pub can_extend: bool,
 }

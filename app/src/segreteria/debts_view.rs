@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::debts_api::{list_debts, load_debt_detail, AnnulDebt};
+use super::debts_api::{list_debts, load_debt_detail, AnnulDebt, ExtendDebt};
 use super::debts_model::DebtDetail;
 use super::tariffs_model::date_it;
 use crate::accounts::Role;
@@ -24,40 +24,74 @@ fn short_time(value: &str) -> String {
     }
 }
 
+/// The queue, search, fee kind, year and page of the list, all in the URL.
+#[derive(Clone, PartialEq)]
+struct DebtsQuery {
+    state: String,
+    search: String,
+    fee: String,
+    year: String,
+    page: i64,
+}
+
+impl DebtsQuery {
+    fn link(&self, state: &str, page: i64) -> String {
+        let e = crate::domain::percent_encode;
+        format!("/segreteria/dovuti?stato={}&cerca={}&tipo={}&anno={}&pagina={page}", e(state), e(&self.search), e(&self.fee), e(&self.year))
+    }
+}
+
 #[component]
 pub fn DebtsPage() -> impl IntoView {
+    use super::debts_model::DebtQueue;
+    use crate::payments::model::FeeKind;
     guarded(Role::Segreteria, |_user| {
         let query = use_query_map();
         let params = move || {
-            query.with(|q| {
-                (
-                    q.get("stato").unwrap_or_default(),
-                    q.get("cerca").unwrap_or_default(),
-                    q.get("pagina").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1),
-                )
+            query.with(|q| DebtsQuery {
+                state: q.get("stato").unwrap_or_default(),
+                search: q.get("cerca").unwrap_or_default(),
+                fee: q.get("tipo").unwrap_or_default(),
+                year: q.get("anno").unwrap_or_default(),
+                page: q.get("pagina").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1),
             })
         };
-        let page = Resource::new(params, |(state, search, page)| list_debts(state, search, page));
+        let page = Resource::new(params, |q| list_debts(q.state, q.search, q.page, q.fee, q.year));
         view! {
             <Title text="Dovuti — Console Segreteria"/>
             <p><A href="/segreteria">"← Torna alla console"</A></p>
             <h1>"Dovuti"</h1>
-            <p class="lead">"I contributi dovuti dai provider. Un dovuto da pagare può essere annullato, con il motivo, dalla sua pagina."</p>
+            <p class="lead">"I contributi dovuti dai provider, con le scadenze. Dalla pagina di un dovuto puoi prorogarne la scadenza o, se è un errore, annullarlo: sempre con il motivo."</p>
             <form method="get" action="/segreteria/dovuti" class="row g-2 align-items-end mb-3" role="search">
-                <div class="col-12 col-md-5">
-                    <label for="cerca-dovuti" class="form-label">"Cerca per provider, codice fiscale / P.IVA o causale"</label>
-                    <input type="search" id="cerca-dovuti" name="cerca" class="form-control" value=move || params().1/>
-                </div>
                 <div class="col-12 col-md-4">
+                    <label for="cerca-dovuti" class="form-label">"Cerca per provider, codice fiscale / P.IVA o causale"</label>
+                    <input type="search" id="cerca-dovuti" name="cerca" class="form-control" value=move || params().search/>
+                </div>
+                <div class="col-6 col-md-2">
                     <label for="stato-dovuti" class="form-label">"Stato"</label>
                     <select id="stato-dovuti" name="stato" class="form-select">
-                        <option value="" selected=move || params().0.is_empty()>"Tutti"</option>
+                        <option value="" selected=move || params().state.is_empty()>"Tutti"</option>
+                        <option value="SCADUTI" selected=move || params().state == "SCADUTI">"Scaduti"</option>
                         {DebtState::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_db() selected=move || params().0 == s.as_db()>{s.label_it()}</option>
+                            <option value=s.as_db() selected=move || params().state == s.as_db()>{s.label_it()}</option>
                         }).collect_view()}
                     </select>
                 </div>
-                <div class="col-12 col-md-3">
+                <div class="col-6 col-md-2">
+                    <label for="tipo-dovuti" class="form-label">"Tipo di contributo"</label>
+                    <select id="tipo-dovuti" name="tipo" class="form-select">
+                        <option value="" selected=move || params().fee.is_empty()>"Tutti"</option>
+                        {[FeeKind::QuotaAnnuale, FeeKind::ContributoEvento].into_iter().map(|f| view! {
+                            <option value=f.as_db() selected=move || params().fee == f.as_db()>{f.label_it()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="col-6 col-md-2">
+                    <label for="anno-dovuti" class="form-label">"Anno di scadenza"</label>
+                    <input type="text" inputmode="numeric" id="anno-dovuti" name="anno" class="form-control" maxlength="4" pattern="[0-9]{4}"
+                        value=move || params().year/>
+                </div>
+                <div class="col-6 col-md-2">
                     <button type="submit" class="btn btn-primary w-100">"Cerca"</button>
                 </div>
             </form>
@@ -65,17 +99,24 @@ pub fn DebtsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => {
-                            let (state, search, _) = params();
-                            let link = move |p: i64| format!("/segreteria/dovuti?stato={}&cerca={}&pagina={p}", state, crate::domain::percent_encode(&search));
+                            let q = params();
+                            let overdue_queue = DebtQueue::from_code(&q.state) == Some(DebtQueue::Overdue);
                             let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
+                            let tabs: Vec<(String, &'static str, i64)> = std::iter::once(("SCADUTI".to_string(), "Scaduti", page.overdue))
+                                .chain(page.counts.iter().map(|(s, n)| (s.as_db().to_string(), s.label_it(), *n)))
+                                .collect();
+                            let (prev, next) = (q.link(&q.state, page.page - 1), q.link(&q.state, page.page + 1));
                             view! {
                                 <ul class="nav nav-tabs mb-3" aria-label="Dovuti per stato">
-                                    {page.counts.iter().map(|(s, n)| view! {
-                                        <li class="nav-item">
-                                            <a class="nav-link" href=format!("/segreteria/dovuti?stato={}", s.as_db())>
-                                                {s.label_it()} " " <span class="badge bg-primary" data-testid=format!("dovuti-{}", s.as_db())>{*n}</span>
-                                            </a>
-                                        </li>
+                                    {tabs.into_iter().map(|(code, label, n)| {
+                                        let current = q.state == code;
+                                        view! {
+                                            <li class="nav-item">
+                                                <a class="nav-link" class:active=current aria-current=current.then_some("page") href=q.link(&code, 1)>
+                                                    {label} " " <span class="badge bg-primary" data-testid=format!("dovuti-{code}")>{n}</span>
+                                                </a>
+                                            </li>
+                                        }
                                     }).collect_view()}
                                 </ul>
                                 {if page.rows.is_empty() {
@@ -84,20 +125,25 @@ pub fn DebtsPage() -> impl IntoView {
                                     view! {
                                         <div class="table-responsive">
                                             <table class="table" data-testid="elenco-dovuti">
-                                                <caption>"Dovuti, dal più recente"</caption>
+                                                <caption>{if overdue_queue { "Dovuti scaduti, dal più in ritardo" } else { "Dovuti, dal più recente" }}</caption>
                                                 <thead><tr>
                                                     <th scope="col">"Provider"</th><th scope="col">"Causale"</th>
-                                                    <th scope="col" class="text-end">"Importo"</th><th scope="col">"Stato"</th><th scope="col">"Creato"</th>
+                                                    <th scope="col" class="text-end">"Importo"</th><th scope="col">"Scadenza"</th><th scope="col">"Stato"</th>
+                                                    <th scope="col" class="d-none d-md-table-cell">"Creato"</th>
                                                 </tr></thead>
                                                 <tbody>
                                                     {page.rows.into_iter().map(|row| view! {
-                                                        <tr>
+                                                        <tr data-testid="dovuto" data-ritardo=row.days_overdue.map(|d| d.to_string())>
                                                             <th scope="row"><A href=format!("/segreteria/dovuti/{}", row.id)>{row.provider.clone()}</A>
                                                                 <br/><span class="small">{row.codice_fiscale.clone()}</span></th>
                                                             <td>{row.debt.causale.clone()}<br/><span class="small">{row.debt.fee_kind.label_it()}</span></td>
                                                             <td class="text-end text-nowrap">{format_euro(row.debt.amount_cents)}</td>
+                                                            <td class="text-nowrap">
+                                                                {due_label(row.debt.due_date.as_deref())}
+                                                                {row.days_overdue.map(|d| view! { <br/><span class="badge bg-danger" data-testid="giorni-ritardo">{overdue_label(d)}</span> })}
+                                                            </td>
                                                             <td>{row.debt.state.label_it()}</td>
-                                                            <td>{short_time(&row.created_at)}</td>
+                                                            <td class="d-none d-md-table-cell">{short_time(&row.created_at)}</td>
                                                         </tr>
                                                     }).collect_view()}
                                                 </tbody>
@@ -105,10 +151,10 @@ pub fn DebtsPage() -> impl IntoView {
                                         </div>
                                     }.into_any()
                                 }}
-                                <nav aria-label="Pagine" class="d-flex gap-3 align-items-center">
-                                    {(page.page > 1).then(|| view! { <a href=link(page.page - 1)>"Pagina precedente"</a> })}
+                                <nav aria-label="Pagine" class="d-flex flex-wrap gap-3 align-items-center">
+                                    {(page.page > 1).then(|| view! { <a href=prev>"Pagina precedente"</a> })}
                                     <span>"Pagina " {page.page} " di " {pages} " (" {page.total} " dovuti)"</span>
-                                    {(page.page < pages).then(|| view! { <a href=link(page.page + 1)>"Pagina successiva"</a> })}
+                                    {(page.page < pages).then(|| view! { <a href=next>"Pagina successiva"</a> })}
                                 </nav>
                             }.into_any()
                         }
@@ -120,17 +166,35 @@ pub fn DebtsPage() -> impl IntoView {
     })
 }
 
+/// A due date as the pages show it: the date, or the rule of the first-year quota.
+pub fn due_label(due_date: Option<&str>) -> String {
+    due_date.map(date_it).unwrap_or_else(|| "Prima dell'invio della domanda".into())
+}
+
+/// "Scaduto da 1 giorno" / "Scaduto da N giorni".
+pub fn overdue_label(days: i64) -> String {
+    if days == 1 { "Scaduto da 1 giorno".into() } else { format!("Scaduto da {days} giorni") }
+}
+
 #[component]
 pub fn DebtDetailPage() -> impl IntoView {
     guarded(Role::Segreteria, |_user| {
         let params = use_params_map();
         let query = use_query_map();
         let annul = ServerAction::<AnnulDebt>::new();
-        // Reloaded after a success (it redirects to `?annullato=1`), not after a refused post:
-        // the form keeps the typed reason.
+        let extend = ServerAction::<ExtendDebt>::new();
+        // Reloaded after a success (it redirects to `?annullato=1` / `?prorogato=1`) and after
+        // an action from this page, not after a refused post without JavaScript: the form
+        // keeps what was typed.
         let detail = Resource::new(
-            move || (params.with(|p| p.get("id").unwrap_or_default()), query.with(|q| q.get("annullato"))),
-            |(id, _)| load_debt_detail(id),
+            move || {
+                (
+                    params.with(|p| p.get("id").unwrap_or_default()),
+                    query.with(|q| (q.get("annullato"), q.get("prorogato"))),
+                    (annul.version().get(), extend.version().get()),
+                )
+            },
+            |(id, _, _)| load_debt_detail(id),
         );
         view! {
             <Title text="Dovuto — Console Segreteria"/>
@@ -138,7 +202,7 @@ pub fn DebtDetailPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <DebtDetailView detail annul/> }.into_any(),
+                        Ok(detail) => view! { <DebtDetailView detail annul extend/> }.into_any(),
                         Err(error) => view! { <h1>"Dovuto"</h1><ErrorAlert error/> }.into_any(),
                     }
                 })}
@@ -148,18 +212,29 @@ pub fn DebtDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>) -> impl IntoView {
+fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>, extend: ServerAction<ExtendDebt>) -> impl IntoView {
     let query = use_query_map();
     let redirected = form_error("segreteria/debt_annul");
     let error = move || annul.value().get().map_or_else(|| redirected.get(), Result::err);
     let reason_error = move || error().and_then(|e| e.field_message("reason"));
     let typed_reason = query.with_untracked(|q| q.get("motivo").unwrap_or_default());
+    let redirected_extend = form_error("segreteria/debt_extend");
+    let extend_error = move || extend.value().get().map_or_else(|| redirected_extend.get(), Result::err);
+    let due_error = move || extend_error().and_then(|e| e.field_message("new_due_date"));
+    let due_reason_error = move || extend_error().and_then(|e| e.field_message("due_reason"));
+    let typed_due = query.with_untracked(|q| q.get("scadenza").unwrap_or_default());
+    let typed_due_reason = query.with_untracked(|q| q.get("motivo_proroga").unwrap_or_default());
+    let extended = move || query.with(|q| q.get("prorogato").is_some()) || matches!(extend.value().get(), Some(Ok(())));
     let d = detail.debt.clone();
     let id = d.id.clone();
     view! {
         <h1>{d.causale.clone()}</h1>
-        <p class="lead">"Stato: " <strong data-testid="stato-dovuto">{d.state.label_it()}</strong></p>
+        <p class="lead">"Stato: " <strong data-testid="stato-dovuto">{d.state.label_it()}</strong>
+            {detail.days_overdue.map(|days| view! { " " <span class="badge bg-danger" data-testid="giorni-ritardo">{overdue_label(days)}</span> })}
+        </p>
         {move || error().map(|error| view! { <ErrorAlert error/> })}
+        {move || extend_error().map(|error| view! { <ErrorAlert error/> })}
+        {move || extended().then(|| view! { <div class="alert alert-success" role="status" data-testid="proroga-registrata">"Scadenza prorogata: il provider vede la nuova data e il motivo."</div> })}
         <div class="row">
             <div class="col-12 col-lg-6">
                 <h2 class="h4">"Dati del dovuto"</h2>
@@ -167,7 +242,7 @@ fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>) -> impl In
                     <dt class="col-5">"Provider"</dt><dd class="col-7">{detail.provider.clone()} " (" {detail.codice_fiscale.clone()} ")"</dd>
                     <dt class="col-5">"Tipo di contributo"</dt><dd class="col-7">{d.fee_kind.label_it()}</dd>
                     <dt class="col-5">"Importo"</dt><dd class="col-7">{format_euro(d.amount_cents)}</dd>
-                    <dt class="col-5">"Scadenza"</dt><dd class="col-7">{d.due_date.as_deref().map(date_it).unwrap_or_else(|| "—".into())}</dd>
+                    <dt class="col-5">"Scadenza"</dt><dd class="col-7" data-testid="scadenza">{due_label(d.due_date.as_deref())}</dd>
                     <dt class="col-5">"Creato"</dt><dd class="col-7">{short_time(&detail.created_at)}</dd>
                     {detail.request_id.clone().map(|r| view! {
                         <dt class="col-5">"Domanda"</dt><dd class="col-7"><A href=format!("/segreteria/domande/{r}")>"Apri la domanda"</A></dd>
@@ -184,6 +259,30 @@ fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>) -> impl In
                 })}
             </div>
             <div class="col-12 col-lg-6">
+                {detail.can_extend.then(|| view! {
+                    <h2 class="h4">"Proroga della scadenza"</h2>
+                    <ActionForm action=extend attr:novalidate=true attr:data-testid="proroga-dovuto">
+                        <input type="hidden" name="id" value=detail.debt.id.clone()/>
+                        <div class="form-group mb-3">
+                            <label for="new_due_date" class="active">"Nuova scadenza" <span aria-hidden="true">" *"</span></label>
+                            <input type="date" id="new_due_date" name="new_due_date" class="form-control" required=true value=typed_due
+                                class:is-invalid=move || due_error().is_some()
+                                aria-describedby=move || if due_error().is_some() { "new_due_date-aiuto new_due_date-errore" } else { "new_due_date-aiuto" }/>
+                            <small id="new_due_date-aiuto" class="form-text">"Successiva alla scadenza attuale (gg/mm/aaaa se il browser non mostra il calendario)."</small>
+                            {move || due_error().map(|m| view! { <div id="new_due_date-errore" class="invalid-feedback d-block" role="status">{m}</div> })}
+                        </div>
+                        <div class="form-group mb-3">
+                            <label for="due_reason" class="active">"Motivo della proroga" <span aria-hidden="true">" *"</span></label>
+                            <textarea id="due_reason" name="due_reason" class="form-control" rows="2" required=true maxlength=REASON_MAX_CHARS
+                                class:is-invalid=move || due_reason_error().is_some()
+                                aria-describedby=move || if due_reason_error().is_some() { "due_reason-aiuto due_reason-errore" } else { "due_reason-aiuto" }
+                            >{typed_due_reason}</textarea>
+                            <small id="due_reason-aiuto" class="form-text">"Obbligatorio: il provider lo vedrà accanto alla nuova scadenza."</small>
+                            {move || due_reason_error().map(|m| view! { <div id="due_reason-errore" class="invalid-feedback d-block" role="status">{m}</div> })}
+                        </div>
+                        <button type="submit" class="btn btn-primary mb-4" disabled=move || extend.pending().get()>"Proroga la scadenza"</button>
+                    </ActionForm>
+                })}
                 <h2 class="h4">"Annullamento"</h2>
                 {match (d.state, detail.annulment.clone()) {
                     (DebtState::DaPagare, _) => view! {
@@ -208,7 +307,7 @@ fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>) -> impl In
                         </div>
                     }.into_any(),
                     (DebtState::Annullato, None) => view! {
-                        <p>"Annullato automaticamente: la tipologia del provider non prevede questo contributo."</p>
+                        <p>"Annullato: vedi il motivo nella storia del dovuto."</p>
                     }.into_any(),
                     (DebtState::InCorso, _) => view! {
                         <p data-testid="annullamento-non-possibile">"Non si può annullare: c'è un pagamento in corso con pagoPA. Attendi l'esito o verificalo dalla console dei pagamenti."</p>
@@ -219,5 +318,15 @@ fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>) -> impl In
                 }}
             </div>
         </div>
+        <h2 class="h4 mt-4">"Storia del dovuto"</h2>
+        <ul class="list-unstyled" data-testid="storia-dovuto">
+            {detail.history.into_iter().map(|h| view! {
+                <li class="mb-2">
+                    <span class="small text-muted">{short_time(&h.at)} " — " {h.actor}</span><br/>
+                    {h.what}
+                    {h.reason.map(|r| view! { <br/><span class="small">"Motivo: " {r}</span> })}
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }

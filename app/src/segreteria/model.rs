@@ -34,6 +34,10 @@ pub struct RequestDetail {
     /// Every payment attempt of the provider, newest first (detail and history in the
     /// payments console).
     pub payments: Vec<crate::payments::model::AttemptView>,
+    /// The request's fees (annulled ones included, with their state).
+    pub fees: Vec<crate::payments::model::DebtView>,
+    /// Every change of the provider's data, oldest first.
+    pub changes: Vec<crate::providers::model::ProviderChangeView>,
 }
 
 /// What the Segreteria can do with a request.

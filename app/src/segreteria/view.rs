@@ -3,8 +3,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::api::{list_requests, load_overview, load_request_detail, ActOnRequest};
+use super::api::{list_requests, load_overview, load_request_detail, ActOnRequest, SetProviderClass};
 use super::model::{RequestAction, RequestDetail, QUEUE_STATES};
+use crate::providers::model::{ProviderClass, Section};
+use crate::requests::model::RequestState;
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::documents::model::format_size;
@@ -132,9 +134,10 @@ pub fn RequestDetailPage() -> impl IntoView {
     guarded(Role::Segreteria, |_user| {
         let params = use_params_map();
         let act = ServerAction::<ActOnRequest>::new();
+        let class = ServerAction::<SetProviderClass>::new();
         let detail = Resource::new(
-            move || (params.with(|p| p.get("id").unwrap_or_default()), act.version().get()),
-            |(id, _)| load_request_detail(id),
+            move || (params.with(|p| p.get("id").unwrap_or_default()), act.version().get(), class.version().get()),
+            |(id, _, _)| load_request_detail(id),
         );
         view! {
             <Title text="Domanda — Console Segreteria"/>
@@ -142,7 +145,7 @@ pub fn RequestDetailPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <RequestDetailView detail act/> }.into_any(),
+                        Ok(detail) => view! { <RequestDetailView detail act class/> }.into_any(),
                         Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     }
                 })}
@@ -152,7 +155,7 @@ pub fn RequestDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>) -> impl IntoView {
+fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>, class: ServerAction<SetProviderClass>) -> impl IntoView {
     let redirected = form_error("segreteria/act");
     let error = move || act.value().get().map_or_else(|| redirected.get(), Result::err);
     let p = detail.provider.form.clone();
@@ -170,7 +173,9 @@ fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>) -> 
                 <dl class="row small">
                     <dt class="col-5">"Codice fiscale"</dt><dd class="col-7">{p.codice_fiscale.clone()}</dd>
                     <dt class="col-5">"Partita IVA"</dt><dd class="col-7">{if p.partita_iva.is_empty() { "—".to_string() } else { p.partita_iva.clone() }}</dd>
-                    <dt class="col-5">"Tipologia"</dt><dd class="col-7">{detail.provider.provider_class.label_it()}</dd>
+                    <dt class="col-5">"Forma giuridica"</dt><dd class="col-7">{crate::providers::model::forma_giuridica(&p.forma_giuridica).map_or(p.forma_giuridica.clone(), |(_, label, _)| label.to_string())}</dd>
+                    <dt class="col-5">"Gruppo"</dt><dd class="col-7" data-testid="gruppo">{detail.provider.provider_class.label_it()}
+                        {if detail.provider.class_confirmed { " (confermato dalla Segreteria)" } else { " (dichiarato, da confermare)" }}</dd>
                     <dt class="col-5">"Legale rappresentante"</dt><dd class="col-7">{format!("{} {} ({})", p.legale_nome, p.legale_cognome, p.legale_codice_fiscale)}</dd>
                     <dt class="col-5">"Sede legale"</dt><dd class="col-7">{format!("{} {}, {} {} ({})", p.via, p.civico, p.cap, p.comune, p.provincia)}</dd>
                     <dt class="col-5">"PEC"</dt><dd class="col-7">{p.pec.clone()}</dd>
@@ -192,9 +197,14 @@ fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>) -> 
                         </li>
                     }).collect_view()}
                 </ul>
+                <RequestFees fees=detail.fees.clone()/>
                 <RequestPayments payments=detail.payments/>
+                <ProviderChanges changes=detail.changes.clone()/>
             </div>
             <div class="col-12 col-lg-6">
+                {matches!(request.state, RequestState::Inviata | RequestState::InIstruttoria).then(|| view! {
+                    <ClassPanel request_id=request.id.clone() class=detail.provider.provider_class confirmed=detail.provider.class_confirmed action=class/>
+                })}
                 <h2 class="h4">"Azioni"</h2>
                 {if actions.is_empty() {
                     view! { <p>"Nessuna azione disponibile in questo stato."</p> }.into_any()
@@ -216,6 +226,20 @@ fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>) -> 
                                     </label>
                                     <textarea id=note_id name="note" class="form-control" rows="2" required=action.needs_note()></textarea>
                                 </div>
+                                {(action == RequestAction::AskIntegration).then(|| view! {
+                                    <fieldset class="mb-3" data-testid="sezioni-da-riaprire">
+                                        <legend class="h6">"Cosa può modificare il provider (almeno una voce)"</legend>
+                                        {Section::ALL.into_iter().map(|section| {
+                                            let id = format!("riapri-{}", section.code().to_lowercase());
+                                            view! {
+                                                <div class="form-check">
+                                                    <input class="form-check-input" type="checkbox" name="sections[]" id=id.clone() value=section.code()/>
+                                                    <label class="form-check-label" for=id>{section.label_it()}</label>
+                                                </div>
+                                            }
+                                        }).collect_view()}
+                                    </fieldset>
+                                })}
                                 <button type="submit" class=if action == RequestAction::Reject { "btn btn-outline-danger" } else { "btn btn-primary" }
                                     disabled=move || act.pending().get()>{action.label_it()}</button>
                             </ActionForm>
@@ -255,6 +279,96 @@ fn RequestPayments(payments: Vec<crate::payments::model::AttemptView>) -> impl I
                                 <br/><span class="small">{causali}</span>
                             </li>
                         }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}
+
+/// The Gruppo the provider declared, and the Segreteria's confirmation or correction (with the
+/// reason; a correction recomputes the request's fees).
+#[component]
+fn ClassPanel(request_id: String, class: ProviderClass, confirmed: bool, action: ServerAction<SetProviderClass>) -> impl IntoView {
+    let redirected = form_error("segreteria/class");
+    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let reason_error = move || error().and_then(|e| e.field_message("class_reason"));
+    let other = if class == ProviderClass::A { ProviderClass::B } else { ProviderClass::A };
+    let confirm_id = request_id.clone();
+    view! {
+        <h2 class="h4">"Gruppo del provider"</h2>
+        {move || error().map(|error| view! { <ErrorAlert error/> })}
+        <p>
+            "Dichiarato: " <strong>{class.label_it()}</strong>
+            {if confirmed { " — confermato." } else { " — da confermare prima dell'accreditamento." }}
+            " Dal Gruppo dipendono i contributi: il Gruppo A non paga la quota del primo anno."
+        </p>
+        {(!confirmed).then(|| view! {
+            <ActionForm action=action attr:class="mb-3" attr:data-testid="conferma-gruppo">
+                <input type="hidden" name="id" value=confirm_id/>
+                <input type="hidden" name="class" value=class.as_db()/>
+                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>{format!("Conferma il {}", class.label_it())}</button>
+            </ActionForm>
+        })}
+        <ActionForm action=action attr:class="mb-4" attr:novalidate=true attr:data-testid="correggi-gruppo">
+            <input type="hidden" name="id" value=request_id/>
+            <input type="hidden" name="class" value=other.as_db()/>
+            <div class="form-group mb-2">
+                <label for="class_reason" class="active">{format!("Motivo della correzione in {} (obbligatorio)", other.label_it())}</label>
+                <textarea id="class_reason" name="class_reason" class="form-control" rows="2" required=true
+                    class:is-invalid=move || reason_error().is_some()
+                    aria-describedby=move || reason_error().is_some().then_some("class_reason-errore")></textarea>
+                {move || reason_error().map(|m| view! { <div id="class_reason-errore" class="invalid-feedback d-block" role="status">{m}</div> })}
+            </div>
+            <button type="submit" class="btn btn-outline-primary" disabled=move || action.pending().get()>{format!("Correggi in {}", other.label_it())}</button>
+        </ActionForm>
+    }
+}
+
+/// The request's fees with their state and due date (annulled ones with the reason).
+#[component]
+fn RequestFees(fees: Vec<crate::payments::model::DebtView>) -> impl IntoView {
+    use crate::payments::model::format_euro;
+    view! {
+        <h2 class="h4">"Contributi della domanda"</h2>
+        {if fees.is_empty() {
+            view! { <p data-testid="contributi-domanda">"Nessun contributo: per il Gruppo dichiarato non è dovuta la quota del primo anno."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="list-group mb-4" data-testid="contributi-domanda">
+                    {fees.into_iter().map(|d| view! {
+                        <li class="list-group-item">
+                            <a href=format!("/segreteria/dovuti/{}", d.id)>{d.causale.clone()}</a> " — " {format_euro(d.amount_cents)}
+                            " " <span class="badge bg-secondary">{d.state.label_it()}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}
+
+/// Every change of the provider's data: when, who, which field, old → new, why.
+#[component]
+fn ProviderChanges(changes: Vec<crate::providers::model::ProviderChangeView>) -> impl IntoView {
+    use crate::providers::model::field_label;
+    // The first registration records every field: show it as one line, list the later changes.
+    let later: Vec<_> = changes.into_iter().filter(|c| c.old_value.is_some() || c.field == "provider_class" && c.reason.is_some()).collect();
+    view! {
+        <h2 class="h4">"Modifiche ai dati del provider"</h2>
+        {if later.is_empty() {
+            view! { <p data-testid="modifiche-provider">"Nessuna modifica dopo la registrazione."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="list-unstyled small mb-4" data-testid="modifiche-provider">
+                    {later.into_iter().map(|c| view! {
+                        <li class="mb-2 border-start ps-2">
+                            <strong>{field_label(&c.field).to_string()}</strong> ": "
+                            {c.old_value.clone().unwrap_or_else(|| "—".into())} " → " {c.new_value.clone().unwrap_or_else(|| "—".into())}
+                            <br/>{c.at.replace('T', " ").chars().take(16).collect::<String>()} " — " {c.actor.clone()}
+                            " (" {if c.actor_role == "SEGRETERIA" { "Segreteria ECM" } else { "Provider" }} ")"
+                            {c.reason.clone().map(|r| view! { <br/><span>{r}</span> })}
+                        </li>
                     }).collect_view()}
                 </ul>
             }.into_any()

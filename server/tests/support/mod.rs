@@ -180,9 +180,18 @@ impl Portal for TestApp {
     }
 }
 
+/// No request of a test may take this long: a page or call that never answers fails the test
+/// with its URL instead of hanging the suite.
+pub const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
+
 /// A client that keeps cookies and does not follow redirects (a browser tab).
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_LIMIT)
+        .build()
+        .unwrap()
 }
 
 /// Runs one async scenario on SQLite and, when configured, PostgreSQL: `both_backends!(name, scenario_fn)`.

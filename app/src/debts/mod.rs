@@ -1,0 +1,6 @@
+//! The ledger: what a provider owes. Debts (dovuti) with their due dates and extensions, the
+//! fees a request owes, and the statement of account (estratto conto). Written only through
+//! `store::debts`, the one writer of the debt machine.
+
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,156 @@
+//! Ledger services: the fees of an accreditation request, recomputed at every submission.
+
+use crate::error::AppError;
+use crate::payments::model::{causale_quota_annuale, DebtState, FeeKind, TariffCase};
+use crate::store::debts::{self, Change, Debt, NewDebt};
+use crate::store::providers::Provider;
+use crate::store::requests::Request;
+use crate::store::{tariffs, Tx};
+
+/// Today (UTC) as the fee rules use it.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// `YYYY-MM-DD`.
+pub fn date_text(date: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// Brings the request's fees in line with the provider's Gruppo as it is now, inside `tx`, and
+/// returns the request's live debts (annulled ones left out).
+///
+/// The first-year quota: Gruppo B owes the PRIMO_ANNO tariff in force today (created when
+/// missing); Gruppo A owes nothing the first year, so a quota still to pay is annulled — never
+/// silently: through the debt machine's writer, with `why` as the reason. A quota being paid
+/// (IN_CORSO) blocks the change; a paid one stays paid. A debt keeps the amount it was created
+/// with, whatever the tariff says later.
+pub async fn recompute_request_fees(tx: &mut Tx, provider: &Provider, request: &Request, actor: &str, why: &str) -> Result<Vec<Debt>, AppError> {
+    let today = today();
+    let due = tariffs::in_force(&mut **tx, FeeKind::QuotaAnnuale, provider.provider_class, TariffCase::PrimoAnno, &date_text(today))
+        .await?
+        .filter(|t| t.amount_cents > 0);
+    let quota = |d: &&Debt| d.fee_kind == FeeKind::QuotaAnnuale && d.state != DebtState::Annullato;
+    let existing = debts::of_request_in(tx, &request.id).await?;
+    match (due, existing.iter().find(quota)) {
+        (None, Some(debt)) if debt.state == DebtState::DaPagare => {
+            let reason = format!("Quota del primo anno non dovuta ({}): {why}", provider.provider_class.label_it());
+            debts::set_state(tx, &debt.id, DebtState::DaPagare, Change::Annul { by: None }, actor, &reason).await?;
+            tracing::info!(debt_id = %debt.id, request_id = %request.id, "first-year quota no longer due: annulled with a reason");
+        }
+        (None, Some(debt)) if debt.state == DebtState::InCorso => return Err(AppError::PaymentInProgress),
+        (Some(tariff), None) => {
+            let causale = causale_quota_annuale(today.year());
+            let new = NewDebt {
+                provider_id: &provider.id,
+                request_id: Some(&request.id),
+                event_id: None,
+                fee_kind: FeeKind::QuotaAnnuale,
+                tariff_id: Some(&tariff.id),
+                causale: &causale,
+                amount_cents: tariff.amount_cents,
+                due_date: None,
+                reference_year: None,
+            };
+            let reason = format!("Quota del primo anno dovuta ({}): {why}", provider.provider_class.label_it());
+            debts::insert(tx, &new, actor, &reason).await?;
+        }
+        // Nothing due and nothing there; due and there (to pay, being paid or paid); or a paid
+        // quota of a Gruppo that no longer owes it (money is never taken back silently).
+        _ => {}
+    }
+    Ok(debts::of_request_in(tx, &request.id).await?.into_iter().filter(|d| d.state != DebtState::Annullato).collect())
+}
+
+/// Days past the due date of a debt still to pay (`None` when it is not overdue).
+pub fn days_overdue(state: DebtState, due_date: Option<&str>, today: time::Date) -> Option<i64> {
+    let due = time::Date::parse(due_date?, &time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    (state == DebtState::DaPagare && due < today).then(|| (today - due).whole_days())
+}
+
+/// A reason typed by the Segreteria for `field`: trimmed, required, at most 1000 characters.
+pub fn check_reason<'a>(field: &str, reason: &'a str) -> Result<&'a str, crate::domain::FieldError> {
+    use crate::domain::{FieldError, FieldRule};
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(FieldError::new(field, FieldRule::Required));
+    }
+    if reason.chars().count() > crate::payments::annulment::REASON_MAX_CHARS {
+        return Err(FieldError::new(field, FieldRule::TooLong));
+    }
+    Ok(reason)
+}
+
+/// The Segreteria extends a debt's due date (proroga), as often as needed, with a reason; the
+/// provider sees the new date and why. Only a debt still to pay (or being paid) with a due date
+/// can be extended, and only to a later date.
+pub async fn extend_due(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, debt_id: &str, new_due: &str, reason: &str) -> Result<(), AppError> {
+    use crate::domain::{FieldError, FieldRule};
+    if actor.role != crate::accounts::Role::Segreteria {
+        return Err(AppError::Forbidden);
+    }
+    let new_due = match new_due.trim() {
+        "" => return Err(FieldError::new("new_due_date", FieldRule::Required).into()),
+        typed => crate::segreteria::tariffs_server::parse_date(typed).ok_or_else(|| FieldError::new("new_due_date", FieldRule::DateFormat))?,
+    };
+    let reason = check_reason("due_reason", reason)?;
+    let mut tx = crate::store::begin_write(db).await?;
+    let debt = debts::by_id_in(&mut tx, debt_id).await?.ok_or(AppError::NotFound)?;
+    if !matches!(debt.state, DebtState::DaPagare | DebtState::InCorso) || debt.due_date.is_none() {
+        return Err(AppError::WrongState);
+    }
+    let new_due = date_text(new_due);
+    if debt.due_date.as_deref().is_some_and(|current| new_due.as_str() <= current) {
+        return Err(FieldError::new("new_due_date", FieldRule::DateNotLater).into());
+    }
+    debts::extend_due(&mut tx, &debt, &new_due, &actor.id, reason).await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    tracing::info!(debt_id, new_due = %new_due, user_id = %actor.id, "due date extended");
+    Ok(())
+}
+
+/// The Segreteria annuls a debt still to pay, with a mandatory reason (for mistakes: a due date
+/// is extended, not annulled). Any other state is refused with [`AppError::DebtNotAnnullable`].
+pub async fn annul(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, debt_id: &str, reason: &str) -> Result<(), AppError> {
+    if actor.role != crate::accounts::Role::Segreteria {
+        return Err(AppError::Forbidden);
+    }
+    let reason = check_reason("reason", reason)?;
+    let mut tx = crate::store::begin_write(db).await?;
+    let debt = debts::by_id_in(&mut tx, debt_id).await?.ok_or(AppError::NotFound)?;
+    if debt.state != DebtState::DaPagare {
+        tracing::warn!(debt_id, state = debt.state.as_db(), "annulment refused: the debt is not DA_PAGARE");
+        return Err(AppError::DebtNotAnnullable(debt.state));
+    }
+    debts::set_state(&mut tx, debt_id, DebtState::DaPagare, Change::Annul { by: Some(&actor.id) }, &actor.id, reason).await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    tracing::info!(debt_id, user_id = %actor.id, "debt annulled by the Segreteria");
+    Ok(())
+}
+
+/// The history of a debt in Italian, oldest first.
+pub async fn history(db: &crate::db::Db, debt_id: &str) -> Result<Vec<crate::segreteria::debts_model::DebtHistoryLine>, AppError> {
+    use crate::store::debts::DebtEventKind;
+    let state_label = |code: &Option<String>| code.as_deref().and_then(DebtState::from_db).map_or("—", DebtState::label_it);
+    let date_label = |value: &Option<String>| value.as_deref().map(crate::segreteria::tariffs_model::date_it).unwrap_or_else(|| "—".into());
+    Ok(debts::events(db, debt_id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let what = match e.kind {
+                DebtEventKind::Created => format!(
+                    "Dovuto creato: {}",
+                    e.to_value.as_deref().and_then(|c| c.parse::<i64>().ok()).map(crate::payments::model::format_euro).unwrap_or_default()
+                ),
+                DebtEventKind::State => format!("{} → {}", state_label(&e.from_value), state_label(&e.to_value)),
+                DebtEventKind::DueDate => format!("Scadenza prorogata: {} → {}", date_label(&e.from_value), date_label(&e.to_value)),
+                DebtEventKind::Amount => format!(
+                    "Importo corretto: {} → {}",
+                    e.from_value.as_deref().and_then(|c| c.parse::<i64>().ok()).map(crate::payments::model::format_euro).unwrap_or_default(),
+                    e.to_value.as_deref().and_then(|c| c.parse::<i64>().ok()).map(crate::payments::model::format_euro).unwrap_or_default()
+                ),
+            };
+            crate::segreteria::debts_model::DebtHistoryLine { at: e.at, actor: e.actor, what, reason: e.reason }
+        })
+        .collect())
+}

@@ -1,0 +1,87 @@
+//! The store: the only code that runs SQL (besides migrations and tests).
+//!
+//! Services call the functions here with domain values and get domain values back; rows are
+//! decoded with `sqlx::FromRow` into the private `…Row` structs of each module. One SQL text
+//! runs on both databases (the portable subset, see CONTRIBUTING "Storage"); where the dialects
+//! truly differ the module branches on [`Db::backend`] and nowhere else does.
+//!
+//! **One writer per state machine.** Each machine — request, debt, payment attempt — has
+//! exactly one function that changes its state: it checks the transition table of the domain
+//! type (`RequestState::can_move_to`, `DebtState::can_move_to`, `AttemptState::can_move_to`),
+//! changes the row with a compare-and-set on the expected state, and appends the audit row in
+//! the same transaction. Nothing else writes those columns.
+//!
+//! **Write transactions take the write lock first** ([`begin_write`]): on SQLite `BEGIN
+//! IMMEDIATE`, so two writers queue on the busy timeout instead of one failing with "database is
+//! locked" when its read lock cannot be upgraded; on PostgreSQL an ordinary transaction whose
+//! first statement is the write (`INSERT … ON CONFLICT`, `UPDATE … RETURNING`).
+
+pub mod debts;
+pub mod documents;
+pub mod providers;
+pub mod requests;
+pub mod tariffs;
+
+use crate::db::{Backend, Db};
+use crate::error::AppError;
+
+/// A transaction on either database.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// What can go wrong in the store. Services turn it into an [`AppError`] with `?`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A concurrent change won (a compare-and-set found another state, a unique key was
+    /// taken): nothing was written. The user gets 409 and reloads.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A caller asked a machine for a move its transition table forbids: a bug, not a race.
+    #[error("{machine}: transition {from} -> {to} not allowed")]
+    Transition { machine: &'static str, from: &'static str, to: &'static str },
+    /// A row holds a value the domain does not know (an unknown state code, …).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A unique-key violation, as a conflict (`what` names it for the log).
+    pub fn from_unique(error: sqlx::Error, what: &'static str) -> StoreError {
+        match &error {
+            sqlx::Error::Database(e) if e.is_unique_violation() => StoreError::Conflict(what),
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    #[track_caller]
+    fn from(error: StoreError) -> AppError {
+        match error {
+            StoreError::Conflict(what) => {
+                tracing::info!(what, "concurrent change: answering 409");
+                AppError::Conflict
+            }
+            other => crate::state::internal(other),
+        }
+    }
+}
+
+/// Begins a transaction that will write (see the module documentation).
+pub async fn begin_write(db: &Db) -> Result<Tx, StoreError> {
+    Ok(match db.backend() {
+        Backend::Sqlite => db.pool().begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => db.pool().begin().await?,
+    })
+}
+
+/// Begins a read-only transaction (a consistent view of several reads).
+pub async fn begin_read(db: &Db) -> Result<Tx, StoreError> {
+    Ok(db.pool().begin().await?)
+}
+
+/// A domain code read from a column: `parse` or [`StoreError::Corrupt`].
+pub(crate) fn decode<T>(value: &str, what: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {value:?}")))
+}
