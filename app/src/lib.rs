@@ -33,6 +33,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::accounts::view::{LoginPage, RegisterPage};
 use crate::auth::Auth;
+use crate::debts::view::{MyStatementPage, ProviderStatementPage};
 use crate::documents::view::DocumentsPage;
 use crate::events::view::EventsPage;
 use crate::home::view::{LandingPage, ProviderHomePage};
@@ -86,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area/pagamento") view=PaymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/pagamenti") view=PaymentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/eventi") view=EventsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/estratto-conto") view=MyStatementPage ssr=SsrMode::Async/>
                     <Route path=path!("/pagamenti/ritorno") view=ReturnPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/domande/:id") view=RequestDetailPage ssr=SsrMode::Async/>
@@ -95,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segreteria/tariffe/:caso") view=TariffCasePage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/dovuti") view=DebtsPage ssr=SsrMode::Async/>
                     <Route path=path!("/segreteria/dovuti/:id") view=DebtDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/provider/:id/estratto-conto") view=ProviderStatementPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

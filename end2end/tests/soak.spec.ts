@@ -10,7 +10,7 @@ import { login, providerReadyToPay } from './helpers';
 const LOADS = Number(process.env.E2E_SOAK_LOADS ?? 200);
 const BACKGROUND_CLIENTS = 8;
 
-const providerPages = ['/area', '/area/censimento', '/area/domanda', '/area/documenti', '/area/pagamento', '/area/pagamenti', '/area/eventi'];
+const providerPages = ['/area', '/area/censimento', '/area/domanda', '/area/documenti', '/area/pagamento', '/area/pagamenti', '/area/eventi', '/area/estratto-conto'];
 const segreteriaPages = ['/segreteria', '/segreteria/pagamenti', '/segreteria/tariffe', '/segreteria/dovuti'];
 const publicPages = ['/', '/accedi', '/registrazione'];
 

@@ -41,6 +41,7 @@ enum Expect {
 
 /// What a test run knows about provider A, to look for in answers given to others.
 struct Fixture {
+    provider_a: String,
     request_a: String,
     document_a: String,
     attempt_a: String,
@@ -147,6 +148,13 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "payments/page", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row { endpoint: "payments/mine", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row { endpoint: "payments/annulled", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
+        // Each provider gets its own statement of account; the Segreteria any provider's.
+        Row { endpoint: "debts/statement", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
+        Row {
+            endpoint: "segreteria/statement",
+            args: |f| pairs(&[("id", &f.provider_a)]),
+            expect: [Refused(401), Refused(403), Refused(403), Allowed],
+        },
         Row { endpoint: "payments/summary", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row {
             endpoint: "payments/pay",
@@ -255,6 +263,8 @@ fn downloads(f: &Fixture) -> Vec<(String, [Expect; 4])> {
         (format!("/documenti/{}", f.document_a), [Refused(401), Allowed, Refused(404), Allowed]),
         (format!("/api/payments/{}/ricevuta", f.attempt_a), [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed]),
         ("/segreteria/pagamenti.csv?dal=2000-01-01&al=2100-12-31".to_string(), [Refused(401), Refused(403), Refused(403), Allowed]),
+        ("/area/estratto-conto.csv".to_string(), [Refused(401), Allowed, Allowed, Refused(403)]),
+        (format!("/segreteria/provider/{}/estratto-conto.csv", f.provider_a), [Refused(401), Refused(403), Refused(403), Allowed]),
     ]
 }
 
@@ -293,7 +303,12 @@ async fn fixture(app: &TestApp, sim: &TestSim) -> (Fixture, reqwest::Client, req
     let verified = json_of(app.call(&a, "payments/verify", &[("id_session", &session_a), ("esito", "OK")]).await).await;
     assert_eq!(verified["state"], "Pagata", "{verified}");
 
-    let fixture = Fixture { request_a, document_a, attempt_a, session_a, debt_a, name_a, email_a };
+    let provider_a: String = sqlx::query_scalar("SELECT p.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
+        .bind(email_a)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let fixture = Fixture { provider_a, request_a, document_a, attempt_a, session_a, debt_a, name_a, email_a };
     (fixture, a, b)
 }
 

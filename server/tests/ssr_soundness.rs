@@ -118,6 +118,7 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
         "/area/pagamento",
         "/area/pagamenti",
         "/area/eventi",
+        "/area/estratto-conto",
         "/pagamenti/ritorno?idSession=sconosciuta&esito=OK",
         "/segreteria",
     ] {
@@ -135,6 +136,12 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
         let detail = first_link(&html, prefix).unwrap_or_else(|| panic!("{list} links to a {prefix}… page"));
         segreteria_pages.push(detail);
     }
+    let provider_id: String = sqlx::query_scalar("SELECT p.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
+        .bind("ssr@provider.it")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    segreteria_pages.push(format!("/segreteria/provider/{provider_id}/estratto-conto"));
     for path in segreteria_pages {
         loads.push(Load { who: "segreteria", client: segreteria.clone(), path });
     }

@@ -154,3 +154,46 @@ pub async fn history(db: &crate::db::Db, debt_id: &str) -> Result<Vec<crate::seg
         })
         .collect())
 }
+
+/// The statement of account of a provider (the same for the provider and the Segreteria).
+pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date) -> Result<crate::debts::model::Statement, AppError> {
+    use crate::debts::model::{Statement, StatementLine};
+    let provider = crate::store::providers::by_id(db, provider_id).await?.ok_or(AppError::NotFound)?;
+    let extensions = debts::extensions(db, provider_id).await?;
+    let lines = debts::statement(db, provider_id)
+        .await?
+        .into_iter()
+        .map(|(debt, has_receipt)| {
+            let latest = extensions.iter().rev().find(|(id, _)| *id == debt.id).map(|(_, e)| e);
+            let year = debt
+                .reference_year
+                .or_else(|| debt.due_date.as_deref().and_then(|d| d.get(0..4)?.parse().ok()))
+                .or_else(|| debt.created_at.get(0..4).and_then(|y| y.parse().ok()))
+                .unwrap_or_else(|| today.year());
+            let paid = debt.state == DebtState::Pagato;
+            StatementLine {
+                days_overdue: days_overdue(debt.state, debt.due_date.as_deref(), today),
+                extended_from: latest.and_then(|e| e.from_value.clone()),
+                extension_reason: latest.and_then(|e| e.reason.clone()),
+                channel: paid.then(|| "pagoPA (MyPay)".to_string()),
+                receipt_url: debt
+                    .paid_attempt_id
+                    .as_deref()
+                    .filter(|_| paid && has_receipt)
+                    .map(|attempt| format!("/api/payments/{}/ricevuta", crate::domain::percent_encode(attempt))),
+                annulled_reason: debt.annulled_reason.clone(),
+                id: debt.id,
+                fee_kind: debt.fee_kind,
+                causale: debt.causale,
+                amount_cents: debt.amount_cents,
+                state: debt.state,
+                year,
+                due_date: debt.due_date,
+                paid_at: debt.paid_at,
+                iuv: debt.iuv,
+                iur: debt.iur,
+            }
+        })
+        .collect();
+    Ok(Statement::new(provider.id, provider.form.denominazione, provider.form.codice_fiscale, date_text(today), lines))
+}

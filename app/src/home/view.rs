@@ -183,6 +183,7 @@ pub fn ProviderHomePage() -> impl IntoView {
                                     <p class="d-flex flex-wrap gap-3">
                                         <A href="/area/documenti">"Documenti della domanda"</A>
                                         <A href="/area/pagamenti">"I tuoi pagamenti"</A>
+                                        <A href="/area/estratto-conto">"Estratto conto"</A>
                                         {accredited.then(|| view! { <A href="/area/eventi">"Piano formativo"</A> })}
                                     </p>
                                 })}

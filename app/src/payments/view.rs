@@ -50,7 +50,7 @@ fn DebtTable(debts: Vec<DebtView>, caption: String) -> impl IntoView {
                         <tr>
                             <td>{d.causale}</td>
                             <td class="d-none d-md-table-cell">{d.fee_kind.label_it()}</td>
-                            <td class="text-nowrap">{d.due_date.unwrap_or_else(|| "—".into())}</td>
+                            <td class="text-nowrap">{crate::debts::model::due_label(d.due_date.as_deref())}</td>
                             <td class="text-end text-nowrap">{format_euro(d.amount_cents)}</td>
                         </tr>
                     }).collect_view()}

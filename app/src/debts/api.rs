@@ -1,0 +1,35 @@
+//! Server functions of the ledger: the statement of account, for the provider (its own) and
+//! for the Segreteria (any provider's).
+
+use leptos::prelude::*;
+
+use super::model::Statement;
+use crate::error::AppError;
+
+/// The logged-in provider's statement of account (`None` before the censimento).
+#[server(endpoint = "debts/statement")]
+pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let db = app_state()?.db;
+        let Some(provider) = crate::store::providers::by_user(&db, &user.id).await? else {
+            return Ok(None);
+        };
+        super::service::statement(&db, &provider.id, super::service::today()).await.map(Some)
+    })
+    .await
+}
+
+/// A provider's statement of account, for the Segreteria (`id` = the provider's id).
+#[server(endpoint = "segreteria/statement")]
+pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        require_role(Role::Segreteria).await?;
+        super::service::statement(&app_state()?.db, id.trim(), super::service::today()).await
+    })
+    .await
+}

@@ -1,0 +1,139 @@
+//! The statement of account (estratto conto): `/area/estratto-conto` for the provider and
+//! `/segreteria/provider/:id/estratto-conto` for the Segreteria, one component for both.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use super::api::{load_my_statement, load_provider_statement};
+use super::model::{date_it, due_label, overdue_label, Statement, Totals};
+use crate::accounts::Role;
+use crate::home::view::guarded;
+use crate::layout::view::ErrorAlert;
+use crate::payments::model::{format_euro, DebtState};
+
+#[component]
+pub fn MyStatementPage() -> impl IntoView {
+    guarded(Role::Provider, |_user| {
+        let statement = Resource::new(|| (), |_| load_my_statement());
+        view! {
+            <Title text="Estratto conto — Portale ECM"/>
+            <p><A href="/area">"← Torna all'area provider"</A></p>
+            <h1>"Estratto conto"</h1>
+            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
+                {move || Suspend::new(async move {
+                    match statement.await {
+                        Ok(Some(statement)) => view! { <StatementView statement csv="/area/estratto-conto.csv".to_string()/> }.into_any(),
+                        Ok(None) => view! {
+                            <p data-testid="estratto-vuoto">"Non ci sono ancora contributi: inserisci prima i dati del provider."</p>
+                            <A href="/area/censimento" attr:class="btn btn-primary">"Dati del provider"</A>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        }
+    })
+}
+
+#[component]
+pub fn ProviderStatementPage() -> impl IntoView {
+    guarded(Role::Segreteria, |_user| {
+        let params = use_params_map();
+        let statement = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), load_provider_statement);
+        view! {
+            <Title text="Estratto conto del provider — Console Segreteria"/>
+            <p><A href="/segreteria/dovuti">"← Torna ai dovuti"</A></p>
+            <h1>"Estratto conto del provider"</h1>
+            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
+                {move || Suspend::new(async move {
+                    match statement.await {
+                        Ok(statement) => {
+                            let csv = format!("/segreteria/provider/{}/estratto-conto.csv", crate::domain::percent_encode(&statement.provider_id));
+                            view! { <StatementView statement csv/> }.into_any()
+                        }
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        }
+    })
+}
+
+fn totals_cells(t: Totals) -> impl IntoView {
+    view! {
+        <td class="text-end text-nowrap">{format_euro(t.due_cents)}</td>
+        <td class="text-end text-nowrap">{format_euro(t.paid_cents)}</td>
+        <td class="text-end text-nowrap">{format_euro(t.overdue_cents)}</td>
+    }
+}
+
+/// Every debt with its state, due date, how it was paid and the evidence, and the totals by year.
+#[component]
+fn StatementView(statement: Statement, csv: String) -> impl IntoView {
+    let Statement { provider, codice_fiscale, today, lines, years, total, .. } = statement;
+    view! {
+        <p class="lead">{provider} " — codice fiscale " {codice_fiscale} ". Situazione al " {date_it(&today)} "."</p>
+        <p><a href=csv class="btn btn-outline-primary" download="" rel="external" data-testid="estratto-csv">"Scarica l'estratto conto (CSV)"</a></p>
+        <h2 class="h4">"Totali per anno"</h2>
+        <div class="table-responsive">
+            <table class="table" data-testid="totali-anno">
+                <caption>"Importi da pagare, pagati e scaduti, per anno"</caption>
+                <thead><tr>
+                    <th scope="col">"Anno"</th><th scope="col" class="text-end">"Da pagare"</th>
+                    <th scope="col" class="text-end">"Pagato"</th><th scope="col" class="text-end">"Scaduto"</th>
+                </tr></thead>
+                <tbody>
+                    {years.into_iter().map(|(year, t)| view! { <tr><th scope="row">{year}</th>{totals_cells(t)}</tr> }).collect_view()}
+                </tbody>
+                <tfoot><tr><th scope="row">"Totale"</th>{totals_cells(total)}</tr></tfoot>
+            </table>
+        </div>
+        <h2 class="h4">"Contributi"</h2>
+        {if lines.is_empty() {
+            view! { <p data-testid="nessun-contributo">"Nessun contributo."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="list-unstyled" data-testid="righe-estratto">
+                    {lines.into_iter().map(|l| {
+                        let badge = match (l.state, l.days_overdue) {
+                            (_, Some(_)) => "badge bg-danger",
+                            (DebtState::Pagato, _) => "badge bg-success",
+                            (DebtState::Annullato, _) => "badge bg-secondary",
+                            _ => "badge bg-primary",
+                        };
+                        view! {
+                            <li class="card card-bg mb-3" data-testid="riga-estratto" data-stato=l.state.as_db()>
+                                <div class="card-body">
+                                    <h3 class="h6 card-title text-break">{l.causale.clone()}</h3>
+                                    <p class="mb-1">
+                                        <strong>{format_euro(l.amount_cents)}</strong> " — " {l.fee_kind.label_it()} " — "
+                                        <span class=badge>{l.state.label_it()}</span>
+                                    </p>
+                                    <p class="mb-1 small">
+                                        "Scadenza: " <span data-testid="scadenza">{due_label(l.due_date.as_deref())}</span>
+                                        {l.days_overdue.map(|d| view! { " — " <strong class="text-danger" data-testid="ritardo">{overdue_label(d)}</strong> })}
+                                    </p>
+                                    {l.extended_from.clone().map(|from| view! {
+                                        <p class="mb-1 small" data-testid="proroga">
+                                            "Prorogata (era " {date_it(&from)} ")" {l.extension_reason.clone().map(|r| format!(": {r}"))}
+                                        </p>
+                                    })}
+                                    {l.channel.clone().map(|channel| view! {
+                                        <p class="mb-1 small text-break" data-testid="pagamento">
+                                            "Pagato con " {channel} {l.paid_at.as_deref().map(|d| format!(" il {}", date_it(d)))}
+                                            {l.iuv.clone().map(|iuv| format!(" — IUV {iuv}"))} {l.iur.clone().map(|iur| format!(" — IUR {iur}"))}
+                                            {l.receipt_url.clone().map(|href| view! { " — " <a href=href download="" rel="external">"Ricevuta"</a> })}
+                                        </p>
+                                    })}
+                                    {l.annulled_reason.clone().map(|r| view! { <p class="mb-0 small" data-testid="annullamento">"Annullato: " {r}</p> })}
+                                </div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}
