@@ -11,60 +11,10 @@ import {
   uniqueEmail,
   uploadAllRequiredDocuments,
 } from './helpers';
+import { accreditedProvider, declareEvent, payShownCart } from './flows';
 
 const year = new Date().getFullYear();
 const shots = path.resolve(__dirname, '../test-results/screenshots');
-
-/** Pays the cart shown on /area/pagamento in the simulator and waits for the verification. */
-async function payShownCart(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Paga con pagoPA' }).click();
-  await expect(page).toHaveURL(/\/public\/landing\/inviaDovuti\?id=/);
-  await page.getByRole('button', { name: 'Paga', exact: true }).click();
-  await expect(page).toHaveURL(/\/pagamenti\/ritorno\?idSession=[^&]+&esito=OK/);
-  await expect(page.getByTestId('stato-verifica')).toContainText('Pagamento verificato', { timeout: 30_000 });
-}
-
-/** A Gruppo B provider taken to ACCREDITATO: documents, first-year fee paid and verified,
- *  request sent, the Segreteria takes it in charge and accredits it (second browser context). */
-async function accreditedProvider(page: Page, browser: Browser, tag: string): Promise<string> {
-  const cf = uniqueCodiceFiscaleEnte();
-  await register(page, uniqueEmail(tag));
-  await expect(page).toHaveURL(/\/area$/);
-  await page.goto('/area/censimento');
-  await fillCensimento(page, cf);
-  await page.getByRole('button', { name: 'Salva e continua' }).click();
-  await expect(page).toHaveURL(/\/area\/domanda$/);
-  await page.getByRole('button', { name: 'Salva la bozza e continua' }).click();
-  await expect(page).toHaveURL(/\/area$/);
-  await uploadAllRequiredDocuments(page);
-  await page.goto('/area/pagamento');
-  await expect(page.getByTestId('totale')).toHaveText('€ 258,22');
-  await payShownCart(page);
-  await page.goto('/area');
-  // Before accreditation the training plan explains why it is not available.
-  await page.goto('/area/eventi');
-  await expect(page.getByTestId('non-accreditato')).toBeVisible();
-  await page.goto('/area');
-  await page.getByRole('button', { name: 'Invia la domanda alla Segreteria ECM' }).click();
-  await expect(page.getByTestId('stato-domanda')).toHaveText('Inviata');
-
-  const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
-  const segreteria = await staff.newPage();
-  await login(segreteria, admin.email, admin.password);
-  await expect(segreteria).toHaveURL(/\/segreteria$/);
-  await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(cf);
-  await segreteria.getByRole('button', { name: 'Cerca' }).click();
-  await segreteria.getByTestId('elenco-domande').getByRole('link').first().click();
-  await segreteria.getByRole('button', { name: 'Prendi in carico' }).click();
-  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
-  await segreteria.getByRole('button', { name: 'Accredita' }).click();
-  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Accreditato');
-  await staff.close();
-
-  await page.goto('/area');
-  await expect(page.getByTestId('stato-domanda')).toHaveText('Accreditato');
-  return cf;
-}
 
 /** Screenshots at 1366×768 and 390×844; on the phone the page must not scroll sideways. */
 async function screenshots(page: Page, name: string): Promise<void> {
@@ -75,18 +25,6 @@ async function screenshots(page: Page, name: string): Promise<void> {
     expect(width, `${name} at ${viewport.width}px`).toBeLessThanOrEqual(viewport.width);
   }
   await page.setViewportSize({ width: 1366, height: 768 });
-}
-
-async function declareEvent(page: Page, title: string, procedure: 'RES' | 'FSC' | 'FAD', start: string, end: string, sponsored: boolean): Promise<void> {
-  const form = page.getByTestId('form-evento');
-  await form.getByLabel("Titolo dell'evento").fill(title);
-  await form.getByLabel("Tipologia dell'evento").selectOption(procedure);
-  await form.getByLabel('Data di inizio').fill(start);
-  await form.getByLabel('Data di fine').fill(end);
-  // Bootstrap Italia draws the radio on its label: click the label, as a person does.
-  await form.locator(`label[for=sponsorizzato-${sponsored ? 'si' : 'no'}]`).click();
-  await expect(form.getByLabel(sponsored ? 'Sì' : 'No', { exact: true })).toBeChecked();
-  await form.getByRole('button', { name: "Inserisci l'evento" }).click();
 }
 
 test('six events make six debts, paid in two carts through MyPay, all verified PAGATO with their IUV', async ({ page, browser }) => {

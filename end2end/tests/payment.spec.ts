@@ -71,9 +71,26 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   await expectAccessible(segreteria);
   await segreteria.getByRole('button', { name: 'Prendi in carico' }).click();
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
+  // What the provider declared at submission is in the history; the fee is paid.
+  await expect(segreteria.getByTestId('dichiarato').first()).toContainText('Gruppo B');
+  await expect(segreteria.getByTestId('contributi-domanda')).toContainText('Pagato');
+  // Accrediting needs the Gruppo confirmed first.
+  await segreteria.getByLabel('Nota (facoltativa)').last().fill('Requisiti verificati');
+  await segreteria.getByRole('button', { name: 'Accredita' }).click();
+  await expect(segreteria.getByTestId('errore')).toContainText('conferma il suo Gruppo');
+  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
+  await segreteria.getByRole('button', { name: 'Conferma il Gruppo B' }).click();
+  await expect(segreteria.getByTestId('gruppo')).toContainText('confermato dalla Segreteria');
   await segreteria.getByLabel('Nota (facoltativa)').last().fill('Requisiti verificati');
   await segreteria.getByRole('button', { name: 'Accredita' }).click();
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Accreditato');
+  await expect(segreteria.getByTestId('modifiche-provider')).toBeVisible();
+
+  // The provider's statement of account, as the Segreteria sees it.
+  await segreteria.getByRole('link', { name: 'Estratto conto del provider' }).click();
+  await expect(segreteria.getByTestId('riga-estratto').first()).toHaveAttribute('data-stato', 'PAGATO');
+  await expect(segreteria.getByTestId('pagamento').first()).toContainText('IUV');
+  await expectAccessible(segreteria);
 
   // The payments console lists the verified payment of this provider.
   await segreteria.goto('/segreteria/pagamenti');
@@ -91,4 +108,17 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   await page.reload();
   await expect(page.getByTestId('stato-domanda')).toHaveText('Accreditato');
   await expect(page.getByTestId('storico')).toContainText('Requisiti verificati');
+
+  // Its statement of account: the quota paid with pagoPA, the IUV and the receipt.
+  await page.getByRole('link', { name: 'Estratto conto' }).click();
+  await expect(page).toHaveURL(/\/area\/estratto-conto$/);
+  const quota = page.getByTestId('riga-estratto').first();
+  await expect(quota).toHaveAttribute('data-stato', 'PAGATO');
+  await expect(quota.getByTestId('pagamento')).toContainText('pagoPA');
+  await expect(quota.getByRole('link', { name: 'Ricevuta' })).toBeVisible();
+  await expect(page.getByTestId('totali-anno')).toContainText('€ 258,22');
+  const csv = await page.request.get('/area/estratto-conto.csv');
+  expect(csv.status()).toBe(200);
+  expect(await csv.text()).toContain(';Pagato;');
+  await expectAccessible(page);
 });
