@@ -12,6 +12,7 @@ test('an integration reopens only the chosen section; the change is on record fo
   // A Gruppo A provider (no first-year fee) sends its request.
   const cf = uniqueCodiceFiscaleEnte();
   await register(page, uniqueEmail('integrazione'));
+  await expect(page).toHaveURL(/\/area$/);
   await page.goto('/area/censimento');
   await fillCensimento(page, cf);
   await page.getByLabel('Forma giuridica').selectOption('AZIENDA_SANITARIA');
@@ -27,6 +28,7 @@ test('an integration reopens only the chosen section; the change is on record fo
   const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
   const segreteria = await staff.newPage();
   await login(segreteria, admin.email, admin.password);
+  await expect(segreteria).toHaveURL(/\/segreteria$/);
   await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(cf);
   await segreteria.getByRole('button', { name: 'Cerca' }).click();
   await segreteria.getByTestId('elenco-domande').getByRole('link').first().click();
@@ -38,7 +40,9 @@ test('an integration reopens only the chosen section; the change is on record fo
   await segreteria.getByRole('button', { name: 'Richiedi integrazione' }).click();
   await expect(segreteria.getByTestId('errore')).toContainText('Sezioni da riaprire');
   await segreteria.getByLabel('Documenti da integrare (obbligatorio)').fill('Il comune della sede legale è errato.');
-  await segreteria.getByTestId('sezioni-da-riaprire').getByLabel('Sede legale').check();
+  // Bootstrap Italia draws the checkbox on its label: click the label, as a person does.
+  await segreteria.locator('label[for=riapri-sede]').click();
+  await expect(segreteria.getByTestId('sezioni-da-riaprire').getByLabel('Sede legale')).toBeChecked();
   await segreteria.getByRole('button', { name: 'Richiedi integrazione' }).click();
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Integrazione richiesta');
   await expectAccessible(segreteria);
@@ -90,6 +94,7 @@ test('the Segreteria extends an overdue event fee with a reason and the provider
   const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
   const segreteria = await staff.newPage();
   await login(segreteria, admin.email, admin.password);
+  await expect(segreteria).toHaveURL(/\/segreteria$/);
   await segreteria.goto(`/segreteria/dovuti?stato=SCADUTI&cerca=${cf}`);
   const row = segreteria.getByTestId('dovuto').filter({ hasText: title });
   await expect(row.getByTestId('giorni-ritardo')).toContainText('Scaduto da');

@@ -150,6 +150,7 @@ fn matrix() -> Vec<Row> {
         Row { endpoint: "payments/annulled", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         // Each provider gets its own statement of account; the Segreteria any provider's.
         Row { endpoint: "debts/statement", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
+        Row { endpoint: "area/overview", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row {
             endpoint: "segreteria/statement",
             args: |f| pairs(&[("id", &f.provider_a)]),

@@ -66,24 +66,17 @@ pub fn guarded<V: IntoView + 'static>(
 
 #[component]
 pub fn ProviderHomePage() -> impl IntoView {
-    use crate::payments::api::load_payment_summary;
     use crate::payments::model::format_euro;
-    use crate::providers::api::load_my_provider;
-    use crate::requests::api::{load_my_request, load_payment_gate, SubmitRequest};
+    use crate::requests::api::SubmitRequest;
     use crate::requests::model::RequestState;
     use crate::requests::view::{RequestSummary, WizardStep, WizardStepper};
     guarded(Role::Provider, |user| {
         let submit = ServerAction::<SubmitRequest>::new();
+        let integrate = ServerAction::<crate::requests::api::SubmitIntegration>::new();
         let submit_error = move || submit.value().get().and_then(Result::err);
-        let data = Resource::new(move || submit.version().get(), |_| async {
-            let provider = load_my_provider().await?;
-            let request = load_my_request().await?;
-            let payments = match (&provider, &request) {
-                (Some(_), Some(_)) => Some(load_payment_summary().await?),
-                _ => None,
-            };
-            let gate = load_payment_gate().await?;
-            Ok::<_, crate::error::AppError>((provider, request, payments, gate))
+        let data = Resource::new(move || (submit.version().get(), integrate.version().get()), |_| async {
+            let overview = super::api::load_area_overview().await?;
+            Ok::<_, crate::error::AppError>((overview.provider, overview.request, overview.payments, overview.gate))
         });
         view! {
             <Title text="Area provider — Portale ECM"/>
@@ -120,7 +113,7 @@ pub fn ProviderHomePage() -> impl IntoView {
                                         <A href="/area/censimento">{if p.editable { "modifica i dati" } else { "vedi i dati" }}</A>
                                     </p>
                                 })}
-                                {request.map(|r| view! { <RequestSummary request=r/> })}
+                                {request.map(|r| view! { <RequestSummary request=r integrate/> })}
                                 {(next <= WizardStep::Domanda).then(|| view! {
                                     <A href=href attr:class="btn btn-primary">{label}</A>
                                 })}

@@ -123,8 +123,11 @@ pub fn DomandaPage() -> impl IntoView {
 /// A summary of the request for the provider's home: state, what the Segreteria wrote,
 /// and the integration button when one was asked for.
 #[component]
-pub fn RequestSummary(request: RequestView) -> impl IntoView {
-    let integrate = ServerAction::<super::api::SubmitIntegration>::new();
+pub fn RequestSummary(
+    request: RequestView,
+    /// "Invia l'integrazione": owned by the page, which reloads the request when it completes.
+    integrate: ServerAction<super::api::SubmitIntegration>,
+) -> impl IntoView {
     let redirected = form_error("requests/integration");
     let error = move || integrate.value().get().map_or_else(|| redirected.get(), Result::err);
     let asked = request.state == RequestState::IntegrazioneRichiesta;
