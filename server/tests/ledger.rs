@@ -12,7 +12,7 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use app::db::Db;
 use app::error::AppError;
@@ -856,6 +856,248 @@ async fn parallel_uploads(backend: Backend) {
     elapsed("6 parallel uploads to one slot ×4", backend, started);
 }
 both_backends!(six_parallel_uploads_to_one_slot_leave_exactly_one_current_document, parallel_uploads);
+
+/// The documents of a request: (id, current), by id.
+async fn documents_of(db: &Db, request_id: &str) -> Vec<(String, i64)> {
+    sqlx::query("SELECT id, current FROM documents WHERE request_id = $1 ORDER BY id")
+        .bind(request_id)
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("id"), r.get("current")))
+        .collect()
+}
+
+/// `requests/submit`, and the request's documents read the moment it answered.
+async fn submit_and_look(client: reqwest::Client, url: String, db: Db, request_id: String) -> ((StatusCode, Value), Vec<(String, i64)>) {
+    let answer = post_fn(client, url, vec![]).await;
+    let documents = documents_of(&db, &request_id).await;
+    (answer, documents)
+}
+
+/// After the submission answered: the documents are the ones it saw, none uploaded after it.
+async fn sent_documents_unchanged(db: &Db, request_id: &str, seen: &[(String, i64)], what: &str) {
+    assert_eq!(documents_of(db, request_id).await, seen, "{what}: a document of the sent request changed after «Invia» answered");
+    let submitted_at: String = sqlx::query_scalar("SELECT submitted_at FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_one(db.pool()).await.unwrap();
+    let sent_at: String = sqlx::query_scalar("SELECT at FROM request_history WHERE request_id = $1 AND to_state = 'INVIATA'").bind(request_id).fetch_one(db.pool()).await.unwrap();
+    assert!(sent_at >= submitted_at, "{what}: {sent_at} {submitted_at}");
+    let late: Vec<String> = sqlx::query_scalar("SELECT uploaded_at FROM documents WHERE request_id = $1 AND uploaded_at > $2")
+        .bind(request_id)
+        .bind(&submitted_at)
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    assert!(late.is_empty(), "{what}: documents uploaded after the submission at {submitted_at}: {late:?}");
+}
+
+async fn upload_racing_submit(backend: Backend) {
+    let started = Instant::now();
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let db = &app.state.db;
+    for n in 0..5 {
+        // Gruppo A: nothing to pay, so the submission can succeed while the uploads run.
+        let owner = provider_ready(&app, &format!("invia{n}@ulss.it"), &censimento("Azienda ospedaliera", &fiscal_code(&format!("07000000{n:02}")), "AZIENDA_SANITARIA")).await;
+        let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
+        let types = required_types(&app, &owner).await;
+        let uploads: Vec<_> = (0..12).map(|i| upload(owner.clone(), app.url("/documenti/carica"), types[i % types.len()].clone(), pdf(&format!("{n}-{i}")))).collect();
+        let submit = tokio::spawn(submit_and_look(owner.clone(), app.url("/api/requests/submit"), db.clone(), request_id.clone()));
+        let answers = all_at_once(uploads).await;
+        let (submitted, seen) = submit.await.unwrap();
+        ok("requests/submit racing uploads", &submitted);
+        for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+            let code = upload_refusal("upload racing Invia", *status, body);
+            assert_eq!(*status, StatusCode::CONFLICT, "{body}");
+            assert!(code == "locked" || code == "conflict", "{body}");
+        }
+        assert_eq!(request_state(db, &request_id).await, "INVIATA");
+        sent_documents_unchanged(db, &request_id, &seen, &format!("round {n}")).await;
+    }
+
+    // PostgreSQL only, the interleaving forced: an upload has read the request as a draft and
+    // is about to write (the test holds a lock on `documents`) when «Invia» arrives.
+    if backend == Backend::Postgres {
+        let owner = provider_ready(&app, "forzato@ulss.it", &censimento("Azienda ospedaliera", &fiscal_code("0700000099"), "AZIENDA_SANITARIA")).await;
+        let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
+        let slot = required_types(&app, &owner).await[0].clone();
+        let mut hold = db.pool().begin().await.unwrap();
+        sqlx::query("LOCK TABLE documents IN SHARE MODE").execute(&mut *hold).await.unwrap();
+        let late = tokio::spawn(upload(owner.clone(), app.url("/documenti/carica"), slot, pdf("in ritardo")));
+        wait_for_lock(db, "UPDATE documents%").await;
+        let mut submit = tokio::spawn(submit_and_look(owner.clone(), app.url("/api/requests/submit"), db.clone(), request_id.clone()));
+        let _ = tokio::time::timeout(Duration::from_millis(1500), &mut submit).await;
+        hold.commit().await.unwrap();
+        let (submitted, seen) = submit.await.unwrap();
+        let (status, body) = late.await.unwrap();
+        ok("requests/submit with an upload in flight", &submitted);
+        if status != StatusCode::CREATED {
+            let code = upload_refusal("upload in flight at Invia", status, &body);
+            assert_eq!((status, code.as_str()), (StatusCode::CONFLICT, "locked"), "{body}");
+        }
+        sent_documents_unchanged(db, &request_id, &seen, "forced interleaving").await;
+    }
+    Ledger::default().check(db, "uploads racing Invia").await;
+    app.stop().await;
+    elapsed("uploads racing «Invia» ×5", backend, started);
+}
+both_backends!(an_upload_racing_invia_never_changes_the_documents_of_the_sent_request, upload_racing_submit);
+
+/// PostgreSQL: waits until a session of this database waits on a lock in a statement like
+/// `pattern` (the test holds that lock to force an interleaving).
+async fn wait_for_lock(db: &Db, pattern: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1",
+        )
+        .bind(pattern)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "nobody reached a statement like {pattern:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What the provider declared at the submission (the history row's snapshot).
+async fn declared_at_submission(db: &Db, request_id: &str) -> Value {
+    let snapshot: String = sqlx::query_scalar("SELECT snapshot FROM request_history WHERE request_id = $1 AND to_state = 'INVIATA'")
+        .bind(request_id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    serde_json::from_str(&snapshot).unwrap()
+}
+
+/// `providers/save` from a task.
+async fn save_owned(client: reqwest::Client, url: String, data: BTreeMap<String, String>) -> (StatusCode, Value) {
+    let form: Vec<(String, String)> = data.into_iter().map(|(k, v)| (format!("form[{k}]"), v)).collect();
+    json_of(client.post(url).header("Accept", "application/json").form(&form).send().await.unwrap()).await
+}
+
+/// After a censimento change raced «Invia»: either the change came first (Gruppo B now, so the
+/// submission was refused until the new quota is paid) or the submission did (the change was
+/// refused); what was sent is what is stored.
+async fn one_of_them_won(db: &Db, request_id: &str, provider_id: &str, saved: &(StatusCode, Value), submitted: &(StatusCode, Value), what: &str) {
+    let (stored, _) = provider_row(db, provider_id).await;
+    match request_state(db, request_id).await.as_str() {
+        "INVIATA" => {
+            ok(&format!("{what}: requests/submit"), submitted);
+            let error = refusal(&format!("{what}: the change after «Invia»"), saved.0, &saved.1);
+            assert!(matches!(error, AppError::WrongState | AppError::Conflict | AppError::InvalidForm(_)), "{what}: {}", saved.1);
+            let declared = declared_at_submission(db, request_id).await;
+            let sent = [declared["denominazione"].clone(), declared["codice_fiscale"].clone(), declared["forma_giuridica"].clone(), declared["gruppo"].clone()];
+            let now = [&stored[0], &stored[1], &stored[2], &stored[3]].map(|v| Value::String(v.clone()));
+            assert_eq!(sent, now, "{what}: the request was sent with data that are no longer the provider's");
+        }
+        "BOZZA" => {
+            ok(&format!("{what}: providers/save"), saved);
+            refused(&format!("{what}: requests/submit after the change"), submitted, StatusCode::CONFLICT, "debts_not_paid");
+            assert_eq!(stored[3], "B");
+            assert_eq!(quotas(db, request_id).await.iter().filter(|q| q.1 == "DA_PAGARE").count(), 1, "{what}");
+        }
+        other => panic!("{what}: request {other}"),
+    }
+}
+
+async fn censimento_racing_submit(backend: Backend) {
+    let started = Instant::now();
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let db = &app.state.db;
+    let rounds = if backend == Backend::Postgres { 6 } else { 5 };
+    for n in 0..rounds {
+        let cf = fiscal_code(&format!("08000000{n:02}"));
+        let declared = censimento("Azienda ULSS", &cf, "AZIENDA_SANITARIA");
+        let owner = provider_ready(&app, &format!("censimento{n}@ulss.it"), &declared).await;
+        let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
+        let provider_id = provider_id_of(db, &cf).await;
+        let mut change = declared.clone();
+        change.insert("forma_giuridica".into(), "IMPRESA".into());
+        change.insert("codice_fiscale".into(), fiscal_code(&format!("08100000{n:02}")));
+        change.insert("denominazione".into(), "Impresa privata".into());
+        let forced = backend == Backend::Postgres && n == rounds - 1;
+        let (saved, submitted) = if forced {
+            // The change has written the provider row and waits (the test holds a lock on
+            // `provider_changes`) when «Invia» arrives.
+            let mut hold = db.pool().begin().await.unwrap();
+            sqlx::query("LOCK TABLE provider_changes IN SHARE MODE").execute(&mut *hold).await.unwrap();
+            let save = tokio::spawn(save_owned(owner.clone(), app.url("/api/providers/save"), change));
+            wait_for_lock(db, "INSERT INTO provider_changes%").await;
+            let mut submit = tokio::spawn(post_fn(owner.clone(), app.url("/api/requests/submit"), vec![]));
+            let _ = tokio::time::timeout(Duration::from_millis(1500), &mut submit).await;
+            hold.commit().await.unwrap();
+            (save.await.unwrap(), submit.await.unwrap())
+        } else {
+            let save = tokio::spawn(save_owned(owner.clone(), app.url("/api/providers/save"), change));
+            let submit = tokio::spawn(post_fn(owner.clone(), app.url("/api/requests/submit"), vec![]));
+            (save.await.unwrap(), submit.await.unwrap())
+        };
+        one_of_them_won(db, &request_id, &provider_id, &saved, &submitted, &format!("round {n}{}", if forced { " (forced)" } else { "" })).await;
+    }
+    Ledger::default().check(db, "censimento changes racing Invia").await;
+    app.stop().await;
+    elapsed("censimento change racing «Invia»", backend, started);
+}
+both_backends!(a_censimento_change_racing_invia_never_sends_data_that_are_not_stored, censimento_racing_submit);
+
+async fn correction_racing_accreditation(backend: Backend) {
+    let started = Instant::now();
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let db = &app.state.db;
+    let seg = segreteria(&app).await;
+    let rounds = if backend == Backend::Postgres { 6 } else { 5 };
+    for n in 0..rounds {
+        let cf = fiscal_code(&format!("09000000{n:02}"));
+        let owner = provider_ready(&app, &format!("gruppo{n}@ente.it"), &censimento("Ente da classificare", &cf, "OSPEDALE_CLASSIFICATO")).await;
+        ok("requests/submit", &json_of(app.call(&owner, "requests/submit", &[]).await).await);
+        let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
+        ok("prendi_in_carico", &act(&app, &seg, &request_id, "prendi_in_carico", "", &[]).await);
+        ok("confirm A", &set_class(&app, &seg, &request_id, "A", "").await);
+        let correction = vec![("id", request_id.clone()), ("class", "B".to_string()), ("class_reason", "Struttura privata: Gruppo B".to_string())];
+        let accredit = vec![("id", request_id.clone()), ("action", "accredita".to_string()), ("note", "Requisiti verificati".to_string())];
+        let forced = backend == Backend::Postgres && n == rounds - 1;
+        let (corrected, accredited) = if forced {
+            // The correction has changed the Gruppo and waits (the test holds a lock on
+            // `provider_changes`) when another tab accredits.
+            let mut hold = db.pool().begin().await.unwrap();
+            sqlx::query("LOCK TABLE provider_changes IN SHARE MODE").execute(&mut *hold).await.unwrap();
+            let correct = tokio::spawn(post_fn(seg.clone(), app.url("/api/segreteria/class"), correction));
+            wait_for_lock(db, "INSERT INTO provider_changes%").await;
+            let mut accredit = tokio::spawn(post_fn(seg.clone(), app.url("/api/segreteria/act"), accredit));
+            let _ = tokio::time::timeout(Duration::from_millis(1500), &mut accredit).await;
+            hold.commit().await.unwrap();
+            (correct.await.unwrap(), accredit.await.unwrap())
+        } else {
+            let correct = tokio::spawn(post_fn(seg.clone(), app.url("/api/segreteria/class"), correction));
+            let accredit = tokio::spawn(post_fn(seg.clone(), app.url("/api/segreteria/act"), accredit));
+            (correct.await.unwrap(), accredit.await.unwrap())
+        };
+        let what = format!("round {n}{}", if forced { " (forced)" } else { "" });
+        let provider_id = provider_id_of(db, &cf).await;
+        let class = provider_row(db, &provider_id).await.0[3].clone();
+        match request_state(db, &request_id).await.as_str() {
+            "ACCREDITATO" => {
+                ok(&what, &accredited);
+                refused(&format!("{what}: correction after the accreditation"), &corrected, StatusCode::CONFLICT, "wrong_state");
+                assert_eq!(class, "A", "{what}: accredited as Gruppo A, and Gruppo A it stays");
+                assert!(quotas(db, &request_id).await.is_empty(), "{what}");
+            }
+            "IN_ISTRUTTORIA" => {
+                ok(&what, &corrected);
+                refused(&format!("{what}: accreditation after the correction"), &accredited, StatusCode::CONFLICT, "debts_not_paid");
+                assert_eq!(class, "B", "{what}");
+            }
+            other => panic!("{what}: request {other}"),
+        }
+        Ledger::default().check(db, &what).await;
+    }
+    app.stop().await;
+    elapsed("Gruppo correction racing the accreditation", backend, started);
+}
+both_backends!(a_gruppo_correction_racing_the_accreditation_never_accredits_an_unpaid_gruppo_b, correction_racing_accreditation);
 
 #[test]
 fn the_trail_checker_refuses_forbidden_moves_broken_chains_and_wrong_ends() {

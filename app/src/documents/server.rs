@@ -65,7 +65,7 @@ pub async fn store_upload(
         uploaded_at: now_utc(),
     };
     let mut tx = store::begin_write(db).await?;
-    let request = store::requests::by_id_in(&mut tx, request_id).await?.ok_or(AppError::NotFound)?;
+    let request = store::requests::lock_in(&mut tx, db.backend(), request_id).await?.ok_or(AppError::NotFound)?;
     if !documents_open(&request) {
         tracing::info!(request_id, state = request.state.as_db(), "upload refused: the documents of this request can no longer change");
         return Ok(Err(UploadProblem::Locked));

@@ -65,7 +65,7 @@ pub async fn provider_by_id(db: &Db, provider_id: &str) -> Result<Option<Provide
 pub async fn save_provider(db: &Db, actor: &CurrentUser, valid: &ValidProvider) -> Result<String, AppError> {
     let form = valid.normalized_form();
     let mut tx = begin_write(db).await?;
-    let Some(current) = store::providers::by_user_in(&mut tx, &actor.id).await? else {
+    let Some(provider) = store::providers::by_user_in(&mut tx, &actor.id).await? else {
         if store::providers::codice_fiscale_taken(&mut tx, &form.codice_fiscale, &actor.id).await? {
             return Err(AppError::ProviderExists);
         }
@@ -73,7 +73,12 @@ pub async fn save_provider(db: &Db, actor: &CurrentUser, valid: &ValidProvider) 
         tx.commit().await.map_err(store::StoreError::from)?;
         return Ok(id);
     };
-    let request = store::requests::latest_of_provider_in(&mut tx, &current.id).await?;
+    // The request's lock first (see `store::requests::lock_in`), then the data as they are now.
+    let request = match store::requests::latest_of_provider_in(&mut tx, &provider.id).await? {
+        Some(latest) => store::requests::lock_in(&mut tx, db.backend(), &latest.id).await?,
+        None => None,
+    };
+    let current = store::providers::by_id_in(&mut tx, &provider.id).await?.ok_or(AppError::NotFound)?;
     let open = open_sections(request.as_ref());
     if !open.iter().any(|s| !s.fields().is_empty()) {
         return Err(AppError::WrongState);
