@@ -1099,6 +1099,640 @@ async fn correction_racing_accreditation(backend: Backend) {
 }
 both_backends!(a_gruppo_correction_racing_the_accreditation_never_accredits_an_unpaid_gruppo_b, correction_racing_accreditation);
 
+// ---- 4. a seeded random walk ------------------------------------------------------------------
+
+/// SplitMix64: seeded, small, enough to pick actions.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+}
+
+const ROUNDS: usize = 40;
+const LEGAL_FORMS: [&str; 6] = ["AZIENDA_SANITARIA", "IRCCS", "OSPEDALE_CLASSIFICATO", "IMPRESA", "UNIVERSITA", "FONDAZIONE"];
+const SECTIONS: [&str; 5] = ["IDENTITA", "LEGALE", "SEDE", "CONTATTI", "DOCUMENTI"];
+/// What the citizen does on pagoPA (`none`: nothing yet, the cart stays open).
+const SIM_OUTCOMES: [&str; 8] = ["pay", "pay", "not-paid", "abort", "expire", "checkout", "timed-out", "none"];
+
+fn class_of(forma: &str) -> &'static str {
+    if matches!(forma, "AZIENDA_SANITARIA" | "IRCCS" | "OSPEDALE_CLASSIFICATO") { "A" } else { "B" }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    Save,
+    Kind,
+    Upload,
+    Pay,
+    Verify,
+    Checkout,
+    Submit,
+    Answer,
+    Declare,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Desk {
+    Take,
+    Integration,
+    Class,
+    Accredit,
+    Reject,
+}
+
+/// The provider's latest request: (id, state, reopened sections).
+type Latest = Option<(String, String, Vec<String>)>;
+
+struct Walk<'a> {
+    app: &'a TestApp,
+    sim: &'a TestSim,
+    backend: Backend,
+    seed: u64,
+    rng: Rng,
+    seg: reqwest::Client,
+    players: Vec<(reqwest::Client, String)>,
+    ledger: Ledger,
+    log: Vec<String>,
+    serial: u32,
+    calls: usize,
+    outcomes: BTreeMap<String, usize>,
+}
+
+impl Walk<'_> {
+    fn fail(&self, message: &str) -> ! {
+        let tail = self.log.iter().skip(self.log.len().saturating_sub(40)).cloned().collect::<Vec<_>>().join("\n  ");
+        panic!(
+            "random walk on {:?}, seed {} (ECM_LEDGER_SEED={} repeats it): {message}\nlast steps:\n  {tail}",
+            self.backend, self.seed, self.seed
+        );
+    }
+
+    fn expect(&self, condition: bool, message: impl FnOnce() -> String) {
+        if !condition {
+            self.fail(&message());
+        }
+    }
+
+    fn tally(&mut self, what: &str, outcome: &str) {
+        *self.outcomes.entry(format!("{} {outcome}", what.split(' ').next().unwrap_or(what))).or_default() += 1;
+    }
+
+    /// An answer of a server function: never 5xx; a refusal is a 4xx [`AppError`] with that
+    /// status and an Italian message. Returns the refusal, if it is one.
+    fn judge(&mut self, what: &str, status: StatusCode, body: &Value) -> Option<AppError> {
+        self.calls += 1;
+        if status.is_server_error() {
+            self.fail(&format!("{what}: {status} {body}"));
+        }
+        if status.is_success() {
+            self.log.push(format!("{what} → {}", status.as_u16()));
+            self.tally(what, "ok");
+            return None;
+        }
+        let error: AppError = match serde_json::from_value(body.clone()) {
+            Ok(error) => error,
+            Err(e) => self.fail(&format!("{what}: {status} without an error code ({e}): {body}")),
+        };
+        self.expect(status.is_client_error() && error.status() == status.as_u16() && error.message_it().len() > 10, || {
+            format!("{what}: {status} {body} is not a 4xx refusal with an Italian message")
+        });
+        self.log.push(format!("{what} → {} {}", status.as_u16(), error.code()));
+        self.tally(what, error.code());
+        Some(error)
+    }
+
+    async fn call(&mut self, client: &reqwest::Client, what: &str, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value, Option<AppError>) {
+        let (status, body) = json_of(self.app.call(client, endpoint, form).await).await;
+        let error = self.judge(what, status, &body);
+        (status, body, error)
+    }
+
+    async fn check(&mut self, after: &str) {
+        let found = self.ledger.violations(&self.app.state.db).await;
+        if !found.is_empty() {
+            self.fail(&format!("after {after}:\n  {}", found.join("\n  ")));
+        }
+    }
+
+    async fn latest(&self, provider_id: &str) -> Latest {
+        sqlx::query("SELECT id, state, reopened_sections FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
+            .bind(provider_id)
+            .fetch_optional(self.app.state.db.pool())
+            .await
+            .unwrap()
+            .map(|r| {
+                let reopened: Option<String> = r.get("reopened_sections");
+                let sections = reopened.unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+                (r.get("id"), r.get("state"), sections)
+            })
+    }
+
+    /// The live first-year quotas of a request still to pay.
+    async fn unpaid_quotas(&self, request_id: &str) -> usize {
+        quotas(&self.app.state.db, request_id).await.iter().filter(|q| q.1 != "ANNULLATO" && q.1 != "PAGATO").count()
+    }
+
+    // ---- the provider -------------------------------------------------------------------------
+
+    async fn provider_step(&mut self, i: usize) {
+        use Move::*;
+        let (client, provider_id) = self.players[i].clone();
+        let latest = self.latest(&provider_id).await;
+        let state = latest.as_ref().map_or("", |l| l.1.as_str()).to_string();
+        let choices: &[Move] = match state.as_str() {
+            "BOZZA" => &[Save, Save, Upload, Upload, Pay, Pay, Pay, Submit, Submit, Submit, Kind, Verify, Checkout],
+            "INTEGRAZIONE_RICHIESTA" => &[Save, Save, Save, Upload, Pay, Pay, Answer, Answer, Answer, Verify, Checkout],
+            "ACCREDITATO" => &[Declare, Declare, Pay, Verify, Kind, Save, Submit, Checkout],
+            "RIGETTATO" => &[Kind, Kind, Pay, Verify, Save],
+            _ => &[Pay, Verify, Checkout, Save, Submit, Answer, Upload, Kind],
+        };
+        let action = self.rng.pick(choices);
+        let who = format!("p{i}");
+        match action {
+            Save => self.save(&who, &client, &provider_id, &latest).await,
+            Kind => {
+                let kind = self.rng.pick(&["PROVVISORIO", "STANDARD"]);
+                let (_, _, error) = self.call(&client, &format!("requests/kind {who} {kind} ({state})"), "requests/kind", &[("kind", kind)]).await;
+                if matches!(state.as_str(), "INVIATA" | "IN_ISTRUTTORIA" | "INTEGRAZIONE_RICHIESTA") {
+                    self.expect(error == Some(AppError::WrongState), || format!("a second request while one is {state}"));
+                }
+            }
+            Upload => self.upload(&who, &client, &latest).await,
+            Pay => self.pay(&who, &client, &provider_id).await,
+            Verify | Checkout => self.settle(&who, &client, &provider_id, action == Checkout).await,
+            Submit | Answer => {
+                let (endpoint, from, to) =
+                    if action == Submit { ("requests/submit", "BOZZA", "INVIATA") } else { ("requests/integration", "INTEGRAZIONE_RICHIESTA", "IN_ISTRUTTORIA") };
+                let (status, _, _) = self.call(&client, &format!("{endpoint} {who} ({state})"), endpoint, &[]).await;
+                if status.is_success() {
+                    let (id, now, _) = self.latest(&provider_id).await.expect("a request");
+                    self.expect(state == from && now == to, || format!("{endpoint} succeeded from {state} to {now}"));
+                    let unpaid = self.unpaid_quotas(&id).await;
+                    self.expect(unpaid == 0, || format!("{endpoint} succeeded with {unpaid} quota(s) unpaid"));
+                } else {
+                    self.expect(self.latest(&provider_id).await.map(|l| l.1) == Some(state.clone()), || format!("a refused {endpoint} moved the request"));
+                }
+            }
+            Declare => self.declare(&who, &client).await,
+        }
+        self.check(&format!("{action:?} by {who}")).await;
+    }
+
+    async fn save(&mut self, who: &str, client: &reqwest::Client, provider_id: &str, latest: &Latest) {
+        let (_, mine, _) = self.call(client, &format!("providers/mine {who}"), "providers/mine", &[]).await;
+        let mut form: BTreeMap<String, String> =
+            mine["form"].as_object().expect("a provider").iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+        let before = form.clone();
+        self.serial += 1;
+        let serial = self.serial;
+        if self.rng.chance(60) {
+            form.insert("forma_giuridica".into(), self.rng.pick(&LEGAL_FORMS).to_string());
+        }
+        if self.rng.chance(35) {
+            form.insert("codice_fiscale".into(), fiscal_code(&format!("{:010}", 1_500_000_000 + serial)));
+            form.insert("denominazione".into(), format!("Ente di formazione {serial}"));
+        }
+        if self.rng.chance(30) || form == before {
+            form.insert("via".into(), format!("Via dei Mille {serial}"));
+        }
+        if self.rng.chance(20) {
+            form.insert("pec".into(), format!("sede{serial}@pec.example.it"));
+        }
+        if self.rng.chance(15) {
+            form.insert("legale_nome".into(), self.rng.pick(&["Giulia", "Marco", "Elena"]).to_string());
+        }
+        let changed: Vec<&str> = app::providers::model::ProviderForm::FIELDS.iter().copied().filter(|f| form.get(*f) != before.get(*f)).collect();
+        let (status, body) = save(self.app, client, &form).await;
+        let state = latest.as_ref().map_or("", |l| l.1.as_str());
+        let error = self.judge(&format!("providers/save {who} {changed:?} ({state})"), status, &body);
+        let open: Vec<&str> = match latest {
+            None => SECTIONS.to_vec(),
+            Some((_, s, _)) if s == "BOZZA" => SECTIONS.to_vec(),
+            Some((_, s, reopened)) if s == "INTEGRAZIONE_RICHIESTA" => reopened.iter().map(String::as_str).collect(),
+            Some(_) => vec![],
+        };
+        let section_of = |f: &str| match f {
+            "denominazione" | "codice_fiscale" | "partita_iva" | "forma_giuridica" => "IDENTITA",
+            "legale_nome" | "legale_cognome" | "legale_codice_fiscale" => "LEGALE",
+            "via" | "civico" | "cap" | "comune" | "provincia" => "SEDE",
+            _ => "CONTATTI",
+        };
+        let locked: Vec<&str> = changed.iter().copied().filter(|f| !open.contains(&section_of(f))).collect();
+        let any_field_open = open.iter().any(|s| *s != "DOCUMENTI");
+        match error {
+            None => {
+                self.expect(locked.is_empty() && any_field_open, || format!("a change of {locked:?} was saved while {open:?} were open"));
+                let (stored, _) = provider_row(&self.app.state.db, provider_id).await;
+                let forma = &form["forma_giuridica"];
+                self.expect(&stored[2] == forma && stored[3] == class_of(forma), || format!("saved {forma}, stored {stored:?}"));
+            }
+            Some(AppError::WrongState) => self.expect(!any_field_open, || format!("wrong_state with {open:?} open")),
+            Some(AppError::InvalidForm(errors)) => {
+                let mut refused: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                refused.sort_unstable();
+                let mut expected = locked.clone();
+                expected.sort_unstable();
+                self.expect(any_field_open && refused == expected, || format!("refused {refused:?}, locked {expected:?}"));
+                self.expect(errors.iter().all(|e| e.rule == app::domain::FieldRule::Locked), || format!("{errors:?}"));
+            }
+            // A change of Gruppo in a draft recomputes its fees: not while the quota is being paid.
+            Some(AppError::PaymentInProgress) => {
+                let class_changes = class_of(&form["forma_giuridica"]) != class_of(&before["forma_giuridica"]);
+                self.expect(class_changes && state == "BOZZA", || "payment_in_progress without a change of Gruppo in a draft".into());
+            }
+            Some(other) => self.fail(&format!("providers/save refused with {other:?}")),
+        }
+    }
+
+    async fn upload(&mut self, who: &str, client: &reqwest::Client, latest: &Latest) {
+        let (_, documents, error) = self.call(client, &format!("documents/mine {who}"), "documents/mine", &[]).await;
+        if error.is_some() {
+            return;
+        }
+        let slots = documents["slots"].as_array().unwrap();
+        let code = |s: &Value| s["doc_type"]["code"].as_str().unwrap().to_string();
+        // Mostly what the payment gate still misses (a new draft starts without documents).
+        let missing: Vec<String> = slots.iter().filter(|s| s["doc_type"]["required"] == true && s["current"].is_null()).map(code).collect();
+        let slot = if !missing.is_empty() && self.rng.chance(80) {
+            missing[self.rng.below(missing.len())].clone()
+        } else {
+            code(&slots[self.rng.below(slots.len())])
+        };
+        self.serial += 1;
+        let (status, body) = upload(client.clone(), self.app.url("/documenti/carica"), slot.clone(), pdf(&self.serial.to_string())).await;
+        self.calls += 1;
+        let (_, state, reopened) = latest.clone().expect("a request");
+        let open = state == "BOZZA" || (state == "INTEGRAZIONE_RICHIESTA" && reopened.iter().any(|s| s == "DOCUMENTI"));
+        if status.is_server_error() {
+            self.fail(&format!("upload {slot}: {status} {body}"));
+        }
+        let outcome = if status == StatusCode::CREATED {
+            "ok".to_string()
+        } else {
+            self.expect(status.is_client_error() && body["ok"] == false && body["message"].as_str().is_some_and(|m| m.len() > 10), || format!("upload: {status} {body}"));
+            body["code"].as_str().unwrap_or("?").to_string()
+        };
+        self.log.push(format!("upload {who} {slot} ({state}) → {} {outcome}", status.as_u16()));
+        self.tally("upload", &outcome);
+        self.expect((status == StatusCode::CREATED) == open, || format!("upload {slot} in {state} {reopened:?}: {status} {body}"));
+        if !open {
+            self.expect(status == StatusCode::CONFLICT && outcome == "locked", || format!("upload refused as {status} {body}"));
+        }
+    }
+
+    /// Loads the cart page, pays the first cart and lets the citizen do something on pagoPA;
+    /// sometimes the return page verifies at once.
+    async fn pay(&mut self, who: &str, client: &reqwest::Client, provider_id: &str) {
+        let (_, page, error) = self.call(client, &format!("payments/page {who}"), "payments/page", &[]).await;
+        if error.is_some() {
+            return;
+        }
+        let Some(cart) = page["carts"][0].as_array() else {
+            return;
+        };
+        let ids = cart.iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>().join(",");
+        let key = page["idempotency_key"].as_str().unwrap().to_string();
+        let (_, answer, error) =
+            self.call(client, &format!("payments/pay {who}"), "payments/pay", &[("idempotency_key", &key), ("debts", &ids), ("payer_email", "tesoreria@example.it")]).await;
+        if error.is_some() {
+            return;
+        }
+        let Some(attempt_id) = answer["Redirect"]["attempt_id"].as_str() else {
+            return;
+        };
+        let id_session: String = sqlx::query_scalar("SELECT id_session FROM payment_attempts WHERE id = $1 AND provider_id = $2")
+            .bind(attempt_id)
+            .bind(provider_id)
+            .fetch_one(self.app.state.db.pool())
+            .await
+            .unwrap();
+        self.citizen(&id_session).await;
+        if self.rng.chance(60) {
+            self.verify(who, client, &id_session).await;
+        }
+    }
+
+    /// The citizen on pagoPA: a random outcome (some are impossible in the cart's phase: the
+    /// simulator refuses them and nothing happens).
+    async fn citizen(&mut self, id_session: &str) {
+        let outcome = self.rng.pick(&SIM_OUTCOMES);
+        if outcome == "none" {
+            self.log.push(format!("citizen leaves {id_session} open"));
+            return;
+        }
+        let status = self.sim.http.post(format!("{}/admin/sessions/{id_session}/{outcome}", self.sim.base)).send().await.unwrap().status();
+        self.expect(status == StatusCode::NO_CONTENT || status == StatusCode::CONFLICT, || format!("simulator {outcome}: {status}"));
+        self.log.push(format!("citizen {outcome} on {id_session} → {}", status.as_u16()));
+    }
+
+    async fn verify(&mut self, who: &str, client: &reqwest::Client, id_session: &str) {
+        let esito = self.rng.pick(&["OK", "ERROR"]);
+        self.call(client, &format!("payments/verify {who} {esito}"), "payments/verify", &[("id_session", id_session), ("esito", esito)]).await;
+    }
+
+    /// One of the provider's carts: the citizen acts on it (`citizen`) or the return page
+    /// verifies it.
+    async fn settle(&mut self, who: &str, client: &reqwest::Client, provider_id: &str, citizen: bool) {
+        let sessions: Vec<String> = sqlx::query_scalar("SELECT id_session FROM payment_attempts WHERE provider_id = $1 AND id_session IS NOT NULL ORDER BY created_at")
+            .bind(provider_id)
+            .fetch_all(self.app.state.db.pool())
+            .await
+            .unwrap();
+        if sessions.is_empty() {
+            return;
+        }
+        let id_session = sessions[self.rng.below(sessions.len())].clone();
+        if citizen {
+            self.citizen(&id_session).await;
+        } else {
+            self.verify(who, client, &id_session).await;
+        }
+    }
+
+    async fn declare(&mut self, who: &str, client: &reqwest::Client) {
+        let start = app::debts::service::today() + time::Duration::days(10 + self.rng.below(80) as i64);
+        let end = start + time::Duration::days(self.rng.below(3) as i64);
+        let (start, end) = (app::debts::service::date_text(start), app::debts::service::date_text(end));
+        let key = app::db::new_id();
+        let procedure = self.rng.pick(&["RES", "FSC", "FAD"]);
+        let sponsored = self.rng.pick(&["SI", "NO"]);
+        let form = [("declaration_key", key.as_str()), ("titolo", "Corso di aggiornamento"), ("procedura", procedure), ("data_inizio", &start), ("data_fine", &end), ("sponsorizzato", sponsored)];
+        self.call(client, &format!("events/declare {who} {procedure}"), "events/declare", &form).await;
+    }
+
+    // ---- the Segreteria -----------------------------------------------------------------------
+
+    async fn segreteria_step(&mut self) {
+        let roll = self.rng.below(100);
+        let what = if roll < 10 {
+            self.annul().await
+        } else if roll < 22 {
+            self.extend().await
+        } else if roll < 26 {
+            self.recheck().await
+        } else {
+            self.desk().await
+        };
+        self.check(&format!("the Segreteria's {what}")).await;
+    }
+
+    async fn desk(&mut self) -> &'static str {
+        use Desk::*;
+        let requests: Vec<(String, String)> = sqlx::query("SELECT id, state FROM accreditation_requests WHERE state <> 'BOZZA' ORDER BY id")
+            .fetch_all(self.app.state.db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get("id"), r.get("state")))
+            .collect();
+        if requests.is_empty() {
+            return "nothing (no request sent)";
+        }
+        let (id, state) = requests[self.rng.below(requests.len())].clone();
+        let choices: &[Desk] = match state.as_str() {
+            "INVIATA" => &[Take, Take, Take, Class, Class, Accredit],
+            "IN_ISTRUTTORIA" => &[Integration, Integration, Class, Class, Class, Accredit, Accredit, Accredit, Reject],
+            "INTEGRAZIONE_RICHIESTA" => &[Accredit, Class, Take, Integration],
+            _ => &[Accredit, Class, Reject],
+        };
+        let seg = self.seg.clone();
+        let desk = self.rng.pick(choices);
+        let error = match desk {
+            Take => self.call(&seg, &format!("prendi_in_carico ({state})"), "segreteria/act", &[("id", &id), ("action", "prendi_in_carico"), ("note", "")]).await.2,
+            Integration => {
+                let mut sections: Vec<&str> = SECTIONS.iter().copied().filter(|_| self.rng.chance(35)).collect();
+                if sections.is_empty() {
+                    sections.push(self.rng.pick(&SECTIONS));
+                }
+                let mut form = vec![("id", id.as_str()), ("action", "richiedi_integrazione"), ("note", "Integrare quanto indicato")];
+                form.extend(sections.iter().map(|s| ("sections[]", *s)));
+                self.call(&seg, &format!("richiedi_integrazione {sections:?} ({state})"), "segreteria/act", &form).await.2
+            }
+            Accredit => self.call(&seg, &format!("accredita ({state})"), "segreteria/act", &[("id", &id), ("action", "accredita"), ("note", "Requisiti verificati")]).await.2,
+            Reject => self.call(&seg, &format!("rigetta ({state})"), "segreteria/act", &[("id", &id), ("action", "rigetta"), ("note", "Requisiti non soddisfatti")]).await.2,
+            Class => return self.class(&id, &state).await,
+        };
+        let source = match desk {
+            Take => "INVIATA",
+            _ => "IN_ISTRUTTORIA",
+        };
+        if state != source {
+            self.expect(error == Some(AppError::WrongState), || format!("{desk:?} on a request {state}: {error:?}"));
+        } else if desk != Accredit {
+            self.expect(error.is_none(), || format!("{desk:?} on a request {state} refused: {error:?}"));
+        }
+        match desk {
+            Take => "take in charge",
+            Integration => "integration",
+            Accredit => "accreditation",
+            _ => "rejection",
+        }
+    }
+
+    async fn class(&mut self, request_id: &str, state: &str) -> &'static str {
+        let db = &self.app.state.db;
+        let provider_id: String = sqlx::query_scalar("SELECT provider_id FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_one(db.pool()).await.unwrap();
+        let current = provider_row(db, &provider_id).await.0[3].clone();
+        let roll = self.rng.below(100);
+        let (class, reason) = match roll {
+            0..=44 => (current.clone(), if self.rng.chance(50) { "" } else { "Gruppo verificato sui documenti" }),
+            45..=89 => (if current == "A" { "B".to_string() } else { "A".to_string() }, "Forma giuridica verificata sull'atto costitutivo"),
+            _ => (if current == "A" { "B".to_string() } else { "A".to_string() }, " "),
+        };
+        let seg = self.seg.clone();
+        let (_, _, error) =
+            self.call(&seg, &format!("segreteria/class {current}→{class} ({state})"), "segreteria/class", &[("id", request_id), ("class", &class), ("class_reason", reason)]).await;
+        let (after, _) = provider_row(&self.app.state.db, &provider_id).await;
+        if !matches!(state, "INVIATA" | "IN_ISTRUTTORIA") {
+            self.expect(error == Some(AppError::WrongState), || format!("class on a request {state}: {error:?}"));
+        } else if class != current && reason.trim().is_empty() {
+            let required = AppError::Invalid(app::domain::FieldError::new("class_reason", app::domain::FieldRule::Required));
+            self.expect(error == Some(required), || format!("a correction without reason: {error:?}"));
+        } else if class != current && error == Some(AppError::PaymentInProgress) {
+            // The quota is being paid: nothing changes until the attempt ends.
+        } else {
+            self.expect(error.is_none(), || format!("class {class} refused: {error:?}"));
+            self.expect(after[3] == class && after[5] != "-", || format!("class {class} confirmed, stored {after:?}"));
+        }
+        if error.is_some() {
+            self.expect(after[3] == current, || format!("a refused correction changed the class: {after:?}"));
+        }
+        "Gruppo decision"
+    }
+
+    /// A debt of any provider, preferring those in `states` (with a due date when `dated`):
+    /// (id, state, due date).
+    async fn some_debt(&mut self, states: &[&str], dated: bool) -> Option<(String, String, Option<String>)> {
+        let all: Vec<(String, String, Option<String>)> = sqlx::query("SELECT id, state, due_date FROM debts ORDER BY created_at, id")
+            .fetch_all(self.app.state.db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get("id"), r.get("state"), r.get("due_date")))
+            .collect();
+        let preferred: Vec<_> = all.iter().filter(|d| states.contains(&d.1.as_str()) && (!dated || d.2.is_some())).cloned().collect();
+        let from = if !preferred.is_empty() && self.rng.chance(80) { preferred } else { all };
+        (!from.is_empty()).then(|| from[self.rng.below(from.len())].clone())
+    }
+
+    async fn annul(&mut self) -> &'static str {
+        let Some((id, state, _)) = self.some_debt(&["DA_PAGARE"], false).await else { return "nothing (no debt)" };
+        let reason = if self.rng.chance(15) { "" } else { "Dovuto creato per errore" };
+        let seg = self.seg.clone();
+        let (_, _, error) = self.call(&seg, &format!("debt_annul ({state})"), "segreteria/debt_annul", &[("id", &id), ("reason", reason)]).await;
+        let expected = if reason.is_empty() {
+            Some(AppError::Invalid(app::domain::FieldError::new("reason", app::domain::FieldRule::Required)))
+        } else if state == "DA_PAGARE" {
+            None
+        } else {
+            Some(AppError::DebtNotAnnullable(DebtState::from_db(&state).unwrap()))
+        };
+        self.expect(error == expected, || format!("annulment of a debt {state}: {error:?}, expected {expected:?}"));
+        "annulment"
+    }
+
+    async fn extend(&mut self) -> &'static str {
+        let Some((id, state, due)) = self.some_debt(&["DA_PAGARE", "IN_CORSO"], true).await else { return "nothing (no debt)" };
+        let parse = |d: &str| time::Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).unwrap();
+        let base = due.as_deref().map_or_else(app::debts::service::today, parse);
+        let earlier = self.rng.chance(15);
+        let new_due = if earlier { base - time::Duration::days(1) } else { base + time::Duration::days(1 + self.rng.below(60) as i64) };
+        let new_due = app::debts::service::date_text(new_due);
+        let reason = if self.rng.chance(10) { "" } else { "Proroga concessa su richiesta del provider" };
+        let seg = self.seg.clone();
+        let (_, _, error) =
+            self.call(&seg, &format!("debt_extend ({state}, due {due:?})"), "segreteria/debt_extend", &[("id", &id), ("new_due_date", &new_due), ("due_reason", reason)]).await;
+        let invalid = |rule| Some(AppError::Invalid(app::domain::FieldError::new(if rule == app::domain::FieldRule::Required { "due_reason" } else { "new_due_date" }, rule)));
+        let expected = if reason.is_empty() {
+            invalid(app::domain::FieldRule::Required)
+        } else if !matches!(state.as_str(), "DA_PAGARE" | "IN_CORSO") || due.is_none() {
+            Some(AppError::WrongState)
+        } else if earlier {
+            invalid(app::domain::FieldRule::DateNotLater)
+        } else {
+            None
+        };
+        self.expect(error == expected, || format!("extension of a debt {state} due {due:?} to {new_due}: {error:?}, expected {expected:?}"));
+        if expected.is_none() {
+            let stored: Option<String> = sqlx::query_scalar("SELECT due_date FROM debts WHERE id = $1").bind(&id).fetch_one(self.app.state.db.pool()).await.unwrap();
+            self.expect(stored.as_deref() == Some(new_due.as_str()), || format!("extended to {new_due}, stored {stored:?}"));
+        }
+        "extension"
+    }
+
+    /// The Segreteria's «Verifica ora» on one attempt.
+    async fn recheck(&mut self) -> &'static str {
+        let attempts: Vec<String> = sqlx::query_scalar("SELECT id FROM payment_attempts ORDER BY created_at, id").fetch_all(self.app.state.db.pool()).await.unwrap();
+        if attempts.is_empty() {
+            return "nothing (no attempt)";
+        }
+        let id = attempts[self.rng.below(attempts.len())].clone();
+        let seg = self.seg.clone();
+        self.call(&seg, "payment_verify", "segreteria/payment_verify", &[("id", &id)]).await;
+        "payment check"
+    }
+
+    async fn reconcile(&mut self) {
+        let gateway = self.app.state.payments.clone().expect("MyPay is configured");
+        match app::payments::reconciler::run_pass(&self.app.state.db, gateway, &self.app.state.reconciler, "ledger-walk").await {
+            Ok(report) => {
+                self.expect(report.failed == 0, || format!("reconciler pass: {report:?}"));
+                self.log.push(format!("reconciler pass: {} checked", report.checked));
+                self.tally("reconciler", "ok");
+            }
+            Err(error) => self.fail(&format!("reconciler pass: {error:?}")),
+        }
+        self.check("a reconciler pass").await;
+    }
+}
+
+/// Walks with seeds `base`, `base + 1`, …: `ECM_LEDGER_SEED` repeats them (one seed is printed
+/// per walk, and in every failure).
+const WALKS: u64 = 3;
+
+async fn random_walks(backend: Backend) {
+    let started = Instant::now();
+    let base = std::env::var("ECM_LEDGER_SEED").ok().and_then(|s| s.trim().parse().ok()).unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        nanos ^ if backend == Backend::Postgres { 0x5eed } else { 0 }
+    });
+    for k in 0..WALKS {
+        random_walk(backend, base.wrapping_add(k)).await;
+    }
+    elapsed(&format!("{WALKS} random walks of {ROUNDS} rounds"), backend, started);
+}
+
+async fn random_walk(backend: Backend, seed: u64) {
+    let started = Instant::now();
+    let settings = [
+        QUIET,
+        ("ECM_RECONCILER_BACKOFF_MIN_SECONDS", "1"),
+        ("ECM_RECONCILER_BACKOFF_MAX_SECONDS", "1"),
+        ("ECM_RECONCILER_RATE_PER_SECOND", "200"),
+    ];
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &settings).await else { return };
+    eprintln!("ledger random walk on {backend:?}: seed {seed} (ECM_LEDGER_SEED={seed} repeats it)");
+    let mut players = Vec::new();
+    for (n, forma) in ["IMPRESA", "AZIENDA_SANITARIA", "UNIVERSITA", "IRCCS"].into_iter().enumerate() {
+        let cf = fiscal_code(&format!("10000000{n:02}"));
+        let client = provider_ready(&app, &format!("walk{n}@provider.it"), &censimento(&format!("Ente {n}"), &cf, forma)).await;
+        players.push((client, provider_id_of(&app.state.db, &cf).await));
+    }
+    let seg = segreteria(&app).await;
+    let mut walk = Walk {
+        app: &app,
+        sim: &sim,
+        backend,
+        seed,
+        rng: Rng(seed),
+        seg,
+        players,
+        ledger: Ledger::default(),
+        log: Vec::new(),
+        serial: 0,
+        calls: 0,
+        outcomes: BTreeMap::new(),
+    };
+    walk.check("the set-up").await;
+    for round in 0..ROUNDS {
+        walk.log.push(format!("-- round {round}"));
+        for i in 0..walk.players.len() {
+            walk.provider_step(i).await;
+        }
+        walk.segreteria_step().await;
+        walk.segreteria_step().await;
+        if walk.rng.chance(30) {
+            walk.reconcile().await;
+        }
+    }
+    let states: Vec<String> = sqlx::query_scalar("SELECT state FROM accreditation_requests ORDER BY created_at").fetch_all(app.state.db.pool()).await.unwrap();
+    eprintln!(
+        "ledger random walk on {backend:?}, seed {seed}: {} calls in {:.1} s; requests {states:?}; {} accredited; outcomes {:?}",
+        walk.calls,
+        started.elapsed().as_secs_f64(),
+        walk.ledger.accredited.len(),
+        walk.outcomes
+    );
+    sim.stop();
+    app.stop().await;
+}
+both_backends!(random_provider_segreteria_and_reconciler_actions_never_break_the_ledger, random_walks);
+
 #[test]
 fn the_trail_checker_refuses_forbidden_moves_broken_chains_and_wrong_ends() {
     let link = |at: &str, from: Option<&str>, to: &str| Link { at: at.into(), from: from.map(String::from), to: to.into() };
