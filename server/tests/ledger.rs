@@ -702,6 +702,61 @@ async fn class_correction(backend: Backend) {
 }
 both_backends!(the_segreterias_correction_of_the_gruppo_recomputes_the_fees_with_the_reason, class_correction);
 
+// ---- 2b. an accredited provider keeps its identity -------------------------------------------
+
+async fn accredited_identity(backend: Backend) {
+    let started = Instant::now();
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[QUIET]).await else { return };
+    let db = &app.state.db;
+    let mut ledger = Ledger::default();
+    let cf = fiscal_code("1100000001");
+    let declared = censimento("Impresa Accreditata Srl", &cf, "IMPRESA");
+    let owner = provider_ready(&app, "accreditata@impresa.it", &declared).await;
+    let provider_id = provider_id_of(db, &cf).await;
+    let first = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
+    assert_eq!(pay_first_cart(&app, &sim, &owner, "pay").await["state"], "Pagata");
+    ok("requests/submit", &json_of(app.call(&owner, "requests/submit", &[]).await).await);
+    let seg = segreteria(&app).await;
+    ok("prendi_in_carico", &act(&app, &seg, &first, "prendi_in_carico", "", &[]).await);
+    ok("confirm B", &set_class(&app, &seg, &first, "B", "").await);
+    ok("accredita", &act(&app, &seg, &first, "accredita", "Requisiti verificati", &[]).await);
+
+    // The standard request starts as a new draft: the identity (and so the Gruppo) of an
+    // accredited provider stays as the Segreteria accredited it; the other sections are open.
+    ok("requests/kind STANDARD", &json_of(app.call(&owner, "requests/kind", &[("kind", "STANDARD")]).await).await);
+    let mine = my_provider(&app, &owner).await;
+    let open = mine["open_sections"].as_array().unwrap();
+    assert!(!open.contains(&Value::from("Identita")) && open.contains(&Value::from("Sede")), "{mine}");
+    assert_eq!(mine["identity_kept"], true);
+    let page = owner.get(app.url("/area/censimento")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Il provider è accreditato") && !page.contains("Integrazione richiesta dalla Segreteria ECM"), "{page}");
+    let frozen = provider_row(db, &provider_id).await;
+    let mut as_hospital = declared.clone();
+    as_hospital.insert("forma_giuridica".into(), "AZIENDA_SANITARIA".into());
+    let answer = save(&app, &owner, &as_hospital).await;
+    refused("Gruppo A by a new draft", &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_form");
+    assert_eq!(answer.1["detail"], serde_json::json!([{ "field": "forma_giuridica", "rule": "locked" }]));
+    assert_eq!(provider_row(db, &provider_id).await, frozen, "still Gruppo B, still confirmed");
+    let mut moved = declared.clone();
+    moved.insert("via".into(), "Via Nuova".into());
+    ok("seat change in the new draft", &save(&app, &owner, &moved).await);
+
+    // Its events keep the Gruppo B contribution (FAD, sponsored: € 1.500,00).
+    let start = app::debts::service::date_text(app::debts::service::today() + time::Duration::days(30));
+    let key = app::db::new_id();
+    let form = [("declaration_key", key.as_str()), ("titolo", "Corso FAD"), ("procedura", "FAD"), ("data_inizio", &start), ("data_fine", &start), ("sponsorizzato", "SI")];
+    let (status, event) = json_of(app.call(&owner, "events/declare", &form).await).await;
+    assert_eq!(status, StatusCode::OK, "{event}");
+    let fee: i64 = sqlx::query_scalar("SELECT amount_cents FROM debts WHERE event_id = $1").bind(event.as_str().unwrap()).fetch_one(db.pool()).await.unwrap();
+    assert_eq!(fee, 150_000);
+    ledger.check(db, "the new draft").await;
+
+    sim.stop();
+    app.stop().await;
+    elapsed("an accredited provider's identity", backend, started);
+}
+both_backends!(an_accredited_provider_cannot_change_its_identity_or_gruppo_by_opening_a_new_draft, accredited_identity);
+
 // ---- 3. double clicks and parallel requests ---------------------------------------------------
 
 /// A server function called the way the hydrated page does, from a task (owned arguments).
@@ -1320,9 +1375,11 @@ impl Walk<'_> {
         let (status, body) = save(self.app, client, &form).await;
         let state = latest.as_ref().map_or("", |l| l.1.as_str());
         let error = self.judge(&format!("providers/save {who} {changed:?} ({state})"), status, &body);
+        // An accredited provider keeps its identity in a new draft.
+        let accredited = count(&self.app.state.db, "SELECT COUNT(*) FROM accreditation_requests WHERE provider_id = $1 AND state = 'ACCREDITATO'", provider_id).await > 0;
         let open: Vec<&str> = match latest {
             None => SECTIONS.to_vec(),
-            Some((_, s, _)) if s == "BOZZA" => SECTIONS.to_vec(),
+            Some((_, s, _)) if s == "BOZZA" => SECTIONS.iter().copied().filter(|s| !(accredited && *s == "IDENTITA")).collect(),
             Some((_, s, reopened)) if s == "INTEGRAZIONE_RICHIESTA" => reopened.iter().map(String::as_str).collect(),
             Some(_) => vec![],
         };

@@ -35,7 +35,8 @@ pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<DocumentSlot>, AppEr
 /// Whether the provider may change the documents of `request` now: in a draft, or when the
 /// Segreteria reopened them with an integration.
 pub fn documents_open(request: &store::requests::Request) -> bool {
-    crate::providers::server::open_sections(Some(request)).contains(&Section::Documenti)
+    // Being accredited closes only the identity of a draft, never its documents.
+    crate::providers::server::open_sections(Some(request), false).contains(&Section::Documenti)
 }
 
 /// Checks and stores an upload as the current version of its type; the previous current

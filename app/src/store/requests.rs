@@ -83,6 +83,16 @@ pub async fn latest_of_provider_in(tx: &mut Tx, provider_id: &str) -> Result<Opt
     sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_optional(&mut **tx).await?.map(Request::try_from).transpose()
 }
 
+/// Whether one of the provider's requests is ACCREDITATO (the provider is accredited).
+pub async fn accredited(executor: impl sqlx::AnyExecutor<'_>, provider_id: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 AS one FROM accreditation_requests WHERE provider_id = $1 AND state = $2")
+        .bind(provider_id)
+        .bind(RequestState::Accreditato.as_db())
+        .fetch_optional(executor)
+        .await?
+        .is_some())
+}
+
 /// Locks the request's row until `tx` ends and reads it as it is now (after any writer that
 /// held the lock committed). Every write transaction that depends on a request's state — its
 /// documents, its provider's data, its fees, its moves — takes this lock before reading
