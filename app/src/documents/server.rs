@@ -35,7 +35,8 @@ pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<DocumentSlot>, AppEr
 /// Whether the provider may change the documents of `request` now: in a draft, or when the
 /// Segreteria reopened them with an integration.
 pub fn documents_open(request: &store::requests::Request) -> bool {
-    crate::providers::server::open_sections(Some(request)).contains(&Section::Documenti)
+    // Being accredited closes only the identity of a draft, never its documents.
+    crate::providers::server::open_sections(Some(request), false).contains(&Section::Documenti)
 }
 
 /// Checks and stores an upload as the current version of its type; the previous current
@@ -65,7 +66,7 @@ pub async fn store_upload(
         uploaded_at: now_utc(),
     };
     let mut tx = store::begin_write(db).await?;
-    let request = store::requests::by_id_in(&mut tx, request_id).await?.ok_or(AppError::NotFound)?;
+    let request = store::requests::lock_in(&mut tx, db.backend(), request_id).await?.ok_or(AppError::NotFound)?;
     if !documents_open(&request) {
         tracing::info!(request_id, state = request.state.as_db(), "upload refused: the documents of this request can no longer change");
         return Ok(Err(UploadProblem::Locked));

@@ -335,6 +335,9 @@ pub struct ProviderView {
     /// What the provider may change now: every section in a draft, the reopened ones during an
     /// integration, none otherwise.
     pub open_sections: Vec<Section>,
+    /// A draft of an accredited provider: its identity stays as accredited (not open).
+    #[serde(default)]
+    pub identity_kept: bool,
 }
 
 impl ProviderView {

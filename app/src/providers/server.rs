@@ -17,11 +17,16 @@ use crate::store::providers::Provider;
 use crate::store::requests::Request;
 use crate::store::{self, begin_write};
 
-/// What the provider may change while its latest request is `request`.
-pub fn open_sections(request: Option<&Request>) -> Vec<Section> {
+/// What the provider may change while its latest request is `request`. An `accredited`
+/// provider (one of its requests is ACCREDITATO) keeps its identity — and so its Gruppo, its
+/// annual and per-event fees — in a later draft too: only an integration reopening IDENTITA lets
+/// it change.
+pub fn open_sections(request: Option<&Request>, accredited: bool) -> Vec<Section> {
     match request {
         None => Section::ALL.to_vec(),
-        Some(r) if r.state == RequestState::Bozza => Section::ALL.to_vec(),
+        Some(r) if r.state == RequestState::Bozza => {
+            Section::ALL.into_iter().filter(|s| !(accredited && *s == Section::Identita)).collect()
+        }
         Some(r) if r.state == RequestState::IntegrazioneRichiesta => {
             r.reopened_sections.iter().filter_map(|code| Section::from_code(code)).collect()
         }
@@ -30,8 +35,8 @@ pub fn open_sections(request: Option<&Request>) -> Vec<Section> {
 }
 
 /// The provider as the browser sees it.
-pub fn view(provider: &Provider, request: Option<&Request>) -> ProviderView {
-    let open_sections = open_sections(request);
+pub fn view(provider: &Provider, request: Option<&Request>, accredited: bool) -> ProviderView {
+    let open_sections = open_sections(request, accredited);
     ProviderView {
         id: provider.id.clone(),
         form: provider.form.clone(),
@@ -39,6 +44,7 @@ pub fn view(provider: &Provider, request: Option<&Request>) -> ProviderView {
         class_confirmed: provider.class_confirmed_at.is_some(),
         editable: open_sections.iter().any(|s| !s.fields().is_empty()),
         open_sections,
+        identity_kept: accredited && request.is_some_and(|r| r.state == RequestState::Bozza),
     }
 }
 
@@ -47,7 +53,8 @@ pub async fn provider_of_user(db: &Db, user_id: &str) -> Result<Option<ProviderV
         return Ok(None);
     };
     let request = store::requests::latest_of_provider(db, &provider.id).await?;
-    Ok(Some(view(&provider, request.as_ref())))
+    let accredited = store::requests::accredited(db.pool(), &provider.id).await?;
+    Ok(Some(view(&provider, request.as_ref(), accredited)))
 }
 
 pub async fn provider_by_id(db: &Db, provider_id: &str) -> Result<Option<ProviderView>, AppError> {
@@ -55,7 +62,8 @@ pub async fn provider_by_id(db: &Db, provider_id: &str) -> Result<Option<Provide
         return Ok(None);
     };
     let request = store::requests::latest_of_provider(db, &provider.id).await?;
-    Ok(Some(view(&provider, request.as_ref())))
+    let accredited = store::requests::accredited(db.pool(), &provider.id).await?;
+    Ok(Some(view(&provider, request.as_ref(), accredited)))
 }
 
 /// Creates or updates the provider of this account, within what is open now (see the module
@@ -65,7 +73,7 @@ pub async fn provider_by_id(db: &Db, provider_id: &str) -> Result<Option<Provide
 pub async fn save_provider(db: &Db, actor: &CurrentUser, valid: &ValidProvider) -> Result<String, AppError> {
     let form = valid.normalized_form();
     let mut tx = begin_write(db).await?;
-    let Some(current) = store::providers::by_user_in(&mut tx, &actor.id).await? else {
+    let Some(provider) = store::providers::by_user_in(&mut tx, &actor.id).await? else {
         if store::providers::codice_fiscale_taken(&mut tx, &form.codice_fiscale, &actor.id).await? {
             return Err(AppError::ProviderExists);
         }
@@ -73,8 +81,14 @@ pub async fn save_provider(db: &Db, actor: &CurrentUser, valid: &ValidProvider) 
         tx.commit().await.map_err(store::StoreError::from)?;
         return Ok(id);
     };
-    let request = store::requests::latest_of_provider_in(&mut tx, &current.id).await?;
-    let open = open_sections(request.as_ref());
+    // The request's lock first (see `store::requests::lock_in`), then the data as they are now.
+    let request = match store::requests::latest_of_provider_in(&mut tx, &provider.id).await? {
+        Some(latest) => store::requests::lock_in(&mut tx, db.backend(), &latest.id).await?,
+        None => None,
+    };
+    let current = store::providers::by_id_in(&mut tx, &provider.id).await?.ok_or(AppError::NotFound)?;
+    let accredited = store::requests::accredited(&mut *tx, &current.id).await?;
+    let open = open_sections(request.as_ref(), accredited);
     if !open.iter().any(|s| !s.fields().is_empty()) {
         return Err(AppError::WrongState);
     }

@@ -28,8 +28,9 @@ pub fn CensimentoPage() -> impl IntoView {
                     match provider.await {
                         Ok(existing) => {
                             let open = existing.as_ref().map_or_else(|| Section::ALL.to_vec(), |p| p.open_sections.clone());
+                            let identity_kept = existing.as_ref().is_some_and(|p| p.identity_kept);
                             let initial = existing.map(|p| p.form).unwrap_or_default();
-                            view! { <CensimentoForm initial open/> }.into_any()
+                            view! { <CensimentoForm initial open identity_kept/> }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     }
@@ -40,7 +41,7 @@ pub fn CensimentoPage() -> impl IntoView {
 }
 
 #[component]
-fn CensimentoForm(initial: ProviderForm, open: Vec<Section>) -> impl IntoView {
+fn CensimentoForm(initial: ProviderForm, open: Vec<Section>, identity_kept: bool) -> impl IntoView {
     let editable = open.iter().any(|s| !s.fields().is_empty());
     let everything = Section::ALL.iter().all(|s| open.contains(s));
     let reopened: Vec<&'static str> = Section::ALL.into_iter().filter(|s| open.contains(s) && !s.fields().is_empty()).map(Section::label_it).collect();
@@ -84,7 +85,12 @@ fn CensimentoForm(initial: ProviderForm, open: Vec<Section>) -> impl IntoView {
                 "La domanda è stata inviata: i dati del provider non sono più modificabili. Se un dato è sbagliato, scrivi alla Segreteria ECM: potrà riaprirlo chiedendo un'integrazione."
             </div>
         })}
-        {(editable && !everything).then(|| view! {
+        {identity_kept.then(|| view! {
+            <div class="alert alert-info" role="alert">
+                "Il provider è accreditato: denominazione, codice fiscale, partita IVA e forma giuridica (da cui dipende il Gruppo) restano quelli accreditati. Se sono cambiati, scrivi alla Segreteria ECM: potrà riaprirli chiedendo un'integrazione."
+            </div>
+        })}
+        {(editable && !everything && !identity_kept).then(|| view! {
             <div class="alert alert-warning" role="alert" data-testid="sezioni-modificabili">
                 "Integrazione richiesta dalla Segreteria ECM: puoi modificare solo " <strong>{reopened.join("; ")}</strong>
                 ". Gli altri dati restano quelli della domanda inviata."

@@ -97,8 +97,11 @@ pub async fn send(db: &Db, actor: &CurrentUser, provider_id: &str, from: Request
         _ => return Err(AppError::WrongState),
     };
     let mut tx = begin_write(db).await?;
+    let latest = store::requests::latest_of_provider_in(&mut tx, provider_id).await?.ok_or(AppError::StepMissing)?;
+    // The lock first: the provider's data and fees are read as they are once no upload or
+    // censimento change of this request is still writing.
+    let request = store::requests::lock_in(&mut tx, db.backend(), &latest.id).await?.ok_or(AppError::StepMissing)?;
     let provider = store::providers::by_id_in(&mut tx, provider_id).await?.ok_or(AppError::StepMissing)?;
-    let request = store::requests::latest_of_provider_in(&mut tx, provider_id).await?.ok_or(AppError::StepMissing)?;
     if request.state != from {
         return Err(AppError::WrongState);
     }
@@ -129,7 +132,7 @@ pub async fn transition(
     reopened: &[Section],
 ) -> Result<RequestState, AppError> {
     let mut tx = begin_write(db).await?;
-    let request = store::requests::by_id_in(&mut tx, request_id).await?.ok_or(AppError::NotFound)?;
+    let request = store::requests::lock_in(&mut tx, db.backend(), request_id).await?.ok_or(AppError::NotFound)?;
     if request.state != expected || !expected.can_move_to(to) {
         return Err(AppError::WrongState);
     }
@@ -199,7 +202,7 @@ pub async fn confirm_class(
     reason: &str,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(db).await?;
-    let request = store::requests::by_id_in(&mut tx, request_id).await?.ok_or(AppError::NotFound)?;
+    let request = store::requests::lock_in(&mut tx, db.backend(), request_id).await?.ok_or(AppError::NotFound)?;
     if !matches!(request.state, RequestState::Inviata | RequestState::InIstruttoria) {
         return Err(AppError::WrongState);
     }

@@ -14,7 +14,10 @@
 //! **Write transactions take the write lock first** ([`begin_write`]): on SQLite `BEGIN
 //! IMMEDIATE`, so two writers queue on the busy timeout instead of one failing with "database is
 //! locked" when its read lock cannot be upgraded; on PostgreSQL an ordinary transaction whose
-//! first statement is the write (`INSERT … ON CONFLICT`, `UPDATE … RETURNING`).
+//! first statement is the write (`INSERT … ON CONFLICT`, `UPDATE … RETURNING`), or — when what
+//! it writes depends on a request's state — the request's row lock ([`requests::lock_in`],
+//! `SELECT … FOR UPDATE`): PostgreSQL's plain reads do not wait for writers, so without it an
+//! upload or a censimento change could read BOZZA while «Invia» commits.
 
 pub mod debts;
 pub mod documents;

@@ -9,7 +9,7 @@ use sqlx::FromRow;
 
 use super::{decode, StoreError, Tx};
 use crate::accounts::CurrentUser;
-use crate::db::{new_id, now_utc, Db};
+use crate::db::{new_id, now_utc, Backend, Db};
 use crate::requests::model::{HistoryEntry, RequestKind, RequestState};
 
 /// An accreditation request.
@@ -81,6 +81,31 @@ pub async fn latest_of_provider(db: &Db, provider_id: &str) -> Result<Option<Req
 pub async fn latest_of_provider_in(tx: &mut Tx, provider_id: &str) -> Result<Option<Request>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1");
     sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_optional(&mut **tx).await?.map(Request::try_from).transpose()
+}
+
+/// Whether one of the provider's requests is ACCREDITATO (the provider is accredited).
+pub async fn accredited(executor: impl sqlx::AnyExecutor<'_>, provider_id: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 AS one FROM accreditation_requests WHERE provider_id = $1 AND state = $2")
+        .bind(provider_id)
+        .bind(RequestState::Accreditato.as_db())
+        .fetch_optional(executor)
+        .await?
+        .is_some())
+}
+
+/// Locks the request's row until `tx` ends and reads it as it is now (after any writer that
+/// held the lock committed). Every write transaction that depends on a request's state — its
+/// documents, its provider's data, its fees, its moves — takes this lock before reading
+/// anything else, so on PostgreSQL they run one after another per request: without it a plain
+/// read sees BOZZA while «Invia» is committing, and an upload or a censimento change lands in a
+/// request already sent (or a Gruppo correction in a request being accredited). On SQLite
+/// `begin_write`'s `BEGIN IMMEDIATE` already serializes every writer: a plain read.
+pub async fn lock_in(tx: &mut Tx, backend: Backend, request_id: &str) -> Result<Option<Request>, StoreError> {
+    let sql = match backend {
+        Backend::Sqlite => format!("SELECT {COLUMNS} FROM accreditation_requests WHERE id = $1"),
+        Backend::Postgres => format!("SELECT {COLUMNS} FROM accreditation_requests WHERE id = $1 FOR UPDATE"),
+    };
+    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_optional(&mut **tx).await?.map(Request::try_from).transpose()
 }
 
 #[derive(FromRow)]
