@@ -19,6 +19,7 @@ test('an integration reopens only the chosen section; the change is on record fo
   await page.getByRole('button', { name: 'Salva e continua' }).click();
   await expect(page).toHaveURL(/\/area\/domanda$/);
   await page.getByRole('button', { name: 'Salva la bozza e continua' }).click();
+  await expect(page).toHaveURL(/\/area$/);
   await uploadAllRequiredDocuments(page);
   await page.goto('/area');
   await page.getByRole('button', { name: 'Invia la domanda alla Segreteria ECM' }).click();

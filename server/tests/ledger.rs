@@ -724,6 +724,10 @@ async fn accredited_identity(backend: Backend) {
     // The standard request starts as a new draft: the identity (and so the Gruppo) of an
     // accredited provider stays as the Segreteria accredited it; the other sections are open.
     ok("requests/kind STANDARD", &json_of(app.call(&owner, "requests/kind", &[("kind", "STANDARD")]).await).await);
+    // The first-year quota was paid once: the standard request owes no second one.
+    let standard = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
+    assert_ne!(standard, first);
+    assert_eq!(count(db, "SELECT COUNT(*) FROM debts WHERE request_id = $1", &standard).await, 0, "no first-year quota for an accredited provider");
     let mine = my_provider(&app, &owner).await;
     let open = mine["open_sections"].as_array().unwrap();
     assert!(!open.contains(&Value::from("Identita")) && open.contains(&Value::from("Sede")), "{mine}");

@@ -21,15 +21,21 @@ pub fn date_text(date: time::Date) -> String {
 /// returns the request's live debts (annulled ones left out).
 ///
 /// The first-year quota: Gruppo B owes the PRIMO_ANNO tariff in force today (created when
-/// missing); Gruppo A owes nothing the first year, so a quota still to pay is annulled — never
+/// missing) for the provider's first accreditation; Gruppo A owes nothing the first year, so a quota still to pay is annulled — never
 /// silently: through the debt machine's writer, with `why` as the reason. A quota being paid
 /// (IN_CORSO) blocks the change; a paid one stays paid. A debt keeps the amount it was created
 /// with, whatever the tariff says later.
 pub async fn recompute_request_fees(tx: &mut Tx, provider: &Provider, request: &Request, actor: &str, why: &str) -> Result<Vec<Debt>, AppError> {
     let today = today();
-    let due = tariffs::in_force(&mut **tx, FeeKind::QuotaAnnuale, provider.provider_class, TariffCase::PrimoAnno, &date_text(today))
-        .await?
-        .filter(|t| t.amount_cents > 0);
+    // The first-year quota is owed once: a provider already accredited (a standard request
+    // after the provisional one) pays the later years' quotas instead, through the daily pass.
+    let first_year = !crate::store::requests::accredited(&mut **tx, &provider.id).await?;
+    let due = match first_year {
+        true => tariffs::in_force(&mut **tx, FeeKind::QuotaAnnuale, provider.provider_class, TariffCase::PrimoAnno, &date_text(today))
+            .await?
+            .filter(|t| t.amount_cents > 0),
+        false => None,
+    };
     let quota = |d: &&Debt| d.fee_kind == FeeKind::QuotaAnnuale && d.state != DebtState::Annullato;
     let existing = debts::of_request_in(tx, &request.id).await?;
     match (due, existing.iter().find(quota)) {

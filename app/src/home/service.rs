@@ -1,5 +1,5 @@
 //! The provider's home, read in one pass: the provider, its latest request (with history), the
-//! request's fees and the payment gate, from five reads — the same answers `providers/mine`,
+//! request's fees and the payment gate, from six reads — the same answers `providers/mine`,
 //! `requests/mine`, `payments/summary` and `requests/gate` give one by one.
 
 use super::model::AreaOverview;
@@ -19,7 +19,8 @@ pub async fn overview(db: &Db, payments_available: bool, user_id: &str) -> Resul
         });
     };
     let request = store::requests::latest_of_provider(db, &provider.id).await?;
-    let view = crate::providers::server::view(&provider, request.as_ref());
+    let accredited = store::requests::accredited(db.pool(), &provider.id).await?;
+    let view = crate::providers::server::view(&provider, request.as_ref(), accredited);
     let mut missing = Vec::new();
     if let Err(errors) = view.form.validate() {
         missing.extend(errors.iter().map(|e| format!("dati del provider: {}", e.message_it())));
