@@ -82,12 +82,13 @@ fn at(offset: Duration) -> String {
 }
 
 /// Which attempts a pass asks about: open ones, paid ones still without receipt, and ones
-/// closed without payment inside the late-receipt window; due (`$2`: the pass's start) and not
-/// claimed by anybody (`$1`: now).
+/// closed without payment inside the late-receipt window; due strictly before `$2` (the pass's
+/// start: an attempt released in the same millisecond the pass started, with a zero wait, is
+/// not due again in that pass) and not claimed by anybody (`$1`: now).
 const DUE: &str = "(state IN ('CREATA', 'INVIATA', 'IN_ATTESA')
         OR (state = 'PAGATA' AND receipt IS NULL)
         OR (state IN ('NON_PAGATA', 'SCADUTA', 'ANNULLATA') AND id_session IS NOT NULL AND created_at > $3))
-    AND COALESCE(next_check_at, created_at) <= $2
+    AND COALESCE(next_check_at, created_at) < $2
     AND (lease_until IS NULL OR lease_until < $1)";
 
 /// The compare-and-set claim: only while the lease is free or expired.
