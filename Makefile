@@ -20,8 +20,9 @@ RUN_ADDR      ?= 127.0.0.1:3000
 E2E_PORT      ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 E2E_SIM_PORT  ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-# Debug builds of the server and the tests share one set of artifacts only when their flags
-# match what cargo-leptos passes (see CONTRIBUTING.md, "Builds").
+# The server, the simulator and the tests share one set of artifacts only when their flags
+# match what cargo-leptos passes: `--cfg erase_components`, in debug and (always-erase-components
+# in Cargo.toml) in release builds (see CONTRIBUTING.md, "Builds").
 TEST_RUSTFLAGS := --cfg erase_components
 # CI may keep Cargo's target directory outside the clone (CARGO_TARGET_DIR); the site
 # (target/site: wasm, js, css, assets) always stays in the clone.
@@ -56,7 +57,7 @@ build-debug: assets
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build -p server --bin mypay-simulator
 
 run: build-release
-	cargo build --release -p server --bin mypay-simulator
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator
 	TARGET_DIR=$(TARGET_DIR) RUN_ADDR=$(RUN_ADDR) ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' \
 	ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' bash scripts/run-demo.sh
 
@@ -81,7 +82,7 @@ test-crash: tools
 ## Playwright in Debian's Chromium against the real server (fresh SQLite database), with the
 ## release bundle a user gets (the 10 MB debug bundle hydrates slowly on a loaded machine).
 test-e2e: build-release
-	cargo build --release -p server --bin mypay-simulator
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator
 	cd end2end && E2E_PORT=$(E2E_PORT) E2E_SIM_PORT=$(E2E_SIM_PORT) \
 	  E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/release/ecm-server \
 	  E2E_SIMULATOR_BIN=$(abspath $(TARGET_DIR))/release/mypay-simulator npx playwright test

@@ -36,7 +36,8 @@ export LEPTOS_OUTPUT_NAME=ecm
 command -v wrk >/dev/null || { echo "wrk is missing (Debian package wrk)" >&2; exit 1; }
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   make build-release
-  cargo build --release -p server --bin leptos-baseline --bin mypay-simulator
+  # Same flags as cargo-leptos passes (always-erase-components): shared artifacts, fair baseline.
+  RUSTFLAGS="--cfg erase_components" cargo build --release -p server --bin leptos-baseline --bin mypay-simulator
 fi
 
 work=$(mktemp -d /tmp/ecm-bench.XXXXXX)

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod csrf;
+pub mod http_limits;
 pub mod mypay;
 pub mod payments_gateway;
 pub mod settings;

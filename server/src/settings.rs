@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use app::payments::reconciler::ReconcilerConfig;
 
+use crate::http_limits::HttpLimits;
+
 /// A value that must never appear in logs, errors or the browser.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -109,6 +111,8 @@ pub struct Settings {
     pub mypay: Option<MyPaySettings>,
     /// `ECM_RECONCILER_*`: the background payment reconciler.
     pub reconciler: ReconcilerConfig,
+    /// `ECM_HTTP_*`: connections, idle connections and request bodies.
+    pub http: HttpLimits,
 }
 
 const KNOWN_ECM_KEYS: &[&str] = &[
@@ -136,6 +140,10 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_RECONCILER_RATE_PER_SECOND",
     "ECM_RECONCILER_LEASE_SECONDS",
     "ECM_RECONCILER_LATE_RECEIPT_HOURS",
+    "ECM_HTTP_MAX_CONNECTIONS",
+    "ECM_HTTP_IDLE_TIMEOUT_SECONDS",
+    "ECM_HTTP_BODY_TIMEOUT_SECONDS",
+    "ECM_HTTP_UPLOAD_TIMEOUT_SECONDS",
     // Read by the test suite only: the Python interpreter (with zeep) of the WSDL check.
     "ECM_ZEEP_PYTHON",
     // Test-suite settings, read by the tests and tools, not by the server.
@@ -196,6 +204,21 @@ impl Settings {
         };
         let mypay = mypay_settings(&get, &vars, &public_url)?;
         let reconciler = reconciler_settings(&get)?;
+        let http_seconds = |name: &'static str, default: Duration| -> Result<Duration, SettingsError> {
+            let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
+            match value {
+                None => Ok(default),
+                Some(n @ 1..=3600) => Ok(Duration::from_secs(n)),
+                Some(_) => Err(SettingsError::Invalid { name, reason: "must be between 1 and 3600".into() }),
+            }
+        };
+        let defaults = HttpLimits::default();
+        let http = HttpLimits {
+            max_connections: usize::try_from(count("ECM_HTTP_MAX_CONNECTIONS", defaults.max_connections as i64)?).unwrap_or(usize::MAX),
+            idle_timeout: http_seconds("ECM_HTTP_IDLE_TIMEOUT_SECONDS", defaults.idle_timeout)?,
+            body_timeout: http_seconds("ECM_HTTP_BODY_TIMEOUT_SECONDS", defaults.body_timeout)?,
+            upload_timeout: http_seconds("ECM_HTTP_UPLOAD_TIMEOUT_SECONDS", defaults.upload_timeout)?,
+        };
         Ok(Settings {
             database_url: Secret::new(database_url),
             site_addr,
@@ -208,6 +231,7 @@ impl Settings {
             document_max_bytes: count("ECM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)?,
             mypay,
             reconciler,
+            http,
         })
     }
 

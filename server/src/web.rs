@@ -29,6 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::csrf::CsrfPolicy;
+use crate::http_limits::{BoundedListener, HttpLimits};
 use crate::payments_gateway::MyPayGateway;
 use crate::settings::Settings;
 
@@ -52,7 +53,7 @@ struct ServerState {
 
 /// A built, bound, not yet serving portal.
 pub struct Application {
-    listener: TcpListener,
+    listener: BoundedListener,
     router: Router,
     state: AppState,
 }
@@ -97,12 +98,12 @@ impl Application {
             .map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
         let mut leptos_options = leptos_options;
         leptos_options.site_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
-        let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url));
-        Ok(Application { listener, router, state })
+        let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url), settings.http);
+        Ok(Application { listener: BoundedListener::new(listener, &settings.http), router, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        axum::serve::Listener::local_addr(&self.listener).expect("a bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
@@ -126,7 +127,7 @@ impl Application {
                 stopping.notify_one();
             }
         };
-        let serve = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let serve = axum::serve(self.listener, crate::http_limits::make_service(self.router))
             .with_graceful_shutdown(signal)
             .into_future();
         let result = tokio::select! {
@@ -160,7 +161,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) -> Router {
+fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, limits: HttpLimits) -> Router {
     let routes = generate_route_list(App);
     let state = ServerState { leptos_options: leptos_options.clone(), app: app_state.clone() };
     let context_state = app_state.clone();
@@ -195,6 +196,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy) 
         )
         .layer(axum::middleware::from_fn(cache_policy))
         .layer(axum::middleware::map_response(bad_request_status))
+        .layer(axum::middleware::from_fn_with_state(limits, crate::http_limits::body_deadline))
         .layer(axum::middleware::from_fn_with_state(csrf, crate::csrf::guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
