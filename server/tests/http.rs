@@ -221,3 +221,34 @@ async fn security_headers(backend: Backend) {
     app.stop().await;
 }
 both_backends!(pages_carry_a_strict_csp_with_a_fresh_nonce, security_headers);
+
+/// A login whose body never arrives whole: the portal answers 408 once the body timeout is
+/// over (here 1 s) instead of keeping the connection open, and records nothing.
+async fn slow_body(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(app) = TestApp::spawn_with(backend, &[("ECM_HTTP_BODY_TIMEOUT_SECONDS", "1")]).await else { return };
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let head = format!(
+        "POST /api/accounts/login HTTP/1.1\r\nHost: {addr}\r\nOrigin: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\n",
+        app.base
+    );
+    write.write_all(head.as_bytes()).await.unwrap();
+    write.write_all(b"email=anna%40provider.it&").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let read_all = async {
+        while let Ok(n @ 1..) = read.read(&mut chunk).await {
+            answer.extend_from_slice(&chunk[..n]);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), read_all).await.expect("the portal gives up on the body");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "{:?}", started.elapsed());
+    drop(write);
+    app.stop().await;
+}
+both_backends!(a_body_that_never_arrives_gets_408, slow_body);
