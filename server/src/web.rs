@@ -98,7 +98,8 @@ impl Application {
             .map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
         let mut leptos_options = leptos_options;
         leptos_options.site_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
-        let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url), settings.http);
+        let hsts = settings.public_url.starts_with("https://");
+        let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url), settings.http, hsts);
         Ok(Application { listener: BoundedListener::new(listener, &settings.http), router, state })
     }
 
@@ -161,7 +162,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, limits: HttpLimits) -> Router {
+fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, limits: HttpLimits, hsts: bool) -> Router {
     let routes = generate_route_list(App);
     let state = ServerState { leptos_options: leptos_options.clone(), app: app_state.clone() };
     let context_state = app_state.clone();
@@ -184,6 +185,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, 
     let not_found = not_found_page(leptos_options.clone(), app_state.clone());
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .merge(app::documents::http::routes(app_state.clone()))
         .merge(app::debts::http::routes(app_state.clone()))
         .merge(app::segreteria::payments_server::routes(app_state.clone()))
@@ -205,9 +207,19 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, 
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Behind https (ECM_PUBLIC_URL), browsers are told to never use plain http again.
+        .layer(axum::middleware::map_response(move |mut response: axum::response::Response| async move {
+            if hsts {
+                response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+            }
+            response
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
+
+/// `Strict-Transport-Security` when the public URL is https: one year, subdomains included.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// The portal's 404 page, for any path that is neither a page nor a static file.
 ///
@@ -333,12 +345,19 @@ async fn bad_request_status(response: axum::response::Response) -> axum::respons
     axum::response::Response::from_parts(parts, Body::from(bytes))
 }
 
-/// 200 when the database answers, 503 otherwise.
-async fn healthz(State(state): State<ServerState>) -> impl IntoResponse {
+/// Liveness: 200 as long as the process serves requests (a database outage is not a reason to
+/// restart the portal: it recovers by itself when the database is back).
+async fn healthz() -> impl IntoResponse {
+    (StatusCode::OK, "ok")
+}
+
+/// Readiness: 200 when the database answers, 503 otherwise (a load balancer sends no users
+/// to an instance that cannot serve them).
+async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
     if state.app.db.ping().await {
         (StatusCode::OK, "ok")
     } else {
-        tracing::warn!("health check: database does not answer");
+        tracing::warn!("readiness check: database does not answer");
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
     }
 }

@@ -171,15 +171,20 @@ both_backends!(pages_answer_with_the_right_status, page_statuses);
 async fn health(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let client = app.client();
-    let ok = client.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(ok.status(), StatusCode::OK);
-    assert_eq!(ok.headers().get("x-content-type-options").unwrap(), "nosniff");
+    for path in ["/healthz", "/readyz"] {
+        let ok = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK, "{path}");
+        assert_eq!(ok.headers().get("x-content-type-options").unwrap(), "nosniff");
+    }
     app.state.db.close().await;
-    let down = client.get(app.url("/healthz")).send().await.unwrap();
+    // Without its database the portal is alive but not ready.
+    let alive = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(alive.status(), StatusCode::OK);
+    let down = client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
     app.stop().await;
 }
-both_backends!(healthz_reports_the_database, health);
+both_backends!(healthz_is_liveness_and_readyz_reports_the_database, health);
 
 async fn plain_form_post(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
@@ -252,3 +257,18 @@ async fn slow_body(backend: Backend) {
     app.stop().await;
 }
 both_backends!(a_body_that_never_arrives_gets_408, slow_body);
+
+/// HSTS only when the portal is published over https.
+async fn hsts(backend: Backend) {
+    let Some(plain) = TestApp::spawn(backend).await else { return };
+    let answer = plain.client().get(plain.url("/accedi")).send().await.unwrap();
+    assert!(answer.headers().get("strict-transport-security").is_none());
+    plain.stop().await;
+    let Some(app) = TestApp::spawn_with(backend, &[("ECM_PUBLIC_URL", "https://ecm.regione.veneto.it")]).await else { return };
+    for path in ["/accedi", "/healthz", "/pkg/missing.js"] {
+        let answer = app.client().get(app.url(path)).send().await.unwrap();
+        assert_eq!(answer.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains", "{path}");
+    }
+    app.stop().await;
+}
+both_backends!(https_portals_send_hsts, hsts);
