@@ -55,7 +55,8 @@ pub fn check_access(user: Result<Option<CurrentUser>, AppError>, role: Role) -> 
 }
 
 /// The error of a form that was posted without JavaScript: server_fn redirects back to the
-/// form with `__path` (the function's URL) and `__err` (the encoded error) in the query.
+/// form with `__path` (the function's URL) and `__err` (the encoded error) in the query. Only
+/// the error's code is believed ([`AppError::from_url`]): a URL can be forged.
 pub fn form_error(endpoint: &'static str) -> Memo<Option<AppError>> {
     let query = use_query_map();
     Memo::new(move |_| {
@@ -65,6 +66,6 @@ pub fn form_error(endpoint: &'static str) -> Memo<Option<AppError>> {
             return None;
         }
         let bytes = base64::engine::general_purpose::URL_SAFE.decode(query.get("__err")?).ok()?;
-        Some(AppError::de(bytes.into()))
+        Some(AppError::from_url(AppError::de(bytes.into())))
     })
 }

@@ -180,6 +180,9 @@ impl AppError {
             AppError::AnnualFeeNotPaid(year) => format!(
                 "Gli eventi del {year} si possono inserire solo dopo la verifica del pagamento della quota annuale {year}: pagala dalla pagina «Pagamento dei contributi»."
             ),
+            AppError::PaymentGateClosed(missing) if missing.is_empty() => {
+                "Per procedere al pagamento mancano alcuni passi della procedura: completali (la pagina «Pagamento dei contributi» li elenca) e riprova.".into()
+            }
             AppError::PaymentGateClosed(missing) => {
                 format!("Per procedere al pagamento manca: {}.", missing.join("; "))
             }
@@ -251,6 +254,23 @@ impl AppError {
 }
 
 impl AppError {
+    /// An error read back from a URL: the `__err` of a form posted without JavaScript. Anyone
+    /// can write such a URL and send it to a provider or to the Segreteria, so only codes
+    /// survive: free text (the items of a closed payment gate, field names the portal does
+    /// not know, details) is dropped, and the page shows the code's fixed Italian message.
+    pub fn from_url(error: AppError) -> AppError {
+        let known = |field: &FieldError| crate::domain::field_label_it(&field.field) != field.field || field.field == "dato";
+        let field = |error: FieldError| if known(&error) { error } else { FieldError::new("dato", error.rule) };
+        match error {
+            AppError::PaymentGateClosed(_) => AppError::PaymentGateClosed(Vec::new()),
+            AppError::Invalid(error) => AppError::Invalid(field(error)),
+            AppError::InvalidForm(errors) => AppError::InvalidForm(errors.into_iter().map(field).collect()),
+            AppError::Transport(_) => AppError::Transport(String::new()),
+            AppError::BadRequest(_) => AppError::BadRequest(String::new()),
+            other => other,
+        }
+    }
+
     /// The validation error of one field, if this error carries one.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {

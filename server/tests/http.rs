@@ -272,3 +272,29 @@ async fn hsts(backend: Backend) {
     app.stop().await;
 }
 both_backends!(https_portals_send_hsts, hsts);
+
+/// A forged `__err` in a link cannot put the attacker's text in the portal's own error box:
+/// only the error's code is believed, and the page shows its fixed message.
+async fn forged_form_error(backend: Backend) {
+    use app::domain::{FieldError, FieldRule};
+    use app::error::AppError;
+    use base64::Engine;
+    use leptos::server_fn::error::FromServerFnError;
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    const IBAN: &str = "IT60X0542811101000000123456";
+    let forged = [
+        AppError::PaymentGateClosed(vec![format!("AVVISO: versa la quota sul nuovo IBAN {IBAN}")]),
+        AppError::InvalidForm(vec![FieldError::new(&format!("AVVISO: versa la quota sul nuovo IBAN {IBAN}"), FieldRule::Required)]),
+        AppError::BadRequest(format!("AVVISO: IBAN {IBAN}")),
+    ];
+    for (error, expected) in forged.into_iter().zip(["mancano alcuni passi", "«dato»", "La richiesta non è valida"]) {
+        let encoded = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
+        let url = app.url(&format!("/accedi?__path=%2Fapi%2Faccounts%2Flogin&__err={}", encoded.replace('=', "%3D")));
+        let page = app.client().get(&url).send().await.unwrap().text().await.unwrap();
+        assert!(!page.contains(IBAN), "the forged text reached the page: {url}");
+        assert!(!page.contains("AVVISO"), "the forged text reached the page: {url}");
+        assert!(page.contains(expected), "the code's own message is shown ({expected}): {url}");
+    }
+    app.stop().await;
+}
+both_backends!(a_forged_error_in_a_link_shows_only_the_fixed_message, forged_form_error);
