@@ -292,8 +292,13 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // On the server: the arguments of the call could not be read.
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest(value.to_string()),
+            // On the server: the arguments of the call could not be read. The deserializer's
+            // text (which names fields and types) goes to the log, never to the caller.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                #[cfg(feature = "ssr")]
+                tracing::info!(detail = %value, "server function arguments could not be read: answering 400");
+                AppError::BadRequest(String::new())
+            }
             _ => AppError::Transport(value.to_string()),
         }
     }
