@@ -76,11 +76,20 @@ pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
     })
 }
 
-/// The client's address as seen by this server (for rate limiting).
+/// The client's address, as the HTTP layer worked it out from the TCP peer and, behind a
+/// trusted proxy, `X-Forwarded-For` (`server::client_ip`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// The client's address (for rate limiting): the HTTP layer's [`ClientAddress`], else the
+/// TCP peer.
 pub fn client_address() -> String {
     request_parts()
-        .and_then(|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string()))
-        .unwrap_or_else(|| "unknown".to_string())
+        .and_then(|parts| {
+            let resolved = parts.extensions.get::<ClientAddress>().map(|client| client.0);
+            resolved.or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip()))
+        })
+        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
 }
 
 /// The account of the request being served, looked up once by the HTTP layer before the page

@@ -3,6 +3,7 @@
 #![recursion_limit = "1024"]
 
 pub mod cli;
+pub mod client_ip;
 pub mod csrf;
 pub mod http_limits;
 pub mod mypay;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use app::payments::reconciler::ReconcilerConfig;
 
+use crate::client_ip::TrustedProxies;
 use crate::http_limits::HttpLimits;
 
 /// A value that must never appear in logs, errors or the browser.
@@ -113,6 +114,8 @@ pub struct Settings {
     pub reconciler: ReconcilerConfig,
     /// `ECM_HTTP_*`: connections, idle connections and request bodies.
     pub http: HttpLimits,
+    /// `ECM_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` is believed (default none).
+    pub trusted_proxies: TrustedProxies,
 }
 
 const KNOWN_ECM_KEYS: &[&str] = &[
@@ -140,6 +143,7 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_RECONCILER_RATE_PER_SECOND",
     "ECM_RECONCILER_LEASE_SECONDS",
     "ECM_RECONCILER_LATE_RECEIPT_HOURS",
+    "ECM_TRUSTED_PROXIES",
     "ECM_HTTP_MAX_CONNECTIONS",
     "ECM_HTTP_IDLE_TIMEOUT_SECONDS",
     "ECM_HTTP_BODY_TIMEOUT_SECONDS",
@@ -219,6 +223,8 @@ impl Settings {
             body_timeout: http_seconds("ECM_HTTP_BODY_TIMEOUT_SECONDS", defaults.body_timeout)?,
             upload_timeout: http_seconds("ECM_HTTP_UPLOAD_TIMEOUT_SECONDS", defaults.upload_timeout)?,
         };
+        let trusted_proxies = TrustedProxies::parse(&get("ECM_TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|reason| SettingsError::Invalid { name: "ECM_TRUSTED_PROXIES", reason })?;
         Ok(Settings {
             database_url: Secret::new(database_url),
             site_addr,
@@ -232,6 +238,7 @@ impl Settings {
             mypay,
             reconciler,
             http,
+            trusted_proxies,
         })
     }
 

@@ -99,7 +99,8 @@ impl Application {
         let mut leptos_options = leptos_options;
         leptos_options.site_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
         let hsts = settings.public_url.starts_with("https://");
-        let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url), settings.http, hsts);
+        let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url), settings.http, hsts)
+            .layer(axum::middleware::from_fn_with_state(Arc::new(settings.trusted_proxies.clone()), crate::client_ip::resolve_client));
         Ok(Application { listener: BoundedListener::new(listener, &settings.http), router, state })
     }
 

@@ -298,3 +298,44 @@ async fn forged_form_error(backend: Backend) {
     app.stop().await;
 }
 both_backends!(a_forged_error_in_a_link_shows_only_the_fixed_message, forged_form_error);
+
+/// A client behind a proxy, as `X-Forwarded-For` names it.
+fn forwarded_for(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", address.parse().unwrap());
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap()
+}
+
+/// Behind the reverse proxy (ECM_TRUSTED_PROXIES), wrong logins from one user do not lock out
+/// the others: the limit per address counts the address the proxy saw, not the proxy's.
+async fn behind_a_proxy(backend: Backend) {
+    let settings = [("ECM_TRUSTED_PROXIES", "127.0.0.1/32, ::1"), ("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", "3")];
+    let Some(app) = TestApp::spawn_with(backend, &settings).await else { return };
+    app.register(&app.client(), "ok@provider.it", "Provider2026").await;
+    let attacker = forwarded_for("203.0.113.7");
+    for i in 0..3 {
+        let wrong = app.login(&attacker, &format!("nobody{i}@provider.it"), "Sbagliata2026").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = app.login(&attacker, "ok@provider.it", "Provider2026").await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS, "the guessing address is throttled");
+    // Another user behind the same proxy logs in.
+    let colleague = app.login(&forwarded_for("198.51.100.20"), "ok@provider.it", "Provider2026").await;
+    assert_eq!(colleague.status(), StatusCode::OK);
+    // A hop the client wrote itself, left of the proxy's, changes nothing.
+    let spoofed = app.login(&forwarded_for("198.51.100.20, 203.0.113.7"), "ok@provider.it", "Provider2026").await;
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+
+    // Without trusted proxies the header is ignored: rotating it does not escape the limit.
+    let Some(app) = TestApp::spawn_with(backend, &[("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await else { return };
+    app.register(&app.client(), "ok@provider.it", "Provider2026").await;
+    for i in 0..3 {
+        let wrong = app.login(&forwarded_for(&format!("203.0.113.{i}")), &format!("nobody{i}@provider.it"), "Sbagliata2026").await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    let rotated = app.login(&forwarded_for("198.51.100.99"), "ok@provider.it", "Provider2026").await;
+    assert_eq!(rotated.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+both_backends!(behind_a_trusted_proxy_the_forwarded_client_is_throttled_not_the_proxy, behind_a_proxy);
