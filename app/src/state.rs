@@ -31,8 +31,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     pub session_ttl: Duration,
     pub login_limits: LoginLimits,
-    /// Largest document upload accepted, in bytes.
-    pub document_max_bytes: i64,
+    /// What a provider may upload (size, versions, bytes per request, uploads per hour).
+    pub upload_limits: crate::documents::model::UploadLimits,
     /// The payment gateway (MyPay); `None` when MyPay is not configured: payments unavailable.
     pub payments: Option<Arc<dyn PaymentGateway>>,
     /// The payment reconciler's settings (`ECM_RECONCILER_*`).

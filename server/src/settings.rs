@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use app::payments::reconciler::ReconcilerConfig;
 
+use app::documents::model::UploadLimits;
+
 use crate::client_ip::TrustedProxies;
 use crate::http_limits::HttpLimits;
 
@@ -106,8 +108,10 @@ pub struct Settings {
     pub login_max_failures_per_address: i64,
     /// `ECM_LOGIN_WINDOW_MINUTES` (default 15).
     pub login_window: Duration,
-    /// `ECM_DOCUMENT_MAX_BYTES` (default 2 MiB = 2097152): largest accepted document upload.
-    pub document_max_bytes: i64,
+    /// `ECM_DOCUMENT_MAX_BYTES` (default 2 MiB = 2097152): largest accepted document upload;
+    /// `ECM_DOCUMENT_MAX_VERSIONS` (10) per slot, `ECM_DOCUMENT_MAX_REQUEST_BYTES` (40 MiB)
+    /// per request, `ECM_UPLOADS_PER_HOUR` (60) per account.
+    pub upload_limits: UploadLimits,
     /// `ECM_MYPAY_*`: `None` when MyPay is not configured (payments are then unavailable).
     pub mypay: Option<MyPaySettings>,
     /// `ECM_RECONCILER_*`: the background payment reconciler.
@@ -127,6 +131,9 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "ECM_LOGIN_WINDOW_MINUTES",
     "ECM_DOCUMENT_MAX_BYTES",
+    "ECM_DOCUMENT_MAX_VERSIONS",
+    "ECM_DOCUMENT_MAX_REQUEST_BYTES",
+    "ECM_UPLOADS_PER_HOUR",
     "ECM_MYPAY_ENDPOINT",
     "ECM_MYPAY_COD_IPA_ENTE",
     "ECM_MYPAY_PASSWORD",
@@ -234,7 +241,15 @@ impl Settings {
             login_max_failures_per_account: count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
             login_max_failures_per_address: count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
             login_window: minutes("ECM_LOGIN_WINDOW_MINUTES", 15)?,
-            document_max_bytes: count("ECM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)?,
+            upload_limits: {
+                let defaults = UploadLimits::default();
+                UploadLimits {
+                    max_bytes: count("ECM_DOCUMENT_MAX_BYTES", defaults.max_bytes)?,
+                    max_versions: count("ECM_DOCUMENT_MAX_VERSIONS", defaults.max_versions)?,
+                    max_request_bytes: count("ECM_DOCUMENT_MAX_REQUEST_BYTES", defaults.max_request_bytes)?,
+                    per_hour: count("ECM_UPLOADS_PER_HOUR", defaults.per_hour)?,
+                }
+            },
             mypay,
             reconciler,
             http,

@@ -90,7 +90,7 @@ impl Application {
                 max_failures_per_address: settings.login_max_failures_per_address,
                 window: settings.login_window,
             },
-            document_max_bytes: settings.document_max_bytes,
+            upload_limits: settings.upload_limits,
             reconciler: settings.reconciler.clone(),
         };
         let listener = TcpListener::bind(settings.site_addr)

@@ -164,3 +164,44 @@ async fn gate(backend: Backend) {
     app.stop().await;
 }
 both_backends!(the_payment_gate_says_exactly_what_is_missing, gate);
+
+async fn code_of(response: reqwest::Response) -> (StatusCode, String, String) {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    (status, body["code"].as_str().unwrap_or_default().to_string(), body["message"].as_str().unwrap_or_default().to_string())
+}
+
+/// Storage is bounded and nothing is dropped to make room: versions per slot, bytes per request
+/// and uploads per hour each refuse the next upload with their own reason, and what was
+/// stored stays.
+async fn storage_limits(backend: Backend) {
+    let limits = [("ECM_DOCUMENT_MAX_VERSIONS", "3"), ("ECM_DOCUMENT_MAX_REQUEST_BYTES", "50000"), ("ECM_UPLOADS_PER_HOUR", "7")];
+    let Some(app) = TestApp::spawn_with(backend, &limits).await else { return };
+    let client = provider_with_request(&app, "limits@provider.it", "80007580279").await;
+    for i in 0..3u8 {
+        assert_eq!(upload(&app, &client, "PIANO_QUALITA", &format!("v{i}.pdf"), pdf(1_000, b'a' + i), true).await.status(), StatusCode::CREATED);
+    }
+    let (status, code, message) = code_of(upload(&app, &client, "PIANO_QUALITA", "v3.pdf", pdf(1_000, b'z'), true).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "too_many_versions"));
+    assert!(message.contains("le versioni caricate restano"), "{message}");
+    let documents = mine(&app, &client).await;
+    assert_eq!(slot(&documents, "PIANO_QUALITA")["current"]["file_name"], "v2.pdf", "the current version stays");
+    assert_eq!(slot(&documents, "PIANO_QUALITA")["history"].as_array().unwrap().len(), 2);
+
+    // 3 KB stored; 45 KB more fit, 48 KB would not.
+    assert_eq!(upload(&app, &client, "ATTO_COSTITUTIVO", "atto.pdf", pdf(45_000, b'x'), true).await.status(), StatusCode::CREATED);
+    let (status, code, _) = code_of(upload(&app, &client, "CV_COMITATO", "org.pdf", pdf(3_000, b'x'), true).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::INSUFFICIENT_STORAGE, "request_full"));
+    assert!(slot(&mine(&app, &client).await, "CV_COMITATO")["current"].is_null());
+
+    // 4 stored + 2 refused (refusals are not uploads); 3 more small ones reach 7 in the hour.
+    for code in ["CV_COMITATO", "CV_RESPONSABILE", "CV_COMITATO"] {
+        let status = upload(&app, &client, code, "piccolo.pdf", pdf(100, b'x'), true).await.status();
+        assert_eq!(status, StatusCode::CREATED, "{code}");
+    }
+    let (status, code, message) = code_of(upload(&app, &client, "CV_RESPONSABILE", "ancora.pdf", pdf(100, b'x'), true).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::TOO_MANY_REQUESTS, "too_frequent"));
+    assert!(message.contains("Riprova più tardi"), "{message}");
+    app.stop().await;
+}
+both_backends!(storage_limits_refuse_the_next_upload_and_keep_what_was_stored, storage_limits);

@@ -21,7 +21,7 @@ pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
             slots: super::server::slots(&state.db, &request.id).await?,
             editable: super::server::documents_open(&request),
             request_id: request.id,
-            max_bytes: state.document_max_bytes,
+            max_bytes: state.upload_limits.max_bytes,
         }))
     })
     .await

@@ -22,7 +22,7 @@ use crate::state::{user_from_headers, AppState};
 /// Routes of this module, with a body limit a little above the document limit (the
 /// handler enforces the exact limit while reading).
 pub fn routes<S>(state: AppState) -> Router<S> {
-    let body_limit = usize::try_from(state.document_max_bytes).unwrap_or(usize::MAX).saturating_add(256 * 1024);
+    let body_limit = usize::try_from(state.upload_limits.max_bytes).unwrap_or(usize::MAX).saturating_add(256 * 1024);
     Router::new()
         .route("/documenti/carica", post(upload).layer(DefaultBodyLimit::max(body_limit)))
         .route("/documenti/{id}", get(download))
@@ -56,7 +56,7 @@ fn failed(json: bool, error: AppError) -> Response {
 
 async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart: Multipart) -> Response {
     let json = wants_json(&headers);
-    let max = state.document_max_bytes;
+    let max = state.upload_limits.max_bytes;
     let user = match user_from_headers(&state, &headers).await {
         Ok(Some(user)) if user.role == Role::Provider => user,
         Ok(Some(_)) => return failed(json, AppError::Forbidden),
@@ -123,7 +123,7 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
     let Some((name, bytes)) = file else {
         return refused(json, StatusCode::UNPROCESSABLE_ENTITY, UploadProblem::Empty, max);
     };
-    match super::server::store_upload(&state.db, &user, &request.id, &type_code, &name, &bytes, max).await {
+    match super::server::store_upload(&state.db, &user, &request.id, &type_code, &name, &bytes, &state.upload_limits).await {
         Ok(Ok(version)) if json => (StatusCode::CREATED, Json(json!({ "ok": true, "document": version }))).into_response(),
         Ok(Ok(_)) => Redirect::to(&format!("/area/documenti?caricato={type_code}")).into_response(),
         Ok(Err(problem)) => {
@@ -131,6 +131,8 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
                 UploadProblem::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 UploadProblem::NotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 UploadProblem::Locked => StatusCode::CONFLICT,
+                UploadProblem::TooFrequent => StatusCode::TOO_MANY_REQUESTS,
+                UploadProblem::RequestFull => StatusCode::INSUFFICIENT_STORAGE,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             tracing::info!(code = problem.code(), "upload refused");

@@ -60,6 +60,30 @@ pub enum UploadProblem {
     Locked,
     /// The upload could not be read (interrupted, malformed).
     Unreadable,
+    /// The slot already holds the most versions a slot may keep (`UploadLimits::max_versions`).
+    TooManyVersions,
+    /// The request's documents together already reach `UploadLimits::max_request_bytes`.
+    RequestFull,
+    /// Too many uploads by this account in the last hour (`UploadLimits::per_hour`).
+    TooFrequent,
+}
+
+/// What a provider may store: the size of one file, the versions one slot keeps, the bytes one
+/// request holds, and how many uploads one account makes per hour (`ECM_DOCUMENT_*`,
+/// `ECM_UPLOADS_PER_HOUR`). Nothing is ever dropped to make room: above a limit the upload is
+/// refused, with its reason, and what was stored stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    pub max_bytes: i64,
+    pub max_versions: i64,
+    pub max_request_bytes: i64,
+    pub per_hour: i64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits { max_bytes: 2 * 1024 * 1024, max_versions: 10, max_request_bytes: 40 * 1024 * 1024, per_hour: 60 }
+    }
 }
 
 impl UploadProblem {
@@ -71,6 +95,9 @@ impl UploadProblem {
             UploadProblem::UnknownType => "unknown_type",
             UploadProblem::Locked => "locked",
             UploadProblem::Unreadable => "unreadable",
+            UploadProblem::TooManyVersions => "too_many_versions",
+            UploadProblem::RequestFull => "request_full",
+            UploadProblem::TooFrequent => "too_frequent",
         }
     }
 
@@ -82,6 +109,9 @@ impl UploadProblem {
             UploadProblem::UnknownType,
             UploadProblem::Locked,
             UploadProblem::Unreadable,
+            UploadProblem::TooManyVersions,
+            UploadProblem::RequestFull,
+            UploadProblem::TooFrequent,
         ]
         .into_iter()
         .find(|p| p.code() == code)
@@ -100,6 +130,17 @@ impl UploadProblem {
             UploadProblem::UnknownType => "Tipo di documento non previsto.".into(),
             UploadProblem::Locked => "La domanda è stata inviata: i documenti non sono più modificabili.".into(),
             UploadProblem::Unreadable => "Il caricamento si è interrotto. Riprova.".into(),
+            UploadProblem::TooManyVersions => {
+                "Questo documento è già stato sostituito il numero massimo di volte: il file non è stato salvato e le versioni caricate restano. Se devi sostituirlo ancora, contatta la Segreteria ECM."
+                    .into()
+            }
+            UploadProblem::RequestFull => {
+                "I documenti di questa domanda hanno raggiunto lo spazio massimo: il file non è stato salvato e i documenti caricati restano. Contatta la Segreteria ECM."
+                    .into()
+            }
+            UploadProblem::TooFrequent => {
+                "Hai caricato molti file nell'ultima ora: il file non è stato salvato. Riprova più tardi.".into()
+            }
         }
     }
 }

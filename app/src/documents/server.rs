@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::model::{check_pdf, sanitize_file_name, DocumentSlot, DocumentType, DocumentVersion, UploadProblem};
+use super::model::{check_pdf, sanitize_file_name, DocumentSlot, DocumentType, DocumentVersion, UploadLimits, UploadProblem};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Db};
 use crate::error::AppError;
@@ -42,7 +42,8 @@ pub fn documents_open(request: &store::requests::Request) -> bool {
 /// Checks and stores an upload as the current version of its type; the previous current
 /// version becomes history. Either everything is stored or nothing is. Whether the documents
 /// may still change is checked in the same write transaction as the insert: an upload that
-/// finishes after "Invia" never replaces a document of the sent request (`Locked`).
+/// finishes after "Invia" never replaces a document of the sent request (`Locked`). So are the
+/// storage limits: parallel uploads count each other.
 pub async fn store_upload(
     db: &Db,
     actor: &CurrentUser,
@@ -50,9 +51,9 @@ pub async fn store_upload(
     type_code: &str,
     raw_file_name: &str,
     bytes: &[u8],
-    max_bytes: i64,
+    limits: &UploadLimits,
 ) -> Result<Result<DocumentVersion, UploadProblem>, AppError> {
-    if let Err(problem) = check_pdf(bytes, max_bytes) {
+    if let Err(problem) = check_pdf(bytes, limits.max_bytes) {
         return Ok(Err(problem));
     }
     if !document_types(db).await?.iter().any(|t| t.code == type_code) {
@@ -70,6 +71,21 @@ pub async fn store_upload(
     if !documents_open(&request) {
         tracing::info!(request_id, state = request.state.as_db(), "upload refused: the documents of this request can no longer change");
         return Ok(Err(UploadProblem::Locked));
+    }
+    let hour_ago = crate::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::hours(1));
+    let usage = store::documents::usage(&mut tx, request_id, type_code, &actor.id, &hour_ago).await?;
+    let refusal = if usage.recent_uploads >= limits.per_hour {
+        Some(UploadProblem::TooFrequent)
+    } else if usage.slot_versions >= limits.max_versions {
+        Some(UploadProblem::TooManyVersions)
+    } else if usage.request_bytes + version.size_bytes > limits.max_request_bytes {
+        Some(UploadProblem::RequestFull)
+    } else {
+        None
+    };
+    if let Some(problem) = refusal {
+        tracing::info!(request_id, type_code, code = problem.code(), ?usage, "upload refused: storage limit");
+        return Ok(Err(problem));
     }
     store::documents::replace_current(&mut tx, request_id, type_code, &version, bytes, &actor.id).await?;
     tx.commit().await.map_err(StoreError::from)?;

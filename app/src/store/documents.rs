@@ -52,6 +52,40 @@ pub async fn versions(db: &Db, request_id: &str) -> Result<Vec<(String, Document
     .collect())
 }
 
+/// What a request and an account already hold, for the upload limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// Versions (current and history) in the slot.
+    pub slot_versions: i64,
+    /// Bytes of every version of every slot of the request.
+    pub request_bytes: i64,
+    /// Uploads by the account since the given time, in any request.
+    pub recent_uploads: i64,
+}
+
+/// The [`Usage`] of `request_id` / `type_code` / `uploaded_by` (uploads since `since`), read in
+/// the caller's write transaction so that parallel uploads count each other.
+pub async fn usage(tx: &mut Tx, request_id: &str, type_code: &str, uploaded_by: &str, since: &str) -> Result<Usage, StoreError> {
+    let row = sqlx::query(
+        "SELECT
+            (SELECT COUNT(*) FROM documents WHERE request_id = $1 AND type_code = $2) AS slot_versions,
+            (SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM documents WHERE request_id = $1) AS request_bytes,
+            (SELECT COUNT(*) FROM documents WHERE uploaded_by = $3 AND uploaded_at > $4) AS recent_uploads",
+    )
+    .bind(request_id)
+    .bind(type_code)
+    .bind(uploaded_by)
+    .bind(since)
+    .fetch_one(&mut **tx)
+    .await?;
+    use sqlx::Row;
+    Ok(Usage {
+        slot_versions: row.try_get("slot_versions")?,
+        request_bytes: row.try_get("request_bytes")?,
+        recent_uploads: row.try_get("recent_uploads")?,
+    })
+}
+
 /// Stores `version` as the current one of its slot, the previous current one becoming history,
 /// inside the caller's write transaction (which checked that the slot may change).
 pub async fn replace_current(
