@@ -13,6 +13,7 @@ use crate::mypay::{
     SubmitOutcome,
 };
 use crate::settings::{FeeType, MyPaySettings};
+use std::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct MyPayGateway {
@@ -172,31 +173,74 @@ fn check_outcome(result: Result<PaymentStatus, MyPayError>, expected: &[Expected
 
 impl PaymentGateway for MyPayGateway {
     fn send_cart<'a>(&'a self, cart: &'a CartRequest) -> GatewayFuture<'a, SendOutcome> {
-        Box::pin(async move { send_outcome(self.client.invia_dovuti(&self.to_cart(cart), &self.return_url).await) })
+        Box::pin(async move {
+            let started = Instant::now();
+            let outcome = send_outcome(self.client.invia_dovuti(&self.to_cart(cart), &self.return_url).await);
+            let label = match &outcome {
+                SendOutcome::Accepted { .. } => "accepted",
+                SendOutcome::Rejected { .. } => "rejected",
+                SendOutcome::TransportError { .. } => "transport_error",
+            };
+            crate::metrics::mypay_call("paaSILInviaDovuti", label, started);
+            outcome
+        })
     }
 
     fn check<'a>(&'a self, id_session: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, CheckOutcome> {
-        Box::pin(async move { check_outcome(self.client.chiedi_pagati(id_session).await, expected) })
+        Box::pin(async move {
+            let started = Instant::now();
+            let outcome = check_outcome(self.client.chiedi_pagati(id_session).await, expected);
+            crate::metrics::mypay_call("paaSILChiediPagati", check_label(&outcome), started);
+            outcome
+        })
     }
 
     fn receipt<'a>(&'a self, id_session: &'a str) -> GatewayFuture<'a, ReceiptOutcome> {
         Box::pin(async move {
-            match self.client.chiedi_pagati_con_ricevuta(&ReceiptLookup::IdSession(id_session.to_string())).await {
+            let started = Instant::now();
+            let outcome = match self.client.chiedi_pagati_con_ricevuta(&ReceiptLookup::IdSession(id_session.to_string())).await {
                 Ok(PaymentStatus::Paid(payment)) => match payment.receipt.and_then(|r| r.rt) {
                     Some(bytes) => ReceiptOutcome::Receipt { bytes },
                     None => ReceiptOutcome::NotAvailable { detail: "MyPay returned no rt".into() },
                 },
                 Ok(other) => ReceiptOutcome::NotAvailable { detail: other.label().into() },
                 Err(error) => ReceiptOutcome::TransportError { detail: error.to_string() },
-            }
+            };
+            let label = match &outcome {
+                ReceiptOutcome::Receipt { .. } => "receipt",
+                ReceiptOutcome::NotAvailable { .. } => "not_available",
+                ReceiptOutcome::TransportError { .. } => "transport_error",
+            };
+            crate::metrics::mypay_call("paaSILChiediPagatiConRicevuta", label, started);
+            outcome
         })
     }
 
     fn check_by_iud<'a>(&'a self, iud: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, IudCheck> {
         Box::pin(async move {
+            let started = Instant::now();
             let result = self.client.chiedi_pagati_con_ricevuta(&ReceiptLookup::Iud(iud.to_string())).await;
-            iud_check(result, expected)
+            let check = iud_check(result, expected);
+            crate::metrics::mypay_call("paaSILChiediPagatiConRicevuta(IUD)", check_label(&check.outcome), started);
+            check
         })
+    }
+}
+
+/// The metrics label of a check's outcome.
+fn check_label(outcome: &CheckOutcome) -> &'static str {
+    match outcome {
+        CheckOutcome::Paid(_) => "paid",
+        CheckOutcome::AmountMismatch { .. } => "amount_mismatch",
+        CheckOutcome::NotPaid { .. } => "not_paid",
+        CheckOutcome::Partial { .. } => "partial",
+        CheckOutcome::Pending => "pending",
+        CheckOutcome::Expired => "expired",
+        CheckOutcome::Cancelled => "cancelled",
+        CheckOutcome::UnknownSession => "unknown_session",
+        CheckOutcome::UnknownDebt => "unknown_debt",
+        CheckOutcome::CredentialsError => "credentials_error",
+        CheckOutcome::TransportError { .. } => "transport_error",
     }
 }
 

@@ -120,6 +120,8 @@ pub struct Settings {
     pub http: HttpLimits,
     /// `ECM_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` is believed (default none).
     pub trusted_proxies: TrustedProxies,
+    /// `ECM_METRICS_ADDR`: where `GET /metrics` (Prometheus) is served; `None`: no metrics.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 const KNOWN_ECM_KEYS: &[&str] = &[
@@ -151,6 +153,7 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_RECONCILER_LEASE_SECONDS",
     "ECM_RECONCILER_LATE_RECEIPT_HOURS",
     "ECM_TRUSTED_PROXIES",
+    "ECM_METRICS_ADDR",
     "ECM_HTTP_MAX_CONNECTIONS",
     "ECM_HTTP_IDLE_TIMEOUT_SECONDS",
     "ECM_HTTP_BODY_TIMEOUT_SECONDS",
@@ -232,6 +235,10 @@ impl Settings {
         };
         let trusted_proxies = TrustedProxies::parse(&get("ECM_TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|reason| SettingsError::Invalid { name: "ECM_TRUSTED_PROXIES", reason })?;
+        let metrics_addr = get("ECM_METRICS_ADDR")
+            .map(|addr| addr.parse::<SocketAddr>())
+            .transpose()
+            .map_err(|e| SettingsError::Invalid { name: "ECM_METRICS_ADDR", reason: e.to_string() })?;
         Ok(Settings {
             database_url: Secret::new(database_url),
             site_addr,
@@ -254,6 +261,7 @@ impl Settings {
             reconciler,
             http,
             trusted_proxies,
+            metrics_addr,
         })
     }
 

@@ -56,6 +56,8 @@ pub struct Application {
     listener: BoundedListener,
     router: Router,
     state: AppState,
+    /// `ECM_METRICS_ADDR`, bound.
+    metrics: Option<TcpListener>,
 }
 
 impl Application {
@@ -101,11 +103,20 @@ impl Application {
         let hsts = settings.public_url.starts_with("https://");
         let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url), settings.http, hsts)
             .layer(axum::middleware::from_fn_with_state(Arc::new(settings.trusted_proxies.clone()), crate::client_ip::resolve_client));
-        Ok(Application { listener: BoundedListener::new(listener, &settings.http), router, state })
+        let metrics = match settings.metrics_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?),
+            None => None,
+        };
+        Ok(Application { listener: BoundedListener::new(listener, &settings.http), router, state, metrics })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         axum::serve::Listener::local_addr(&self.listener).expect("a bound listener has an address")
+    }
+
+    /// Where `GET /metrics` is served, when `ECM_METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|listener| listener.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -117,10 +128,11 @@ impl Application {
     /// waits on a stuck connection (the process is down within ~10 s of the signal).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // Stopped with the server, also when this future is dropped (tests abort it).
-        let background = AbortOnDrop(vec![
-            tokio::spawn(housekeeping(self.state.clone())),
-            tokio::spawn(reconciler(self.state.clone())),
-        ]);
+        let mut tasks = vec![tokio::spawn(housekeeping(self.state.clone())), tokio::spawn(reconciler(self.state.clone()))];
+        if let Some(listener) = self.metrics {
+            tasks.push(tokio::spawn(crate::metrics::serve(listener, self.state.db.clone())));
+        }
+        let background = AbortOnDrop(tasks);
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signal = {
             let stopping = stopping.clone();
@@ -216,6 +228,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, 
             response
         }))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .with_state(state)
 }
 

@@ -5,6 +5,8 @@
 pub mod annulment;
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod backlog;
+#[cfg(feature = "ssr")]
 pub mod gateway;
 pub mod model;
 #[cfg(feature = "ssr")]
