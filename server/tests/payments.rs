@@ -394,3 +394,28 @@ async fn gate_closed(backend: Backend) {
     app.stop().await;
 }
 both_backends!(the_payment_step_stays_locked_until_every_required_document_is_there, gate_closed);
+
+/// The value of the metric line that starts with `prefix` (name and labels), if any.
+fn metric(text: &str, prefix: &str) -> Option<f64> {
+    text.lines().find(|line| line.starts_with(prefix)).and_then(|line| line.rsplit(' ').next()).and_then(|v| v.parse().ok())
+}
+
+/// The operators' metrics see what a payment did: the MyPay call, the HTTP answers, and the
+/// attempt waiting in the reconciler's backlog.
+async fn operators_metrics(backend: Backend) {
+    let Some((app, _sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_METRICS_ADDR", "127.0.0.1:0")]).await else { return };
+    let metrics_url = format!("http://{}/metrics", app.metrics.expect("ECM_METRICS_ADDR is bound"));
+    let client = provider(&app, "metrics@provider.it", &fiscal_code("0123456789"), "IMPRESA").await;
+    pay_first_cart(&app, &client).await;
+    let text = reqwest::get(&metrics_url).await.unwrap().text().await.unwrap();
+    let sent = metric(&text, r#"ecm_mypay_calls_total{operation="paaSILInviaDovuti",outcome="accepted"}"#);
+    assert!(sent.is_some_and(|n| n >= 1.0), "{text}");
+    assert!(text.contains(r#"ecm_mypay_call_duration_seconds_count{operation="paaSILInviaDovuti"}"#), "{text}");
+    let pay_answers = metric(&text, r#"ecm_http_request_duration_seconds_count{method="POST",route="/api/payments/pay",status="200"}"#);
+    assert!(pay_answers.is_some_and(|n| n >= 1.0), "{text}");
+    // The backlog is this portal's database, read at the scrape: one cart waits for MyPay.
+    assert_eq!(metric(&text, "ecm_payment_attempts_open "), Some(1.0), "{text}");
+    assert_eq!(metric(&text, "ecm_payment_anomalies "), Some(0.0), "{text}");
+    app.stop().await;
+}
+both_backends!(operators_metrics_count_mypay_calls_http_answers_and_the_backlog, operators_metrics);

@@ -86,6 +86,8 @@ pub struct TestApp {
     pub base: String,
     pub db: TestDb,
     pub state: app::state::AppState,
+    /// `GET /metrics`, when the test set `ECM_METRICS_ADDR`.
+    pub metrics: Option<SocketAddr>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -110,8 +112,9 @@ impl TestApp {
             .expect("the portal starts");
         let addr = app.local_addr();
         let state = app.state().clone();
+        let metrics = app.metrics_addr();
         let server = tokio::spawn(app.run_until_stopped());
-        Some(TestApp { addr, base: format!("http://{addr}"), db, state, server })
+        Some(TestApp { addr, base: format!("http://{addr}"), db, state, metrics, server })
     }
 
     pub fn client(&self) -> reqwest::Client {
