@@ -22,6 +22,7 @@
 pub mod attempts;
 pub mod debts;
 pub mod documents;
+pub mod events;
 pub mod providers;
 pub mod requests;
 pub mod tariffs;

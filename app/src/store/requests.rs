@@ -259,3 +259,33 @@ pub async fn move_state(
     tracing::info!(request_id, from = from.as_db(), to = to.as_db(), actor = %actor.id, "request moved");
     Ok(())
 }
+
+// ---- accreditation ----------------------------------------------------------------------------
+
+/// When the provider was first accredited (the earliest move to ACCREDITATO), if one of its
+/// requests is ACCREDITATO now.
+pub async fn first_accredited_at(db: &Db, provider_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT MIN(h.at) AS first_at FROM request_history h JOIN accreditation_requests r ON r.id = h.request_id
+         WHERE r.provider_id = $1 AND h.to_state = $2
+           AND EXISTS (SELECT 1 FROM accreditation_requests a WHERE a.provider_id = $1 AND a.state = $2)",
+    )
+    .bind(provider_id)
+    .bind(RequestState::Accreditato.as_db())
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// The providers with an ACCREDITATO request, by id.
+pub async fn accredited_providers(db: &Db) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT provider_id FROM accreditation_requests WHERE state = $1 ORDER BY provider_id")
+        .bind(RequestState::Accreditato.as_db())
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// The provider id of a request.
+pub async fn provider_of(db: &Db, request_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT provider_id FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_optional(db.pool()).await?)
+}
+
