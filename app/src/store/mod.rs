@@ -19,6 +19,7 @@
 //! `SELECT … FOR UPDATE`): PostgreSQL's plain reads do not wait for writers, so without it an
 //! upload or a censimento change could read BOZZA while «Invia» commits.
 
+pub mod accounts;
 pub mod attempts;
 pub mod debts;
 pub mod documents;
