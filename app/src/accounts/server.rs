@@ -8,13 +8,13 @@ use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::model::{CurrentUser, Role};
 use crate::db::{format_utc, new_id, now_utc, Db};
 use crate::domain::{DisplayName, Email, NewPassword};
 use crate::error::AppError;
 use crate::state::internal;
+use crate::store;
 
 /// Limits on failed logins inside a sliding window, per account and per client address.
 #[derive(Debug, Clone, Copy)]
@@ -144,21 +144,15 @@ pub async fn create_account(
 ) -> Result<CurrentUser, AppError> {
     let hash = hash_password(password.expose().to_string()).await?;
     let id = new_id();
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, password_hash, role, display_name, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(email.as_str())
-    .bind(&hash)
-    .bind(role.as_db())
-    .bind(display_name.as_str())
-    .bind(now_utc())
-    .execute(db.pool())
-    .await
-    .map_err(internal)?;
-    if inserted.rows_affected() == 0 {
+    let new = store::accounts::NewUser {
+        id: &id,
+        email: email.as_str(),
+        password_hash: &hash,
+        role,
+        display_name: display_name.as_str(),
+        created_at: &now_utc(),
+    };
+    if !store::accounts::insert_user(db, &new).await? {
         return Err(AppError::EmailTaken);
     }
     tracing::info!(user_id = %id, role = role.as_db(), "account created");
@@ -177,13 +171,7 @@ pub async fn ensure_first_segreteria(
     email: &Email,
     password: &NewPassword,
 ) -> Result<bool, AppError> {
-    let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = $1")
-        .bind(Role::Segreteria.as_db())
-        .fetch_one(db.pool())
-        .await
-        .map_err(internal)?
-        .try_get("n")
-        .map_err(internal)?;
+    let existing = store::accounts::count_by_role(db, Role::Segreteria).await?;
     if existing > 0 {
         return Ok(false);
     }
@@ -216,22 +204,15 @@ pub async fn authenticate(
         return Err(AppError::TooManyAttempts);
     }
 
-    let row = match &email {
-        Some(email) => sqlx::query(
-            "SELECT id, email, password_hash, role, display_name FROM users WHERE email = $1",
-        )
-        .bind(email.as_str())
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?,
+    let found = match &email {
+        Some(email) => store::accounts::by_email(db, email.as_str()).await?,
         None => None,
     };
 
-    let user = match row {
-        Some(row) => {
-            let hash: String = row.try_get("password_hash").map_err(internal)?;
+    let user = match found {
+        Some((user, hash)) => {
             if verify_password(password.to_string(), hash).await? {
-                Some(user_from_row(&row)?)
+                Some(user)
             } else {
                 None
             }
@@ -245,11 +226,7 @@ pub async fn authenticate(
     match user {
         Some(user) => {
             if let Some(key) = &account_key {
-                sqlx::query("DELETE FROM login_failures WHERE scope = 'account' AND subject = $1")
-                    .bind(key)
-                    .execute(db.pool())
-                    .await
-                    .map_err(internal)?;
+                store::accounts::clear_account_failures(db, key).await?;
             }
             tracing::info!(user_id = %user.id, "login succeeded");
             Ok(user)
@@ -267,38 +244,11 @@ pub async fn authenticate(
 }
 
 async fn count_failures(db: &Db, scope: &str, subject: &str, since: &str) -> Result<i64, AppError> {
-    sqlx::query(
-        "SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND subject = $2 AND failed_at > $3",
-    )
-    .bind(scope)
-    .bind(subject)
-    .bind(since)
-    .fetch_one(db.pool())
-    .await
-    .map_err(internal)?
-    .try_get("n")
-    .map_err(internal)
+    Ok(store::accounts::count_failures(db, scope, subject, since).await?)
 }
 
 async fn record_failure(db: &Db, scope: &str, subject: &str, at: &str) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3)")
-        .bind(scope)
-        .bind(subject)
-        .bind(at)
-        .execute(db.pool())
-        .await
-        .map_err(internal)?;
-    Ok(())
-}
-
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<CurrentUser, AppError> {
-    let role: String = row.try_get("role").map_err(internal)?;
-    Ok(CurrentUser {
-        id: row.try_get("id").map_err(internal)?,
-        email: row.try_get("email").map_err(internal)?,
-        display_name: row.try_get("display_name").map_err(internal)?,
-        role: Role::from_db(&role).ok_or_else(|| internal(format!("unknown role {role}")))?,
-    })
+    Ok(store::accounts::record_failure(db, scope, subject, at).await?)
 }
 
 fn token_hash(token: &str) -> String {
@@ -311,63 +261,26 @@ pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<Str
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let now = time::OffsetDateTime::now_utc();
-    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(token_hash(&token))
-        .bind(user_id)
-        .bind(format_utc(now))
-        .bind(format_utc(now + ttl))
-        .execute(db.pool())
-        .await
-        .map_err(internal)?;
+    store::accounts::insert_session(db, &token_hash(&token), user_id, &format_utc(now), &format_utc(now + ttl)).await?;
     Ok(token)
 }
 
 /// The account behind a session cookie, if the session exists and has not expired.
 pub async fn session_user(db: &Db, token: &str) -> Result<Option<CurrentUser>, AppError> {
-    let row = sqlx::query(
-        "SELECT u.id, u.email, u.role, u.display_name
-         FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id_hash = $1 AND s.expires_at > $2",
-    )
-    .bind(token_hash(token))
-    .bind(now_utc())
-    .fetch_optional(db.pool())
-    .await
-    .map_err(internal)?;
-    row.as_ref().map(user_from_row).transpose()
+    Ok(store::accounts::session_user(db, &token_hash(token), &now_utc()).await?)
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(token_hash(token))
-        .execute(db.pool())
-        .await
-        .map_err(internal)?;
-    Ok(())
+    Ok(store::accounts::delete_session(db, &token_hash(token)).await?)
 }
 
 /// Removes expired sessions and old login failures; run periodically by the server.
 pub async fn purge_expired(db: &Db, limits: &LoginLimits) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(now_utc())
-        .execute(db.pool())
-        .await
-        .map_err(internal)?;
-    sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-        .bind(format_utc(time::OffsetDateTime::now_utc() - limits.window))
-        .execute(db.pool())
-        .await
-        .map_err(internal)?;
-    Ok(())
+    let failures_until = format_utc(time::OffsetDateTime::now_utc() - limits.window);
+    Ok(store::accounts::purge(db, &now_utc(), &failures_until).await?)
 }
 
 /// Counts accounts by role (for the Segreteria overview).
 pub async fn count_by_role(db: &Db, role: Role) -> Result<i64, AppError> {
-    sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = $1")
-        .bind(role.as_db())
-        .fetch_one(db.pool())
-        .await
-        .map_err(internal)?
-        .try_get("n")
-        .map_err(internal)
+    Ok(store::accounts::count_by_role(db, role).await?)
 }

@@ -7,20 +7,17 @@
 //! per form shown (`events.declaration_key`); inserts use `ON CONFLICT … DO NOTHING`, so
 //! concurrent calls create each row once on both backends.
 
-use sqlx::Row;
-
 use super::fees::{
     annual_due_date, annual_tariff_case, annual_tariff_date, causale_evento, event_due_date, event_tariff_case, event_tariff_date,
 };
-use super::model::{CalendarDate, EventView, PlanAccess, Procedure, TrainingPlan, ValidEvent};
+use super::model::{CalendarDate, EventView, PlanAccess, TrainingPlan, ValidEvent};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Db};
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::payments::model::{causale_quota_annuale, DebtState, DebtView, FeeKind};
-use crate::payments::server::tariff;
+use crate::payments::server::{debt_view, tariff};
 use crate::providers::model::ProviderView;
-use crate::requests::model::RequestState;
 use crate::state::internal;
 
 /// The calendar date of `today` as the fee rules use it.
@@ -34,32 +31,14 @@ pub fn calendar_date(today: time::Date) -> CalendarDate {
 
 /// The year the provider was first accredited, when one of its requests is ACCREDITATO now.
 pub async fn accreditation_year(db: &Db, provider_id: &str) -> Result<Option<i32>, AppError> {
-    let first: Option<String> = sqlx::query(
-        "SELECT MIN(h.at) AS first_at FROM request_history h JOIN accreditation_requests r ON r.id = h.request_id
-         WHERE r.provider_id = $1 AND h.to_state = $2
-           AND EXISTS (SELECT 1 FROM accreditation_requests a WHERE a.provider_id = $1 AND a.state = $2)",
-    )
-    .bind(provider_id)
-    .bind(RequestState::Accreditato.as_db())
-    .fetch_one(db.pool())
-    .await
-    .map_err(internal)?
-    .try_get("first_at")
-    .map_err(internal)?;
+    let first = crate::store::requests::first_accredited_at(db, provider_id).await?;
     first.map(|at| at.get(0..4).and_then(|y| y.parse::<i32>().ok()).ok_or_else(|| internal(format!("bad history time {at}")))).transpose()
 }
 
 /// How many of the provider's events started in `year`.
 pub async fn events_started_in(db: &Db, provider_id: &str, year: i32) -> Result<u32, AppError> {
-    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM events WHERE provider_id = $1 AND start_date >= $2 AND start_date <= $3")
-        .bind(provider_id)
-        .bind(format!("{year:04}-01-01"))
-        .bind(format!("{year:04}-12-31"))
-        .fetch_one(db.pool())
-        .await
-        .map_err(internal)?
-        .try_get("n")
-        .map_err(internal)?;
+    let (from, to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+    let count = crate::store::events::count_started_between(db, provider_id, &from, &to).await?;
     u32::try_from(count).map_err(internal)
 }
 
@@ -114,15 +93,7 @@ pub async fn ensure_annual_debts(db: &Db, provider: &ProviderView, today: time::
 /// The daily pass: [`ensure_annual_debts`] for every accredited provider. A failure for one
 /// provider is logged and does not stop the others. Returns the number of debts created.
 pub async fn ensure_all_annual_debts(db: &Db, today: time::Date) -> Result<usize, AppError> {
-    let ids: Vec<String> = sqlx::query("SELECT DISTINCT provider_id FROM accreditation_requests WHERE state = $1 ORDER BY provider_id")
-        .bind(RequestState::Accreditato.as_db())
-        .fetch_all(db.pool())
-        .await
-        .map_err(internal)?
-        .iter()
-        .map(|r| r.try_get("provider_id"))
-        .collect::<Result<_, _>>()
-        .map_err(internal)?;
+    let ids = crate::store::requests::accredited_providers(db).await?;
     let mut created = 0;
     for id in ids {
         let Some(provider) = crate::providers::server::provider_by_id(db, &id).await? else {
@@ -136,45 +107,12 @@ pub async fn ensure_all_annual_debts(db: &Db, today: time::Date) -> Result<usize
     Ok(created)
 }
 
-const DEBT_COLUMNS: &str = "d.id AS debt_id, d.fee_kind, d.causale, d.amount_cents, d.due_date, d.state, d.iuv, d.iur, d.paid_at";
-
-fn debt_from_row(row: &sqlx::any::AnyRow) -> Result<Option<DebtView>, AppError> {
-    let Some(id) = row.try_get::<Option<String>, _>("debt_id").map_err(internal)? else {
-        return Ok(None);
-    };
-    let fee: String = row.try_get("fee_kind").map_err(internal)?;
-    let state: String = row.try_get("state").map_err(internal)?;
-    Ok(Some(DebtView {
-        id,
-        fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
-        causale: row.try_get("causale").map_err(internal)?,
-        amount_cents: row.try_get("amount_cents").map_err(internal)?,
-        due_date: row.try_get("due_date").map_err(internal)?,
-        state: DebtState::from_db(&state).ok_or_else(|| internal(format!("unknown debt state {state}")))?,
-        iuv: row.try_get("iuv").map_err(internal)?,
-        iur: row.try_get("iur").map_err(internal)?,
-        paid_at: row.try_get("paid_at").map_err(internal)?,
-    }))
-}
-
 /// The later-year annual debts of a provider, newest year first.
 pub async fn annual_fees(db: &Db, provider_id: &str) -> Result<Vec<(i32, DebtView)>, AppError> {
-    let sql = format!(
-        "SELECT d.reference_year, {DEBT_COLUMNS} FROM debts d
-         WHERE d.provider_id = $1 AND d.fee_kind = $2 AND d.reference_year IS NOT NULL ORDER BY d.reference_year DESC"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(provider_id)
-        .bind(FeeKind::QuotaAnnuale.as_db())
-        .fetch_all(db.pool())
-        .await
-        .map_err(internal)?
+    crate::store::debts::annual_quotas(db, provider_id)
+        .await?
         .iter()
-        .map(|row| {
-            let year: i64 = row.try_get("reference_year").map_err(internal)?;
-            let debt = debt_from_row(row)?.ok_or_else(|| internal("annual debt without id"))?;
-            Ok((i32::try_from(year).map_err(internal)?, debt))
-        })
+        .map(|debt| Ok((debt.reference_year.ok_or_else(|| internal("annual debt without year"))?, debt_view(debt))))
         .collect()
 }
 
@@ -198,33 +136,7 @@ pub async fn plan_access(db: &Db, provider: &ProviderView, today: time::Date) ->
 
 /// Every event of the provider with its debt, newest start first.
 pub async fn list_events(db: &Db, provider_id: &str) -> Result<Vec<EventView>, AppError> {
-    let sql = format!(
-        "SELECT e.id, e.title, e.procedure_type, e.start_date, e.end_date, e.sponsored, e.fee_cents, e.created_at, {DEBT_COLUMNS}
-         FROM events e LEFT JOIN debts d ON d.event_id = e.id
-         WHERE e.provider_id = $1 ORDER BY e.start_date DESC, e.created_at DESC, e.id"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(provider_id)
-        .fetch_all(db.pool())
-        .await
-        .map_err(internal)?
-        .iter()
-        .map(|row| {
-            let procedure: String = row.try_get("procedure_type").map_err(internal)?;
-            let sponsored: i64 = row.try_get("sponsored").map_err(internal)?;
-            Ok(EventView {
-                id: row.try_get("id").map_err(internal)?,
-                title: row.try_get("title").map_err(internal)?,
-                procedure: Procedure::from_db(&procedure).ok_or_else(|| internal(format!("unknown procedure {procedure}")))?,
-                start_date: row.try_get("start_date").map_err(internal)?,
-                end_date: row.try_get("end_date").map_err(internal)?,
-                sponsored: sponsored == 1,
-                fee_cents: row.try_get("fee_cents").map_err(internal)?,
-                debt: debt_from_row(row)?,
-                created_at: row.try_get("created_at").map_err(internal)?,
-            })
-        })
-        .collect()
+    Ok(crate::store::events::of_provider(db, provider_id).await?)
 }
 
 /// The training plan page: the gate, the events, the annual fees. Reading only: the annual
@@ -274,40 +186,29 @@ pub async fn declare_event(
     let id = new_id();
     let now = now_utc();
     let mut tx = crate::store::begin_write(db).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO events (id, provider_id, declaration_key, title, procedure_type, start_date, end_date, sponsored,
-                             provider_class, tariff_id, fee_cents, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (declaration_key) DO NOTHING RETURNING id",
-    )
-    .bind(&id)
-    .bind(&provider.id)
-    .bind(key)
-    .bind(&event.title)
-    .bind(event.procedure.as_db())
-    .bind(event.start.iso())
-    .bind(event.end.iso())
-    .bind(i64::from(event.sponsored))
-    .bind(provider.provider_class.as_db())
-    .bind(&tariff_id)
-    .bind(cents)
-    .bind(&actor.id)
-    .bind(&now)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if inserted.is_none() {
+    let (start, end) = (event.start.iso(), event.end.iso());
+    let new = crate::store::events::NewEvent {
+        id: &id,
+        provider_id: &provider.id,
+        declaration_key: key,
+        title: &event.title,
+        procedure: event.procedure,
+        start_date: &start,
+        end_date: &end,
+        sponsored: event.sponsored,
+        provider_class: provider.provider_class.as_db(),
+        tariff_id: &tariff_id,
+        fee_cents: cents,
+        created_by: &actor.id,
+        created_at: &now,
+    };
+    if !crate::store::events::insert(&mut tx, &new).await? {
         tx.rollback().await.map_err(internal)?;
-        let row = sqlx::query("SELECT id, provider_id FROM events WHERE declaration_key = $1")
-            .bind(key)
-            .fetch_one(db.pool())
-            .await
-            .map_err(internal)?;
-        let owner: String = row.try_get("provider_id").map_err(internal)?;
+        let (id, owner) = crate::store::events::by_declaration_key(db, key).await?;
         if owner != provider.id {
             return Err(AppError::Forbidden);
         }
-        return row.try_get("id").map_err(internal);
+        return Ok(id);
     }
     if cents > 0 {
         let causale = causale_evento(&event.title, event.procedure, &id);

@@ -57,57 +57,16 @@ pub fn check_reason(reason: &str) -> Result<&str, crate::domain::FieldError> {
     Ok(reason)
 }
 
-#[cfg(feature = "ssr")]
-const ANNULLED_SELECT: &str = "SELECT d.id, d.fee_kind, d.causale, d.amount_cents, d.annulled_at, d.annulled_reason,
-        COALESCE(u.display_name, d.annulled_by, 'Portale (ricalcolo automatico dei contributi)') AS annulled_by_name
-     FROM debts d LEFT JOIN users u ON u.id = d.annulled_by";
-
-#[cfg(feature = "ssr")]
-fn annulled_from_row(row: &sqlx::any::AnyRow) -> Result<AnnulledDebtView, AppError> {
-    use sqlx::Row;
-
-    use crate::state::internal;
-    let fee: String = row.try_get("fee_kind").map_err(internal)?;
-    Ok(AnnulledDebtView {
-        id: row.try_get("id").map_err(internal)?,
-        fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
-        causale: row.try_get("causale").map_err(internal)?,
-        amount_cents: row.try_get("amount_cents").map_err(internal)?,
-        annulled_at: row.try_get("annulled_at").map_err(internal)?,
-        annulled_by: row.try_get("annulled_by_name").map_err(internal)?,
-        reason: row.try_get("annulled_reason").map_err(internal)?,
-    })
-}
-
 /// Debts of a provider annulled by the Segreteria (not the automatic ones), newest first.
 #[cfg(feature = "ssr")]
 pub async fn annulled_of_provider(db: &crate::db::Db, provider_id: &str) -> Result<Vec<AnnulledDebtView>, AppError> {
-    let sql = format!(
-        "{ANNULLED_SELECT} WHERE d.provider_id = $1 AND d.state = 'ANNULLATO' AND d.annulled_at IS NOT NULL
-         ORDER BY d.annulled_at DESC, d.id"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(provider_id)
-        .fetch_all(db.pool())
-        .await
-        .map_err(crate::state::internal)?
-        .iter()
-        .map(annulled_from_row)
-        .collect()
+    Ok(crate::store::debts::annulled_of_provider(db, provider_id).await?)
 }
 
 /// The annulment of one debt, if the Segreteria annulled it.
 #[cfg(feature = "ssr")]
 pub async fn annulment_of(db: &crate::db::Db, debt_id: &str) -> Result<Option<AnnulledDebtView>, AppError> {
-    let sql = format!("{ANNULLED_SELECT} WHERE d.id = $1 AND d.state = 'ANNULLATO' AND d.annulled_at IS NOT NULL");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(debt_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(crate::state::internal)?
-        .as_ref()
-        .map(annulled_from_row)
-        .transpose()
+    Ok(crate::store::debts::annulment_of(db, debt_id).await?)
 }
 
 fn when(value: &str) -> String {

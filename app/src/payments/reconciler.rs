@@ -7,19 +7,19 @@
 //! `SELECT … FOR UPDATE SKIP LOCKED` in a transaction, and on both backends with a
 //! compare-and-set `UPDATE` that succeeds only while the lease is free or expired, so the same
 //! code is correct on SQLite (where one process is the rule). The claim is released after the
-//! check together with the time of the next check.
+//! check together with the time of the next check. The SQL of the claims is in
+//! `store::attempts` (`claim_due`, `release_claim`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
-
 use super::gateway::{CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IudCheck, PaymentGateway, ReceiptOutcome, SendOutcome};
 use super::model::AttemptState;
 use super::server::{anomaly, attempt_by_id, check_and_apply};
-use crate::db::{format_utc, new_id, Backend, Db};
+use crate::db::{format_utc, new_id, Db};
 use crate::error::AppError;
 use crate::state::internal;
+use crate::store;
 
 /// How the background reconciler works: one value, built from the settings at start-up and
 /// kept in [`crate::state::AppState`].
@@ -81,85 +81,22 @@ fn at(offset: Duration) -> String {
     format_utc(time::OffsetDateTime::now_utc() + offset)
 }
 
-/// Which attempts a pass asks about: open ones, paid ones still without receipt, and ones
-/// closed without payment inside the late-receipt window; due strictly before `$2` (the pass's
-/// start: an attempt released in the same millisecond the pass started, with a zero wait, is
-/// not due again in that pass) and not claimed by anybody (`$1`: now).
-const DUE: &str = "(state IN ('CREATA', 'INVIATA', 'IN_ATTESA')
-        OR (state = 'PAGATA' AND receipt IS NULL)
-        OR (state IN ('NON_PAGATA', 'SCADUTA', 'ANNULLATA') AND id_session IS NOT NULL AND created_at > $3))
-    AND COALESCE(next_check_at, created_at) < $2
-    AND (lease_until IS NULL OR lease_until < $1)";
-
-/// The compare-and-set claim: only while the lease is free or expired.
-const CLAIM: &str = "UPDATE payment_attempts SET lease_owner = $1, lease_until = $2
-    WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4)";
-
-/// Claims up to `limit` attempts due before `due_before` for `owner`, for `config.lease`.
-/// Returns the ids this owner now holds.
+/// Claims up to `limit` attempts due before `due_before` for `owner`, for `config.lease`
+/// (`store::attempts::claim_due`: which attempts are due, and how they are claimed on each
+/// backend). Returns the ids this owner now holds.
 pub async fn claim_due(db: &Db, owner: &str, config: &ReconcilerConfig, due_before: &str, limit: usize) -> Result<Vec<String>, AppError> {
     let now = at(Duration::ZERO);
     let until = at(config.lease);
     let late_cutoff = format_utc(time::OffsetDateTime::now_utc() - config.late_receipt_window);
     let limit = limit.clamp(1, 1000);
-    let mut claimed = Vec::new();
-    match db.backend() {
-        Backend::Postgres => {
-            let sql = format!(
-                "SELECT id FROM payment_attempts WHERE {DUE} ORDER BY COALESCE(next_check_at, created_at), id LIMIT {limit} FOR UPDATE SKIP LOCKED"
-            );
-            let mut tx = db.pool().begin().await.map_err(internal)?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&now)
-                .bind(due_before)
-                .bind(&late_cutoff)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(internal)?;
-            for row in rows {
-                let id: String = row.try_get("id").map_err(internal)?;
-                let won = sqlx::query(CLAIM).bind(owner).bind(&until).bind(&id).bind(&now).execute(&mut *tx).await.map_err(internal)?;
-                if won.rows_affected() == 1 {
-                    claimed.push(id);
-                }
-            }
-            tx.commit().await.map_err(internal)?;
-        }
-        Backend::Sqlite => {
-            let sql = format!("SELECT id FROM payment_attempts WHERE {DUE} ORDER BY COALESCE(next_check_at, created_at), id LIMIT {limit}");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&now)
-                .bind(due_before)
-                .bind(&late_cutoff)
-                .fetch_all(db.pool())
-                .await
-                .map_err(internal)?;
-            for row in rows {
-                let id: String = row.try_get("id").map_err(internal)?;
-                let won = sqlx::query(CLAIM).bind(owner).bind(&until).bind(&id).bind(&now).execute(db.pool()).await.map_err(internal)?;
-                if won.rows_affected() == 1 {
-                    claimed.push(id);
-                }
-            }
-        }
-    }
-    Ok(claimed)
+    let claim = store::attempts::ClaimDue { owner, now: &now, until: &until, due_before, late_cutoff: &late_cutoff, limit };
+    Ok(store::attempts::claim_due(db, &claim).await?)
 }
 
 /// Gives a claim back (only if `owner` still holds it) and records when the attempt is next due
 /// (`None`: never again by schedule).
 pub async fn release_claim(db: &Db, attempt_id: &str, owner: &str, next_check_at: Option<&str>) -> Result<bool, AppError> {
-    let released = sqlx::query(
-        "UPDATE payment_attempts SET lease_owner = NULL, lease_until = NULL, next_check_at = $1 WHERE id = $2 AND lease_owner = $3",
-    )
-    .bind(next_check_at)
-    .bind(attempt_id)
-    .bind(owner)
-    .execute(db.pool())
-    .await
-    .map_err(internal)?
-    .rows_affected();
-    Ok(released == 1)
+    Ok(store::attempts::release_claim(db, attempt_id, owner, next_check_at).await?)
 }
 
 /// Checks one claimed attempt and returns when it is next due. An open attempt about which
@@ -169,15 +106,8 @@ pub async fn check_claimed(db: &Db, gateway: &dyn PaymentGateway, config: &Recon
         return Ok(None);
     };
     let report = check_and_apply(db, gateway, &attempt, "reconciler", false).await?;
-    let row = sqlx::query("SELECT state, check_count, unanswered_since FROM payment_attempts WHERE id = $1")
-        .bind(attempt_id)
-        .fetch_one(db.pool())
-        .await
-        .map_err(internal)?;
-    let state: String = row.try_get("state").map_err(internal)?;
-    let state = AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?;
-    let checks: i64 = row.try_get("check_count").map_err(internal)?;
-    let unanswered_since: Option<String> = row.try_get("unanswered_since").map_err(internal)?;
+    let status = store::attempts::check_status(db, attempt_id).await?;
+    let (state, checks, unanswered_since) = (status.state, status.check_count, status.unanswered_since);
     if state.is_open() && report.transport_error {
         if let Some(since) = unanswered_since.filter(|since| super::server::age_of(since) >= config.fault_anomaly_after) {
             let hours = config.fault_anomaly_after.as_secs() / 3600;

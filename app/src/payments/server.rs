@@ -6,12 +6,11 @@
 //! browser's return (`esito=OK`) is stored for information and never changes a state.
 //!
 //! Every state change is a compare-and-set (`UPDATE … WHERE state = <expected>`) inside a
-//! transaction with an audit record in `payment_events`, so concurrent verifications, the
-//! reconciler and replays are idempotent.
+//! transaction with an audit record in `payment_events` (`store::attempts::transition`, the one
+//! writer of the attempt machine), so concurrent verifications, the reconciler and replays are
+//! idempotent. The SQL is in `store::attempts`; this module decides.
 
 use std::time::Duration;
-
-use sqlx::Row;
 
 use super::gateway::{
     CartLine, CartPayer, CartRequest, CheckOutcome, ExpectedLine, IudCheck, PaidReceipt, PaymentGateway, ReceiptOutcome,
@@ -31,8 +30,6 @@ use crate::requests::model::{RequestState, RequestView};
 use crate::state::internal;
 use crate::store::debts::{Change, Debt, NewDebt};
 use crate::store;
-
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 /// MyPay keeps an unsent cart in its cache for 60 minutes (+5 grace): an unknown session
 /// younger than this may still appear, and a cart whose send had no answer cannot be paid by
@@ -171,118 +168,22 @@ pub async fn summary(db: &Db, available: bool, request: Option<&RequestView>) ->
 
 // ---- attempts: reading -----------------------------------------------------------------------
 
-const ATTEMPT_COLUMNS: &str = "id, provider_id, state, id_session, esito_ritorno, total_cents, iuv, \
-    CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS has_receipt, receipt_date, last_check_at, created_at, updated_at";
-
-struct AttemptRow {
-    provider_id: String,
-    view: AttemptView,
-}
-
-async fn attempt_debts(db: &Db, attempt_id: &str) -> Result<Vec<AttemptDebtView>, AppError> {
-    sqlx::query(
-        "SELECT ad.debt_id, ad.iud, ad.causale, ad.amount_cents, ad.iur, d.fee_kind, d.state
-         FROM attempt_debts ad JOIN debts d ON d.id = ad.debt_id
-         WHERE ad.attempt_id = $1 ORDER BY d.created_at, d.id",
-    )
-    .bind(attempt_id)
-    .fetch_all(db.pool())
-    .await
-    .map_err(internal)?
-    .iter()
-    .map(|r| {
-        let fee: String = r.try_get("fee_kind").map_err(internal)?;
-        let state: String = r.try_get("state").map_err(internal)?;
-        Ok(AttemptDebtView {
-            debt_id: r.try_get("debt_id").map_err(internal)?,
-            iud: r.try_get("iud").map_err(internal)?,
-            causale: r.try_get("causale").map_err(internal)?,
-            fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
-            amount_cents: r.try_get("amount_cents").map_err(internal)?,
-            iur: r.try_get("iur").map_err(internal)?,
-            debt_state: DebtState::from_db(&state).ok_or_else(|| internal(format!("unknown debt state {state}")))?,
-        })
-    })
-    .collect()
-}
-
-async fn attempt_from_row(db: &Db, row: &sqlx::any::AnyRow) -> Result<AttemptRow, AppError> {
-    let state: String = row.try_get("state").map_err(internal)?;
-    let id: String = row.try_get("id").map_err(internal)?;
-    let has_receipt: i64 = row.try_get("has_receipt").map_err(internal)?;
-    Ok(AttemptRow {
-        provider_id: row.try_get("provider_id").map_err(internal)?,
-        view: AttemptView {
-            state: AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?,
-            id_session: row.try_get("id_session").map_err(internal)?,
-            esito_ritorno: row.try_get("esito_ritorno").map_err(internal)?,
-            total_cents: row.try_get("total_cents").map_err(internal)?,
-            iuv: row.try_get("iuv").map_err(internal)?,
-            receipt_available: has_receipt == 1,
-            receipt_date: row.try_get("receipt_date").map_err(internal)?,
-            last_check_at: row.try_get("last_check_at").map_err(internal)?,
-            created_at: row.try_get("created_at").map_err(internal)?,
-            updated_at: row.try_get("updated_at").map_err(internal)?,
-            debts: attempt_debts(db, &id).await?,
-            id,
-        },
-    })
-}
-
-async fn attempt_where(db: &Db, condition: &str, value: &str) -> Result<Option<AttemptRow>, AppError> {
-    let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE {condition} = $1");
-    match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(db.pool()).await.map_err(internal)? {
-        Some(row) => attempt_from_row(db, &row).await.map(Some),
-        None => Ok(None),
-    }
-}
-
 /// Every attempt of a provider, newest first.
 pub async fn attempts_of_provider(db: &Db, provider_id: &str) -> Result<Vec<AttemptView>, AppError> {
-    let sql = format!("SELECT {ATTEMPT_COLUMNS} FROM payment_attempts WHERE provider_id = $1 ORDER BY created_at DESC, id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_all(db.pool()).await.map_err(internal)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        out.push(attempt_from_row(db, row).await?.view);
-    }
-    Ok(out)
+    Ok(store::attempts::of_provider(db, provider_id).await?)
+}
+
+/// The attempts that carried a debt, newest first: (id, state, created at).
+pub async fn attempts_of_debt(db: &Db, debt_id: &str) -> Result<Vec<(String, AttemptState, String)>, AppError> {
+    Ok(store::attempts::of_debt(db, debt_id).await?)
 }
 
 /// Who may see an attempt: the Segreteria, or a user of the provider that owns it.
-/// The attempts that carried a debt, newest first: (id, state, created at).
-pub async fn attempts_of_debt(db: &Db, debt_id: &str) -> Result<Vec<(String, AttemptState, String)>, AppError> {
-    sqlx::query(
-        "SELECT a.id, a.state, a.created_at FROM attempt_debts ad JOIN payment_attempts a ON a.id = ad.attempt_id
-         WHERE ad.debt_id = $1 ORDER BY a.created_at DESC, a.id",
-    )
-    .bind(debt_id)
-    .fetch_all(db.pool())
-    .await
-    .map_err(internal)?
-    .iter()
-    .map(|r| {
-        let state: String = r.try_get("state").map_err(internal)?;
-        Ok((
-            r.try_get("id").map_err(internal)?,
-            AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?,
-            r.try_get("created_at").map_err(internal)?,
-        ))
-    })
-    .collect()
-}
-
 async fn check_owner(db: &Db, actor: &CurrentUser, provider_id: &str) -> Result<(), AppError> {
     if actor.role == Role::Segreteria {
         return Ok(());
     }
-    let owner: Option<String> = sqlx::query("SELECT owner_user_id FROM providers WHERE id = $1")
-        .bind(provider_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?
-        .map(|r| r.try_get("owner_user_id"))
-        .transpose()
-        .map_err(internal)?;
+    let owner = store::providers::owner(db, provider_id).await?;
     if owner.as_deref() == Some(actor.id.as_str()) {
         Ok(())
     } else {
@@ -293,80 +194,11 @@ async fn check_owner(db: &Db, actor: &CurrentUser, provider_id: &str) -> Result<
 
 // ---- state changes ----------------------------------------------------------------------------
 
-async fn record_event(
-    tx: &mut Tx<'_>,
-    attempt_id: &str,
-    actor: &str,
-    from: Option<AttemptState>,
-    to: AttemptState,
-    detail: &str,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO payment_events (id, attempt_id, at, actor, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(new_id())
-    .bind(attempt_id)
-    .bind(now_utc())
-    .bind(actor)
-    .bind(from.map(AttemptState::as_db))
-    .bind(to.as_db())
-    .bind(detail)
-    .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
-    Ok(())
-}
-
 /// The attempt machine, plus the Segreteria's re-check of an anomaly ("Verifica ora"), which
-/// may resolve it the way a fresh answer from MyPay would: paid, or closed with the debts given back.
+/// may resolve it the way a fresh answer from MyPay would: paid, or closed with the debts given
+/// back. The store's writer ([`store::attempts::transition`]) enforces it.
 fn transition_allowed(from: AttemptState, to: AttemptState, anomaly_recheck: bool) -> bool {
-    from.can_move_to(to)
-        || (anomaly_recheck
-            && from == AttemptState::Anomalia
-            && matches!(to, AttemptState::Pagata | AttemptState::NonPagata | AttemptState::Scaduta | AttemptState::Annullata))
-}
-
-/// Compare-and-set of the attempt state; false when someone else moved it first.
-async fn move_attempt(
-    tx: &mut Tx<'_>,
-    attempt_id: &str,
-    actor: &str,
-    from: AttemptState,
-    to: AttemptState,
-    detail: &str,
-) -> Result<bool, AppError> {
-    move_attempt_ex(tx, attempt_id, actor, from, to, detail, false).await
-}
-
-/// [`move_attempt`], also allowing the resolution of an anomaly when `anomaly_recheck`.
-/// The event is recorded only by the one who moved the state: two concurrent checks can never
-/// both record a transition.
-async fn move_attempt_ex(
-    tx: &mut Tx<'_>,
-    attempt_id: &str,
-    actor: &str,
-    from: AttemptState,
-    to: AttemptState,
-    detail: &str,
-    anomaly_recheck: bool,
-) -> Result<bool, AppError> {
-    if !transition_allowed(from, to, anomaly_recheck) {
-        return Err(internal(format!("attempt {attempt_id}: transition {} -> {} not allowed", from.as_db(), to.as_db())));
-    }
-    let moved = sqlx::query("UPDATE payment_attempts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
-        .bind(to.as_db())
-        .bind(now_utc())
-        .bind(attempt_id)
-        .bind(from.as_db())
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?
-        .rows_affected()
-        == 1;
-    if moved {
-        record_event(tx, attempt_id, actor, Some(from), to, detail).await?;
-    }
-    Ok(moved)
+    store::attempts::allowed(from, to, anomaly_recheck)
 }
 
 /// Closes an open attempt without payment: its debts go back to DA_PAGARE and leave the attempt.
@@ -385,25 +217,15 @@ async fn release_ex(
     anomaly_recheck: bool,
 ) -> Result<bool, AppError> {
     let mut tx = store::begin_write(db).await?;
-    if !move_attempt_ex(&mut tx, attempt_id, actor, from, to, detail, anomaly_recheck).await? {
+    if !store::attempts::transition(&mut tx, attempt_id, from, to, anomaly_recheck, actor, detail).await? {
         return Ok(false);
     }
-    let claimed: Vec<String> = sqlx::query_scalar(
-        "SELECT d.id FROM attempt_debts ad JOIN debts d ON d.id = ad.live_debt_id WHERE ad.attempt_id = $1 AND d.state = 'IN_CORSO'",
-    )
-    .bind(attempt_id)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(internal)?;
+    let claimed = store::attempts::claimed_debts_in(&mut tx, attempt_id).await?;
     let reason = format!("carrello {attempt_id} chiuso senza pagamento: {detail}");
     for debt_id in &claimed {
         store::debts::set_state(&mut tx, debt_id, DebtState::InCorso, Change::GiveBack, actor, &reason).await?;
     }
-    sqlx::query("UPDATE attempt_debts SET live_debt_id = NULL WHERE attempt_id = $1")
-        .bind(attempt_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    store::attempts::release_lines(&mut tx, attempt_id).await?;
     tx.commit().await.map_err(internal)?;
     Ok(true)
 }
@@ -412,25 +234,12 @@ async fn release_ex(
 /// Segreteria must look. On an attempt already in ANOMALIA (the Segreteria's re-check) the
 /// finding is recorded as an event and the attempt stays as it is.
 pub(crate) async fn anomaly(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, detail: &str) -> Result<bool, AppError> {
-    let mut tx = db.pool().begin().await.map_err(internal)?;
     if from == AttemptState::Anomalia {
         // Recorded only while it is still an anomaly (a concurrent check may have resolved it).
-        let still = sqlx::query("UPDATE payment_attempts SET updated_at = $1 WHERE id = $2 AND state = 'ANOMALIA'")
-            .bind(now_utc())
-            .bind(attempt_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?
-            .rows_affected()
-            == 1;
-        if still {
-            record_event(&mut tx, attempt_id, actor, Some(from), from, &format!("verifica: resta in anomalia ({detail})")).await?;
-        }
-        tx.commit().await.map_err(internal)?;
+        store::attempts::note_still_anomaly(db, attempt_id, actor, &format!("verifica: resta in anomalia ({detail})")).await?;
         return Ok(false);
     }
-    let moved = move_attempt(&mut tx, attempt_id, actor, from, AttemptState::Anomalia, detail).await?;
-    tx.commit().await.map_err(internal)?;
+    let moved = store::attempts::transition_now(db, attempt_id, from, AttemptState::Anomalia, actor, detail).await?;
     if moved {
         tracing::error!(attempt_id, detail, "payment anomaly: the Segreteria must check this attempt");
     }
@@ -492,11 +301,7 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
             clean = false;
             break;
         };
-        let claim: Option<String> = sqlx::query_scalar("SELECT attempt_id FROM attempt_debts WHERE live_debt_id = $1")
-            .bind(&line.debt_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let claim = store::attempts::claimer_in(&mut tx, &line.debt_id).await?;
         let payable = match (debt.state, claim.as_deref()) {
             (DebtState::InCorso, Some(claimer)) => claimer == attempt.id,
             (DebtState::DaPagare, None) => true,
@@ -515,13 +320,7 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
             }
             Err(error) => return Err(error.into()),
         }
-        sqlx::query("UPDATE attempt_debts SET iur = $1, live_debt_id = NULL WHERE attempt_id = $2 AND debt_id = $3")
-            .bind(&paid.iur)
-            .bind(&attempt.id)
-            .bind(&line.debt_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        store::attempts::line_paid(&mut tx, &attempt.id, &line.debt_id, &paid.iur).await?;
     }
     if !clean {
         tx.rollback().await.map_err(internal)?;
@@ -534,16 +333,9 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
         )
         .await;
     }
-    sqlx::query("UPDATE payment_attempts SET iuv = $1, receipt_id = $2, receipt_date = $3 WHERE id = $4")
-        .bind(&receipt.iuv)
-        .bind(&receipt.receipt_id)
-        .bind(&receipt.receipt_date)
-        .bind(&attempt.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    store::attempts::receipt_data(&mut tx, &attempt.id, &receipt.iuv, &receipt.receipt_id, &receipt.receipt_date).await?;
     let detail = format!("pagamento verificato: IUV {}, PSP {}", receipt.iuv, receipt.psp);
-    if move_attempt_ex(&mut tx, &attempt.id, actor, from, AttemptState::Pagata, &detail, anomaly_recheck).await? {
+    if store::attempts::transition(&mut tx, &attempt.id, from, AttemptState::Pagata, anomaly_recheck, actor, &detail).await? {
         tx.commit().await.map_err(internal)?;
         tracing::info!(attempt_id = %attempt.id, iuv = %receipt.iuv, "payment verified");
         Ok(true)
@@ -674,18 +466,7 @@ pub(crate) async fn check_and_apply(
         }
         report = CheckReport { asked: true, transport_error: unusable };
         let now = now_utc();
-        sqlx::query(
-            "UPDATE payment_attempts SET last_check_at = $1, last_outcome = $2, check_count = check_count + 1,
-                    unanswered_since = CASE WHEN $3 = 1 THEN COALESCE(unanswered_since, $1) ELSE NULL END
-             WHERE id = $4",
-        )
-        .bind(&now)
-        .bind(outcome_label(&outcome))
-        .bind(i64::from(report.transport_error))
-        .bind(&attempt.id)
-        .execute(db.pool())
-        .await
-        .map_err(internal)?;
+        store::attempts::record_check(db, &attempt.id, &now, outcome_label(&outcome), report.transport_error).await?;
         let age = age_of(&attempt.created_at);
         let decision = if attempt.id_session.is_none() { decide_unsent(outcome, age) } else { decide(outcome, age) };
         match decision {
@@ -710,9 +491,7 @@ pub(crate) async fn check_and_apply(
                 anomaly(db, &attempt.id, actor, from, &detail).await?;
             }
             Decision::Wait(detail) if from == AttemptState::Inviata => {
-                let mut tx = db.pool().begin().await.map_err(internal)?;
-                move_attempt(&mut tx, &attempt.id, actor, from, AttemptState::InAttesa, &detail).await?;
-                tx.commit().await.map_err(internal)?;
+                store::attempts::transition_now(db, &attempt.id, from, AttemptState::InAttesa, actor, &detail).await?;
             }
             Decision::Wait(_) => {}
         }
@@ -722,33 +501,20 @@ pub(crate) async fn check_and_apply(
 }
 
 async fn store_receipt(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> Result<(), AppError> {
-    sqlx::query("UPDATE payment_attempts SET receipt = $1, updated_at = $2 WHERE id = $3 AND state = 'PAGATA' AND receipt IS NULL")
-        .bind(bytes)
-        .bind(now_utc())
-        .bind(attempt_id)
-        .execute(db.pool())
-        .await
-        .map_err(internal)?;
-    Ok(())
+    Ok(store::attempts::store_receipt(db, attempt_id, bytes).await?)
 }
 
 /// Once paid, fetches the RT with `paaSILChiediPagatiConRicevuta` (by idSession, or by IUD for
 /// a cart whose send got no answer) and stores it (retried on every later verification until
 /// it is there).
 async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str) -> Result<(), AppError> {
-    let row = sqlx::query("SELECT id_session FROM payment_attempts WHERE id = $1 AND state = 'PAGATA' AND receipt IS NULL")
-        .bind(attempt_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?;
-    let Some(row) = row else {
+    let Some(id_session) = store::attempts::paid_without_receipt(db, attempt_id).await? else {
         return Ok(());
     };
-    let id_session: Option<String> = row.try_get("id_session").map_err(internal)?;
     let outcome = match id_session {
         Some(id_session) => gateway.receipt(&id_session).await,
         None => {
-            let debts = attempt_debts(db, attempt_id).await?;
+            let debts = store::attempts::lines(db, attempt_id).await?;
             let Some(first) = debts.first() else { return Ok(()) };
             let expected: Vec<ExpectedLine> =
                 debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
@@ -776,19 +542,14 @@ pub async fn verify_session(
     id_session: &str,
     esito: Option<&str>,
 ) -> Result<AttemptView, AppError> {
-    let Some(found) = attempt_where(db, "id_session", id_session).await? else {
+    let Some(found) = store::attempts::by_session(db, id_session).await? else {
         return Err(AppError::UnknownPaymentSession);
     };
     check_owner(db, actor, &found.provider_id).await?;
     let attempt = found.view;
     if let Some(esito) = esito.filter(|e| matches!(*e, "OK" | "ERROR")) {
         if attempt.esito_ritorno.as_deref() != Some(esito) {
-            sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2")
-                .bind(esito)
-                .bind(&attempt.id)
-                .execute(db.pool())
-                .await
-                .map_err(internal)?;
+            store::attempts::set_esito_ritorno(db, &attempt.id, esito).await?;
         }
     }
     if let Some(gateway) = gateway {
@@ -811,7 +572,7 @@ pub async fn verify_attempt_now(db: &Db, gateway: &dyn PaymentGateway, actor: &C
 
 /// One attempt by id (no ownership check: callers check).
 pub async fn attempt_by_id(db: &Db, attempt_id: &str) -> Result<Option<AttemptView>, AppError> {
-    Ok(attempt_where(db, "id", attempt_id).await?.map(|a| a.view))
+    Ok(store::attempts::by_id(db, attempt_id).await?.map(|a| a.view))
 }
 
 // ---- paying -----------------------------------------------------------------------------------
@@ -862,44 +623,29 @@ pub async fn pay(
     let attempt_id = new_id();
     let now = now_utc();
     let mut tx = store::begin_write(db).await?;
-    let claimed = sqlx::query(
-        "INSERT INTO payment_attempts (id, provider_id, created_by, idempotency_key, state, total_cents, payer_email,
-                                       created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7)
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-    )
-    .bind(&attempt_id)
-    .bind(&provider.id)
-    .bind(&actor.id)
-    .bind(key)
-    .bind(AttemptState::Creata.as_db())
-    .bind(payer_email.as_str())
-    .bind(&now)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    if claimed.is_none() {
+    let new = store::attempts::NewAttempt {
+        id: &attempt_id,
+        provider_id: &provider.id,
+        created_by: &actor.id,
+        idempotency_key: key,
+        payer_email: payer_email.as_str(),
+        now: &now,
+    };
+    if !store::attempts::insert(&mut tx, &new).await? {
         tx.rollback().await.map_err(internal)?;
         return replay(db, provider, key).await;
     }
     let mut lines = Vec::with_capacity(debt_ids.len());
     for debt_id in debt_ids {
-        let row = sqlx::query("SELECT provider_id, state, amount_cents, causale, fee_kind FROM debts WHERE id = $1")
-            .bind(debt_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-        let Some(row) = row else {
+        let Some(debt) = store::debts::by_id_in(&mut tx, debt_id).await? else {
             return Err(AppError::NotFound);
         };
-        let owner: String = row.try_get("provider_id").map_err(internal)?;
-        if owner != provider.id {
+        if debt.provider_id != provider.id {
             return Err(AppError::NotFound);
         }
-        let state: String = row.try_get("state").map_err(internal)?;
-        match DebtState::from_db(&state) {
-            Some(DebtState::DaPagare) => {}
-            Some(DebtState::InCorso) => return Err(AppError::PaymentInProgress),
+        match debt.state {
+            DebtState::DaPagare => {}
+            DebtState::InCorso => return Err(AppError::PaymentInProgress),
             _ => return Err(AppError::WrongState),
         }
         let reason = format!("nel carrello {attempt_id}");
@@ -908,57 +654,23 @@ pub async fn pay(
             Err(store::StoreError::Conflict(_)) => return Err(AppError::PaymentInProgress),
             Err(error) => return Err(error.into()),
         }
-        let fee: String = row.try_get("fee_kind").map_err(internal)?;
-        let line = CartLine {
-            iud: iud_for(debt_id, &attempt_id),
-            amount_cents: row.try_get("amount_cents").map_err(internal)?,
-            causale: row.try_get("causale").map_err(internal)?,
-            fee_kind: FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?,
-        };
-        let inserted = sqlx::query(
-            "INSERT INTO attempt_debts (attempt_id, debt_id, iud, amount_cents, causale, live_debt_id) VALUES ($1, $2, $3, $4, $5, $2)",
-        )
-        .bind(&attempt_id)
-        .bind(debt_id)
-        .bind(&line.iud)
-        .bind(line.amount_cents)
-        .bind(&line.causale)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(AppError::PaymentInProgress),
-            Err(e) => return Err(internal(e)),
+        let line = CartLine { iud: iud_for(debt_id, &attempt_id), amount_cents: debt.amount_cents, causale: debt.causale, fee_kind: debt.fee_kind };
+        match store::attempts::add_line(&mut tx, &attempt_id, debt_id, &line.iud, line.amount_cents, &line.causale).await {
+            Ok(()) => {}
+            Err(store::StoreError::Conflict(_)) => return Err(AppError::PaymentInProgress),
+            Err(error) => return Err(error.into()),
         }
         lines.push(line);
     }
     let total: i64 = lines.iter().map(|l| l.amount_cents).sum();
-    sqlx::query("UPDATE payment_attempts SET total_cents = $1 WHERE id = $2")
-        .bind(total)
-        .bind(&attempt_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-    record_event(&mut tx, &attempt_id, &actor.id, None, AttemptState::Creata, &format!("{} dovuti, totale {total} centesimi", lines.len()))
-        .await?;
+    let detail = format!("{} dovuti, totale {total} centesimi", lines.len());
+    store::attempts::created(&mut tx, &attempt_id, total, &actor.id, &detail).await?;
     tx.commit().await.map_err(internal)?;
 
     let cart = CartRequest { payer: cart_payer(provider, payer_email.as_str()), lines };
     match gateway.send_cart(&cart).await {
         SendOutcome::Accepted { id_session, url } => {
-            let mut tx = db.pool().begin().await.map_err(internal)?;
-            sqlx::query(
-                "UPDATE payment_attempts SET id_session = $1, redirect_url = $2, last_outcome = 'accepted' WHERE id = $3 AND state = 'CREATA'",
-            )
-            .bind(&id_session)
-            .bind(&url)
-            .bind(&attempt_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-            let moved = move_attempt(&mut tx, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Inviata, "carrello accettato da MyPay")
-                .await?;
-            tx.commit().await.map_err(internal)?;
+            let moved = store::attempts::sent(db, &attempt_id, &id_session, &url, &actor.id, "carrello accettato da MyPay").await?;
             if !moved {
                 return Ok(PayAnswer::Verifying { attempt_id });
             }
@@ -980,12 +692,7 @@ pub async fn pay(
             // The cart may exist in MyPay, but nobody has its URL: keep the debts claimed and
             // let the reconciler close the attempt (by IUD lookup, after UNSENT_GRACE).
             tracing::warn!(%attempt_id, %detail, "no answer from MyPay to InviaDovuti: outcome unknown");
-            sqlx::query("UPDATE payment_attempts SET last_outcome = 'send_unknown', updated_at = $1 WHERE id = $2")
-                .bind(now_utc())
-                .bind(&attempt_id)
-                .execute(db.pool())
-                .await
-                .map_err(internal)?;
+            store::attempts::send_unknown(db, &attempt_id).await?;
             Ok(PayAnswer::Verifying { attempt_id })
         }
     }
@@ -996,21 +703,11 @@ pub async fn pay(
 async fn replay(db: &Db, provider: &ProviderView, key: &str) -> Result<PayAnswer, AppError> {
     let started = std::time::Instant::now();
     loop {
-        let row = sqlx::query("SELECT id, provider_id, state, redirect_url, last_outcome FROM payment_attempts WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
-        let owner: String = row.try_get("provider_id").map_err(internal)?;
-        if owner != provider.id {
+        let keyed = store::attempts::by_key(db, key).await?.ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
+        if keyed.provider_id != provider.id {
             return Err(AppError::Forbidden);
         }
-        let attempt_id: String = row.try_get("id").map_err(internal)?;
-        let state: String = row.try_get("state").map_err(internal)?;
-        let state = AttemptState::from_db(&state).ok_or_else(|| internal(format!("unknown attempt state {state}")))?;
-        let url: Option<String> = row.try_get("redirect_url").map_err(internal)?;
-        let last: Option<String> = row.try_get("last_outcome").map_err(internal)?;
+        let (attempt_id, state, url, last) = (keyed.id, keyed.state, keyed.redirect_url, keyed.last_outcome);
         match (state, url) {
             (s, Some(url)) if s.is_open() => return Ok(PayAnswer::Redirect { attempt_id, url }),
             (AttemptState::Creata, None) if last.is_none() && started.elapsed() < REPLAY_WAIT => {
@@ -1027,17 +724,10 @@ async fn replay(db: &Db, provider: &ProviderView, key: &str) -> Result<PayAnswer
 
 /// The stored RT of an attempt, for its provider or the Segreteria.
 pub async fn receipt(db: &Db, actor: &CurrentUser, attempt_id: &str) -> Result<(String, Vec<u8>), AppError> {
-    let row = sqlx::query("SELECT provider_id, iuv, receipt FROM payment_attempts WHERE id = $1")
-        .bind(attempt_id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    let provider_id: String = row.try_get("provider_id").map_err(internal)?;
-    check_owner(db, actor, &provider_id).await?;
-    let bytes: Option<Vec<u8>> = row.try_get("receipt").map_err(internal)?;
-    let iuv: Option<String> = row.try_get("iuv").map_err(internal)?;
-    let bytes = bytes.ok_or(AppError::NotFound)?;
+    let found = store::attempts::receipt(db, attempt_id).await?.ok_or(AppError::NotFound)?;
+    check_owner(db, actor, &found.provider_id).await?;
+    let iuv = found.iuv;
+    let bytes = found.receipt.ok_or(AppError::NotFound)?;
     Ok((format!("ricevuta-{}.xml", iuv.unwrap_or_else(|| attempt_id.to_string())), bytes))
 }
 

@@ -5,16 +5,14 @@
 //! is closed the day before. Debts keep the amount they were created with (`debts.amount_cents`);
 //! `payments::server::tariff` picks the version valid on a date.
 
-use sqlx::Row;
-
 use super::tariffs_model::{case_key_of, parse_euro_cents, split_case_key, TariffCaseView, TariffVersion, TariffsOverview};
 use crate::accounts::{CurrentUser, Role};
 use crate::db::{new_id, now_utc, Db};
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::payments::model::FeeKind;
-use crate::providers::model::ProviderClass;
 use crate::state::internal;
+use crate::store::tariffs::Added;
 
 /// The order of the cases in ECM-DOMAIN.md's tables.
 const CASE_ORDER: [&str; 11] = [
@@ -48,30 +46,20 @@ pub fn parse_date(value: &str) -> Option<time::Date> {
     time::Date::parse(value.trim(), &iso).or_else(|_| time::Date::parse(value.trim(), &italian)).ok()
 }
 
-const TARIFF_SELECT: &str = "SELECT t.id, t.fee_kind, t.provider_class, t.case_key, t.description, t.amount_cents, t.valid_from,
-        t.valid_to, COALESCE(u.display_name, t.created_by) AS created_by_name, t.created_at
-     FROM tariffs t LEFT JOIN users u ON u.id = t.created_by";
-
 /// Every case with its versions (newest first) and the version valid on `today`.
 pub async fn overview(db: &Db, today: time::Date) -> Result<TariffsOverview, AppError> {
     let today = date_text(today);
-    let sql = format!("{TARIFF_SELECT} ORDER BY t.valid_from DESC, t.created_at DESC");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(db.pool()).await.map_err(internal)?;
     let mut cases: Vec<TariffCaseView> = Vec::new();
-    for row in &rows {
-        let fee: String = row.try_get("fee_kind").map_err(internal)?;
-        let class: String = row.try_get("provider_class").map_err(internal)?;
-        let fee = FeeKind::from_db(&fee).ok_or_else(|| internal(format!("unknown fee kind {fee}")))?;
-        let class = ProviderClass::from_db(&class).ok_or_else(|| internal(format!("unknown provider class {class}")))?;
-        let case_key: String = row.try_get("case_key").map_err(internal)?;
-        let key = case_key_of(fee, class, &case_key);
+    for row in crate::store::tariffs::all(db).await? {
+        let (fee, class) = (row.fee_kind, row.provider_class);
+        let key = case_key_of(fee, class, &row.case_key);
         let version = TariffVersion {
-            id: row.try_get("id").map_err(internal)?,
-            amount_cents: row.try_get("amount_cents").map_err(internal)?,
-            valid_from: row.try_get("valid_from").map_err(internal)?,
-            valid_to: row.try_get("valid_to").map_err(internal)?,
-            created_by: row.try_get("created_by_name").map_err(internal)?,
-            created_at: row.try_get("created_at").map_err(internal)?,
+            id: row.id,
+            amount_cents: row.amount_cents,
+            valid_from: row.valid_from,
+            valid_to: row.valid_to,
+            created_by: row.created_by,
+            created_at: row.created_at,
         };
         let position = match cases.iter().position(|c| c.key == key) {
             Some(i) => i,
@@ -81,8 +69,8 @@ pub async fn overview(db: &Db, today: time::Date) -> Result<TariffsOverview, App
                     key,
                     fee_kind: fee,
                     provider_class: class,
-                    case_key,
-                    description: row.try_get("description").map_err(internal)?,
+                    case_key: row.case_key,
+                    description: row.description,
                     current: None,
                     versions: Vec::new(),
                 });
@@ -149,74 +137,24 @@ pub async fn add_version(
     let closing = date_text(from.previous_day().ok_or_else(|| internal("date out of range"))?);
     let not_after_latest = || AppError::Invalid(FieldError::new("valid_from", FieldRule::DateNotAfterLatest));
 
-    let mut tx = db.pool().begin().await.map_err(internal)?;
-    // Writes first (SQLite takes the write lock now; PostgreSQL locks the open row): the open
-    // version is closed only if it starts before the new one, so a concurrent edit that closed it
-    // first makes this one find nothing and be refused.
-    let closed = sqlx::query(
-        "UPDATE tariffs SET valid_to = $1
-         WHERE fee_kind = $2 AND provider_class = $3 AND case_key = $4 AND valid_to IS NULL AND valid_from < $5
-         RETURNING id, description",
-    )
-    .bind(&closing)
-    .bind(fee.as_db())
-    .bind(class.as_db())
-    .bind(&case_key)
-    .bind(&from_text)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let later: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM tariffs WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3 AND valid_from >= $4",
-    )
-    .bind(fee.as_db())
-    .bind(class.as_db())
-    .bind(&case_key)
-    .bind(&from_text)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(internal)?
-    .try_get("n")
-    .map_err(internal)?;
-    let Some(closed) = closed.filter(|_| later == 0) else {
-        tx.rollback().await.map_err(internal)?;
-        let exists = sqlx::query("SELECT 1 AS one FROM tariffs WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3")
-            .bind(fee.as_db())
-            .bind(class.as_db())
-            .bind(&case_key)
-            .fetch_optional(db.pool())
-            .await
-            .map_err(internal)?;
-        return Err(if exists.is_some() { not_after_latest() } else { AppError::NotFound });
-    };
-    let description: String = closed.try_get("description").map_err(internal)?;
-    let previous: String = closed.try_get("id").map_err(internal)?;
     let id = new_id();
     let now = now_utc();
-    let inserted = sqlx::query(
-        "INSERT INTO tariffs (id, fee_kind, provider_class, case_key, description, amount_cents, valid_from, valid_to, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
-    )
-    .bind(&id)
-    .bind(fee.as_db())
-    .bind(class.as_db())
-    .bind(&case_key)
-    .bind(&description)
-    .bind(amount_cents)
-    .bind(&from_text)
-    .bind(&actor.id)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            tx.rollback().await.map_err(internal)?;
-            return Err(not_after_latest());
-        }
-        Err(e) => return Err(internal(e)),
-    }
-    tx.commit().await.map_err(internal)?;
+    let new = crate::store::tariffs::NewVersion {
+        id: &id,
+        fee_kind: fee,
+        provider_class: class,
+        case_key: &case_key,
+        amount_cents,
+        valid_from: &from_text,
+        closing: &closing,
+        created_by: &actor.id,
+        created_at: &now,
+    };
+    let previous = match crate::store::tariffs::add_version(db, &new).await? {
+        Added::Added { previous_id } => previous_id,
+        Added::NotAfterLatest => return Err(not_after_latest()),
+        Added::UnknownCase => return Err(AppError::NotFound),
+    };
     tracing::info!(tariff_id = %id, previous_id = %previous, case = key, amount_cents, valid_from = %from_text, user_id = %actor.id,
         "tariff version created");
     Ok(TariffVersion {

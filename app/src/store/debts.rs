@@ -8,6 +8,7 @@ use sqlx::FromRow;
 
 use super::{decode, StoreError, Tx};
 use crate::db::{new_id, now_utc, Db};
+use crate::payments::annulment::AnnulledDebtView;
 use crate::payments::model::{DebtState, FeeKind};
 
 /// A debt of a provider (the ledger's entity).
@@ -596,4 +597,72 @@ pub async fn extensions(db: &Db, provider_id: &str) -> Result<Vec<(String, DebtE
         (r.debt_id, event)
     })
     .collect())
+}
+
+// ---- annulments by the Segreteria -------------------------------------------------------------
+
+const ANNULLED_SELECT: &str = "SELECT d.id, d.fee_kind, d.causale, d.amount_cents, d.annulled_at, d.annulled_reason,
+        COALESCE(u.display_name, d.annulled_by, 'Portale (ricalcolo automatico dei contributi)') AS annulled_by_name
+     FROM debts d LEFT JOIN users u ON u.id = d.annulled_by";
+
+#[derive(FromRow)]
+struct AnnulledRow {
+    id: String,
+    fee_kind: String,
+    causale: String,
+    amount_cents: i64,
+    annulled_at: String,
+    annulled_reason: String,
+    annulled_by_name: String,
+}
+
+impl TryFrom<AnnulledRow> for AnnulledDebtView {
+    type Error = StoreError;
+    fn try_from(r: AnnulledRow) -> Result<AnnulledDebtView, StoreError> {
+        Ok(AnnulledDebtView {
+            fee_kind: decode(&r.fee_kind, "fee kind", FeeKind::from_db)?,
+            id: r.id,
+            causale: r.causale,
+            amount_cents: r.amount_cents,
+            annulled_at: r.annulled_at,
+            annulled_by: r.annulled_by_name,
+            reason: r.annulled_reason,
+        })
+    }
+}
+
+/// Debts of a provider annulled by the Segreteria (not the automatic ones), newest first.
+pub async fn annulled_of_provider(db: &Db, provider_id: &str) -> Result<Vec<AnnulledDebtView>, StoreError> {
+    let sql = format!(
+        "{ANNULLED_SELECT} WHERE d.provider_id = $1 AND d.state = 'ANNULLATO' AND d.annulled_at IS NOT NULL
+         ORDER BY d.annulled_at DESC, d.id"
+    );
+    sqlx::query_as::<_, AnnulledRow>(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(AnnulledDebtView::try_from)
+        .collect()
+}
+
+/// The annulment of one debt, if the Segreteria annulled it.
+pub async fn annulment_of(db: &Db, debt_id: &str) -> Result<Option<AnnulledDebtView>, StoreError> {
+    let sql = format!("{ANNULLED_SELECT} WHERE d.id = $1 AND d.state = 'ANNULLATO' AND d.annulled_at IS NOT NULL");
+    sqlx::query_as::<_, AnnulledRow>(sqlx::AssertSqlSafe(sql))
+        .bind(debt_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(AnnulledDebtView::try_from)
+        .transpose()
+}
+
+// ---- the later-year annual quotas -------------------------------------------------------------
+
+/// The later-year annual quotas of a provider (those with a reference year), newest year first.
+pub async fn annual_quotas(db: &Db, provider_id: &str) -> Result<Vec<Debt>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM debts WHERE provider_id = $1 AND fee_kind = $2 AND reference_year IS NOT NULL ORDER BY reference_year DESC"
+    );
+    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).bind(FeeKind::QuotaAnnuale.as_db()).fetch_all(db.pool()).await?)
 }

@@ -1,4 +1,11 @@
-//! The store: the only code that runs SQL (besides migrations and tests).
+//! The store: the only code that runs SQL (besides migrations, the pool plumbing of
+//! [`crate::db`] and tests; `guard.rs` fails the tests when SQL appears anywhere else).
+//!
+//! One module per table group: [`accounts`] (users, sessions, failed logins), [`attempts`]
+//! (payment attempts, their lines and events, the reconciler's leases, the payments console),
+//! [`debts`] (debts, their events, annulments, the debts console, the statement), [`documents`],
+//! [`events`] (the training plan), [`providers`], [`requests`] (requests, their history, the
+//! requests console) and [`tariffs`].
 //!
 //! Services call the functions here with domain values and get domain values back; rows are
 //! decoded with `sqlx::FromRow` into the private `…Row` structs of each module. One SQL text
@@ -19,12 +26,18 @@
 //! `SELECT … FOR UPDATE`): PostgreSQL's plain reads do not wait for writers, so without it an
 //! upload or a censimento change could read BOZZA while «Invia» commits.
 
+pub mod accounts;
+pub mod attempts;
 pub mod backlog;
 pub mod debts;
 pub mod documents;
+pub mod events;
 pub mod providers;
 pub mod requests;
 pub mod tariffs;
+
+#[cfg(test)]
+mod guard;
 
 use crate::db::{Backend, Db};
 use crate::error::AppError;

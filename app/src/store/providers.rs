@@ -97,6 +97,11 @@ pub async fn by_id_in(tx: &mut Tx, provider_id: &str) -> Result<Option<Provider>
     one(&mut **tx, "id", provider_id).await
 }
 
+/// The account that owns a provider.
+pub async fn owner(db: &Db, provider_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT owner_user_id FROM providers WHERE id = $1").bind(provider_id).fetch_optional(db.pool()).await?)
+}
+
 /// Whether another account's provider already has this codice fiscale.
 pub async fn codice_fiscale_taken(tx: &mut Tx, codice_fiscale: &str, owner_user_id: &str) -> Result<bool, StoreError> {
     Ok(sqlx::query("SELECT 1 AS one FROM providers WHERE codice_fiscale = $1 AND owner_user_id <> $2")

@@ -11,6 +11,7 @@ use super::{decode, StoreError, Tx};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Backend, Db};
 use crate::requests::model::{HistoryEntry, RequestKind, RequestState};
+use crate::segreteria::model::RequestRow as ConsoleLine;
 
 /// An accreditation request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,4 +259,106 @@ pub async fn move_state(
     record(tx, request_id, actor, Some(from), to, change.note, change.snapshot).await?;
     tracing::info!(request_id, from = from.as_db(), to = to.as_db(), actor = %actor.id, "request moved");
     Ok(())
+}
+
+// ---- accreditation ----------------------------------------------------------------------------
+
+/// When the provider was first accredited (the earliest move to ACCREDITATO), if one of its
+/// requests is ACCREDITATO now.
+pub async fn first_accredited_at(db: &Db, provider_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT MIN(h.at) AS first_at FROM request_history h JOIN accreditation_requests r ON r.id = h.request_id
+         WHERE r.provider_id = $1 AND h.to_state = $2
+           AND EXISTS (SELECT 1 FROM accreditation_requests a WHERE a.provider_id = $1 AND a.state = $2)",
+    )
+    .bind(provider_id)
+    .bind(RequestState::Accreditato.as_db())
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// The providers with an ACCREDITATO request, by id.
+pub async fn accredited_providers(db: &Db) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT provider_id FROM accreditation_requests WHERE state = $1 ORDER BY provider_id")
+        .bind(RequestState::Accreditato.as_db())
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// The provider id of a request.
+pub async fn provider_of(db: &Db, request_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT provider_id FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_optional(db.pool()).await?)
+}
+
+// ---- the Segreteria's console -----------------------------------------------------------------
+
+#[derive(FromRow)]
+struct ConsoleRow {
+    id: String,
+    kind: String,
+    state: String,
+    updated_at: String,
+    denominazione: String,
+    codice_fiscale: String,
+    partita_iva: Option<String>,
+}
+
+/// A page of the console: requests in `states` whose provider name, codice fiscale or partita
+/// IVA contains `search` (case-insensitive), newest change first; and how many match. Only `$n`
+/// placeholders carry values; the SQL text is fixed fragments.
+pub async fn console(db: &Db, states: &[RequestState], search: &str, page: i64, page_size: i64) -> Result<(Vec<ConsoleLine>, i64), StoreError> {
+    // Placeholders are numbered in the order the values are bound below.
+    let mut binds: Vec<String> = states.iter().map(|s| s.as_db().to_string()).collect();
+    let state_list = (1..=states.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let mut filter = format!("r.state IN ({state_list})");
+    let search = search.trim().to_lowercase();
+    if !search.is_empty() {
+        binds.push(format!("%{search}%"));
+        let n = binds.len();
+        filter.push_str(&format!(
+            " AND (LOWER(p.denominazione) LIKE ${n} OR LOWER(p.codice_fiscale) LIKE ${n} OR LOWER(COALESCE(p.partita_iva, '')) LIKE ${n})"
+        ));
+    }
+    let count_sql = format!("SELECT COUNT(*) AS n FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id WHERE {filter}");
+    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+    for value in &binds {
+        count = count.bind(value.clone());
+    }
+    let total = count.fetch_one(db.pool()).await?;
+
+    let list_sql = format!(
+        "SELECT r.id, r.kind, r.state, r.updated_at, p.denominazione, p.codice_fiscale, p.partita_iva
+         FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id
+         WHERE {filter} ORDER BY r.updated_at DESC, r.id LIMIT {page_size} OFFSET {}",
+        (page - 1) * page_size
+    );
+    let mut list = sqlx::query_as::<_, ConsoleRow>(sqlx::AssertSqlSafe(list_sql));
+    for value in &binds {
+        list = list.bind(value.clone());
+    }
+    let rows = list
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(ConsoleLine {
+                kind: decode(&r.kind, "request kind", RequestKind::from_db)?,
+                state: decode(&r.state, "request state", RequestState::from_db)?,
+                id: r.id,
+                denominazione: r.denominazione,
+                codice_fiscale: r.codice_fiscale,
+                partita_iva: r.partita_iva,
+                updated_at: r.updated_at,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok((rows, total))
+}
+
+/// How many requests are in `state`.
+pub async fn count_in_state(db: &Db, state: RequestState) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM accreditation_requests WHERE state = $1")
+        .bind(state.as_db())
+        .fetch_one(db.pool())
+        .await?)
 }
