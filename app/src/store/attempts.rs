@@ -508,8 +508,13 @@ const DUE: &str = "(state IN ('CREATA', 'INVIATA', 'IN_ATTESA')
     AND (lease_until IS NULL OR lease_until < $1)";
 
 /// The compare-and-set claim: only while the lease is free or expired.
+///
+/// The claim repeats the due condition (`$5`: the pass's start): on SQLite the candidates are
+/// read before they are claimed, one by one, so a worker holding a stale read could otherwise
+/// claim an attempt another worker has checked and released in the meantime, and check it twice
+/// in one pass.
 const CLAIM: &str = "UPDATE payment_attempts SET lease_owner = $1, lease_until = $2
-    WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4)";
+    WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4) AND COALESCE(next_check_at, created_at) < $5";
 
 /// A claim request of the reconciler.
 #[derive(Debug, Clone)]
@@ -551,7 +556,7 @@ pub async fn claim_due(db: &Db, c: &ClaimDue<'_>) -> Result<Vec<String>, StoreEr
                 .fetch_all(&mut *tx)
                 .await?;
             for IdRow { id } in rows {
-                let won = sqlx::query(CLAIM).bind(c.owner).bind(c.until).bind(&id).bind(c.now).execute(&mut *tx).await?;
+                let won = sqlx::query(CLAIM).bind(c.owner).bind(c.until).bind(&id).bind(c.now).bind(c.due_before).execute(&mut *tx).await?;
                 if won.rows_affected() == 1 {
                     claimed.push(id);
                 }
@@ -567,7 +572,7 @@ pub async fn claim_due(db: &Db, c: &ClaimDue<'_>) -> Result<Vec<String>, StoreEr
                 .fetch_all(db.pool())
                 .await?;
             for IdRow { id } in rows {
-                let won = sqlx::query(CLAIM).bind(c.owner).bind(c.until).bind(&id).bind(c.now).execute(db.pool()).await?;
+                let won = sqlx::query(CLAIM).bind(c.owner).bind(c.until).bind(&id).bind(c.now).bind(c.due_before).execute(db.pool()).await?;
                 if won.rows_affected() == 1 {
                     claimed.push(id);
                 }
