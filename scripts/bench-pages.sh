@@ -103,7 +103,7 @@ for backend in $BACKENDS; do
   port=$(free_port); base="http://127.0.0.1:$port"
   log="$work/server-$backend.log"
   env DATABASE_URL="$db_url" LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-      ECM_PUBLIC_URL="$base" ECM_ADMIN_EMAIL=segreteria@ecm.bench ECM_ADMIN_PASSWORD='Segreteria2026!' \
+      ECM_PUBLIC_URL="$base" ECM_ADMIN_EMAIL=segreteria@ecm.bench ECM_ADMIN_PASSWORD='Segreteria2026!' ECM_REGISTRATIONS_PER_ADDRESS=10000 \
       ECM_MYPAY_ENDPOINT="http://127.0.0.1:$sim_port/ws/pa/PagamentiTelematiciDovutiPagati" \
       ECM_MYPAY_COD_IPA_ENTE=R_VENETO ECM_MYPAY_PASSWORD='Ecm#Veneto2025' RUST_LOG=warn \
       "$SERVER_BIN" > "$log" 2>&1 &

@@ -52,6 +52,9 @@ pub enum AppError {
     InvalidCredentials,
     #[error("too many login attempts")]
     TooManyAttempts,
+    /// Too many registrations from this address (or overall) in the last hour.
+    #[error("too many registrations")]
+    TooManyRegistrations,
     /// MyPay is not configured on this installation.
     #[error("payments unavailable")]
     PaymentsUnavailable,
@@ -114,6 +117,7 @@ impl AppError {
             AppError::EmailTaken => "email_taken",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::TooManyAttempts => "too_many_attempts",
+            AppError::TooManyRegistrations => "too_many_registrations",
             AppError::PaymentsUnavailable => "payments_unavailable",
             AppError::PaymentInProgress => "payment_in_progress",
             AppError::PaymentRejected => "payment_rejected",
@@ -142,7 +146,7 @@ impl AppError {
             AppError::NotAccredited | AppError::AnnualFeeNotPaid(_) => 412,
             AppError::EmailTaken => 409,
             AppError::InvalidCredentials => 401,
-            AppError::TooManyAttempts => 429,
+            AppError::TooManyAttempts | AppError::TooManyRegistrations => 429,
             AppError::PaymentsUnavailable | AppError::PaymentGatewayDown | AppError::Busy => 503,
             AppError::PaymentInProgress | AppError::DebtsNotPaid | AppError::DebtNotAnnullable(_) => 409,
             AppError::PaymentRejected => 502,
@@ -193,6 +197,10 @@ impl AppError {
             AppError::InvalidCredentials => "E-mail o password non corretti.".into(),
             AppError::TooManyAttempts => {
                 "Troppi tentativi di accesso non riusciti. Riprova tra qualche minuto.".into()
+            }
+            AppError::TooManyRegistrations => {
+                "Sono state create molte registrazioni da questa connessione nell'ultima ora: riprova più tardi. Se devi registrare più organizzazioni contatta la Segreteria ECM."
+                    .into()
             }
             AppError::PaymentsUnavailable => {
                 "I pagamenti non sono disponibili in questo momento: il collegamento a MyPay non è configurato. Contatta la Segreteria ECM."

@@ -108,6 +108,10 @@ pub struct Settings {
     pub login_max_failures_per_address: i64,
     /// `ECM_LOGIN_WINDOW_MINUTES` (default 15).
     pub login_window: Duration,
+    /// `ECM_REGISTRATIONS_PER_ADDRESS` (default 10 per hour).
+    pub registrations_per_address: i64,
+    /// `ECM_REGISTRATIONS_PER_HOUR` (default 300, from all addresses).
+    pub registrations_per_hour: i64,
     /// `ECM_DOCUMENT_MAX_BYTES` (default 2 MiB = 2097152): largest accepted document upload;
     /// `ECM_DOCUMENT_MAX_VERSIONS` (10) per slot, `ECM_DOCUMENT_MAX_REQUEST_BYTES` (40 MiB)
     /// per request, `ECM_UPLOADS_PER_HOUR` (60) per account.
@@ -132,6 +136,8 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "ECM_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "ECM_LOGIN_WINDOW_MINUTES",
+    "ECM_REGISTRATIONS_PER_ADDRESS",
+    "ECM_REGISTRATIONS_PER_HOUR",
     "ECM_DOCUMENT_MAX_BYTES",
     "ECM_DOCUMENT_MAX_VERSIONS",
     "ECM_DOCUMENT_MAX_REQUEST_BYTES",
@@ -248,6 +254,8 @@ impl Settings {
             login_max_failures_per_account: count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
             login_max_failures_per_address: count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
             login_window: minutes("ECM_LOGIN_WINDOW_MINUTES", 15)?,
+            registrations_per_address: count("ECM_REGISTRATIONS_PER_ADDRESS", 10)?,
+            registrations_per_hour: count("ECM_REGISTRATIONS_PER_HOUR", 300)?,
             upload_limits: {
                 let defaults = UploadLimits::default();
                 UploadLimits {

@@ -91,6 +91,8 @@ impl Application {
                 max_failures_per_account: settings.login_max_failures_per_account,
                 max_failures_per_address: settings.login_max_failures_per_address,
                 window: settings.login_window,
+                registrations_per_address: settings.registrations_per_address,
+                registrations_per_hour: settings.registrations_per_hour,
             },
             upload_limits: settings.upload_limits,
             reconciler: settings.reconciler.clone(),

@@ -37,6 +37,8 @@ const HORIZON: Duration = Duration::from_secs(60);
 /// lease stays above twice the MyPay timeout, as the README asks.
 const RECONCILER_SETTINGS: &[(&str, &str)] = &[
     ("ECM_MYPAY_TIMEOUT_SECONDS", "2"),
+    // Every flow registers from 127.0.0.1.
+    ("ECM_REGISTRATIONS_PER_ADDRESS", "10000"),
     ("ECM_RECONCILER_INTERVAL_SECONDS", "1"),
     ("ECM_RECONCILER_BACKOFF_MIN_SECONDS", "1"),
     ("ECM_RECONCILER_BACKOFF_MAX_SECONDS", "2"),

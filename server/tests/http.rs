@@ -339,3 +339,46 @@ async fn behind_a_proxy(backend: Backend) {
     app.stop().await;
 }
 both_backends!(behind_a_trusted_proxy_the_forwarded_client_is_throttled_not_the_proxy, behind_a_proxy);
+
+/// Wrong passwords from one address never lock the owner out elsewhere, and parallel guesses
+/// count each other: of 15 at once against a limit of 5, at most 5 are evaluated.
+async fn login_throttling(backend: Backend) {
+    let settings = [("ECM_TRUSTED_PROXIES", "127.0.0.1/32, ::1"), ("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", "100")];
+    let Some(app) = TestApp::spawn_with(backend, &settings).await else { return };
+    app.register(&app.client(), "owner@provider.it", "Provider2026").await;
+    let attacker = forwarded_for("203.0.113.7");
+    let guesses = (0..15).map(|i| {
+        let (app, attacker) = (&app, &attacker);
+        async move { app.login(attacker, "owner@provider.it", &format!("Sbagliata{i:04}")).await.status() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let evaluated = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(evaluated + refused, 15, "{statuses:?}");
+    assert!(evaluated <= 5, "{evaluated} of 15 parallel guesses were checked: {statuses:?}");
+    // The attacker's address stays refused, even with the right password...
+    assert_eq!(app.login(&attacker, "owner@provider.it", "Provider2026").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...while the owner, from elsewhere, gets in (slowed down, not refused).
+    let owner = app.login(&forwarded_for("198.51.100.20"), "owner@provider.it", "Provider2026").await;
+    assert_eq!(owner.status(), StatusCode::OK);
+    app.stop().await;
+}
+both_backends!(wrong_passwords_from_one_address_neither_lock_the_owner_out_nor_race_past_the_limit, login_throttling);
+
+/// Registrations are limited per address (and overall) per hour; another address still registers.
+async fn registration_limit(backend: Backend) {
+    let settings = [("ECM_TRUSTED_PROXIES", "127.0.0.1/32, ::1"), ("ECM_REGISTRATIONS_PER_ADDRESS", "2")];
+    let Some(app) = TestApp::spawn_with(backend, &settings).await else { return };
+    for i in 0..2 {
+        let answer = app.register(&forwarded_for("203.0.113.7"), &format!("r{i}@provider.it"), "Provider2026").await;
+        assert!(answer.status().is_success(), "{}", answer.status());
+    }
+    let refused = app.register(&forwarded_for("203.0.113.7"), "r2@provider.it", "Provider2026").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(refused).await, "too_many_registrations");
+    // Nothing was created for the refused one: it can register from elsewhere.
+    let elsewhere = app.register(&forwarded_for("198.51.100.20"), "r2@provider.it", "Provider2026").await;
+    assert!(elsewhere.status().is_success(), "{}", elsewhere.status());
+    app.stop().await;
+}
+both_backends!(registrations_are_limited_per_address, registration_limit);

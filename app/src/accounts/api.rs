@@ -20,6 +20,7 @@ pub async fn register(
         let email = Email::parse(&email)?;
         let display_name = DisplayName::parse(&display_name)?;
         let password = NewPassword::parse(&password, &password_confirm)?;
+        super::server::take_registration_slot(&state.db, &state.login_limits, &client_address()).await?;
         let user = super::server::create_account(&state.db, &email, &display_name, &password, super::Role::Provider).await?;
         let token = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
         set_session_cookie(&state, &token);

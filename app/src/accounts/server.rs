@@ -16,12 +16,17 @@ use crate::error::AppError;
 use crate::state::internal;
 use crate::store;
 
-/// Limits on failed logins inside a sliding window, per account and per client address.
+/// Limits on failed logins inside a sliding window (per account-and-address pair, per client
+/// address; per account a slow-down, see [`slow_down`]), and on registrations per hour.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
     pub max_failures_per_account: i64,
     pub max_failures_per_address: i64,
     pub window: Duration,
+    /// Registrations per client address per hour.
+    pub registrations_per_address: i64,
+    /// Registrations per hour, from everywhere.
+    pub registrations_per_hour: i64,
 }
 
 impl Default for LoginLimits {
@@ -30,6 +35,29 @@ impl Default for LoginLimits {
             max_failures_per_account: 5,
             max_failures_per_address: 20,
             window: Duration::from_secs(15 * 60),
+            registrations_per_address: 10,
+            registrations_per_hour: 300,
+        }
+    }
+}
+
+/// Registrations are counted over an hour.
+pub const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
+
+/// Takes one registration slot of `client_address` (and of the portal as a whole) for the
+/// hour, or `TooManyRegistrations`. A slot is taken whether or not the registration then
+/// succeeds: trying addresses one after another costs slots too.
+pub async fn take_registration_slot(db: &Db, limits: &LoginLimits, client_address: &str) -> Result<(), AppError> {
+    let since = format_utc(time::OffsetDateTime::now_utc() - REGISTRATION_WINDOW);
+    let checks = [
+        store::accounts::FailureLimit { scope: "registration", subject: client_address, max: limits.registrations_per_address },
+        store::accounts::FailureLimit { scope: "registration", subject: "*", max: limits.registrations_per_hour },
+    ];
+    match store::accounts::reserve_failures(db, &checks, &since, &now_utc()).await? {
+        Ok(_) => Ok(()),
+        Err(_) => {
+            tracing::warn!(client_address, "registration refused: too many registrations in the last hour");
+            Err(AppError::TooManyRegistrations)
         }
     }
 }
@@ -92,6 +120,15 @@ async fn verify_password(password: String, hash: String) -> Result<bool, AppErro
 #[cfg(test)]
 mod password_work_tests {
     use super::*;
+
+    #[test]
+    fn the_slow_down_starts_at_the_limit_doubles_and_stops_at_eight_seconds() {
+        assert_eq!(slow_down(4, 5), None);
+        assert_eq!(slow_down(5, 5), Some(Duration::from_millis(500)));
+        assert_eq!(slow_down(6, 5), Some(Duration::from_millis(1000)));
+        assert_eq!(slow_down(9, 5), Some(Duration::from_millis(8000)));
+        assert_eq!(slow_down(500, 5), Some(Duration::from_millis(8000)));
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn password_work_never_runs_more_than_its_slots_and_answers_busy_when_they_stay_taken() {
@@ -191,32 +228,40 @@ pub async fn authenticate(
     // An unparseable e-mail cannot match an account: count it against the address only.
     let email = Email::parse(email_input).ok();
     let account_key = email.as_ref().map(|e| e.as_str().to_string());
-
+    let pair_key = account_key.as_ref().map(|key| format!("{key} {client_address}"));
     let since = format_utc(time::OffsetDateTime::now_utc() - limits.window);
+
+    // Per account, from every address: never a refusal (anyone could lock the owner out), a
+    // slow-down that keeps guessing slow once the account has had its share of failures.
     if let Some(key) = &account_key {
-        if count_failures(db, "account", key, &since).await? >= limits.max_failures_per_account {
-            tracing::warn!("login refused: too many failures for this account");
-            return Err(AppError::TooManyAttempts);
+        let failures = store::accounts::count_failures(db, "account", key, &since).await?;
+        if let Some(delay) = slow_down(failures, limits.max_failures_per_account) {
+            tracing::info!(delay_ms = delay.as_millis() as u64, "login slowed down: many recent failures for this account");
+            tokio::time::sleep(delay).await;
         }
     }
-    if count_failures(db, "address", client_address, &since).await? >= limits.max_failures_per_address {
-        tracing::warn!(client_address, "login refused: too many failures from this address");
-        return Err(AppError::TooManyAttempts);
+    // Per account-and-address pair, and per address: refusals. The failure is reserved before
+    // the password is checked, so parallel attempts count each other (at most the limit are
+    // ever evaluated), and released when the password is right.
+    let mut checks = vec![store::accounts::FailureLimit { scope: "address", subject: client_address, max: limits.max_failures_per_address }];
+    if let (Some(pair), Some(key)) = (&pair_key, &account_key) {
+        checks.push(store::accounts::FailureLimit { scope: "pair", subject: pair, max: limits.max_failures_per_account });
+        checks.push(store::accounts::FailureLimit { scope: "account", subject: key, max: i64::MAX });
     }
+    let reservation = match store::accounts::reserve_failures(db, &checks, &since, &now_utc()).await? {
+        Ok(reservation) => reservation,
+        Err(scope) => {
+            tracing::warn!(client_address, scope, "login refused: too many failures");
+            return Err(AppError::TooManyAttempts);
+        }
+    };
 
     let found = match &email {
         Some(email) => store::accounts::by_email(db, email.as_str()).await?,
         None => None,
     };
-
     let user = match found {
-        Some((user, hash)) => {
-            if verify_password(password.to_string(), hash).await? {
-                Some(user)
-            } else {
-                None
-            }
-        }
+        Some((user, hash)) => verify_password(password.to_string(), hash).await?.then_some(user),
         None => {
             let _ = verify_password(password.to_string(), dummy_hash().await.to_string()).await;
             None
@@ -225,30 +270,26 @@ pub async fn authenticate(
 
     match user {
         Some(user) => {
-            if let Some(key) = &account_key {
-                store::accounts::clear_account_failures(db, key).await?;
+            store::accounts::release_failures(db, reservation).await?;
+            if let Some(pair) = &pair_key {
+                store::accounts::clear_pair_failures(db, pair).await?;
             }
             tracing::info!(user_id = %user.id, "login succeeded");
             Ok(user)
         }
         None => {
-            let now = now_utc();
-            if let Some(key) = &account_key {
-                record_failure(db, "account", key, &now).await?;
-            }
-            record_failure(db, "address", client_address, &now).await?;
             tracing::info!(client_address, "login failed: wrong e-mail or password");
             Err(AppError::InvalidCredentials)
         }
     }
 }
 
-async fn count_failures(db: &Db, scope: &str, subject: &str, since: &str) -> Result<i64, AppError> {
-    Ok(store::accounts::count_failures(db, scope, subject, since).await?)
-}
-
-async fn record_failure(db: &Db, scope: &str, subject: &str, at: &str) -> Result<(), AppError> {
-    Ok(store::accounts::record_failure(db, scope, subject, at).await?)
+/// The wait before checking a password of an account that already had `failures` failed
+/// logins in the window (from any address): none up to `allowed`, then 0.5 s doubling with
+/// every further failure, at most 8 s.
+pub fn slow_down(failures: i64, allowed: i64) -> Option<Duration> {
+    let over = failures - allowed;
+    (over >= 0).then(|| Duration::from_millis(500u64.saturating_mul(1u64 << over.min(4))))
 }
 
 fn token_hash(token: &str) -> String {
@@ -277,7 +318,8 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
 /// Removes expired sessions and old login failures; run periodically by the server.
 pub async fn purge_expired(db: &Db, limits: &LoginLimits) -> Result<(), AppError> {
     let failures_until = format_utc(time::OffsetDateTime::now_utc() - limits.window);
-    Ok(store::accounts::purge(db, &now_utc(), &failures_until).await?)
+    let registrations_until = format_utc(time::OffsetDateTime::now_utc() - REGISTRATION_WINDOW);
+    Ok(store::accounts::purge(db, &now_utc(), &failures_until, &registrations_until).await?)
 }
 
 /// Counts accounts by role (for the Segreteria overview).

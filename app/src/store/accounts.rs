@@ -86,6 +86,66 @@ pub async fn count_failures(db: &Db, scope: &str, subject: &str, since: &str) ->
         .await?)
 }
 
+/// A reserved failure: the row written before a password is checked (see [`reserve_failures`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation(Vec<i64>);
+
+/// One limit of [`reserve_failures`]: at most `max` failures of `subject` in `scope` after `since`.
+#[derive(Debug, Clone, Copy)]
+pub struct FailureLimit<'a> {
+    pub scope: &'static str,
+    pub subject: &'a str,
+    pub max: i64,
+}
+
+/// Counts and reserves in one write transaction: if any limit is reached, `Ok(Err(scope))`
+/// and nothing is written; otherwise one failure row per limit is written *before* the caller
+/// checks the password, so that parallel attempts count each other (at most `max` are ever
+/// evaluated). The caller removes the reservation with [`release_failures`] when the password
+/// is right. On PostgreSQL the transaction takes a lock per subject first
+/// (`pg_advisory_xact_lock`): plain reads there do not wait for a concurrent insert.
+pub async fn reserve_failures(db: &Db, limits: &[FailureLimit<'_>], since: &str, at: &str) -> Result<Result<Reservation, &'static str>, StoreError> {
+    let mut tx = super::begin_write(db).await?;
+    if db.backend() == crate::db::Backend::Postgres {
+        let mut keys: Vec<String> = limits.iter().map(|l| format!("{}:{}", l.scope, l.subject)).collect();
+        keys.sort();
+        for key in keys {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(&mut *tx).await?;
+        }
+    }
+    for limit in limits {
+        let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND subject = $2 AND failed_at > $3")
+            .bind(limit.scope)
+            .bind(limit.subject)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+        if n >= limit.max {
+            return Ok(Err(limit.scope));
+        }
+    }
+    let mut ids = Vec::new();
+    for limit in limits {
+        let id = sqlx::query_scalar::<_, i64>("INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(limit.scope)
+            .bind(limit.subject)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+        ids.push(id);
+    }
+    tx.commit().await?;
+    Ok(Ok(Reservation(ids)))
+}
+
+/// Removes a reservation (the password was right: it was not a failure).
+pub async fn release_failures(db: &Db, reservation: Reservation) -> Result<(), StoreError> {
+    for id in reservation.0 {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(id).execute(db.pool()).await?;
+    }
+    Ok(())
+}
+
 pub async fn record_failure(db: &Db, scope: &str, subject: &str, at: &str) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3)")
         .bind(scope)
@@ -96,9 +156,9 @@ pub async fn record_failure(db: &Db, scope: &str, subject: &str, at: &str) -> Re
     Ok(())
 }
 
-/// Forgets the failed logins of an account (after a successful one).
-pub async fn clear_account_failures(db: &Db, account: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_failures WHERE scope = 'account' AND subject = $1").bind(account).execute(db.pool()).await?;
+/// Forgets the failed logins of an account from one address (after a successful one there).
+pub async fn clear_pair_failures(db: &Db, pair: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM login_failures WHERE scope = 'pair' AND subject = $1").bind(pair).execute(db.pool()).await?;
     Ok(())
 }
 
@@ -136,8 +196,12 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError>
 }
 
 /// Removes the sessions expired at `now` and the failed logins up to `failures_until`.
-pub async fn purge(db: &Db, now: &str, failures_until: &str) -> Result<(), StoreError> {
+pub async fn purge(db: &Db, now: &str, failures_until: &str, registrations_until: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
-    sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1").bind(failures_until).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM login_failures WHERE scope <> 'registration' AND failed_at <= $1").bind(failures_until).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM login_failures WHERE scope = 'registration' AND failed_at <= $1")
+        .bind(registrations_until)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }

@@ -103,6 +103,8 @@ impl TestApp {
         vars.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
         vars.insert("ECM_ADMIN_EMAIL".into(), ADMIN_EMAIL.into());
         vars.insert("ECM_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
+        // Every test registers from 127.0.0.1; the tests of the limit set their own.
+        vars.insert("ECM_REGISTRATIONS_PER_ADDRESS".into(), "10000".into());
         for (k, v) in extra {
             vars.insert(k.to_string(), v.to_string());
         }
