@@ -80,6 +80,7 @@ export default defineConfig({
         ECM_ADMIN_PASSWORD: admin.password,
         // Every spec registers its providers from 127.0.0.1.
         ECM_REGISTRATIONS_PER_ADDRESS: '10000',
+        ECM_VERIFY_MIN_INTERVAL_SECONDS: '1',
         ECM_MYPAY_ENDPOINT: `${simulator.base}/ws/pa/PagamentiTelematiciDovutiPagati`,
         ECM_MYPAY_COD_IPA_ENTE: simulator.codIpa,
         ECM_MYPAY_PASSWORD: simulator.password,

@@ -158,6 +158,7 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_RECONCILER_RATE_PER_SECOND",
     "ECM_RECONCILER_LEASE_SECONDS",
     "ECM_RECONCILER_LATE_RECEIPT_HOURS",
+    "ECM_VERIFY_MIN_INTERVAL_SECONDS",
     "ECM_TRUSTED_PROXIES",
     "ECM_METRICS_ADDR",
     "ECM_HTTP_MAX_CONNECTIONS",
@@ -370,6 +371,7 @@ fn reconciler_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<Reconcile
     let rate_per_second = number("ECM_RECONCILER_RATE_PER_SECOND", 5, 1, 1_000)?;
     let lease = number("ECM_RECONCILER_LEASE_SECONDS", 120, 1, 86_400)?;
     let late_receipt_hours = number("ECM_RECONCILER_LATE_RECEIPT_HOURS", 48, 0, 24 * 365)?;
+    let verify_min_interval = number("ECM_VERIFY_MIN_INTERVAL_SECONDS", 3, 0, 300)?;
     Ok(ReconcilerConfig {
         interval: Duration::from_secs(interval),
         backoff_min: Duration::from_secs(backoff_min),
@@ -378,6 +380,7 @@ fn reconciler_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<Reconcile
         rate_per_second: u32::try_from(rate_per_second).unwrap_or(1_000),
         lease: Duration::from_secs(lease),
         late_receipt_window: Duration::from_secs(late_receipt_hours * 3600),
+        verify_min_interval: Duration::from_secs(verify_min_interval),
         ..ReconcilerConfig::default()
     })
 }

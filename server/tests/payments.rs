@@ -419,3 +419,38 @@ async fn operators_metrics(backend: Backend) {
     app.stop().await;
 }
 both_backends!(operators_metrics_count_mypay_calls_http_answers_and_the_backlog, operators_metrics);
+
+/// Verifications on demand do not hammer MyPay: 25 at once make one `paaSILChiediPagati`
+/// (at most 3 are allowed), answered from the recorded state; the browser's first `esito` is
+/// kept whatever later returns say; after the interval MyPay is asked again.
+async fn verify_interval(backend: Backend) {
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_VERIFY_MIN_INTERVAL_SECONDS", "2")]).await else { return };
+    let owner = provider(&app, "v@provider.it", &fiscal_code("0123456789"), "IMPRESA").await;
+    pay_first_cart(&app, &owner).await;
+    let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
+    let calls = || async {
+        let session: Value = sim.http.get(format!("{}/admin/sessions/{id_session}", sim.base)).send().await.unwrap().json().await.unwrap();
+        session["chiedi_pagati_calls"].as_u64().unwrap()
+    };
+    let before = calls().await;
+    let esiti = ["ERROR", "OK"];
+    let all = (0..25).map(|i| verify(&app, &owner, &id_session, esiti[usize::from(i > 0)]));
+    // The first call goes out alone, so that its `esito` is the first return.
+    let (status, first) = verify(&app, &owner, &id_session, "ERROR").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    for (status, answer) in futures_util::future::join_all(all).await {
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["state"], first["state"]);
+        assert_eq!(answer["esito_ritorno"], "ERROR", "a later return never overwrites the first");
+    }
+    let made = calls().await - before;
+    assert!((1..=3).contains(&made), "26 verifications made {made} ChiediPagati calls");
+    // Paid meanwhile: after the interval the next verification asks MyPay and sees it.
+    sim.act(&id_session, "pay").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (_, paid) = verify(&app, &owner, &id_session, "OK").await;
+    assert_eq!(paid["state"], "Pagata", "{paid}");
+    assert_eq!(paid["esito_ritorno"], "ERROR");
+    app.stop().await;
+}
+both_backends!(verifications_on_demand_ask_mypay_at_most_once_per_interval_and_keep_the_first_esito, verify_interval);

@@ -55,7 +55,8 @@ pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result
     respond(async move {
         let user = require_user().await?;
         let state = app_state()?;
-        super::server::verify_session(&state.db, state.payments.as_deref(), &user, id_session.trim(), esito.as_deref()).await
+        super::server::verify_session(&state.db, state.payments.as_deref(), &user, id_session.trim(), esito.as_deref(), state.reconciler.verify_min_interval)
+            .await
     })
     .await
 }

@@ -45,6 +45,10 @@ pub struct ReconcilerConfig {
     /// An open attempt about which MyPay has given no usable answer for this long becomes an
     /// ANOMALIA for the Segreteria (24 hours; not a setting).
     pub fault_anomaly_after: Duration,
+    /// `ECM_VERIFY_MIN_INTERVAL_SECONDS` (default 3): a provider's verification (the return
+    /// page, «Verifica») asks MyPay about an attempt at most once in this interval; within it
+    /// the answer is the recorded state.
+    pub verify_min_interval: Duration,
 }
 
 impl Default for ReconcilerConfig {
@@ -59,6 +63,7 @@ impl Default for ReconcilerConfig {
             late_receipt_window: Duration::from_secs(48 * 3600),
             late_receipt_interval: Duration::from_secs(30 * 60),
             fault_anomaly_after: Duration::from_secs(24 * 3600),
+            verify_min_interval: Duration::from_secs(3),
         }
     }
 }

@@ -535,12 +535,17 @@ async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt
 
 /// The return page's verification: find the attempt of `id_session` (only its provider or the
 /// Segreteria), note what the browser reported (informational), ask MyPay, apply the table.
+///
+/// MyPay is asked at most once per `min_interval` per attempt (the return page reloaded, a
+/// double click on «Verifica», 25 calls at once: one SOAP call); within it the answer is the
+/// recorded state. The browser's `esito` is recorded once, on the first return.
 pub async fn verify_session(
     db: &Db,
     gateway: Option<&dyn PaymentGateway>,
     actor: &CurrentUser,
     id_session: &str,
     esito: Option<&str>,
+    min_interval: Duration,
 ) -> Result<AttemptView, AppError> {
     let Some(found) = store::attempts::by_session(db, id_session).await? else {
         return Err(AppError::UnknownPaymentSession);
@@ -548,12 +553,18 @@ pub async fn verify_session(
     check_owner(db, actor, &found.provider_id).await?;
     let attempt = found.view;
     if let Some(esito) = esito.filter(|e| matches!(*e, "OK" | "ERROR")) {
-        if attempt.esito_ritorno.as_deref() != Some(esito) {
+        if attempt.esito_ritorno.is_none() {
             store::attempts::set_esito_ritorno(db, &attempt.id, esito).await?;
         }
     }
     if let Some(gateway) = gateway {
-        check_and_apply(db, gateway, &attempt, &actor.id, false).await?;
+        let now = time::OffsetDateTime::now_utc();
+        let cutoff = crate::db::format_utc(now - min_interval);
+        if store::attempts::claim_user_check(db, &attempt.id, &crate::db::format_utc(now), &cutoff).await? {
+            check_and_apply(db, gateway, &attempt, &actor.id, false).await?;
+        } else {
+            tracing::debug!(attempt_id = %attempt.id, "verification answered from the recorded state (checked moments ago)");
+        }
     }
     attempt_by_id(db, &attempt.id).await?.ok_or_else(|| internal("attempt vanished"))
 }

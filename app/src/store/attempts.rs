@@ -490,9 +490,30 @@ pub async fn record_check(db: &Db, attempt_id: &str, now: &str, outcome: &str, u
 }
 
 /// What the browser reported on its return from MyPay (informational only).
+/// Records the `esito` the browser brought back from MyPay, once: the first return is kept and
+/// a later GET of the return page never overwrites it.
 pub async fn set_esito_ritorno(db: &Db, attempt_id: &str, esito: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2").bind(esito).bind(attempt_id).execute(db.pool()).await?;
+    sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2 AND esito_ritorno IS NULL")
+        .bind(esito)
+        .bind(attempt_id)
+        .execute(db.pool())
+        .await?;
     Ok(())
+}
+
+/// Claims the right to ask MyPay about an attempt on behalf of a provider's verification: only
+/// if nobody asked since `cutoff` (compare-and-set on `last_check_at`, so parallel
+/// verifications make one call). `false`: answer from the recorded state.
+pub async fn claim_user_check(db: &Db, attempt_id: &str, now: &str, cutoff: &str) -> Result<bool, StoreError> {
+    let claimed = sqlx::query(
+        "UPDATE payment_attempts SET last_check_at = $1 WHERE id = $2 AND (last_check_at IS NULL OR last_check_at <= $3)",
+    )
+    .bind(now)
+    .bind(attempt_id)
+    .bind(cutoff)
+    .execute(db.pool())
+    .await?;
+    Ok(claimed.rows_affected() == 1)
 }
 
 // ---- the reconciler's claims (leases) ----------------------------------------------------------

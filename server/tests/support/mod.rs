@@ -105,6 +105,9 @@ impl TestApp {
         vars.insert("ECM_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
         // Every test registers from 127.0.0.1; the tests of the limit set their own.
         vars.insert("ECM_REGISTRATIONS_PER_ADDRESS".into(), "10000".into());
+        // Tests verify a payment right after acting on the simulator; the test of the
+        // interval sets its own.
+        vars.insert("ECM_VERIFY_MIN_INTERVAL_SECONDS".into(), "0".into());
         for (k, v) in extra {
             vars.insert(k.to_string(), v.to_string());
         }
