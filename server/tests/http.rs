@@ -382,3 +382,29 @@ async fn registration_limit(backend: Backend) {
     app.stop().await;
 }
 both_backends!(registrations_are_limited_per_address, registration_limit);
+
+/// A page number typed in a URL can be anything: the consoles clamp it instead of wrapping
+/// (SQLite) or failing (PostgreSQL).
+async fn huge_page_numbers(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let segreteria = app.client();
+    assert_eq!(app.login(&segreteria, ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), StatusCode::OK);
+    let huge = i64::MAX.to_string();
+    for (endpoint, form) in [
+        ("segreteria/requests", vec![("state", ""), ("search", ""), ("page", huge.as_str())]),
+        ("segreteria/payments", vec![("queue", ""), ("search", ""), ("page", huge.as_str())]),
+    ] {
+        let answer = app.call(&segreteria, endpoint, &form).await;
+        let status = answer.status();
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{endpoint}: {body}");
+        assert_eq!(body["page"], 1_000_000, "{endpoint}: {body}");
+        assert_eq!(body["rows"].as_array().map(Vec::len), Some(0), "{endpoint}: {body}");
+    }
+    for path in ["/segreteria?pagina=9223372036854775807", "/segreteria/dovuti?pagina=9223372036854775807"] {
+        let page = segreteria.get(app.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+    }
+    app.stop().await;
+}
+both_backends!(huge_page_numbers_are_clamped, huge_page_numbers);

@@ -16,7 +16,7 @@ pub const PAGE_SIZE: i64 = 20;
 pub async fn list_debts(db: &Db, queue: DebtQueue, fee_kind: Option<FeeKind>, year: Option<i32>, search: &str, page: i64) -> Result<DebtPage, AppError> {
     let today = today();
     let today_text = date_text(today);
-    let page = page.clamp(1, 1_000_000);
+    let page = page.clamp(1, crate::store::MAX_PAGE);
     let query = ConsoleQuery {
         queue: match queue {
             DebtQueue::All => Queue::All,

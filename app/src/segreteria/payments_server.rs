@@ -18,7 +18,7 @@ pub const PAGE_SIZE: i64 = 20;
 /// Attempts of `queue` (or all) whose provider name, codice fiscale, P.IVA, idSession or IUV
 /// contains `search` (case-insensitive), newest first, [`PAGE_SIZE`] per page.
 pub async fn list_attempts(db: &Db, queue: Option<PaymentQueue>, search: &str, page: i64) -> Result<PaymentPage, AppError> {
-    let page = page.max(1);
+    let page = page.clamp(1, crate::store::MAX_PAGE);
     let states: Vec<AttemptState> = queue.map(|q| q.states().to_vec()).unwrap_or_else(|| AttemptState::ALL.to_vec());
     let (rows, total) = store::attempts::console(db, &states, search, page, PAGE_SIZE).await?;
     let mut counts = Vec::new();

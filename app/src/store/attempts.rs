@@ -641,6 +641,8 @@ struct ConsoleRow {
 /// idSession or IUV contains `search` (case-insensitive), newest first; and how many match.
 /// Only `$n` placeholders carry values; the SQL text is fixed fragments.
 pub async fn console(db: &Db, states: &[AttemptState], search: &str, page: i64, page_size: i64) -> Result<(Vec<PaymentRow>, i64), StoreError> {
+    // A page number from the URL: clamped, so that the offset can neither overflow nor wrap.
+    let page = page.clamp(1, super::MAX_PAGE);
     let mut binds: Vec<String> = states.iter().map(|s| s.as_db().to_string()).collect();
     let mut filter = format!("a.state IN ({})", in_list(states, 1));
     let search = search.trim().to_lowercase();

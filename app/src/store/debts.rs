@@ -499,7 +499,7 @@ pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>,
         Queue::Overdue => "d.due_date, d.created_at, d.id",
         _ => "d.created_at DESC, d.id",
     };
-    let page = q.page.clamp(1, 1_000_000);
+    let page = q.page.clamp(1, super::MAX_PAGE);
     let columns = COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT {columns}, p.denominazione, p.codice_fiscale {from} WHERE {filter} ORDER BY {order} LIMIT {} OFFSET {}",

@@ -42,6 +42,9 @@ mod guard;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
 
+/// The largest page number a console asks for (a number typed in a URL is clamped to it).
+pub const MAX_PAGE: i64 = 1_000_000;
+
 /// A transaction on either database.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 

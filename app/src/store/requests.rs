@@ -307,6 +307,8 @@ struct ConsoleRow {
 /// IVA contains `search` (case-insensitive), newest change first; and how many match. Only `$n`
 /// placeholders carry values; the SQL text is fixed fragments.
 pub async fn console(db: &Db, states: &[RequestState], search: &str, page: i64, page_size: i64) -> Result<(Vec<ConsoleLine>, i64), StoreError> {
+    // A page number from the URL: clamped, so that the offset can neither overflow nor wrap.
+    let page = page.clamp(1, super::MAX_PAGE);
     // Placeholders are numbered in the order the values are bound below.
     let mut binds: Vec<String> = states.iter().map(|s| s.as_db().to_string()).collect();
     let state_list = (1..=states.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
