@@ -103,7 +103,7 @@ impl Db {
 
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        crate::store::ping(self).await
     }
 
     /// Closes the pool: idle connections at once, then waits for checked-out ones to come back,

@@ -1,5 +1,5 @@
 //! The rule of the store, as a test: no code outside `app/src/store/` runs SQL (`app/src/db.rs`
-//! keeps the pool, migration and health-check plumbing).
+//! keeps the pool and the migrations; even its health check asks the store).
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn only_the_store_runs_sql() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let (store, db) = (src.join("store"), src.join("db.rs"));
+    let store = src.join("store");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     let mut offenders = Vec::new();
@@ -33,7 +33,7 @@ fn only_the_store_runs_sql() {
         let hits: Vec<usize> = text.lines().enumerate().filter(|(_, l)| runs_sql(l)).map(|(n, _)| n + 1).collect();
         if file.starts_with(&store) {
             in_store += hits.len();
-        } else if *file != db {
+        } else {
             offenders.extend(hits.into_iter().map(|n| format!("{}:{n}", file.strip_prefix(&src).unwrap_or(file).display())));
         }
     }

@@ -96,6 +96,11 @@ pub async fn begin_write(db: &Db) -> Result<Tx, StoreError> {
     })
 }
 
+/// True when the database answers a trivial query (the readiness check).
+pub async fn ping(db: &Db) -> bool {
+    sqlx::query("SELECT 1").execute(db.pool()).await.is_ok()
+}
+
 /// Begins a read-only transaction (a consistent view of several reads).
 pub async fn begin_read(db: &Db) -> Result<Tx, StoreError> {
     Ok(db.pool().begin().await?)
