@@ -190,7 +190,7 @@ impl PaymentGateway for MyPayGateway {
         Box::pin(async move {
             let started = Instant::now();
             let outcome = check_outcome(self.client.chiedi_pagati(id_session).await, expected);
-            crate::metrics::mypay_call("paaSILChiediPagati", check_label(&outcome), started);
+            crate::metrics::mypay_call("paaSILChiediPagati", outcome.label(), started);
             outcome
         })
     }
@@ -221,28 +221,12 @@ impl PaymentGateway for MyPayGateway {
             let started = Instant::now();
             let result = self.client.chiedi_pagati_con_ricevuta(&ReceiptLookup::Iud(iud.to_string())).await;
             let check = iud_check(result, expected);
-            crate::metrics::mypay_call("paaSILChiediPagatiConRicevuta(IUD)", check_label(&check.outcome), started);
+            crate::metrics::mypay_call("paaSILChiediPagatiConRicevuta(IUD)", check.outcome.label(), started);
             check
         })
     }
 }
 
-/// The metrics label of a check's outcome.
-fn check_label(outcome: &CheckOutcome) -> &'static str {
-    match outcome {
-        CheckOutcome::Paid(_) => "paid",
-        CheckOutcome::AmountMismatch { .. } => "amount_mismatch",
-        CheckOutcome::NotPaid { .. } => "not_paid",
-        CheckOutcome::Partial { .. } => "partial",
-        CheckOutcome::Pending => "pending",
-        CheckOutcome::Expired => "expired",
-        CheckOutcome::Cancelled => "cancelled",
-        CheckOutcome::UnknownSession => "unknown_session",
-        CheckOutcome::UnknownDebt => "unknown_debt",
-        CheckOutcome::CredentialsError => "credentials_error",
-        CheckOutcome::TransportError { .. } => "transport_error",
-    }
-}
 
 /// A lookup by IUD: `PAA_IUD_NON_VALIDO` means MyPay never saw the cart checked out; a verified
 /// receipt comes with its RT.

@@ -111,6 +111,25 @@ pub enum CheckOutcome {
     TransportError { detail: String },
 }
 
+impl CheckOutcome {
+    /// A short stable label (the attempt's `last_outcome`, the metrics).
+    pub fn label(&self) -> &'static str {
+        match self {
+            CheckOutcome::Paid(_) => "paid",
+            CheckOutcome::AmountMismatch { .. } => "amount_mismatch",
+            CheckOutcome::NotPaid { .. } => "not_paid",
+            CheckOutcome::Partial { .. } => "partial",
+            CheckOutcome::Pending => "pending",
+            CheckOutcome::Expired => "expired",
+            CheckOutcome::Cancelled => "cancelled",
+            CheckOutcome::UnknownSession => "unknown_session",
+            CheckOutcome::UnknownDebt => "unknown_debt",
+            CheckOutcome::CredentialsError => "credentials_error",
+            CheckOutcome::TransportError { .. } => "transport_error",
+        }
+    }
+}
+
 /// The receipt document (RT).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReceiptOutcome {

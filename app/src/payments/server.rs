@@ -405,21 +405,6 @@ pub(crate) fn age_of(created_at: &str) -> Duration {
     })
 }
 
-fn outcome_label(outcome: &CheckOutcome) -> &'static str {
-    match outcome {
-        CheckOutcome::Paid(_) => "paid",
-        CheckOutcome::AmountMismatch { .. } => "amount_mismatch",
-        CheckOutcome::NotPaid { .. } => "not_paid",
-        CheckOutcome::Partial { .. } => "partial",
-        CheckOutcome::Pending => "pending",
-        CheckOutcome::Expired => "expired",
-        CheckOutcome::Cancelled => "cancelled",
-        CheckOutcome::UnknownSession => "unknown_session",
-        CheckOutcome::UnknownDebt => "unknown_debt",
-        CheckOutcome::CredentialsError => "credentials_error",
-        CheckOutcome::TransportError { .. } => "transport_error",
-    }
-}
 
 /// What one check did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -466,7 +451,7 @@ pub(crate) async fn check_and_apply(
         }
         report = CheckReport { asked: true, transport_error: unusable };
         let now = now_utc();
-        store::attempts::record_check(db, &attempt.id, &now, outcome_label(&outcome), report.transport_error).await?;
+        store::attempts::record_check(db, &attempt.id, &now, outcome.label(), report.transport_error).await?;
         let age = age_of(&attempt.created_at);
         let decision = if attempt.id_session.is_none() { decide_unsent(outcome, age) } else { decide(outcome, age) };
         match decision {
@@ -520,7 +505,7 @@ async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt
                 debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
             match gateway.check_by_iud(&first.iud, &expected).await {
                 IudCheck { receipt: Some(bytes), .. } => ReceiptOutcome::Receipt { bytes },
-                IudCheck { outcome, .. } => ReceiptOutcome::NotAvailable { detail: outcome_label(&outcome).into() },
+                IudCheck { outcome, .. } => ReceiptOutcome::NotAvailable { detail: outcome.label().into() },
             }
         }
     };
