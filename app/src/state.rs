@@ -22,6 +22,19 @@ use crate::payments::gateway::PaymentGateway;
 use crate::payments::reconciler::ReconcilerConfig;
 
 pub const SESSION_COOKIE: &str = "ecm_session";
+/// The session cookie's name behind https: the `__Host-` prefix makes the browser refuse it
+/// unless it is `Secure`, has `Path=/` and no `Domain`, so neither a sibling subdomain nor a
+/// plain-http page can plant or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-ecm_session";
+
+/// The session cookie's name for this installation.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// Everything server functions need, provided once through Leptos context.
 #[derive(Clone, Debug)]
@@ -63,15 +76,18 @@ fn request_parts() -> Option<Parts> {
 
 /// The session cookie of the current request, if any.
 pub fn session_token() -> Option<String> {
-    session_token_from(&request_parts()?.headers)
+    let secure = use_context::<AppState>().is_some_and(|state| state.cookie_secure);
+    session_token_from(&request_parts()?.headers, secure)
 }
 
-/// The session cookie among these request headers, if any (for plain axum handlers).
-pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
+/// The session cookie among these request headers, if any (for plain axum handlers). Behind
+/// https only the `__Host-` cookie counts: an unprefixed one may have been planted.
+pub fn session_token_from(headers: &http::HeaderMap, secure: bool) -> Option<String> {
+    let wanted = session_cookie_name(secure);
     headers.get_all(COOKIE).iter().find_map(|value| {
         value.to_str().ok()?.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+            (name == wanted && !value.is_empty()).then(|| value.to_string())
         })
     })
 }
@@ -125,7 +141,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// The logged-in account of a plain axum request (outside Leptos' context).
 pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<CurrentUser>, AppError> {
-    match session_token_from(headers) {
+    match session_token_from(headers, state.cookie_secure) {
         Some(token) => crate::accounts::server::session_user(&state.db, &token).await,
         None => Ok(None),
     }
@@ -178,7 +194,8 @@ pub fn set_status(status: u16) {
 }
 
 fn cookie(value: &str, max_age: Option<u64>, secure: bool) -> String {
-    let mut cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax");
+    let name = session_cookie_name(secure);
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     match max_age {
         Some(seconds) => cookie.push_str(&format!("; Max-Age={seconds}")),
         None => cookie.push_str("; Max-Age=0"),

@@ -408,3 +408,30 @@ async fn huge_page_numbers(backend: Backend) {
     app.stop().await;
 }
 both_backends!(huge_page_numbers_are_clamped, huge_page_numbers);
+
+/// Behind https the session cookie is `__Host-ecm_session` (Secure, Path=/, no Domain), and an
+/// unprefixed cookie with the same value — one a sibling subdomain or an http page could have
+/// planted — is not a session.
+async fn host_prefixed_cookie(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, &[("ECM_PUBLIC_URL", "https://ecm.regione.veneto.it")]).await else { return };
+    let registered = app.register(&app.client(), "host@provider.it", "Provider2026").await;
+    let set_cookie = registered
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("ecm_session="))
+        .expect("registration sets the session cookie")
+        .to_string();
+    assert!(set_cookie.starts_with("__Host-ecm_session="), "{set_cookie}");
+    assert!(set_cookie.contains("; Secure") && set_cookie.contains("Path=/") && !set_cookie.contains("Domain"), "{set_cookie}");
+    let token = set_cookie.trim_start_matches("__Host-ecm_session=").split(';').next().unwrap().to_string();
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let area = |cookie: String| plain.get(app.url("/area")).header("cookie", cookie).send();
+    let planted = area(format!("ecm_session={token}")).await.unwrap();
+    assert_eq!(planted.status(), StatusCode::UNAUTHORIZED, "an unprefixed cookie is not a session behind https");
+    let real = area(format!("__Host-ecm_session={token}")).await.unwrap();
+    assert_eq!(real.status(), StatusCode::OK);
+    app.stop().await;
+}
+both_backends!(behind_https_the_session_cookie_is_host_prefixed, host_prefixed_cookie);
