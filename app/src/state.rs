@@ -43,6 +43,8 @@ pub struct AppState {
     /// Mark cookies `Secure` (when the public URL is https).
     pub cookie_secure: bool,
     pub session_ttl: Duration,
+    /// A session unused for this long is over (`ECM_SESSION_IDLE_MINUTES`).
+    pub session_idle: Duration,
     pub login_limits: LoginLimits,
     /// What a provider may upload (size, versions, bytes per request, uploads per hour).
     pub upload_limits: crate::documents::model::UploadLimits,
@@ -136,13 +138,13 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         return Ok(None);
     };
     let state = app_state()?;
-    crate::accounts::server::session_user(&state.db, &token).await
+    crate::accounts::server::session_user(&state.db, &token, state.session_idle).await
 }
 
 /// The logged-in account of a plain axum request (outside Leptos' context).
 pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<CurrentUser>, AppError> {
     match session_token_from(headers, state.cookie_secure) {
-        Some(token) => crate::accounts::server::session_user(&state.db, &token).await,
+        Some(token) => crate::accounts::server::session_user(&state.db, &token, state.session_idle).await,
         None => Ok(None),
     }
 }

@@ -102,6 +102,8 @@ pub struct Settings {
     pub admin: Option<AdminBootstrap>,
     /// `ECM_SESSION_TTL_MINUTES` (default 480).
     pub session_ttl: Duration,
+    /// `ECM_SESSION_IDLE_MINUTES` (default 60).
+    pub session_idle: Duration,
     /// `ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT` (default 5).
     pub login_max_failures_per_account: i64,
     /// `ECM_LOGIN_MAX_FAILURES_PER_ADDRESS` (default 20).
@@ -133,6 +135,7 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_ADMIN_EMAIL",
     "ECM_ADMIN_PASSWORD",
     "ECM_SESSION_TTL_MINUTES",
+    "ECM_SESSION_IDLE_MINUTES",
     "ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "ECM_LOGIN_MAX_FAILURES_PER_ADDRESS",
     "ECM_LOGIN_WINDOW_MINUTES",
@@ -252,6 +255,7 @@ impl Settings {
             public_url,
             admin,
             session_ttl: minutes("ECM_SESSION_TTL_MINUTES", 480)?,
+            session_idle: minutes("ECM_SESSION_IDLE_MINUTES", 60)?,
             login_max_failures_per_account: count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
             login_max_failures_per_address: count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
             login_window: minutes("ECM_LOGIN_WINDOW_MINUTES", 15)?,

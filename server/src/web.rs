@@ -87,6 +87,7 @@ impl Application {
             db,
             cookie_secure: settings.cookie_secure(),
             session_ttl: settings.session_ttl,
+            session_idle: settings.session_idle,
             login_limits: LoginLimits {
                 max_failures_per_account: settings.login_max_failures_per_account,
                 max_failures_per_address: settings.login_max_failures_per_address,

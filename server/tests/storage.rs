@@ -35,6 +35,8 @@ fn name() -> DisplayName {
     DisplayName::parse("Anna Bianchi").unwrap()
 }
 
+const IDLE: Duration = Duration::from_secs(3600);
+
 const LIMITS: LoginLimits = LoginLimits {
     max_failures_per_account: 3,
     max_failures_per_address: 5,
@@ -141,23 +143,51 @@ async fn sessions_live_and_die(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
     let user = create_account(&db, &email("s@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
     let token = create_session(&db, &user.id, Duration::from_secs(3600)).await.unwrap();
-    assert_eq!(session_user(&db, &token).await.unwrap(), Some(user.clone()));
-    assert_eq!(session_user(&db, "not-a-token").await.unwrap(), None);
+    assert_eq!(session_user(&db, &token, IDLE).await.unwrap(), Some(user.clone()));
+    assert_eq!(session_user(&db, "not-a-token", IDLE).await.unwrap(), None);
 
     let other = create_session(&db, &user.id, Duration::from_secs(3600)).await.unwrap();
     assert_ne!(token, other, "each login gets a new session id");
     delete_session(&db, &token).await.unwrap();
-    assert_eq!(session_user(&db, &token).await.unwrap(), None);
-    assert_eq!(session_user(&db, &other).await.unwrap(), Some(user.clone()), "logging out one session keeps the others");
+    assert_eq!(session_user(&db, &token, IDLE).await.unwrap(), None);
+    assert_eq!(session_user(&db, &other, IDLE).await.unwrap(), Some(user.clone()), "logging out one session keeps the others");
 
     let short = create_session(&db, &user.id, Duration::from_millis(1)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(session_user(&db, &short).await.unwrap(), None, "an expired session is not accepted");
+    assert_eq!(session_user(&db, &short, IDLE).await.unwrap(), None, "an expired session is not accepted");
     purge_expired(&db, &LIMITS).await.unwrap();
-    assert_eq!(session_user(&db, &other).await.unwrap(), Some(user));
+    assert_eq!(session_user(&db, &other, IDLE).await.unwrap(), Some(user));
     done(test_db, db).await;
 }
 both_backends!(sessions_expire_and_end_at_logout, sessions_live_and_die);
+
+/// A session unused for longer than the idle timeout is over, well before its absolute
+/// expiry; using a session keeps it alive (its last use is refreshed).
+async fn idle_sessions(backend: Backend) {
+    let Some((test_db, db)) = fresh(backend).await else { return };
+    let user = create_account(&db, &email("idle@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
+    let (used, forgotten) = (
+        create_session(&db, &user.id, Duration::from_secs(8 * 3600)).await.unwrap(),
+        create_session(&db, &user.id, Duration::from_secs(8 * 3600)).await.unwrap(),
+    );
+    // Both were opened two hours ago (the idle timeout is one hour).
+    let two_hours_ago = app::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::hours(2));
+    sqlx::query("UPDATE sessions SET created_at = $1, last_seen_at = NULL").bind(&two_hours_ago).execute(db.pool()).await.unwrap();
+    assert_eq!(session_user(&db, &forgotten, IDLE).await.unwrap(), None, "unused for two hours");
+    // The other one was used ten minutes ago: alive, and this use is recorded.
+    use sha2::Digest;
+    let used_hash: String = sha2::Sha256::digest(used.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let ten_minutes_ago = app::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::minutes(10));
+    let touched = sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(&ten_minutes_ago).bind(&used_hash).execute(db.pool()).await.unwrap();
+    assert_eq!(touched.rows_affected(), 1);
+    assert_eq!(session_user(&db, &used, IDLE).await.unwrap(), Some(user.clone()));
+    assert_eq!(session_user(&db, &forgotten, IDLE).await.unwrap(), None);
+    let last_seen: String =
+        sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE id_hash = $1").bind(&used_hash).fetch_one(db.pool()).await.unwrap();
+    assert!(last_seen > ten_minutes_ago, "the use was recorded: {last_seen}");
+    done(test_db, db).await;
+}
+both_backends!(an_idle_session_ends_and_a_used_one_lives, idle_sessions);
 
 async fn first_segreteria_once(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };

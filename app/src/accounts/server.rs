@@ -306,9 +306,21 @@ pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<Str
     Ok(token)
 }
 
-/// The account behind a session cookie, if the session exists and has not expired.
-pub async fn session_user(db: &Db, token: &str) -> Result<Option<CurrentUser>, AppError> {
-    Ok(store::accounts::session_user(db, &token_hash(token), &now_utc()).await?)
+/// How often a session's last use is written (a read per request, a write per minute).
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// The account behind a session cookie, if the session exists, has not expired and was used
+/// within `idle` (then its last use is refreshed, at most once a minute).
+pub async fn session_user(db: &Db, token: &str, idle: Duration) -> Result<Option<CurrentUser>, AppError> {
+    let now = time::OffsetDateTime::now_utc();
+    let hash = token_hash(token);
+    let Some((user, last_seen)) = store::accounts::session_user(db, &hash, &format_utc(now), &format_utc(now - idle)).await? else {
+        return Ok(None);
+    };
+    if last_seen < format_utc(now - TOUCH_EVERY) {
+        store::accounts::touch_session(db, &hash, &format_utc(now)).await?;
+    }
+    Ok(Some(user))
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {

@@ -736,7 +736,7 @@ pub async fn receipt_handler(
     use axum::response::IntoResponse;
     let result = async {
         let token = crate::state::session_token_from(&headers, state.cookie_secure).ok_or(AppError::Unauthenticated)?;
-        let user = crate::accounts::server::session_user(&state.db, &token).await?.ok_or(AppError::Unauthenticated)?;
+        let user = crate::accounts::server::session_user(&state.db, &token, state.session_idle).await?.ok_or(AppError::Unauthenticated)?;
         receipt(&state.db, &user, &attempt_id).await
     }
     .await;

@@ -175,19 +175,42 @@ pub async fn insert_session(db: &Db, token_hash: &str, user_id: &str, created_at
     Ok(())
 }
 
-/// The account behind a session, if the session exists and expires after `now`.
-pub async fn session_user(db: &Db, token_hash: &str, now: &str) -> Result<Option<CurrentUser>, StoreError> {
-    sqlx::query_as::<_, UserRow>(
-        "SELECT u.id, u.email, u.role, u.display_name
+/// The account behind a session, if the session exists, expires after `now` and was last used
+/// after `idle_cutoff`; with when it was last used.
+pub async fn session_user(db: &Db, token_hash: &str, now: &str, idle_cutoff: &str) -> Result<Option<(CurrentUser, String)>, StoreError> {
+    let row = sqlx::query_as::<_, SessionRow>(
+        "SELECT u.id, u.email, u.role, u.display_name, COALESCE(s.last_seen_at, s.created_at) AS last_seen
          FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id_hash = $1 AND s.expires_at > $2",
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND COALESCE(s.last_seen_at, s.created_at) > $3",
     )
     .bind(token_hash)
     .bind(now)
+    .bind(idle_cutoff)
     .fetch_optional(db.pool())
-    .await?
-    .map(CurrentUser::try_from)
-    .transpose()
+    .await?;
+    match row {
+        Some(row) => {
+            let last_seen = row.last_seen;
+            let user = CurrentUser::try_from(UserRow { id: row.id, email: row.email, role: row.role, display_name: row.display_name })?;
+            Ok(Some((user, last_seen)))
+        }
+        None => Ok(None),
+    }
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    id: String,
+    email: String,
+    role: String,
+    display_name: String,
+    last_seen: String,
+}
+
+/// Notes that a session was used at `now`.
+pub async fn touch_session(db: &Db, token_hash: &str, now: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(token_hash).execute(db.pool()).await?;
+    Ok(())
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError> {
