@@ -105,6 +105,10 @@ impl TestApp {
         vars.insert("ECM_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
         // Every test registers from 127.0.0.1; the tests of the limit set their own.
         vars.insert("ECM_REGISTRATIONS_PER_ADDRESS".into(), "10000".into());
+        // The race and random-walk tests upload far more than a provider would; the storage
+        // limits have tests of their own (documents.rs).
+        vars.insert("ECM_DOCUMENT_MAX_VERSIONS".into(), "10000".into());
+        vars.insert("ECM_UPLOADS_PER_HOUR".into(), "10000".into());
         // Tests verify a payment right after acting on the simulator; the test of the
         // interval sets its own.
         vars.insert("ECM_VERIFY_MIN_INTERVAL_SECONDS".into(), "0".into());
