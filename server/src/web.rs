@@ -178,8 +178,23 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// The app's routes, generated once per process.
+///
+/// `generate_route_list` runs the app with Leptos' process-global "suppress resource loading"
+/// flag set (leptos_server's `SuppressResourceLoad`); a resource of *another* request whose
+/// future is first polled meanwhile parks on a future that never wakes, and that page never
+/// answers (leptos#4773). A portal builds its router once, before it serves, so that cannot
+/// happen there; but the test suite starts many portals in one process while others serve
+/// pages, and a page of a running test hung now and then (45 s timeouts on `/area/censimento`,
+/// `/segreteria/tariffe`, `/accedi`). Generated once, before any portal of the process serves,
+/// the flag is never set while a page renders.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, limits: HttpLimits, hsts: bool) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let state = ServerState { leptos_options: leptos_options.clone(), app: app_state.clone() };
     let context_state = app_state.clone();
     // Pages and server functions (Leptos registers every server function beside the pages):
