@@ -454,3 +454,21 @@ async fn verify_interval(backend: Backend) {
     app.stop().await;
 }
 both_backends!(verifications_on_demand_ask_mypay_at_most_once_per_interval_and_keep_the_first_esito, verify_interval);
+
+/// The browser's first return always asks MyPay, even right after another check: a provider
+/// who has just paid sees it paid.
+async fn first_return(backend: Backend) {
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_VERIFY_MIN_INTERVAL_SECONDS", "60")]).await else { return };
+    let owner = provider(&app, "ritorno@provider.it", &fiscal_code("0123456789"), "IMPRESA").await;
+    pay_first_cart(&app, &owner).await;
+    let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
+    // A check moments ago (as the page's polling would make), before the payment.
+    let (status, polled) = json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str())]).await).await;
+    assert_eq!(status, StatusCode::OK, "{polled}");
+    assert_ne!(polled["state"], "Pagata");
+    sim.act(&id_session, "pay").await;
+    let (_, returned) = verify(&app, &owner, &id_session, "OK").await;
+    assert_eq!(returned["state"], "Pagata", "{returned}");
+    app.stop().await;
+}
+both_backends!(the_first_return_from_mypay_always_asks_mypay, first_return);

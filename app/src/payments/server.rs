@@ -523,7 +523,8 @@ async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt
 ///
 /// MyPay is asked at most once per `min_interval` per attempt (the return page reloaded, a
 /// double click on «Verifica», 25 calls at once: one SOAP call); within it the answer is the
-/// recorded state. The browser's `esito` is recorded once, on the first return.
+/// recorded state. The browser's `esito` is recorded once, on the first return, which is
+/// always answered by MyPay.
 pub async fn verify_session(
     db: &Db,
     gateway: Option<&dyn PaymentGateway>,
@@ -537,15 +538,17 @@ pub async fn verify_session(
     };
     check_owner(db, actor, &found.provider_id).await?;
     let attempt = found.view;
-    if let Some(esito) = esito.filter(|e| matches!(*e, "OK" | "ERROR")) {
-        if attempt.esito_ritorno.is_none() {
-            store::attempts::set_esito_ritorno(db, &attempt.id, esito).await?;
-        }
-    }
+    // The browser's first return from MyPay: recorded once, and always answered by MyPay (a
+    // provider who has just paid must see it paid, even if the reconciler asked a moment
+    // before the payment).
+    let first_return = match esito.filter(|e| matches!(*e, "OK" | "ERROR")) {
+        Some(esito) if attempt.esito_ritorno.is_none() => store::attempts::set_esito_ritorno(db, &attempt.id, esito).await?,
+        _ => false,
+    };
     if let Some(gateway) = gateway {
         let now = time::OffsetDateTime::now_utc();
         let cutoff = crate::db::format_utc(now - min_interval);
-        if store::attempts::claim_user_check(db, &attempt.id, &crate::db::format_utc(now), &cutoff).await? {
+        if first_return || store::attempts::claim_user_check(db, &attempt.id, &crate::db::format_utc(now), &cutoff).await? {
             check_and_apply(db, gateway, &attempt, &actor.id, false).await?;
         } else {
             tracing::debug!(attempt_id = %attempt.id, "verification answered from the recorded state (checked moments ago)");

@@ -491,14 +491,15 @@ pub async fn record_check(db: &Db, attempt_id: &str, now: &str, outcome: &str, u
 
 /// What the browser reported on its return from MyPay (informational only).
 /// Records the `esito` the browser brought back from MyPay, once: the first return is kept and
-/// a later GET of the return page never overwrites it.
-pub async fn set_esito_ritorno(db: &Db, attempt_id: &str, esito: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2 AND esito_ritorno IS NULL")
+/// a later GET of the return page never overwrites it. `true` for the one call that recorded
+/// it (the first return).
+pub async fn set_esito_ritorno(db: &Db, attempt_id: &str, esito: &str) -> Result<bool, StoreError> {
+    let recorded = sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2 AND esito_ritorno IS NULL")
         .bind(esito)
         .bind(attempt_id)
         .execute(db.pool())
         .await?;
-    Ok(())
+    Ok(recorded.rows_affected() == 1)
 }
 
 /// Claims the right to ask MyPay about an attempt on behalf of a provider's verification: only
