@@ -1,8 +1,26 @@
-import { Browser, expect, Page } from '@playwright/test';
+import { Browser, BrowserContext, expect, Page } from '@playwright/test';
 import { admin } from '../playwright.config';
 import { fillCensimento, login, register, uniqueCodiceFiscaleEnte, uniqueEmail, uploadAllRequiredDocuments } from './helpers';
 
 // Whole steps of the provider's and the Segreteria's flows, shared by several specs.
+
+/** A browser context of the Segreteria's own (beside the provider's `page`), logged in on its console. */
+export async function segreteriaSession(browser: Browser, page: Page): Promise<{ staff: BrowserContext; segreteria: Page }> {
+  const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
+  const segreteria = await staff.newPage();
+  await login(segreteria, admin.email, admin.password);
+  await expect(segreteria).toHaveURL(/\/segreteria$/);
+  return { staff, segreteria };
+}
+
+/** The Segreteria finds the request of the provider with codice fiscale `cf` and takes it in charge. */
+export async function takeInCharge(segreteria: Page, cf: string): Promise<void> {
+  await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(cf);
+  await segreteria.getByRole('button', { name: 'Cerca' }).click();
+  await segreteria.getByTestId('elenco-domande').getByRole('link').first().click();
+  await segreteria.getByRole('button', { name: 'Prendi in carico' }).click();
+  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
+}
 
 /** Pays the cart shown on /area/pagamento in the simulator and waits for the verification. */
 export async function payShownCart(page: Page): Promise<void> {
@@ -37,15 +55,8 @@ export async function accreditedProvider(page: Page, browser: Browser, tag: stri
   await page.getByRole('button', { name: 'Invia la domanda alla Segreteria ECM' }).click();
   await expect(page.getByTestId('stato-domanda')).toHaveText('Inviata');
 
-  const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
-  const segreteria = await staff.newPage();
-  await login(segreteria, admin.email, admin.password);
-  await expect(segreteria).toHaveURL(/\/segreteria$/);
-  await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(cf);
-  await segreteria.getByRole('button', { name: 'Cerca' }).click();
-  await segreteria.getByTestId('elenco-domande').getByRole('link').first().click();
-  await segreteria.getByRole('button', { name: 'Prendi in carico' }).click();
-  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
+  const { staff, segreteria } = await segreteriaSession(browser, page);
+  await takeInCharge(segreteria, cf);
   await segreteria.getByRole('button', { name: /^Conferma il Gruppo/ }).click();
   await expect(segreteria.getByTestId('gruppo')).toContainText('confermato dalla Segreteria');
   await segreteria.getByRole('button', { name: 'Accredita' }).click();

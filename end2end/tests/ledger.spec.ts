@@ -1,7 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { admin } from '../playwright.config';
-import { expectAccessible, fillCensimento, login, register, uniqueCodiceFiscaleEnte, uniqueEmail, uploadAllRequiredDocuments } from './helpers';
-import { accreditedProvider, declareEvent } from './flows';
+import { expectAccessible, fillCensimento, register, uniqueCodiceFiscaleEnte, uniqueEmail, uploadAllRequiredDocuments } from './helpers';
+import { accreditedProvider, declareEvent, segreteriaSession, takeInCharge } from './flows';
 
 // What a provider owes (issue "What a provider owes"): an integration reopens only what the
 // Segreteria chooses, every change of the provider's data is on record, a due date is extended
@@ -26,15 +25,8 @@ test('an integration reopens only the chosen section; the change is on record fo
   await expect(page.getByTestId('stato-domanda')).toHaveText('Inviata');
 
   // The Segreteria takes it in charge and asks to correct the registered address only.
-  const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
-  const segreteria = await staff.newPage();
-  await login(segreteria, admin.email, admin.password);
-  await expect(segreteria).toHaveURL(/\/segreteria$/);
-  await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(cf);
-  await segreteria.getByRole('button', { name: 'Cerca' }).click();
-  await segreteria.getByTestId('elenco-domande').getByRole('link').first().click();
-  await segreteria.getByRole('button', { name: 'Prendi in carico' }).click();
-  await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
+  const { staff, segreteria } = await segreteriaSession(browser, page);
+  await takeInCharge(segreteria, cf);
   await expect(segreteria.getByTestId('dichiarato').first()).toContainText('Gruppo A');
   await segreteria.getByLabel('Documenti da integrare (obbligatorio)').fill('Il comune della sede legale è errato.');
   // Without a section the request is refused, in Italian.
@@ -92,10 +84,7 @@ test('the Segreteria extends an overdue event fee with a reason and the provider
   await expectAccessible(page);
 
   // The Segreteria finds it in the overdue queue and extends it.
-  const staff = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
-  const segreteria = await staff.newPage();
-  await login(segreteria, admin.email, admin.password);
-  await expect(segreteria).toHaveURL(/\/segreteria$/);
+  const { staff, segreteria } = await segreteriaSession(browser, page);
   await segreteria.goto(`/segreteria/dovuti?stato=SCADUTI&cerca=${cf}`);
   const row = segreteria.getByTestId('dovuto').filter({ hasText: title });
   await expect(row.getByTestId('giorni-ritardo')).toContainText('Scaduto da');

@@ -74,24 +74,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// A complete, valid censimento form (so that only the caller decides the answer).
 fn censimento(name: &str) -> Vec<(String, String)> {
-    let fields = [
-        ("denominazione", name),
-        ("codice_fiscale", "01234567897"),
-        ("partita_iva", ""),
-        ("forma_giuridica", "SOCIETA_SCIENTIFICA"),
-        ("legale_nome", "Mario"),
-        ("legale_cognome", "Rossi"),
-        ("legale_codice_fiscale", "RSSMRA80A01H501U"),
-        ("via", "Via Roma"),
-        ("civico", "1"),
-        ("cap", "30121"),
-        ("comune", "Venezia"),
-        ("provincia", "VE"),
-        ("pec", "formazione@pec.example.it"),
-        ("email", "info@example.it"),
-        ("telefono", "041 1234567"),
-    ];
-    fields.iter().map(|(k, v)| (format!("form[{k}]"), v.to_string())).collect()
+    support::as_form(&support::censimento(name, "01234567897", "SOCIETA_SCIENTIFICA"))
 }
 
 use Expect::{Ok as Allowed, Own, Refused, RefusedAny};

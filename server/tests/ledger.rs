@@ -21,7 +21,7 @@ use app::requests::model::RequestState;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
-use support::{fiscal_code, Backend, TestApp, TestSim, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{censimento, fiscal_code, Backend, TestApp, TestSim, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 /// The background reconciler waits an hour between passes: these tests run the passes.
 const QUIET: (&str, &str) = ("ECM_RECONCILER_INTERVAL_SECONDS", "3600");
@@ -56,32 +56,8 @@ fn ok(what: &str, (status, body): &(StatusCode, Value)) {
     assert_eq!(*status, StatusCode::OK, "{what}: {body}");
 }
 
-/// The censimento of a provider as the form sends it (plain-form fields of a struct argument).
-fn censimento(name: &str, cf: &str, forma: &str) -> BTreeMap<String, String> {
-    [
-        ("denominazione", name),
-        ("codice_fiscale", cf),
-        ("partita_iva", ""),
-        ("forma_giuridica", forma),
-        ("legale_nome", "Mario"),
-        ("legale_cognome", "Rossi"),
-        ("legale_codice_fiscale", "RSSMRA80A01H501U"),
-        ("via", "Via Roma"),
-        ("civico", "1"),
-        ("cap", "30121"),
-        ("comune", "Venezia"),
-        ("provincia", "VE"),
-        ("pec", "formazione@pec.example.it"),
-        ("email", "info@example.it"),
-        ("telefono", "041 1234567"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
-
 async fn save(app: &TestApp, client: &reqwest::Client, data: &BTreeMap<String, String>) -> (StatusCode, Value) {
-    let form: Vec<(String, String)> = data.iter().map(|(k, v)| (format!("form[{k}]"), v.clone())).collect();
+    let form = support::as_form(data);
     json_of(client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(&form).send().await.unwrap()).await
 }
 

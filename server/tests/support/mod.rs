@@ -352,12 +352,9 @@ pub fn fiscal_code(base: &str) -> String {
     format!("{base}{}", (10 - sum % 10) % 10)
 }
 
-/// Registers a provider account, saves a valid censimento (`name`, `cf`, legal form `forma`)
-/// and starts a provvisorio draft request.
-pub async fn provider_with_draft(app: &impl Portal, email: &str, name: &str, cf: &str, forma: &str) -> reqwest::Client {
-    let client = browser();
-    assert!(app.register(&client, email, "Provider2026").await.status().is_success());
-    let form: Vec<(String, String)> = [
+/// A complete, valid censimento (`name`, `cf`, legal form `forma`), by field name.
+pub fn censimento(name: &str, cf: &str, forma: &str) -> BTreeMap<String, String> {
+    [
         ("denominazione", name),
         ("codice_fiscale", cf),
         ("partita_iva", ""),
@@ -375,8 +372,21 @@ pub async fn provider_with_draft(app: &impl Portal, email: &str, name: &str, cf:
         ("telefono", "041 1234567"),
     ]
     .into_iter()
-    .map(|(k, v)| (format!("form[{k}]"), v.to_string()))
-    .collect();
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Fields as `providers/save` takes them: `form[<field>]` (a struct argument, plain form).
+pub fn as_form(fields: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    fields.iter().map(|(k, v)| (format!("form[{k}]"), v.clone())).collect()
+}
+
+/// Registers a provider account, saves a valid censimento (`name`, `cf`, legal form `forma`)
+/// and starts a provvisorio draft request.
+pub async fn provider_with_draft(app: &impl Portal, email: &str, name: &str, cf: &str, forma: &str) -> reqwest::Client {
+    let client = browser();
+    assert!(app.register(&client, email, "Provider2026").await.status().is_success());
+    let form = as_form(&censimento(name, cf, forma));
     let saved = client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(&form).send().await.unwrap();
     assert!(saved.status().is_success(), "{}", saved.status());
     let kind = app.call(&client, "requests/kind", &[("kind", "PROVVISORIO")]).await;
