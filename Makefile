@@ -19,6 +19,8 @@ RUN_ADDR      ?= 127.0.0.1:3000
 # End-to-end runs get free ports of their own (portal and MyPay simulator) and a throw-away database.
 E2E_PORT      ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 E2E_SIM_PORT  ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+E2E_SINK_SMTP_PORT ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+E2E_SINK_HTTP_PORT ?= $(shell python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # The server, the simulator and the tests share one set of artifacts only when their flags
 # match what cargo-leptos passes: `--cfg erase_components`, in debug and (always-erase-components
@@ -57,7 +59,7 @@ build-debug: assets
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build -p server --bin mypay-simulator
 
 run: build-release
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator --bin mail-sink
 	TARGET_DIR=$(TARGET_DIR) RUN_ADDR=$(RUN_ADDR) ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' \
 	ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' bash scripts/run-demo.sh
 
@@ -82,10 +84,12 @@ test-crash: tools
 ## Playwright in Debian's Chromium against the real server (fresh SQLite database), with the
 ## release bundle a user gets (the 10 MB debug bundle hydrates slowly on a loaded machine).
 test-e2e: build-release
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator --bin mail-sink
 	cd end2end && E2E_PORT=$(E2E_PORT) E2E_SIM_PORT=$(E2E_SIM_PORT) \
+	  E2E_SINK_SMTP_PORT=$(E2E_SINK_SMTP_PORT) E2E_SINK_HTTP_PORT=$(E2E_SINK_HTTP_PORT) \
 	  E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/release/ecm-server \
-	  E2E_SIMULATOR_BIN=$(abspath $(TARGET_DIR))/release/mypay-simulator npx playwright test
+	  E2E_SIMULATOR_BIN=$(abspath $(TARGET_DIR))/release/mypay-simulator \
+	  E2E_SINK_BIN=$(abspath $(TARGET_DIR))/release/mail-sink npx playwright test
 
 ## Page benchmarks: throughput against a minimal Leptos page, memory, stop time, first-visit
 ## weight over Slow 4G (scripts/bench-pages.sh; docs/BENCHMARKS.md "Pages under load").

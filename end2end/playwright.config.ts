@@ -11,6 +11,11 @@ const serverBin = process.env.E2E_SERVER_BIN ?? path.resolve(__dirname, '../targ
 const simPort = Number(process.env.E2E_SIM_PORT ?? 3199);
 const simulatorBin = process.env.E2E_SIMULATOR_BIN ?? path.resolve(__dirname, '../target/release/mypay-simulator');
 export const simulator = { base: `http://127.0.0.1:${simPort}`, codIpa: 'R_VENETO', password: 'Ecm#Veneto2025' };
+// The project's SMTP sink receives the portal's mail; specs read it from its HTTP API.
+const sinkSmtpPort = Number(process.env.E2E_SINK_SMTP_PORT ?? 3125);
+const sinkHttpPort = Number(process.env.E2E_SINK_HTTP_PORT ?? 3180);
+const sinkBin = process.env.E2E_SINK_BIN ?? path.resolve(__dirname, '../target/release/mail-sink');
+export const mailSink = { base: `http://127.0.0.1:${sinkHttpPort}` };
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecm-e2e-'));
 
 export const admin = { email: 'segreteria@e2e.test', password: 'Segreteria2026!' };
@@ -44,6 +49,20 @@ export default defineConfig({
     },
   },
   webServer: [
+    {
+      command: sinkBin,
+      cwd: path.resolve(__dirname, '..'),
+      url: `${mailSink.base}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        MAIL_SINK_SMTP_ADDR: `127.0.0.1:${sinkSmtpPort}`,
+        MAIL_SINK_HTTP_ADDR: `127.0.0.1:${sinkHttpPort}`,
+        RUST_LOG: 'warn',
+      },
+    },
     {
       command: simulatorBin,
       cwd: path.resolve(__dirname, '..'),
@@ -84,6 +103,9 @@ export default defineConfig({
         ECM_MYPAY_ENDPOINT: `${simulator.base}/ws/pa/PagamentiTelematiciDovutiPagati`,
         ECM_MYPAY_COD_IPA_ENTE: simulator.codIpa,
         ECM_MYPAY_PASSWORD: simulator.password,
+        ECM_SMTP_URL: `smtp://127.0.0.1:${sinkSmtpPort}?tls=none`,
+        ECM_MAIL_FROM: 'Portale ECM <ecm-noreply@e2e.test>',
+        ECM_MAIL_INTERVAL_SECONDS: '1',
         RUST_LOG: 'warn',
       },
     },

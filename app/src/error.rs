@@ -55,6 +55,10 @@ pub enum AppError {
     /// Too many registrations from this address (or overall) in the last hour.
     #[error("too many registrations")]
     TooManyRegistrations,
+    /// A link from a mail (e-mail verification, password reset) that is unknown, already used
+    /// or expired.
+    #[error("invalid or expired link")]
+    LinkInvalid,
     /// MyPay is not configured on this installation.
     #[error("payments unavailable")]
     PaymentsUnavailable,
@@ -118,6 +122,7 @@ impl AppError {
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::TooManyAttempts => "too_many_attempts",
             AppError::TooManyRegistrations => "too_many_registrations",
+            AppError::LinkInvalid => "link_invalid",
             AppError::PaymentsUnavailable => "payments_unavailable",
             AppError::PaymentInProgress => "payment_in_progress",
             AppError::PaymentRejected => "payment_rejected",
@@ -145,6 +150,7 @@ impl AppError {
             AppError::StepMissing | AppError::PaymentGateClosed(_) | AppError::ClassNotConfirmed => 412,
             AppError::NotAccredited | AppError::AnnualFeeNotPaid(_) => 412,
             AppError::EmailTaken => 409,
+            AppError::LinkInvalid => 410,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts | AppError::TooManyRegistrations => 429,
             AppError::PaymentsUnavailable | AppError::PaymentGatewayDown | AppError::Busy => 503,
@@ -195,6 +201,9 @@ impl AppError {
                     .into()
             }
             AppError::InvalidCredentials => "E-mail o password non corretti.".into(),
+            AppError::LinkInvalid => {
+                "Il link non è valido: è già stato usato oppure è scaduto. Puoi chiederne uno nuovo.".into()
+            }
             AppError::TooManyAttempts => {
                 "Troppi tentativi di accesso non riusciti. Riprova tra qualche minuto.".into()
             }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod home;
 pub mod layout;
+pub mod mail;
 pub mod payments;
 pub mod providers;
 pub mod requests;
@@ -31,7 +32,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::accounts::view::{LoginPage, RegisterPage};
+use crate::accounts::view::{LoginPage, PasswordForgottenPage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 use crate::auth::Auth;
 use crate::debts::view::{MyStatementPage, ProviderStatementPage};
 use crate::documents::view::DocumentsPage;
@@ -80,6 +81,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=LandingPage ssr=SsrMode::Async/>
                     <Route path=path!("/accedi") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/registrazione") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/password-dimenticata") view=PasswordForgottenPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reimposta-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verifica-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/area") view=ProviderHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/area/censimento") view=CensimentoPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/domanda") view=DomandaPage ssr=SsrMode::Async/>

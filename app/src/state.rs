@@ -52,6 +52,11 @@ pub struct AppState {
     pub payments: Option<Arc<dyn PaymentGateway>>,
     /// The payment reconciler's settings (`ECM_RECONCILER_*`).
     pub reconciler: ReconcilerConfig,
+    /// The mail worker's settings (`ECM_MAIL_*`).
+    pub mail: crate::mail::worker::MailConfig,
+    /// The SMTP transport; `None` when `ECM_SMTP_URL` is not set: notifications then wait in
+    /// the outbox until mail is configured.
+    pub mailer: Option<Arc<dyn crate::mail::transport::MailTransport>>,
 }
 
 impl AppState {

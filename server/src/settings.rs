@@ -11,7 +11,10 @@ use app::payments::reconciler::ReconcilerConfig;
 
 use app::documents::model::UploadLimits;
 
+use app::mail::worker::MailConfig;
+
 use crate::client_ip::TrustedProxies;
+use crate::mail_transport::{SmtpSettings, SmtpUrl};
 use crate::http_limits::HttpLimits;
 
 /// A value that must never appear in logs, errors or the browser.
@@ -128,6 +131,11 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// `ECM_METRICS_ADDR`: where `GET /metrics` (Prometheus) is served; `None`: no metrics.
     pub metrics_addr: Option<SocketAddr>,
+    /// `ECM_SMTP_URL`, `ECM_MAIL_FROM`, `ECM_SMTP_TIMEOUT_SECONDS`; `None` when `ECM_SMTP_URL` is
+    /// not set: notifications then wait in the outbox.
+    pub smtp: Option<SmtpSettings>,
+    /// `ECM_MAIL_*`: the mail worker.
+    pub mail: MailConfig,
 }
 
 const KNOWN_ECM_KEYS: &[&str] = &[
@@ -168,6 +176,13 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_HTTP_IDLE_TIMEOUT_SECONDS",
     "ECM_HTTP_BODY_TIMEOUT_SECONDS",
     "ECM_HTTP_UPLOAD_TIMEOUT_SECONDS",
+    "ECM_SMTP_URL",
+    "ECM_SMTP_TIMEOUT_SECONDS",
+    "ECM_MAIL_FROM",
+    "ECM_MAIL_INTERVAL_SECONDS",
+    "ECM_MAIL_MAX_TRIES",
+    "ECM_MAIL_BACKOFF_MIN_SECONDS",
+    "ECM_MAIL_BACKOFF_MAX_SECONDS",
     // Read by the test suite only: the Python interpreter (with zeep) of the WSDL check.
     "ECM_ZEEP_PYTHON",
     // Test-suite settings, read by the tests and tools, not by the server.
@@ -249,7 +264,43 @@ impl Settings {
             .map(|addr| addr.parse::<SocketAddr>())
             .transpose()
             .map_err(|e| SettingsError::Invalid { name: "ECM_METRICS_ADDR", reason: e.to_string() })?;
+        let mail_seconds = |name: &'static str, default: Duration, max: u64| -> Result<Duration, SettingsError> {
+            let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
+            match value {
+                None => Ok(default),
+                Some(n) if (1..=max).contains(&n) => Ok(Duration::from_secs(n)),
+                Some(_) => Err(SettingsError::Invalid { name, reason: format!("must be between 1 and {max}") }),
+            }
+        };
+        let mail_defaults = MailConfig::default();
+        let mail = MailConfig {
+            public_url: public_url.clone(),
+            interval: mail_seconds("ECM_MAIL_INTERVAL_SECONDS", mail_defaults.interval, 3600)?,
+            max_tries: count("ECM_MAIL_MAX_TRIES", mail_defaults.max_tries)?,
+            backoff_min: mail_seconds("ECM_MAIL_BACKOFF_MIN_SECONDS", mail_defaults.backoff_min, 86_400)?,
+            backoff_max: mail_seconds("ECM_MAIL_BACKOFF_MAX_SECONDS", mail_defaults.backoff_max, 7 * 86_400)?,
+            ..mail_defaults
+        };
+        if mail.backoff_max < mail.backoff_min {
+            return Err(SettingsError::Invalid { name: "ECM_MAIL_BACKOFF_MAX_SECONDS", reason: "must not be below ECM_MAIL_BACKOFF_MIN_SECONDS".into() });
+        }
+        let smtp_timeout = mail_seconds("ECM_SMTP_TIMEOUT_SECONDS", Duration::from_secs(30), 120)?;
+        let mail_from = get("ECM_MAIL_FROM").unwrap_or_else(|| "Portale ECM <ecm-noreply@localhost>".to_string());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(SettingsError::Invalid { name: "ECM_MAIL_FROM", reason: "expected an address, e.g. Portale ECM <ecm@regione.veneto.it>".into() });
+        }
+        // Taken verbatim (it may hold a password); errors never repeat it.
+        let smtp = match vars.get("ECM_SMTP_URL").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            Some(url) => Some(SmtpSettings {
+                url: SmtpUrl::parse(url).map_err(|reason| SettingsError::Invalid { name: "ECM_SMTP_URL", reason })?,
+                from: mail_from,
+                timeout: smtp_timeout,
+            }),
+            None => None,
+        };
         Ok(Settings {
+            smtp,
+            mail,
             database_url: Secret::new(database_url),
             site_addr,
             public_url,

@@ -41,6 +41,8 @@ pub enum StartError {
     Admin(String),
     #[error("MyPay client: {0}")]
     MyPay(#[from] crate::mypay::MyPayError),
+    #[error("mail: {0}")]
+    Mail(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
 }
@@ -97,6 +99,14 @@ impl Application {
             },
             upload_limits: settings.upload_limits,
             reconciler: settings.reconciler.clone(),
+            mail: settings.mail.clone(),
+            mailer: match &settings.smtp {
+                Some(smtp) => Some(Arc::new(crate::mail_transport::SmtpMailer::new(smtp).map_err(StartError::Mail)?)),
+                None => {
+                    tracing::warn!("mail is not configured (ECM_SMTP_URL): notifications wait in the outbox");
+                    None
+                }
+            },
         };
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -131,7 +141,12 @@ impl Application {
     /// waits on a stuck connection (the process is down within ~10 s of the signal).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // Stopped with the server, also when this future is dropped (tests abort it).
-        let mut tasks = vec![tokio::spawn(housekeeping(self.state.clone())), tokio::spawn(reconciler(self.state.clone()))];
+        let mut tasks = vec![
+            tokio::spawn(housekeeping(self.state.clone())),
+            tokio::spawn(reconciler(self.state.clone())),
+            tokio::spawn(mail_worker(self.state.clone())),
+            tokio::spawn(reminders(self.state.clone())),
+        ];
         if let Some(listener) = self.metrics {
             tasks.push(tokio::spawn(crate::metrics::serve(listener, self.state.db.clone())));
         }
@@ -245,7 +260,10 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, 
             }
             response
         }))
-        .layer(TraceLayer::new_for_http())
+        // The path only, never the query: a reset or verification link carries its token there.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .with_state(state)
 }
@@ -436,6 +454,37 @@ async fn reconciler(state: AppState) {
             Ok(report) if report.checked == 0 && report.failed == 0 => {}
             Ok(report) => tracing::debug!(checked = report.checked, failed = report.failed, "payment reconciliation pass"),
             Err(error) => tracing::warn!(?error, "payment reconciliation failed"),
+        }
+    }
+}
+
+/// Sends the outbox (docs/mail.md). Without `ECM_SMTP_URL` the rows wait.
+async fn mail_worker(state: AppState) {
+    let Some(mailer) = state.mailer.clone() else {
+        return;
+    };
+    let instance = app::payments::reconciler::instance_id();
+    tracing::info!(%instance, config = ?state.mail, "mail worker started");
+    let mut tick = tokio::time::interval(state.mail.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app::mail::worker::run_pass(&state.db, mailer.as_ref(), &state.mail, &instance).await {
+            Ok(report) if report == app::mail::worker::PassReport::default() => {}
+            Ok(report) => tracing::debug!(sent = report.sent, retried = report.retried, failed = report.failed, "mail pass"),
+            Err(error) => tracing::warn!(?error, "mail pass failed"),
+        }
+    }
+}
+
+/// Writes the due-date reminders (at start, then every `reminders_every`).
+async fn reminders(state: AppState) {
+    let mut tick = tokio::time::interval(state.mail.reminders_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = app::mail::worker::run_reminders(&state.db, app::debts::service::today()).await {
+            tracing::warn!(?error, "reminders pass failed");
         }
     }
 }

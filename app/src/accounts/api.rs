@@ -21,7 +21,7 @@ pub async fn register(
         let display_name = DisplayName::parse(&display_name)?;
         let password = NewPassword::parse(&password, &password_confirm)?;
         super::server::take_registration_slot(&state.db, &state.login_limits, &client_address()).await?;
-        let user = super::server::create_account(&state.db, &email, &display_name, &password, super::Role::Provider).await?;
+        let user = super::server::register_provider(&state.db, &email, &display_name, &password).await?;
         let token = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
         set_session_cookie(&state, &token);
         leptos_axum::redirect(user.role.home_path());
@@ -67,4 +67,66 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "accounts/me")]
 pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
     crate::state::respond(crate::state::current_user()).await
+}
+
+/// «Password dimenticata»: the same answer (a redirect to the confirmation) whether or not the
+/// address has an account, and in the same time: the lookup and the mail are done after the
+/// answer, in a task of their own.
+#[server(endpoint = "accounts/password-reset-request")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::domain::Email;
+    use crate::state::*;
+    respond(async move {
+        let state = app_state()?;
+        let email = Email::parse(&email)?;
+        tokio::spawn(async move {
+            if let Err(error) = super::server::request_password_reset(&state.db, &email).await {
+                tracing::error!(%error, "password reset request not recorded");
+            }
+        });
+        leptos_axum::redirect("/password-dimenticata?inviata=1");
+        Ok(())
+    })
+    .await
+}
+
+/// Sets a new password with the token of a reset link; every session of the account ends.
+#[server(endpoint = "accounts/password-reset")]
+pub async fn reset_password(token: String, password: String, password_confirm: String) -> Result<(), AppError> {
+    use crate::domain::NewPassword;
+    use crate::state::*;
+    respond(async move {
+        let state = app_state()?;
+        let password = NewPassword::parse(&password, &password_confirm)?;
+        super::server::reset_password(&state.db, token.trim(), &password).await?;
+        clear_session_cookie(&state);
+        leptos_axum::redirect("/accedi?password=reimpostata");
+        Ok(())
+    })
+    .await
+}
+
+/// Confirms the account's e-mail address with the token of the verification link.
+#[server(endpoint = "accounts/verify-email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::state::*;
+    respond(async move {
+        let state = app_state()?;
+        super::server::verify_email(&state.db, token.trim()).await?;
+        leptos_axum::redirect("/verifica-email?esito=confermato");
+        Ok(())
+    })
+    .await
+}
+
+/// Sends the verification mail of the logged-in account again.
+#[server(endpoint = "accounts/verify-email-again")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::state::*;
+    respond(async move {
+        let state = app_state()?;
+        let user = require_user().await?;
+        super::server::resend_verification(&state.db, &user).await
+    })
+    .await
 }

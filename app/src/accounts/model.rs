@@ -48,4 +48,6 @@ pub struct CurrentUser {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The address was confirmed (verification link, or a password reset through it).
+    pub email_verified: bool,
 }

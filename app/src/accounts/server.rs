@@ -198,7 +198,147 @@ pub async fn create_account(
         email: email.as_str().to_string(),
         display_name: display_name.as_str().to_string(),
         role,
+        email_verified: false,
     })
+}
+
+/// Registers a provider's account and, in the same transaction, the mail that asks to confirm
+/// its address (with a single-use link, [`VERIFY_TTL`]). Fails with `EmailTaken` when the
+/// e-mail exists (case-insensitive).
+pub async fn register_provider(
+    db: &Db,
+    email: &Email,
+    display_name: &DisplayName,
+    password: &NewPassword,
+) -> Result<CurrentUser, AppError> {
+    let hash = hash_password(password.expose().to_string()).await?;
+    let id = new_id();
+    let now = now_utc();
+    let new = store::accounts::NewUser {
+        id: &id,
+        email: email.as_str(),
+        password_hash: &hash,
+        role: Role::Provider,
+        display_name: display_name.as_str(),
+        created_at: &now,
+    };
+    let mut tx = store::begin_write(db).await?;
+    if !store::accounts::insert_user_in(&mut tx, &new).await? {
+        return Err(AppError::EmailTaken);
+    }
+    let user = CurrentUser {
+        id,
+        email: email.as_str().to_string(),
+        display_name: display_name.as_str().to_string(),
+        role: Role::Provider,
+        email_verified: false,
+    };
+    issue_verification(&mut tx, &user).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(user_id = %user.id, role = Role::Provider.as_db(), "account created");
+    Ok(user)
+}
+
+/// How long an e-mail verification link works.
+pub const VERIFY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a password-reset link works.
+pub const RESET_TTL: Duration = Duration::from_secs(3600);
+/// At most one verification or reset mail per account in this interval.
+pub const LINK_COOLDOWN: Duration = Duration::from_secs(60);
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+async fn issue_verification(tx: &mut store::Tx, user: &CurrentUser) -> Result<(), AppError> {
+    let token = new_token();
+    let now = time::OffsetDateTime::now_utc();
+    let purpose = store::accounts::TokenPurpose::VerifyEmail;
+    store::accounts::insert_token(tx, &token_hash(&token), &user.id, purpose, &format_utc(now), &format_utc(now + VERIFY_TTL)).await?;
+    let mail = crate::mail::compose::verify_email(crate::mail::compose::LINK_BASE, &user.display_name, &token);
+    crate::mail::outbox::enqueue_to(tx, crate::mail::model::MailKind::VerifyEmail, None, Some(&user.id), &[user.email.clone()], &mail, true, None)
+        .await?;
+    Ok(())
+}
+
+/// Sends the verification mail again (at most once per [`LINK_COOLDOWN`]); nothing when the
+/// address is already verified.
+pub async fn resend_verification(db: &Db, user: &CurrentUser) -> Result<(), AppError> {
+    let Some(verified) = store::accounts::by_id(db, &user.id).await?.map(|u| u.email_verified) else {
+        return Err(AppError::Unauthenticated);
+    };
+    let since = format_utc(time::OffsetDateTime::now_utc() - LINK_COOLDOWN);
+    if verified || store::accounts::token_issued_since(db, &user.id, store::accounts::TokenPurpose::VerifyEmail, &since).await? {
+        return Ok(());
+    }
+    let mut tx = store::begin_write(db).await?;
+    issue_verification(&mut tx, user).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(())
+}
+
+/// Confirms an account's address with the token of its verification link (once).
+pub async fn verify_email(db: &Db, token: &str) -> Result<(), AppError> {
+    let mut tx = store::begin_write(db).await?;
+    let now = now_utc();
+    let Some(user_id) = store::accounts::use_token(&mut tx, &token_hash(token), store::accounts::TokenPurpose::VerifyEmail, &now).await? else {
+        tracing::info!("e-mail verification refused: unknown, used or expired link");
+        return Err(AppError::LinkInvalid);
+    };
+    store::accounts::mark_email_verified(&mut tx, &user_id, &now).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(%user_id, "e-mail address verified");
+    Ok(())
+}
+
+/// «Password dimenticata»: writes the reset mail (a single-use link valid [`RESET_TTL`]) for
+/// the account with this address, if there is one and it had no link in the last
+/// [`LINK_COOLDOWN`]. The caller answers the same whatever happened here, and does not wait for
+/// it (see `api::request_password_reset`): an unknown address looks exactly like a known one.
+pub async fn request_password_reset(db: &Db, email: &Email) -> Result<(), AppError> {
+    let Some((user, _)) = store::accounts::by_email(db, email.as_str()).await? else {
+        tracing::info!("password reset asked for an address without account: nothing sent");
+        return Ok(());
+    };
+    let purpose = store::accounts::TokenPurpose::ResetPassword;
+    let now = time::OffsetDateTime::now_utc();
+    if store::accounts::token_issued_since(db, &user.id, purpose, &format_utc(now - LINK_COOLDOWN)).await? {
+        tracing::info!(user_id = %user.id, "password reset asked again within a minute: nothing sent");
+        return Ok(());
+    }
+    let token = new_token();
+    let mut tx = store::begin_write(db).await?;
+    store::accounts::insert_token(&mut tx, &token_hash(&token), &user.id, purpose, &format_utc(now), &format_utc(now + RESET_TTL)).await?;
+    let mail = crate::mail::compose::password_reset(crate::mail::compose::LINK_BASE, &user.display_name, &token);
+    crate::mail::outbox::enqueue_to(&mut tx, crate::mail::model::MailKind::PasswordReset, None, Some(&user.id), &[user.email.clone()], &mail, true, None)
+        .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(user_id = %user.id, "password reset link written to the outbox");
+    Ok(())
+}
+
+/// Sets a new password with the token of a reset link (once, within the hour): every session of
+/// the account ends, every other reset link stops working, and the address counts as verified
+/// (the link reached it). Returns the account.
+pub async fn reset_password(db: &Db, token: &str, password: &NewPassword) -> Result<CurrentUser, AppError> {
+    let hash = hash_password(password.expose().to_string()).await?;
+    let mut tx = store::begin_write(db).await?;
+    let now = now_utc();
+    let purpose = store::accounts::TokenPurpose::ResetPassword;
+    let Some(user_id) = store::accounts::use_token(&mut tx, &token_hash(token), purpose, &now).await? else {
+        tracing::info!("password reset refused: unknown, used or expired link");
+        return Err(AppError::LinkInvalid);
+    };
+    store::accounts::set_password(&mut tx, &user_id, &hash).await?;
+    let ended = store::accounts::delete_sessions_of(&mut tx, &user_id).await?;
+    store::accounts::spend_tokens(&mut tx, &user_id, purpose, &now).await?;
+    store::accounts::mark_email_verified(&mut tx, &user_id, &now).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(%user_id, sessions_ended = ended, "password reset");
+    let user = store::accounts::by_id(db, &user_id).await?.ok_or(AppError::LinkInvalid)?;
+    Ok(user)
 }
 
 /// Creates the first Segreteria account from the start-up settings when no Segreteria

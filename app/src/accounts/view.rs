@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::auth::{form_error, use_auth};
 use crate::domain::{Email, NewPassword};
@@ -12,11 +13,19 @@ pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let redirected = form_error("accounts/login");
     let error = move || auth.login.value().get().map_or_else(|| redirected.get(), Result::err);
+    let query = use_query_map();
     view! {
         <Title text="Accedi — Portale ECM"/>
         <div class="row justify-content-center">
             <div class="col-12 col-md-8 col-lg-6">
                 <h1 class="mb-4">"Accedi"</h1>
+                {move || {
+                    (query.read().get("password").as_deref() == Some("reimpostata")).then(|| view! {
+                        <div class="alert alert-success" role="status" data-testid="password-reimpostata">
+                            "Password reimpostata. Accedi con la nuova password: le sessioni aperte in precedenza sono state chiuse."
+                        </div>
+                    })
+                }}
                 {move || error().map(|error| view! { <ErrorAlert error/> })}
                 <ActionForm action=auth.login attr:novalidate=true>
                     <Field id="email" label="E-mail" kind="email" autocomplete="username"/>
@@ -25,7 +34,8 @@ pub fn LoginPage() -> impl IntoView {
                         "Accedi"
                     </button>
                 </ActionForm>
-                <p class="mt-4">
+                <p class="mt-3"><A href="/password-dimenticata">"Password dimenticata?"</A></p>
+                <p class="mt-2">
                     "Non hai ancora un account? " <A href="/registrazione">"Registrati come provider"</A>
                 </p>
             </div>
@@ -93,4 +103,172 @@ pub fn RegisterPage() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// «Password dimenticata»: asks for the address and always answers the same way.
+#[component]
+pub fn PasswordForgottenPage() -> impl IntoView {
+    let action = ServerAction::<crate::accounts::api::RequestPasswordReset>::new();
+    let redirected = form_error("accounts/password-reset-request");
+    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let query = use_query_map();
+    let sent = move || query.read().get("inviata").is_some();
+    view! {
+        <Title text="Password dimenticata — Portale ECM"/>
+        <div class="row justify-content-center">
+            <div class="col-12 col-md-8 col-lg-6">
+                <h1 class="mb-3">"Password dimenticata"</h1>
+                <Show
+                    when=sent
+                    fallback=move || view! {
+                        <p class="mb-4">
+                            "Scrivi l'indirizzo e-mail del tuo account: ti invieremo un link per scegliere una nuova password."
+                        </p>
+                        {move || error().map(|error| view! { <ErrorAlert error/> })}
+                        <ActionForm action attr:novalidate=true>
+                            <Field id="email" label="E-mail" kind="email" autocomplete="username"/>
+                            <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                                "Invia il link"
+                            </button>
+                        </ActionForm>
+                    }
+                >
+                    <div class="alert alert-success" role="status" data-testid="reset-inviato">
+                        "Se l'indirizzo corrisponde a un account del portale, riceverai entro pochi minuti un messaggio con il link per scegliere una nuova password. Il link vale un'ora e si può usare una sola volta."
+                    </div>
+                    <p>"Non trovi il messaggio? Controlla la cartella della posta indesiderata, oppure " <A href="/password-dimenticata">"chiedi un nuovo link"</A> "."</p>
+                </Show>
+                <p class="mt-4"><A href="/accedi">"Torna all'accesso"</A></p>
+            </div>
+        </div>
+    }
+}
+
+/// The page of the reset link: a new password, twice.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<crate::accounts::api::ResetPassword>::new();
+    let redirected = form_error("accounts/password-reset");
+    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let password_error = Signal::derive(move || {
+        let value = password.get();
+        (!value.is_empty()).then(|| NewPassword::parse(&value, &value).err().map(|e| e.message_it())).flatten()
+    });
+    let confirm_error = Signal::derive(move || {
+        let value = confirm.get();
+        (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
+    });
+    view! {
+        <Title text="Nuova password — Portale ECM"/>
+        <div class="row justify-content-center">
+            <div class="col-12 col-md-8 col-lg-6">
+                <h1 class="mb-3">"Scegli una nuova password"</h1>
+                <Show
+                    when=move || !token().is_empty()
+                    fallback=|| view! {
+                        <div class="alert alert-danger" role="alert">
+                            "Il link è incompleto: aprilo di nuovo dal messaggio ricevuto, oppure "
+                            <A href="/password-dimenticata">"chiedine uno nuovo"</A> "."
+                        </div>
+                    }
+                >
+                    {move || error().map(|error| view! { <ErrorAlert error/> })}
+                    {move || (error() == Some(crate::error::AppError::LinkInvalid)).then(|| view! {
+                        <p><A href="/password-dimenticata">"Chiedi un nuovo link"</A></p>
+                    })}
+                    <ActionForm action attr:novalidate=true>
+                        <input type="hidden" name="token" prop:value=token/>
+                        <Field
+                            id="password"
+                            label="Nuova password"
+                            kind="password"
+                            autocomplete="new-password"
+                            hint="Almeno 10 caratteri, con almeno una lettera e una cifra."
+                            value=password
+                            error=password_error
+                        />
+                        <Field
+                            id="password_confirm"
+                            label="Conferma la nuova password"
+                            kind="password"
+                            autocomplete="new-password"
+                            value=confirm
+                            error=confirm_error
+                        />
+                        <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                            "Salva la nuova password"
+                        </button>
+                    </ActionForm>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+/// The page of the verification link: a button confirms (a GET never changes anything, so a
+/// mail scanner that opens the link does not use it up).
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let action = ServerAction::<crate::accounts::api::VerifyEmail>::new();
+    let redirected = form_error("accounts/verify-email");
+    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let confirmed = move || query.read().get("esito").as_deref() == Some("confermato");
+    view! {
+        <Title text="Conferma dell'indirizzo e-mail — Portale ECM"/>
+        <div class="row justify-content-center">
+            <div class="col-12 col-md-8 col-lg-6">
+                <h1 class="mb-3">"Conferma dell'indirizzo e-mail"</h1>
+                <Show
+                    when=move || !confirmed()
+                    fallback=|| view! {
+                        <div class="alert alert-success" role="status" data-testid="email-verificata">
+                            "Indirizzo e-mail confermato. Grazie!"
+                        </div>
+                        <p><A href="/area">"Vai alla tua area"</A></p>
+                    }
+                >
+                    {move || error().map(|error| view! { <ErrorAlert error/> })}
+                    <p>"Premi il pulsante per confermare che l'indirizzo e-mail del tuo account è corretto."</p>
+                    <ActionForm action>
+                        <input type="hidden" name="token" prop:value=token/>
+                        <button type="submit" class="btn btn-primary" disabled=move || action.pending().get() || token().is_empty()>
+                            "Conferma indirizzo"
+                        </button>
+                    </ActionForm>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+/// On the provider's home: a reminder to confirm the address, with «invia di nuovo». Decided
+/// from the account the page already has (no request of its own).
+#[component]
+pub fn EmailVerificationBanner(verified: bool) -> impl IntoView {
+    let resend = ServerAction::<crate::accounts::api::ResendVerification>::new();
+    (!verified).then(|| view! {
+        <div class="alert alert-warning d-flex flex-wrap align-items-center gap-2" role="status" data-testid="verifica-email">
+            <span class="me-auto">
+                "Conferma il tuo indirizzo e-mail: ti abbiamo inviato un messaggio con il link. Senza un indirizzo confermato potresti non ricevere gli avvisi di scadenza e gli esiti della domanda."
+            </span>
+            {move || match resend.value().get() {
+                Some(Ok(())) => view! { <span class="fw-semibold">"Messaggio inviato di nuovo."</span> }.into_any(),
+                Some(Err(error)) => view! { <span class="text-danger">{error.message_it()}</span> }.into_any(),
+                None => view! {
+                    <ActionForm action=resend>
+                        <button type="submit" class="btn btn-sm btn-outline-primary" disabled=move || resend.pending().get()>
+                            "Invia di nuovo"
+                        </button>
+                    </ActionForm>
+                }
+                .into_any(),
+            }}
+        </div>
+    })
 }

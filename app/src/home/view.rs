@@ -83,6 +83,7 @@ pub fn ProviderHomePage() -> impl IntoView {
             <h1>"Area provider"</h1>
             <p class="lead" data-testid="benvenuto">"Benvenuto, " {user.display_name.clone()} "."</p>
             <p>"Account: " <strong>{user.email.clone()}</strong></p>
+            <crate::accounts::view::EmailVerificationBanner verified=user.email_verified/>
             {move || submit_error().map(|error| view! { <crate::layout::view::ErrorAlert error/> })}
             <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
                 {move || Suspend::new(async move {

@@ -294,6 +294,7 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
     // Open attempt: its debts are IN_CORSO and claimed by it. Late receipt of a closed attempt:
     // its debts went back to DA_PAGARE and must not be claimed by another attempt meanwhile.
     let mut clean = true;
+    let mut provider_id = None;
     let reason = format!("pagamento verificato con MyPay: IUV {}", receipt.iuv);
     for line in &attempt.debts {
         let paid = receipt.lines.iter().find(|p| p.iud == line.iud).expect("matched above");
@@ -301,6 +302,7 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
             clean = false;
             break;
         };
+        provider_id = Some(debt.provider_id.clone());
         let claim = store::attempts::claimer_in(&mut tx, &line.debt_id).await?;
         let payable = match (debt.state, claim.as_deref()) {
             (DebtState::InCorso, Some(claimer)) => claimer == attempt.id,
@@ -336,6 +338,14 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
     store::attempts::receipt_data(&mut tx, &attempt.id, &receipt.iuv, &receipt.receipt_id, &receipt.receipt_date).await?;
     let detail = format!("pagamento verificato: IUV {}, PSP {}", receipt.iuv, receipt.psp);
     if store::attempts::transition(&mut tx, &attempt.id, from, AttemptState::Pagata, anomaly_recheck, actor, &detail).await? {
+        // The provider is told in the same transaction: a payment recorded has its mail.
+        if let Some(provider_id) = &provider_id {
+            let lines: Vec<_> = attempt.debts.iter().map(|l| PaidLine { causale: l.causale.clone(), amount_cents: l.amount_cents }).collect();
+            crate::mail::outbox::to_provider(&mut tx, MailKind::PaymentVerified, provider_id, None, |c| {
+                payment_verified(LINK_BASE, &c.display_name, &c.denominazione, &receipt.iuv, &lines)
+            })
+            .await?;
+        }
         tx.commit().await.map_err(internal)?;
         tracing::info!(attempt_id = %attempt.id, iuv = %receipt.iuv, "payment verified");
         Ok(true)
@@ -345,6 +355,9 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
         Ok(false)
     }
 }
+
+use crate::mail::compose::{payment_verified, PaidLine, LINK_BASE};
+use crate::mail::model::MailKind;
 
 // ---- decision table (SIL-REFERENCE §8) --------------------------------------------------------
 

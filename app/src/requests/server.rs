@@ -152,6 +152,9 @@ pub async fn transition(
     }
     let codes: Vec<&str> = reopened.iter().map(|s| s.code()).collect();
     store::requests::move_state(&mut tx, request_id, expected, to, actor, Move { note, snapshot: None, reopened_sections: &codes }).await?;
+    // The provider is told in the same transaction (integration, accreditation, rejection).
+    let labels: Vec<&str> = reopened.iter().map(|s| s.label_it()).collect();
+    crate::mail::outbox::request_moved(&mut tx, &request.provider_id, to, note, &labels).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(expected)
 }

@@ -9,6 +9,8 @@ use crate::error::AppError;
 pub struct SegreteriaOverview {
     pub provider_accounts: i64,
     pub segreteria_accounts: i64,
+    /// The latest notifications the SMTP server refused or that failed too many times.
+    pub mail_failed: Vec<crate::mail::model::MailLogLine>,
 }
 
 /// Segreteria only: a provider calling it gets `forbidden` and HTTP 403.
@@ -22,6 +24,7 @@ pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
         Ok(SegreteriaOverview {
             provider_accounts: count_by_role(&state.db, Role::Provider).await?,
             segreteria_accounts: count_by_role(&state.db, Role::Segreteria).await?,
+            mail_failed: crate::store::outbox::failed(&state.db, 10).await?,
         })
     })
     .await

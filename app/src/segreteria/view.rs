@@ -40,6 +40,19 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     figures.await.ok().map(|f| view! {
                         <p>"Account provider registrati: " <strong data-testid="conteggio-provider">{f.provider_accounts}</strong></p>
+                        {(!f.mail_failed.is_empty()).then(|| view! {
+                            <div class="alert alert-warning" role="status" data-testid="posta-non-recapitata">
+                                <p class="fw-semibold mb-2">"Messaggi non recapitati (i più recenti)"</p>
+                                <ul class="mb-0">
+                                    {f.mail_failed.iter().map(|m| view! {
+                                        <li>
+                                            {m.recipient.clone()} " — " {m.subject.clone()}
+                                            {m.last_error.clone().map(|e| view! { <br/><small>{e}</small> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </div>
+                        })}
                     })
                 })}
             </Suspense>

@@ -13,12 +13,19 @@ struct UserRow {
     email: String,
     role: String,
     display_name: String,
+    email_verified_at: Option<String>,
 }
 
 impl TryFrom<UserRow> for CurrentUser {
     type Error = StoreError;
     fn try_from(r: UserRow) -> Result<CurrentUser, StoreError> {
-        Ok(CurrentUser { role: decode(&r.role, "role", Role::from_db)?, id: r.id, email: r.email, display_name: r.display_name })
+        Ok(CurrentUser {
+            role: decode(&r.role, "role", Role::from_db)?,
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            email_verified: r.email_verified_at.is_some(),
+        })
     }
 }
 
@@ -66,7 +73,7 @@ struct LoginRow {
 
 /// The account with this e-mail and its password hash.
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<(CurrentUser, String)>, StoreError> {
-    sqlx::query_as::<_, LoginRow>("SELECT id, email, password_hash, role, display_name FROM users WHERE email = $1")
+    sqlx::query_as::<_, LoginRow>("SELECT id, email, password_hash, role, display_name, email_verified_at FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(db.pool())
         .await?
@@ -179,7 +186,7 @@ pub async fn insert_session(db: &Db, token_hash: &str, user_id: &str, created_at
 /// after `idle_cutoff`; with when it was last used.
 pub async fn session_user(db: &Db, token_hash: &str, now: &str, idle_cutoff: &str) -> Result<Option<(CurrentUser, String)>, StoreError> {
     let row = sqlx::query_as::<_, SessionRow>(
-        "SELECT u.id, u.email, u.role, u.display_name, COALESCE(s.last_seen_at, s.created_at) AS last_seen
+        "SELECT u.id, u.email, u.role, u.display_name, u.email_verified_at, COALESCE(s.last_seen_at, s.created_at) AS last_seen
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND COALESCE(s.last_seen_at, s.created_at) > $3",
     )
@@ -191,7 +198,13 @@ pub async fn session_user(db: &Db, token_hash: &str, now: &str, idle_cutoff: &st
     match row {
         Some(row) => {
             let last_seen = row.last_seen;
-            let user = CurrentUser::try_from(UserRow { id: row.id, email: row.email, role: row.role, display_name: row.display_name })?;
+            let user = CurrentUser::try_from(UserRow {
+                id: row.id,
+                email: row.email,
+                role: row.role,
+                display_name: row.display_name,
+                email_verified_at: row.email_verified_at,
+            })?;
             Ok(Some((user, last_seen)))
         }
         None => Ok(None),
@@ -204,6 +217,7 @@ struct SessionRow {
     email: String,
     role: String,
     display_name: String,
+    email_verified_at: Option<String>,
     last_seen: String,
 }
 
@@ -227,4 +241,129 @@ pub async fn purge(db: &Db, now: &str, failures_until: &str, registrations_until
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+// ---- single-use tokens (e-mail verification, password reset) ----------------------------------
+
+/// What a token is for (`account_tokens.purpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    fn as_db(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "VERIFY_EMAIL",
+            TokenPurpose::ResetPassword => "RESET_PASSWORD",
+        }
+    }
+}
+
+/// Stores a token (its SHA-256) inside the caller's transaction.
+pub async fn insert_token(
+    tx: &mut super::Tx,
+    token_hash: &str,
+    user_id: &str,
+    purpose: TokenPurpose,
+    created_at: &str,
+    expires_at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(purpose.as_db())
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// True when the account was given a token for `purpose` after `since` (a cool-down).
+pub async fn token_issued_since(db: &Db, user_id: &str, purpose: TokenPurpose, since: &str) -> Result<bool, StoreError> {
+    let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND created_at > $3")
+        .bind(user_id)
+        .bind(purpose.as_db())
+        .bind(since)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n > 0)
+}
+
+/// Uses a token once: marks it used if it exists for `purpose`, is unused and has not expired
+/// at `now`, and returns its account; `None` otherwise (nothing written). A compare-and-set on
+/// `used_at`: of two concurrent uses only one gets the account.
+pub async fn use_token(tx: &mut super::Tx, token_hash: &str, purpose: TokenPurpose, now: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
+         RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(purpose.as_db())
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Marks every unused token of the account for `purpose` as used (a reset link from an older
+/// mail stops working once the password was reset).
+pub async fn spend_tokens(tx: &mut super::Tx, user_id: &str, purpose: TokenPurpose, now: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .bind(purpose.as_db())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the account's password hash.
+pub async fn set_password(tx: &mut super::Tx, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Ends every session of the account; returns how many there were.
+pub async fn delete_sessions_of(tx: &mut super::Tx, user_id: &str) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?.rows_affected())
+}
+
+/// Notes that the account's e-mail address was verified at `now` (the first time only).
+pub async fn mark_email_verified(tx: &mut super::Tx, user_id: &str, now: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The account with this id.
+pub async fn by_id(db: &Db, user_id: &str) -> Result<Option<CurrentUser>, StoreError> {
+    sqlx::query_as::<_, UserRow>("SELECT id, email, role, display_name, email_verified_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(CurrentUser::try_from)
+        .transpose()
+}
+
+/// Creates an account inside the caller's transaction (see [`insert_user`]).
+pub async fn insert_user_in(tx: &mut super::Tx, user: &NewUser<'_>) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, display_name, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(user.id)
+    .bind(user.email)
+    .bind(user.password_hash)
+    .bind(user.role.as_db())
+    .bind(user.display_name)
+    .bind(user.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(inserted.rows_affected() != 0)
 }

@@ -32,6 +32,7 @@ pub mod backlog;
 pub mod debts;
 pub mod documents;
 pub mod events;
+pub mod outbox;
 pub mod providers;
 pub mod requests;
 pub mod tariffs;

@@ -1,0 +1,123 @@
+//! What the mail log shows (shared by the server and the browser).
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of notification (docs/mail.md lists when each is sent and to whom).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailKind {
+    /// After registration (and on request): the link that confirms the address.
+    VerifyEmail,
+    /// On request from «Password dimenticata»: the single-use link, valid one hour.
+    PasswordReset,
+    /// The Segreteria asked for an integration, with its note.
+    IntegrationRequested,
+    /// The request was accepted: the provider is accredited.
+    Accredited,
+    /// The request was rejected, with the reasons.
+    Rejected,
+    /// MyPay confirmed a payment: the debts are paid, the receipt can be downloaded.
+    PaymentVerified,
+    /// A debt falls due soon (10 days before a quota, 15 before an event fee).
+    ReminderDue,
+    /// A debt's due date has passed and it is still to pay.
+    ReminderOverdue,
+}
+
+impl MailKind {
+    pub const ALL: [MailKind; 8] = [
+        MailKind::VerifyEmail,
+        MailKind::PasswordReset,
+        MailKind::IntegrationRequested,
+        MailKind::Accredited,
+        MailKind::Rejected,
+        MailKind::PaymentVerified,
+        MailKind::ReminderDue,
+        MailKind::ReminderOverdue,
+    ];
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            MailKind::VerifyEmail => "VERIFY_EMAIL",
+            MailKind::PasswordReset => "PASSWORD_RESET",
+            MailKind::IntegrationRequested => "INTEGRATION_REQUESTED",
+            MailKind::Accredited => "ACCREDITED",
+            MailKind::Rejected => "REJECTED",
+            MailKind::PaymentVerified => "PAYMENT_VERIFIED",
+            MailKind::ReminderDue => "REMINDER_DUE",
+            MailKind::ReminderOverdue => "REMINDER_OVERDUE",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<MailKind> {
+        MailKind::ALL.into_iter().find(|kind| kind.as_db() == value)
+    }
+
+    pub fn label_it(self) -> &'static str {
+        match self {
+            MailKind::VerifyEmail => "Verifica dell'indirizzo e-mail",
+            MailKind::PasswordReset => "Reimpostazione della password",
+            MailKind::IntegrationRequested => "Richiesta di integrazione",
+            MailKind::Accredited => "Accreditamento concesso",
+            MailKind::Rejected => "Domanda rigettata",
+            MailKind::PaymentVerified => "Pagamento verificato",
+            MailKind::ReminderDue => "Promemoria di scadenza",
+            MailKind::ReminderOverdue => "Avviso di scadenza superata",
+        }
+    }
+}
+
+/// Where a notification is in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailState {
+    /// Waiting to be sent (or to be tried again).
+    Pending,
+    /// The SMTP server accepted it.
+    Sent,
+    /// Given up: refused for good by the SMTP server, or too many failed tries.
+    Failed,
+}
+
+impl MailState {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            MailState::Pending => "PENDING",
+            MailState::Sent => "SENT",
+            MailState::Failed => "FAILED",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<MailState> {
+        [MailState::Pending, MailState::Sent, MailState::Failed].into_iter().find(|s| s.as_db() == value)
+    }
+
+    pub fn label_it(self) -> &'static str {
+        match self {
+            MailState::Pending => "In coda",
+            MailState::Sent => "Inviata",
+            MailState::Failed => "Non recapitata",
+        }
+    }
+
+    pub fn badge_class(self) -> &'static str {
+        match self {
+            MailState::Pending => "badge bg-secondary",
+            MailState::Sent => "badge bg-success",
+            MailState::Failed => "badge bg-danger",
+        }
+    }
+}
+
+/// One line of a provider's mail log (never the body: it may hold a link with a token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailLogLine {
+    pub id: String,
+    pub kind: MailKind,
+    pub recipient: String,
+    pub subject: String,
+    pub state: MailState,
+    pub tries: i64,
+    /// The last SMTP error (English, as the server gave it), if any.
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
