@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod csrf;
 pub mod http_limits;
+pub mod mail_sink;
 pub mod mail_transport;
 pub mod metrics;
 pub mod mypay;

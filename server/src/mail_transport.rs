@@ -122,7 +122,8 @@ pub struct SmtpSettings {
     pub url: SmtpUrl,
     /// `ECM_MAIL_FROM`, e.g. `Portale ECM <ecm-noreply@regione.veneto.it>`.
     pub from: String,
-    /// `ECM_SMTP_TIMEOUT_SECONDS` (default 30): one SMTP command's timeout.
+    /// `ECM_SMTP_TIMEOUT_SECONDS` (default 30): the whole of one send (connection, commands,
+    /// data, the final answer).
     pub timeout: Duration,
 }
 
@@ -173,12 +174,13 @@ impl SmtpMailer {
             Ok(built) => built,
             Err(error) => return SendOutcome::Permanent(format!("message not buildable: {error}")),
         };
-        // lettre's own timeout bounds each command; this bounds the whole exchange.
-        match tokio::time::timeout(self.timeout * 4, self.transport.send(built)).await {
+        // lettre's async transport bounds only the connection with its timeout: this bounds the
+        // whole exchange (connection, commands, data and the server's final answer).
+        match tokio::time::timeout(self.timeout, self.transport.send(built)).await {
             Ok(Ok(_)) => SendOutcome::Accepted,
             Ok(Err(error)) if error.is_permanent() => SendOutcome::Permanent(format!("SMTP refused: {error}")),
             Ok(Err(error)) => SendOutcome::Transient(format!("SMTP: {error}")),
-            Err(_) => SendOutcome::Transient(format!("SMTP: no answer within {} s", (self.timeout * 4).as_secs())),
+            Err(_) => SendOutcome::Transient(format!("SMTP: no answer within {} s", self.timeout.as_secs())),
         }
     }
 }

@@ -11,12 +11,12 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 use server::mail_sink::{Fault, MailSink, ReceivedMail, SinkConfig};
-use support::{Backend, Portal, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn sink() -> MailSink {
-    MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None }).await.expect("the sink starts")
+    MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None }).expect("the sink starts")
 }
 
 /// The portal sending to `smtp` (a sink's address), looking at the outbox every second and
@@ -275,7 +275,10 @@ async fn payment(backend: Backend) {
     let (_, attempt) = json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await).await;
     assert_eq!(attempt["state"], "Pagata", "{attempt}");
     let iuv = attempt["iuv"].as_str().unwrap().to_string();
-    // Verified again (the return page, the reconciler): still one mail.
+    // Written with the payment: one row per recipient (the account, the organisation's address).
+    let written = outbox(&app, "WHERE kind = 'PAYMENT_VERIFIED'").await.len();
+    assert_eq!(written, 2);
+    // Verified again (the return page, the reconciler): no further mail.
     app.call(&owner, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await;
 
     let mails = mails_to(&sink, "paga@provider.it", 2).await;
@@ -284,8 +287,7 @@ async fn payment(backend: Backend) {
     let text = paid.text.as_deref().unwrap();
     assert!(text.contains(&iuv) && text.contains("Quota annuale") && text.contains("http://ecm.test/area/estratto-conto"), "{text}");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let kinds = outbox(&app, "WHERE kind = 'PAYMENT_VERIFIED'").await;
-    assert_eq!(kinds.len(), 1, "one mail per verified payment, however often it is verified");
+    assert_eq!(outbox(&app, "WHERE kind = 'PAYMENT_VERIFIED'").await.len(), written, "one mail per verified payment, however often it is verified");
     sim.stop();
     app.stop().await;
 }
@@ -369,7 +371,7 @@ async fn faults(backend: Backend) {
     one_mail(&app, "giu@provider.it").await;
     let rows = wait_outbox(&app, "a try against a closed port", |rows| rows.first().is_some_and(|r| r.2 >= 1 && r.3.is_some())).await;
     assert_eq!(rows[0].1, "PENDING", "a refused connection is worth another try");
-    let sink = MailSink::start(SinkConfig { smtp_addr: port, http_addr: None, dir: None }).await.unwrap();
+    let sink = MailSink::start(SinkConfig { smtp_addr: port, http_addr: None, dir: None }).unwrap();
     mails_to(&sink, "giu@provider.it", 1).await;
     wait_outbox(&app, "sent once the server is up", |rows| rows[0].1 == "SENT").await;
 
