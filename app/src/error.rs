@@ -59,6 +59,9 @@ pub enum AppError {
     /// or expired.
     #[error("invalid or expired link")]
     LinkInvalid,
+    /// The current password given to change it is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
     /// MyPay is not configured on this installation.
     #[error("payments unavailable")]
     PaymentsUnavailable,
@@ -123,6 +126,7 @@ impl AppError {
             AppError::TooManyAttempts => "too_many_attempts",
             AppError::TooManyRegistrations => "too_many_registrations",
             AppError::LinkInvalid => "link_invalid",
+            AppError::WrongPassword => "wrong_password",
             AppError::PaymentsUnavailable => "payments_unavailable",
             AppError::PaymentInProgress => "payment_in_progress",
             AppError::PaymentRejected => "payment_rejected",
@@ -151,6 +155,7 @@ impl AppError {
             AppError::NotAccredited | AppError::AnnualFeeNotPaid(_) => 412,
             AppError::EmailTaken => 409,
             AppError::LinkInvalid => 410,
+            AppError::WrongPassword => 422,
             AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts | AppError::TooManyRegistrations => 429,
             AppError::PaymentsUnavailable | AppError::PaymentGatewayDown | AppError::Busy => 503,
@@ -201,6 +206,7 @@ impl AppError {
                     .into()
             }
             AppError::InvalidCredentials => "E-mail o password non corretti.".into(),
+            AppError::WrongPassword => "La password attuale non è corretta.".into(),
             AppError::LinkInvalid => {
                 "Il link non è valido: è già stato usato oppure è scaduto. Puoi chiederne uno nuovo.".into()
             }

@@ -32,7 +32,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::accounts::view::{LoginPage, PasswordForgottenPage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
+use crate::accounts::view::{AccountPage, LoginPage, PasswordForgottenPage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 use crate::auth::Auth;
 use crate::debts::view::{MyStatementPage, ProviderStatementPage};
 use crate::documents::view::DocumentsPage;
@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/password-dimenticata") view=PasswordForgottenPage ssr=SsrMode::Async/>
                     <Route path=path!("/reimposta-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/verifica-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/area") view=ProviderHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/area/censimento") view=CensimentoPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/domanda") view=DomandaPage ssr=SsrMode::Async/>

@@ -183,6 +183,7 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_MAIL_MAX_TRIES",
     "ECM_MAIL_BACKOFF_MIN_SECONDS",
     "ECM_MAIL_BACKOFF_MAX_SECONDS",
+    "ECM_MAIL_LEASE_SECONDS",
     // Read by the test suite only: the Python interpreter (with zeep) of the WSDL check.
     "ECM_ZEEP_PYTHON",
     // Test-suite settings, read by the tests and tools, not by the server.
@@ -279,12 +280,16 @@ impl Settings {
             max_tries: count("ECM_MAIL_MAX_TRIES", mail_defaults.max_tries)?,
             backoff_min: mail_seconds("ECM_MAIL_BACKOFF_MIN_SECONDS", mail_defaults.backoff_min, 86_400)?,
             backoff_max: mail_seconds("ECM_MAIL_BACKOFF_MAX_SECONDS", mail_defaults.backoff_max, 7 * 86_400)?,
+            lease: mail_seconds("ECM_MAIL_LEASE_SECONDS", mail_defaults.lease, 3600)?,
             ..mail_defaults
         };
         if mail.backoff_max < mail.backoff_min {
             return Err(SettingsError::Invalid { name: "ECM_MAIL_BACKOFF_MAX_SECONDS", reason: "must not be below ECM_MAIL_BACKOFF_MIN_SECONDS".into() });
         }
         let smtp_timeout = mail_seconds("ECM_SMTP_TIMEOUT_SECONDS", Duration::from_secs(30), 120)?;
+        if mail.lease <= smtp_timeout {
+            return Err(SettingsError::Invalid { name: "ECM_MAIL_LEASE_SECONDS", reason: "must be above ECM_SMTP_TIMEOUT_SECONDS".into() });
+        }
         let mail_from = get("ECM_MAIL_FROM").unwrap_or_else(|| "Portale ECM <ecm-noreply@localhost>".to_string());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(SettingsError::Invalid { name: "ECM_MAIL_FROM", reason: "expected an address, e.g. Portale ECM <ecm@regione.veneto.it>".into() });

@@ -100,6 +100,31 @@ fn matrix() -> Vec<Row> {
             expect: [Refused(401), Refused(401), Refused(401), Refused(401)],
         },
         Row { endpoint: "accounts/logout", args: none, expect: [Allowed, Own, Own, Own] },
+        // Mail links: open to all (the token decides); a wrong token is refused alike for all.
+        Row {
+            endpoint: "accounts/password-reset-request",
+            args: |_| pairs(&[("email", "non-una-mail")]),
+            expect: [Refused(422), Refused(422), Refused(422), Refused(422)],
+        },
+        Row {
+            endpoint: "accounts/password-reset",
+            args: |_| pairs(&[("token", "not-a-token"), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")]),
+            expect: [Refused(410), Refused(410), Refused(410), Refused(410)],
+        },
+        Row { endpoint: "accounts/verify-email", args: |_| pairs(&[("token", "not-a-token")]), expect: [Refused(410), Refused(410), Refused(410), Refused(410)] },
+        Row { endpoint: "accounts/verify-email-again", args: none, expect: [Refused(401), Own, Own, Own] },
+        // One's own account only: a wrong current password changes nothing, whoever asks.
+        Row {
+            endpoint: "accounts/password-change",
+            args: |_| pairs(&[("current_password", "sbagliata-2026"), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")]),
+            expect: [Refused(401), Refused(422), Refused(422), Refused(422)],
+        },
+        Row { endpoint: "accounts/logout-everywhere", args: none, expect: [Refused(401), Own, Own, Own] },
+        Row {
+            endpoint: "mail/log",
+            args: |f| pairs(&[("provider_id", &f.provider_a)]),
+            expect: [Refused(401), Refused(403), Refused(403), Allowed],
+        },
         // ---- provider wizard ----------------------------------------------------------------
         Row { endpoint: "providers/mine", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row {

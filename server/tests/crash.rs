@@ -5,6 +5,11 @@
 //! every attempt within a bounded horizon. Then the payment invariants are checked on the
 //! database and against the carts the simulator received.
 //!
+//! The same kills hit the mail worker: the trial's mail (verification at registration, payment
+//! verified) goes to a real SMTP sink whose answers are slow, so a kill often lands while a
+//! message is on the wire. Every mail must leave the outbox as SENT, reach the sink, and arrive
+//! no more often than it was tried (`check_mail`).
+//!
 //! Run by `scripts/crash-test.sh [TRIALS]` (ignored by a plain `cargo test`). Variables:
 //! `CRASH_TRIALS` (default 4); `CRASH_SEED` (default: from the clock; printed, so a run can be
 //! repeated as far as timing allows); `CRASH_KEEP=1` keeps the logs of passed trials too. With
@@ -23,6 +28,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::Value;
+use server::mail_sink::{Fault, MailSink, ReceivedMail, SinkConfig};
 use sqlx::Row;
 use support::process::{base_env, free_port, Process};
 use support::{fiscal_code, Backend, Portal, TestDb, SIM_COD_IPA, SIM_PASSWORD};
@@ -35,6 +41,16 @@ const HORIZON: Duration = Duration::from_secs(60);
 /// The reconciler of the crash test runs every second with a short back-off and short leases,
 /// so that a killed instance's claims expire quickly (production settings, other values). The
 /// lease stays above twice the MyPay timeout, as the README asks.
+/// The mail worker of the trial: quick passes and retries, a short lease so that a claim of a
+/// killed server expires within the horizon (above the SMTP timeout, as the settings require).
+const MAIL_SETTINGS: &[(&str, &str)] = &[
+    ("ECM_MAIL_INTERVAL_SECONDS", "1"),
+    ("ECM_MAIL_BACKOFF_MIN_SECONDS", "1"),
+    ("ECM_MAIL_BACKOFF_MAX_SECONDS", "2"),
+    ("ECM_SMTP_TIMEOUT_SECONDS", "2"),
+    ("ECM_MAIL_LEASE_SECONDS", "3"),
+];
+
 const RECONCILER_SETTINGS: &[(&str, &str)] = &[
     ("ECM_MYPAY_TIMEOUT_SECONDS", "2"),
     // Every flow registers from 127.0.0.1.
@@ -390,6 +406,31 @@ struct AttemptRow {
     created_at: String,
 }
 
+/// The mail invariants: no notification lost (every row SENT, and the sink got it), none sent
+/// more often than it was tried (a row confirmed as SENT is never claimed again, and a crash
+/// costs at most the one message in flight).
+async fn check_mail(db: &Db, received: &[ReceivedMail]) -> Vec<String> {
+    let rows: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT id, state, tries FROM mail_outbox").fetch_all(db.pool()).await.expect("the outbox");
+    let mut broken = Vec::new();
+    if rows.is_empty() {
+        broken.push("no mail was written: the trial proves nothing about mail".to_string());
+    }
+    for (id, state, tries) in rows {
+        let copies = received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() as i64;
+        if state != "SENT" {
+            broken.push(format!("mail {id} ended {state} after {tries} tries (lost?)"));
+        }
+        if state == "SENT" && copies == 0 {
+            broken.push(format!("mail {id} is SENT but the SMTP server never got it"));
+        }
+        if copies > tries {
+            broken.push(format!("mail {id} arrived {copies} times but was tried {tries} times: a confirmed mail went out again"));
+        }
+    }
+    broken
+}
+
 /// The invariants of issue 5, on the database and against the simulator's carts. Every broken
 /// rule is described; an empty list means the trial passed.
 async fn check_invariants(db: &Db, sessions: &[Value], delivered: &HashMap<String, String>) -> Vec<String> {
@@ -597,6 +638,17 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
         .chain(RECONCILER_SETTINGS)
         .map(|(k, v)| (k.to_string(), v.to_string())),
     );
+    // The mail of the trial (verification at registration, payment verified) goes to a real SMTP
+    // sink in this process; its answers are slow, so that kills land while mail is on the wire.
+    let sink = MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None }).expect("the sink starts");
+    sink.set_fault(Fault::Slow { delay_ms: 150, count: u32::MAX });
+    let smtp_url = format!("smtp://{}?tls=none", sink.smtp_addr());
+    envs.extend(
+        [("ECM_SMTP_URL", smtp_url.as_str())]
+            .iter()
+            .chain(MAIL_SETTINGS)
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     let mut server = Process::new(workdir.join("bin/ecm-server"), vec![], envs, &dir, "server.log");
     let health = format!("{portal}/healthz");
     server.spawn();
@@ -694,6 +746,13 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    // Every mail leaves the outbox within the horizon (a claim of a killed server expires after
+    // ECM_MAIL_LEASE_SECONDS), then the mail invariants are checked against what the sink got.
+    let mail_started = Instant::now();
+    while count(&check_db, "SELECT COUNT(*) FROM mail_outbox WHERE state = 'PENDING'").await > 0 && mail_started.elapsed() < HORIZON {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mail_broken = check_mail(&check_db, &sink.messages()).await;
     let sessions = trial.sessions().await;
     let (delivered, mut broken, internal_errors) = {
         let seen = trial.seen.lock().unwrap();
@@ -703,6 +762,7 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
         broken.push(open.clone());
     }
     broken.extend(check_invariants(&check_db, &sessions, &delivered).await);
+    broken.extend(mail_broken);
     let paid = sessions.iter().filter(|s| s["phase"] == "final_0").count() as u64;
     let reconcile_time = reconciled.clone().unwrap_or(HORIZON);
     println!(

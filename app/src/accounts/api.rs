@@ -130,3 +130,37 @@ pub async fn resend_verification() -> Result<(), AppError> {
     })
     .await
 }
+
+/// Changes the password (the current one first); every other session of the account ends and
+/// this browser gets a new session.
+#[server(endpoint = "accounts/password-change")]
+pub async fn change_password(current_password: String, password: String, password_confirm: String) -> Result<(), AppError> {
+    use crate::domain::NewPassword;
+    use crate::state::*;
+    respond(async move {
+        let state = app_state()?;
+        let user = require_user().await?;
+        let password = NewPassword::parse(&password, &password_confirm)?;
+        super::server::change_password(&state.db, &state.login_limits, &user, &current_password, &password, &client_address()).await?;
+        let token = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
+        set_session_cookie(&state, &token);
+        leptos_axum::redirect("/account?password=cambiata");
+        Ok(())
+    })
+    .await
+}
+
+/// Ends every session of the account, on every device, this one included.
+#[server(endpoint = "accounts/logout-everywhere")]
+pub async fn logout_everywhere() -> Result<(), AppError> {
+    use crate::state::*;
+    respond(async move {
+        let state = app_state()?;
+        let user = require_user().await?;
+        super::server::end_all_sessions(&state.db, &user).await?;
+        clear_session_cookie(&state);
+        leptos_axum::redirect("/accedi?uscita=ovunque");
+        Ok(())
+    })
+    .await
+}

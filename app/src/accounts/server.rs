@@ -341,6 +341,40 @@ pub async fn reset_password(db: &Db, token: &str, password: &NewPassword) -> Res
     Ok(user)
 }
 
+/// Changes the password of the logged-in account after checking the current one (with the
+/// login limits: a stolen session cannot guess it quickly). Every session of the account ends;
+/// the caller opens a new one for the browser that made the change.
+pub async fn change_password(
+    db: &Db,
+    limits: &LoginLimits,
+    user: &CurrentUser,
+    current: &str,
+    password: &NewPassword,
+    client_address: &str,
+) -> Result<(), AppError> {
+    authenticate(db, limits, &user.email, current, client_address).await.map_err(|error| match error {
+        AppError::InvalidCredentials => AppError::WrongPassword,
+        other => other,
+    })?;
+    let hash = hash_password(password.expose().to_string()).await?;
+    let mut tx = store::begin_write(db).await?;
+    store::accounts::set_password(&mut tx, &user.id, &hash).await?;
+    let ended = store::accounts::delete_sessions_of(&mut tx, &user.id).await?;
+    store::accounts::spend_tokens(&mut tx, &user.id, store::accounts::TokenPurpose::ResetPassword, &now_utc()).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(user_id = %user.id, sessions_ended = ended, "password changed");
+    Ok(())
+}
+
+/// «Esci da tutti i dispositivi»: ends every session of the account, this one included.
+pub async fn end_all_sessions(db: &Db, user: &CurrentUser) -> Result<u64, AppError> {
+    let mut tx = store::begin_write(db).await?;
+    let ended = store::accounts::delete_sessions_of(&mut tx, &user.id).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(user_id = %user.id, sessions_ended = ended, "logged out everywhere");
+    Ok(ended)
+}
+
 /// Creates the first Segreteria account from the start-up settings when no Segreteria
 /// account exists yet. Returns true when it created one.
 pub async fn ensure_first_segreteria(

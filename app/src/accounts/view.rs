@@ -20,6 +20,13 @@ pub fn LoginPage() -> impl IntoView {
             <div class="col-12 col-md-8 col-lg-6">
                 <h1 class="mb-4">"Accedi"</h1>
                 {move || {
+                    (query.read().get("uscita").as_deref() == Some("ovunque")).then(|| view! {
+                        <div class="alert alert-success" role="status" data-testid="uscita-ovunque">
+                            "Sei uscito da tutti i dispositivi: ogni sessione del tuo account è stata chiusa."
+                        </div>
+                    })
+                }}
+                {move || {
                     (query.read().get("password").as_deref() == Some("reimpostata")).then(|| view! {
                         <div class="alert alert-success" role="status" data-testid="password-reimpostata">
                             "Password reimpostata. Accedi con la nuova password: le sessioni aperte in precedenza sono state chiuse."
@@ -270,5 +277,81 @@ pub fn EmailVerificationBanner(verified: bool) -> impl IntoView {
                 .into_any(),
             }}
         </div>
+    })
+}
+
+/// «Il tuo account» (providers and Segreteria): the address, a password change, and «Esci da
+/// tutti i dispositivi».
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    crate::home::view::guarded_any(|user| {
+        let change = ServerAction::<crate::accounts::api::ChangePassword>::new();
+        let everywhere = ServerAction::<crate::accounts::api::LogoutEverywhere>::new();
+        let changed_error = form_error("accounts/password-change");
+        let error = move || change.value().get().map_or_else(|| changed_error.get(), Result::err);
+        let query = use_query_map();
+        let changed = move || query.read().get("password").as_deref() == Some("cambiata");
+        let password = RwSignal::new(String::new());
+        let confirm = RwSignal::new(String::new());
+        let password_error = Signal::derive(move || {
+            let value = password.get();
+            (!value.is_empty()).then(|| NewPassword::parse(&value, &value).err().map(|e| e.message_it())).flatten()
+        });
+        let confirm_error = Signal::derive(move || {
+            let value = confirm.get();
+            (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
+        });
+        view! {
+            <Title text="Il tuo account — Portale ECM"/>
+            <div class="row justify-content-center">
+                <div class="col-12 col-md-10 col-lg-7">
+                    <h1 class="mb-3">"Il tuo account"</h1>
+                    <p>
+                        "E-mail: " <strong data-testid="account-email">{user.email.clone()}</strong>
+                        {if user.email_verified { " (confermata)" } else { " (da confermare)" }}
+                    </p>
+                    <h2 class="h4 mt-4">"Cambia la password"</h2>
+                    {move || changed().then(|| view! {
+                        <div class="alert alert-success" role="status" data-testid="password-cambiata">
+                            "Password cambiata. Le sessioni aperte su altri dispositivi sono state chiuse."
+                        </div>
+                    })}
+                    {move || error().map(|error| view! { <ErrorAlert error/> })}
+                    <ActionForm action=change attr:novalidate=true>
+                        <Field id="current_password" label="Password attuale" kind="password" autocomplete="current-password"/>
+                        <Field
+                            id="password"
+                            label="Nuova password"
+                            kind="password"
+                            autocomplete="new-password"
+                            hint="Almeno 10 caratteri, con almeno una lettera e una cifra."
+                            value=password
+                            error=password_error
+                        />
+                        <Field
+                            id="password_confirm"
+                            label="Conferma la nuova password"
+                            kind="password"
+                            autocomplete="new-password"
+                            value=confirm
+                            error=confirm_error
+                        />
+                        <button type="submit" class="btn btn-primary" disabled=move || change.pending().get()>
+                            "Cambia la password"
+                        </button>
+                    </ActionForm>
+                    <h2 class="h4 mt-5">"Sessioni"</h2>
+                    <p>
+                        "Se hai usato il portale da un computer condiviso o pensi che qualcuno abbia la tua password, "
+                        "chiudi tutte le sessioni: dovrai accedere di nuovo su ogni dispositivo."
+                    </p>
+                    <ActionForm action=everywhere>
+                        <button type="submit" class="btn btn-outline-danger" disabled=move || everywhere.pending().get()>
+                            "Esci da tutti i dispositivi"
+                        </button>
+                    </ActionForm>
+                </div>
+            </div>
+        }
     })
 }

@@ -64,6 +64,17 @@ pub fn guarded<V: IntoView + 'static>(
     }
 }
 
+/// [`guarded`] for any logged-in account, whatever its role (the account page).
+pub fn guarded_any<V: IntoView + 'static>(page: impl Fn(crate::accounts::CurrentUser) -> V + Send + Sync + 'static) -> impl IntoView {
+    let auth = use_auth();
+    move || match auth.user.get() {
+        Some(Ok(Some(user))) => page(user).into_any(),
+        Some(Ok(None)) => view! { <LoginRequiredPage/> }.into_any(),
+        Some(Err(error)) => view! { <FailurePage error/> }.into_any(),
+        None => view! { <p>"Caricamento…"</p> }.into_any(),
+    }
+}
+
 #[component]
 pub fn ProviderHomePage() -> impl IntoView {
     use crate::payments::model::format_euro;

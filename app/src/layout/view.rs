@@ -24,6 +24,7 @@ pub fn Header() -> impl IntoView {
                                                     <span class="text-white me-3 d-none d-md-inline" data-testid="utente-corrente">
                                                         {user.display_name.clone()} " · " {user.role.label_it()}
                                                     </span>
+                                                    <A href="/account" attr:class="btn btn-outline-light btn-sm me-2" attr:data-testid="link-account">"Account"</A>
                                                     <ActionForm action=auth.logout attr:class="d-inline">
                                                         <button type="submit" class="btn btn-primary btn-sm">"Esci"</button>
                                                     </ActionForm>

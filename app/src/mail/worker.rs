@@ -31,7 +31,10 @@ pub struct MailConfig {
     pub backoff_min: Duration,
     /// `ECM_MAIL_BACKOFF_MAX_SECONDS` (default 3600).
     pub backoff_max: Duration,
-    /// How long a claim on a row lasts (longer than a send may take; 120 s, not a setting).
+    /// `ECM_MAIL_LEASE_SECONDS` (default 120): how long a claim on a row lasts. Keep it above
+    /// `ECM_SMTP_TIMEOUT_SECONDS`: a row whose lease ran out while its send is still going
+    /// could be sent by another instance too. A row claimed by an instance that died is sent
+    /// again once its lease is over.
     pub lease: Duration,
     /// Rows claimed per pass (20; not a setting).
     pub batch: usize,
