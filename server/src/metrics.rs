@@ -10,6 +10,7 @@
 //! - `ecm_payment_attempts_open`, `ecm_payment_oldest_open_attempt_age_seconds`,
 //!   `ecm_payment_anomalies`, `ecm_payment_receipts_missing` (gauges): the reconciler's backlog,
 //!   read from the database at each scrape.
+//! - `ecm_mail_pending`, `ecm_mail_failed` (gauges): the outbox (docs/mail.md), read the same way.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -78,6 +79,13 @@ async fn render(State(db): State<app::db::Db>) -> Response {
             metrics::gauge!("ecm_payment_receipts_missing").set(backlog.receipts_missing as f64);
         }
         Err(error) => tracing::warn!(?error, "metrics: the payment backlog could not be read"),
+    }
+    match app::mail::worker::outbox_counts(&db).await {
+        Ok((pending, failed)) => {
+            metrics::gauge!("ecm_mail_pending").set(pending as f64);
+            metrics::gauge!("ecm_mail_failed").set(failed as f64);
+        }
+        Err(error) => tracing::warn!(?error, "metrics: the mail outbox could not be read"),
     }
     (StatusCode::OK, [("content-type", "text/plain; version=0.0.4")], handle().render()).into_response()
 }

@@ -420,3 +420,42 @@ async fn faults(backend: Backend) {
     app.stop().await;
 }
 both_backends!(smtp_faults_are_retried_or_recorded_and_nothing_is_lost, faults);
+
+async fn two_instances(backend: Backend) {
+    // Mail written while SMTP is not configured waits in the outbox…
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    for n in 0..30 {
+        one_mail(&app, &format!("coda{n}@provider.it")).await;
+    }
+    assert_eq!(outbox(&app, "WHERE state = 'PENDING'").await.len(), 30);
+    // …then two instances (two workers, two owners) send it at once: each mail exactly once.
+    let sink = sink().await;
+    let smtp = server::mail_transport::SmtpSettings {
+        url: server::mail_transport::SmtpUrl::parse(&format!("smtp://{}?tls=none", sink.smtp_addr())).unwrap(),
+        from: "Portale ECM <ecm-noreply@ecm.test>".into(),
+        timeout: Duration::from_secs(5),
+    };
+    let mailer = server::mail_transport::SmtpMailer::new(&smtp).unwrap();
+    let config = app::mail::worker::MailConfig { batch: 4, ..app::mail::worker::MailConfig::default() };
+    let worker = |owner: &'static str| {
+        let (db, mailer, config) = (&app.state.db, &mailer, &config);
+        async move {
+            let mut sent = 0;
+            loop {
+                let report = app::mail::worker::run_pass(db, mailer, config, owner).await.unwrap();
+                if report.sent == 0 {
+                    return sent;
+                }
+                sent += report.sent;
+            }
+        }
+    };
+    let (a, b) = tokio::join!(worker("instance-a"), worker("instance-b"));
+    assert_eq!(a + b, 30, "every mail sent once between them ({a} + {b})");
+    let received = sink.messages();
+    let ids: std::collections::BTreeSet<_> = received.iter().map(|m| m.message_id.clone().unwrap()).collect();
+    assert_eq!((received.len(), ids.len()), (30, 30), "no message twice");
+    assert!(outbox(&app, "").await.iter().all(|row| row.1 == "SENT" && row.2 == 1));
+    app.stop().await;
+}
+both_backends!(two_instances_share_the_outbox_and_never_send_a_mail_twice, two_instances);

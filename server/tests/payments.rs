@@ -416,6 +416,9 @@ async fn operators_metrics(backend: Backend) {
     // The backlog is this portal's database, read at the scrape: one cart waits for MyPay.
     assert_eq!(metric(&text, "ecm_payment_attempts_open "), Some(1.0), "{text}");
     assert_eq!(metric(&text, "ecm_payment_anomalies "), Some(0.0), "{text}");
+    // No SMTP here: the provider's verification mail waits in the outbox, and the gauge says so.
+    assert_eq!(metric(&text, "ecm_mail_pending "), Some(1.0), "{text}");
+    assert_eq!(metric(&text, "ecm_mail_failed "), Some(0.0), "{text}");
     app.stop().await;
 }
 both_backends!(operators_metrics_count_mypay_calls_http_answers_and_the_backlog, operators_metrics);

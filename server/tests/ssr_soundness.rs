@@ -106,7 +106,17 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
     let anonymous = support::browser();
 
     let mut loads = Vec::new();
-    for path in ["/", "/accedi", "/registrazione", "/area", "/segreteria"] {
+    for path in [
+        "/",
+        "/accedi",
+        "/registrazione",
+        "/password-dimenticata",
+        "/reimposta-password?token=sconosciuto",
+        "/verifica-email?token=sconosciuto",
+        "/account",
+        "/area",
+        "/segreteria",
+    ] {
         loads.push(Load { who: "anonymous", client: anonymous.clone(), path: path.into() });
     }
     for path in [
@@ -120,12 +130,13 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
         "/area/eventi",
         "/area/estratto-conto",
         "/pagamenti/ritorno?idSession=sconosciuta&esito=OK",
+        "/account",
         "/segreteria",
     ] {
         loads.push(Load { who: "provider", client: provider.clone(), path: path.into() });
     }
     let mut segreteria_pages: Vec<String> =
-        ["/segreteria", "/segreteria/pagamenti", "/segreteria/tariffe", "/segreteria/dovuti", "/area"].map(String::from).to_vec();
+        ["/segreteria", "/segreteria/pagamenti", "/segreteria/tariffe", "/segreteria/dovuti", "/account", "/area"].map(String::from).to_vec();
     for (list, prefix) in [
         ("/segreteria?stato=BOZZA", "/segreteria/domande/"),
         ("/segreteria/pagamenti", "/segreteria/pagamenti/"),

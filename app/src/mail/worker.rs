@@ -112,6 +112,12 @@ pub async fn run_pass(db: &Db, transport: &dyn MailTransport, config: &MailConfi
     Ok(report)
 }
 
+/// Rows waiting to be sent, and rows given up (the operators' gauges).
+pub async fn outbox_counts(db: &Db) -> Result<(i64, i64), StoreError> {
+    use super::model::MailState;
+    Ok((store::outbox::count_in(db, MailState::Pending).await?, store::outbox::count_in(db, MailState::Failed).await?))
+}
+
 /// A reminder is written this many days before a quota's due date …
 pub const QUOTA_REMINDER_DAYS: i64 = 10;
 /// … and this many before an event fee's.

@@ -25,6 +25,8 @@ use crate::accounts::{CurrentUser, Role};
 use crate::db::{new_id, now_utc, Db};
 use crate::domain::Email;
 use crate::error::AppError;
+use crate::mail::compose::{payment_verified, PaidLine, LINK_BASE};
+use crate::mail::model::MailKind;
 use crate::providers::model::{ProviderClass, ProviderView};
 use crate::requests::model::{RequestState, RequestView};
 use crate::state::internal;
@@ -355,9 +357,6 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
         Ok(false)
     }
 }
-
-use crate::mail::compose::{payment_verified, PaidLine, LINK_BASE};
-use crate::mail::model::MailKind;
 
 // ---- decision table (SIL-REFERENCE §8) --------------------------------------------------------
 
