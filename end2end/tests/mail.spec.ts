@@ -90,3 +90,42 @@ test('a provider confirms the address and resets a forgotten password from the m
   await expect(again.getByRole('link', { name: 'Chiedi un nuovo link' })).toBeVisible();
   await other.close();
 });
+
+test('a provider changes the password and logs out everywhere from the account page', async ({ page, browser }) => {
+  const email = uniqueEmail('account');
+  await register(page, email);
+  await expect(page).toHaveURL(/\/area$/);
+  const other = await browser.newContext({ baseURL: new URL(page.url()).origin, locale: 'it-IT' });
+  const otherPage = await other.newPage();
+  await login(otherPage, email, PASSWORD);
+  await expect(otherPage).toHaveURL(/\/area$/);
+
+  await page.getByTestId('link-account').click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId('account-email')).toHaveText(email);
+  await expectAccessible(page);
+  await page.getByLabel('Password attuale').fill('Sbagliata2026');
+  await page.getByRole('textbox', { name: 'Nuova password', exact: true }).fill('Cambiata2026pw');
+  await page.getByLabel('Conferma la nuova password').fill('Cambiata2026pw');
+  await page.getByRole('button', { name: 'Cambia la password' }).click();
+  await expect(page.getByTestId('errore')).toContainText('La password attuale non è corretta');
+
+  await page.getByLabel('Password attuale').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Cambia la password' }).click();
+  await expect(page.getByTestId('password-cambiata')).toBeVisible();
+  // This browser stays logged in; the other one is out.
+  await page.goto('/area');
+  await expect(page.getByTestId('benvenuto')).toBeVisible();
+  await otherPage.goto('/area');
+  await expect(otherPage.getByRole('link', { name: 'Accedi' }).first()).toBeVisible();
+
+  await login(otherPage, email, 'Cambiata2026pw');
+  await expect(otherPage).toHaveURL(/\/area$/);
+  await page.goto('/account');
+  await page.getByRole('button', { name: 'Esci da tutti i dispositivi' }).click();
+  await expect(page).toHaveURL(/\/accedi\?uscita=ovunque$/);
+  await expect(page.getByTestId('uscita-ovunque')).toBeVisible();
+  await otherPage.goto('/area');
+  await expect(otherPage.getByRole('link', { name: 'Accedi' }).first()).toBeVisible();
+  await other.close();
+});

@@ -189,7 +189,7 @@ pub async fn create_account(
         display_name: display_name.as_str(),
         created_at: &now_utc(),
     };
-    if !store::accounts::insert_user(db, &new).await? {
+    if !store::accounts::insert_user(db.pool(), &new).await? {
         return Err(AppError::EmailTaken);
     }
     tracing::info!(user_id = %id, role = role.as_db(), "account created");
@@ -223,7 +223,7 @@ pub async fn register_provider(
         created_at: &now,
     };
     let mut tx = store::begin_write(db).await?;
-    if !store::accounts::insert_user_in(&mut tx, &new).await? {
+    if !store::accounts::insert_user(&mut *tx, &new).await? {
         return Err(AppError::EmailTaken);
     }
     let user = CurrentUser {

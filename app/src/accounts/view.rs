@@ -54,22 +54,10 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
     let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let confirm = RwSignal::new(String::new());
     // Instant feedback with the same rules the server applies, shown once the user typed.
     let email_error = Signal::derive(move || {
         let value = email.get();
         (!value.is_empty()).then(|| Email::parse(&value).err().map(|e| e.message_it())).flatten()
-    });
-    let password_error = Signal::derive(move || {
-        let value = password.get();
-        (!value.is_empty())
-            .then(|| NewPassword::parse(&value, &value).err().map(|e| e.message_it()))
-            .flatten()
-    });
-    let confirm_error = Signal::derive(move || {
-        let value = confirm.get();
-        (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
     });
     let redirected = form_error("accounts/register");
     let error = move || auth.register.value().get().map_or_else(|| redirected.get(), Result::err);
@@ -85,23 +73,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <ActionForm action=auth.register attr:novalidate=true>
                     <Field id="display_name" label="Nome e cognome del referente" autocomplete="name"/>
                     <Field id="email" label="E-mail" kind="email" autocomplete="email" value=email error=email_error/>
-                    <Field
-                        id="password"
-                        label="Password"
-                        kind="password"
-                        autocomplete="new-password"
-                        hint="Almeno 10 caratteri, con almeno una lettera e una cifra."
-                        value=password
-                        error=password_error
-                    />
-                    <Field
-                        id="password_confirm"
-                        label="Conferma password"
-                        kind="password"
-                        autocomplete="new-password"
-                        value=confirm
-                        error=confirm_error
-                    />
+                    <NewPasswordFields label="Password" confirm_label="Conferma password"/>
                     <button type="submit" class="btn btn-primary" disabled=move || auth.register.pending().get()>
                         "Registrati"
                     </button>
@@ -159,21 +131,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let password = RwSignal::new(String::new());
-    let confirm = RwSignal::new(String::new());
-    let password_error = Signal::derive(move || {
-        let value = password.get();
-        (!value.is_empty()).then(|| NewPassword::parse(&value, &value).err().map(|e| e.message_it())).flatten()
-    });
-    let confirm_error = Signal::derive(move || {
-        let value = confirm.get();
-        (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
-    });
     view! {
         <Title text="Nuova password — Portale ECM"/>
         <div class="row justify-content-center">
             <div class="col-12 col-md-8 col-lg-6">
                 <h1 class="mb-3">"Scegli una nuova password"</h1>
+                <p class="mb-4">"La nuova password vale da subito; le sessioni aperte con il tuo account vengono chiuse."</p>
                 <Show
                     when=move || !token().is_empty()
                     fallback=|| view! {
@@ -189,23 +152,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     })}
                     <ActionForm action attr:novalidate=true>
                         <input type="hidden" name="token" prop:value=token/>
-                        <Field
-                            id="password"
-                            label="Nuova password"
-                            kind="password"
-                            autocomplete="new-password"
-                            hint="Almeno 10 caratteri, con almeno una lettera e una cifra."
-                            value=password
-                            error=password_error
-                        />
-                        <Field
-                            id="password_confirm"
-                            label="Conferma la nuova password"
-                            kind="password"
-                            autocomplete="new-password"
-                            value=confirm
-                            error=confirm_error
-                        />
+                        <NewPasswordFields label="Nuova password" confirm_label="Conferma la nuova password"/>
                         <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                             "Salva la nuova password"
                         </button>
@@ -291,16 +238,6 @@ pub fn AccountPage() -> impl IntoView {
         let error = move || change.value().get().map_or_else(|| changed_error.get(), Result::err);
         let query = use_query_map();
         let changed = move || query.read().get("password").as_deref() == Some("cambiata");
-        let password = RwSignal::new(String::new());
-        let confirm = RwSignal::new(String::new());
-        let password_error = Signal::derive(move || {
-            let value = password.get();
-            (!value.is_empty()).then(|| NewPassword::parse(&value, &value).err().map(|e| e.message_it())).flatten()
-        });
-        let confirm_error = Signal::derive(move || {
-            let value = confirm.get();
-            (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
-        });
         view! {
             <Title text="Il tuo account — Portale ECM"/>
             <div class="row justify-content-center">
@@ -310,7 +247,7 @@ pub fn AccountPage() -> impl IntoView {
                         "E-mail: " <strong data-testid="account-email">{user.email.clone()}</strong>
                         {if user.email_verified { " (confermata)" } else { " (da confermare)" }}
                     </p>
-                    <h2 class="h4 mt-4">"Cambia la password"</h2>
+                    <h2 class="h4 mt-4 mb-4">"Cambia la password"</h2>
                     {move || changed().then(|| view! {
                         <div class="alert alert-success" role="status" data-testid="password-cambiata">
                             "Password cambiata. Le sessioni aperte su altri dispositivi sono state chiuse."
@@ -319,23 +256,7 @@ pub fn AccountPage() -> impl IntoView {
                     {move || error().map(|error| view! { <ErrorAlert error/> })}
                     <ActionForm action=change attr:novalidate=true>
                         <Field id="current_password" label="Password attuale" kind="password" autocomplete="current-password"/>
-                        <Field
-                            id="password"
-                            label="Nuova password"
-                            kind="password"
-                            autocomplete="new-password"
-                            hint="Almeno 10 caratteri, con almeno una lettera e una cifra."
-                            value=password
-                            error=password_error
-                        />
-                        <Field
-                            id="password_confirm"
-                            label="Conferma la nuova password"
-                            kind="password"
-                            autocomplete="new-password"
-                            value=confirm
-                            error=confirm_error
-                        />
+                        <NewPasswordFields label="Nuova password" confirm_label="Conferma la nuova password"/>
                         <button type="submit" class="btn btn-primary" disabled=move || change.pending().get()>
                             "Cambia la password"
                         </button>
@@ -354,4 +275,32 @@ pub fn AccountPage() -> impl IntoView {
             </div>
         }
     })
+}
+
+/// A new password and its confirmation (`password`, `password_confirm`), checked while typing
+/// with the rules the server applies (registration, reset, change).
+#[component]
+fn NewPasswordFields(label: &'static str, confirm_label: &'static str) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let password_error = Signal::derive(move || {
+        let value = password.get();
+        (!value.is_empty()).then(|| NewPassword::parse(&value, &value).err().map(|e| e.message_it())).flatten()
+    });
+    let confirm_error = Signal::derive(move || {
+        let value = confirm.get();
+        (!value.is_empty() && value != password.get()).then(|| "Le due password non coincidono.".to_string())
+    });
+    view! {
+        <Field
+            id="password"
+            label=label
+            kind="password"
+            autocomplete="new-password"
+            hint="Almeno 10 caratteri, con almeno una lettera e una cifra."
+            value=password
+            error=password_error
+        />
+        <Field id="password_confirm" label=confirm_label kind="password" autocomplete="new-password" value=confirm error=confirm_error/>
+    }
 }

@@ -34,7 +34,8 @@ enum Part<'a> {
 const SIGNATURE: &str = "Segreteria ECM — Regione del Veneto";
 const FOOTER: &str = "Questo messaggio è inviato automaticamente dal Portale ECM della Regione del Veneto: non rispondere a questo indirizzo.";
 
-fn escape(text: &str) -> String {
+/// `text` safe inside HTML text and attribute values.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

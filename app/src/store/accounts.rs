@@ -41,8 +41,9 @@ pub struct NewUser<'a> {
     pub created_at: &'a str,
 }
 
-/// Creates an account. `false`: the e-mail is taken, nothing was written.
-pub async fn insert_user(db: &Db, user: &NewUser<'_>) -> Result<bool, StoreError> {
+/// Creates an account (on the pool, or inside a transaction). `false`: the e-mail is taken,
+/// nothing was written.
+pub async fn insert_user(executor: impl sqlx::AnyExecutor<'_>, user: &NewUser<'_>) -> Result<bool, StoreError> {
     let inserted = sqlx::query(
         "INSERT INTO users (id, email, password_hash, role, display_name, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -54,7 +55,7 @@ pub async fn insert_user(db: &Db, user: &NewUser<'_>) -> Result<bool, StoreError
     .bind(user.role.as_db())
     .bind(user.display_name)
     .bind(user.created_at)
-    .execute(db.pool())
+    .execute(executor)
     .await?;
     Ok(inserted.rows_affected() != 0)
 }
@@ -348,22 +349,4 @@ pub async fn by_id(db: &Db, user_id: &str) -> Result<Option<CurrentUser>, StoreE
         .await?
         .map(CurrentUser::try_from)
         .transpose()
-}
-
-/// Creates an account inside the caller's transaction (see [`insert_user`]).
-pub async fn insert_user_in(tx: &mut super::Tx, user: &NewUser<'_>) -> Result<bool, StoreError> {
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, email, password_hash, role, display_name, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (email) DO NOTHING",
-    )
-    .bind(user.id)
-    .bind(user.email)
-    .bind(user.password_hash)
-    .bind(user.role.as_db())
-    .bind(user.display_name)
-    .bind(user.created_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(inserted.rows_affected() != 0)
 }
