@@ -158,6 +158,7 @@ const KNOWN_ECM_KEYS: &[&str] = &[
     "ECM_MYPAY_PASSWORD",
     "ECM_MYPAY_TIMEOUT_SECONDS",
     "ECM_MYPAY_CONNECT_TIMEOUT_SECONDS",
+    "ECM_MYPAY_ALLOW_HTTP",
     "ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE",
     "ECM_MYPAY_DSR_QUOTA_ANNUALE",
     "ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO",
@@ -340,6 +341,15 @@ impl Settings {
     }
 }
 
+/// True for `http://127.0.0.1…`, `http://[::1]…`, `http://localhost…`: the call never leaves the machine.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = if let Some(v6) = host.strip_prefix('[') { v6.split(']').next().unwrap_or("") } else { host.split(':').next().unwrap_or("") };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn mypay_settings(
     get: &dyn Fn(&str) -> Option<String>,
     vars: &BTreeMap<String, String>,
@@ -385,6 +395,19 @@ fn mypay_settings(
     };
     if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) || endpoint.contains(char::is_whitespace) {
         return Err(invalid("ECM_MYPAY_ENDPOINT", "expected an http:// or https:// URL"));
+    }
+    // The password travels in every call: in clear only to this machine (the simulator), or
+    // where ECM_MYPAY_ALLOW_HTTP says so explicitly (a simulator on another test host).
+    let allow_http = match get("ECM_MYPAY_ALLOW_HTTP").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(invalid("ECM_MYPAY_ALLOW_HTTP", "expected true or false")),
+    };
+    if endpoint.starts_with("http://") && !allow_http && !is_loopback_url(&endpoint) {
+        return Err(invalid(
+            "ECM_MYPAY_ENDPOINT",
+            "an http:// endpoint would send the MyPay password in clear: use https://, or set ECM_MYPAY_ALLOW_HTTP=true for a test simulator",
+        ));
     }
     if cod_ipa_ente.chars().count() > 35 || cod_ipa_ente.chars().any(char::is_control) {
         return Err(invalid("ECM_MYPAY_COD_IPA_ENTE", "expected 1..=35 printable characters"));
@@ -580,6 +603,27 @@ mod tests {
         }
         let err = Settings::from_map(map(&[("ECM_MYPAY_ENDPONT", "https://x.it")])).unwrap_err();
         assert_eq!(err, SettingsError::Unknown("ECM_MYPAY_ENDPONT".into()));
+    }
+
+    #[test]
+    fn a_plain_http_mypay_endpoint_is_refused_unless_it_is_this_machine_or_explicitly_allowed() {
+        let with = |endpoint: &str, allow: Option<&str>| {
+            let mut vars = map(MYPAY);
+            vars.insert("ECM_MYPAY_ENDPOINT".into(), endpoint.into());
+            if let Some(allow) = allow {
+                vars.insert("ECM_MYPAY_ALLOW_HTTP".into(), allow.into());
+            }
+            Settings::from_map(vars)
+        };
+        let refused = with("http://mypay.example.invalid/ws/pa/PagamentiTelematiciDovutiPagati", None).unwrap_err();
+        assert!(matches!(&refused, SettingsError::Invalid { name: "ECM_MYPAY_ENDPOINT", reason } if reason.contains("in clear")), "{refused:?}");
+        assert!(with("http://mypay.example.invalid/ws", Some("false")).is_err());
+        assert!(with("http://mypay.example.invalid/ws", Some("true")).is_ok(), "allowed explicitly");
+        assert!(with("http://127.0.0.1:8089/ws/pa/PagamentiTelematiciDovutiPagati", None).is_ok(), "the simulator on this machine");
+        assert!(with("http://localhost:8089/ws", None).is_ok());
+        assert!(with("http://[::1]:8089/ws", None).is_ok());
+        assert!(with("http://127.0.0.1.evil.example/ws", None).is_err(), "a name is not an address");
+        assert!(matches!(with("https://x.it/ws", Some("yes")).unwrap_err(), SettingsError::Invalid { name: "ECM_MYPAY_ALLOW_HTTP", .. }));
     }
 
     #[test]

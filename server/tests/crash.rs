@@ -416,6 +416,8 @@ async fn check_mail(db: &Db, received: &[ReceivedMail]) -> Vec<String> {
     if rows.is_empty() {
         broken.push("no mail was written: the trial proves nothing about mail".to_string());
     }
+    let twice = rows.iter().filter(|(id, _, _)| received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() > 1).count();
+    println!("  mail: {} written, {} received, {twice} delivered more than once (in flight at a kill)", rows.len(), received.len());
     for (id, state, tries) in rows {
         let copies = received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() as i64;
         if state != "SENT" {

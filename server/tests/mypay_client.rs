@@ -469,3 +469,39 @@ async fn injected_faults_become_the_right_transport_errors() {
     assert!(matches!(nowhere.chiedi_pagati("x").await.unwrap_err(), MyPayError::Connect(_)));
     sim.stop();
 }
+
+/// An endpoint that answers far more than any MyPay answer: refused by its size, whether it
+/// announces it (`Content-Length`) or streams it (chunked), without buffering it all.
+#[tokio::test]
+async fn an_oversized_answer_is_refused_without_being_read_whole() {
+    use axum::body::Body;
+    let huge = server::mypay::wire::xml::MAX_XML_BYTES + 1;
+    let app = axum::Router::new()
+        .route("/announced", axum::routing::post(move || async move { vec![b' '; huge] }))
+        .route(
+            "/streamed",
+            axum::routing::post(move || async move {
+                // 64 KiB chunks for ever: only a bounded reader stops.
+                let chunks = futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 64 * 1024])));
+                Body::from_stream(chunks)
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    for path in ["announced", "streamed"] {
+        let client = server::mypay::MyPayClient::new(server::mypay::MyPayConfig {
+            endpoint: format!("http://{addr}/{path}"),
+            cod_ipa_ente: COD_IPA.into(),
+            password: server::settings::Secret::new(PASSWORD),
+            timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(2),
+        })
+        .unwrap();
+        match client.chiedi_pagati("x").await.unwrap_err() {
+            MyPayError::Malformed(why) => assert!(why.contains("not read further"), "{path}: {why}"),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    server.abort();
+}

@@ -21,6 +21,7 @@ use tracing::Instrument as _;
 use super::wire::amount::AmountCents;
 use super::wire::dovuti::{build_dovuti, Cart, DovutiError, DovutiXml};
 use super::wire::pagati::{EsitoPagamento, Pagati};
+use super::wire::xml::MAX_XML_BYTES;
 use super::wire::soap::{
     self, interpret_pagati, FaultCode, InviaDovutiOutcome, InviaDovutiParams, MyPayFault, PagatiLookup, PagatiOutcome,
     PagatiReply, PaymentVerdict, RequestError, ResponseError, ShowMyPay, SoapRequest,
@@ -335,6 +336,24 @@ impl From<ResponseError> for MyPayError {
     }
 }
 
+/// Reads an answer of at most [`MAX_XML_BYTES`]: a longer one (by its `Content-Length`, or once
+/// that many bytes have arrived) is refused without reading the rest, so a broken or hostile
+/// endpoint cannot make the portal buffer an unbounded body.
+async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, MyPayError> {
+    let too_large = || MyPayError::Malformed(format!("the answer is larger than {MAX_XML_BYTES} bytes; not read further"));
+    if response.content_length().is_some_and(|n| n > MAX_XML_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(response.content_length().map_or(8 * 1024, |n| n as usize));
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+        if body.len() + chunk.len() > MAX_XML_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn transport_error(e: &reqwest::Error) -> MyPayError {
     // reqwest's messages name the URL, never the body: no password can leak through them.
     let text = std::error::Error::source(e).map_or_else(|| e.to_string(), |s| format!("{e}: {s}"));
@@ -488,7 +507,7 @@ impl MyPayClient {
             .map_err(|e| transport_error(&e))?;
         let status = response.status();
         tracing::Span::current().record("http_status", status.as_u16());
-        let body = response.bytes().await.map_err(|e| transport_error(&e))?;
+        let body = read_bounded(response).await?;
         if status == reqwest::StatusCode::OK {
             return parse(&body);
         }
