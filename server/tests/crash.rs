@@ -407,9 +407,10 @@ struct AttemptRow {
 }
 
 /// The mail invariants: no notification lost (every row SENT, and the sink got it), none sent
-/// more often than it was tried (a row confirmed as SENT is never claimed again, and a crash
-/// costs at most the one message in flight).
-async fn check_mail(db: &Db, received: &[ReceivedMail]) -> Vec<String> {
+/// more often than it was tried (a row confirmed as SENT is never claimed again), and no more
+/// messages delivered twice than the server was killed (a kill costs at most the one message in
+/// flight; without a kill nothing goes out twice).
+async fn check_mail(db: &Db, received: &[ReceivedMail], sigkills: usize) -> Vec<String> {
     let rows: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT id, state, tries FROM mail_outbox").fetch_all(db.pool()).await.expect("the outbox");
     let mut broken = Vec::new();
@@ -417,7 +418,10 @@ async fn check_mail(db: &Db, received: &[ReceivedMail]) -> Vec<String> {
         broken.push("no mail was written: the trial proves nothing about mail".to_string());
     }
     let twice = rows.iter().filter(|(id, _, _)| received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() > 1).count();
-    println!("  mail: {} written, {} received, {twice} delivered more than once (in flight at a kill)", rows.len(), received.len());
+    println!("  mail: {} written, {} received, {twice} delivered more than once, {sigkills} kills", rows.len(), received.len());
+    if twice > sigkills {
+        broken.push(format!("{twice} mails delivered more than once, but the server was killed only {sigkills} times"));
+    }
     for (id, state, tries) in rows {
         let copies = received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() as i64;
         if state != "SENT" {
@@ -686,15 +690,19 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
         }
     }
     let kills = rng.gen_range(1..=3u64);
+    // Every SIGKILL of the trial: each can leave at most one mail in flight.
+    let mut sigkills = 0usize;
     for _ in 0..kills {
         tokio::time::sleep(Duration::from_millis(rng.gen_range(100..1500))).await;
         server.sigkill();
+        sigkills += 1;
         tokio::time::sleep(Duration::from_millis(rng.gen_range(0..400))).await;
         server.spawn();
         if rng.gen_bool(0.15) {
             // Killed again while starting (migrations, first reconciler pass).
             tokio::time::sleep(Duration::from_millis(rng.gen_range(0..150))).await;
             server.sigkill();
+            sigkills += 1;
             server.spawn();
         }
         server.wait_ready(&http, &health).await;
@@ -723,6 +731,7 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     let down = rng.gen_bool(0.5);
     if down {
         server.sigkill();
+        sigkills += 1;
     }
     let mut settled = HashSet::new();
     let mut orphaned_sends = settle(&trial, &check_db, &mut settled, &mut rng).await;
@@ -754,7 +763,7 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     while count(&check_db, "SELECT COUNT(*) FROM mail_outbox WHERE state = 'PENDING'").await > 0 && mail_started.elapsed() < HORIZON {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let mail_broken = check_mail(&check_db, &sink.messages()).await;
+    let mail_broken = check_mail(&check_db, &sink.messages(), sigkills).await;
     let sessions = trial.sessions().await;
     let (delivered, mut broken, internal_errors) = {
         let seen = trial.seen.lock().unwrap();

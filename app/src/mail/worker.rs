@@ -73,13 +73,17 @@ pub struct PassReport {
     pub failed: usize,
 }
 
-/// Sends what is due: claims up to `config.batch` rows for `owner`, sends each, records the
-/// outcome.
+/// Sends what is due: up to `config.batch` rows for `owner`, one at a time — claimed, sent,
+/// recorded, then the next. Claiming them one at a time keeps each lease as long as one send:
+/// a row claimed with a whole batch could outlive its lease while earlier rows are still being
+/// sent, be claimed again by the next pass, and go out twice.
 pub async fn run_pass(db: &Db, transport: &dyn MailTransport, config: &MailConfig, owner: &str) -> Result<PassReport, StoreError> {
-    let now = time::OffsetDateTime::now_utc();
-    let claimed = store::outbox::claim_due(db, owner, &format_utc(now), &format_utc(now + config.lease), config.batch).await?;
     let mut report = PassReport::default();
-    for mail in claimed {
+    for _ in 0..config.batch {
+        let now = time::OffsetDateTime::now_utc();
+        let Some(mail) = store::outbox::claim_due(db, owner, &format_utc(now), &format_utc(now + config.lease), 1).await?.pop() else {
+            break;
+        };
         let (text, html) = compose::with_links(&mail.body_text, &mail.body_html, &config.public_url);
         let message = Message { id: &mail.id, to: &mail.recipient, subject: &mail.subject, text: &text, html: &html };
         let outcome = transport.send(&message).await;
