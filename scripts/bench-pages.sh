@@ -114,6 +114,7 @@ for backend in $BACKENDS; do
   jar="$work/provider-$backend.jar"; sjar="$work/segreteria-$backend.jar"
   api() { curl -sf -o /dev/null -c "$1" -b "$1" -H 'Accept: application/json' "${@:3}" "$base/api/$2"; }
   api "$jar" accounts/register -d email=bench@provider.test -d display_name=Bench -d password=Provider2026 -d password_confirm=Provider2026
+  api "$jar" accounts/login -d email=bench@provider.test -d password=Provider2026
   api "$jar" providers/save --data-urlencode 'form[denominazione]=Società Veneta di Formazione' \
     -d 'form[codice_fiscale]=80007580279' -d 'form[partita_iva]=' -d 'form[forma_giuridica]=SOCIETA_SCIENTIFICA' \
     -d 'form[legale_nome]=Mario' -d 'form[legale_cognome]=Rossi' -d 'form[legale_codice_fiscale]=RSSMRA80A01H501U' \

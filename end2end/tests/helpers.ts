@@ -1,5 +1,6 @@
 import { expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { mailSink } from '../playwright.config';
 
 export const PASSWORD = 'Provider2026';
 
@@ -38,13 +39,21 @@ export async function screenshots(page: Page): Promise<void> {
   if (original) await page.setViewportSize(original);
 }
 
-export async function register(page: Page, email: string, name = 'Anna Bianchi'): Promise<void> {
+/** Fills and sends the registration form; the answer is the same for a new or a taken address. */
+export async function submitRegistration(page: Page, email: string, name = 'Anna Bianchi'): Promise<void> {
   await page.goto('/registrazione');
   await page.getByLabel('Nome e cognome del referente').fill(name);
   await page.getByLabel('E-mail').fill(email);
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
   await page.getByLabel('Conferma password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Registrati' }).click();
+  await expect(page.getByTestId('registrazione-inviata')).toBeVisible();
+}
+
+/** Registers a provider and logs in with the new account (the provider lands on /area). */
+export async function register(page: Page, email: string, name = 'Anna Bianchi'): Promise<void> {
+  await submitRegistration(page, email, name);
+  await login(page, email, PASSWORD);
 }
 
 export async function login(page: Page, email: string, password: string): Promise<void> {
@@ -130,3 +139,32 @@ export async function idSessionOfLanding(page: Page, simulatorBase: string): Pro
   if (!session) throw new Error(`no simulator session for landing ${page.url()}`);
   return session.id_session;
 }
+
+// ---- mail: read from the project's SMTP sink, as a person reads a mailbox ----
+
+export type Mail = { envelope_to: string[]; subject: string | null; text: string | null };
+
+/** The first message to `to` whose subject starts with `subject` (waits for it). */
+export async function mailTo(page: Page, to: string, subject: string): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(
+      async () => {
+        const response = await page.request.get(`${mailSink.base}/api/messages`);
+        const all = (await response.json()) as Mail[];
+        found = all.find((m) => m.envelope_to.includes(to) && (m.subject ?? '').startsWith(subject));
+        return found !== undefined;
+      },
+      { timeout: 20_000, message: `a mail "${subject}…" to ${to}` },
+    )
+    .toBe(true);
+  return found!;
+}
+
+/** The link of a mail that goes to `path`, on the portal this spec runs against. */
+export function linkIn(mail: Mail, path: string): string {
+  const match = (mail.text ?? '').match(new RegExp(`https?://\\S+${path}\\?token=\\S+`));
+  expect(match, `a ${path} link in: ${mail.text}`).not.toBeNull();
+  return match![0];
+}
+

@@ -1,35 +1,8 @@
-import { expect, Page, test } from '@playwright/test';
-import { mailSink } from '../playwright.config';
-import { expectAccessible, login, PASSWORD, register, uniqueEmail } from './helpers';
+import { expect, test } from '@playwright/test';
+import { expectAccessible, linkIn, login, mailTo, PASSWORD, register, uniqueEmail } from './helpers';
 
 // The portal's mail, end to end: the real server sends over SMTP to the project's sink, and the
 // spec reads each message from the sink's HTTP API as a person would read their mailbox.
-
-type Mail = { envelope_to: string[]; subject: string | null; text: string | null };
-
-/** The `n`-th message to `to` whose subject starts with `subject` (waits for it). */
-async function mailTo(page: Page, to: string, subject: string): Promise<Mail> {
-  let found: Mail | undefined;
-  await expect
-    .poll(
-      async () => {
-        const response = await page.request.get(`${mailSink.base}/api/messages`);
-        const all = (await response.json()) as Mail[];
-        found = all.find((m) => m.envelope_to.includes(to) && (m.subject ?? '').startsWith(subject));
-        return found !== undefined;
-      },
-      { timeout: 20_000, message: `a mail "${subject}…" to ${to}` },
-    )
-    .toBe(true);
-  return found!;
-}
-
-/** The link of a mail that goes to `path`, on the portal this spec runs against. */
-function linkIn(mail: Mail, path: string): string {
-  const match = (mail.text ?? '').match(new RegExp(`https?://\\S+${path}\\?token=\\S+`));
-  expect(match, `a ${path} link in: ${mail.text}`).not.toBeNull();
-  return match![0];
-}
 
 test('a provider confirms the address and resets a forgotten password from the mails', async ({ page, browser }) => {
   const email = uniqueEmail('posta');

@@ -63,6 +63,8 @@ async fn forged_requests_change_nothing(backend: Backend) {
         .unwrap();
     assert!(own.status().is_success(), "{}", own.status());
     assert_eq!(users(&app).await, before + 1);
+    let password = register_form("anna@provider.it").into_iter().find(|(k, _)| *k == "password").map(|(_, v)| v).unwrap();
+    assert!(app.login(&client, "anna@provider.it", &password).await.status().is_success());
 
     // Signed in (the cookie is ambient), a forged upload and a forged logout are refused too.
     let form = reqwest::multipart::Form::new()

@@ -88,8 +88,19 @@ async fn verification(backend: Backend) {
     let (status, _) = json_of(app.call(&client, "accounts/verify-email", &[("token", token.as_str())]).await).await;
     assert_eq!(status, StatusCode::GONE, "a link works once");
 
+    // A visitor who registered and opens the link is verified and in the area at once.
+    let visitor = app.client();
+    let form = [("email", "altro@provider.it"), ("display_name", "Marco Neri"), ("password", "Provider2026"), ("password_confirm", "Provider2026")];
+    assert!(app.call(&visitor, "accounts/register", &form).await.status().is_success());
+    let (_, me) = json_of(app.call(&visitor, "accounts/me", &[]).await).await;
+    assert_eq!(me, Value::Null, "registering alone does not log in");
+    let link = token_in(&mails_to(&sink, "altro@provider.it", 1).await.remove(0), "/verifica-email");
+    assert!(app.call(&visitor, "accounts/verify-email", &[("token", link.as_str())]).await.status().is_success());
+    let (_, me) = json_of(app.call(&visitor, "accounts/me", &[]).await).await;
+    assert_eq!((me["email"].as_str(), me["email_verified"].as_bool()), (Some("altro@provider.it"), Some(true)));
+
     // Once sent, the row keeps no token: the link lives only in the mailbox.
-    let rows = outbox(&app, "WHERE kind = 'VERIFY_EMAIL'").await;
+    let rows = outbox(&app, "WHERE kind = 'VERIFY_EMAIL' AND recipient = 'nuovo@provider.it'").await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1, "SENT");
     assert!(!rows[0].4.contains(&token), "the sent body was blanked");

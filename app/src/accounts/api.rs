@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use super::model::CurrentUser;
 use crate::error::AppError;
 
-/// Registers a provider account and logs it in.
+/// Registers a provider account. The answer is the same whether or not the address already has
+/// an account (the confirmation page, no session): a new account gets the verification mail,
+/// whose link opens the area; an existing one gets a mail saying someone tried, with the way to
+/// log in or reset the password. So the form tells nobody which addresses are registered.
 #[server(endpoint = "accounts/register")]
 pub async fn register(
     email: String,
@@ -21,10 +24,12 @@ pub async fn register(
         let display_name = DisplayName::parse(&display_name)?;
         let password = NewPassword::parse(&password, &password_confirm)?;
         super::server::take_registration_slot(&state.db, &state.login_limits, &client_address()).await?;
-        let user = super::server::register_provider(&state.db, &email, &display_name, &password).await?;
-        let token = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
-        set_session_cookie(&state, &token);
-        leptos_axum::redirect(user.role.home_path());
+        match super::server::register_provider(&state.db, &email, &display_name, &password).await {
+            Ok(_) => {}
+            Err(AppError::EmailTaken) => super::server::tell_existing_account(&state.db, &email).await?,
+            Err(error) => return Err(error),
+        }
+        leptos_axum::redirect("/registrazione?inviata=1");
         Ok(())
     })
     .await
@@ -112,8 +117,15 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::state::*;
     respond(async move {
         let state = app_state()?;
-        super::server::verify_email(&state.db, token.trim()).await?;
-        leptos_axum::redirect("/verifica-email?esito=confermato");
+        let user = super::server::verify_email(&state.db, token.trim()).await?;
+        // The link reached the mailbox: a visitor who just registered goes straight to the area.
+        if current_user().await?.is_none() {
+            let session = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
+            set_session_cookie(&state, &session);
+            leptos_axum::redirect(user.role.home_path());
+        } else {
+            leptos_axum::redirect("/verifica-email?esito=confermato");
+        }
         Ok(())
     })
     .await

@@ -279,8 +279,26 @@ pub async fn resend_verification(db: &Db, user: &CurrentUser) -> Result<(), AppE
     Ok(())
 }
 
-/// Confirms an account's address with the token of its verification link (once).
-pub async fn verify_email(db: &Db, token: &str) -> Result<(), AppError> {
+/// A registration with the address of an existing account: that account is told (at most one
+/// such mail an hour), nothing else changes.
+pub async fn tell_existing_account(db: &Db, email: &Email) -> Result<(), AppError> {
+    let Some((user, _)) = store::accounts::by_email(db, email.as_str()).await? else {
+        return Ok(());
+    };
+    let hour = now_utc().chars().take(13).collect::<String>();
+    let dedupe = format!("ACCOUNT_EXISTS:{}:{hour}", user.id);
+    let mail = crate::mail::compose::account_exists(crate::mail::compose::LINK_BASE, &user.display_name);
+    let mut tx = store::begin_write(db).await?;
+    let kind = crate::mail::model::MailKind::AccountExists;
+    crate::mail::outbox::enqueue_to(&mut tx, kind, None, Some(&user.id), &[user.email.clone()], &mail, false, Some(&dedupe)).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    tracing::info!(user_id = %user.id, "registration with an existing address: the account was told");
+    Ok(())
+}
+
+/// Confirms an account's address with the token of its verification link (once); returns the
+/// account.
+pub async fn verify_email(db: &Db, token: &str) -> Result<CurrentUser, AppError> {
     let mut tx = store::begin_write(db).await?;
     let now = now_utc();
     let Some(user_id) = store::accounts::use_token(&mut tx, &token_hash(token), store::accounts::TokenPurpose::VerifyEmail, &now).await? else {
@@ -290,7 +308,7 @@ pub async fn verify_email(db: &Db, token: &str) -> Result<(), AppError> {
     store::accounts::mark_email_verified(&mut tx, &user_id, &now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     tracing::info!(%user_id, "e-mail address verified");
-    Ok(())
+    store::accounts::by_id(db, &user_id).await?.ok_or(AppError::LinkInvalid)
 }
 
 /// «Password dimenticata»: writes the reset mail (a single-use link valid [`RESET_TTL`]) for

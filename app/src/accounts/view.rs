@@ -61,6 +61,7 @@ pub fn RegisterPage() -> impl IntoView {
     });
     let redirected = form_error("accounts/register");
     let error = move || auth.register.value().get().map_or_else(|| redirected.get(), Result::err);
+    let query = use_query_map();
     view! {
         <Title text="Registrazione provider — Portale ECM"/>
         <div class="row justify-content-center">
@@ -69,16 +70,29 @@ pub fn RegisterPage() -> impl IntoView {
                 <p class="lead mb-4">
                     "Crea l'account con cui la tua organizzazione chiederà l'accreditamento come provider ECM."
                 </p>
-                {move || error().map(|error| view! { <ErrorAlert error/> })}
-                <ActionForm action=auth.register attr:novalidate=true>
-                    <Field id="display_name" label="Nome e cognome del referente" autocomplete="name"/>
-                    <Field id="email" label="E-mail" kind="email" autocomplete="email" value=email error=email_error/>
-                    <NewPasswordFields label="Password" confirm_label="Conferma password"/>
-                    <button type="submit" class="btn btn-primary" disabled=move || auth.register.pending().get()>
-                        "Registrati"
-                    </button>
-                </ActionForm>
-                <p class="mt-4">"Hai già un account? " <A href="/accedi">"Accedi"</A></p>
+                <Show
+                    when=move || query.read().get("inviata").is_none()
+                    fallback=|| view! {
+                        <div class="alert alert-success" role="status" data-testid="registrazione-inviata">
+                            "Richiesta di registrazione ricevuta. Ti abbiamo inviato un messaggio all'indirizzo indicato: apri il link che contiene per confermare l'indirizzo ed entrare nella tua area. Puoi anche accedere subito con l'e-mail e la password che hai scelto."
+                        </div>
+                        <p>
+                            "Se l'indirizzo aveva già un account, il messaggio lo dice e spiega come accedere o reimpostare la password."
+                        </p>
+                        <A href="/accedi" attr:class="btn btn-primary">"Accedi"</A>
+                    }
+                >
+                    {move || error().map(|error| view! { <ErrorAlert error/> })}
+                    <ActionForm action=auth.register attr:novalidate=true>
+                        <Field id="display_name" label="Nome e cognome del referente" autocomplete="name"/>
+                        <Field id="email" label="E-mail" kind="email" autocomplete="email" value=email error=email_error/>
+                        <NewPasswordFields label="Password" confirm_label="Conferma password"/>
+                        <button type="submit" class="btn btn-primary" disabled=move || auth.register.pending().get()>
+                            "Registrati"
+                        </button>
+                    </ActionForm>
+                    <p class="mt-4">"Hai già un account? " <A href="/accedi">"Accedi"</A></p>
+                </Show>
             </div>
         </div>
     }

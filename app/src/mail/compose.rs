@@ -103,7 +103,7 @@ pub fn verify_email(public_url: &str, name: &str, token: &str) -> Composed {
         "Conferma il tuo indirizzo e-mail — Portale ECM".into(),
         &greeting(name),
         &[
-            Part::Text("hai creato un account sul Portale ECM della Regione del Veneto. Per confermare che questo indirizzo è tuo, apri il link qui sotto e premi «Conferma indirizzo».".into()),
+            Part::Text("hai creato un account sul Portale ECM della Regione del Veneto. Per confermare che questo indirizzo è tuo ed entrare nella tua area, apri il link qui sotto e premi «Conferma indirizzo».".into()),
             Part::Link { label: "Conferma l'indirizzo e-mail", url: format!("{public_url}/verifica-email?token={token}") },
             Part::Text("Il link vale 7 giorni e si può usare una sola volta. Se non hai creato tu l'account, ignora questo messaggio.".into()),
         ],
@@ -120,6 +120,21 @@ pub fn password_reset(public_url: &str, name: &str, token: &str) -> Composed {
             Part::Link { label: "Scegli una nuova password", url: format!("{public_url}/reimposta-password?token={token}") },
             Part::Text("Il link vale un'ora e si può usare una sola volta. Quando scegli la nuova password, tutte le sessioni aperte con il tuo account vengono chiuse.".into()),
             Part::Text("Se non hai chiesto tu di reimpostare la password, ignora questo messaggio: la password attuale resta valida.".into()),
+        ],
+    )
+}
+
+/// Someone registered again with the address of this account.
+pub fn account_exists(public_url: &str, name: &str) -> Composed {
+    build(
+        "Hai già un account sul Portale ECM".into(),
+        &greeting(name),
+        &[
+            Part::Text("qualcuno ha chiesto di registrare un nuovo account sul Portale ECM con questo indirizzo e-mail, che ha già un account: non è stato creato nulla.".into()),
+            Part::Link { label: "Accedi al portale", url: format!("{public_url}/accedi") },
+            Part::Text("Se non ricordi la password, puoi sceglierne una nuova:".into()),
+            Part::Link { label: "Reimposta la password", url: format!("{public_url}/password-dimenticata") },
+            Part::Text("Se non sei stato tu, ignora questo messaggio: il tuo account non è cambiato.".into()),
         ],
     )
 }

@@ -9,6 +9,8 @@ pub enum MailKind {
     VerifyEmail,
     /// On request from «Password dimenticata»: the single-use link, valid one hour.
     PasswordReset,
+    /// Someone registered with the address of an existing account (at most one an hour).
+    AccountExists,
     /// The Segreteria asked for an integration, with its note.
     IntegrationRequested,
     /// The request was accepted: the provider is accredited.
@@ -24,9 +26,10 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 8] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::VerifyEmail,
         MailKind::PasswordReset,
+        MailKind::AccountExists,
         MailKind::IntegrationRequested,
         MailKind::Accredited,
         MailKind::Rejected,
@@ -39,6 +42,7 @@ impl MailKind {
         match self {
             MailKind::VerifyEmail => "VERIFY_EMAIL",
             MailKind::PasswordReset => "PASSWORD_RESET",
+            MailKind::AccountExists => "ACCOUNT_EXISTS",
             MailKind::IntegrationRequested => "INTEGRATION_REQUESTED",
             MailKind::Accredited => "ACCREDITED",
             MailKind::Rejected => "REJECTED",
@@ -56,6 +60,7 @@ impl MailKind {
         match self {
             MailKind::VerifyEmail => "Verifica dell'indirizzo e-mail",
             MailKind::PasswordReset => "Reimpostazione della password",
+            MailKind::AccountExists => "Registrazione con un indirizzo già registrato",
             MailKind::IntegrationRequested => "Richiesta di integrazione",
             MailKind::Accredited => "Accreditamento concesso",
             MailKind::Rejected => "Domanda rigettata",

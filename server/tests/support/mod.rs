@@ -176,13 +176,21 @@ pub trait Portal {
             .unwrap()
     }
 
+    /// Registers (the answer never says whether the address was new) and logs in with the new
+    /// account, as a provider does after registering; returns the login's answer, so a
+    /// registration that did not create the account shows as a failed login.
     async fn register(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
-        self.call(
-            client,
-            "accounts/register",
-            &[("email", email), ("display_name", "Anna Bianchi"), ("password", password), ("password_confirm", password)],
-        )
-        .await
+        let registered = self
+            .call(
+                client,
+                "accounts/register",
+                &[("email", email), ("display_name", "Anna Bianchi"), ("password", password), ("password_confirm", password)],
+            )
+            .await;
+        if !registered.status().is_success() {
+            return registered;
+        }
+        self.call(client, "accounts/login", &[("email", email), ("password", password)]).await
     }
 }
 
