@@ -189,3 +189,18 @@ mod tests {
         assert!(earlier < later);
     }
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    /// One schema history on both databases: the same versions with the same names, so a
+    /// migration added for one backend and forgotten for the other fails here, not in production.
+    #[test]
+    fn sqlite_and_postgres_migrations_hold_the_same_versions() {
+        let versions = |m: &Migrator| m.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
+        let sqlite = versions(&SQLITE_MIGRATIONS);
+        assert!(sqlite.len() >= 11, "{sqlite:?}");
+        assert_eq!(sqlite, versions(&POSTGRES_MIGRATIONS));
+    }
+}

@@ -9,14 +9,9 @@ use app::db::new_id;
 use app::events::server as plan_server;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{fiscal_code, Backend, TestApp};
+use support::{json_of, fiscal_code, Backend, TestApp};
 use time::{Date, Month};
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
-}
 
 /// A provider whose request the Segreteria accredited at `accredited_at` (RFC 3339), with
 /// every required document uploaded. Returns its client and provider id.

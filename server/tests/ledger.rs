@@ -21,7 +21,7 @@ use app::requests::model::RequestState;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
-use support::{censimento, fiscal_code, Backend, TestApp, TestSim, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{json_of, censimento, fiscal_code, Backend, TestApp, TestSim, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 /// The background reconciler waits an hour between passes: these tests run the passes.
 const QUIET: (&str, &str) = ("ECM_RECONCILER_INTERVAL_SECONDS", "3600");
@@ -30,11 +30,6 @@ const QUOTA_B_CENTS: i64 = 25822;
 
 // ---- HTTP helpers -----------------------------------------------------------------------------
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
-}
 
 /// A refusal of a server function: a 4xx whose body is an [`AppError`] with that status (so it
 /// has a stable code and an Italian message). Returns the error.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 use server::mail_sink::{Fault, MailSink, ReceivedMail, SinkConfig};
-use support::{Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{json_of, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -51,11 +51,6 @@ fn token_in(mail: &ReceivedMail, path: &str) -> String {
     text[start..].split_whitespace().next().unwrap().to_string()
 }
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
-}
 
 async fn outbox(app: &TestApp, sql: &str) -> Vec<(String, String, i64, Option<String>, String)> {
     sqlx::query_as::<_, (String, String, i64, Option<String>, String)>(sqlx::AssertSqlSafe(format!(

@@ -6,7 +6,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{fiscal_code, Backend, TestApp};
+use support::{json_of, fiscal_code, Backend, TestApp};
 
 /// A provider with censimento, draft request and every required document (the gate is open).
 async fn provider(app: &TestApp, email: &str, cf: &str, forma: &str) -> reqwest::Client {
@@ -15,11 +15,6 @@ async fn provider(app: &TestApp, email: &str, cf: &str, forma: &str) -> reqwest:
     client
 }
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
-}
 
 async fn cart_page(app: &TestApp, client: &reqwest::Client) -> Value {
     let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;

@@ -6,7 +6,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{fiscal_code, Backend, TestApp};
+use support::{json_of, fiscal_code, Backend, TestApp};
 
 /// A provider with censimento, draft request and every required document (the gate is open).
 async fn provider(app: &TestApp, email: &str, name: &str, cf: &str) -> reqwest::Client {
@@ -15,11 +15,6 @@ async fn provider(app: &TestApp, email: &str, name: &str, cf: &str) -> reqwest::
     client
 }
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
-}
 
 /// Pays the first cart of the provider's page; returns (attempt id, landing URL).
 async fn pay_first_cart(app: &TestApp, client: &reqwest::Client) -> (String, String) {

@@ -27,7 +27,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::simulator::Mode;
 use sqlx::Row;
-use support::{Backend, TestApp, TestSim};
+use support::{json_of, Backend, TestApp, TestSim};
 
 /// The background loop waits an hour between passes; the client gives MyPay one second.
 const SETTINGS: [(&str, &str); 2] = [("ECM_RECONCILER_INTERVAL_SECONDS", "3600"), ("ECM_MYPAY_TIMEOUT_SECONDS", "1")];
@@ -148,11 +148,6 @@ fn check_paa_rows() -> Vec<(&'static str, CheckExpect)> {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
-}
 
 async fn one(db: &Db, sql: &'static str, id: &str) -> sqlx::any::AnyRow {
     sqlx::query(sql).bind(id).fetch_one(db.pool()).await.unwrap()

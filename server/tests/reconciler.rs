@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::simulator::Mode;
 use sqlx::Row;
-use support::{fiscal_code, Backend, TestApp, TestSim};
+use support::{json_of, fiscal_code, Backend, TestApp, TestSim};
 
 /// The background loop waits an hour between passes: the tests run the passes themselves.
 const QUIET: (&str, &str) = ("ECM_RECONCILER_INTERVAL_SECONDS", "3600");
@@ -27,11 +27,6 @@ async fn provider(app: &TestApp, email: &str, cf: &str) -> reqwest::Client {
     client
 }
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
-}
 
 /// The provider's debts to pay (loads the cart page, which also creates the annual fee).
 async fn due_debts(app: &TestApp, client: &reqwest::Client) -> Vec<String> {

@@ -7,16 +7,11 @@ use app::payments::model::{FeeKind, TariffCase};
 use app::providers::model::ProviderClass;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{fiscal_code, Backend, TestApp};
+use support::{json_of, fiscal_code, Backend, TestApp};
 
 const PRIMO_ANNO_B: &str = "QUOTA_ANNUALE-B-PRIMO_ANNO";
 const FAD_B: &str = "CONTRIBUTO_EVENTO-B-EVENTO_FAD";
 
-async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
-}
 
 async fn segreteria(app: &TestApp) -> reqwest::Client {
     let client = app.client();

@@ -204,6 +204,14 @@ impl Portal for TestApp {
 /// with its URL instead of hanging the suite.
 pub const REQUEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
 
+/// A server function's answer: its status and its JSON (or the text, as a JSON string, when it is
+/// not JSON).
+pub async fn json_of(response: reqwest::Response) -> (reqwest::StatusCode, serde_json::Value) {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+}
+
 /// A client that keeps cookies and does not follow redirects (a browser tab).
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
