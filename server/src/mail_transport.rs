@@ -94,7 +94,7 @@ impl SmtpUrl {
                 _ => return Err("the only option is tls=none (loopback hosts) or tls=required".into()),
             }
         }
-        if tls == Tls::None && !is_loopback(&host) {
+        if tls == Tls::None && !crate::settings::is_loopback_host(&host) {
             return Err("tls=none is accepted only for a loopback host (127.0.0.1, ::1, localhost)".into());
         }
         let (user, password) = match credentials {
@@ -110,10 +110,6 @@ impl SmtpUrl {
         });
         Ok(SmtpUrl { tls, host, port, user, password })
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Mail settings of the server: the SMTP server and the sender.

@@ -341,13 +341,19 @@ impl Settings {
     }
 }
 
+/// True for `127.0.0.1` (any 127/8 address), `::1` and `localhost`: nothing sent there leaves the
+/// machine (the MyPay simulator, the SMTP sink).
+pub fn is_loopback_host(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// True for `http://127.0.0.1…`, `http://[::1]…`, `http://localhost…`: the call never leaves the machine.
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
     let host = if let Some(v6) = host.strip_prefix('[') { v6.split(']').next().unwrap_or("") } else { host.split(':').next().unwrap_or("") };
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    is_loopback_host(host)
 }
 
 fn mypay_settings(

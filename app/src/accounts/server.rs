@@ -246,6 +246,8 @@ pub const RESET_TTL: Duration = Duration::from_secs(3600);
 /// At most one verification or reset mail per account in this interval.
 pub const LINK_COOLDOWN: Duration = Duration::from_secs(60);
 
+/// 32 random bytes, URL-safe: a session cookie or the token of a mail link (only its SHA-256
+/// is stored).
 fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -490,9 +492,7 @@ fn token_hash(token: &str) -> String {
 
 /// Starts a session and returns the cookie value (only its SHA-256 is stored).
 pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = new_token();
     let now = time::OffsetDateTime::now_utc();
     store::accounts::insert_session(db, &token_hash(&token), user_id, &format_utc(now), &format_utc(now + ttl)).await?;
     Ok(token)

@@ -203,7 +203,7 @@ pub fn payment_verified(public_url: &str, name: &str, provider: &str, iuv: &str,
 
 /// A debt falls due soon, or is overdue.
 pub fn reminder(public_url: &str, name: &str, provider: &str, causale: &str, amount_cents: i64, due_date: &str, overdue: bool) -> Composed {
-    let due = format_date_it(due_date);
+    let due = crate::debts::model::date_it(due_date);
     let (subject, opening) = if overdue {
         (
             format!("Scadenza superata: {causale} — Portale ECM"),
@@ -224,14 +224,6 @@ pub fn reminder(public_url: &str, name: &str, provider: &str, causale: &str, amo
             Part::Link { label: "Vai ai pagamenti", url: format!("{public_url}/area/pagamento") },
         ],
     )
-}
-
-/// `YYYY-MM-DD` as `DD/MM/YYYY` (as written in Italy); anything else as it is.
-pub fn format_date_it(date: &str) -> String {
-    match (date.get(0..4), date.get(5..7), date.get(8..10)) {
-        (Some(y), Some(m), Some(d)) if date.len() == 10 => format!("{d}/{m}/{y}"),
-        _ => date.to_string(),
-    }
 }
 
 #[cfg(test)]

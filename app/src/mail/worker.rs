@@ -36,7 +36,7 @@ pub struct MailConfig {
     /// could be sent by another instance too. A row claimed by an instance that died is sent
     /// again once its lease is over.
     pub lease: Duration,
-    /// Rows claimed per pass (20; not a setting).
+    /// Rows sent per pass at most, one claimed after the other (20; not a setting).
     pub batch: usize,
     /// How often the reminders pass runs (30 minutes; not a setting).
     pub reminders_every: Duration,
@@ -81,7 +81,7 @@ pub async fn run_pass(db: &Db, transport: &dyn MailTransport, config: &MailConfi
     let mut report = PassReport::default();
     for _ in 0..config.batch {
         let now = time::OffsetDateTime::now_utc();
-        let Some(mail) = store::outbox::claim_due(db, owner, &format_utc(now), &format_utc(now + config.lease), 1).await?.pop() else {
+        let Some(mail) = store::outbox::claim_next(db, owner, &format_utc(now), &format_utc(now + config.lease)).await? else {
             break;
         };
         let (text, html) = compose::with_links(&mail.body_text, &mail.body_html, &config.public_url);

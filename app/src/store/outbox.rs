@@ -2,8 +2,8 @@
 //! causes them, claimed and sent by the mail worker (`crate::mail::worker`).
 //!
 //! A row is PENDING until the SMTP server accepts it (SENT) or the worker gives up (FAILED).
-//! Claims are leases, as for the payment reconciler: a worker takes a row with a
-//! compare-and-set on its lease (on PostgreSQL the candidates are locked `FOR UPDATE SKIP
+//! Claims are leases, as for the payment reconciler: a worker takes one row at a time with a
+//! compare-and-set on its lease (on PostgreSQL the candidate is locked `FOR UPDATE SKIP
 //! LOCKED` as well), so several instances never send the same row at once; a worker that dies
 //! mid-send leaves a lease that expires, and the row is sent again (with the same Message-ID).
 //! The try is counted when the row is claimed, before anything goes on the wire.
@@ -92,54 +92,56 @@ struct IdRow {
     id: String,
 }
 
-/// Claims up to `limit` due rows for `owner` until `until`; returns them in the order they were
-/// enqueued.
-pub async fn claim_due(db: &Db, owner: &str, now: &str, until: &str, limit: usize) -> Result<Vec<Outgoing>, StoreError> {
-    let mut claimed = Vec::new();
-    match db.backend() {
+/// Claims the next due row (due longest) for `owner` until `until`, if any. One row at a time:
+/// the lease then only has to outlast one send (see `mail::worker::run_pass`). `None`: no row is
+/// due, or another instance won the candidate (the next pass looks again).
+pub async fn claim_next(db: &Db, owner: &str, now: &str, until: &str) -> Result<Option<Outgoing>, StoreError> {
+    let won = match db.backend() {
         Backend::Postgres => {
-            let sql = format!("SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT {limit} FOR UPDATE SKIP LOCKED");
+            let sql = format!("SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED");
             let mut tx = db.pool().begin().await?;
-            let rows = sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(now).fetch_all(&mut *tx).await?;
-            for IdRow { id } in rows {
-                if sqlx::query(CLAIM).bind(owner).bind(until).bind(&id).bind(now).execute(&mut *tx).await?.rows_affected() == 1 {
-                    claimed.push(id);
+            let candidate = sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(now).fetch_optional(&mut *tx).await?;
+            let won = match candidate {
+                Some(IdRow { id }) => {
+                    (sqlx::query(CLAIM).bind(owner).bind(until).bind(&id).bind(now).execute(&mut *tx).await?.rows_affected() == 1).then_some(id)
                 }
-            }
+                None => None,
+            };
             tx.commit().await?;
+            won
         }
         Backend::Sqlite => {
-            let sql = format!("SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT {limit}");
-            let rows = sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(now).fetch_all(db.pool()).await?;
-            for IdRow { id } in rows {
-                if sqlx::query(CLAIM).bind(owner).bind(until).bind(&id).bind(now).execute(db.pool()).await?.rows_affected() == 1 {
-                    claimed.push(id);
+            let sql = format!("SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT 1");
+            match sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(now).fetch_optional(db.pool()).await? {
+                Some(IdRow { id }) => {
+                    (sqlx::query(CLAIM).bind(owner).bind(until).bind(&id).bind(now).execute(db.pool()).await?.rows_affected() == 1).then_some(id)
                 }
+                None => None,
             }
         }
-    }
-    let mut out = Vec::with_capacity(claimed.len());
-    for id in claimed {
-        let row = sqlx::query_as::<_, OutgoingRow>(
-            "SELECT id, kind, recipient, subject, body_text, body_html, tries FROM mail_outbox WHERE id = $1 AND lease_owner = $2",
-        )
-        .bind(&id)
-        .bind(owner)
-        .fetch_optional(db.pool())
-        .await?;
-        if let Some(r) = row {
-            out.push(Outgoing {
-                kind: decode(&r.kind, "mail kind", MailKind::from_db)?,
-                id: r.id,
-                recipient: r.recipient,
-                subject: r.subject,
-                body_text: r.body_text,
-                body_html: r.body_html,
-                tries: r.tries,
-            });
-        }
-    }
-    Ok(out)
+    };
+    let Some(id) = won else {
+        return Ok(None);
+    };
+    let row = sqlx::query_as::<_, OutgoingRow>(
+        "SELECT id, kind, recipient, subject, body_text, body_html, tries FROM mail_outbox WHERE id = $1 AND lease_owner = $2",
+    )
+    .bind(&id)
+    .bind(owner)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(Outgoing {
+            kind: decode(&r.kind, "mail kind", MailKind::from_db)?,
+            id: r.id,
+            recipient: r.recipient,
+            subject: r.subject,
+            body_text: r.body_text,
+            body_html: r.body_html,
+            tries: r.tries,
+        })
+    })
+    .transpose()
 }
 
 /// The body a done row keeps when it held a token.
