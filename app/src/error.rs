@@ -86,6 +86,16 @@ pub enum AppError {
     /// The Segreteria may annul only a DA_PAGARE debt: this one is in the given state.
     #[error("debt cannot be annulled in state {0:?}")]
     DebtNotAnnullable(DebtState),
+    /// The debt is not to pay now (being paid, paid or annulled): in the given state.
+    #[error("debt not payable in state {0:?}")]
+    DebtNotPayable(DebtState),
+    /// The treasury channel (quietanza) is not enabled for this provider.
+    #[error("treasury channel not enabled")]
+    TreasuryChannelOff,
+    /// The quietanza cannot be accepted: the reasons, in Italian (e.g. its CRO/TRN was already
+    /// used to pay another debt).
+    #[error("quietanza not acceptable")]
+    QuietanzaNotAcceptable(Vec<String>),
     /// Someone else changed the same data at the same moment (a double click, two tabs, the
     /// Segreteria and the provider together): nothing was written by this request.
     #[error("concurrent change")]
@@ -135,6 +145,9 @@ impl AppError {
             AppError::DebtsNotPaid => "debts_not_paid",
             AppError::ClassNotConfirmed => "class_not_confirmed",
             AppError::DebtNotAnnullable(_) => "debt_not_annullable",
+            AppError::DebtNotPayable(_) => "debt_not_payable",
+            AppError::TreasuryChannelOff => "treasury_channel_off",
+            AppError::QuietanzaNotAcceptable(_) => "quietanza_not_acceptable",
             AppError::Conflict => "conflict",
             AppError::Busy => "busy",
             AppError::Internal => "internal",
@@ -160,6 +173,8 @@ impl AppError {
             AppError::TooManyAttempts | AppError::TooManyRegistrations => 429,
             AppError::PaymentsUnavailable | AppError::PaymentGatewayDown | AppError::Busy => 503,
             AppError::PaymentInProgress | AppError::DebtsNotPaid | AppError::DebtNotAnnullable(_) => 409,
+            AppError::DebtNotPayable(_) | AppError::QuietanzaNotAcceptable(_) => 409,
+            AppError::TreasuryChannelOff => 412,
             AppError::PaymentRejected => 502,
             AppError::UnknownPaymentSession => 404,
             AppError::Internal | AppError::Transport(_) => 500,
@@ -245,11 +260,29 @@ impl AppError {
                     .into()
             }
             AppError::DebtNotAnnullable(DebtState::InCorso) => {
-                "Il dovuto non può essere annullato: c'è un pagamento in corso con pagoPA. Attendi l'esito (o usa «Verifica ora» nella console dei pagamenti): se non risulterà pagato potrai annullarlo."
+                "Il dovuto non può essere annullato: c'è un pagamento in corso (con pagoPA, o una quietanza da verificare). Attendi l'esito, o decidi la quietanza: se non risulterà pagato potrai annullarlo."
                     .into()
             }
             AppError::DebtNotAnnullable(DebtState::Pagato) => {
-                "Il dovuto non può essere annullato: è già stato pagato e il pagamento è stato verificato con MyPay.".into()
+                "Il dovuto non può essere annullato: è già stato pagato e il pagamento è stato verificato.".into()
+            }
+            AppError::DebtNotPayable(DebtState::InCorso) => {
+                "Per questo contributo c'è già un pagamento in corso (con pagoPA, o una quietanza in verifica): attendi l'esito prima di pagarlo in un altro modo."
+                    .into()
+            }
+            AppError::DebtNotPayable(DebtState::Pagato) => "Questo contributo risulta già pagato: non serve pagarlo di nuovo.".into(),
+            AppError::DebtNotPayable(_) => {
+                "Questo contributo non è da pagare (è stato annullato dalla Segreteria ECM): ricarica la pagina.".into()
+            }
+            AppError::TreasuryChannelOff => {
+                "Il pagamento con bonifico di tesoreria (quietanza) non è attivo per il tuo provider: pagalo online con pagoPA, oppure chiedi alla Segreteria ECM di attivarlo."
+                    .into()
+            }
+            AppError::QuietanzaNotAcceptable(reasons) if reasons.is_empty() => {
+                "La quietanza non si può accettare: rifiutala indicando il motivo.".into()
+            }
+            AppError::QuietanzaNotAcceptable(reasons) => {
+                format!("La quietanza non si può accettare: {}. Rifiutala indicando il motivo.", reasons.join("; "))
             }
             AppError::DebtNotAnnullable(DebtState::Annullato) => "Il dovuto è già stato annullato.".into(),
             AppError::DebtNotAnnullable(DebtState::DaPagare) => {
@@ -286,6 +319,7 @@ impl AppError {
         let field = |error: FieldError| if known(&error) { error } else { FieldError::new("dato", error.rule) };
         match error {
             AppError::PaymentGateClosed(_) => AppError::PaymentGateClosed(Vec::new()),
+            AppError::QuietanzaNotAcceptable(_) => AppError::QuietanzaNotAcceptable(Vec::new()),
             AppError::Invalid(error) => AppError::Invalid(field(error)),
             AppError::InvalidForm(errors) => AppError::InvalidForm(errors.into_iter().map(field).collect()),
             AppError::Transport(_) => AppError::Transport(String::new()),

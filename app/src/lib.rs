@@ -20,6 +20,7 @@ pub mod layout;
 pub mod mail;
 pub mod payments;
 pub mod providers;
+pub mod quietanze;
 pub mod requests;
 pub mod segreteria;
 #[cfg(feature = "ssr")]
@@ -41,6 +42,7 @@ use crate::home::view::{LandingPage, ProviderHomePage};
 use crate::layout::view::{Footer, Header, NotFoundPage};
 use crate::payments::view::{PaymentPage, PaymentsPage, ReturnPage};
 use crate::providers::view::CensimentoPage;
+use crate::quietanze::view::QuietanzaPaymentPage;
 use crate::requests::view::DomandaPage;
 use crate::segreteria::debts_view::{DebtDetailPage, DebtsPage};
 use crate::segreteria::payments_view::{PaymentDetailPage, PaymentsConsolePage};
@@ -91,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area/documenti") view=DocumentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/pagamento") view=PaymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/pagamenti") view=PaymentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/area/quietanza") view=QuietanzaPaymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/eventi") view=EventsPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/estratto-conto") view=MyStatementPage ssr=SsrMode::Async/>
                     <Route path=path!("/pagamenti/ritorno") view=ReturnPage ssr=SsrMode::Async/>

@@ -154,6 +154,22 @@ pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> R
     }
 }
 
+/// The address a form posted without JavaScript goes back to after `error`: `page` with the
+/// typed `values` and the error the way server functions encode it (`__path`, `__err`), which
+/// the page reads with `auth::form_error(endpoint)`.
+pub fn form_error_url(page: &str, endpoint: &str, error: &AppError, values: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    use server_fn::error::FromServerFnError;
+    let encode = crate::domain::percent_encode;
+    let mut url = format!("{page}?");
+    for (name, value) in values {
+        url.push_str(&format!("{name}={}&", encode(value)));
+    }
+    let error = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
+    url.push_str(&format!("__path={}&__err={}", encode(&format!("/api/{endpoint}")), encode(&error)));
+    url
+}
+
 pub async fn require_user() -> Result<CurrentUser, AppError> {
     current_user().await?.ok_or(AppError::Unauthenticated)
 }

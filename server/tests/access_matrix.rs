@@ -254,6 +254,27 @@ fn matrix() -> Vec<Row> {
             expect: [Refused(401), Refused(403), Refused(403), Allowed],
         },
         Row {
+            endpoint: "quietanze/page",
+            args: none,
+            expect: [Refused(401), Allowed, Allowed, Refused(403)],
+        },
+        Row {
+            endpoint: "segreteria/quietanza_accept",
+            // A has no quietanza: even the Segreteria finds nothing to accept.
+            args: |f| pairs(&[("id", "nessuna"), ("debt_id", &f.debt_a)]),
+            expect: [Refused(401), Refused(403), Refused(403), Refused(404)],
+        },
+        Row {
+            endpoint: "segreteria/quietanza_refuse",
+            args: |f| pairs(&[("id", "nessuna"), ("debt_id", &f.debt_a), ("refuse_reason", "Prova di accesso")]),
+            expect: [Refused(401), Refused(403), Refused(403), Refused(404)],
+        },
+        Row {
+            endpoint: "segreteria/treasury_channel",
+            args: |f| pairs(&[("provider_id", &f.provider_a), ("enabled", "1"), ("treasury_reason", "Prova di accesso")]),
+            expect: [Refused(401), Refused(403), Refused(403), Own],
+        },
+        Row {
             endpoint: "segreteria/payment",
             args: |f| pairs(&[("id", &f.attempt_a)]),
             expect: [Refused(401), Refused(403), Refused(403), Allowed],

@@ -29,8 +29,10 @@ pub struct StatementLine {
     pub paid_at: Option<String>,
     pub iuv: Option<String>,
     pub iur: Option<String>,
-    /// The receipt's download address, when stored.
+    /// The receipt's download address (MyPay's RT), when stored.
     pub receipt_url: Option<String>,
+    /// The accepted quietanza's download address, for a treasury payment.
+    pub quietanza_url: Option<String>,
     /// Why it was annulled.
     pub annulled_reason: Option<String>,
 }
@@ -70,6 +72,10 @@ pub struct Statement {
     /// Per year, most recent first.
     pub years: Vec<(i32, Totals)>,
     pub total: Totals,
+    /// Whether the provider may pay by treasury transfer (quietanza), and whether that is the
+    /// Gruppo's default rather than the Segreteria's choice.
+    pub treasury_enabled: bool,
+    pub treasury_default: bool,
 }
 
 impl Statement {
@@ -89,7 +95,7 @@ impl Statement {
             }
         }
         years.sort_by(|a, b| b.0.cmp(&a.0));
-        Statement { provider_id, provider, codice_fiscale, today, lines, years, total }
+        Statement { provider_id, provider, codice_fiscale, today, lines, years, total, treasury_enabled: false, treasury_default: true }
     }
 }
 
@@ -185,6 +191,7 @@ mod tests {
             iuv: None,
             iur: None,
             receipt_url: None,
+            quietanza_url: None,
             annulled_reason: None,
         }
     }

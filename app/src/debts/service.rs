@@ -181,7 +181,12 @@ pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date)
                 days_overdue: days_overdue(debt.state, debt.due_date.as_deref(), today),
                 extended_from: latest.and_then(|e| e.from_value.clone()),
                 extension_reason: latest.and_then(|e| e.reason.clone()),
-                channel: paid.then(|| "pagoPA (MyPay)".to_string()),
+                channel: debt.paid_channel.filter(|_| paid).map(|c| c.label_it().to_string()),
+                quietanza_url: debt
+                    .paid_quietanza_id
+                    .as_deref()
+                    .filter(|_| paid)
+                    .map(|q| format!("/quietanze/{}", crate::domain::percent_encode(q))),
                 receipt_url: debt
                     .paid_attempt_id
                     .as_deref()
@@ -201,5 +206,10 @@ pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date)
             }
         })
         .collect();
-    Ok(Statement::new(provider.id, provider.form.denominazione, provider.form.codice_fiscale, date_text(today), lines))
+    let treasury_enabled = crate::quietanze::service::channel_enabled(&provider);
+    let treasury_default = provider.treasury_channel.is_none();
+    let mut statement = Statement::new(provider.id, provider.form.denominazione, provider.form.codice_fiscale, date_text(today), lines);
+    statement.treasury_enabled = treasury_enabled;
+    statement.treasury_default = treasury_default;
+    Ok(statement)
 }

@@ -52,7 +52,8 @@ pub fn ProviderStatementPage() -> impl IntoView {
                     match statement.await {
                         Ok(statement) => {
                             let csv = format!("/segreteria/provider/{}/estratto-conto.csv", crate::domain::percent_encode(&statement.provider_id));
-                            view! { <StatementView statement csv/> }.into_any()
+                            let treasury = (statement.provider_id.clone(), statement.treasury_enabled, statement.treasury_default);
+                            view! { <StatementView statement csv/> <TreasuryChannelForm treasury/> }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     }
@@ -61,6 +62,46 @@ pub fn ProviderStatementPage() -> impl IntoView {
             <crate::mail::view::MailLog lines=mail/>
         }
     })
+}
+
+/// The Segreteria switches the provider's treasury channel (quietanza), with a reason.
+#[component]
+fn TreasuryChannelForm(treasury: (String, bool, bool)) -> impl IntoView {
+    let (provider_id, enabled, by_default) = treasury;
+    let action = ServerAction::<crate::quietanze::api::SetTreasuryChannel>::new();
+    let redirected = crate::auth::form_error("segreteria/treasury_channel");
+    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let reason_error = move || error().and_then(|e| e.field_message("treasury_reason"));
+    let query = leptos_router::hooks::use_query_map();
+    let typed = query.with_untracked(|q| q.get("motivo_canale").unwrap_or_default());
+    let done = move || query.with(|q| q.get("canale").is_some()) || matches!(action.value().get(), Some(Ok(())));
+    let now_on = move || match action.value().get() {
+        Some(Ok(())) => !enabled,
+        _ => enabled,
+    };
+    view! {
+        <h2 class="h4 mt-4">"Pagamento con quietanza (bonifico di tesoreria)"</h2>
+        <p data-testid="canale-tesoreria">
+            {move || if now_on() { "Attivo" } else { "Non attivo" }}
+            {by_default.then_some(" (impostazione predefinita del Gruppo: attivo per il Gruppo A, non attivo per il Gruppo B)")}
+            "."
+        </p>
+        {move || done().then(|| view! { <div class="alert alert-success" role="status">"Impostazione salvata e registrata nella storia del provider."</div> })}
+        {move || error().filter(|e| e.field_message("treasury_reason").is_none()).map(|error| view! { <ErrorAlert error/> })}
+        <ActionForm action attr:novalidate=true attr:data-testid="form-canale-tesoreria">
+            <input type="hidden" name="provider_id" value=provider_id/>
+            <input type="hidden" name="enabled" value=if enabled { "0" } else { "1" }/>
+            <div class="form-group mb-3">
+                <label for="treasury_reason" class="active">"Motivo" <span aria-hidden="true">" *"</span></label>
+                <input type="text" id="treasury_reason" name="treasury_reason" class="form-control" required=true value=typed
+                    maxlength=crate::payments::annulment::REASON_MAX_CHARS class:is-invalid=move || reason_error().is_some()/>
+                {move || reason_error().map(|m| view! { <div class="invalid-feedback d-block" role="status">{m}</div> })}
+            </div>
+            <button type="submit" class="btn btn-outline-primary mb-4" disabled=move || action.pending().get() || done()>
+                {if enabled { "Disattiva il pagamento con quietanza" } else { "Attiva il pagamento con quietanza" }}
+            </button>
+        </ActionForm>
+    }
 }
 
 fn totals_cells(t: Totals) -> impl IntoView {
@@ -127,6 +168,7 @@ fn StatementView(statement: Statement, csv: String) -> impl IntoView {
                                             "Pagato con " {channel} {l.paid_at.as_deref().map(|d| format!(" il {}", date_it(d)))}
                                             {l.iuv.clone().map(|iuv| format!(" — IUV {iuv}"))} {l.iur.clone().map(|iur| format!(" — IUR {iur}"))}
                                             {l.receipt_url.clone().map(|href| view! { " — " <a href=href download="" rel="external">"Ricevuta"</a> })}
+                                            {l.quietanza_url.clone().map(|href| view! { " — " <a href=href download="" rel="external">"Quietanza"</a> })}
                                         </p>
                                     })}
                                     {l.annulled_reason.clone().map(|r| view! { <p class="mb-0 small" data-testid="annullamento">"Annullato: " {r}</p> })}

@@ -179,7 +179,7 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
 }
 
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 5987).
-fn content_disposition(file_name: &str) -> String {
+pub(crate) fn content_disposition(file_name: &str) -> String {
     let ascii: String = file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     let encoded = crate::domain::percent_encode(file_name);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")

@@ -45,6 +45,17 @@ pub enum FieldRule {
     Locked,
     /// A due-date extension must move the date later.
     DateNotLater,
+    // Quietanze (quietanze/model.rs).
+    /// A date that cannot be later than today (a payment's value date).
+    DateInFuture,
+    /// An amount that must be more than zero.
+    AmountZero,
+    /// A CRO (11 digits) or TRN (up to 35 letters and digits).
+    CroTrn,
+    /// A file field: no file chosen, not a PDF, larger than the limit shown beside the field.
+    FileEmpty,
+    FileNotPdf,
+    FileTooLarge,
 }
 
 impl FieldError {
@@ -94,6 +105,14 @@ impl FieldError {
                 "Il campo «{label}» non si può più modificare: la domanda è stata inviata alla Segreteria ECM. Se il dato è sbagliato, scrivi alla Segreteria: potrà riaprirlo chiedendo un'integrazione."
             ),
             FieldRule::DateNotLater => "La nuova scadenza deve essere successiva a quella attuale.".into(),
+            FieldRule::DateInFuture => format!("Il campo «{label}» non può indicare una data futura."),
+            FieldRule::AmountZero => "L'importo deve essere maggiore di zero.".into(),
+            FieldRule::FileEmpty => format!("Scegli il file per il campo «{label}»."),
+            FieldRule::FileNotPdf => format!("Il file del campo «{label}» non è un PDF: carica la quietanza in formato PDF."),
+            FieldRule::FileTooLarge => format!("Il file del campo «{label}» supera la dimensione massima indicata accanto al campo."),
+            FieldRule::CroTrn => {
+                "Il CRO/TRN è il codice del bonifico riportato sulla quietanza: da 11 a 35 lettere e cifre, senza spazi né simboli.".into()
+            }
             FieldRule::AmountFormat => {
                 "L'importo non è un numero valido: scrivilo in euro, per esempio 258,22 oppure 1.500,00.".into()
             }
@@ -148,6 +167,15 @@ pub fn field_label_it(field: &str) -> &str {
         "new_due_date" => "Nuova scadenza",
         "class_reason" => "Motivo della correzione",
         "sections" => "Sezioni da riaprire",
+        "debt_id" => "Contributo",
+        "value_date" => "Data valuta",
+        "paid_amount" => "Importo pagato",
+        "cro_trn" => "CRO / TRN",
+        "paying_body" => "Ente pagante",
+        "file" => "Quietanza (PDF)",
+        "accept_note" => "Nota di accettazione",
+        "refuse_reason" => "Motivo del rifiuto",
+        "treasury_reason" => "Motivo",
         other => other,
     }
 }

@@ -201,6 +201,36 @@ pub fn payment_verified(public_url: &str, name: &str, provider: &str, iuv: &str,
     build(format!("Pagamento verificato: {} — Portale ECM", format_euro(total)), &greeting(name), &parts)
 }
 
+/// The Segreteria accepted a quietanza (a treasury payment): the debt is paid.
+pub fn quietanza_accepted(public_url: &str, name: &str, provider: &str, causale: &str, amount_cents: i64, cro_trn: &str) -> Composed {
+    build(
+        format!("Quietanza accettata: {causale} — Portale ECM"),
+        &greeting(name),
+        &[
+            Part::Text(format!(
+                "la Segreteria ECM ha verificato la quietanza del bonifico di tesoreria (CRO/TRN {cro_trn}) per il contributo «{causale}» di «{provider}», di {}: il contributo risulta pagato.",
+                format_euro(amount_cents)
+            )),
+            Part::Text("La ricevuta si scarica dall'estratto conto.".into()),
+            Part::Link { label: "Apri l'estratto conto", url: format!("{public_url}/area/estratto-conto") },
+        ],
+    )
+}
+
+/// The Segreteria refused a quietanza: why, and that the debt is to pay again.
+pub fn quietanza_refused(public_url: &str, name: &str, provider: &str, causale: &str, reason: &str) -> Composed {
+    build(
+        format!("Quietanza non accettata: {causale} — Portale ECM"),
+        &greeting(name),
+        &[
+            Part::Text(format!("la Segreteria ECM non ha accettato la quietanza caricata per il contributo «{causale}» di «{provider}». Il motivo:")),
+            Part::Quote(reason),
+            Part::Text("Il contributo risulta di nuovo da pagare: puoi caricare una quietanza corretta o pagarlo online con pagoPA.".into()),
+            Part::Link { label: "Vai alla quietanza", url: format!("{public_url}/area/quietanza") },
+        ],
+    )
+}
+
 /// A debt falls due soon, or is overdue.
 pub fn reminder(public_url: &str, name: &str, provider: &str, causale: &str, amount_cents: i64, due_date: &str, overdue: bool) -> Composed {
     let due = crate::debts::model::date_it(due_date);

@@ -19,6 +19,10 @@ pub enum MailKind {
     Rejected,
     /// MyPay confirmed a payment: the debts are paid, the receipt can be downloaded.
     PaymentVerified,
+    /// The Segreteria accepted a quietanza: the debt is paid outside pagoPA.
+    QuietanzaAccepted,
+    /// The Segreteria refused a quietanza, with the reason: the debt is to pay again.
+    QuietanzaRefused,
     /// A debt falls due soon (10 days before a quota, 15 before an event fee).
     ReminderDue,
     /// A debt's due date has passed and it is still to pay.
@@ -26,7 +30,7 @@ pub enum MailKind {
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::VerifyEmail,
         MailKind::PasswordReset,
         MailKind::AccountExists,
@@ -34,6 +38,8 @@ impl MailKind {
         MailKind::Accredited,
         MailKind::Rejected,
         MailKind::PaymentVerified,
+        MailKind::QuietanzaAccepted,
+        MailKind::QuietanzaRefused,
         MailKind::ReminderDue,
         MailKind::ReminderOverdue,
     ];
@@ -47,6 +53,8 @@ impl MailKind {
             MailKind::Accredited => "ACCREDITED",
             MailKind::Rejected => "REJECTED",
             MailKind::PaymentVerified => "PAYMENT_VERIFIED",
+            MailKind::QuietanzaAccepted => "QUIETANZA_ACCEPTED",
+            MailKind::QuietanzaRefused => "QUIETANZA_REFUSED",
             MailKind::ReminderDue => "REMINDER_DUE",
             MailKind::ReminderOverdue => "REMINDER_OVERDUE",
         }
@@ -65,6 +73,8 @@ impl MailKind {
             MailKind::Accredited => "Accreditamento concesso",
             MailKind::Rejected => "Domanda rigettata",
             MailKind::PaymentVerified => "Pagamento verificato",
+            MailKind::QuietanzaAccepted => "Quietanza accettata",
+            MailKind::QuietanzaRefused => "Quietanza rifiutata",
             MailKind::ReminderDue => "Promemoria di scadenza",
             MailKind::ReminderOverdue => "Avviso di scadenza superata",
         }

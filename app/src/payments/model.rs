@@ -125,6 +125,33 @@ impl DebtState {
     }
 }
 
+/// How a PAGATO debt was paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaidChannel {
+    /// Online through MyPay (a cart) or a pagoPA notice: proved by MyPay's receipt.
+    PagoPa,
+    /// A treasury payment outside pagoPA: proved by a quietanza the Segreteria accepted.
+    Quietanza,
+}
+
+impl PaidChannel {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            PaidChannel::PagoPa => "PAGOPA",
+            PaidChannel::Quietanza => "QUIETANZA",
+        }
+    }
+    pub fn from_db(value: &str) -> Option<PaidChannel> {
+        [PaidChannel::PagoPa, PaidChannel::Quietanza].into_iter().find(|c| c.as_db() == value)
+    }
+    pub fn label_it(self) -> &'static str {
+        match self {
+            PaidChannel::PagoPa => "pagoPA (MyPay)",
+            PaidChannel::Quietanza => "Bonifico di tesoreria (quietanza verificata)",
+        }
+    }
+}
+
 /// States of a payment attempt (one MyPay cart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AttemptState {
@@ -292,6 +319,8 @@ pub struct DebtView {
     pub iuv: Option<String>,
     pub iur: Option<String>,
     pub paid_at: Option<String>,
+    /// How it was paid, once PAGATO.
+    pub paid_channel: Option<PaidChannel>,
 }
 
 /// The payer box of the cart page.
@@ -315,6 +344,8 @@ pub struct CartPage {
     pub open_attempts: Vec<AttemptSummary>,
     /// A fresh idempotency key for the "Paga con pagoPA" form.
     pub idempotency_key: String,
+    /// The provider may also pay by treasury transfer (quietanza).
+    pub treasury_channel: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

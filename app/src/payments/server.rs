@@ -86,6 +86,7 @@ pub fn debt_view(debt: &Debt) -> DebtView {
         iuv: debt.iuv.clone(),
         iur: debt.iur.clone(),
         paid_at: debt.paid_at.clone(),
+        paid_channel: debt.paid_channel,
     }
 }
 
@@ -155,7 +156,8 @@ pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, reques
         .filter(|a| a.state.is_open())
         .map(|a| AttemptSummary { id: a.id, state: a.state, id_session: a.id_session, total_cents: a.total_cents, created_at: a.created_at })
         .collect();
-    Ok(CartPage { available, payer: payer_view(provider), carts: split_into_carts(&due), open_attempts, idempotency_key: new_id() })
+    let treasury_channel = store::providers::by_id(db, &provider.id).await?.is_some_and(|p| crate::quietanze::service::channel_enabled(&p));
+    Ok(CartPage { available, payer: payer_view(provider), carts: split_into_carts(&due), open_attempts, idempotency_key: new_id(), treasury_channel })
 }
 
 /// The payment position of the provider's current request (home page, stepper). Reading only.
@@ -337,7 +339,7 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
         )
         .await;
     }
-    store::attempts::receipt_data(&mut tx, &attempt.id, &receipt.iuv, &receipt.receipt_id, &receipt.receipt_date).await?;
+    store::attempts::receipt_data(&mut tx, &attempt.id, &receipt.iuv, &receipt.receipt_id, &receipt.receipt_date, &receipt.psp).await?;
     let detail = format!("pagamento verificato: IUV {}, PSP {}", receipt.iuv, receipt.psp);
     if store::attempts::transition(&mut tx, &attempt.id, from, AttemptState::Pagata, anomaly_recheck, actor, &detail).await? {
         // The provider is told in the same transaction: a payment recorded has its mail.

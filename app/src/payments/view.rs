@@ -106,7 +106,7 @@ pub fn PaymentPage() -> impl IntoView {
 
 #[component]
 fn CartReview(data: CartPage, pay: ServerAction<Pay>) -> impl IntoView {
-    let CartPage { available, payer, carts, open_attempts, idempotency_key } = data;
+    let CartPage { available, payer, carts, open_attempts, idempotency_key, treasury_channel } = data;
     let cart_count = carts.len();
     let debt_count: usize = carts.iter().map(Vec::len).sum();
     let mut carts = carts.into_iter();
@@ -165,6 +165,13 @@ fn CartReview(data: CartPage, pay: ServerAction<Pay>) -> impl IntoView {
                         </div>
                     })}
                     <DebtTable debts=cart caption/>
+                    {treasury_channel.then(|| view! {
+                        <div class="callout note mb-4" data-testid="canale-quietanza">
+                            <p class="mb-1"><strong>"Il tuo ente paga con bonifico di tesoreria?"</strong></p>
+                            <p class="mb-0">"Puoi pagare un contributo con un bonifico e inviare la quietanza, che la Segreteria ECM verifica. "
+                                <A href="/area/quietanza">"Paga con quietanza"</A></p>
+                        </div>
+                    })}
                     <ActionForm action=pay attr:novalidate=true>
                         <input type="hidden" name="idempotency_key" value=idempotency_key/>
                         <input type="hidden" name="debts" value=ids/>

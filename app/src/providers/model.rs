@@ -365,6 +365,7 @@ pub fn field_label(field: &str) -> &str {
     match field {
         "provider_class" => "Gruppo",
         "censimento" => "Censimento",
+        "treasury_channel" => "Pagamento con quietanza (bonifico di tesoreria)",
         other => crate::domain::field_label_it(other),
     }
 }

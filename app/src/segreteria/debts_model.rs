@@ -23,6 +23,8 @@ pub enum DebtQueue {
     All,
     State(DebtState),
     Overdue,
+    /// Debts with a quietanza waiting for the Segreteria.
+    Quietanze,
 }
 
 impl DebtQueue {
@@ -32,12 +34,14 @@ impl DebtQueue {
             DebtQueue::All => "",
             DebtQueue::State(state) => state.as_db(),
             DebtQueue::Overdue => "SCADUTI",
+            DebtQueue::Quietanze => "QUIETANZE",
         }
     }
     pub fn from_code(code: &str) -> Option<DebtQueue> {
         match code.trim() {
             "" => Some(DebtQueue::All),
             "SCADUTI" => Some(DebtQueue::Overdue),
+            "QUIETANZE" => Some(DebtQueue::Quietanze),
             other => DebtState::from_db(other).map(DebtQueue::State),
         }
     }
@@ -53,6 +57,8 @@ pub struct DebtPage {
     pub counts: Vec<(DebtState, i64)>,
     /// Debts still to pay past their due date.
     pub overdue: i64,
+    /// Quietanze waiting for the Segreteria.
+    pub quietanze_pending: i64,
     /// The filters applied: fee kind and year.
     pub fee_kind: Option<FeeKind>,
     pub year: Option<i32>,
@@ -91,4 +97,7 @@ pub struct DebtDetail {
     pub history: Vec<DebtHistoryLine>,
     /// Whether its due date can be extended now (still to pay, with a due date).
     pub can_extend: bool,
+    /// Its quietanze (treasury payments), newest first; the one in verification with its
+    /// differences.
+    pub quietanze: Vec<crate::quietanze::model::QuietanzaView>,
 }

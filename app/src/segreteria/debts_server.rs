@@ -22,6 +22,7 @@ pub async fn list_debts(db: &Db, queue: DebtQueue, fee_kind: Option<FeeKind>, ye
             DebtQueue::All => Queue::All,
             DebtQueue::State(state) => Queue::State(state),
             DebtQueue::Overdue => Queue::Overdue,
+            DebtQueue::Quietanze => Queue::QuietanzaPending,
         },
         fee_kind,
         year,
@@ -43,7 +44,8 @@ pub async fn list_debts(db: &Db, queue: DebtQueue, fee_kind: Option<FeeKind>, ye
         })
         .collect();
     let (counts, overdue) = crate::store::debts::counts(db, &today_text).await?;
-    Ok(DebtPage { rows, total, page, page_size: PAGE_SIZE, counts, overdue, fee_kind, year })
+    let quietanze_pending = crate::store::quietanze::pending_count(db).await?;
+    Ok(DebtPage { rows, total, page, page_size: PAGE_SIZE, counts, overdue, quietanze_pending, fee_kind, year })
 }
 
 /// One debt with its provider, history, annulment and the attempts that carried it.
@@ -66,6 +68,7 @@ pub async fn debt_detail(db: &Db, debt_id: &str) -> Result<DebtDetail, AppError>
         created_at: debt.created_at.clone(),
         annulment: crate::payments::annulment::annulment_of(db, debt_id).await?,
         history: crate::debts::service::history(db, debt_id).await?,
+        quietanze: crate::quietanze::service::of_debt(db, debt_id).await?,
         attempts,
     })
 }

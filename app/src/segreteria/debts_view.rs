@@ -16,6 +16,8 @@ use crate::home::view::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::payments::annulment::REASON_MAX_CHARS;
 use crate::payments::model::{format_euro, DebtState};
+use crate::quietanze::api::{AcceptQuietanza, RefuseQuietanza};
+use crate::quietanze::view::QuietanzeReview;
 
 fn short_time(value: &str) -> String {
     let date = date_it(value.get(0..10).unwrap_or(value));
@@ -73,6 +75,7 @@ pub fn DebtsPage() -> impl IntoView {
                     <select id="stato-dovuti" name="stato" class="form-select">
                         <option value="" selected=move || params().state.is_empty()>"Tutti"</option>
                         <option value="SCADUTI" selected=move || params().state == "SCADUTI">"Scaduti"</option>
+                        <option value="QUIETANZE" selected=move || params().state == "QUIETANZE">"Quietanze da verificare"</option>
                         {DebtState::ALL.into_iter().map(|s| view! {
                             <option value=s.as_db() selected=move || params().state == s.as_db()>{s.label_it()}</option>
                         }).collect_view()}
@@ -103,7 +106,8 @@ pub fn DebtsPage() -> impl IntoView {
                             let q = params();
                             let overdue_queue = DebtQueue::from_code(&q.state) == Some(DebtQueue::Overdue);
                             let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
-                            let tabs: Vec<(String, &'static str, i64)> = std::iter::once(("SCADUTI".to_string(), "Scaduti", page.overdue))
+                            let tabs: Vec<(String, &'static str, i64)> = [("QUIETANZE".to_string(), "Quietanze da verificare", page.quietanze_pending), ("SCADUTI".to_string(), "Scaduti", page.overdue)]
+                                .into_iter()
                                 .chain(page.counts.iter().map(|(s, n)| (s.as_db().to_string(), s.label_it(), *n)))
                                 .collect();
                             let (prev, next) = (q.link(&q.state, page.page - 1), q.link(&q.state, page.page + 1));
@@ -174,6 +178,8 @@ pub fn DebtDetailPage() -> impl IntoView {
         let query = use_query_map();
         let annul = ServerAction::<AnnulDebt>::new();
         let extend = ServerAction::<ExtendDebt>::new();
+        let accept = ServerAction::<AcceptQuietanza>::new();
+        let refuse = ServerAction::<RefuseQuietanza>::new();
         // Reloaded after a success (it redirects to `?annullato=1` / `?prorogato=1`) and after
         // an action from this page, not after a refused post without JavaScript: the form
         // keeps what was typed.
@@ -181,8 +187,8 @@ pub fn DebtDetailPage() -> impl IntoView {
             move || {
                 (
                     params.with(|p| p.get("id").unwrap_or_default()),
-                    query.with(|q| (q.get("annullato"), q.get("prorogato"))),
-                    (annul.version().get(), extend.version().get()),
+                    query.with(|q| (q.get("annullato"), q.get("prorogato"), q.get("quietanza"))),
+                    (annul.version().get(), extend.version().get(), accept.version().get(), refuse.version().get()),
                 )
             },
             |(id, _, _)| load_debt_detail(id),
@@ -193,7 +199,7 @@ pub fn DebtDetailPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <DebtDetailView detail annul extend/> }.into_any(),
+                        Ok(detail) => view! { <DebtDetailView detail annul extend accept refuse/> }.into_any(),
                         Err(error) => view! { <h1>"Dovuto"</h1><ErrorAlert error/> }.into_any(),
                     }
                 })}
@@ -203,7 +209,13 @@ pub fn DebtDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>, extend: ServerAction<ExtendDebt>) -> impl IntoView {
+fn DebtDetailView(
+    detail: DebtDetail,
+    annul: ServerAction<AnnulDebt>,
+    extend: ServerAction<ExtendDebt>,
+    accept: ServerAction<AcceptQuietanza>,
+    refuse: ServerAction<RefuseQuietanza>,
+) -> impl IntoView {
     let query = use_query_map();
     let redirected = form_error("segreteria/debt_annul");
     let error = move || annul.value().get().map_or_else(|| redirected.get(), Result::err);
@@ -241,6 +253,9 @@ fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>, extend: Se
                     })}
                     {d.iuv.clone().map(|iuv| view! { <dt class="col-5">"IUV"</dt><dd class="col-7">{iuv}</dd> })}
                 </dl>
+                {(!detail.quietanze.is_empty()).then(|| view! {
+                    <QuietanzeReview quietanze=detail.quietanze.clone() debt_id=detail.debt.id.clone() accept refuse/>
+                })}
                 {(!detail.attempts.is_empty()).then(|| view! {
                     <h2 class="h4">"Tentativi di pagamento"</h2>
                     <ul class="list-unstyled" data-testid="tentativi-dovuto">
@@ -302,10 +317,10 @@ fn DebtDetailView(detail: DebtDetail, annul: ServerAction<AnnulDebt>, extend: Se
                         <p>"Annullato: vedi il motivo nella storia del dovuto."</p>
                     }.into_any(),
                     (DebtState::InCorso, _) => view! {
-                        <p data-testid="annullamento-non-possibile">"Non si può annullare: c'è un pagamento in corso con pagoPA. Attendi l'esito o verificalo dalla console dei pagamenti."</p>
+                        <p data-testid="annullamento-non-possibile">"Non si può annullare: c'è un pagamento in corso (con pagoPA, o una quietanza da verificare). Attendi l'esito o verificalo dalla console dei pagamenti; una quietanza si decide qui accanto."</p>
                     }.into_any(),
                     (DebtState::Pagato, _) => view! {
-                        <p data-testid="annullamento-non-possibile">"Non si può annullare: il dovuto è pagato e il pagamento è verificato con MyPay."</p>
+                        <p data-testid="annullamento-non-possibile">"Non si può annullare: il dovuto è pagato e il pagamento è verificato."</p>
                     }.into_any(),
                 }}
             </div>

@@ -11,19 +11,10 @@ use crate::error::AppError;
 /// With JavaScript the form stays on the page and nothing needs doing.
 #[cfg(feature = "ssr")]
 pub(crate) fn back_to_form(page: &str, endpoint: &str, error: &AppError, values: &[(&str, &str)]) {
-    use base64::Engine;
-    use server_fn::error::FromServerFnError;
     if !crate::state::is_plain_form_post() {
         return;
     }
-    let encode = crate::domain::percent_encode;
-    let mut url = format!("{page}?");
-    for (name, value) in values {
-        url.push_str(&format!("{name}={}&", encode(value)));
-    }
-    let error = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
-    url.push_str(&format!("__path={}&__err={}", encode(&format!("/api/{endpoint}")), encode(&error)));
-    leptos_axum::redirect(&url);
+    leptos_axum::redirect(&crate::state::form_error_url(page, endpoint, error, values));
 }
 
 #[server(endpoint = "segreteria/tariffs")]

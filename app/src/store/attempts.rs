@@ -450,11 +450,12 @@ pub async fn line_paid(tx: &mut Tx, attempt_id: &str, debt_id: &str, iur: &str) 
 }
 
 /// The verified receipt's IUV, id and date.
-pub async fn receipt_data(tx: &mut Tx, attempt_id: &str, iuv: &str, receipt_id: &str, receipt_date: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE payment_attempts SET iuv = $1, receipt_id = $2, receipt_date = $3 WHERE id = $4")
+pub async fn receipt_data(tx: &mut Tx, attempt_id: &str, iuv: &str, receipt_id: &str, receipt_date: &str, psp: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE payment_attempts SET iuv = $1, receipt_id = $2, receipt_date = $3, psp = $4 WHERE id = $5")
         .bind(iuv)
         .bind(receipt_id)
         .bind(receipt_date)
+        .bind(psp)
         .bind(attempt_id)
         .execute(&mut **tx)
         .await?;

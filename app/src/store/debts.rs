@@ -9,7 +9,7 @@ use sqlx::FromRow;
 use super::{decode, StoreError, Tx};
 use crate::db::{new_id, now_utc, Db};
 use crate::payments::annulment::AnnulledDebtView;
-use crate::payments::model::{DebtState, FeeKind};
+use crate::payments::model::{DebtState, FeeKind, PaidChannel};
 
 /// A debt of a provider (the ledger's entity).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,10 @@ pub struct Debt {
     pub iuv: Option<String>,
     pub iur: Option<String>,
     pub paid_attempt_id: Option<String>,
+    /// How it was paid, once PAGATO.
+    pub paid_channel: Option<PaidChannel>,
+    /// The accepted quietanza, for a treasury payment.
+    pub paid_quietanza_id: Option<String>,
     pub annulled_at: Option<String>,
     pub annulled_by: Option<String>,
     pub annulled_reason: Option<String>,
@@ -57,6 +61,8 @@ struct DebtRow {
     iuv: Option<String>,
     iur: Option<String>,
     paid_attempt_id: Option<String>,
+    paid_channel: Option<String>,
+    paid_quietanza_id: Option<String>,
     annulled_at: Option<String>,
     annulled_by: Option<String>,
     annulled_reason: Option<String>,
@@ -65,7 +71,7 @@ struct DebtRow {
 }
 
 const COLUMNS: &str = "id, provider_id, request_id, event_id, fee_kind, tariff_id, causale, amount_cents, due_date, \
-    reference_year, state, paid_at, iuv, iur, paid_attempt_id, annulled_at, annulled_by, annulled_reason, created_at, updated_at";
+    reference_year, state, paid_at, iuv, iur, paid_attempt_id, paid_channel, paid_quietanza_id, annulled_at, annulled_by, annulled_reason, created_at, updated_at";
 
 impl TryFrom<DebtRow> for Debt {
     type Error = StoreError;
@@ -73,6 +79,7 @@ impl TryFrom<DebtRow> for Debt {
         Ok(Debt {
             fee_kind: decode(&r.fee_kind, "fee kind", FeeKind::from_db)?,
             state: decode(&r.state, "debt state", DebtState::from_db)?,
+            paid_channel: r.paid_channel.as_deref().map(|c| decode(c, "paid channel", PaidChannel::from_db)).transpose()?,
             reference_year: r.reference_year.map(i32::try_from).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
             id: r.id,
             provider_id: r.provider_id,
@@ -86,6 +93,7 @@ impl TryFrom<DebtRow> for Debt {
             iuv: r.iuv,
             iur: r.iur,
             paid_attempt_id: r.paid_attempt_id,
+            paid_quietanza_id: r.paid_quietanza_id,
             annulled_at: r.annulled_at,
             annulled_by: r.annulled_by,
             annulled_reason: r.annulled_reason,
@@ -296,6 +304,9 @@ pub enum Change<'a> {
     GiveBack,
     /// → PAGATO, verified by `attempt_id` (pagoPA: IUV, IUR, date).
     Pay { attempt_id: &'a str, iuv: &'a str, iur: &'a str, paid_at: &'a str },
+    /// IN_CORSO → PAGATO outside pagoPA: the Segreteria accepted `quietanza_id` (a treasury
+    /// payment; `paid_at` is its value date).
+    PayByQuietanza { quietanza_id: &'a str, paid_at: &'a str },
     /// DA_PAGARE → ANNULLATO, by the Segreteria (`by` a user id) or the system (`by` None).
     Annul { by: Option<&'a str> },
 }
@@ -305,7 +316,7 @@ impl Change<'_> {
         match self {
             Change::Claim => DebtState::InCorso,
             Change::GiveBack => DebtState::DaPagare,
-            Change::Pay { .. } => DebtState::Pagato,
+            Change::Pay { .. } | Change::PayByQuietanza { .. } => DebtState::Pagato,
             Change::Annul { .. } => DebtState::Annullato,
         }
     }
@@ -332,7 +343,8 @@ pub async fn set_state(tx: &mut Tx, debt_id: &str, from: DebtState, change: Chan
         }
         Change::Pay { attempt_id, iuv, iur, paid_at } => {
             sqlx::query(
-                "UPDATE debts SET state = $1, paid_at = $2, iuv = $3, iur = $4, paid_attempt_id = $5, updated_at = $6
+                "UPDATE debts SET state = $1, paid_at = $2, iuv = $3, iur = $4, paid_attempt_id = $5, updated_at = $6,
+                                  paid_channel = 'PAGOPA'
                  WHERE id = $7 AND state = $8",
             )
             .bind(to.as_db())
@@ -340,6 +352,20 @@ pub async fn set_state(tx: &mut Tx, debt_id: &str, from: DebtState, change: Chan
             .bind(*iuv)
             .bind(*iur)
             .bind(*attempt_id)
+            .bind(&now)
+            .bind(debt_id)
+            .bind(from.as_db())
+            .execute(&mut **tx)
+            .await?
+        }
+        Change::PayByQuietanza { quietanza_id, paid_at } => {
+            sqlx::query(
+                "UPDATE debts SET state = $1, paid_at = $2, paid_quietanza_id = $3, paid_channel = 'QUIETANZA', updated_at = $4
+                 WHERE id = $5 AND state = $6",
+            )
+            .bind(to.as_db())
+            .bind(*paid_at)
+            .bind(*quietanza_id)
             .bind(&now)
             .bind(debt_id)
             .bind(from.as_db())
@@ -419,6 +445,8 @@ pub enum Queue {
     State(DebtState),
     /// DA_PAGARE with a due date before today, the longest overdue first.
     Overdue,
+    /// With a quietanza waiting for the Segreteria, the oldest first.
+    QuietanzaPending,
 }
 
 /// A console query: the queue, optional fee kind and year (of the due date, or of creation for
@@ -471,6 +499,9 @@ pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>,
             binds.push(q.today.to_string());
             filter.push_str(&format!(" AND {}", overdue(binds.len())));
         }
+        Queue::QuietanzaPending => {
+            filter.push_str(" AND EXISTS (SELECT 1 FROM quietanze q WHERE q.debt_id = d.id AND q.state = 'IN_VERIFICA')");
+        }
     }
     if let Some(fee) = q.fee_kind {
         binds.push(fee.as_db().to_string());
@@ -497,6 +528,7 @@ pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>,
     let total = count.fetch_one(db.pool()).await?;
     let order = match q.queue {
         Queue::Overdue => "d.due_date, d.created_at, d.id",
+        Queue::QuietanzaPending => "d.updated_at, d.id",
         _ => "d.created_at DESC, d.id",
     };
     let page = q.page.clamp(1, super::MAX_PAGE);

@@ -8,7 +8,7 @@ use sqlx::FromRow;
 use super::{decode, StoreError, Tx};
 use crate::db::Db;
 use crate::events::model::{EventView, Procedure};
-use crate::payments::model::{DebtState, DebtView, FeeKind};
+use crate::payments::model::{DebtState, DebtView, FeeKind, PaidChannel};
 
 /// How many of the provider's events start between `from` and `to` (`YYYY-MM-DD`, inclusive).
 pub async fn count_started_between(db: &Db, provider_id: &str, from: &str, to: &str) -> Result<i64, StoreError> {
@@ -39,6 +39,7 @@ struct EventRow {
     iuv: Option<String>,
     iur: Option<String>,
     paid_at: Option<String>,
+    paid_channel: Option<String>,
 }
 
 fn missing(column: &str) -> StoreError {
@@ -60,6 +61,7 @@ impl TryFrom<EventRow> for EventView {
                 iuv: r.iuv,
                 iur: r.iur,
                 paid_at: r.paid_at,
+                paid_channel: r.paid_channel.as_deref().map(|c| decode(c, "paid channel", PaidChannel::from_db)).transpose()?,
             }),
         };
         Ok(EventView {
@@ -80,7 +82,7 @@ impl TryFrom<EventRow> for EventView {
 pub async fn of_provider(db: &Db, provider_id: &str) -> Result<Vec<EventView>, StoreError> {
     sqlx::query_as::<_, EventRow>(
         "SELECT e.id, e.title, e.procedure_type, e.start_date, e.end_date, e.sponsored, e.fee_cents, e.created_at,
-                d.id AS debt_id, d.fee_kind, d.causale, d.amount_cents, d.due_date, d.state, d.iuv, d.iur, d.paid_at
+                d.id AS debt_id, d.fee_kind, d.causale, d.amount_cents, d.due_date, d.state, d.iuv, d.iur, d.paid_at, d.paid_channel
          FROM events e LEFT JOIN debts d ON d.event_id = e.id
          WHERE e.provider_id = $1 ORDER BY e.start_date DESC, e.created_at DESC, e.id",
     )

@@ -34,6 +34,7 @@ pub mod documents;
 pub mod events;
 pub mod outbox;
 pub mod providers;
+pub mod quietanze;
 pub mod requests;
 pub mod tariffs;
 

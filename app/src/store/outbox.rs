@@ -301,7 +301,8 @@ pub struct DebtDue {
 }
 
 /// Debts still to pay (DA_PAGARE or IN_CORSO) whose due date is between `from` and `until`
-/// (`YYYY-MM-DD`, both included), oldest first.
+/// (`YYYY-MM-DD`, both included), oldest first; not those whose quietanza waits for the
+/// Segreteria (the provider has paid, as far as it knows).
 pub async fn debts_due_between(db: &Db, from: &str, until: &str) -> Result<Vec<DebtDue>, StoreError> {
     #[derive(FromRow)]
     struct Row {
@@ -315,6 +316,7 @@ pub async fn debts_due_between(db: &Db, from: &str, until: &str) -> Result<Vec<D
     Ok(sqlx::query_as::<_, Row>(
         "SELECT id, provider_id, fee_kind, causale, amount_cents, due_date FROM debts
          WHERE state IN ('DA_PAGARE', 'IN_CORSO') AND due_date IS NOT NULL AND due_date >= $1 AND due_date <= $2
+           AND NOT EXISTS (SELECT 1 FROM quietanze q WHERE q.debt_id = debts.id AND q.state = 'IN_VERIFICA')
          ORDER BY due_date, id",
     )
     .bind(from)

@@ -19,6 +19,8 @@ pub struct Provider {
     pub form: ProviderForm,
     pub provider_class: ProviderClass,
     pub class_confirmed_at: Option<String>,
+    /// The treasury channel as the Segreteria set it (`None`: the default of the Gruppo).
+    pub treasury_channel: Option<bool>,
 }
 
 #[derive(FromRow)]
@@ -42,10 +44,11 @@ struct ProviderRow {
     email: String,
     telefono: String,
     class_confirmed_at: Option<String>,
+    treasury_channel: Option<String>,
 }
 
 const COLUMNS: &str = "id, owner_user_id, denominazione, codice_fiscale, partita_iva, forma_giuridica, provider_class, \
-    legale_nome, legale_cognome, legale_codice_fiscale, via, civico, cap, comune, provincia, pec, email, telefono, class_confirmed_at";
+    legale_nome, legale_cognome, legale_codice_fiscale, via, civico, cap, comune, provincia, pec, email, telefono, class_confirmed_at, treasury_channel";
 
 impl TryFrom<ProviderRow> for Provider {
     type Error = StoreError;
@@ -55,6 +58,12 @@ impl TryFrom<ProviderRow> for Provider {
             id: r.id,
             owner_user_id: r.owner_user_id,
             class_confirmed_at: r.class_confirmed_at,
+            treasury_channel: match r.treasury_channel.as_deref() {
+                None => None,
+                Some("ON") => Some(true),
+                Some("OFF") => Some(false),
+                Some(other) => return Err(StoreError::Corrupt(format!("unknown treasury channel {other:?}"))),
+            },
             form: ProviderForm {
                 denominazione: r.denominazione,
                 codice_fiscale: r.codice_fiscale,
@@ -248,6 +257,19 @@ pub async fn confirm_class(tx: &mut Tx, provider_id: &str, class: ProviderClass,
 pub async fn set_class(tx: &mut Tx, provider: &Provider, class: ProviderClass, actor: &CurrentUser, reason: &str) -> Result<(), StoreError> {
     update_fields(tx, provider, &provider.form, class, actor, Some(reason)).await?;
     Ok(())
+}
+
+/// The Segreteria switches the treasury channel (quietanza) on or off, with its change row.
+pub async fn set_treasury_channel(tx: &mut Tx, provider: &Provider, enabled: bool, actor: &CurrentUser, reason: &str) -> Result<(), StoreError> {
+    let value = if enabled { "ON" } else { "OFF" };
+    let old = provider.treasury_channel.map(|on| if on { "ON" } else { "OFF" });
+    sqlx::query("UPDATE providers SET treasury_channel = $1, updated_at = $2 WHERE id = $3")
+        .bind(value)
+        .bind(now_utc())
+        .bind(&provider.id)
+        .execute(&mut **tx)
+        .await?;
+    record(tx, &provider.id, actor, "treasury_channel", old, Some(value), Some(reason)).await
 }
 
 /// A change takes the Gruppo's confirmation back (the Segreteria must look again).

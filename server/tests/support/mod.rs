@@ -409,3 +409,56 @@ pub async fn provider_with_draft(app: &impl Portal, email: &str, name: &str, cf:
     assert!(kind.status().is_success(), "{}", kind.status());
     client
 }
+
+/// A provider whose request the Segreteria accredited at `accredited_at` (RFC 3339), with
+/// every required document uploaded. Returns its client and provider id.
+pub async fn accredited(app: &TestApp, email: &str, cf: &str, forma: &str, accredited_at: &str) -> (reqwest::Client, String) {
+    let client = provider_with_draft(app, email, "Formazione Sanitaria Veneta", cf, forma).await;
+    upload_required_documents(app, &client).await;
+    let (provider_id, user_id) = provider_of(app, email).await;
+    accredit(app, &provider_id, &user_id, accredited_at).await;
+    (client, provider_id)
+}
+
+pub async fn provider_of(app: &TestApp, email: &str) -> (String, String) {
+    let row: (String, String) = sqlx::query_as("SELECT p.id, u.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
+        .bind(email)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    row
+}
+
+/// What the Segreteria's "Accredita" records, at a chosen time.
+pub async fn accredit(app: &TestApp, provider_id: &str, actor_id: &str, at: &str) {
+    let db = app.state.db.pool();
+    let request_id: String = sqlx::query_scalar("SELECT id FROM accreditation_requests WHERE provider_id = $1")
+        .bind(provider_id)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE accreditation_requests SET state = 'ACCREDITATO', updated_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(&request_id)
+        .execute(db)
+        .await
+        .unwrap();
+    // An accredited provider paid its first-year quota (Gruppo B) before the request could leave.
+    sqlx::query("UPDATE debts SET state = 'PAGATO', paid_at = $1, iuv = 'RF00TEST', iur = 'IUR-TEST' WHERE request_id = $2 AND state = 'DA_PAGARE'")
+        .bind(at)
+        .bind(&request_id)
+        .execute(db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO request_history (id, request_id, at, actor_id, actor_role, from_state, to_state, note)
+         VALUES ($1, $2, $3, $4, 'SEGRETERIA', 'IN_ISTRUTTORIA', 'ACCREDITATO', 'Requisiti verificati')",
+    )
+    .bind(app::db::new_id())
+    .bind(&request_id)
+    .bind(at)
+    .bind(actor_id)
+    .execute(db)
+    .await
+    .unwrap();
+}

@@ -1,0 +1,82 @@
+//! Server functions of the treasury channel: the provider's page, and the Segreteria's
+//! decisions (accept, refuse) and channel switch. The file upload is a plain HTTP endpoint
+//! (`http.rs`).
+
+use leptos::prelude::*;
+
+use super::model::QuietanzaPage;
+use crate::error::AppError;
+
+/// The logged-in provider's quietanza page.
+#[server(endpoint = "quietanze/page")]
+pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let state = app_state()?;
+        super::service::page(&state.db, &user, state.upload_limits.max_bytes).await
+    })
+    .await
+}
+
+/// The Segreteria accepts a quietanza (a note is needed when it differs from the debt).
+#[server(endpoint = "segreteria/quietanza_accept")]
+pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] accept_note: String) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Segreteria).await?;
+        let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
+        let result = super::service::accept(&app_state()?.db, &user, id.trim(), &accept_note).await;
+        match &result {
+            Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=accettata")),
+            Err(error) => crate::segreteria::tariffs_api::back_to_form(&page, "segreteria/quietanza_accept", error, &[("nota", &accept_note)]),
+        }
+        result
+    })
+    .await
+}
+
+/// The Segreteria refuses a quietanza with a reason the provider reads.
+#[server(endpoint = "segreteria/quietanza_refuse")]
+pub async fn refuse_quietanza(id: String, debt_id: String, #[server(default)] refuse_reason: String) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Segreteria).await?;
+        let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
+        let result = super::service::refuse(&app_state()?.db, &user, id.trim(), &refuse_reason).await;
+        match &result {
+            Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=rifiutata")),
+            Err(error) => crate::segreteria::tariffs_api::back_to_form(&page, "segreteria/quietanza_refuse", error, &[("motivo_rifiuto", &refuse_reason)]),
+        }
+        result
+    })
+    .await
+}
+
+/// The Segreteria switches a provider's treasury channel on (`enabled` = "1") or off, with a
+/// reason.
+#[server(endpoint = "segreteria/treasury_channel")]
+pub async fn set_treasury_channel(provider_id: String, enabled: String, #[server(default)] treasury_reason: String) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Segreteria).await?;
+        let provider_id = provider_id.trim().to_string();
+        let page = format!("/segreteria/provider/{}/estratto-conto", crate::domain::percent_encode(&provider_id));
+        let on = match enabled.trim() {
+            "1" => true,
+            "0" => false,
+            _ => return Err(AppError::BadRequest("enabled must be 0 or 1".into())),
+        };
+        let result = super::service::set_channel(&app_state()?.db, &user, &provider_id, on, &treasury_reason).await;
+        match &result {
+            Ok(()) => leptos_axum::redirect(&format!("{page}?canale=1")),
+            Err(error) => crate::segreteria::tariffs_api::back_to_form(&page, "segreteria/treasury_channel", error, &[("motivo_canale", &treasury_reason)]),
+        }
+        result
+    })
+    .await
+}

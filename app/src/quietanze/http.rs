@@ -1,0 +1,141 @@
+//! Plain HTTP endpoints for quietanza files (file bytes never travel through server functions).
+//!
+//! `POST /area/quietanza/carica` (multipart: `debt_id`, `value_date`, `paid_amount`, `cro_trn`,
+//! `paying_body`, then `file`): the browser posts the form itself, with or without JavaScript,
+//! and is sent back with 303 to `/area/quietanza`: `?inviata=<id>` when stored, else with the
+//! typed values and the error in the query, as a server function's form would be (nothing
+//! typed is lost; the file has to be chosen again, as browsers never keep it).
+//! `GET /quietanze/{id}`: the PDF, for the owning provider and the Segreteria only.
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::model::{QuietanzaForm, UPLOAD_ENDPOINT};
+use crate::domain::{FieldError, FieldRule};
+use crate::error::AppError;
+use crate::state::{form_error_url, user_from_headers, AppState};
+
+const PAGE: &str = "/area/quietanza";
+
+pub fn routes<S>(state: AppState) -> Router<S> {
+    let body_limit = usize::try_from(state.upload_limits.max_bytes).unwrap_or(usize::MAX).saturating_add(256 * 1024);
+    Router::new()
+        .route("/area/quietanza/carica", post(upload).layer(DefaultBodyLimit::max(body_limit)))
+        .route("/quietanze/{id}", get(download))
+        .with_state(state)
+}
+
+fn back(form: &QuietanzaForm, error: &AppError) -> Response {
+    let values = [
+        ("debito", form.debt_id.as_str()),
+        ("valuta", form.value_date.as_str()),
+        ("importo", form.paid_amount.as_str()),
+        ("cro", form.cro_trn.as_str()),
+        ("ente", form.paying_body.as_str()),
+    ];
+    Redirect::to(&form_error_url(PAGE, UPLOAD_ENDPOINT, error, &values)).into_response()
+}
+
+fn plain_error(error: &AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
+}
+
+/// Reads a text field, bounded (a form field is never more than a few hundred characters).
+async fn text(field: axum::extract::multipart::Field<'_>) -> Option<String> {
+    field.text().await.ok().map(|t| t.chars().take(512).collect())
+}
+
+async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart: Multipart) -> Response {
+    let max = state.upload_limits.max_bytes;
+    let user = match user_from_headers(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/accedi").into_response(),
+        Err(error) => return plain_error(&error),
+    };
+    let mut form = QuietanzaForm::default();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut too_large = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => {
+                tracing::info!(%error, "quietanza upload refused while reading the body");
+                too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                break;
+            }
+        };
+        match field.name() {
+            Some("debt_id") => form.debt_id = text(field).await.unwrap_or_default(),
+            Some("value_date") => form.value_date = text(field).await.unwrap_or_default(),
+            Some("paid_amount") => form.paid_amount = text(field).await.unwrap_or_default(),
+            Some("cro_trn") => form.cro_trn = text(field).await.unwrap_or_default(),
+            Some("paying_body") => form.paying_body = text(field).await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("quietanza.pdf").to_string();
+                let mut field = field;
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            bytes.extend_from_slice(&chunk);
+                            if bytes.len() as i64 > max {
+                                too_large = true;
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(error) => {
+                            tracing::info!(%error, "quietanza upload refused while reading the file");
+                            too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                            break;
+                        }
+                    }
+                }
+                if too_large {
+                    break;
+                }
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    if too_large {
+        return back(&form, &AppError::Invalid(FieldError::new("file", FieldRule::FileTooLarge)));
+    }
+    let (name, bytes) = file.unwrap_or_default();
+    match super::service::upload(&state.db, &user, &form, &name, &bytes, max).await {
+        Ok(stored) => Redirect::to(&format!("{PAGE}?inviata={}", crate::domain::percent_encode(&stored.id))).into_response(),
+        Err(error) => {
+            tracing::info!(code = error.code(), user_id = %user.id, "quietanza upload refused");
+            back(&form, &error)
+        }
+    }
+}
+
+async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let user = match user_from_headers(&state, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return plain_error(&AppError::Unauthenticated),
+        Err(error) => return plain_error(&error),
+    };
+    let (name, sha256, content) = match super::service::file(&state.db, &user, &id).await {
+        Ok(found) => found,
+        Err(error) => return plain_error(&error),
+    };
+    let mut response = (StatusCode::OK, content).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&crate::documents::http::content_disposition(&name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&sha256) {
+        headers.insert("x-content-sha256", value);
+    }
+    response
+}
