@@ -20,6 +20,7 @@ pub mod layout;
 pub mod mail;
 pub mod payments;
 pub mod providers;
+pub mod receipts;
 pub mod requests;
 pub mod segreteria;
 #[cfg(feature = "ssr")]
