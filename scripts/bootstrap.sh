@@ -66,7 +66,8 @@ if [ ! -x "$TOOLS_DIR/binaryen/node_modules/.bin/wasm-opt" ]; then
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/binaryen" "binaryen@$BINARYEN_VERSION" >/dev/null
 fi
 
-# 5. Debian packages: a browser for Playwright, xmllint for XSD checks
-apt_install chromium libxml2-utils
+# 5. Debian packages: a browser for Playwright, xmllint for XSD checks, pdftoppm/pdftotext for
+#    the receipt PDF tests (app/src/receipts/pdf.rs)
+apt_install chromium libxml2-utils poppler-utils
 
 log "tools ready"

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod payments;
 pub mod providers;
 pub mod quietanze;
+pub mod receipts;
 pub mod requests;
 pub mod segreteria;
 #[cfg(feature = "ssr")]
