@@ -66,6 +66,9 @@ pub fn describe_status(id_session: &str, status: &PaymentStatus) -> String {
     let mut out = format!("idSession {id_session}\n");
     let headline = match status {
         PaymentStatus::Paid(_) => "PAGATO / PAID (codiceEsitoPagamento 0): verificare importi e IUD / check amounts and IUDs",
+        PaymentStatus::RecordedByEnte(_) => {
+            "REGISTRATO DALL'ENTE / RECORDED BY THE ENTE (codice 9, fuori pagoPA): nessuna ricevuta pagoPA / no pagoPA receipt"
+        }
         PaymentStatus::NotPaid(_) => "NON PAGATO / NOT PAID: un nuovo tentativo richiede nuovi IUD / a new attempt needs new IUDs",
         PaymentStatus::Partial(_) => "PAGATO PARZIALMENTE / PARTIALLY PAID: verifica manuale / manual review",
         PaymentStatus::Pending { reason: PendingReason::NotStarted, .. } => {
@@ -82,7 +85,9 @@ pub fn describe_status(id_session: &str, status: &PaymentStatus) -> String {
     };
     let _ = writeln!(out, "Esito / outcome: {headline}");
     match status {
-        PaymentStatus::Paid(p) | PaymentStatus::NotPaid(p) | PaymentStatus::Partial(p) => describe_payment(&mut out, p),
+        PaymentStatus::Paid(p) | PaymentStatus::RecordedByEnte(p) | PaymentStatus::NotPaid(p) | PaymentStatus::Partial(p) => {
+            describe_payment(&mut out, p)
+        }
         PaymentStatus::Pending { rejection: r, .. }
         | PaymentStatus::Expired(r)
         | PaymentStatus::Cancelled(r)

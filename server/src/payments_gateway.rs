@@ -141,6 +141,8 @@ fn paid_receipt(payment: &Payment) -> PaidReceipt {
     }
 }
 
+const RECORDED_BY_ENTE: &str = "recorded with paaSILRegistraPagamento (code 9), not a pagoPA receipt";
+
 /// The decision-table input from a ChiediPagati answer; a code-0 receipt counts as paid only if
 /// [`Payment::verify`] matches it with the expected cart.
 fn check_outcome(result: Result<PaymentStatus, MyPayError>, expected: &[ExpectedLine]) -> CheckOutcome {
@@ -156,8 +158,11 @@ fn check_outcome(result: Result<PaymentStatus, MyPayError>, expected: &[Expected
                 PaymentVerdict::AmountMismatch(m) => CheckOutcome::AmountMismatch { detail: format!("{m:?}") },
                 PaymentVerdict::NotPaid(code) => CheckOutcome::NotPaid { detail: format!("codiceEsitoPagamento {}", code.code()) },
                 PaymentVerdict::Partial(code) => CheckOutcome::Partial { detail: format!("codiceEsitoPagamento {}", code.code()) },
+                PaymentVerdict::RecordedByEnte => CheckOutcome::AmountMismatch { detail: RECORDED_BY_ENTE.into() },
             }
         }
+        // A payment the Ente recorded itself is never a pagoPA payment of a cart: an anomaly.
+        PaymentStatus::RecordedByEnte(_) => CheckOutcome::AmountMismatch { detail: RECORDED_BY_ENTE.into() },
         PaymentStatus::NotPaid(p) => CheckOutcome::NotPaid { detail: format!("codiceEsitoPagamento {}", p.outcome.code()) },
         PaymentStatus::Partial(p) => CheckOutcome::Partial { detail: format!("codiceEsitoPagamento {}", p.outcome.code()) },
         PaymentStatus::Pending { .. } => CheckOutcome::Pending,

@@ -30,7 +30,7 @@ async fn zeep_drives_the_simulator_through_send_pay_and_receipts() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "zeep check failed in {mode:?} mode:\n{stdout}\n{stderr}");
-        assert!(stdout.contains("zeep check: 12 passed, 0 failed"), "{stdout}");
+        assert!(stdout.contains("zeep check: 21 passed, 0 failed"), "{stdout}");
         sim.stop();
     }
 }

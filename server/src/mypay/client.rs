@@ -20,7 +20,8 @@ use tracing::Instrument as _;
 
 use super::wire::amount::AmountCents;
 use super::wire::dovuti::{build_dovuti, Cart, DovutiError, DovutiXml};
-use super::wire::pagati::{EsitoPagamento, Pagati};
+use super::wire::pagati::{EsitoPagamento, Pagati, PaymentChannel};
+use super::wire::versamento::PositionError;
 use super::wire::xml::MAX_XML_BYTES;
 use super::wire::soap::{
     self, interpret_pagati, FaultCode, InviaDovutiOutcome, InviaDovutiParams, MyPayFault, PagatiLookup, PagatiOutcome,
@@ -54,8 +55,8 @@ impl From<&MyPaySettings> for MyPayConfig {
 /// The MyPay gateway. Cheap to clone (one shared connection pool).
 #[derive(Clone)]
 pub struct MyPayClient {
-    http: reqwest::Client,
-    config: MyPayConfig,
+    pub(super) http: reqwest::Client,
+    pub(super) config: MyPayConfig,
 }
 
 impl fmt::Debug for MyPayClient {
@@ -155,6 +156,8 @@ pub struct Payment {
     pub pagati_xml: Vec<u8>,
     /// Receipt bytes, for `paaSILChiediPagatiConRicevuta`.
     pub receipt: Option<ReceiptDocument>,
+    /// A pagoPA receipt, or the Ente's own `paaSILRegistraPagamento` record ("code 9").
+    pub channel: PaymentChannel,
     document: Box<Pagati>,
 }
 
@@ -183,6 +186,7 @@ impl Payment {
                 .collect(),
             psp: p.istituto_attestante.denominazione.clone(),
             receipt: con_ricevuta.then(|| ReceiptDocument { rt: reply.rt.clone(), tipo_firma: reply.tipo_firma.clone() }),
+            channel: reply.pagati.channel(),
             pagati_xml: reply.pagati_xml,
             document: Box::new(reply.pagati),
         }
@@ -194,7 +198,9 @@ impl Payment {
     }
 
     /// Does this receipt prove payment of the cart (IUD, amount)? Paid only if the outcome is 0,
-    /// the total matches and every IUD was paid with its amount (SIL-REFERENCE §6.3).
+    /// it is a pagoPA receipt (not a `paaSILRegistraPagamento` record:
+    /// [`PaymentVerdict::RecordedByEnte`]), the total matches and every IUD was paid with its
+    /// amount (SIL-REFERENCE §6.3).
     pub fn verify<S: AsRef<str>>(&self, expected: &[(S, AmountCents)]) -> PaymentVerdict {
         interpret_pagati(expected, &self.document)
     }
@@ -203,9 +209,14 @@ impl Payment {
 /// Answer to `paaSILChiediPagati` / `paaSILChiediPagatiConRicevuta` (SIL-REFERENCE §8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentStatus {
-    /// `Pagati` with `codiceEsitoPagamento` 0. Confirm with [`Payment::verify`] before marking
-    /// the order paid.
+    /// `Pagati` with `codiceEsitoPagamento` 0 from a pagoPA receipt. Confirm with
+    /// [`Payment::verify`] before marking the order paid.
     Paid(Payment),
+    /// `Pagati` with `codiceEsitoPagamento` 0 written by `paaSILRegistraPagamento`
+    /// ("PAGATO CON RENDICONTAZIONE 9", lookups by IUD/IUV): the Ente recorded a payment received
+    /// outside pagoPA. MyPay checked neither amount nor state and holds no receipt (`rt` empty).
+    /// Not a pagoPA payment (SIL-REFERENCE-AVVISI §5.4).
+    RecordedByEnte(Payment),
     /// Code 1 (not executed) or 3 (timed out): a new attempt needs new IUDs.
     NotPaid(Payment),
     /// Code 2 or 4: manual review.
@@ -232,7 +243,13 @@ pub enum PaymentStatus {
 impl PaymentStatus {
     fn from_wire(outcome: PagatiOutcome, con_ricevuta: bool) -> Result<PaymentStatus, MyPayError> {
         Ok(match outcome {
-            PagatiOutcome::Paid(r) => PaymentStatus::Paid(Payment::from_reply(*r, con_ricevuta)),
+            PagatiOutcome::Paid(r) => {
+                let payment = Payment::from_reply(*r, con_ricevuta);
+                match payment.channel {
+                    PaymentChannel::PagoPa => PaymentStatus::Paid(payment),
+                    PaymentChannel::RecordedByEnte => PaymentStatus::RecordedByEnte(payment),
+                }
+            }
             PagatiOutcome::NotPaid(r) => PaymentStatus::NotPaid(Payment::from_reply(*r, con_ricevuta)),
             PagatiOutcome::Partial(r) => PaymentStatus::Partial(Payment::from_reply(*r, con_ricevuta)),
             PagatiOutcome::Pending(f) => PaymentStatus::Pending {
@@ -256,6 +273,7 @@ impl PaymentStatus {
     pub fn label(&self) -> &'static str {
         match self {
             PaymentStatus::Paid(_) => "paid",
+            PaymentStatus::RecordedByEnte(_) => "recorded_by_ente",
             PaymentStatus::NotPaid(_) => "not_paid",
             PaymentStatus::Partial(_) => "partial",
             PaymentStatus::Pending { reason: PendingReason::NotStarted, .. } => "pending_not_started",
@@ -298,6 +316,8 @@ pub enum ReceiptLookup {
 pub enum MyPayError {
     #[error("the cart cannot be sent to MyPay: {0}")]
     InvalidCart(#[from] DovutiError),
+    #[error("the debt position cannot be sent to MyPay: {0}")]
+    InvalidPosition(#[from] PositionError),
     #[error("invalid request value: {0}")]
     InvalidRequest(#[from] RequestError),
     #[error("MyPay did not answer within the timeout")]
@@ -319,6 +339,7 @@ impl MyPayError {
     pub fn label(&self) -> &'static str {
         match self {
             MyPayError::InvalidCart(_) => "invalid_cart",
+            MyPayError::InvalidPosition(_) => "invalid_position",
             MyPayError::InvalidRequest(_) => "invalid_request",
             MyPayError::Timeout => "timeout",
             MyPayError::Connect(_) => "connect_error",
@@ -339,14 +360,19 @@ impl From<ResponseError> for MyPayError {
 /// Reads an answer of at most [`MAX_XML_BYTES`]: a longer one (by its `Content-Length`, or once
 /// that many bytes have arrived) is refused without reading the rest, so a broken or hostile
 /// endpoint cannot make the portal buffer an unbounded body.
-async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, MyPayError> {
-    let too_large = || MyPayError::Malformed(format!("the answer is larger than {MAX_XML_BYTES} bytes; not read further"));
-    if response.content_length().is_some_and(|n| n > MAX_XML_BYTES as u64) {
+async fn read_bounded(response: reqwest::Response) -> Result<Vec<u8>, MyPayError> {
+    read_bounded_to(response, MAX_XML_BYTES).await
+}
+
+/// [`read_bounded`] with another limit (the notice PDF download).
+pub(super) async fn read_bounded_to(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, MyPayError> {
+    let too_large = || MyPayError::Malformed(format!("the answer is larger than {max} bytes; not read further"));
+    if response.content_length().is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
     let mut body = Vec::with_capacity(response.content_length().map_or(8 * 1024, |n| n as usize));
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
-        if body.len() + chunk.len() > MAX_XML_BYTES {
+        if body.len() + chunk.len() > max {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
@@ -354,7 +380,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, MyPayE
     Ok(body)
 }
 
-fn transport_error(e: &reqwest::Error) -> MyPayError {
+pub(super) fn transport_error(e: &reqwest::Error) -> MyPayError {
     // reqwest's messages name the URL, never the body: no password can leak through them.
     let text = std::error::Error::source(e).map_or_else(|| e.to_string(), |s| format!("{e}: {s}"));
     if e.is_timeout() {
@@ -462,7 +488,7 @@ impl MyPayClient {
     }
 
     /// POSTs one SOAP request and interprets the answer, inside a `mypay.soap` span.
-    async fn exchange<T>(
+    pub(super) async fn exchange<T>(
         &self,
         request: SoapRequest,
         parse: impl FnOnce(&[u8]) -> Result<T, MyPayError>,

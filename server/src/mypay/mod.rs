@@ -1,9 +1,11 @@
 //! MyPay (Regione del Veneto) payment gateway: the typed SOAP client the portal uses.
 //!
 //! Layers (CONVENTIONS §8): schema → wire types and SOAP envelopes ([`wire`], internal) →
-//! transport and typed outcomes ([`client`]). Portal code only uses what is re-exported here:
-//! the cart it sends, the client, and the outcomes it gets back.
+//! transport and typed outcomes ([`client`], and [`avvisi`] for payment notices). Portal code only
+//! uses what is re-exported here: the cart or debt position it sends, the client, and the
+//! outcomes it gets back.
 
+pub mod avvisi;
 pub mod client;
 #[doc(hidden)]
 pub mod wire;
@@ -12,6 +14,14 @@ pub use client::{
     MyPayClient, MyPayConfig, MyPayError, Payment, PaymentStatus, PendingReason, ReceiptDocument, ReceiptLine,
     ReceiptLookup, ReceiptOutcome, Rejection, SubmitOutcome,
 };
+pub use avvisi::{
+    Attestor, CancelOutcome, InsertOutcome, IssuedNotice, ModifyOutcome, NoticeDownload, NoticePdf, NoticeUrl,
+    NotPayableReason, OffPagoPaPayment, RecordOutcome, VerifyOutcome,
+};
 pub use wire::amount::AmountCents;
+pub use wire::avvisi::{AttestorKind, MAX_NOTICE_PDF_BYTES};
+pub use wire::iuv::{Iuv, IuvError, NoticeNumber};
+pub use wire::pagati::PaymentChannel;
+pub use wire::versamento::{DebtPosition, PositionError, PositionField};
 pub use wire::dovuti::{Cart, Debt, DovutiError, Field as CartField, Payer, PayerKind, Problem as CartProblem};
 pub use wire::soap::{FaultCode, Mismatch, PaymentVerdict};

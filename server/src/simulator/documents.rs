@@ -126,6 +126,75 @@ pub fn parse_validated_dovuti(bytes: &[u8]) -> Result<SimCart, String> {
     })
 }
 
+/// A received `Versamento` (`paaSILImportaDovuto`), after schema validation. Read leniently:
+/// MyPay's binding unmarshals any schema-valid document as a `Versamento` (a `Dovuti` then simply
+/// has no `azione`, SIL-REFERENCE-AVVISI §1.2), so every field may be missing here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimVersamento {
+    pub payer: Option<Payer>,
+    pub due_date: Option<time::Date>,
+    pub tipo_versamento: Option<String>,
+    pub iuv: Option<String>,
+    pub iud: Option<String>,
+    pub amount: AmountCents,
+    pub tipo_dovuto: String,
+    pub causale: String,
+    pub dati_specifici_riscossione: String,
+    pub bilancio_total: Option<AmountCents>,
+    pub azione: Option<String>,
+}
+
+fn parse_payer(payer_el: &Element) -> Payer {
+    let id = payer_el.children_named(PAY, "identificativoUnivocoPagatore").next();
+    let kind = match id.and_then(|i| token(i, "tipoIdentificativoUnivoco")).as_deref() {
+        Some("G") => PayerKind::Legal,
+        _ => PayerKind::Natural,
+    };
+    Payer {
+        kind,
+        id_code: id.and_then(|i| text(i, "codiceIdentificativoUnivoco")).unwrap_or_default(),
+        name: text(payer_el, "anagraficaPagatore").unwrap_or_default(),
+        address: text(payer_el, "indirizzoPagatore"),
+        civic_number: text(payer_el, "civicoPagatore"),
+        postal_code: text(payer_el, "capPagatore"),
+        city: text(payer_el, "localitaPagatore"),
+        province: text(payer_el, "provinciaPagatore").map(|p| p.to_uppercase()),
+        country: text(payer_el, "nazionePagatore"),
+        email: text(payer_el, "e-mailPagatore"),
+    }
+}
+
+/// Parses a schema-valid `Versamento` (or any other document the schema accepts).
+pub fn parse_validated_versamento(bytes: &[u8]) -> Result<SimVersamento, String> {
+    let root = xml::parse(bytes).map_err(|e| e.to_string())?;
+    let dv = root.children_named(PAY, "datiVersamento").next();
+    let get = |name: &str| dv.and_then(|d| text(d, name));
+    let bilancio_total = dv.and_then(|d| d.children_named(PAY, "bilancio").next()).map(|b| {
+        let mut total = 0i64;
+        for cap in b.children_named(PAY, "capitolo") {
+            for acc in cap.children_named(PAY, "accertamento") {
+                total += AmountCents::parse(&token(acc, "importo").unwrap_or_default()).map(|a| a.cents()).unwrap_or(0);
+            }
+        }
+        AmountCents(total)
+    });
+    let payer = root.children_named(PAY, "soggettoPagatore").next().map(parse_payer);
+    let azione = token(&root, "azione");
+    Ok(SimVersamento {
+        payer,
+        due_date: get("dataEsecuzionePagamento").and_then(|d| crate::mypay::wire::pagati::parse_xsd_date(d.trim())),
+        tipo_versamento: get("tipoVersamento"),
+        iuv: get("identificativoUnivocoVersamento"),
+        iud: get("identificativoUnivocoDovuto"),
+        amount: get("importoSingoloVersamento").and_then(|a| AmountCents::parse(a.trim()).ok()).unwrap_or_default(),
+        tipo_dovuto: get("identificativoTipoDovuto").unwrap_or_default(),
+        causale: get("causaleVersamento").unwrap_or_default(),
+        dati_specifici_riscossione: get("datiSpecificiRiscossione").unwrap_or_default(),
+        bilancio_total,
+        azione,
+    })
+}
+
 /// Decodes the `dovuti` element: base64, and once more if the result is itself base64 rather than
 /// XML (MyPay accepts a doubly encoded document, SIL-REFERENCE §4.1).
 pub fn decode_dovuti_field(text: &str) -> Option<Vec<u8>> {
@@ -291,7 +360,7 @@ impl ReceiptFacts {
         XsdDateTime { date_time: time::PrimitiveDateTime::new(at.date(), at.time()), offset: Some(at.offset()) }
     }
 
-    fn organization(tipo: &str, codice: &str, denominazione: &str) -> Organization {
+    pub(crate) fn organization(tipo: &str, codice: &str, denominazione: &str) -> Organization {
         Organization {
             identificativo_univoco: IdentificativoUnivoco { tipo: tipo.into(), codice: codice.into() },
             denominazione: denominazione.into(),
@@ -480,6 +549,80 @@ impl ReceiptFacts {
         w.text_element("transferDate", &format_xsd_date(self.at.date()));
         w.end("receipt");
         w.finish()
+    }
+}
+
+// ---- code 9 (paaSILRegistraPagamento) ----------------------------------------------------------
+
+/// A payment recorded with `paaSILRegistraPagamento` (SIL-REFERENCE-AVVISI §5.3): what MyPay
+/// writes in the processed debt and its synthetic cart. No receipt document exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rend9Facts {
+    /// When the call was made (receipt time of the `Pagati`).
+    pub at: OffsetDateTime,
+    pub ente_fiscal_code: String,
+    pub ente_name: String,
+    pub iuv: String,
+    pub iud: String,
+    pub payer: Payer,
+    pub causale: String,
+    pub dati_specifici_riscossione: String,
+    /// As supplied by the caller (never compared with the debt).
+    pub amount: AmountCents,
+    pub date: time::Date,
+    pub iur: String,
+    pub index: Option<u8>,
+    pub attestor_kind: String,
+    pub attestor_code: String,
+    pub attestor_name: String,
+    /// `-9-` + 32 hex.
+    pub receipt_id: String,
+    pub request_id: String,
+}
+
+/// `esitoSingoloPagamento` of such a payment.
+pub const PAGATO_CON_RENDICONTAZIONE_9: &str = "PAGATO CON RENDICONTAZIONE 9";
+
+impl Rend9Facts {
+    /// The `Pagati` / `PagatiConRicevuta` of the record (shape of SIL-REFERENCE-AVVISI §8.5).
+    pub fn pagati(&self, kind: PagatiKind) -> Pagati {
+        let con_ricevuta = kind == PagatiKind::PagatiConRicevuta;
+        let at = self.at.replace_nanosecond(u32::from(self.at.millisecond()) * 1_000_000).unwrap_or(self.at);
+        let mut payer = self.payer.clone();
+        payer.email = None;
+        Pagati {
+            kind,
+            versione_oggetto: "6.2.0".into(),
+            dominio: Dominio { identificativo_dominio: self.ente_fiscal_code.clone(), identificativo_stazione_richiedente: None },
+            identificativo_messaggio_ricevuta: self.receipt_id.clone(),
+            data_ora_messaggio_ricevuta: XsdDateTime {
+                date_time: time::PrimitiveDateTime::new(at.date(), at.time()),
+                offset: Some(at.offset()),
+            },
+            riferimento_messaggio_richiesta: self.request_id.clone(),
+            riferimento_data_richiesta: self.at.date(),
+            istituto_attestante: ReceiptFacts::organization(&self.attestor_kind, &self.attestor_code, &self.attestor_name),
+            ente_beneficiario: ReceiptFacts::organization("G", &self.ente_fiscal_code, &self.ente_name),
+            soggetto_pagatore: payer,
+            dati_pagamento: DatiPagamento {
+                codice_esito_pagamento: EsitoPagamento::Paid,
+                importo_totale_pagato: self.amount,
+                identificativo_univoco_versamento: self.iuv.clone(),
+                codice_contesto_pagamento: "n/a".into(),
+                dati_singolo_pagamento: vec![DatiSingoloPagamento {
+                    identificativo_univoco_dovuto: self.iud.clone(),
+                    singolo_importo_pagato: self.amount,
+                    esito_singolo_pagamento: Some(PAGATO_CON_RENDICONTAZIONE_9.into()),
+                    data_esito_singolo_pagamento: self.date,
+                    identificativo_univoco_riscossione: self.iur.clone(),
+                    causale_versamento: self.causale.chars().take(140).collect(),
+                    dati_specifici_riscossione: self.dati_specifici_riscossione.clone(),
+                    indice_dati_singolo_pagamento: if con_ricevuta { self.index } else { None },
+                    commissioni_applicate_psp: None,
+                    allegato_ricevuta: None,
+                }],
+            },
+        }
     }
 }
 

@@ -1,6 +1,11 @@
 //! The simulated MyPay: Ente configuration, carts ("sessions"), the permanent IUD registry, the
 //! cart life cycle of both operating modes, and the three SOAP operations with MyPay's checks in
-//! MyPay's order (SIL-REFERENCE §4.3, §6.2, §7, §8).
+//! MyPay's order (SIL-REFERENCE §4.3, §6.2, §7, §8). Imported debts (payment notices) and their
+//! operations live in [`avvisi`].
+
+mod avvisi;
+
+pub use avvisi::{AvvisoView, NoticeAnswer, PspPayment};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -47,6 +52,16 @@ struct Session {
     cart: SimCart,
     phase: Phase,
     iuv: Option<String>,
+    /// A `paaSILVerificaAvviso` session: the imported debt it pays.
+    avviso: Option<AvvisoLink>,
+}
+
+/// The imported debt a `paaSILVerificaAvviso` session pays, and whether the session's outcome
+/// has been applied to it.
+#[derive(Debug, Clone, Copy)]
+struct AvvisoLink {
+    row_id: u64,
+    settled: bool,
 }
 
 /// What the simulator should do to the next SOAP calls (test knob, not a MyPay feature).
@@ -68,8 +83,9 @@ pub enum FaultKind {
     PaaFault,
 }
 
-/// The `PAA_*` codes MyPay's SIL operations can answer (SIL-REFERENCE §10), for `paa_fault`.
-pub const PAA_CODES: [&str; 24] = [
+/// The `PAA_*` codes MyPay's SIL operations can answer (SIL-REFERENCE §10,
+/// SIL-REFERENCE-AVVISI §7), for `paa_fault`.
+pub const PAA_CODES: [&str; 37] = [
     "PAA_ENTE_NON_VALIDO",
     "PAA_STATO_ENTE_NON_VALIDO",
     "PAA_XML_NON_VALIDO",
@@ -94,10 +110,42 @@ pub const PAA_CODES: [&str; 24] = [
     "PAA_PAGAMENTO_ANNULLATO",
     "PAA_PAGAMENTO_SCADUTO",
     "PAA_SYSTEM_ERROR",
+    "PAA_AZIONE_NON_VALIDO",
+    "PAA_SOGG_PAG_NON_VALORIZZATO",
+    "PAA_IDENT_TIPO_DOVUTO_NON_PRESENTE",
+    "PAA_LIMITAZIONE_ENTI_SECONDARI_ERROR",
+    "PAA_IUV_SCADUTO",
+    "PAA_IMPORT_IUD_DUPLICATO",
+    "PAA_IMPORT_IUV_DUPLICATO",
+    "PAA_IMPORT_IUV_NO_NULLABLE",
+    "PAA_IMPORT_TIPO_DOVUTO_NON_MODIFICABILE",
+    "PAA_IMPORT_DATA_SCADENZA_PAGAMENTO_OBBLIGATORIA",
+    "PAA_IMPORT_DOVUTO_NON_PRESENTE",
+    "PAA_IMPORT_OPERATORE_NO_PERMESSI",
+    "PAA_IMPORT_COD_TIPO_DOVUTO_INESISTENTE",
 ];
 
 /// The SOAP operations a fault plan can be limited to.
-pub const OPERATIONS: [&str; 3] = ["paaSILInviaDovuti", "paaSILChiediPagati", "paaSILChiediPagatiConRicevuta"];
+pub const OPERATIONS: [&str; 6] = [
+    "paaSILInviaDovuti",
+    "paaSILChiediPagati",
+    "paaSILChiediPagatiConRicevuta",
+    "paaSILImportaDovuto",
+    "paaSILVerificaAvviso",
+    "paaSILRegistraPagamento",
+];
+
+/// The answer element of each operation and whether its business faults carry `esito=KO`.
+pub fn response_shape(operation: &str) -> (&'static str, bool) {
+    match operation {
+        "paaSILInviaDovuti" => ("paaSILInviaDovutiRisposta", true),
+        "paaSILChiediPagatiConRicevuta" => ("paaSILChiediPagatiConRicevutaRisposta", false),
+        "paaSILImportaDovuto" => ("paaSILImportaDovutoRisposta", true),
+        "paaSILVerificaAvviso" => ("paaSILVerificaAvvisoRisposta", true),
+        "paaSILRegistraPagamento" => ("paaSILRegistraPagamentoRisposta", true),
+        _ => ("paaSILChiediPagatiRisposta", false),
+    }
+}
 
 /// Body of `POST /admin/faults`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +200,8 @@ struct State {
     sequence: u64,
     /// `paaSILChiediPagati` calls per idSession (test knob: who asked, how often, at once).
     checks: HashMap<String, CheckStats>,
+    /// Imported debts (`paaSILImportaDovuto`).
+    avvisi: avvisi::Registry,
 }
 
 /// How an idSession was asked about with `paaSILChiediPagati`.
@@ -276,7 +326,7 @@ pub struct Engine {
 const TIPI_VERSAMENTO: [&str; 6] = ["BBT", "BP", "AD", "CP", "PO", "OBEP"];
 
 fn fault(code: &'static str, string: impl Into<String>, id: Option<&str>) -> FaultBean {
-    FaultBean { code, string: string.into(), id: id.map(str::to_string), description: None }
+    FaultBean { code, string: string.into(), id: id.map(str::to_string), description: None, serial: None }
 }
 
 impl Engine {
@@ -408,6 +458,24 @@ impl Engine {
             SoapCall::ChiediPagatiConRicevuta { cod_ipa, password, id_session, iuv, iud } => {
                 self.chiedi_pagati_con_ricevuta(cod_ipa, password, id_session, iuv, iud)
             }
+            SoapCall::ImportaDovuto { header_cod_ipa, password, dovuto, flag_genera_iuv } => {
+                self.importa_dovuto(header_cod_ipa, password, dovuto, flag_genera_iuv).await
+            }
+            SoapCall::VerificaAvviso { header_cod_ipa, password, iuv, return_url } => {
+                self.verifica_avviso(header_cod_ipa, password, iuv, return_url)
+            }
+            SoapCall::RegistraPagamento(r) => self.registra_pagamento(
+                r.cod_ipa,
+                r.password,
+                r.iuv,
+                r.amount,
+                r.date,
+                r.index,
+                r.iur,
+                r.attestor_kind,
+                r.attestor_code,
+                r.attestor_name,
+            ),
         }
     }
 
@@ -582,7 +650,23 @@ impl Engine {
         }
 
         let mut state = self.lock();
-        let now = Self::now(&state);
+        let (id_session, landing_token) = self.new_session(&mut state, cart, return_url, None);
+        SoapAnswer::Risposta {
+            element: R,
+            children: vec![
+                ("esito", "OK".into()),
+                ("idSession", id_session),
+                ("redirect", "1".into()),
+                ("url", self.landing_url(&landing_token)),
+            ],
+            fault: None,
+        }
+    }
+
+    /// A new cart in MyPay's cache (InviaDovuti, or VerificaAvviso for the debt `avviso`):
+    /// `(idSession, landing token)`.
+    fn new_session(&self, state: &mut State, cart: SimCart, return_url: Option<String>, avviso: Option<u64>) -> (String, String) {
+        let now = Self::now(state);
         let id_session = Self::new_session_id(now);
         let landing_token = Self::new_session_id(now);
         let return_url = return_url.filter(|u| !u.trim().is_empty()).or_else(|| self.config.ente.default_return_url.clone());
@@ -597,18 +681,10 @@ impl Engine {
                 cart,
                 phase: Phase::Cached,
                 iuv: None,
+                avviso: avviso.map(|row_id| AvvisoLink { row_id, settled: false }),
             },
         );
-        SoapAnswer::Risposta {
-            element: R,
-            children: vec![
-                ("esito", "OK".into()),
-                ("idSession", id_session),
-                ("redirect", "1".into()),
-                ("url", self.landing_url(&landing_token)),
-            ],
-            fault: None,
-        }
+        (id_session, landing_token)
     }
 
     fn landing_url(&self, token: &str) -> String {
@@ -733,9 +809,15 @@ impl Engine {
             });
             return SoapAnswer::business_fault(R, f, false);
         }
-        let state = self.lock();
+        let mut state = self.lock();
+        self.settle(&mut state);
         if let Some(id) = id_session.filter(|s| !s.trim().is_empty()) {
             return self.answer_by_session(&state, &id, cod, R, PagatiKind::PagatiConRicevuta);
+        }
+        let iud = iud.filter(|s| !s.trim().is_empty());
+        // Imported debts first (paaSILImportaDovuto, SIL-REFERENCE-AVVISI §2.3).
+        if let Some(answer) = self.lookup_position(&state, iud.as_deref(), iuv.as_deref(), cod) {
+            return answer;
         }
         let ko = |code: &'static str, text: String| SoapAnswer::business_fault(R, fault(code, text, cod), false);
         let cod_text = cod.unwrap_or("null");
@@ -753,19 +835,24 @@ impl Engine {
             _ => (None, ko("PAA_IUD_NON_VALIDO", format!("IUD non valido per ente [ {cod_text} ]."))),
         };
         let Some(s) = found else { return not_found };
-        // [INFERRED] texts: the debt-level faults reuse the session-level wording.
-        let key = iud.clone().or(iuv.clone()).unwrap_or_default();
+        // The texts of the IUD/IUV branches (SIL-REFERENCE-AVVISI §2.3); the ANNULLATO one is
+        // not given there and follows the same pattern.
+        let key = match (&iud, &iuv) {
+            (Some(iud), _) => format!("IUD [ {iud} ]"),
+            (None, Some(iuv)) => format!("IUV [{iuv}]"),
+            (None, None) => String::new(),
+        };
         match (&s.phase, self.cart_row(s, now)) {
             (Phase::CheckoutFailed, _) => not_found,
             (_, Some(Phase::Final { outcome: EsitoPagamento::PartiallyPaid, .. })) => not_found,
             (_, Some(Phase::Final { facts, .. })) => Self::pagati_answer(R, &facts, PagatiKind::PagatiConRicevuta),
-            (_, Some(Phase::CheckedOut)) => ko("PAA_PAGAMENTO_IN_CORSO", format!("Pagamento in corso per il dovuto specificato [{key}]")),
-            (_, Some(Phase::Aborted)) => ko("PAA_PAGAMENTO_ANNULLATO", format!("Pagamento annullato per il dovuto specificato [{key}]")),
-            (_, Some(Phase::CartExpired)) => ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per il dovuto specificato [{key}]")),
+            (_, Some(Phase::CheckedOut)) => ko("PAA_PAGAMENTO_IN_CORSO", format!("Pagamento in corso per ente [ {cod_text} ], {key}")),
+            (_, Some(Phase::Aborted)) => ko("PAA_PAGAMENTO_ANNULLATO", format!("Pagamento annullato per ente [ {cod_text} ], {key}")),
+            (_, Some(Phase::CartExpired)) => ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per ente [ {cod_text} ], {key}")),
             _ if now - s.created > self.ttl_plus_grace() => {
-                ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per il dovuto specificato [{key}]"))
+                ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per ente [ {cod_text} ], {key}"))
             }
-            _ => ko("PAA_PAGAMENTO_NON_INIZIATO", format!("Pagamento non iniziato per il dovuto specificato [{key}]")),
+            _ => ko("PAA_PAGAMENTO_NON_INIZIATO", format!("Pagamento non iniziato per ente [ {cod_text} ], {key}")),
         }
     }
 
@@ -775,6 +862,15 @@ impl Engine {
     fn checkout(&self, state: &mut State, id: &str) -> Result<(), String> {
         let s = state.sessions.get(id).ok_or_else(|| format!("idSession [{id}] sconosciuto"))?;
         if s.phase != Phase::Cached {
+            return Ok(());
+        }
+        // A VerificaAvviso session pays an existing debt: its IUD is registered, its IUV is the
+        // debt's own (SIL-REFERENCE-AVVISI §6).
+        if let Some(link) = s.avviso {
+            let iuv = self.checkout_avviso(state, id, link.row_id)?;
+            let s = state.sessions.get_mut(id).expect("checked above");
+            s.iuv = Some(iuv);
+            s.phase = Phase::CheckedOut;
             return Ok(());
         }
         let mut seen = HashSet::new();

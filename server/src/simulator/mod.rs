@@ -6,14 +6,17 @@
 //! * `GET /public/landing/inviaDovuti?id=…` – the cart page (Italian) with the buttons Paga,
 //!   Annulla, Simula errore pagoPA, Abbandona; then HTTP 303 to the Ente's return URL with
 //!   `idSession`, `esito` (`OK`/`ERROR`) and `pollingToken`.
+//! * `GET /public/landing/avviso?id=…&securityToken=…` – the PDF of a payment notice
+//!   (`urlFileAvviso` of `paaSILImportaDovuto`).
 //! * `/admin/…` – test knobs (not MyPay features): fault injection, reset, clock, session
-//!   outcomes. See [`router`].
+//!   outcomes, imported debts and "paid at a PSP". See [`router`].
 //!
 //! Both operating modes (§1) are implemented behind [`Mode`]. Start it from tests with
 //! `Simulator::build(config).await` on port 0, like [`crate::Application`].
 
 mod documents;
 mod engine;
+mod pdf;
 mod soap;
 
 use std::net::SocketAddr;
@@ -30,7 +33,9 @@ use axum::{Form, Json, Router};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 
-pub use engine::{AdminAction, FaultKind, FaultPlan, LandingAction, SessionView, OPERATIONS, PAA_CODES};
+pub use engine::{
+    AdminAction, AvvisoView, FaultKind, FaultPlan, LandingAction, NoticeAnswer, PspPayment, SessionView, OPERATIONS, PAA_CODES,
+};
 
 use engine::{Engine, LandingResult};
 use soap::{parse_request, RouteError, SoapAnswer};
@@ -71,10 +76,22 @@ pub struct EnteConfig {
 }
 
 /// A *tipo dovuto* configured for the Ente.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TipoDovuto {
     pub code: String,
     pub active: bool,
+    /// "Scadenza obbligatoria": imported debts need a due date not in the past, and are no
+    /// longer payable after it (SIL-REFERENCE-AVVISI §1.2, trap A16).
+    pub scadenza_obbligatoria: bool,
+    /// "Stampa data scadenza": imported debts need a due date, printed on the notice.
+    pub stampa_data_scadenza: bool,
+}
+
+impl TipoDovuto {
+    /// A tipo dovuto without due-date flags.
+    pub fn new(code: impl Into<String>, active: bool) -> TipoDovuto {
+        TipoDovuto { code: code.into(), active, ..TipoDovuto::default() }
+    }
 }
 
 /// Simulator configuration. Defaults match the portal's defaults.
@@ -87,6 +104,10 @@ pub struct SimulatorConfig {
     pub mode: Mode,
     pub ente: EnteConfig,
     pub tipi_dovuto: Vec<TipoDovuto>,
+    /// The Ente's 2-digit segregation code: first digits of the IUVs MyPay generates for
+    /// imported debts (SIL-REFERENCE-AVVISI §1.5); also the "application code" an Ente-made
+    /// 17-digit IUV must start with.
+    pub segregation_code: String,
     /// MyPay's cart cache lifetime (`uploadCache`, 3600 s).
     pub cache_ttl: Duration,
     /// Extra time before an uncached session counts as expired (300 s).
@@ -114,9 +135,10 @@ impl Default for SimulatorConfig {
                 default_return_url: None,
             },
             tipi_dovuto: vec![
-                TipoDovuto { code: "ECM_QUOTA_ANNUALE".into(), active: true },
-                TipoDovuto { code: "ECM_CONTRIBUTO_EVENTO".into(), active: true },
+                TipoDovuto::new("ECM_QUOTA_ANNUALE", true),
+                TipoDovuto::new("ECM_CONTRIBUTO_EVENTO", true),
             ],
+            segregation_code: "01".into(),
             cache_ttl: Duration::from_secs(3600),
             expiry_grace: Duration::from_secs(300),
             receipt_delay: Duration::ZERO,
@@ -139,6 +161,7 @@ Options (each also as an environment variable):
   --ente-inactive             MYPAY_SIM_ENTE_INACTIVE=1   Ente not yet activated
   --tipi-dovuto LIST          MYPAY_SIM_TIPI_DOVUTO       comma-separated codes, '!' prefix = disabled
                                                           (default ECM_QUOTA_ANNUALE,ECM_CONTRIBUTO_EVENTO)
+  --segregation-code NN       MYPAY_SIM_SEGREGATION_CODE  2-digit code starting generated IUVs (default 01)
   --cache-ttl-seconds N       MYPAY_SIM_CACHE_TTL_SECONDS cart cache lifetime (default 3600)
   --grace-seconds N           MYPAY_SIM_GRACE_SECONDS     grace before SCADUTO (default 300)
   --receipt-delay-seconds N   MYPAY_SIM_RECEIPT_DELAY_SECONDS  checkout mode late receipt (default 0)
@@ -153,7 +176,7 @@ impl SimulatorConfig {
     ) -> Result<SimulatorConfig, String> {
         let known = [
             "ADDR", "PUBLIC_URL", "MODE", "COD_IPA", "PASSWORD", "FISCAL_CODE", "ENTE_INACTIVE", "TIPI_DOVUTO",
-            "CACHE_TTL_SECONDS", "GRACE_SECONDS", "RECEIPT_DELAY_SECONDS", "XSD_DIR", "XMLLINT",
+            "SEGREGATION_CODE", "CACHE_TTL_SECONDS", "GRACE_SECONDS", "RECEIPT_DELAY_SECONDS", "XSD_DIR", "XMLLINT",
         ];
         let mut flags = std::collections::BTreeMap::new();
         let mut it = args.iter();
@@ -207,10 +230,16 @@ impl SimulatorConfig {
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
                 .map(|c| match c.strip_prefix('!') {
-                    Some(code) => TipoDovuto { code: code.into(), active: false },
-                    None => TipoDovuto { code: c.into(), active: true },
+                    Some(code) => TipoDovuto::new(code, false),
+                    None => TipoDovuto::new(c, true),
                 })
                 .collect();
+        }
+        if let Some(code) = get("SEGREGATION_CODE") {
+            if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("SEGREGATION_CODE: two digits expected, got {code:?}"));
+            }
+            config.segregation_code = code;
         }
         config.cache_ttl = seconds("CACHE_TTL_SECONDS", 3600)?;
         config.expiry_grace = seconds("GRACE_SECONDS", 300)?;
@@ -314,7 +343,18 @@ impl Simulator {
 ///   `paaSILChiediPagati` asked about it) and `max_parallel_checks` (the most at the same time);
 /// * `POST /admin/sessions/{idSession}/{action}` with action `checkout`, `pay`, `not-paid`,
 ///   `timed-out`, `partial`, `partial-timed-out`, `fail`, `abort`, `expire`; optional body
-///   `{"receipt_delay_seconds": N}` for `pay` in Checkout mode.
+///   `{"receipt_delay_seconds": N}` for `pay` in Checkout mode. Also for the sessions of
+///   `paaSILVerificaAvviso` (their outcome then applies to the imported debt);
+/// * `GET /admin/avvisi` – every imported debt row (open, in payment, cancelled, paid), with
+///   IUV, notice number and `urlFileAvviso`;
+/// * `POST /admin/avvisi/{iuv}/pay-at-psp` – the notice is paid at a pagoPA channel (PSP, home
+///   banking, app IO): no idSession, a pagoPA `ctReceipt` as RT; 200 with
+///   `{"iuv","iud","receipt_id","amount"}`, or 404/409 with pagoPA's refusal
+///   (`PAA_PAGAMENTO_SCONOSCIUTO`, `…_DUPLICATO`, `…_ANNULLATO`, `…_IN_CORSO`, `…_SCADUTO`);
+/// * `POST /admin/avvisi/iuv-generator` `{"fail_next": N}` – the next N IUV generations fail.
+///
+/// Public, as in MyPay: `GET /public/landing/avviso?id=…&securityToken=…` – the notice PDF
+/// (`urlFileAvviso`); HTTP 418 once the debt is paid, cancelled or modified.
 fn router(state: SimState) -> Router {
     Router::new()
         .route("/ws/pa/PagamentiTelematiciDovutiPagati.wsdl", get(wsdl))
@@ -327,6 +367,10 @@ fn router(state: SimState) -> Router {
         .route("/admin/sessions", get(admin_sessions))
         .route("/admin/sessions/{id}", get(admin_session))
         .route("/admin/sessions/{id}/{action}", post(admin_session_action))
+        .route("/public/landing/avviso", get(notice_download))
+        .route("/admin/avvisi", get(admin_avvisi))
+        .route("/admin/avvisi/iuv-generator", post(admin_iuv_generator))
+        .route("/admin/avvisi/{iuv}/pay-at-psp", post(admin_pay_at_psp))
         .with_state(state)
 }
 
@@ -346,12 +390,7 @@ async fn soap_endpoint(State(state): State<SimState>, body: Bytes) -> Response {
         Ok(soap::SoapCall::ChiediPagati { id_session: Some(id), .. }) => Some(state.engine.enter_check(id.trim())),
         _ => None,
     };
-    let operation = match &call {
-        Ok(soap::SoapCall::InviaDovuti { .. }) => Some("paaSILInviaDovuti"),
-        Ok(soap::SoapCall::ChiediPagati { .. }) => Some("paaSILChiediPagati"),
-        Ok(soap::SoapCall::ChiediPagatiConRicevuta { .. }) => Some("paaSILChiediPagatiConRicevuta"),
-        Err(_) => None,
-    };
+    let operation = call.as_ref().ok().map(soap::SoapCall::operation);
     if let Some(plan) = state.engine.take_fault(operation) {
         if plan.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(plan.delay_ms)).await;
@@ -376,12 +415,10 @@ async fn soap_endpoint(State(state): State<SimState>, body: Bytes) -> Response {
                     string: format!("{code} (guasto simulato)"),
                     id: Some(state.engine.cod_ipa().to_string()),
                     description: None,
+                    serial: None,
                 };
-                let answer = match operation {
-                    Some("paaSILInviaDovuti") => SoapAnswer::business_fault("paaSILInviaDovutiRisposta", bean, true),
-                    Some("paaSILChiediPagatiConRicevuta") => SoapAnswer::business_fault("paaSILChiediPagatiConRicevutaRisposta", bean, false),
-                    _ => SoapAnswer::business_fault("paaSILChiediPagatiRisposta", bean, false),
-                };
+                let (element, esito_ko) = engine::response_shape(operation.unwrap_or_default());
+                let answer = SoapAnswer::business_fault(element, bean, esito_ko);
                 let (status, body) = answer.render();
                 return xml_response(status, body);
             }
@@ -563,6 +600,51 @@ async fn admin_session_action(
     }
 }
 
+#[derive(Deserialize)]
+struct NoticeQuery {
+    id: Option<String>,
+    #[serde(rename = "securityToken")]
+    security_token: Option<String>,
+}
+
+async fn notice_download(State(state): State<SimState>, Query(q): Query<NoticeQuery>) -> Response {
+    match state.engine.notice_download(q.id.as_deref().unwrap_or_default(), q.security_token.as_deref().unwrap_or_default()) {
+        NoticeAnswer::Pdf { file_name, bytes } => {
+            let disposition = format!("attachment; filename=\"{file_name}\"");
+            let mut response = Response::new(Body::from(bytes));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        // MyPay's NotFoundException is annotated I_AM_A_TEAPOT (SIL-REFERENCE-AVVISI §1.6).
+        NoticeAnswer::Gone => (StatusCode::IM_A_TEAPOT, "Dovuto non trovato").into_response(),
+        NoticeAnswer::BadToken => (StatusCode::INTERNAL_SERVER_ERROR, "codice sicurezza non valido").into_response(),
+    }
+}
+
+async fn admin_avvisi(State(state): State<SimState>) -> Response {
+    Json(state.engine.avvisi_views()).into_response()
+}
+
+#[derive(Deserialize)]
+struct IuvGeneratorBody {
+    fail_next: u32,
+}
+
+async fn admin_iuv_generator(State(state): State<SimState>, Json(body): Json<IuvGeneratorBody>) -> StatusCode {
+    state.engine.fail_iuv_generation(body.fail_next);
+    StatusCode::NO_CONTENT
+}
+
+async fn admin_pay_at_psp(State(state): State<SimState>, Path(iuv): Path<String>) -> Response {
+    match state.engine.pay_at_psp(&iuv) {
+        Ok(payment) => Json(payment).into_response(),
+        Err((status, message)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT), message).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,7 +662,7 @@ mod tests {
         assert!(!config.ente.active);
         assert_eq!(
             config.tipi_dovuto,
-            vec![TipoDovuto { code: "A".into(), active: true }, TipoDovuto { code: "B".into(), active: false }]
+            vec![TipoDovuto::new("A", true), TipoDovuto::new("B", false)]
         );
         let defaults = SimulatorConfig::from_args_and_env(&[], &env(&[])).unwrap();
         assert_eq!(defaults.mode, Mode::Legacy);

@@ -28,6 +28,50 @@ pub enum SoapCall {
         iuv: Option<String>,
         iud: Option<String>,
     },
+    /// `paaSILImportaDovuto` (header required, like InviaDovuti).
+    ImportaDovuto {
+        header_cod_ipa: Option<Option<String>>,
+        password: Option<String>,
+        dovuto: Option<String>,
+        flag_genera_iuv: Option<String>,
+    },
+    /// `paaSILVerificaAvviso` (header required).
+    VerificaAvviso {
+        header_cod_ipa: Option<Option<String>>,
+        password: Option<String>,
+        iuv: Option<String>,
+        return_url: Option<String>,
+    },
+    RegistraPagamento(RegistraPagamentoCall),
+}
+
+/// The body of `paaSILRegistraPagamento` (no header), every element as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistraPagamentoCall {
+    pub cod_ipa: Option<String>,
+    pub password: Option<String>,
+    pub iuv: Option<String>,
+    pub amount: Option<String>,
+    pub date: Option<String>,
+    pub index: Option<String>,
+    pub iur: Option<String>,
+    pub attestor_kind: Option<String>,
+    pub attestor_code: Option<String>,
+    pub attestor_name: Option<String>,
+}
+
+impl SoapCall {
+    /// The operation name (for the fault plans of the admin API).
+    pub fn operation(&self) -> &'static str {
+        match self {
+            SoapCall::InviaDovuti { .. } => "paaSILInviaDovuti",
+            SoapCall::ChiediPagati { .. } => "paaSILChiediPagati",
+            SoapCall::ChiediPagatiConRicevuta { .. } => "paaSILChiediPagatiConRicevuta",
+            SoapCall::ImportaDovuto { .. } => "paaSILImportaDovuto",
+            SoapCall::VerificaAvviso { .. } => "paaSILVerificaAvviso",
+            SoapCall::RegistraPagamento(_) => "paaSILRegistraPagamento",
+        }
+    }
 }
 
 /// Why a request could not be routed.
@@ -58,18 +102,19 @@ pub fn parse_request(body: &[u8]) -> Result<SoapCall, RouteError> {
         return Err(RouteError::NoEndpoint);
     }
     let header = root.children_named(Some(ns::SOAP_ENV), "Header").next();
+    let header_cod_ipa = || {
+        header
+            .and_then(|h| h.children_named(Some(ns::PPTHEAD), "intestazionePPT").next())
+            .map(|i| child_text(i, "codIpaEnte"))
+    };
     match payload.local.as_str() {
-        "paaSILInviaDovuti" => {
-            let intestazione =
-                header.and_then(|h| h.children_named(Some(ns::PPTHEAD), "intestazionePPT").next());
-            Ok(SoapCall::InviaDovuti {
-                header_cod_ipa: intestazione.map(|i| child_text(i, "codIpaEnte")),
-                password: child_text(payload, "password"),
-                dovuti: child_text(payload, "dovuti"),
-                return_url: child_text(payload, "enteSILInviaRispostaPagamentoUrl"),
-                show_my_pay: child_text(payload, "showMyPay"),
-            })
-        }
+        "paaSILInviaDovuti" => Ok(SoapCall::InviaDovuti {
+            header_cod_ipa: header_cod_ipa(),
+            password: child_text(payload, "password"),
+            dovuti: child_text(payload, "dovuti"),
+            return_url: child_text(payload, "enteSILInviaRispostaPagamentoUrl"),
+            show_my_pay: child_text(payload, "showMyPay"),
+        }),
         "paaSILChiediPagati" => Ok(SoapCall::ChiediPagati {
             cod_ipa: child_text(payload, "codIpaEnte"),
             password: child_text(payload, "password"),
@@ -82,6 +127,30 @@ pub fn parse_request(body: &[u8]) -> Result<SoapCall, RouteError> {
             iuv: child_text(payload, "identificativoUnivocoVersamento"),
             iud: child_text(payload, "identificativoUnivocoDovuto"),
         }),
+        "paaSILImportaDovuto" => Ok(SoapCall::ImportaDovuto {
+            header_cod_ipa: header_cod_ipa(),
+            password: child_text(payload, "password"),
+            dovuto: child_text(payload, "dovuto"),
+            flag_genera_iuv: child_text(payload, "flagGeneraIuv"),
+        }),
+        "paaSILVerificaAvviso" => Ok(SoapCall::VerificaAvviso {
+            header_cod_ipa: header_cod_ipa(),
+            password: child_text(payload, "password"),
+            iuv: child_text(payload, "identificativoUnivocoVersamento"),
+            return_url: child_text(payload, "enteSILInviaRispostaPagamentoUrl"),
+        }),
+        "paaSILRegistraPagamento" => Ok(SoapCall::RegistraPagamento(RegistraPagamentoCall {
+            cod_ipa: child_text(payload, "codIpaEnte"),
+            password: child_text(payload, "password"),
+            iuv: child_text(payload, "identificativoUnivocoVersamento"),
+            amount: child_text(payload, "singoloImportoPagato"),
+            date: child_text(payload, "dataEsitoSingoloPagamento"),
+            index: child_text(payload, "indiceDatiSingoloPagamento"),
+            iur: child_text(payload, "identificativoUnivocoRiscossione"),
+            attestor_kind: child_text(payload, "tipoIstitutoAttestante"),
+            attestor_code: child_text(payload, "codiceIstitutiAttestante"),
+            attestor_name: child_text(payload, "denominazioneAttestante"),
+        })),
         _ => Err(RouteError::NoEndpoint),
     }
 }
@@ -93,6 +162,8 @@ pub struct FaultBean {
     pub string: String,
     pub id: Option<String>,
     pub description: Option<String>,
+    /// Set by a few checks (e.g. "Stato Ente Non Valido", SIL-REFERENCE-AVVISI §1.4).
+    pub serial: Option<i32>,
 }
 
 /// An answer of the simulator.
@@ -143,6 +214,7 @@ impl SoapAnswer {
                     w.text_element("faultString", &f.string);
                     w.opt_text_element("id", f.id.as_deref());
                     w.opt_text_element("description", f.description.as_deref());
+                    w.opt_text_element("serial", f.serial.map(|s| s.to_string()).as_deref());
                     w.end("fault");
                 }
                 for (name, value) in children {
@@ -175,7 +247,7 @@ mod tests {
     fn renders_fault_bean_before_esito_and_soap_fault_as_500() {
         let answer = SoapAnswer::business_fault(
             "paaSILInviaDovutiRisposta",
-            FaultBean { code: "PAA_ENTE_NON_VALIDO", string: "x & y".into(), id: Some("R".into()), description: None },
+            FaultBean { code: "PAA_ENTE_NON_VALIDO", string: "x & y".into(), id: Some("R".into()), description: None, serial: None },
             true,
         );
         let (status, body) = answer.render();

@@ -111,10 +111,10 @@ pub fn test_config(mode: Mode) -> SimulatorConfig {
     config.bind = "127.0.0.1:0".parse().unwrap();
     config.mode = mode;
     config.tipi_dovuto = vec![
-        TipoDovuto { code: "ECM_QUOTA_ANNUALE".into(), active: true },
-        TipoDovuto { code: "ECM_CONTRIBUTO_EVENTO".into(), active: true },
-        TipoDovuto { code: "ECM_DISABILITATO".into(), active: false },
-        TipoDovuto { code: "MARCA_BOLLO_DIGITALE".into(), active: true },
+        TipoDovuto::new("ECM_QUOTA_ANNUALE", true),
+        TipoDovuto::new("ECM_CONTRIBUTO_EVENTO", true),
+        TipoDovuto::new("ECM_DISABILITATO", false),
+        TipoDovuto::new("MARCA_BOLLO_DIGITALE", true),
     ];
     config
 }
@@ -213,4 +213,91 @@ pub fn cart(n: usize) -> Cart {
             })
             .collect(),
     }
+}
+
+// ---- SOAP payloads against the WSDL's inline schemas -------------------------------------------
+
+const NS_ENTE: &str = "http://www.regione.veneto.it/pagamenti/ente/";
+const NS_PPTHEAD: &str = "http://www.regione.veneto.it/pagamenti/ente/ppthead";
+
+/// The two inline schemas of `xsd/pa-per-ente.wsdl` written as standalone files, once per test
+/// process: `(ppthead.xsd, ente.xsd)`. The WSDL's namespace declarations are copied onto each
+/// `xsd:schema`, the ente schema imports the ppthead one, and its import of
+/// `PagInf_Dovuti_Pagati_6_2_0.xsd` points at the patched copy (trap T2/T21). Nothing else is
+/// changed, so what validates here validates against the official WSDL.
+pub fn wsdl_schemas() -> &'static (std::path::PathBuf, std::path::PathBuf) {
+    static SCHEMAS: std::sync::OnceLock<(std::path::PathBuf, std::path::PathBuf)> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let wsdl = std::fs::read_to_string(xsd_check::xsd_dir().join("pa-per-ente.wsdl")).unwrap();
+        let mut schemas = Vec::new();
+        let mut rest = wsdl.as_str();
+        while let Some(start) = rest.find("<xsd:schema") {
+            let end = rest[start..].find("</xsd:schema>").unwrap() + start + "</xsd:schema>".len();
+            schemas.push(rest[start..end].to_string());
+            rest = &rest[end..];
+        }
+        assert_eq!(schemas.len(), 2, "the WSDL has two inline schemas");
+        let decl = format!(
+            r#"<xsd:schema xmlns:ppt="{NS_ENTE}" xmlns:ppthead="{NS_PPTHEAD}" xmlns:pay_i="http://www.regione.veneto.it/schemas/2012/Pagamenti/Ente/" xmlns:xsd="http://www.w3.org/2001/XMLSchema""#
+        );
+        let dir = std::env::temp_dir().join(format!("ecm-wsdl-schemas-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ppthead = dir.join("ppthead.xsd");
+        let ente = dir.join("ente.xsd");
+        std::fs::write(&ppthead, schemas[0].replacen("<xsd:schema", &decl, 1)).unwrap();
+        let original_import = r#"schemaLocation="PagInf_Dovuti_Pagati_6_2_0.xsd""#;
+        assert!(schemas[1].contains(original_import));
+        let ente_text = schemas[1].replacen("<xsd:schema", &decl, 1).replacen(
+            original_import,
+            &format!(
+                r#"schemaLocation="{}"/><xsd:import namespace="{NS_PPTHEAD}" schemaLocation="ppthead.xsd""#,
+                xsd_check::patched_xsd().display()
+            ),
+            1,
+        );
+        std::fs::write(&ente, ente_text).unwrap();
+        (ppthead, ente)
+    })
+}
+
+/// The element `{prefix}:{local}` of a SOAP message as a standalone document (its namespace
+/// declared on it if the envelope declared it higher up).
+pub fn payload_of(envelope: &str, local: &str) -> String {
+    // The opening tag: `<prefix:local` followed by `>` or whitespace (not the closing tag).
+    let (start, at) = envelope
+        .match_indices(&format!(":{local}"))
+        .map(|(at, _)| (envelope[..at].rfind('<').unwrap(), at))
+        .find(|&(start, at)| {
+            let after = envelope[at + 1 + local.len()..].chars().next();
+            !envelope[start..].starts_with("</") && matches!(after, Some('>' | ' ' | '\n' | '\t'))
+        })
+        .unwrap_or_else(|| panic!("no {local} in {envelope}"));
+    let prefix = &envelope[start + 1..at];
+    let close = format!("</{prefix}:{local}>");
+    let end = envelope[start..].find(&close).unwrap() + start + close.len();
+    let mut element = envelope[start..end].to_string();
+    let tag_end = element.find('>').unwrap();
+    if !element[..tag_end].contains(&format!("xmlns:{prefix}=")) {
+        let ns = if local == "intestazionePPT" { NS_PPTHEAD } else { NS_ENTE };
+        element.insert_str(1 + prefix.len() + 1 + local.len(), &format!(r#" xmlns:{prefix}="{ns}""#));
+    }
+    element
+}
+
+/// Asserts that the payload `local` of `envelope` is valid against the WSDL's schemas (the
+/// `intestazionePPT` header too, when present).
+pub fn assert_wsdl_valid(envelope: &str, local: &str) {
+    let (ppthead, ente) = wsdl_schemas();
+    let payload = payload_of(envelope, local);
+    xsd_check::assert_valid_against(payload.as_bytes(), ente);
+    if envelope.contains(":intestazionePPT>") {
+        xsd_check::assert_valid_against(payload_of(envelope, "intestazionePPT").as_bytes(), ppthead);
+    }
+}
+
+/// Asserts that `document` is invalid against the WSDL's ente schema; returns xmllint's message.
+pub fn assert_wsdl_invalid(document: &str) -> String {
+    let lint = xsd_check::xmllint(document.as_bytes(), &wsdl_schemas().1);
+    assert_eq!(lint.exit_code, Some(3), "expected a validation error, got: {}", lint.stderr);
+    lint.stderr
 }

@@ -289,20 +289,29 @@ impl DovutiXml {
 /// Checks a text value for the `stTextN` XSD types: 1..=max characters (counted as Unicode
 /// scalar values, like XSD `length`), and no control / non-XML characters.
 fn check_text(field: Field, value: &str, max: usize) -> Result<(), DovutiError> {
+    match text_problem(value, max) {
+        Some(problem) => Err(invalid(field, problem)),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with a value of an `stTextN` field (1..=`max` characters), if anything. Shared
+/// with the `Versamento` builder.
+pub(crate) fn text_problem(value: &str, max: usize) -> Option<Problem> {
     if value.is_empty() {
-        return Err(invalid(field, Problem::Empty));
+        return Some(Problem::Empty);
     }
     // Control characters (including TAB/CR/LF) are refused in every field: XML 1.0 cannot carry
     // most of them, CR would be normalised away by the receiver, and pagoPA rejects them in
     // causali. Safer to refuse than to have MyPay strip them (T16).
     if value.chars().any(|c| c.is_control() || !is_xml_char(c)) {
-        return Err(invalid(field, Problem::InvalidCharacter));
+        return Some(Problem::InvalidCharacter);
     }
     let actual = value.chars().count();
     if actual > max {
-        return Err(invalid(field, Problem::TooLong { max, actual }));
+        return Some(Problem::TooLong { max, actual });
     }
-    Ok(())
+    None
 }
 
 fn check_opt_text(field: Field, value: Option<&str>, max: usize) -> Result<(), DovutiError> {
@@ -355,7 +364,8 @@ pub fn is_valid_dati_specifici_riscossione(value: &str) -> bool {
             .all(|c| !c.is_whitespace() && !c.is_control() && is_xml_char(*c))
 }
 
-fn validate_payer(payer: &Payer) -> Result<(), DovutiError> {
+/// Validates the payer (shared with the `Versamento` builder); errors name a payer [`Field`].
+pub(crate) fn validate_payer(payer: &Payer) -> Result<(), DovutiError> {
     check_text(Field::PayerIdCode, &payer.id_code, 35)?;
     let fiscal = match payer.kind {
         PayerKind::Natural => validate_codice_fiscale(&payer.id_code),

@@ -1,10 +1,13 @@
-//! MyPay SIL wire layer: the `Dovuti` document, the `Pagati` / `PagatiConRicevuta` documents and
-//! the SOAP 1.1 envelopes of `paaSILInviaDovuti`, `paaSILChiediPagati` and
-//! `paaSILChiediPagatiConRicevuta`. No transport: [`super::client`] POSTs the bodies built here
-//! and hands the answers back to the `soap::parse_*_response` functions.
+//! MyPay SIL wire layer: the `Dovuti` and `Versamento` documents, the `Pagati` /
+//! `PagatiConRicevuta` documents and the SOAP 1.1 envelopes of `paaSILInviaDovuti`,
+//! `paaSILChiediPagati`, `paaSILChiediPagatiConRicevuta` ([`soap`]) and of the payment-notice
+//! operations `paaSILImportaDovuto`, `paaSILVerificaAvviso`, `paaSILRegistraPagamento`
+//! ([`avvisi`]). No transport: [`super::client`] POSTs the bodies built here and hands the
+//! answers back to the `parse_*_response` functions.
 //!
-//! Facts come from `SIL-REFERENCE.md` (cited as "SIL-REFERENCE §n") and the official schemas in
-//! the repository's `xsd/` folder; no MyPay code is used.
+//! Facts come from `SIL-REFERENCE.md` (cited as "SIL-REFERENCE §n"), `SIL-REFERENCE-AVVISI.md`
+//! ("SIL-REFERENCE-AVVISI §n"; both summarised in `docs/mypay-avvisi.md`) and the official
+//! schemas in the repository's `xsd/` folder; no MyPay code is used.
 //!
 //! This module is an internal contract between the MyPay client, the simulator and the
 //! wire-level tests (`server/tests/mypay_*.rs`). It is `pub` only so that those integration
@@ -14,11 +17,15 @@
 //! Codice fiscale / partita IVA checks live in `app::domain::fiscal`, shared with the browser.
 
 pub mod amount;
+pub mod avvisi;
 pub mod dovuti;
 pub use app::domain::fiscal;
+pub mod iuv;
 pub mod pagati;
 pub mod soap;
+pub mod versamento;
 pub mod xml;
+pub mod zip;
 
 #[cfg(test)]
 pub(crate) mod xsd_check;

@@ -85,6 +85,24 @@ impl EsitoPagamento {
     }
 }
 
+/// `esitoSingoloPagamento` MyPay writes for a payment recorded with `paaSILRegistraPagamento`
+/// (SIL-REFERENCE-AVVISI §5.3).
+pub const ESITO_RENDICONTAZIONE_9: &str = "PAGATO CON RENDICONTAZIONE 9";
+/// Prefix of the message ids MyPay invents for such a payment (`-9-` + 32 hex, §5.3).
+pub const REND9_ID_PREFIX: &str = "-9-";
+
+/// How a code-0 `Pagati` came to exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PaymentChannel {
+    /// A pagoPA receipt (AgID `RT` or pagoPA `ctReceipt`): paid online, at a PSP, in home banking
+    /// or in app IO.
+    PagoPa,
+    /// Recorded by the Ente itself with `paaSILRegistraPagamento` ("PAGATO CON RENDICONTAZIONE
+    /// 9"): MyPay checked nothing (not the amount, not the state) and holds no pagoPA receipt
+    /// (trap A11). Never proof that pagoPA collected the money.
+    RecordedByEnte,
+}
+
 /// An `xsd:dateTime` as sent by MyPay (e.g. `2025-03-14T10:21:47.000+01:00`).
 ///
 /// SIL-REFERENCE §6.3 marks MyPay's exact formatting as \[INFERRED\], so anything `xsd:dateTime`
@@ -401,6 +419,27 @@ fn parse_payer(el: &Element) -> Result<Payer> {
 }
 
 impl Pagati {
+    /// [`PaymentChannel::RecordedByEnte`] if any mark of a `paaSILRegistraPagamento` record is
+    /// present (the `esitoSingoloPagamento` text on any line, or the `-9-` receipt id); otherwise
+    /// [`PaymentChannel::PagoPa`]. Either mark is enough: a mixed document is not a pagoPA receipt.
+    pub fn channel(&self) -> PaymentChannel {
+        let rend9_line = self.dati_pagamento.dati_singolo_pagamento.iter().any(|s| {
+            s.esito_singolo_pagamento
+                .as_deref()
+                .map(|t| t.trim_matches(is_xml_whitespace))
+                == Some(ESITO_RENDICONTAZIONE_9)
+        });
+        if rend9_line
+            || self
+                .identificativo_messaggio_ricevuta
+                .starts_with(REND9_ID_PREFIX)
+        {
+            PaymentChannel::RecordedByEnte
+        } else {
+            PaymentChannel::PagoPa
+        }
+    }
+
     /// Writes the document as compact UTF-8 XML without declaration (like MyPay's JAXB
     /// fragment output, §6.3), default namespace on the root, XSD sequence order.
     ///

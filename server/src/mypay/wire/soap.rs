@@ -40,7 +40,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::amount::AmountCents;
 use super::dovuti::DovutiXml;
-use super::pagati::{EsitoPagamento, Pagati, PagatiError, parse_pagati};
+use super::pagati::{EsitoPagamento, Pagati, PagatiError, PaymentChannel, parse_pagati};
 use super::xml::{self, Element, XmlError, XmlWriter, is_xml_char, is_xml_whitespace, ns};
 
 /// `Content-Type` of every request (SOAP 1.1, §2.2).
@@ -48,12 +48,16 @@ pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 /// Longest `idSession` accepted when building a request (36–37 today, T13).
 pub const MAX_ID_SESSION_LEN: usize = 256;
 
-/// The three operations of this module.
+/// The SIL operations the portal uses: the three of this module and the three payment-notice
+/// operations of [`super::avvisi`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
     InviaDovuti,
     ChiediPagati,
     ChiediPagatiConRicevuta,
+    ImportaDovuto,
+    VerificaAvviso,
+    RegistraPagamento,
 }
 
 impl Operation {
@@ -63,6 +67,9 @@ impl Operation {
             Operation::InviaDovuti => "paaSILInviaDovuti",
             Operation::ChiediPagati => "paaSILChiediPagati",
             Operation::ChiediPagatiConRicevuta => "paaSILChiediPagatiConRicevuta",
+            Operation::ImportaDovuto => "paaSILImportaDovuto",
+            Operation::VerificaAvviso => "paaSILVerificaAvviso",
+            Operation::RegistraPagamento => "paaSILRegistraPagamento",
         }
     }
 
@@ -83,6 +90,9 @@ impl Operation {
             Operation::InviaDovuti => "paaSILInviaDovutiRisposta",
             Operation::ChiediPagati => "paaSILChiediPagatiRisposta",
             Operation::ChiediPagatiConRicevuta => "paaSILChiediPagatiConRicevutaRisposta",
+            Operation::ImportaDovuto => "paaSILImportaDovutoRisposta",
+            Operation::VerificaAvviso => "paaSILVerificaAvvisoRisposta",
+            Operation::RegistraPagamento => "paaSILRegistraPagamentoRisposta",
         }
     }
 }
@@ -148,6 +158,18 @@ pub enum RequestError {
     InvalidIud,
     #[error("return URL must be an absolute http(s) URL without whitespace")]
     InvalidReturnUrl,
+    #[error("amount must be between 0.01 and 999999999.99")]
+    InvalidAmount,
+    #[error(
+        "identificativoUnivocoRiscossione must be 1..=35 characters, not blank, without control characters"
+    )]
+    InvalidIur,
+    #[error(
+        "the attesting institution needs a code of 1..=35 and a name of 1..=70 characters, not blank"
+    )]
+    InvalidAttestor,
+    #[error("indiceDatiSingoloPagamento must be 1..=5")]
+    InvalidIndex,
 }
 
 /// Parameters of `paaSILInviaDovuti`. `Debug` redacts the password.
@@ -188,13 +210,13 @@ pub enum PagatiLookup<'a> {
     Iud(&'a str),
 }
 
-fn clean_text(s: &str, max_chars: usize) -> bool {
+pub(crate) fn clean_text(s: &str, max_chars: usize) -> bool {
     !s.is_empty()
         && s.chars().count() <= max_chars
         && s.chars().all(|c| !c.is_control() && is_xml_char(c))
 }
 
-fn check_cod_ipa(cod_ipa_ente: &str) -> Result<(), RequestError> {
+pub(crate) fn check_cod_ipa(cod_ipa_ente: &str) -> Result<(), RequestError> {
     if clean_text(cod_ipa_ente, 35) {
         Ok(())
     } else {
@@ -202,7 +224,7 @@ fn check_cod_ipa(cod_ipa_ente: &str) -> Result<(), RequestError> {
     }
 }
 
-fn check_password(password: &str) -> Result<(), RequestError> {
+pub(crate) fn check_password(password: &str) -> Result<(), RequestError> {
     // The WSDL says 8..=15 characters (stPassword) but MyPay does not validate the SOAP body
     // (§2.4) and the real password is set by Regione Veneto (T14). Enforcing the facet here
     // could lock the portal out with a working password, so only emptiness and characters
@@ -222,7 +244,7 @@ fn check_id_session(id: &str) -> Result<(), RequestError> {
     }
 }
 
-fn check_return_url(url: &str) -> Result<(), RequestError> {
+pub(crate) fn check_return_url(url: &str) -> Result<(), RequestError> {
     let lower = url.to_ascii_lowercase();
     let has_scheme = lower.starts_with("https://") || lower.starts_with("http://");
     if has_scheme && clean_text(url, 2048) && !url.chars().any(char::is_whitespace) {
@@ -232,8 +254,8 @@ fn check_return_url(url: &str) -> Result<(), RequestError> {
     }
 }
 
-const ENV_ATTR: (&str, &str) = ("xmlns:soapenv", ns::SOAP_ENV);
-const ENTE_ATTR: (&str, &str) = ("xmlns:ente", ns::ENTE);
+pub(crate) const ENV_ATTR: (&str, &str) = ("xmlns:soapenv", ns::SOAP_ENV);
+pub(crate) const ENTE_ATTR: (&str, &str) = ("xmlns:ente", ns::ENTE);
 
 /// Builds the `paaSILInviaDovuti` request (header `intestazionePPT/codIpaEnte`, body
 /// `password`, `dovuti` = single base64 of the Dovuti bytes, return URL, `showMyPay`).
@@ -347,7 +369,8 @@ pub fn build_chiedi_pagati_con_ricevuta(
 
 // ---- Responses ---------------------------------------------------------------------------
 
-/// Every `PAA_*` fault code the three operations can return (§10), plus [`FaultCode::Unknown`].
+/// Every `PAA_*` fault code the SIL operations of this crate can return (SIL-REFERENCE §10,
+/// SIL-REFERENCE-AVVISI §7), plus [`FaultCode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FaultCode {
     EnteNonValido,
@@ -374,11 +397,27 @@ pub enum FaultCode {
     PagamentoAnnullato,
     PagamentoScaduto,
     SystemError,
+    // ---- paaSILImportaDovuto / paaSILVerificaAvviso (SIL-REFERENCE-AVVISI §7) ----
+    AzioneNonValido,
+    SoggPagNonValorizzato,
+    IdentTipoDovutoNonPresente,
+    LimitazioneEntiSecondariError,
+    /// `PAA_IUV_SCADUTO` (VerificaAvviso: due date passed).
+    IuvScaduto,
+    /// `PAA_IMPORT_IUD_DUPLICATO`: the IUD is active in MyPay (trap A3).
+    ImportIudDuplicato,
+    ImportIuvDuplicato,
+    ImportIuvNoNullable,
+    ImportTipoDovutoNonModificabile,
+    ImportDataScadenzaPagamentoObbligatoria,
+    ImportDovutoNonPresente,
+    ImportOperatoreNoPermessi,
+    ImportCodTipoDovutoInesistente,
     /// Any other code, verbatim (may be empty when the fault had no `faultCode`).
     Unknown(String),
 }
 
-const FAULT_CODES: [(&str, FaultCode); 24] = [
+const FAULT_CODES: [(&str, FaultCode); 37] = [
     ("PAA_ENTE_NON_VALIDO", FaultCode::EnteNonValido),
     ("PAA_STATO_ENTE_NON_VALIDO", FaultCode::StatoEnteNonValido),
     ("PAA_XML_NON_VALIDO", FaultCode::XmlNonValido),
@@ -433,6 +472,43 @@ const FAULT_CODES: [(&str, FaultCode); 24] = [
     ("PAA_PAGAMENTO_ANNULLATO", FaultCode::PagamentoAnnullato),
     ("PAA_PAGAMENTO_SCADUTO", FaultCode::PagamentoScaduto),
     ("PAA_SYSTEM_ERROR", FaultCode::SystemError),
+    ("PAA_AZIONE_NON_VALIDO", FaultCode::AzioneNonValido),
+    (
+        "PAA_SOGG_PAG_NON_VALORIZZATO",
+        FaultCode::SoggPagNonValorizzato,
+    ),
+    (
+        "PAA_IDENT_TIPO_DOVUTO_NON_PRESENTE",
+        FaultCode::IdentTipoDovutoNonPresente,
+    ),
+    (
+        "PAA_LIMITAZIONE_ENTI_SECONDARI_ERROR",
+        FaultCode::LimitazioneEntiSecondariError,
+    ),
+    ("PAA_IUV_SCADUTO", FaultCode::IuvScaduto),
+    ("PAA_IMPORT_IUD_DUPLICATO", FaultCode::ImportIudDuplicato),
+    ("PAA_IMPORT_IUV_DUPLICATO", FaultCode::ImportIuvDuplicato),
+    ("PAA_IMPORT_IUV_NO_NULLABLE", FaultCode::ImportIuvNoNullable),
+    (
+        "PAA_IMPORT_TIPO_DOVUTO_NON_MODIFICABILE",
+        FaultCode::ImportTipoDovutoNonModificabile,
+    ),
+    (
+        "PAA_IMPORT_DATA_SCADENZA_PAGAMENTO_OBBLIGATORIA",
+        FaultCode::ImportDataScadenzaPagamentoObbligatoria,
+    ),
+    (
+        "PAA_IMPORT_DOVUTO_NON_PRESENTE",
+        FaultCode::ImportDovutoNonPresente,
+    ),
+    (
+        "PAA_IMPORT_OPERATORE_NO_PERMESSI",
+        FaultCode::ImportOperatoreNoPermessi,
+    ),
+    (
+        "PAA_IMPORT_COD_TIPO_DOVUTO_INESISTENTE",
+        FaultCode::ImportCodTipoDovutoInesistente,
+    ),
 ];
 
 impl FaultCode {
@@ -594,14 +670,21 @@ pub enum ResponseError {
     PagatiNotXml,
     #[error("invalid Pagati document: {0}")]
     Pagati(#[from] PagatiError),
+    #[error("invalid base64ZipAvviso: {0}")]
+    Zip(#[from] super::zip::ZipError),
+    #[error("invalid {element}: {reason}")]
+    InvalidValue {
+        element: &'static str,
+        reason: String,
+    },
 }
 
-enum Payload {
+pub(crate) enum Payload {
     Response(Element),
     Fault(SoapFault),
 }
 
-fn child<'a>(
+pub(crate) fn child<'a>(
     el: &'a Element,
     ns: Option<&str>,
     name: &str,
@@ -610,12 +693,12 @@ fn child<'a>(
         .map_err(|d| ResponseError::Duplicate(d.0))
 }
 
-fn child_text(el: &Element, name: &str) -> Result<Option<String>, ResponseError> {
+pub(crate) fn child_text(el: &Element, name: &str) -> Result<Option<String>, ResponseError> {
     Ok(child(el, None, name)?.map(|c| c.text.clone()))
 }
 
 /// Checks the envelope and returns the single payload element (or the SOAP Fault).
-fn parse_envelope(body: &[u8], op: Operation) -> Result<Payload, ResponseError> {
+pub(crate) fn parse_envelope(body: &[u8], op: Operation) -> Result<Payload, ResponseError> {
     let root = xml::parse(body)?;
     if !root.is(Some(ns::SOAP_ENV), "Envelope") {
         return Err(ResponseError::NotSoapEnvelope(root.qualified_name()));
@@ -648,7 +731,7 @@ fn parse_envelope(body: &[u8], op: Operation) -> Result<Payload, ResponseError> 
 }
 
 /// Reads the optional, unqualified `fault` bean of a `…Risposta` (lenient, T19).
-fn parse_fault_bean(risposta: &Element) -> Result<Option<MyPayFault>, ResponseError> {
+pub(crate) fn parse_fault_bean(risposta: &Element) -> Result<Option<MyPayFault>, ResponseError> {
     let Some(f) = child(risposta, None, "fault")? else {
         return Ok(None);
     };
@@ -666,7 +749,16 @@ fn parse_fault_bean(risposta: &Element) -> Result<Option<MyPayFault>, ResponseEr
 
 /// Parses the answer to `paaSILInviaDovuti` (HTTP body, any status).
 pub fn parse_invia_dovuti_response(body: &[u8]) -> Result<InviaDovutiOutcome, ResponseError> {
-    let risposta = match parse_envelope(body, Operation::InviaDovuti)? {
+    parse_session_response(body, Operation::InviaDovuti)
+}
+
+/// Parses an answer shaped like `paaSILInviaDovutiRisposta` (`fault` or `esito`, `idSession`,
+/// `redirect`, `url`): InviaDovuti and VerificaAvviso (SIL-REFERENCE-AVVISI §3.2).
+pub(crate) fn parse_session_response(
+    body: &[u8],
+    op: Operation,
+) -> Result<InviaDovutiOutcome, ResponseError> {
+    let risposta = match parse_envelope(body, op)? {
         Payload::Fault(f) => return Ok(InviaDovutiOutcome::SoapFault(f)),
         Payload::Response(r) => r,
     };
@@ -722,9 +814,13 @@ fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiOutcome, Re
             let pagati_xml = decode_pagati_field(&p.text)?;
             let pagati = parse_pagati(&pagati_xml)?;
             let (rt, tipo_firma) = if op == Operation::ChiediPagatiConRicevuta {
+                // An empty `rt` is what MyPay sends for a payment recorded with
+                // paaSILRegistraPagamento (no receipt exists, SIL-REFERENCE-AVVISI §5.4): the
+                // same as no `rt` at all.
                 let rt = match child(&risposta, None, "rt")? {
                     Some(r) => {
                         Some(decode_base64_text(&r.text).ok_or(ResponseError::Base64("rt"))?)
+                            .filter(|bytes| !bytes.is_empty())
                     }
                     None => None,
                 };
@@ -766,6 +862,16 @@ pub fn classify_fault(fault: MyPayFault) -> PagatiOutcome {
         FaultCode::EnteNonValido | FaultCode::StatoEnteNonValido => {
             PagatiOutcome::CredentialsError(fault)
         }
+        // By IUD/IUV, a debt whose mandatory due date has passed is answered with a generic
+        // system error whose description says so (SIL-REFERENCE-AVVISI §2.3): it is expired.
+        FaultCode::SystemError
+            if fault
+                .description
+                .as_deref()
+                .is_some_and(|d| d.trim_start().starts_with("Dovuto scaduto")) =>
+        {
+            PagatiOutcome::Expired(fault)
+        }
         FaultCode::SystemError => PagatiOutcome::SystemError(fault),
         _ => PagatiOutcome::OtherFault(fault),
     }
@@ -780,7 +886,7 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Decodes `xsd:base64Binary` text: XML whitespace (line breaks) is ignored.
-fn decode_base64_text(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64_text(text: &str) -> Option<Vec<u8>> {
     let compact: Vec<u8> = text
         .bytes()
         .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
@@ -869,6 +975,10 @@ pub enum PaymentVerdict {
     Partial(EsitoPagamento),
     /// Code 0 but the document does not match the cart: an anomaly, do not mark paid.
     AmountMismatch(Mismatch),
+    /// Code 0 written by `paaSILRegistraPagamento` ("PAGATO CON RENDICONTAZIONE 9",
+    /// SIL-REFERENCE-AVVISI §5): the Ente's own record of a payment outside pagoPA, with no
+    /// receipt and no check by MyPay. Never a pagoPA payment, whatever the amounts.
+    RecordedByEnte,
 }
 
 /// Decides whether `pagati` proves payment of the cart described by `expected` (IUD, amount).
@@ -889,6 +999,9 @@ pub fn interpret_pagati<S: AsRef<str>>(
             return PaymentVerdict::Partial(dp.codice_esito_pagamento);
         }
         EsitoPagamento::Paid => {}
+    }
+    if pagati.channel() == PaymentChannel::RecordedByEnte {
+        return PaymentVerdict::RecordedByEnte;
     }
     let mismatch = |m| PaymentVerdict::AmountMismatch(m);
     if expected.is_empty() {
@@ -983,7 +1096,7 @@ mod tests {
 
     #[test]
     fn every_fault_code_roundtrips_and_is_distinct() {
-        assert_eq!(FAULT_CODES.len(), 24);
+        assert_eq!(FAULT_CODES.len(), 37);
         for (i, (wire, code)) in FAULT_CODES.iter().enumerate() {
             assert_eq!(&FaultCode::from_wire(wire), code);
             assert_eq!(code.as_str(), *wire);
