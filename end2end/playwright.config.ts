@@ -16,7 +16,10 @@ const sinkSmtpPort = Number(process.env.E2E_SINK_SMTP_PORT ?? 3125);
 const sinkHttpPort = Number(process.env.E2E_SINK_HTTP_PORT ?? 3180);
 const sinkBin = process.env.E2E_SINK_BIN ?? path.resolve(__dirname, '../target/release/mail-sink');
 export const mailSink = { base: `http://127.0.0.1:${sinkHttpPort}` };
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecm-e2e-'));
+// Created once, in the main process; the workers inherit the environment, so they find the same
+// directory (a spec that sets up the passage of time edits this database, see quietanza.spec).
+const dataDir = process.env.E2E_DATA_DIR ?? (process.env.E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'ecm-e2e-')));
+export const databasePath = path.join(dataDir, 'ecm.sqlite');
 
 export const admin = { email: 'segreteria@e2e.test', password: 'Segreteria2026!' };
 
@@ -89,7 +92,7 @@ export default defineConfig({
       stdout: 'ignore',
       stderr: 'pipe',
       env: {
-        DATABASE_URL: `sqlite://${dataDir}/ecm.sqlite`,
+        DATABASE_URL: `sqlite://${databasePath}`,
         LEPTOS_OUTPUT_NAME: 'ecm',
         LEPTOS_SITE_ROOT: 'target/site',
         LEPTOS_SITE_PKG_DIR: 'pkg',

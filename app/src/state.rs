@@ -154,6 +154,14 @@ pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> R
     }
 }
 
+/// A plain-text answer for `error` (downloads and other plain HTTP endpoints): its status and
+/// Italian message, nothing else.
+pub fn text_error(error: &AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
+}
+
 /// The address a form posted without JavaScript goes back to after `error`: `page` with the
 /// typed `values` and the error the way server functions encode it (`__path`, `__err`), which
 /// the page reads with `auth::form_error(endpoint)`.

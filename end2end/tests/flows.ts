@@ -31,22 +31,27 @@ export async function payShownCart(page: Page): Promise<void> {
   await expect(page.getByTestId('stato-verifica')).toContainText('Pagamento verificato', { timeout: 30_000 });
 }
 
-/** A Gruppo B provider taken to ACCREDITATO: documents, first-year fee paid and verified,
- *  request sent, the Segreteria takes it in charge and accredits it (second browser context). */
-export async function accreditedProvider(page: Page, browser: Browser, tag: string): Promise<string> {
+/** A provider taken to ACCREDITATO: documents, first-year fee paid and verified (Gruppo B;
+ *  Gruppo A owes none the first year), request sent, the Segreteria takes it in charge and
+ *  accredits it (second browser context). `forma` is the legal form, which sets the Gruppo. */
+export async function accreditedProvider(page: Page, browser: Browser, tag: string, forma = 'SOCIETA_SCIENTIFICA'): Promise<string> {
   const cf = uniqueCodiceFiscaleEnte();
   await register(page, uniqueEmail(tag));
   await expect(page).toHaveURL(/\/area$/);
   await page.goto('/area/censimento');
-  await fillCensimento(page, cf);
+  await fillCensimento(page, cf, forma);
   await page.getByRole('button', { name: 'Salva e continua' }).click();
   await expect(page).toHaveURL(/\/area\/domanda$/);
   await page.getByRole('button', { name: 'Salva la bozza e continua' }).click();
   await expect(page).toHaveURL(/\/area$/);
   await uploadAllRequiredDocuments(page);
   await page.goto('/area/pagamento');
-  await expect(page.getByTestId('totale')).toHaveText('€ 258,22');
-  await payShownCart(page);
+  if (forma === 'AZIENDA_SANITARIA') {
+    await expect(page.getByTestId('niente-da-pagare')).toBeVisible();
+  } else {
+    await expect(page.getByTestId('totale')).toHaveText('€ 258,22');
+    await payShownCart(page);
+  }
   await page.goto('/area');
   // Before accreditation the training plan explains why it is not available.
   await page.goto('/area/eventi');

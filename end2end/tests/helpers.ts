@@ -75,10 +75,10 @@ export function uniqueCodiceFiscaleEnte(): string {
   return base + String((10 - (sum % 10)) % 10);
 }
 
-export async function fillCensimento(page: Page, cf: string): Promise<void> {
+export async function fillCensimento(page: Page, cf: string, forma = 'SOCIETA_SCIENTIFICA'): Promise<void> {
   await page.getByLabel('Denominazione').fill('Società Veneta di Formazione');
   await page.getByLabel('Codice fiscale', { exact: false }).first().fill(cf);
-  await page.getByLabel('Forma giuridica').selectOption('SOCIETA_SCIENTIFICA');
+  await page.getByLabel('Forma giuridica').selectOption(forma);
   await page.getByRole('textbox', { name: 'Nome', exact: true }).fill('Mario');
   await page.getByLabel('Cognome').fill('Rossi');
   await page.getByLabel('Codice fiscale del legale rappresentante').fill('RSSMRA80A01H501U');

@@ -115,7 +115,11 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   const quota = page.getByTestId('riga-estratto').first();
   await expect(quota).toHaveAttribute('data-stato', 'PAGATO');
   await expect(quota.getByTestId('pagamento')).toContainText('pagoPA');
-  await expect(quota.getByRole('link', { name: 'Ricevuta' })).toBeVisible();
+  await expect(quota.getByRole('link', { name: 'Ricevuta telematica pagoPA (XML)' })).toBeVisible();
+  const pdf = await page.request.get((await quota.getByTestId('ricevuta-pdf').getAttribute('href'))!);
+  expect(pdf.status()).toBe(200);
+  expect(pdf.headers()['content-type']).toBe('application/pdf');
+  expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
   await expect(page.getByTestId('totali-anno')).toContainText('€ 258,22');
   const csv = await page.request.get('/area/estratto-conto.csv');
   expect(csv.status()).toBe(200);

@@ -235,6 +235,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, 
         .merge(app::documents::http::routes(app_state.clone()))
         .merge(app::debts::http::routes(app_state.clone()))
         .merge(app::quietanze::http::routes(app_state.clone()))
+        .merge(app::receipts::http::routes(app_state.clone()))
         .merge(app::segreteria::payments_server::routes(app_state.clone()))
         .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
         .merge(pages)

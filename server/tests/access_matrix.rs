@@ -292,6 +292,7 @@ fn downloads(f: &Fixture) -> Vec<(String, [Expect; 4])> {
     vec![
         (format!("/documenti/{}", f.document_a), [Refused(401), Allowed, Refused(404), Allowed]),
         (format!("/api/payments/{}/ricevuta", f.attempt_a), [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed]),
+        (format!("/dovuti/{}/ricevuta.pdf", f.debt_a), [Refused(401), Allowed, Refused(404), Allowed]),
         ("/segreteria/pagamenti.csv?dal=2000-01-01&al=2100-12-31".to_string(), [Refused(401), Refused(403), Refused(403), Allowed]),
         ("/area/estratto-conto.csv".to_string(), [Refused(401), Allowed, Allowed, Refused(403)]),
         (format!("/segreteria/provider/{}/estratto-conto.csv", f.provider_a), [Refused(401), Refused(403), Refused(403), Allowed]),

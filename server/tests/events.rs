@@ -398,6 +398,17 @@ async fn gate(backend: Backend) {
     let page = plan(&app, &client).await;
     assert_eq!(page["annual_fees"][0][0], this_year);
     assert_eq!(page["annual_fees"][0][1]["state"], "Pagato");
+    // The readable receipt of the pagoPA payment: the IUV, the IUR and the PSP from MyPay's receipt.
+    let debt_id = page["annual_fees"][0][1]["id"].as_str().unwrap();
+    let receipt = client.get(app.url(&format!("/dovuti/{debt_id}/ricevuta.pdf"))).send().await.unwrap();
+    assert_eq!(receipt.status(), StatusCode::OK);
+    let text = support::pdf_text(&receipt.bytes().await.unwrap());
+    let iuv = page["annual_fees"][0][1]["iuv"].as_str().unwrap();
+    let iur = page["annual_fees"][0][1]["iur"].as_str().unwrap();
+    let psp: String = sqlx::query_scalar("SELECT psp FROM payment_attempts WHERE state = 'PAGATA'").fetch_one(app.state.db.pool()).await.unwrap();
+    for expected in [iuv, iur, psp.as_str(), "pagoPA (MyPay)", "€ 258,22"] {
+        assert!(!expected.is_empty() && text.contains(expected), "{expected} in the receipt:\n{text}");
+    }
     assert_eq!(page["events"].as_array().unwrap().len(), 1);
     app.stop().await;
     sim.stop();

@@ -148,9 +148,17 @@ async fn gruppo_a_pays_by_quietanza(backend: Backend) {
     let line = statement["lines"].as_array().unwrap().iter().find(|l| l["id"] == debt_id.as_str()).unwrap().clone();
     assert_eq!(line["channel"], "Bonifico di tesoreria (quietanza verificata)", "{line}");
     assert_eq!(line["quietanza_url"], format!("/quietanze/{quietanza_id}"));
+    // Its readable receipt says how it was paid.
+    let receipt = client.get(app.url(line["receipt_pdf_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(receipt.status(), StatusCode::OK);
+    let text = support::pdf_text(&receipt.bytes().await.unwrap());
+    for expected in ["Formazione Sanitaria Veneta", "Bonifico di tesoreria", "12345678901", "€ 3.000,00", "80007580279", &app::debts::model::date_it(&today())] {
+        assert!(text.contains(expected), "{expected} in the receipt:\n{text}");
+    }
     // The file is the provider's and the Segreteria's only.
     let other = support::provider_with_draft(&app, "altro@provider.it", "Altro Ente", &fiscal_code("0700000002"), "ORDINE_COLLEGIO").await;
     assert_eq!(other.get(app.url(&format!("/quietanze/{quietanza_id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(other.get(app.url(line["receipt_pdf_url"].as_str().unwrap())).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(client.get(app.url(&format!("/quietanze/{quietanza_id}"))).send().await.unwrap().status(), StatusCode::OK);
     let _ = provider_of(&app, email).await;
     app.stop().await;

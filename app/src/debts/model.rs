@@ -33,6 +33,8 @@ pub struct StatementLine {
     pub receipt_url: Option<String>,
     /// The accepted quietanza's download address, for a treasury payment.
     pub quietanza_url: Option<String>,
+    /// The readable PDF receipt, for every paid debt whatever the channel.
+    pub receipt_pdf_url: Option<String>,
     /// Why it was annulled.
     pub annulled_reason: Option<String>,
 }
@@ -192,6 +194,7 @@ mod tests {
             iur: None,
             receipt_url: None,
             quietanza_url: None,
+            receipt_pdf_url: None,
             annulled_reason: None,
         }
     }

@@ -182,6 +182,7 @@ pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date)
                 extended_from: latest.and_then(|e| e.from_value.clone()),
                 extension_reason: latest.and_then(|e| e.reason.clone()),
                 channel: debt.paid_channel.filter(|_| paid).map(|c| c.label_it().to_string()),
+                receipt_pdf_url: paid.then(|| format!("/dovuti/{}/ricevuta.pdf", crate::domain::percent_encode(&debt.id))),
                 quietanza_url: debt
                     .paid_quietanza_id
                     .as_deref()

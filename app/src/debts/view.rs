@@ -167,7 +167,12 @@ fn StatementView(statement: Statement, csv: String) -> impl IntoView {
                                         <p class="mb-1 small text-break" data-testid="pagamento">
                                             "Pagato con " {channel} {l.paid_at.as_deref().map(|d| format!(" il {}", date_it(d)))}
                                             {l.iuv.clone().map(|iuv| format!(" — IUV {iuv}"))} {l.iur.clone().map(|iur| format!(" — IUR {iur}"))}
-                                            {l.receipt_url.clone().map(|href| view! { " — " <a href=href download="" rel="external">"Ricevuta"</a> })}
+                                        </p>
+                                    })}
+                                    {l.receipt_pdf_url.clone().map(|pdf| view! {
+                                        <p class="mb-1 small" data-testid="ricevute">
+                                            <a href=pdf download="" rel="external" data-testid="ricevuta-pdf">"Ricevuta (PDF)"</a>
+                                            {l.receipt_url.clone().map(|href| view! { " — " <a href=href download="" rel="external">"Ricevuta telematica pagoPA (XML)"</a> })}
                                             {l.quietanza_url.clone().map(|href| view! { " — " <a href=href download="" rel="external">"Quietanza"</a> })}
                                         </p>
                                     })}

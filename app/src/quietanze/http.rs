@@ -16,7 +16,7 @@ use axum::Router;
 use super::model::{QuietanzaForm, UPLOAD_ENDPOINT};
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
-use crate::state::{form_error_url, user_from_headers, AppState};
+use crate::state::{form_error_url, text_error as plain_error, user_from_headers, AppState};
 
 const PAGE: &str = "/area/quietanza";
 
@@ -37,11 +37,6 @@ fn back(form: &QuietanzaForm, error: &AppError) -> Response {
         ("ente", form.paying_body.as_str()),
     ];
     Redirect::to(&form_error_url(PAGE, UPLOAD_ENDPOINT, error, &values)).into_response()
-}
-
-fn plain_error(error: &AppError) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
 }
 
 /// Reads a text field, bounded (a form field is never more than a few hundred characters).

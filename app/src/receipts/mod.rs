@@ -4,10 +4,15 @@
 //! (docs/receipts.md).
 //!
 //! `model` is plain data for both targets; the renderer (`pdf`) and its font tables (`font`)
-//! are server-only.
+//! are server-only; `service` builds the document of a paid debt from the ledger, `http` serves
+//! it at `/dovuti/{id}/ricevuta.pdf`.
 
 #[cfg(feature = "ssr")]
 mod font;
+#[cfg(feature = "ssr")]
+pub mod http;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod pdf;
+#[cfg(feature = "ssr")]
+pub mod service;

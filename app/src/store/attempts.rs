@@ -201,6 +201,15 @@ pub async fn receipt(db: &Db, attempt_id: &str) -> Result<Option<Receipt>, Store
         .await?)
 }
 
+/// The PSP named by the attempt's verified receipt, if any.
+pub async fn psp(db: &Db, attempt_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT psp FROM payment_attempts WHERE id = $1")
+        .bind(attempt_id)
+        .fetch_optional(db.pool())
+        .await?
+        .flatten())
+}
+
 #[derive(FromRow)]
 struct SessionRow {
     id_session: Option<String>,

@@ -462,3 +462,23 @@ pub async fn accredit(app: &TestApp, provider_id: &str, actor_id: &str, at: &str
     .await
     .unwrap();
 }
+
+/// The text of a PDF, by Debian's `pdftotext` (poppler-utils, installed by scripts/bootstrap.sh).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    use std::io::Write;
+    let mut file = tempfile_path("pdf");
+    std::fs::File::create(&file).and_then(|mut f| f.write_all(pdf)).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext could not be started ({e}): install poppler-utils (scripts/bootstrap.sh does)"));
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_file(&mut file);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tempfile_path(ext: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ecm-test-{}.{ext}", new_id()))
+}
