@@ -1,7 +1,7 @@
-import { expect, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { databasePath } from '../playwright.config';
-import { expectAccessible, pdfBuffer } from './helpers';
+import { expectAccessible, pdfBuffer, screenshots } from './helpers';
 import { accreditedProvider, segreteriaSession } from './flows';
 
 const year = new Date().getFullYear();
@@ -28,6 +28,14 @@ con.execute("""INSERT INTO debt_events (id, debt_id, at, actor, kind, to_value, 
 con.commit()
 `;
   execFileSync('python3', ['-c', script, databasePath, cf, String(year)]);
+}
+
+/** On a phone (390 px) the page does not scroll sideways; captured when E2E_SCREENSHOTS is set. */
+async function fitsAPhone(page: Page): Promise<void> {
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), page.url()).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await screenshots(page);
 }
 
 test('a Gruppo A provider in its second year pays its quota by quietanza, the Segreteria accepts it and events unlock', async ({ page, browser }) => {
@@ -58,6 +66,7 @@ test('a Gruppo A provider in its second year pays its quota by quietanza, the Se
   await expect(page.locator('#cro_trn-errore')).toContainText('CRO/TRN');
   await expect(form.getByLabel('Importo pagato (euro)')).toHaveValue('3.000,00');
   await expect(form.getByLabel('Ente pagante')).toHaveValue('Società Veneta di Formazione');
+  await fitsAPhone(page);
 
   await form.getByLabel('CRO / TRN').fill('A1B2C3D4E5F6G7H8');
   await form.getByLabel('Quietanza (PDF)').setInputFiles({ name: 'quietanza.pdf', mimeType: 'application/pdf', buffer: pdfBuffer(5_000) });
@@ -72,6 +81,7 @@ test('a Gruppo A provider in its second year pays its quota by quietanza, the Se
   const review = segreteria.getByTestId('quietanza-segreteria');
   await expect(review.getByTestId('cro')).toHaveText('A1B2C3D4E5F6G7H8');
   await expect(review.getByTestId('nessuna-differenza')).toBeVisible();
+  await fitsAPhone(segreteria);
   await review.getByRole('button', { name: 'Accetta la quietanza' }).click();
   await expect(segreteria.getByTestId('quietanza-decisa')).toContainText('Quietanza accettata');
   await expect(segreteria.getByTestId('stato-dovuto')).toHaveText('Pagato');

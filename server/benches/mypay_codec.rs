@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use server::mypay::wire::amount::AmountCents;
-use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
+use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer};
 use server::mypay::wire::pagati::{
     DatiPagamento, DatiSingoloPagamento, Dominio, EsitoPagamento, IdentificativoUnivoco,
     Organization, Pagati, PagatiKind, XsdDateTime,
@@ -82,18 +82,7 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (u64, u64) {
 const DEBTS: usize = 5;
 
 fn payer() -> Payer {
-    Payer {
-        kind: PayerKind::Natural,
-        id_code: "RSSMRA80A01H501U".into(),
-        name: "Mario Rossi".into(),
-        address: Some("Via Roma".into()),
-        civic_number: Some("1".into()),
-        postal_code: Some("30121".into()),
-        city: Some("Venezia".into()),
-        province: Some("VE".into()),
-        country: Some("IT".into()),
-        email: Some("mario.rossi@example.org".into()),
-    }
+    server::mypay::wire::samples::golden_payer()
 }
 
 /// A provider paying five ECM items at once (event registrations and fees).

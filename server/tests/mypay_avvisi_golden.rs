@@ -23,8 +23,8 @@ use server::mypay::wire::soap::{
 };
 use server::mypay::wire::versamento::{Azione, DebtPosition, build_versamento};
 use server::mypay::{
-    AmountCents, Attestor, CancelOutcome, InsertOutcome, Iuv, MyPayClient, MyPayConfig, NotPayableReason, OffPagoPaPayment, Payer,
-    PayerKind, PaymentStatus, PendingReason, ReceiptLookup, RecordOutcome, VerifyOutcome,
+    AmountCents, Attestor, CancelOutcome, InsertOutcome, Iuv, MyPayClient, MyPayConfig, NotPayableReason, OffPagoPaPayment,
+    PaymentStatus, PendingReason, ReceiptLookup, RecordOutcome, VerifyOutcome,
 };
 use time::macros::date;
 
@@ -35,18 +35,7 @@ const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno?avviso=E
 fn position() -> DebtPosition {
     DebtPosition {
         iud: "ECM-2025-000456-AV-01".into(),
-        payer: Payer {
-            kind: PayerKind::Natural,
-            id_code: "RSSMRA80A01H501U".into(),
-            name: "Mario Rossi".into(),
-            address: Some("Via Roma".into()),
-            civic_number: Some("1".into()),
-            postal_code: Some("30121".into()),
-            city: Some("Venezia".into()),
-            province: Some("VE".into()),
-            country: Some("IT".into()),
-            email: Some("mario.rossi@example.org".into()),
-        },
+        payer: server::mypay::wire::samples::golden_payer(),
         amount: AmountCents(10000),
         due_date: Some(date!(2025 - 04 - 30)),
         tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),

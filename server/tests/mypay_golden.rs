@@ -7,7 +7,7 @@ use base64::Engine as _;
 use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid};
 use mypay_support::{canonical, find_text, fixture};
 use server::mypay::wire::amount::{AmountCents, AmountError};
-use server::mypay::wire::dovuti::{Cart, Debt, Payer, PayerKind, build_dovuti};
+use server::mypay::wire::dovuti::{Cart, Debt, build_dovuti};
 use server::mypay::wire::pagati::{EsitoPagamento, PagatiKind, format_xsd_date_time, parse_pagati};
 use server::mypay::wire::soap::{
     FaultCode, InviaDovutiOutcome, InviaDovutiParams, Operation, PagatiOutcome, PaymentVerdict,
@@ -24,18 +24,7 @@ const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno?ordine=2
 /// The inputs of Example A (§9.1).
 fn example_a_cart() -> Cart {
     Cart {
-        payer: Payer {
-            kind: PayerKind::Natural,
-            id_code: "RSSMRA80A01H501U".into(),
-            name: "Mario Rossi".into(),
-            address: Some("Via Roma".into()),
-            civic_number: Some("1".into()),
-            postal_code: Some("30121".into()),
-            city: Some("Venezia".into()),
-            province: Some("VE".into()),
-            country: Some("IT".into()),
-            email: Some("mario.rossi@example.org".into()),
-        },
+        payer: server::mypay::wire::samples::golden_payer(),
         debts: vec![
             Debt {
                 iud: "ECM-2025-000123-A1-01".into(),

@@ -90,7 +90,7 @@ pub fn find_text(node: &Node, name: &str) -> Option<String> {
 
 // ---- MyPay simulator over real HTTP ----------------------------------------------------------
 
-use server::mypay::{AmountCents, Cart, Debt, MyPayClient, MyPayConfig, Payer, PayerKind};
+use server::mypay::{AmountCents, Cart, Debt, MyPayClient, MyPayConfig, Payer};
 use server::settings::Secret;
 use server::simulator::{Mode, Simulator, SimulatorConfig, TipoDovuto};
 
@@ -185,18 +185,7 @@ pub fn fresh_iud() -> String {
 }
 
 pub fn payer() -> Payer {
-    Payer {
-        kind: PayerKind::Natural,
-        id_code: "RSSMRA80A01H501U".into(),
-        name: "Mario Rossi".into(),
-        address: Some("Via Roma".into()),
-        civic_number: Some("1".into()),
-        postal_code: Some("30121".into()),
-        city: Some("Venezia".into()),
-        province: Some("VE".into()),
-        country: Some("IT".into()),
-        email: Some("mario.rossi@example.org".into()),
-    }
+    server::mypay::wire::samples::golden_payer()
 }
 
 /// A valid cart of `n` debts with fresh IUDs, € 100.00 + € 50.00 + € 10.00 …

@@ -507,18 +507,7 @@ mod tests {
 
     fn sample_cart() -> Cart {
         Cart {
-            payer: Payer {
-                kind: PayerKind::Natural,
-                id_code: "RSSMRA80A01H501U".into(),
-                name: "Mario Rossi".into(),
-                address: Some("Via Roma".into()),
-                civic_number: Some("1".into()),
-                postal_code: Some("30121".into()),
-                city: Some("Venezia".into()),
-                province: Some("VE".into()),
-                country: Some("IT".into()),
-                email: Some("mario.rossi@example.org".into()),
-            },
+            payer: crate::mypay::wire::samples::golden_payer(),
             debts: vec![
                 Debt {
                     iud: "ECM-2025-000123-A1-01".into(),

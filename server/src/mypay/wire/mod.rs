@@ -22,6 +22,8 @@ pub mod dovuti;
 pub use app::domain::fiscal;
 pub mod iuv;
 pub mod pagati;
+#[doc(hidden)]
+pub mod samples;
 pub mod soap;
 pub mod versamento;
 pub mod xml;

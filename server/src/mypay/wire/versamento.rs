@@ -259,24 +259,12 @@ pub fn build_versamento(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mypay::wire::dovuti::PayerKind;
     use time::macros::date;
 
     pub(crate) fn sample() -> DebtPosition {
         DebtPosition {
             iud: "ECM-2025-000456-AV-01".into(),
-            payer: Payer {
-                kind: PayerKind::Natural,
-                id_code: "RSSMRA80A01H501U".into(),
-                name: "Mario Rossi".into(),
-                address: Some("Via Roma".into()),
-                civic_number: Some("1".into()),
-                postal_code: Some("30121".into()),
-                city: Some("Venezia".into()),
-                province: Some("VE".into()),
-                country: Some("IT".into()),
-                email: Some("mario.rossi@example.org".into()),
-            },
+            payer: crate::mypay::wire::samples::golden_payer(),
             amount: AmountCents(10000),
             due_date: Some(date!(2025 - 04 - 30)),
             tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),
