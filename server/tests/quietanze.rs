@@ -271,6 +271,11 @@ async fn bad_input(backend: Backend) {
     let good = Declared { value_date: "2026-01-10", ..future };
     let not_pdf = upload(&app, &client, &good, b"GIF89a not a pdf").await;
     assert!(error_in(&not_pdf).field_message("file").is_some(), "{not_pdf}");
+    let mut large = b"%PDF-1.4\n".to_vec();
+    large.resize(3 * 1024 * 1024, b'x');
+    let too_large = upload(&app, &client, &good, &large).await;
+    assert_eq!(error_in(&too_large).field_message("file"), Some(app::domain::FieldError::new("file", app::domain::FieldRule::FileTooLarge).message_it()), "{too_large}");
+    assert_eq!(query_value(&too_large, "cro").as_deref(), Some("12345678901"), "the values typed before the file come back");
     let empty = upload(&app, &client, &good, b"").await;
     assert!(error_in(&empty).field_message("file").is_some(), "{empty}");
     let stranger = support::provider_with_draft(&app, "x@provider.it", "Estraneo", &fiscal_code("0700000006"), "AZIENDA_SANITARIA").await;

@@ -95,24 +95,11 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
             Some("type_code") => type_code = field.text().await.ok(),
             Some("file") => {
                 let name = field.file_name().unwrap_or("documento.pdf").to_string();
-                let mut field = field;
-                let mut bytes = Vec::new();
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            bytes.extend_from_slice(&chunk);
-                            if bytes.len() as i64 > max {
-                                return refused(json, StatusCode::PAYLOAD_TOO_LARGE, UploadProblem::TooLarge, max);
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(error) => {
-                            let problem = if error.status() == StatusCode::PAYLOAD_TOO_LARGE { UploadProblem::TooLarge } else { UploadProblem::Unreadable };
-                            return refused(json, error.status(), problem, max);
-                        }
-                    }
+                match read_file(field, max).await {
+                    Ok(bytes) => file = Some((name, bytes)),
+                    Err(UploadProblem::TooLarge) => return refused(json, StatusCode::PAYLOAD_TOO_LARGE, UploadProblem::TooLarge, max),
+                    Err(problem) => return refused(json, StatusCode::BAD_REQUEST, problem, max),
                 }
-                file = Some((name, bytes));
             }
             _ => {}
         }
@@ -139,6 +126,28 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
             refused(json, status, problem, max)
         }
         Err(error) => failed(json, error),
+    }
+}
+
+/// Reads a file field of a multipart body, at most `max` bytes: `TooLarge` as soon as it is
+/// larger (or the body limit cut it), `Unreadable` when the body breaks off.
+pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, max: i64) -> Result<Vec<u8>, UploadProblem> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() as i64 > max {
+                    return Err(UploadProblem::TooLarge);
+                }
+            }
+            Ok(None) => return Ok(bytes),
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(UploadProblem::TooLarge),
+            Err(error) => {
+                tracing::info!(%error, "upload: the body broke off");
+                return Err(UploadProblem::Unreadable);
+            }
+        }
     }
 }
 

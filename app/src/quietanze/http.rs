@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::model::{QuietanzaForm, UPLOAD_ENDPOINT};
+use crate::documents::model::UploadProblem;
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::state::{form_error_url, text_error as plain_error, user_from_headers, AppState};
@@ -58,10 +59,13 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(error) => {
-                tracing::info!(%error, "quietanza upload refused while reading the body");
-                too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                too_large = true;
                 break;
+            }
+            Err(error) => {
+                tracing::info!(%error, "quietanza upload refused: the body broke off");
+                return back(&form, &AppError::BadRequest(String::new()));
             }
         };
         match field.name() {
@@ -72,29 +76,15 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
             Some("paying_body") => form.paying_body = text(field).await.unwrap_or_default(),
             Some("file") => {
                 let name = field.file_name().unwrap_or("quietanza.pdf").to_string();
-                let mut field = field;
-                let mut bytes = Vec::new();
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            bytes.extend_from_slice(&chunk);
-                            if bytes.len() as i64 > max {
-                                too_large = true;
-                                break;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(error) => {
-                            tracing::info!(%error, "quietanza upload refused while reading the file");
-                            too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
-                            break;
-                        }
+                match crate::documents::http::read_file(field, max).await {
+                    Ok(bytes) => file = Some((name, bytes)),
+                    Err(UploadProblem::TooLarge) => {
+                        too_large = true;
+                        break;
                     }
+                    // The body broke off (a dropped connection): nothing to keep, try again.
+                    Err(_) => return back(&form, &AppError::BadRequest(String::new())),
                 }
-                if too_large {
-                    break;
-                }
-                file = Some((name, bytes));
             }
             _ => {}
         }
