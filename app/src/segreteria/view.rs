@@ -60,6 +60,7 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                 <ul class="list-inline">
                     <li class="list-inline-item me-4"><A href="/segreteria/pagamenti">"Console dei pagamenti"</A></li>
                     <li class="list-inline-item me-4"><A href="/segreteria/dovuti">"Dovuti"</A></li>
+                    <li class="list-inline-item me-4"><A href="/segreteria/dovuti?stato=QUIETANZE">"Quietanze da verificare"</A></li>
                     <li class="list-inline-item"><A href="/segreteria/tariffe">"Tariffe"</A></li>
                 </ul>
             </nav>
