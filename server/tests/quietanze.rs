@@ -293,3 +293,41 @@ async fn bad_input(backend: Backend) {
     app.stop().await;
 }
 both_backends!(bad_input_is_refused_with_the_values_kept_and_nothing_stored, bad_input);
+
+/// A cart and quietanze racing for the same debt: exactly one of them holds it, whatever the
+/// order the requests arrive in, and nothing else is stored or sent to MyPay.
+async fn race(backend: Backend) {
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[]).await else { return };
+    let last_year = time::OffsetDateTime::now_utc().year() - 1;
+    let (client, _) = accredited(&app, "gara@provider.it", &fiscal_code("0700000007"), "AZIENDA_SANITARIA", &format!("{last_year}-05-01T10:00:00.000Z")).await;
+    app::events::server::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
+    let debt_id = page(&app, &client).await["payable"][0]["id"].as_str().unwrap().to_string();
+    let mut keys = Vec::new();
+    for _ in 0..3 {
+        let (_, cart) = json_of(app.call(&client, "payments/page", &[]).await).await;
+        keys.push(cart["idempotency_key"].as_str().unwrap().to_string());
+    }
+    let (app_ref, client_ref, debt) = (&app, &client, debt_id.as_str());
+    let uploads = (0..3).map(|i| async move {
+        let cro = format!("CRO{i}0000000000");
+        let file = format!("%PDF-1.4\n% gara {i}\n%%EOF").into_bytes();
+        let declared = Declared { debt_id: debt, value_date: "2026-01-10", amount: "3.000,00", cro: &cro, body: "Formazione Sanitaria Veneta" };
+        upload(app_ref, client_ref, &declared, &file).await
+    });
+    let pays = keys.iter().map(|key| async move {
+        app_ref.call(client_ref, "payments/pay", &[("idempotency_key", key.as_str()), ("debts", debt), ("payer_email", "t@example.it")]).await.status()
+    });
+    let (uploaded, paid) = futures_util::future::join(futures_util::future::join_all(uploads), futures_util::future::join_all(pays)).await;
+    let stored = uploaded.iter().filter(|l| query_value(l, "inviata").is_some()).count();
+    let carts = paid.iter().filter(|s| s.is_success()).count();
+    assert_eq!(stored + carts, 1, "exactly one holder: uploads {uploaded:?}, pays {paid:?}");
+    assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "IN_CORSO");
+    let live_quietanze = count(&app, "SELECT COUNT(*) FROM quietanze WHERE live_debt_id = $1", &debt_id).await;
+    let live_lines = count(&app, "SELECT COUNT(*) FROM attempt_debts WHERE live_debt_id = $1", &debt_id).await;
+    assert_eq!((live_quietanze, live_lines), (stored as i64, carts as i64));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM quietanze WHERE debt_id = $1", &debt_id).await, stored as i64, "the losers stored nothing");
+    assert_eq!(sim.sessions().await.len(), carts, "MyPay saw only the winning cart");
+    app.stop().await;
+    sim.stop();
+}
+both_backends!(a_cart_and_quietanze_racing_for_one_debt_leave_exactly_one_holder, race);
