@@ -7,17 +7,18 @@ import { accreditedProvider, segreteriaSession } from './flows';
 const year = new Date().getFullYear();
 
 /** The passage of a year, which a test cannot wait for: the provider's accreditation moves to
- *  last year and this year's quota is written as the daily pass writes it (Gruppo A, band up to
- *  30 events, € 3.000,00, due 31 July), with its CREATO event. Everything after this is the UI. */
+ *  last year and this year's quota is written as the daily pass of 1 January writes it (Gruppo A,
+ *  band up to 30 events, € 3.000,00, due 31 July), with its CREATO event. Everything after this
+ *  is the UI. */
 function secondYear(cf: string): void {
   const script = `
-import sqlite3, sys, uuid, datetime
+import sqlite3, sys, uuid
 db, cf, year = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = sqlite3.connect(db, timeout=30)
 provider = con.execute("SELECT id FROM providers WHERE codice_fiscale = ?", (cf,)).fetchone()[0]
 con.execute("""UPDATE request_history SET at = ? || substr(at, 5) WHERE to_state = 'ACCREDITATO'
                AND request_id IN (SELECT id FROM accreditation_requests WHERE provider_id = ?)""", (str(year - 1), provider))
-now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000Z')
+now = f'{year}-01-01T00:00:00.000Z'  # the daily pass of 1 January
 debt = uuid.uuid4().hex
 con.execute("""INSERT INTO debts (id, provider_id, fee_kind, tariff_id, causale, amount_cents, due_date, state,
                reference_year, created_at, updated_at)
