@@ -109,6 +109,15 @@ pub fn date_it(value: &str) -> String {
     }
 }
 
+/// `27/11/2026 10:05` from `2026-11-27T10:05:…` (a date alone as [`date_it`]).
+pub fn time_it(value: &str) -> String {
+    let date = date_it(value.get(0..10).unwrap_or(value));
+    match value.get(11..16) {
+        Some(time) => format!("{date} {time}"),
+        None => date,
+    }
+}
+
 /// The due date as the pages show it.
 pub fn due_label(due_date: Option<&str>) -> String {
     due_date.map(date_it).unwrap_or_else(|| "Prima dell'invio della domanda".into())
@@ -228,5 +237,9 @@ mod tests {
         assert_eq!(due_label(None), "Prima dell'invio della domanda");
         assert_eq!(overdue_label(1), "Scaduto da 1 giorno");
         assert_eq!(overdue_label(12), "Scaduto da 12 giorni");
+        assert_eq!(date_it("2026-11-27"), "27/11/2026");
+        assert_eq!(date_it("—"), "—");
+        assert_eq!(time_it("2026-11-27T10:05:59.000Z"), "27/11/2026 10:05");
+        assert_eq!(time_it("2026-11-27"), "27/11/2026");
     }
 }

@@ -138,7 +138,7 @@ pub async fn annul(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, deb
 pub async fn history(db: &crate::db::Db, debt_id: &str) -> Result<Vec<crate::segreteria::debts_model::DebtHistoryLine>, AppError> {
     use crate::store::debts::DebtEventKind;
     let state_label = |code: &Option<String>| code.as_deref().and_then(DebtState::from_db).map_or("—", DebtState::label_it);
-    let date_label = |value: &Option<String>| value.as_deref().map(crate::segreteria::tariffs_model::date_it).unwrap_or_else(|| "—".into());
+    let date_label = |value: &Option<String>| value.as_deref().map(crate::debts::model::date_it).unwrap_or_else(|| "—".into());
     Ok(debts::events(db, debt_id)
         .await?
         .into_iter()

@@ -130,13 +130,7 @@ impl CalendarDate {
     }
 }
 
-/// `2027-03-15` → `15/03/2027`; anything else is returned as it is.
-pub fn date_it(iso: &str) -> String {
-    match CalendarDate::parse("data", iso) {
-        Ok(d) => format!("{:02}/{:02}/{:04}", d.day, d.month, d.year),
-        Err(_) => iso.to_string(),
-    }
-}
+pub use crate::debts::model::date_it;
 
 /// The "declare an event" form as typed (all text); also what a no-JavaScript error page
 /// gets back in its URL so that nothing typed is lost.

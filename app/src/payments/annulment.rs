@@ -70,7 +70,7 @@ pub async fn annulment_of(db: &crate::db::Db, debt_id: &str) -> Result<Option<An
 }
 
 fn when(value: &str) -> String {
-    let date = value.get(0..10).map(crate::segreteria::tariffs_model::date_it).unwrap_or_default();
+    let date = value.get(0..10).map(crate::debts::model::date_it).unwrap_or_default();
     format!("{date} {}", value.get(11..16).unwrap_or_default())
 }
 

@@ -8,8 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::debts_api::{list_debts, load_debt_detail, AnnulDebt, ExtendDebt};
 use super::debts_model::DebtDetail;
-use super::tariffs_model::date_it;
-use crate::debts::model::{due_label, overdue_label};
+use crate::debts::model::{due_label, overdue_label, time_it as short_time};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::home::view::guarded;
@@ -18,14 +17,6 @@ use crate::payments::annulment::REASON_MAX_CHARS;
 use crate::payments::model::{format_euro, DebtState};
 use crate::quietanze::api::{AcceptQuietanza, RefuseQuietanza};
 use crate::quietanze::view::QuietanzeReview;
-
-fn short_time(value: &str) -> String {
-    let date = date_it(value.get(0..10).unwrap_or(value));
-    match value.get(11..16) {
-        Some(time) => format!("{date} {time}"),
-        None => date,
-    }
-}
 
 /// The queue, search, fee kind, year and page of the list, all in the URL.
 #[derive(Clone, PartialEq)]

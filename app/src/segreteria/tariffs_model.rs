@@ -79,14 +79,6 @@ pub fn split_case_key(key: &str) -> Option<(FeeKind, ProviderClass, String)> {
         .then(|| (fee, class, case.to_string()))
 }
 
-/// `27/11/2026` from `2026-11-27` (anything else is returned as it is).
-pub fn date_it(value: &str) -> String {
-    match (value.get(0..4), value.get(5..7), value.get(8..10)) {
-        (Some(y), Some(m), Some(d)) if value.len() == 10 => format!("{d}/{m}/{y}"),
-        _ => value.to_string(),
-    }
-}
-
 /// Parses an amount in euro as people type it: `258,22`, `258.22`, `1.500,00`, `1.500`, `1500`,
 /// `€ 258,22`. A comma is the decimal separator; a dot is a thousands separator when followed by
 /// groups of exactly three digits, otherwise the decimal separator. Refuses empty input,
@@ -200,7 +192,6 @@ mod tests {
         assert_eq!(split_case_key("ALTRO-B-PRIMO_ANNO"), None);
         assert_eq!(split_case_key("QUOTA_ANNUALE-B-"), None);
         assert_eq!(split_case_key("QUOTA_ANNUALE-B-x'; --"), None);
-        assert_eq!(date_it("2026-11-27"), "27/11/2026");
         assert_eq!(euro_input(25822), "258,22");
         assert_eq!(euro_input(5), "0,05");
     }

@@ -7,7 +7,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::tariffs_api::{load_tariff_case, load_tariffs, AddTariffVersion};
-use super::tariffs_model::{date_it, parse_euro_cents, TariffCasePage, TariffCaseView, TariffVersion};
+use super::tariffs_model::{parse_euro_cents, TariffCasePage, TariffCaseView, TariffVersion};
+use crate::debts::model::{date_it, time_it as short_time};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::domain::FieldError;
@@ -15,14 +16,6 @@ use crate::home::view::guarded;
 use crate::layout::form::TextField;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, FeeKind};
-
-fn short_time(value: &str) -> String {
-    let date = date_it(value.get(0..10).unwrap_or(value));
-    match value.get(11..16) {
-        Some(time) => format!("{date} {time}"),
-        None => date,
-    }
-}
 
 fn period(version: &TariffVersion) -> String {
     match &version.valid_to {
