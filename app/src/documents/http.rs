@@ -129,8 +129,11 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
     }
 }
 
-/// Reads a file field of a multipart body, at most `max` bytes: `TooLarge` as soon as it is
-/// larger (or the body limit cut it), `Unreadable` when the body breaks off.
+/// Reads a file field of a multipart body, at most `max` bytes: `TooLarge` when it is larger
+/// (or the body limit cut it), `Unreadable` when the body breaks off. A file over `max` is read
+/// to its end (and dropped) within the route's body limit, so that the answer goes out after the
+/// browser has sent everything: answered early, a browser still sending sees a reset connection
+/// instead of the page with the message.
 pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, max: i64) -> Result<Vec<u8>, UploadProblem> {
     let mut bytes = Vec::new();
     loop {
@@ -138,6 +141,8 @@ pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, ma
             Ok(Some(chunk)) => {
                 bytes.extend_from_slice(&chunk);
                 if bytes.len() as i64 > max {
+                    drop(bytes);
+                    while let Ok(Some(_)) = field.chunk().await {}
                     return Err(UploadProblem::TooLarge);
                 }
             }

@@ -22,7 +22,9 @@ use crate::state::{form_error_url, text_error as plain_error, user_from_headers,
 const PAGE: &str = "/area/quietanza";
 
 pub fn routes<S>(state: AppState) -> Router<S> {
-    let body_limit = usize::try_from(state.upload_limits.max_bytes).unwrap_or(usize::MAX).saturating_add(256 * 1024);
+    // Four times the file limit: a file a little too large is read to its end and answered with
+    // the form and its message (documents::http::read_file); beyond this the connection is cut.
+    let body_limit = usize::try_from(state.upload_limits.max_bytes).unwrap_or(usize::MAX).saturating_mul(4).saturating_add(256 * 1024);
     Router::new()
         .route("/area/quietanza/carica", post(upload).layer(DefaultBodyLimit::max(body_limit)))
         .route("/quietanze/{id}", get(download))
