@@ -10,8 +10,8 @@ import { login, providerReadyToPay } from './helpers';
 const LOADS = Number(process.env.E2E_SOAK_LOADS ?? 200);
 const BACKGROUND_CLIENTS = 8;
 
-const providerPages = ['/area', '/area/censimento', '/area/domanda', '/area/documenti', '/area/pagamento', '/area/pagamenti', '/area/eventi', '/area/estratto-conto', '/account'];
-const segreteriaPages = ['/segreteria', '/segreteria/pagamenti', '/segreteria/tariffe', '/segreteria/dovuti', '/account'];
+const providerPages = ['/area', '/area/censimento', '/area/domanda', '/area/documenti', '/area/pagamento', '/area/pagamenti', '/area/eventi', '/area/estratto-conto', '/area/quietanza', '/account'];
+const segreteriaPages = ['/segreteria', '/segreteria/pagamenti', '/segreteria/tariffe', '/segreteria/dovuti', '/segreteria/dovuti?stato=QUIETANZE', '/account'];
 const publicPages = ['/', '/accedi', '/registrazione', '/password-dimenticata', '/reimposta-password?token=x', '/verifica-email?token=x'];
 
 /** Loads `paths` in a loop until `stop` says so: the background load. */

@@ -129,6 +129,7 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
         "/area/pagamenti",
         "/area/eventi",
         "/area/estratto-conto",
+        "/area/quietanza",
         "/pagamenti/ritorno?idSession=sconosciuta&esito=OK",
         "/account",
         "/segreteria",
@@ -136,7 +137,7 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
         loads.push(Load { who: "provider", client: provider.clone(), path: path.into() });
     }
     let mut segreteria_pages: Vec<String> =
-        ["/segreteria", "/segreteria/pagamenti", "/segreteria/tariffe", "/segreteria/dovuti", "/account", "/area"].map(String::from).to_vec();
+        ["/segreteria", "/segreteria/pagamenti", "/segreteria/tariffe", "/segreteria/dovuti", "/segreteria/dovuti?stato=QUIETANZE", "/account", "/area"].map(String::from).to_vec();
     for (list, prefix) in [
         ("/segreteria?stato=BOZZA", "/segreteria/domande/"),
         ("/segreteria/pagamenti", "/segreteria/pagamenti/"),

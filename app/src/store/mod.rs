@@ -4,17 +4,18 @@
 //! One module per table group: [`accounts`] (users, sessions, failed logins), [`attempts`]
 //! (payment attempts, their lines and events, the reconciler's leases, the payments console),
 //! [`debts`] (debts, their events, annulments, the debts console, the statement), [`documents`],
-//! [`events`] (the training plan), [`providers`], [`requests`] (requests, their history, the
-//! requests console) and [`tariffs`].
+//! [`events`] (the training plan), [`providers`], [`quietanze`] (treasury payment evidence),
+//! [`requests`] (requests, their history, the requests console) and [`tariffs`].
 //!
 //! Services call the functions here with domain values and get domain values back; rows are
 //! decoded with `sqlx::FromRow` into the private `…Row` structs of each module. One SQL text
 //! runs on both databases (the portable subset, see CONTRIBUTING "Storage"); where the dialects
 //! truly differ the module branches on [`Db::backend`] and nowhere else does.
 //!
-//! **One writer per state machine.** Each machine — request, debt, payment attempt — has
-//! exactly one function that changes its state: it checks the transition table of the domain
-//! type (`RequestState::can_move_to`, `DebtState::can_move_to`, `AttemptState::can_move_to`),
+//! **One writer per state machine.** Each machine — request, debt, payment attempt, quietanza —
+//! has exactly one function that changes its state: it checks the transition table of the domain
+//! type (`RequestState::can_move_to`, `DebtState::can_move_to`, `AttemptState::can_move_to`,
+//! `QuietanzaState::can_move_to`),
 //! changes the row with a compare-and-set on the expected state, and appends the audit row in
 //! the same transaction. Nothing else writes those columns.
 //!
