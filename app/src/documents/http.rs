@@ -50,7 +50,7 @@ fn failed(json: bool, error: AppError) -> Response {
     if json {
         (status, Json(json!({ "ok": false, "code": error.code(), "message": error.message_it() }))).into_response()
     } else {
-        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
+        crate::state::text_error(&error)
     }
 }
 
@@ -178,15 +178,20 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
             Err(error) => return failed(false, error),
         }
     }
-    let disposition = content_disposition(&file.file_name);
-    let mut response = (StatusCode::OK, file.content).into_response();
+    pdf_download(&file.file_name, Some(&file.sha256), file.content)
+}
+
+/// A PDF as a private download: `application/pdf`, never cached, its file name (UTF-8 safe) and,
+/// when known, its SHA-256 in `x-content-sha256`.
+pub(crate) fn pdf_download(file_name: &str, sha256: Option<&str>, bytes: Vec<u8>) -> Response {
+    let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(file_name)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&file.sha256) {
+    if let Some(Ok(value)) = sha256.map(HeaderValue::from_str) {
         headers.insert("x-content-sha256", value);
     }
     response

@@ -766,10 +766,7 @@ pub async fn receipt_handler(
             bytes,
         )
             .into_response(),
-        Err(error) => {
-            let status = http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
-        }
+        Err(error) => crate::state::text_error(&error),
     }
 }
 

@@ -8,7 +8,7 @@
 //! `GET /quietanze/{id}`: the PDF, for the owning provider and the Segreteria only.
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -114,15 +114,5 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         Ok(found) => found,
         Err(error) => return plain_error(&error),
     };
-    let mut response = (StatusCode::OK, content).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Ok(value) = HeaderValue::from_str(&crate::documents::http::content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&sha256) {
-        headers.insert("x-content-sha256", value);
-    }
-    response
+    crate::documents::http::pdf_download(&name, Some(&sha256), content)
 }

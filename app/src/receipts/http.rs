@@ -2,8 +2,8 @@
 //! the Segreteria only (anyone else, and any debt not paid: not found).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
@@ -24,12 +24,5 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         Ok(found) => found,
         Err(error) => return failed(&error),
     };
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Ok(value) = HeaderValue::from_str(&crate::documents::http::content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
+    crate::documents::http::pdf_download(&name, None, bytes)
 }
