@@ -92,6 +92,19 @@ pub enum AppError {
     /// The treasury channel (quietanza) is not enabled for this provider.
     #[error("treasury channel not enabled")]
     TreasuryChannelOff,
+    /// The notice is being issued (MyPay's answer is not known yet): it cannot be cancelled
+    /// or downloaded yet.
+    #[error("notice not ready")]
+    NoticeNotReady,
+    /// The notice is being paid right now (MyPay refuses to cancel it): try again later.
+    #[error("notice being paid")]
+    NoticeBusy,
+    /// The notice turned out to be paid already (asked while cancelling it).
+    #[error("notice already paid")]
+    NoticePaid,
+    /// MyPay refused to issue the notice (nothing was created there).
+    #[error("notice refused by the payment gateway")]
+    NoticeRejected,
     /// The quietanza cannot be accepted: the reasons, in Italian (e.g. its CRO/TRN was already
     /// used to pay another debt).
     #[error("quietanza not acceptable")]
@@ -147,6 +160,10 @@ impl AppError {
             AppError::DebtNotAnnullable(_) => "debt_not_annullable",
             AppError::DebtNotPayable(_) => "debt_not_payable",
             AppError::TreasuryChannelOff => "treasury_channel_off",
+            AppError::NoticeNotReady => "notice_not_ready",
+            AppError::NoticeBusy => "notice_busy",
+            AppError::NoticePaid => "notice_paid",
+            AppError::NoticeRejected => "notice_rejected",
             AppError::QuietanzaNotAcceptable(_) => "quietanza_not_acceptable",
             AppError::Conflict => "conflict",
             AppError::Busy => "busy",
@@ -175,6 +192,8 @@ impl AppError {
             AppError::PaymentInProgress | AppError::DebtsNotPaid | AppError::DebtNotAnnullable(_) => 409,
             AppError::DebtNotPayable(_) | AppError::QuietanzaNotAcceptable(_) => 409,
             AppError::TreasuryChannelOff => 412,
+            AppError::NoticeNotReady | AppError::NoticeBusy | AppError::NoticePaid => 409,
+            AppError::NoticeRejected => 502,
             AppError::PaymentRejected => 502,
             AppError::UnknownPaymentSession => 404,
             AppError::Internal | AppError::Transport(_) => 500,
@@ -273,6 +292,20 @@ impl AppError {
             AppError::DebtNotPayable(DebtState::Pagato) => "Questo contributo risulta già pagato: non serve pagarlo di nuovo.".into(),
             AppError::DebtNotPayable(_) => {
                 "Questo contributo non è da pagare (è stato annullato dalla Segreteria ECM): ricarica la pagina.".into()
+            }
+            AppError::NoticeNotReady => {
+                "L'avviso di pagamento è in preparazione: MyPay non ha ancora confermato l'emissione. Riprova tra qualche minuto; nessun avviso viene emesso due volte."
+                    .into()
+            }
+            AppError::NoticeBusy => {
+                "L'avviso è in pagamento su pagoPA in questo momento e non si può annullare: riprova tra qualche minuto.".into()
+            }
+            AppError::NoticePaid => {
+                "L'avviso risulta già pagato: il contributo è saldato e non va pagato di nuovo.".into()
+            }
+            AppError::NoticeRejected => {
+                "MyPay non ha emesso l'avviso di pagamento: nessun avviso è stato creato e nulla è stato addebitato. Riprova più tardi; se il problema persiste contatta la Segreteria ECM."
+                    .into()
             }
             AppError::TreasuryChannelOff => {
                 "Il pagamento con bonifico di tesoreria (quietanza) non è attivo per il tuo provider: pagalo online con pagoPA, oppure chiedi alla Segreteria ECM di attivarlo."

@@ -3,14 +3,14 @@
 //! become domain outcomes. MyPay wire types stop here.
 
 use app::payments::gateway::{
-    CartPayer, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IudCheck, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome,
-    SendOutcome,
+    CancelNoticeOutcome, CartPayer, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck, NoticePdfOutcome,
+    NoticeRequest, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome, SendOutcome,
 };
 use app::payments::model::{FeeKind, PayerType};
 
 use crate::mypay::{
-    AmountCents, Cart, Debt, MyPayClient, MyPayError, Payer, PayerKind, Payment, PaymentStatus, PaymentVerdict, ReceiptLookup,
-    SubmitOutcome,
+    AmountCents, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, MyPayClient, MyPayError, NoticeDownload, NoticeUrl, Payer,
+    PayerKind, Payment, PaymentStatus, PaymentVerdict, ReceiptLookup, SubmitOutcome,
 };
 use crate::settings::{FeeType, MyPaySettings};
 use std::time::Instant;
@@ -60,6 +60,53 @@ impl MyPayGateway {
                 .collect(),
         }
     }
+
+    /// The MyPay debt position of a notice: no due date, so that pagoPA receives 2099-12-31 and
+    /// an overdue fee stays payable (docs/channels.md).
+    pub fn to_position(&self, notice: &NoticeRequest) -> DebtPosition {
+        let fee = self.fee_type(notice.line.fee_kind);
+        DebtPosition {
+            iud: notice.line.iud.clone(),
+            payer: payer(&notice.payer),
+            amount: AmountCents(notice.line.amount_cents),
+            due_date: None,
+            tipo_dovuto: fee.tipo_dovuto.clone(),
+            causale: notice.line.causale.clone(),
+            dati_specifici_riscossione: fee.dati_specifici_riscossione.clone(),
+        }
+    }
+}
+
+fn issue_outcome(result: Result<InsertOutcome, MyPayError>) -> IssueOutcome {
+    match result {
+        Ok(InsertOutcome::Created(notice)) => IssueOutcome::Issued {
+            iuv: notice.iuv.as_str().to_string(),
+            notice_number: notice.notice_number.as_str().to_string(),
+            url: notice.url.expose().to_string(),
+        },
+        // The IUV in this refusal was burnt by the call itself and belongs to no debt.
+        Ok(InsertOutcome::AlreadyExists { .. }) => IssueOutcome::AlreadyExists,
+        Ok(InsertOutcome::CredentialsRejected(r) | InsertOutcome::Rejected { rejection: r, .. }) => {
+            IssueOutcome::Rejected { code: r.code.to_string(), message: r.message }
+        }
+        // Refused before sending (data MyPay would refuse): nothing was created.
+        Err(error @ (MyPayError::InvalidPosition(_) | MyPayError::InvalidRequest(_))) => {
+            IssueOutcome::Rejected { code: error.label().to_string(), message: error.to_string() }
+        }
+        Err(error) => IssueOutcome::TransportError { maybe_received: maybe_received(&error), detail: error.to_string() },
+    }
+}
+
+fn cancel_outcome(result: Result<CancelOutcome, MyPayError>) -> CancelNoticeOutcome {
+    match result {
+        Ok(CancelOutcome::Cancelled) => CancelNoticeOutcome::Cancelled,
+        Ok(CancelOutcome::NotFound(_)) => CancelNoticeOutcome::NotOpen,
+        Ok(CancelOutcome::NotCancellable(_)) => CancelNoticeOutcome::Busy,
+        Ok(CancelOutcome::CredentialsRejected(r) | CancelOutcome::Rejected(r)) => {
+            CancelNoticeOutcome::Rejected { code: r.code.to_string(), message: r.message }
+        }
+        Err(error) => CancelNoticeOutcome::TransportError { detail: error.to_string() },
+    }
 }
 
 fn payer(p: &CartPayer) -> Payer {
@@ -83,7 +130,7 @@ fn payer(p: &CartPayer) -> Payer {
 /// Could MyPay have received the request? Only a refused connection or a cart refused locally
 /// prove it did not.
 fn maybe_received(error: &MyPayError) -> bool {
-    !matches!(error, MyPayError::Connect(_) | MyPayError::InvalidCart(_) | MyPayError::InvalidRequest(_))
+    !matches!(error, MyPayError::Connect(_) | MyPayError::InvalidCart(_) | MyPayError::InvalidPosition(_) | MyPayError::InvalidRequest(_))
 }
 
 fn send_outcome(result: Result<SubmitOutcome, MyPayError>) -> SendOutcome {
@@ -228,6 +275,47 @@ impl PaymentGateway for MyPayGateway {
             let check = iud_check(result, expected);
             crate::metrics::mypay_call("paaSILChiediPagatiConRicevuta(IUD)", check.outcome.label(), started);
             check
+        })
+    }
+
+    fn issue_notice<'a>(&'a self, notice: &'a NoticeRequest) -> GatewayFuture<'a, IssueOutcome> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let outcome = issue_outcome(self.client.importa_dovuto_inserisci(&self.to_position(notice)).await);
+            let label = match &outcome {
+                IssueOutcome::Issued { .. } => "issued",
+                IssueOutcome::AlreadyExists => "iud_duplicato",
+                IssueOutcome::Rejected { .. } => "rejected",
+                IssueOutcome::TransportError { .. } => "transport_error",
+            };
+            crate::metrics::mypay_call("paaSILImportaDovuto(I)", label, started);
+            outcome
+        })
+    }
+
+    fn cancel_notice<'a>(&'a self, notice: &'a NoticeRequest) -> GatewayFuture<'a, CancelNoticeOutcome> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let outcome = cancel_outcome(self.client.importa_dovuto_annulla(&self.to_position(notice)).await);
+            let label = match &outcome {
+                CancelNoticeOutcome::Cancelled => "cancelled",
+                CancelNoticeOutcome::NotOpen => "not_open",
+                CancelNoticeOutcome::Busy => "busy",
+                CancelNoticeOutcome::Rejected { .. } => "rejected",
+                CancelNoticeOutcome::TransportError { .. } => "transport_error",
+            };
+            crate::metrics::mypay_call("paaSILImportaDovuto(A)", label, started);
+            outcome
+        })
+    }
+
+    fn notice_pdf<'a>(&'a self, url: &'a str) -> GatewayFuture<'a, NoticePdfOutcome> {
+        Box::pin(async move {
+            match self.client.scarica_avviso(&NoticeUrl::new(url)).await {
+                Ok(NoticeDownload::Pdf(pdf)) => NoticePdfOutcome::Pdf(pdf.bytes),
+                Ok(NoticeDownload::Gone) => NoticePdfOutcome::Gone,
+                Err(error) => NoticePdfOutcome::Failed { detail: error.to_string() },
+            }
         })
     }
 }

@@ -238,6 +238,7 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, 
         .merge(app::receipts::http::routes(app_state.clone()))
         .merge(app::segreteria::payments_server::routes(app_state.clone()))
         .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
+        .route("/avvisi/{attempt}/avviso.pdf", get(app::payments::notices::pdf_handler))
         .merge(pages)
         // Static files (precompressed `.br` / `.gz` beside them when built with `--precompress`),
         // otherwise the portal's 404 page, rendered with the same context as every page.

@@ -172,6 +172,18 @@ fn matrix() -> Vec<Row> {
             expect: [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
         },
         Row {
+            endpoint: "payments/notice",
+            // A's debt (already paid): nobody may issue a notice for it, A included.
+            args: |f| pairs(&[("idempotency_key", "matrix-key-0000000002"), ("debt", &f.debt_a), ("payer_email", "x@example.it")]),
+            expect: [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
+        },
+        Row {
+            // A cart is not a notice: nobody can cancel it as one; the Segreteria annuls debts instead.
+            endpoint: "payments/notice_cancel",
+            args: |f| pairs(&[("attempt", &f.attempt_a)]),
+            expect: [Refused(401), Refused(404), Refused(404), Refused(403)],
+        },
+        Row {
             endpoint: "payments/verify",
             args: |f| pairs(&[("id_session", &f.session_a), ("esito", "OK")]),
             expect: [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed],

@@ -115,6 +115,24 @@ pub async fn extend_due(db: &crate::db::Db, actor: &crate::accounts::CurrentUser
     Ok(())
 }
 
+/// The Segreteria annuls a debt: a debt behind an issued pagoPA notice has its notice cancelled
+/// in MyPay first (docs/channels.md, "Notices"), then it is annulled like any debt to pay. A
+/// notice that turns out paid is recorded as paid and the annulment refused.
+pub async fn annul_cancelling_notice(
+    db: &crate::db::Db,
+    gateway: Option<&dyn crate::payments::gateway::PaymentGateway>,
+    actor: &crate::accounts::CurrentUser,
+    debt_id: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    if actor.role != crate::accounts::Role::Segreteria {
+        return Err(AppError::Forbidden);
+    }
+    let why = check_reason("reason", reason)?;
+    crate::payments::notices::cancel_for_debt(db, gateway, actor, debt_id, &format!("dovuto annullato dalla Segreteria: {why}")).await?;
+    annul(db, actor, debt_id, reason).await
+}
+
 /// The Segreteria annuls a debt still to pay, with a mandatory reason (for mistakes: a due date
 /// is extended, not annulled). Any other state is refused with [`AppError::DebtNotAnnullable`].
 pub async fn annul(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, debt_id: &str, reason: &str) -> Result<(), AppError> {

@@ -176,6 +176,9 @@ pub fn field_label_it(field: &str) -> &str {
         "accept_note" => "Nota di accettazione",
         "refuse_reason" => "Motivo del rifiuto",
         "treasury_reason" => "Motivo",
+        "payer_email" => "E-mail del pagatore",
+        "notice_payer_email" => "E-mail del pagatore",
+        "notice_debt" => "Contributo da pagare con l'avviso",
         other => other,
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::model::{AttemptView, CartPage, PayAnswer, PaymentSummary};
+use super::model::{AttemptView, CartPage, NoticeAnswer, PayAnswer, PaymentSummary};
 use crate::error::AppError;
 
 /// The cart page of the logged-in provider (with a fresh idempotency key).
@@ -43,6 +43,47 @@ pub async fn pay(idempotency_key: String, debts: String, payer_email: String) ->
             PayAnswer::Verifying { .. } | PayAnswer::Closed { .. } => leptos_axum::redirect("/area/pagamenti"),
         }
         Ok(answer)
+    })
+    .await
+}
+
+/// "Genera avviso pagoPA" for one debt of the logged-in provider (docs/channels.md, "Notices").
+#[server(endpoint = "payments/notice")]
+pub async fn issue_notice(idempotency_key: String, debt: String, payer_email: String) -> Result<NoticeAnswer, AppError> {
+    use crate::accounts::Role;
+    use crate::domain::{Email, FieldError};
+    use crate::payments::notices::IssueAnswer;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let state = app_state()?;
+        let gateway = state.gateway()?;
+        let email = Email::parse(&payer_email).map_err(|e| FieldError::new("notice_payer_email", e.rule))?;
+        let provider = crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        if crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?.is_some() {
+            super::server::payment_gate_open(&state.db, &provider).await?;
+        }
+        if debt.trim().is_empty() {
+            return Err(FieldError::new("notice_debt", crate::domain::FieldRule::Required).into());
+        }
+        Ok(match crate::payments::notices::issue(&state.db, gateway, &user, &provider, &idempotency_key, debt.trim(), &email).await? {
+            IssueAnswer::Issued { attempt_id } => NoticeAnswer::Issued { attempt_id },
+            IssueAnswer::Preparing { attempt_id } => NoticeAnswer::Preparing { attempt_id },
+        })
+    })
+    .await
+}
+
+/// Cancels one of the logged-in provider's notices (to pay the debt online or otherwise).
+#[server(endpoint = "payments/notice_cancel")]
+pub async fn cancel_notice(attempt: String) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let state = app_state()?;
+        let gateway = state.gateway()?;
+        crate::payments::notices::cancel(&state.db, gateway, &user, attempt.trim(), "richiesto dal provider").await
     })
     .await
 }

@@ -145,6 +145,56 @@ pub struct IudCheck {
     pub receipt: Option<Vec<u8>>,
 }
 
+/// A pagoPA notice for one debt (`paaSILImportaDovuto`; docs/channels.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRequest {
+    pub payer: CartPayer,
+    /// The notice's IUD (fresh per notice), amount, causale and fee kind.
+    pub line: CartLine,
+}
+
+/// The answer to issuing a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Store all three before showing anything. `url` is MyPay's `urlFileAvviso`: its token is a
+    /// bearer credential, never shown or logged.
+    Issued { iuv: String, notice_number: String, url: String },
+    /// MyPay already holds an active debt under this IUD (an earlier import whose answer was
+    /// lost): its IUV is unknown and the IUV in MyPay's refusal belongs to no debt. Recover by
+    /// cancelling the IUD and importing again.
+    AlreadyExists,
+    /// Refused; nothing was created. `code` is MyPay's, for the log.
+    Rejected { code: String, message: String },
+    /// No usable answer: the debt may or may not exist in MyPay. `maybe_received` is false only
+    /// when the request certainly never left.
+    TransportError { maybe_received: bool, detail: String },
+}
+
+/// The answer to cancelling a notice (`paaSILImportaDovuto`, action `A`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelNoticeOutcome {
+    /// Cancelled: pagoPA channels now refuse the notice.
+    Cancelled,
+    /// No open debt under this IUD: never imported, already cancelled, or already **paid** — ask
+    /// [`PaymentGateway::check_by_iud`] which.
+    NotOpen,
+    /// Open but in an online payment right now: try again later.
+    Busy,
+    /// Refused (credentials, configuration); nothing changed.
+    Rejected { code: String, message: String },
+    /// No usable answer: the notice may or may not be cancelled.
+    TransportError { detail: String },
+}
+
+/// The notice PDF at MyPay's URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticePdfOutcome {
+    Pdf(Vec<u8>),
+    /// The debt behind the URL is no longer open (paid, cancelled or changed).
+    Gone,
+    Failed { detail: String },
+}
+
 /// The payment gateway (MyPay in production, the simulator in tests and demos).
 pub trait PaymentGateway: Send + Sync + Debug {
     /// `paaSILInviaDovuti`.
@@ -156,4 +206,11 @@ pub trait PaymentGateway: Send + Sync + Debug {
     /// `paaSILChiediPagatiConRicevuta` by IUD, for a cart whose send got no answer (no idSession):
     /// one IUD of the cart and the expected lines to match a receipt against.
     fn check_by_iud<'a>(&'a self, iud: &'a str, expected: &'a [ExpectedLine]) -> GatewayFuture<'a, IudCheck>;
+    /// `paaSILImportaDovuto`, action `I` with `flagGeneraIuv=true`. **Not idempotent**: record
+    /// the intent first (docs/channels.md, "Notices").
+    fn issue_notice<'a>(&'a self, notice: &'a NoticeRequest) -> GatewayFuture<'a, IssueOutcome>;
+    /// `paaSILImportaDovuto`, action `A`, for the notice as issued.
+    fn cancel_notice<'a>(&'a self, notice: &'a NoticeRequest) -> GatewayFuture<'a, CancelNoticeOutcome>;
+    /// `GET urlFileAvviso`.
+    fn notice_pdf<'a>(&'a self, url: &'a str) -> GatewayFuture<'a, NoticePdfOutcome>;
 }

@@ -10,6 +10,8 @@ pub mod backlog;
 pub mod gateway;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod notices;
+#[cfg(feature = "ssr")]
 pub mod reconciler;
 #[cfg(feature = "ssr")]
 pub mod server;

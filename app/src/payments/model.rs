@@ -152,7 +152,30 @@ impl PaidChannel {
     }
 }
 
-/// States of a payment attempt (one MyPay cart).
+/// What a payment attempt is (docs/channels.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttemptKind {
+    /// An online cart (`paaSILInviaDovuti`), paid now in the provider's browser.
+    Carrello,
+    /// A pagoPA notice (`paaSILImportaDovuto`) for one debt, paid later at any pagoPA channel.
+    /// Its states: CREATA while the import's outcome is unknown, INVIATA once issued ("avviso
+    /// emesso"), then PAGATA, ANNULLATA (cancelled in MyPay), ERRORE (refused) or ANOMALIA.
+    Avviso,
+}
+
+impl AttemptKind {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            AttemptKind::Carrello => "CARRELLO",
+            AttemptKind::Avviso => "AVVISO",
+        }
+    }
+    pub fn from_db(value: &str) -> Option<AttemptKind> {
+        [AttemptKind::Carrello, AttemptKind::Avviso].into_iter().find(|k| k.as_db() == value)
+    }
+}
+
+/// States of a payment attempt (one MyPay cart or notice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AttemptState {
     /// Intent recorded, debts claimed; the cart is being sent or the send's outcome is unknown.
@@ -346,6 +369,38 @@ pub struct CartPage {
     pub idempotency_key: String,
     /// The provider may also pay by treasury transfer (quietanza).
     pub treasury_channel: bool,
+    /// Debts to pay (every cart's), to choose from for a pagoPA notice.
+    pub due: Vec<DebtView>,
+    /// Notices that hold a debt (being issued, issued, or being verified).
+    pub notices: Vec<NoticeView>,
+    /// A fresh idempotency key for the "Genera avviso" form.
+    pub notice_key: String,
+}
+
+/// A pagoPA notice as the provider sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeView {
+    pub attempt_id: String,
+    pub state: AttemptState,
+    /// `3` + IUV, once issued.
+    pub notice_number: Option<String>,
+    pub iuv: Option<String>,
+    pub causale: String,
+    pub amount_cents: i64,
+    pub created_at: String,
+}
+
+impl NoticeView {
+    pub fn pdf_url(&self) -> String {
+        format!("/avvisi/{}/avviso.pdf", self.attempt_id)
+    }
+}
+
+/// What a "Genera avviso" submission led to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoticeAnswer {
+    Issued { attempt_id: String },
+    Preparing { attempt_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,6 +440,8 @@ pub struct AttemptDebtView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptView {
     pub id: String,
+    /// An online cart, or a pagoPA notice to pay later.
+    pub kind: AttemptKind,
     pub state: AttemptState,
     pub id_session: Option<String>,
     pub esito_ritorno: Option<String>,
@@ -396,11 +453,17 @@ pub struct AttemptView {
     pub created_at: String,
     pub updated_at: String,
     pub debts: Vec<AttemptDebtView>,
+    /// A notice's number (`3` + IUV), once MyPay issued it.
+    pub notice_number: Option<String>,
 }
 
 impl AttemptView {
     pub fn receipt_url(&self) -> String {
         format!("/api/payments/{}/ricevuta", self.id)
+    }
+    /// The notice PDF (a notice attempt once issued).
+    pub fn notice_pdf_url(&self) -> String {
+        format!("/avvisi/{}/avviso.pdf", self.id)
     }
 }
 

@@ -13,8 +13,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::gateway::{CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IudCheck, PaymentGateway, ReceiptOutcome, SendOutcome};
-use super::model::AttemptState;
+use super::gateway::{
+    CancelNoticeOutcome, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck, NoticePdfOutcome, NoticeRequest,
+    PaymentGateway, ReceiptOutcome, SendOutcome,
+};
+use super::model::{AttemptKind, AttemptState};
 use super::server::{anomaly, attempt_by_id, check_and_apply};
 use crate::db::{format_utc, new_id, Db};
 use crate::error::AppError;
@@ -110,7 +113,10 @@ pub async fn check_claimed(db: &Db, gateway: &dyn PaymentGateway, config: &Recon
     let Some(attempt) = attempt_by_id(db, attempt_id).await? else {
         return Ok(None);
     };
-    let report = check_and_apply(db, gateway, &attempt, "reconciler", false).await?;
+    let report = match attempt.kind {
+        AttemptKind::Carrello => check_and_apply(db, gateway, &attempt, "reconciler", false).await?,
+        AttemptKind::Avviso => super::notices::check(db, gateway, &attempt, "reconciler").await?,
+    };
     let status = store::attempts::check_status(db, attempt_id).await?;
     let (state, checks, unanswered_since) = (status.state, status.check_count, status.unanswered_since);
     if state.is_open() && report.transport_error {
@@ -255,6 +261,24 @@ impl PaymentGateway for RateLimited {
         Box::pin(async move {
             self.bucket.acquire().await;
             self.inner.check_by_iud(iud, expected).await
+        })
+    }
+    fn issue_notice<'a>(&'a self, notice: &'a NoticeRequest) -> GatewayFuture<'a, IssueOutcome> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.issue_notice(notice).await
+        })
+    }
+    fn cancel_notice<'a>(&'a self, notice: &'a NoticeRequest) -> GatewayFuture<'a, CancelNoticeOutcome> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.cancel_notice(notice).await
+        })
+    }
+    fn notice_pdf<'a>(&'a self, url: &'a str) -> GatewayFuture<'a, NoticePdfOutcome> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.notice_pdf(url).await
         })
     }
 }

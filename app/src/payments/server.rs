@@ -17,7 +17,7 @@ use super::gateway::{
     SendOutcome,
 };
 use super::model::{
-    iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptState, AttemptSummary,
+    iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptKind, AttemptState, AttemptSummary, NoticeView,
     AttemptView, CartPage, DebtState, DebtView, FeeKind, PayAnswer, PayerView, PaymentSummary, TariffCase,
     MAX_DEBTS_PER_CART,
 };
@@ -150,14 +150,42 @@ pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, reques
         payment_gate_open(db, provider).await?;
     }
     let due = debts_of_provider(db, &provider.id, DebtState::DaPagare).await?;
-    let open_attempts = attempts_of_provider(db, &provider.id)
+    let (open, notices): (Vec<AttemptView>, Vec<AttemptView>) = attempts_of_provider(db, &provider.id)
         .await?
         .into_iter()
-        .filter(|a| a.state.is_open())
+        .filter(|a| a.state.is_open() || (a.kind == AttemptKind::Avviso && a.state == AttemptState::Anomalia))
+        .partition(|a| a.kind == AttemptKind::Carrello);
+    let open_attempts = open
+        .into_iter()
         .map(|a| AttemptSummary { id: a.id, state: a.state, id_session: a.id_session, total_cents: a.total_cents, created_at: a.created_at })
         .collect();
+    let notices = notices
+        .into_iter()
+        .map(|a| {
+            let line = a.debts.first();
+            NoticeView {
+                causale: line.map(|l| l.causale.clone()).unwrap_or_default(),
+                amount_cents: a.total_cents,
+                attempt_id: a.id,
+                state: a.state,
+                notice_number: a.notice_number,
+                iuv: a.iuv,
+                created_at: a.created_at,
+            }
+        })
+        .collect();
     let treasury_channel = store::providers::by_id(db, &provider.id).await?.is_some_and(|p| crate::quietanze::service::channel_enabled(&p));
-    Ok(CartPage { available, payer: payer_view(provider), carts: split_into_carts(&due), open_attempts, idempotency_key: new_id(), treasury_channel })
+    Ok(CartPage {
+        available,
+        payer: payer_view(provider),
+        carts: split_into_carts(&due),
+        due,
+        open_attempts,
+        idempotency_key: new_id(),
+        treasury_channel,
+        notices,
+        notice_key: new_id(),
+    })
 }
 
 /// The payment position of the provider's current request (home page, stepper). Reading only.
@@ -183,7 +211,7 @@ pub async fn attempts_of_debt(db: &Db, debt_id: &str) -> Result<Vec<(String, Att
 }
 
 /// Who may see an attempt: the Segreteria, or a user of the provider that owns it.
-async fn check_owner(db: &Db, actor: &CurrentUser, provider_id: &str) -> Result<(), AppError> {
+pub(crate) async fn check_owner(db: &Db, actor: &CurrentUser, provider_id: &str) -> Result<(), AppError> {
     if actor.role == Role::Segreteria {
         return Ok(());
     }
@@ -206,7 +234,7 @@ fn transition_allowed(from: AttemptState, to: AttemptState, anomaly_recheck: boo
 }
 
 /// Closes an open attempt without payment: its debts go back to DA_PAGARE and leave the attempt.
-async fn release(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, to: AttemptState, detail: &str) -> Result<bool, AppError> {
+pub(crate) async fn release(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, to: AttemptState, detail: &str) -> Result<bool, AppError> {
     release_ex(db, attempt_id, actor, from, to, detail, false).await
 }
 
@@ -499,14 +527,14 @@ pub(crate) async fn check_and_apply(
     Ok(report)
 }
 
-async fn store_receipt(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> Result<(), AppError> {
+pub(crate) async fn store_receipt(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> Result<(), AppError> {
     Ok(store::attempts::store_receipt(db, attempt_id, bytes).await?)
 }
 
 /// Once paid, fetches the RT with `paaSILChiediPagatiConRicevuta` (by idSession, or by IUD for
 /// a cart whose send got no answer) and stores it (retried on every later verification until
 /// it is there).
-async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str) -> Result<(), AppError> {
+pub(crate) async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str) -> Result<(), AppError> {
     let Some(id_session) = store::attempts::paid_without_receipt(db, attempt_id).await? else {
         return Ok(());
     };
@@ -590,11 +618,11 @@ pub async fn attempt_by_id(db: &Db, attempt_id: &str) -> Result<Option<AttemptVi
 
 // ---- paying -----------------------------------------------------------------------------------
 
-fn valid_key(key: &str) -> bool {
+pub(crate) fn valid_key(key: &str) -> bool {
     (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn cart_payer(provider: &ProviderView, email: &str) -> CartPayer {
+pub(crate) fn cart_payer(provider: &ProviderView, email: &str) -> CartPayer {
     let f = &provider.form;
     let (kind, id_code) = payer_identity(&f.codice_fiscale, Some(&f.partita_iva));
     let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
@@ -643,6 +671,7 @@ pub async fn pay(
         idempotency_key: key,
         payer_email: payer_email.as_str(),
         now: &now,
+        kind: AttemptKind::Carrello,
     };
     if !store::attempts::insert(&mut tx, &new).await? {
         tx.rollback().await.map_err(internal)?;

@@ -7,9 +7,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{load_my_payments, load_payment_page, verify_attempt, Pay};
+use super::api::{load_my_payments, load_payment_page, verify_attempt, CancelNotice, IssueNotice, Pay};
 use super::model::{
-    format_euro, AttemptState, AttemptView, CartPage, DebtView, PayAnswer, BENEFICIARY_FISCAL_CODE, BENEFICIARY_NAME,
+    format_euro, AttemptState, AttemptView, CartPage, DebtView, NoticeAnswer, NoticeView, PayAnswer, BENEFICIARY_FISCAL_CODE,
+    BENEFICIARY_NAME,
 };
 use crate::accounts::Role;
 use crate::auth::form_error;
@@ -72,15 +73,46 @@ fn DebtTable(debts: Vec<DebtView>, caption: String) -> impl IntoView {
 pub fn PaymentPage() -> impl IntoView {
     guarded(Role::Provider, |_user| {
         let pay = ServerAction::<Pay>::new();
+        let notice = ServerAction::<IssueNotice>::new();
+        let cancel = ServerAction::<CancelNotice>::new();
         let redirected = form_error("payments/pay");
-        let error = move || pay.value().get().and_then(Result::err).or_else(|| redirected.get());
+        let notice_redirected = form_error("payments/notice");
+        let cancel_redirected = form_error("payments/notice_cancel");
+        let error = move || {
+            pay.value()
+                .get()
+                .and_then(Result::err)
+                .or_else(|| notice.value().get().and_then(Result::err))
+                .or_else(|| cancel.value().get().and_then(Result::err))
+                .or_else(|| redirected.get())
+                .or_else(|| notice_redirected.get())
+                .or_else(|| cancel_redirected.get())
+        };
         // A new key after every submission: a refused or failed payment is retried as a new attempt.
-        let page = Resource::new(move || pay.version().get(), |_| load_payment_page());
+        let page = Resource::new(
+            move || (pay.version().get(), notice.version().get(), cancel.version().get()),
+            |_| load_payment_page(),
+        );
         view! {
             <Title text="Pagamento dei contributi — Portale ECM"/>
             <WizardStepper current=WizardStep::Pagamento/>
             <h1>"Pagamento dei contributi"</h1>
             {move || error().map(|error| view! { <ErrorAlert error/> })}
+            {move || matches!(notice.value().get(), Some(Ok(NoticeAnswer::Issued { .. }))).then(|| view! {
+                <div class="alert alert-success" role="status" data-testid="avviso-emesso-ok">
+                    "Avviso pagoPA emesso: scaricalo qui sotto e consegnalo a chi paga. Il pagamento verrà riconosciuto da solo."
+                </div>
+            })}
+            {move || matches!(notice.value().get(), Some(Ok(NoticeAnswer::Preparing { .. }))).then(|| view! {
+                <div class="alert alert-info" role="status">
+                    "MyPay non ha ancora confermato l'avviso: lo completiamo noi tra qualche minuto, senza emetterne due. Ricarica la pagina più tardi."
+                </div>
+            })}
+            {move || matches!(cancel.value().get(), Some(Ok(()))).then(|| view! {
+                <div class="alert alert-success" role="status" data-testid="avviso-annullato-ok">
+                    "Avviso annullato: il contributo si può ora pagare online o in un altro modo."
+                </div>
+            })}
             {move || matches!(pay.value().get(), Some(Ok(PayAnswer::Verifying { .. }))).then(|| view! {
                 <div class="alert alert-info" role="status">
                     "MyPay non ha risposto in tempo: stiamo verificando il pagamento. Nessun importo verrà addebitato due volte."
@@ -89,7 +121,7 @@ pub fn PaymentPage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(data) => view! { <CartReview data pay/> }.into_any(),
+                        Ok(data) => view! { <CartReview data pay notice cancel/> }.into_any(),
                         Err(AppError::StepMissing) => view! {
                             <div class="alert alert-warning" role="alert">
                                 "Prima del pagamento inserisci i dati del provider e scegli il tipo di domanda."
@@ -105,8 +137,9 @@ pub fn PaymentPage() -> impl IntoView {
 }
 
 #[component]
-fn CartReview(data: CartPage, pay: ServerAction<Pay>) -> impl IntoView {
-    let CartPage { available, payer, carts, open_attempts, idempotency_key, treasury_channel } = data;
+fn CartReview(data: CartPage, pay: ServerAction<Pay>, notice: ServerAction<IssueNotice>, cancel: ServerAction<CancelNotice>) -> impl IntoView {
+    let CartPage { available, payer, carts, open_attempts, idempotency_key, treasury_channel, due, notices, notice_key } = data;
+    let notice_email = RwSignal::new(payer.email.clone());
     let cart_count = carts.len();
     let debt_count: usize = carts.iter().map(Vec::len).sum();
     let mut carts = carts.into_iter();
@@ -121,6 +154,7 @@ fn CartReview(data: CartPage, pay: ServerAction<Pay>) -> impl IntoView {
                 <A href="/area/pagamenti">"Vedi i pagamenti"</A>
             </div>
         })}
+        {(!notices.is_empty()).then(|| view! { <NoticeList notices cancel available/> })}
         <div class="row mb-4">
             <div class="col-12 col-md-6 mb-3">
                 <div class="card card-bg h-100" data-testid="pagatore">
@@ -192,9 +226,80 @@ fn CartReview(data: CartPage, pay: ServerAction<Pay>) -> impl IntoView {
                             <DebtTable debts=cart caption=format!("Carrello {} di {cart_count}", i + 2)/>
                         }).collect_view()}
                     })}
+                    <section class="mt-5" aria-labelledby="paga-dopo" data-testid="genera-avviso">
+                        <h2 id="paga-dopo" class="h4">"Pagare più tardi con un avviso pagoPA"</h2>
+                        <p>
+                            "Se a pagare è un'altra persona (per esempio l'ufficio amministrativo), genera un avviso di pagamento pagoPA: "
+                            "si paga in banca, in posta, con l'home banking (CBILL), in tabaccheria o con l'app IO, con il numero avviso. "
+                            "Il portale riconosce il pagamento da solo, anche se non torni su questa pagina."
+                        </p>
+                        <ActionForm action=notice attr:novalidate=true>
+                            <input type="hidden" name="idempotency_key" value=notice_key/>
+                            <div class="select-wrapper mb-4">
+                                <label for="notice_debt">"Contributo da pagare con l'avviso"</label>
+                                <select id="notice_debt" name="debt">
+                                    {due.into_iter().map(|d| {
+                                        let label = format!("{} — {}", d.causale, format_euro(d.amount_cents));
+                                        view! { <option value=d.id>{label}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <TextField id="notice_payer_email" name="payer_email" label="E-mail del pagatore" kind="email" autocomplete="email"
+                                hint="Il pagatore indicato sull'avviso è il provider; a questo indirizzo pagoPA invia la ricevuta." value=notice_email/>
+                            <button type="submit" class="btn btn-outline-primary" disabled=move || !available || notice.pending().get()>
+                                "Genera l'avviso pagoPA"
+                            </button>
+                        </ActionForm>
+                    </section>
                 }.into_any()
             }
         }}
+    }
+}
+
+/// The provider's notices that hold a debt: number, amount, PDF, and «Annulla l'avviso».
+#[component]
+fn NoticeList(notices: Vec<NoticeView>, cancel: ServerAction<CancelNotice>, available: bool) -> impl IntoView {
+    view! {
+        <section class="mb-4" aria-labelledby="avvisi-emessi">
+            <h2 id="avvisi-emessi" class="h4">"Avvisi pagoPA emessi"</h2>
+            <p class="small">
+                "Un contributo con un avviso emesso si paga con l'avviso. Per pagarlo online o con quietanza, annulla prima l'avviso."
+            </p>
+            <ul class="list-group mb-3" data-testid="avvisi">
+                {notices.into_iter().map(|n| {
+                    let pdf = n.pdf_url();
+                    let id = n.attempt_id.clone();
+                    view! {
+                        <li class="list-group-item" data-testid="avviso">
+                            <p class="mb-1"><strong>{n.causale.clone()}</strong> " — " {format_euro(n.amount_cents)}</p>
+                            {match (n.state, n.notice_number.clone()) {
+                                (AttemptState::Creata, _) | (_, None) => view! {
+                                    <p class="mb-0" data-testid="avviso-in-preparazione">"Avviso in preparazione: MyPay non ha ancora confermato l'emissione."</p>
+                                }.into_any(),
+                                (AttemptState::Anomalia, Some(number)) => view! {
+                                    <p class="mb-0">"Avviso n. " <span class="text-monospace">{number}</span>
+                                        ": il pagamento è in verifica presso la Segreteria ECM."</p>
+                                }.into_any(),
+                                (_, Some(number)) => view! {
+                                    <p class="mb-2">"Avviso emesso — numero avviso "
+                                        <strong class="text-monospace" data-testid="numero-avviso">{number}</strong></p>
+                                    <div class="d-flex flex-wrap gap-2">
+                                        <a class="btn btn-sm btn-primary" href=pdf download data-testid="scarica-avviso">"Scarica l'avviso (PDF)"</a>
+                                        <ActionForm action=cancel>
+                                            <input type="hidden" name="attempt" value=id/>
+                                            <button type="submit" class="btn btn-sm btn-outline-danger" disabled=move || !available || cancel.pending().get()>
+                                                "Annulla l'avviso"
+                                            </button>
+                                        </ActionForm>
+                                    </div>
+                                }.into_any(),
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 

@@ -57,7 +57,8 @@ pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
         let user = require_role(Role::Segreteria).await?;
         let id = id.trim().to_string();
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(&id));
-        let result = crate::debts::service::annul(&app_state()?.db, &user, &id, &reason).await;
+        let state = app_state()?;
+        let result = crate::debts::service::annul_cancelling_notice(&state.db, state.payments.as_deref(), &user, &id, &reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?annullato=1")),
             Err(error) => super::tariffs_api::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)]),

@@ -11,7 +11,7 @@ use sqlx::FromRow;
 
 use super::{decode, StoreError, Tx};
 use crate::db::{new_id, now_utc, Backend, Db};
-use crate::payments::model::{AttemptDebtView, AttemptState, AttemptView, DebtState, FeeKind};
+use crate::payments::model::{AttemptDebtView, AttemptKind, AttemptState, AttemptView, DebtState, FeeKind};
 use crate::segreteria::payments_model::{PaymentEventView, PaymentRow};
 
 // ---- reading ----------------------------------------------------------------------------------
@@ -27,7 +27,9 @@ pub struct Attempt {
 struct AttemptRow {
     id: String,
     provider_id: String,
+    kind: String,
     state: String,
+    notice_number: Option<String>,
     id_session: Option<String>,
     esito_ritorno: Option<String>,
     total_cents: i64,
@@ -39,7 +41,7 @@ struct AttemptRow {
     updated_at: String,
 }
 
-const COLUMNS: &str = "id, provider_id, state, id_session, esito_ritorno, total_cents, iuv, \
+const COLUMNS: &str = "id, provider_id, kind, state, notice_number, id_session, esito_ritorno, total_cents, iuv, \
     CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS has_receipt, receipt_date, last_check_at, created_at, updated_at";
 
 #[derive(FromRow)]
@@ -82,7 +84,9 @@ async fn attempt(db: &Db, r: AttemptRow) -> Result<Attempt, StoreError> {
     Ok(Attempt {
         provider_id: r.provider_id,
         view: AttemptView {
+            kind: decode(&r.kind, "attempt kind", AttemptKind::from_db)?,
             state: decode(&r.state, "attempt state", AttemptState::from_db)?,
+            notice_number: r.notice_number,
             id_session: r.id_session,
             esito_ritorno: r.esito_ritorno,
             total_cents: r.total_cents,
@@ -353,6 +357,7 @@ pub struct NewAttempt<'a> {
     pub idempotency_key: &'a str,
     pub payer_email: &'a str,
     pub now: &'a str,
+    pub kind: AttemptKind,
 }
 
 /// Claims the idempotency key with a new CREATA attempt. `false`: the key was used already,
@@ -360,8 +365,8 @@ pub struct NewAttempt<'a> {
 pub async fn insert(tx: &mut Tx, new: &NewAttempt<'_>) -> Result<bool, StoreError> {
     let claimed = sqlx::query(
         "INSERT INTO payment_attempts (id, provider_id, created_by, idempotency_key, state, total_cents, payer_email,
-                                       created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7)
+                                       created_at, updated_at, kind)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, $8)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(new.id)
@@ -371,6 +376,7 @@ pub async fn insert(tx: &mut Tx, new: &NewAttempt<'_>) -> Result<bool, StoreErro
     .bind(AttemptState::Creata.as_db())
     .bind(new.payer_email)
     .bind(new.now)
+    .bind(new.kind.as_db())
     .fetch_optional(&mut **tx)
     .await?;
     Ok(claimed.is_some())
@@ -412,6 +418,73 @@ pub async fn sent(db: &Db, attempt_id: &str, id_session: &str, url: &str, actor:
     let moved = transition(&mut tx, attempt_id, AttemptState::Creata, AttemptState::Inviata, false, actor, detail).await?;
     tx.commit().await?;
     Ok(moved)
+}
+
+/// MyPay issued the notice: stores its IUV, number and URL (only while CREATA) and moves the
+/// attempt CREATA → INVIATA, in one transaction. `false`: someone moved it first.
+pub async fn notice_issued(db: &Db, attempt_id: &str, iuv: &str, notice_number: &str, url: &str, actor: &str, detail: &str) -> Result<bool, StoreError> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE payment_attempts SET iuv = $1, notice_number = $2, notice_url = $3, last_outcome = 'issued'
+         WHERE id = $4 AND state = 'CREATA' AND kind = 'AVVISO'",
+    )
+    .bind(iuv)
+    .bind(notice_number)
+    .bind(url)
+    .bind(attempt_id)
+    .execute(&mut *tx)
+    .await?;
+    let moved = transition(&mut tx, attempt_id, AttemptState::Creata, AttemptState::Inviata, false, actor, detail).await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// A notice's MyPay URL (secret) and whether its PDF is stored.
+pub async fn notice_url(db: &Db, attempt_id: &str) -> Result<Option<(String, bool)>, StoreError> {
+    let row: Option<(Option<String>, i64)> = sqlx::query_as(
+        "SELECT notice_url, CASE WHEN notice_pdf IS NULL THEN 0 ELSE 1 END FROM payment_attempts WHERE id = $1 AND kind = 'AVVISO'",
+    )
+    .bind(attempt_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.and_then(|(url, has)| url.map(|u| (u, has == 1))))
+}
+
+/// Stores a notice's PDF (once: a stored PDF is never replaced).
+pub async fn store_notice_pdf(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE payment_attempts SET notice_pdf = $1 WHERE id = $2 AND kind = 'AVVISO' AND notice_pdf IS NULL")
+        .bind(bytes)
+        .bind(attempt_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// A notice's stored PDF, with its provider and IUV.
+pub async fn notice_pdf(db: &Db, attempt_id: &str) -> Result<Option<(String, Option<String>, Option<Vec<u8>>)>, StoreError> {
+    Ok(sqlx::query_as("SELECT provider_id, iuv, notice_pdf FROM payment_attempts WHERE id = $1 AND kind = 'AVVISO'")
+        .bind(attempt_id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// The payer e-mail an attempt was created with.
+pub async fn payer_email(db: &Db, attempt_id: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT payer_email FROM payment_attempts WHERE id = $1").bind(attempt_id).fetch_optional(db.pool()).await?;
+    Ok(row.and_then(|(email,)| email))
+}
+
+/// The live notice holding a debt (CREATA, INVIATA or IN_ATTESA), if any.
+pub async fn live_notice_of_debt(db: &Db, debt_id: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT a.id FROM attempt_debts ad JOIN payment_attempts a ON a.id = ad.attempt_id
+         WHERE ad.live_debt_id = $1 AND a.kind = 'AVVISO'",
+    )
+    .bind(debt_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|(id,)| id))
 }
 
 /// The send got no answer: the outcome is unknown.
@@ -535,7 +608,7 @@ pub async fn claim_user_check(db: &Db, attempt_id: &str, now: &str, cutoff: &str
 /// zero wait, is not due again in that pass) and not claimed by anybody (`$1`: now).
 const DUE: &str = "(state IN ('CREATA', 'INVIATA', 'IN_ATTESA')
         OR (state = 'PAGATA' AND receipt IS NULL)
-        OR (state IN ('NON_PAGATA', 'SCADUTA', 'ANNULLATA') AND id_session IS NOT NULL AND created_at > $3))
+        OR (state IN ('NON_PAGATA', 'SCADUTA', 'ANNULLATA') AND (id_session IS NOT NULL OR kind = 'AVVISO') AND created_at > $3))
     AND COALESCE(next_check_at, created_at) < $2
     AND (lease_until IS NULL OR lease_until < $1)";
 
