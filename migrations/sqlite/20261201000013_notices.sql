@@ -10,3 +10,7 @@ ALTER TABLE payment_attempts ADD COLUMN notice_number TEXT;
 ALTER TABLE payment_attempts ADD COLUMN notice_url TEXT;
 -- The notice PDF, downloaded when the notice is issued (the URL dies on payment or change).
 ALTER TABLE payment_attempts ADD COLUMN notice_pdf BLOB;
+-- Intent before effect for a cancellation too: set before MyPay is asked to cancel (action A),
+-- so that a cancellation interrupted by a crash or a lost answer is finished by the reconciler.
+ALTER TABLE payment_attempts ADD COLUMN cancel_requested_at TEXT;
+ALTER TABLE payment_attempts ADD COLUMN cancel_reason TEXT;

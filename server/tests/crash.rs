@@ -112,9 +112,47 @@ struct Trial {
     stop: AtomicBool,
     seen: Mutex<Seen>,
     pays: AtomicU64,
+    notices: AtomicU64,
 }
 
 impl Trial {
+    /// "Genera l'avviso pagoPA" for one debt, as the browser posts it.
+    async fn notice(&self, client: &reqwest::Client, key: &str, debt: &str) -> Result<(StatusCode, Value), String> {
+        self.notices.fetch_add(1, Ordering::Relaxed);
+        let answer = try_call(client, &self.portal, "payments/notice", &[("idempotency_key", key), ("debt", debt), ("payer_email", "ragioneria@example.it")])
+            .await?;
+        if answer.0 == StatusCode::INTERNAL_SERVER_ERROR {
+            self.seen.lock().unwrap().internal_errors += 1;
+        }
+        Ok(answer)
+    }
+
+    /// MyPay's debt positions (notices), as its admin API lists them.
+    async fn positions(&self) -> Vec<Value> {
+        let response = self.http.get(format!("{}/admin/avvisi", self.sim)).send().await.expect("the simulator answers");
+        response.json().await.expect("positions as JSON")
+    }
+
+    /// Somebody pays a notice at a PSP (home banking, a tobacconist): no session, no portal.
+    async fn pay_at_psp(&self, iuv: &str) -> StatusCode {
+        self.http.post(format!("{}/admin/avvisi/{iuv}/pay-at-psp", self.sim)).send().await.expect("the simulator answers").status()
+    }
+
+    /// What a provider does with a notice shown on the cart page: its accounting office pays it
+    /// at a PSP, or the provider cancels it to pay online, or nothing yet.
+    async fn act_on_notice(&self, client: &reqwest::Client, notice: &Value, rng: &mut StdRng) {
+        let (Some(number), Some(attempt)) = (notice["notice_number"].as_str(), notice["attempt_id"].as_str()) else { return };
+        let roll: f64 = rng.gen();
+        if roll < 0.4 {
+            let _ = self.pay_at_psp(&number[1..]).await;
+        } else if roll < 0.7 {
+            match try_call(client, &self.portal, "payments/notice_cancel", &[("attempt", attempt)]).await {
+                Ok((StatusCode::INTERNAL_SERVER_ERROR, _)) => self.seen.lock().unwrap().internal_errors += 1,
+                _ => {}
+            }
+        }
+    }
+
     fn violation(&self, text: String) {
         eprintln!("VIOLATION: {text}");
         self.seen.lock().unwrap().violations.push(text);
@@ -245,7 +283,33 @@ impl Trial {
                             continue;
                         }
                     };
+                    let notices = page["notices"].as_array().cloned().unwrap_or_default();
+                    if !notices.is_empty() && rng.gen_bool(0.3) {
+                        let notice = &notices[rng.gen_range(0..notices.len())];
+                        self.act_on_notice(&client, notice, &mut rng).await;
+                        continue;
+                    }
                     let carts = page["carts"].as_array().cloned().unwrap_or_default();
+                    if !carts.is_empty() && rng.gen_bool(0.2) {
+                        // Pay later: a notice for one debt, sometimes with a double click, and
+                        // the same form again when the server died under the click.
+                        let cart = carts[rng.gen_range(0..carts.len())].as_array().cloned().unwrap_or_default();
+                        let Some(debt) = cart.first().and_then(|d| d["id"].as_str()).map(String::from) else { continue };
+                        let key = page["notice_key"].as_str().unwrap_or_default().to_string();
+                        for _ in 0..3 {
+                            let answers = if rng.gen_bool(0.2) {
+                                let (a, b) = tokio::join!(self.notice(&client, &key, &debt), self.notice(&client, &key, &debt));
+                                vec![a, b]
+                            } else {
+                                vec![self.notice(&client, &key, &debt).await]
+                            };
+                            if answers.iter().all(Result::is_ok) || !rng.gen_bool(0.7) {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(rng.gen_range(30..300))).await;
+                        }
+                        continue;
+                    }
                     if carts.is_empty() {
                         if !left_open.is_empty() {
                             let url = left_open.swap_remove(rng.gen_range(0..left_open.len()));
@@ -299,6 +363,8 @@ struct Stats {
     postgres: u64,
     kills: u64,
     pays: u64,
+    notice_calls: u64,
+    notices_paid: u64,
     carts: u64,
     paid: u64,
     orphaned_sends: u64,
@@ -313,6 +379,8 @@ impl Stats {
         self.postgres += other.postgres;
         self.kills += other.kills;
         self.pays += other.pays;
+        self.notice_calls += other.notice_calls;
+        self.notices_paid += other.notices_paid;
         self.carts += other.carts;
         self.paid += other.paid;
         self.orphaned_sends += other.orphaned_sends;
@@ -389,6 +457,21 @@ async fn settle(trial: &Trial, db: &Db, settled: &mut HashSet<String>, rng: &mut
         assert_eq!(trial.admin(id_session, action).await, StatusCode::NO_CONTENT, "{action} {id_session}");
         settled.insert(id_session.to_string());
     }
+    // Every notice shown to a provider gets paid at a PSP in the end (a notice has no expiry);
+    // a position whose IUV the portal never stored (an import whose answer was lost) was never
+    // shown to anyone: nobody can pay it, the portal's recovery must cancel it.
+    let shown: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT iuv FROM payment_attempts WHERE kind = 'AVVISO' AND iuv IS NOT NULL")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    for position in trial.positions().await {
+        let iuv = position["iuv"].as_str().unwrap_or_default();
+        if position["state"] == "open" && shown.contains(iuv) {
+            let _ = trial.pay_at_psp(iuv).await;
+        }
+    }
     let aged = format_utc(time::OffsetDateTime::now_utc() - app::payments::server::UNSENT_GRACE - time::Duration::minutes(1));
     sqlx::query("UPDATE payment_attempts SET created_at = $1 WHERE state = 'CREATA' AND id_session IS NULL AND created_at > $1")
         .bind(&aged)
@@ -401,6 +484,8 @@ async fn settle(trial: &Trial, db: &Db, settled: &mut HashSet<String>, rng: &mut
 struct AttemptRow {
     id: String,
     key: String,
+    kind: String,
+    iuv: Option<String>,
     state: String,
     id_session: Option<String>,
     created_at: String,
@@ -439,10 +524,10 @@ async fn check_mail(db: &Db, received: &[ReceivedMail], sigkills: usize) -> Vec<
 
 /// The invariants of issue 5, on the database and against the simulator's carts. Every broken
 /// rule is described; an empty list means the trial passed.
-async fn check_invariants(db: &Db, sessions: &[Value], delivered: &HashMap<String, String>) -> Vec<String> {
+async fn check_invariants(db: &Db, sessions: &[Value], positions: &[Value], delivered: &HashMap<String, String>) -> Vec<String> {
     let mut broken = Vec::new();
     let attempts: BTreeMap<String, AttemptRow> = sqlx::query(
-        "SELECT id, idempotency_key, state, id_session, created_at FROM payment_attempts",
+        "SELECT id, idempotency_key, kind, iuv, state, id_session, created_at FROM payment_attempts",
     )
     .fetch_all(db.pool())
     .await
@@ -452,6 +537,8 @@ async fn check_invariants(db: &Db, sessions: &[Value], delivered: &HashMap<Strin
         let a = AttemptRow {
             id: r.get("id"),
             key: r.get("idempotency_key"),
+            kind: r.get("kind"),
+            iuv: r.get("iuv"),
             state: r.get("state"),
             id_session: r.get("id_session"),
             created_at: r.get("created_at"),
@@ -578,7 +665,7 @@ async fn check_invariants(db: &Db, sessions: &[Value], delivered: &HashMap<Strin
             broken.push(format!("attempt {attempt} sent {} carts: {carts:?}", carts.len()));
         }
     }
-    for a in attempts.values() {
+    for a in attempts.values().filter(|a| a.kind == "CARRELLO") {
         if a.state == "PAGATA" && !carts_of_attempt.contains_key(a.id.as_str()) {
             broken.push(format!("attempt {} PAGATA without a cart in MyPay", a.id));
         }
@@ -589,6 +676,43 @@ async fn check_invariants(db: &Db, sessions: &[Value], delivered: &HashMap<Strin
             if paid + 1 < carts.len() {
                 broken.push(format!("debt {debt} was sent to MyPay again after it was paid: {carts:?}"));
             }
+        }
+    }
+    // The notices in MyPay: each one an IUD of a notice attempt; per IUD at most one position
+    // not cancelled (never two live notices for one debt); none left open; a paid one is the
+    // stored notice of a PAGATA attempt, and every PAGATA notice attempt was paid in MyPay.
+    let mut live_positions: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    for position in positions {
+        let iud = position["iud"].as_str().unwrap_or_default();
+        let iuv = position["iuv"].as_str().unwrap_or_default();
+        let state = position["state"].as_str().unwrap_or_default();
+        let Some((attempt, _)) = by_iud.get(iud) else {
+            broken.push(format!("MyPay holds notice {iuv} under IUD {iud} unknown to the portal"));
+            continue;
+        };
+        let row = &attempts[*attempt];
+        if row.kind != "AVVISO" {
+            broken.push(format!("MyPay holds a notice under IUD {iud} of cart attempt {attempt}"));
+        }
+        if state != "cancelled" {
+            live_positions.entry(iud).or_default().push((iuv, state));
+        }
+        match state {
+            "open" | "in_payment" => broken.push(format!("notice {iuv} of attempt {attempt} is still {state} in MyPay")),
+            "paid_pagopa" if row.state == "PAGATA" && row.iuv.as_deref() == Some(iuv) => {}
+            "paid_pagopa" => broken.push(format!("notice {iuv} paid in MyPay, attempt {attempt} is {} with IUV {:?}", row.state, row.iuv)),
+            _ => {}
+        }
+    }
+    for (iud, live) in &live_positions {
+        if live.len() > 1 {
+            broken.push(format!("IUD {iud} has {} live notices in MyPay: {live:?}", live.len()));
+        }
+    }
+    for a in attempts.values().filter(|a| a.kind == "AVVISO" && a.state == "PAGATA") {
+        let paid = positions.iter().any(|p| p["state"] == "paid_pagopa" && p["iuv"].as_str() == a.iuv.as_deref());
+        if !paid {
+            broken.push(format!("notice attempt {} PAGATA (IUV {:?}) without a paid notice in MyPay", a.id, a.iuv));
         }
     }
     // The same key always led to the same cart: every URL a browser got is its key's attempt's cart.
@@ -672,6 +796,7 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
         stop: AtomicBool::new(false),
         seen: Mutex::new(Seen::default()),
         pays: AtomicU64::new(0),
+        notices: AtomicU64::new(0),
     });
     // New fees keep falling due (a provider's events), so the tabs always have something to pay.
     let feeder = tokio::spawn({
@@ -772,14 +897,17 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     if let Err(open) = &reconciled {
         broken.push(open.clone());
     }
-    broken.extend(check_invariants(&check_db, &sessions, &delivered).await);
+    let positions = trial.positions().await;
+    broken.extend(check_invariants(&check_db, &sessions, &positions, &delivered).await);
+    let notices_paid = positions.iter().filter(|p| p["state"] == "paid_pagopa").count() as u64;
     broken.extend(mail_broken);
     let paid = sessions.iter().filter(|s| s["phase"] == "final_0").count() as u64;
     let reconcile_time = reconciled.clone().unwrap_or(HORIZON);
     println!(
-        "trial {number} [{backend:?}] seed {seed}: {kills} kills, {} pay calls, {} carts, {paid} paid, {orphaned_sends} sends without answer, \
-         {internal_errors} internal errors, reconciled in {:.1} s",
+        "trial {number} [{backend:?}] seed {seed}: {kills} kills, {} pay calls, {} notice calls, {notices_paid} notices paid, {} carts, \
+         {paid} paid, {orphaned_sends} sends without answer, {internal_errors} internal errors, reconciled in {:.1} s",
         trial.pays.load(Ordering::Relaxed),
+        trial.notices.load(Ordering::Relaxed),
         sessions.len(),
         reconcile_time.as_secs_f64()
     );
@@ -806,6 +934,8 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
         postgres: u64::from(backend == Backend::Postgres),
         kills,
         pays: trial.pays.load(Ordering::Relaxed),
+        notice_calls: trial.notices.load(Ordering::Relaxed),
+        notices_paid,
         carts: sessions.len() as u64,
         paid,
         orphaned_sends,
@@ -840,13 +970,15 @@ async fn sigkill_at_random_points_of_the_pay_flow_keeps_every_payment_invariant(
     let _ = std::fs::remove_dir_all(workdir.join("bin"));
     let _ = std::fs::remove_dir(&workdir);
     println!(
-        "crash test passed: {} trials ({} SQLite, {} PostgreSQL), {} kills, {} pay calls, {} carts sent, {} paid, \
-         {} sends without answer, {} internal errors, slowest reconciliation {:.1} s, {:.0} s in all",
+        "crash test passed: {} trials ({} SQLite, {} PostgreSQL), {} kills, {} pay calls, {} notice calls, {} notices paid at a PSP, \
+         {} carts sent, {} paid, {} sends without answer, {} internal errors, slowest reconciliation {:.1} s, {:.0} s in all",
         total.trials,
         total.sqlite,
         total.postgres,
         total.kills,
         total.pays,
+        total.notice_calls,
+        total.notices_paid,
         total.carts,
         total.paid,
         total.orphaned_sends,

@@ -211,6 +211,18 @@ async fn lost_answer(backend: Backend) {
     assert_eq!(pay_at_psp(&sim, &hidden).await.is_success(), false, "the cancelled one cannot be paid");
     let page = cart_page(&app, &client).await;
     assert_eq!(page["notices"][0]["notice_number"], format!("3{stored}"), "{page}");
+
+    // A cancellation without an answer: nothing changes now, and the reconciler finishes it
+    // (the intent was recorded first), so the notice is never cancelled in MyPay but open here.
+    sim.fault(json!({"kind": "drop_connection", "count": 1, "operation": "paaSILImportaDovuto"})).await;
+    let (status, cut) = json_of(app.call(&client, "payments/notice_cancel", &[("attempt", &attempt_id)]).await).await;
+    assert_eq!((status, cut["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("payment_gateway_down")), "{cut}");
+    assert_eq!(notice_of(&app, &debt_id).await.1, "INVIATA");
+    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1").bind(&attempt_id).execute(app.state.db.pool()).await.unwrap();
+    assert!(reconcile(&app).await >= 1);
+    assert_eq!(notice_of(&app, &debt_id).await.1, "ANNULLATA");
+    assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "DA_PAGARE");
+    assert!(positions(&sim, &iud).await.iter().all(|(state, _)| state == "cancelled"), "nothing left payable");
     app.stop().await;
     sim.stop();
 }

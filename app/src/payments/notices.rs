@@ -170,7 +170,27 @@ async fn recover(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, p
         // its number was never shown, so cancel it and import it again.
         tracing::info!(attempt_id = %attempt.id, "notice IUD already in MyPay: cancelling it to issue it again");
         match gateway.cancel_notice(&request).await {
-            CancelNoticeOutcome::Cancelled | CancelNoticeOutcome::NotOpen => outcome = gateway.issue_notice(&request).await,
+            CancelNoticeOutcome::Cancelled => outcome = gateway.issue_notice(&request).await,
+            CancelNoticeOutcome::NotOpen => {
+                // Active but not open: paid (a paid IUD stays taken). Nobody should have had its
+                // number, but money is never ignored: a verified receipt pays the debt.
+                let expected = [ExpectedLine { iud: request.line.iud.clone(), amount_cents: request.line.amount_cents }];
+                let IudCheck { outcome: check, receipt } = gateway.check_by_iud(&request.line.iud, &expected).await;
+                match check {
+                    CheckOutcome::Paid(paid) => {
+                        apply_paid(db, attempt, actor, &paid, false).await?;
+                        if let Some(bytes) = receipt {
+                            store_receipt(db, &attempt.id, bytes).await?;
+                        }
+                        return Ok(true);
+                    }
+                    CheckOutcome::AmountMismatch { detail } | CheckOutcome::Partial { detail } => {
+                        anomaly(db, &attempt.id, actor, AttemptState::Creata, &format!("avviso ripreso: {detail}")).await?;
+                        return Ok(true);
+                    }
+                    _ => outcome = gateway.issue_notice(&request).await,
+                }
+            }
             other => {
                 tracing::warn!(attempt_id = %attempt.id, ?other, "cancelling the duplicate notice failed; retried later");
                 return Ok(false);
@@ -209,6 +229,14 @@ pub(crate) async fn check(db: &Db, gateway: &dyn PaymentGateway, attempt: &Attem
         let answered = recover(db, gateway, attempt, &found.provider_id, actor).await?;
         store::attempts::record_check(db, &attempt.id, &now_utc(), if answered { "recovered" } else { "recovery_failed" }, !answered).await?;
         return Ok(CheckReport { asked: true, transport_error: !answered });
+    }
+    if from.is_open() {
+        if let Some(why) = store::attempts::cancel_requested(db, &attempt.id).await? {
+            let result = finish_cancel(db, gateway, attempt, &found.provider_id, actor, &why).await;
+            let done = matches!(result, Ok(()) | Err(AppError::NoticePaid));
+            store::attempts::record_check(db, &attempt.id, &now_utc(), if done { "cancelled" } else { "cancel_pending" }, !done).await?;
+            return Ok(CheckReport { asked: true, transport_error: !done });
+        }
     }
     let wanted = from.is_open() || from.can_move_to(AttemptState::Pagata);
     let Some(line) = attempt.debts.first().filter(|_| wanted) else {
@@ -264,7 +292,17 @@ pub async fn cancel(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, 
         // Already closed: nothing holds the debt any more.
         _ => return Ok(()),
     }
-    let request = request_of(db, &attempt, &found.provider_id).await?;
+    // Intent before effect: a cancellation cut short (a crash, no answer) is finished by the
+    // reconciler, never forgotten with the notice cancelled in MyPay and open here.
+    store::attempts::request_cancel(db, attempt_id, why).await?;
+    finish_cancel(db, gateway, &attempt, &found.provider_id, &actor.id, why).await
+}
+
+/// Asks MyPay to cancel the notice and, once it is no longer payable there, closes it
+/// (ANNULLATA) and gives its debt back. A notice that turns out paid is recorded as paid.
+async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, provider_id: &str, actor: &str, why: &str) -> Result<(), AppError> {
+    let attempt_id = attempt.id.as_str();
+    let request = request_of(db, attempt, provider_id).await?;
     match gateway.cancel_notice(&request).await {
         CancelNoticeOutcome::Cancelled => {}
         CancelNoticeOutcome::NotOpen => {
@@ -272,7 +310,7 @@ pub async fn cancel(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, 
             let IudCheck { outcome, receipt } = gateway.check_by_iud(&request.line.iud, &expected).await;
             match outcome {
                 CheckOutcome::Paid(paid) => {
-                    apply_paid(db, &attempt, &actor.id, &paid, false).await?;
+                    apply_paid(db, attempt, actor, &paid, false).await?;
                     if let Some(bytes) = receipt {
                         store_receipt(db, &attempt.id, bytes).await?;
                     }
@@ -296,14 +334,14 @@ pub async fn cancel(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, 
             return Err(AppError::PaymentGatewayDown);
         }
     }
-    if !release(db, attempt_id, &actor.id, attempt.state, AttemptState::Annullata, &format!("avviso annullato: {why}")).await? {
+    if !release(db, attempt_id, actor, attempt.state, AttemptState::Annullata, &format!("avviso annullato: {why}")).await? {
         // Moved meanwhile (e.g. the reconciler recorded its payment a moment before).
         if attempt_by_id(db, attempt_id).await?.is_some_and(|a| a.state == AttemptState::Pagata) {
             return Err(AppError::NoticePaid);
         }
         return Err(AppError::Conflict);
     }
-    tracing::info!(attempt_id, user_id = %actor.id, "pagoPA notice cancelled");
+    tracing::info!(attempt_id, actor, "pagoPA notice cancelled");
     Ok(())
 }
 

@@ -468,6 +468,32 @@ pub async fn notice_pdf(db: &Db, attempt_id: &str) -> Result<Option<(String, Opt
         .await?)
 }
 
+/// Records that a notice is to be cancelled (before MyPay is asked), once: the first reason
+/// stays.
+pub async fn request_cancel(db: &Db, attempt_id: &str, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payment_attempts SET cancel_requested_at = $1, cancel_reason = $2
+         WHERE id = $3 AND kind = 'AVVISO' AND cancel_requested_at IS NULL",
+    )
+    .bind(now_utc())
+    .bind(reason)
+    .bind(attempt_id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The reason of a requested cancellation not yet carried out, if any.
+pub async fn cancel_requested(db: &Db, attempt_id: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(Option<String>,)> = sqlx::query_as(
+        "SELECT cancel_reason FROM payment_attempts WHERE id = $1 AND kind = 'AVVISO' AND cancel_requested_at IS NOT NULL",
+    )
+    .bind(attempt_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|(reason,)| reason.unwrap_or_default()))
+}
+
 /// The payer e-mail an attempt was created with.
 pub async fn payer_email(db: &Db, attempt_id: &str) -> Result<Option<String>, StoreError> {
     let row: Option<(Option<String>,)> =
