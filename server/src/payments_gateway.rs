@@ -4,13 +4,14 @@
 
 use app::payments::gateway::{
     CancelNoticeOutcome, CartPayer, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck, NoticePdfOutcome,
-    NoticeRequest, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome, SendOutcome,
+    NoticeRequest, OfflinePayment, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome, RecordOfflineOutcome, SendOutcome,
 };
 use app::payments::model::{FeeKind, PayerType};
 
 use crate::mypay::{
-    AmountCents, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, MyPayClient, MyPayError, NoticeDownload, NoticeUrl, Payer,
-    PayerKind, Payment, PaymentStatus, PaymentVerdict, ReceiptLookup, SubmitOutcome,
+    AmountCents, Attestor, AttestorKind, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, Iuv, MyPayClient, MyPayError,
+    NoticeDownload, NoticeUrl, OffPagoPaPayment, Payer, PayerKind, Payment, PaymentStatus, PaymentVerdict, ReceiptLookup, RecordOutcome,
+    SubmitOutcome,
 };
 use crate::settings::{FeeType, MyPaySettings};
 use std::time::Instant;
@@ -107,6 +108,21 @@ fn cancel_outcome(result: Result<CancelOutcome, MyPayError>) -> CancelNoticeOutc
         }
         Err(error) => CancelNoticeOutcome::TransportError { detail: error.to_string() },
     }
+}
+
+/// The MyPay record of an off-pagoPA payment; `None` when the portal's data cannot form one
+/// (an IUV or date that does not parse), which is refused before anything is sent.
+fn offline_payment(p: &OfflinePayment) -> Option<OffPagoPaPayment> {
+    let date = time::Date::parse(&p.date, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    let cut = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
+    Some(OffPagoPaPayment {
+        iuv: Iuv::parse(&p.iuv).ok()?,
+        amount: AmountCents(p.amount_cents),
+        date,
+        iur: cut(&p.reference, 35),
+        attestor: Attestor { kind: AttestorKind::FiscalCode, code: cut(&p.attestor_code.to_ascii_uppercase(), 35), name: cut(&p.attestor_name, 70) },
+        index: Some(1),
+    })
 }
 
 fn payer(p: &CartPayer) -> Payer {
@@ -305,6 +321,29 @@ impl PaymentGateway for MyPayGateway {
                 CancelNoticeOutcome::TransportError { .. } => "transport_error",
             };
             crate::metrics::mypay_call("paaSILImportaDovuto(A)", label, started);
+            outcome
+        })
+    }
+
+    fn record_offline_payment<'a>(&'a self, payment: &'a OfflinePayment) -> GatewayFuture<'a, RecordOfflineOutcome> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let Some(record) = offline_payment(payment) else {
+                return RecordOfflineOutcome::Rejected { code: "invalid_record".into(), message: "IUV or date not usable".into() };
+            };
+            let outcome = match self.client.registra_pagamento(&record).await {
+                Ok(RecordOutcome::Recorded) => RecordOfflineOutcome::Recorded,
+                Ok(RecordOutcome::CredentialsRejected(r) | RecordOutcome::Rejected(r)) => {
+                    RecordOfflineOutcome::Rejected { code: r.code.to_string(), message: r.message }
+                }
+                Err(error) => RecordOfflineOutcome::TransportError { detail: error.to_string() },
+            };
+            let label = match &outcome {
+                RecordOfflineOutcome::Recorded => "recorded",
+                RecordOfflineOutcome::Rejected { .. } => "rejected",
+                RecordOfflineOutcome::TransportError { .. } => "transport_error",
+            };
+            crate::metrics::mypay_call("paaSILRegistraPagamento", label, started);
             outcome
         })
     }

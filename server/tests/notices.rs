@@ -300,3 +300,50 @@ async fn refused(backend: Backend) {
     sim.stop();
 }
 both_backends!(a_refused_notice_leaves_the_debt_to_pay_with_an_italian_message, refused);
+
+/// A treasury transfer for a debt behind a notice: the quietanza can be sent while the notice
+/// holds the debt; its acceptance records the payment in MyPay (`paaSILRegistraPagamento`), so
+/// MyPay's books match and pagoPA refuses the notice, and closes the notice; the reconciler
+/// meanwhile takes MyPay's record for what it is, not an anomaly.
+async fn treasury_payment_of_a_notice(backend: Backend) {
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[]).await else { return };
+    let (client, debt_id) = provider(&app, "ufficio@formazione.it", "0800000008").await;
+    let (_, answer) = issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
+    let attempt_id = answer["Issued"]["attempt_id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string();
+    let (_, _, iud) = notice_of(&app, &debt_id).await;
+    let iuv = scalar(&app, "SELECT iuv FROM payment_attempts WHERE id = $1", &attempt_id).await;
+    let provider_id = scalar(&app, "SELECT provider_id FROM debts WHERE id = $1", &debt_id).await;
+    let seg = segreteria(&app).await;
+    let form = [("provider_id", provider_id.as_str()), ("enabled", "1"), ("treasury_reason", "Paga con ordinativo della tesoreria")];
+    assert_eq!(app.call(&seg, "segreteria/treasury_channel", &form).await.status(), StatusCode::OK);
+
+    let (_, qpage) = json_of(app.call(&client, "quietanze/page", &[]).await).await;
+    assert_eq!(qpage["payable"][0]["id"], debt_id.as_str(), "the debt behind the notice can be paid by transfer: {qpage}");
+    let today = app::debts::service::date_text(app::debts::service::today());
+    let multipart = reqwest::multipart::Form::new()
+        .text("debt_id", debt_id.clone())
+        .text("value_date", today)
+        .text("paid_amount", "258,22")
+        .text("cro_trn", "TRN20261201000777")
+        .text("paying_body", "Società Formazione")
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4\n% quietanza\n%%EOF".to_vec()).file_name("quietanza.pdf"));
+    let response = client.post(app.url("/area/quietanza/carica")).multipart(multipart).send().await.unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("inviata="), "stored: {location}");
+    let quietanza_id: String = sqlx::query_scalar("SELECT id FROM quietanze WHERE debt_id = $1").bind(&debt_id).fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(notice_of(&app, &debt_id).await.1, "INVIATA", "the notice still holds the debt");
+
+    let (status, accepted) = json_of(app.call(&seg, "segreteria/quietanza_accept", &[("id", quietanza_id.as_str()), ("debt_id", debt_id.as_str())]).await).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "PAGATO");
+    assert_eq!(scalar(&app, "SELECT paid_channel FROM debts WHERE id = $1", &debt_id).await, "QUIETANZA");
+    assert_eq!(notice_of(&app, &debt_id).await.1, "ANNULLATA", "closed: paid outside pagoPA");
+    assert_eq!(positions(&sim, &iud).await, vec![("paid_rend9".to_string(), iuv.clone())], "recorded in MyPay");
+    assert_eq!(pay_at_psp(&sim, &iuv).await, StatusCode::CONFLICT, "pagoPA refuses the notice now");
+    reconcile(&app).await;
+    let anomalies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_attempts WHERE state = 'ANOMALIA'").fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(anomalies, 0);
+    app.stop().await;
+    sim.stop();
+}
+both_backends!(a_treasury_payment_of_a_notice_is_recorded_in_mypay_and_closes_the_notice, treasury_payment_of_a_notice);

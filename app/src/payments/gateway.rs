@@ -195,6 +195,30 @@ pub enum NoticePdfOutcome {
     Failed { detail: String },
 }
 
+/// A payment received outside pagoPA (a treasury transfer proved by an accepted quietanza), to
+/// record against a notice's IUV so that MyPay's books match and pagoPA refuses the notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflinePayment {
+    pub iuv: String,
+    pub amount_cents: i64,
+    /// The value date, YYYY-MM-DD.
+    pub date: String,
+    /// The transfer's CRO/TRN (MyPay's `identificativoUnivocoRiscossione`).
+    pub reference: String,
+    /// Who attests it: the paying body's fiscal code and name.
+    pub attestor_code: String,
+    pub attestor_name: String,
+}
+
+/// The answer to recording an off-pagoPA payment. MyPay answers OK after authentication
+/// whatever it did: check the notice first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordOfflineOutcome {
+    Recorded,
+    Rejected { code: String, message: String },
+    TransportError { detail: String },
+}
+
 /// The payment gateway (MyPay in production, the simulator in tests and demos).
 pub trait PaymentGateway: Send + Sync + Debug {
     /// `paaSILInviaDovuti`.
@@ -213,4 +237,6 @@ pub trait PaymentGateway: Send + Sync + Debug {
     fn cancel_notice<'a>(&'a self, notice: &'a NoticeRequest) -> GatewayFuture<'a, CancelNoticeOutcome>;
     /// `GET urlFileAvviso`.
     fn notice_pdf<'a>(&'a self, url: &'a str) -> GatewayFuture<'a, NoticePdfOutcome>;
+    /// `paaSILRegistraPagamento`.
+    fn record_offline_payment<'a>(&'a self, payment: &'a OfflinePayment) -> GatewayFuture<'a, RecordOfflineOutcome>;
 }

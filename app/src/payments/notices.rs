@@ -25,7 +25,10 @@
 
 use std::time::Duration;
 
-use super::gateway::{CancelNoticeOutcome, CartLine, CheckOutcome, ExpectedLine, IssueOutcome, IudCheck, NoticePdfOutcome, NoticeRequest, PaymentGateway};
+use super::gateway::{
+    CancelNoticeOutcome, CartLine, CheckOutcome, ExpectedLine, IssueOutcome, IudCheck, NoticePdfOutcome, NoticeRequest, OfflinePayment, PaymentGateway,
+    RecordOfflineOutcome,
+};
 use super::model::{iud_for, AttemptKind, AttemptState, AttemptView, DebtState};
 use super::server::{anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, release, store_receipt, valid_key, CheckReport};
 use crate::accounts::CurrentUser;
@@ -255,6 +258,9 @@ pub(crate) async fn check(db: &Db, gateway: &dyn PaymentGateway, attempt: &Attem
             }
         }
         _ if !from.is_open() => {}
+        // A treasury payment being recorded for this notice (paaSILRegistraPagamento) shows up
+        // as a record of the Ente: the quietanza's acceptance closes the notice.
+        CheckOutcome::AmountMismatch { .. } if store::quietanze::live_of_debt(db, &line.debt_id).await? => {}
         CheckOutcome::AmountMismatch { detail } => {
             anomaly(db, &attempt.id, actor, from, &format!("avviso: importi non corrispondenti: {detail}")).await?;
         }
@@ -343,6 +349,47 @@ async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptV
     }
     tracing::info!(attempt_id, actor, "pagoPA notice cancelled");
     Ok(())
+}
+
+/// Before a quietanza for a debt behind an issued notice is accepted: checks with MyPay that the
+/// notice was not paid through pagoPA meanwhile (if it was, that payment is recorded and
+/// [`AppError::NoticePaid`] answered), then records the treasury payment against the notice's
+/// IUV (`paaSILRegistraPagamento`), so that MyPay's books match and pagoPA refuses the notice.
+/// Repeating it is harmless (MyPay changes nothing the second time).
+pub async fn record_treasury_payment(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str, payment: &OfflinePayment) -> Result<(), AppError> {
+    let attempt = attempt_by_id(db, attempt_id).await?.ok_or(AppError::NotFound)?;
+    let line = attempt.debts.first().ok_or_else(|| internal("notice without line"))?;
+    let expected = [ExpectedLine { iud: line.iud.clone(), amount_cents: line.amount_cents }];
+    let IudCheck { outcome, receipt } = gateway.check_by_iud(&line.iud, &expected).await;
+    match outcome {
+        CheckOutcome::Paid(paid) => {
+            apply_paid(db, &attempt, "segreteria", &paid, false).await?;
+            if let Some(bytes) = receipt {
+                store_receipt(db, &attempt.id, bytes).await?;
+            }
+            return Err(AppError::NoticePaid);
+        }
+        // Open and not paid, or already recorded by us (a repeated acceptance).
+        CheckOutcome::Pending | CheckOutcome::NotPaid { .. } | CheckOutcome::AmountMismatch { .. } => {}
+        other => {
+            tracing::warn!(attempt_id, outcome = other.label(), "notice state unclear before recording a treasury payment: not recorded");
+            return Err(AppError::PaymentGatewayDown);
+        }
+    }
+    match gateway.record_offline_payment(payment).await {
+        RecordOfflineOutcome::Recorded => {
+            tracing::info!(attempt_id, iuv = %payment.iuv, "treasury payment recorded in MyPay (paaSILRegistraPagamento)");
+            Ok(())
+        }
+        RecordOfflineOutcome::Rejected { code, message } => {
+            tracing::error!(attempt_id, %code, %message, "MyPay refused to record the treasury payment");
+            Err(AppError::PaymentGatewayDown)
+        }
+        RecordOfflineOutcome::TransportError { detail } => {
+            tracing::warn!(attempt_id, %detail, "no usable answer recording the treasury payment");
+            Err(AppError::PaymentGatewayDown)
+        }
+    }
 }
 
 /// Cancels the notice holding a debt, if any (before the Segreteria annuls the debt).

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::gateway::{
     CancelNoticeOutcome, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck, NoticePdfOutcome, NoticeRequest,
-    PaymentGateway, ReceiptOutcome, SendOutcome,
+    OfflinePayment, PaymentGateway, ReceiptOutcome, RecordOfflineOutcome, SendOutcome,
 };
 use super::model::{AttemptKind, AttemptState};
 use super::server::{anomaly, attempt_by_id, check_and_apply};
@@ -279,6 +279,12 @@ impl PaymentGateway for RateLimited {
         Box::pin(async move {
             self.bucket.acquire().await;
             self.inner.notice_pdf(url).await
+        })
+    }
+    fn record_offline_payment<'a>(&'a self, payment: &'a OfflinePayment) -> GatewayFuture<'a, RecordOfflineOutcome> {
+        Box::pin(async move {
+            self.bucket.acquire().await;
+            self.inner.record_offline_payment(payment).await
         })
     }
 }

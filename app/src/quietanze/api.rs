@@ -28,7 +28,8 @@ pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] ac
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
-        let result = super::service::accept(&app_state()?.db, &user, id.trim(), &accept_note).await;
+        let state = app_state()?;
+        let result = super::service::accept(&state.db, state.payments.as_deref(), &user, id.trim(), &accept_note).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=accettata")),
             Err(error) => crate::segreteria::tariffs_api::back_to_form(&page, "segreteria/quietanza_accept", error, &[("nota", &accept_note)]),

@@ -18,7 +18,9 @@ use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::mail::compose::{quietanza_accepted, quietanza_refused, LINK_BASE};
 use crate::mail::model::MailKind;
+use crate::payments::gateway::OfflinePayment;
 use crate::payments::model::DebtState;
+use crate::payments::gateway::PaymentGateway;
 use crate::payments::server::debt_view;
 use crate::providers::model::ProviderClass;
 use crate::store::debts::{Change, Debt};
@@ -85,10 +87,24 @@ pub async fn page(db: &Db, user: &CurrentUser, max_bytes: i64) -> Result<Quietan
     let debts = store::debts::of_provider(db, &provider.id).await?;
     let causale = |id: &str| debts.iter().find(|d| d.id == id).map(|d| d.causale.clone()).unwrap_or_default();
     let quietanze = store::quietanze::of_provider(db, &provider.id).await?.iter().map(|q| view(q, &causale(&q.debt_id), Vec::new())).collect();
+    // To pay: debts to pay, and debts behind an issued pagoPA notice without a quietanza yet.
+    let mut payable = Vec::new();
+    for d in &debts {
+        let open = match d.state {
+            DebtState::DaPagare => true,
+            DebtState::InCorso => {
+                store::attempts::issued_notice_of_debt(db, &d.id).await?.is_some() && !store::quietanze::live_of_debt(db, &d.id).await?
+            }
+            _ => false,
+        };
+        if open {
+            payable.push(debt_view(d));
+        }
+    }
     Ok(QuietanzaPage {
         enabled: channel_enabled(&provider),
         provider: provider.form.denominazione.clone(),
-        payable: debts.iter().filter(|d| d.state == DebtState::DaPagare).map(debt_view).collect(),
+        payable,
         quietanze,
         max_bytes,
     })
@@ -145,14 +161,19 @@ pub async fn upload(db: &Db, user: &CurrentUser, form: &QuietanzaForm, raw_file_
         tracing::warn!(user_id = %user.id, debt_id = %valid.debt_id, "quietanza refused: not a debt of this provider");
         return Err(AppError::NotFound);
     };
-    if debt.state != DebtState::DaPagare {
+    // A debt behind an issued pagoPA notice can be paid by treasury transfer too: the notice
+    // keeps holding it, and the acceptance records the payment in MyPay (docs/channels.md).
+    let behind_notice = debt.state == DebtState::InCorso && store::attempts::issued_notice_of_debt(db, &debt.id).await?.is_some();
+    if debt.state != DebtState::DaPagare && !behind_notice {
         return Err(AppError::DebtNotPayable(debt.state));
     }
     let reason = format!("quietanza {id} caricata (CRO/TRN {}): in verifica dalla Segreteria ECM", valid.cro_trn);
-    match store::debts::set_state(&mut tx, &debt.id, DebtState::DaPagare, Change::Claim, &user.id, &reason).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(_)) => return Err(AppError::DebtNotPayable(DebtState::InCorso)),
-        Err(error) => return Err(error.into()),
+    if !behind_notice {
+        match store::debts::set_state(&mut tx, &debt.id, DebtState::DaPagare, Change::Claim, &user.id, &reason).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => return Err(AppError::DebtNotPayable(DebtState::InCorso)),
+            Err(error) => return Err(error.into()),
+        }
     }
     let new = NewQuietanza {
         id: &id,
@@ -196,21 +217,59 @@ fn note_checked<'a>(field: &str, note: &'a str) -> Result<&'a str, AppError> {
 /// quietanza, paid on the value date), with the provider's mail, in one transaction. A
 /// quietanza with a blocking difference (less than the amount, a CRO/TRN or file already used)
 /// is never accepted; any other difference needs a note saying why it is accepted anyway.
-pub async fn accept(db: &Db, actor: &CurrentUser, id: &str, note: &str) -> Result<(), AppError> {
+///
+/// A debt behind an issued pagoPA notice: the payment is first recorded in MyPay against the
+/// notice (`paaSILRegistraPagamento`, after checking the notice was not paid meanwhile), then
+/// the notice is closed in the same transaction that pays the debt.
+pub async fn accept(db: &Db, gateway: Option<&dyn PaymentGateway>, actor: &CurrentUser, id: &str, note: &str) -> Result<(), AppError> {
     if actor.role != Role::Segreteria {
         return Err(AppError::Forbidden);
     }
     let note = note_checked("accept_note", note)?;
+    let check = |q: &Quietanza, debt: &Debt, mismatches: &[Mismatch]| -> Result<(), AppError> {
+        let blocking: Vec<String> = mismatches.iter().filter(|m| m.blocks()).map(Mismatch::label_it).collect();
+        if !blocking.is_empty() {
+            tracing::info!(quietanza_id = %q.id, debt_id = %debt.id, ?mismatches, "quietanza not accepted: blocking differences");
+            return Err(AppError::QuietanzaNotAcceptable(blocking));
+        }
+        if !mismatches.is_empty() && note.is_empty() {
+            return Err(FieldError::new("accept_note", FieldRule::Required).into());
+        }
+        Ok(())
+    };
+    // The notice, if any, is dealt with in MyPay before the acceptance is written.
+    let notice = {
+        let mut tx = store::begin_read(db).await?;
+        let (q, debt, provider) = pending_in(&mut tx, id).await?;
+        let mismatches = mismatches_in(&mut tx, &q, &debt, &provider).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        check(&q, &debt, &mismatches)?;
+        match store::attempts::issued_notice_of_debt(db, &debt.id).await? {
+            Some((attempt_id, iuv)) => {
+                let gateway = gateway.ok_or(AppError::PaymentsUnavailable)?;
+                let payment = OfflinePayment {
+                    iuv,
+                    amount_cents: debt.amount_cents,
+                    date: q.value_date.clone(),
+                    reference: q.cro_trn.clone(),
+                    attestor_code: provider.form.codice_fiscale.clone(),
+                    attestor_name: q.paying_body.clone(),
+                };
+                crate::payments::notices::record_treasury_payment(db, gateway, &attempt_id, &payment).await?;
+                Some(attempt_id)
+            }
+            None => None,
+        }
+    };
     let mut tx = store::begin_write(db).await?;
     let (q, debt, provider) = pending_in(&mut tx, id).await?;
     let mismatches = mismatches_in(&mut tx, &q, &debt, &provider).await?;
-    let blocking: Vec<String> = mismatches.iter().filter(|m| m.blocks()).map(Mismatch::label_it).collect();
-    if !blocking.is_empty() {
-        tracing::info!(quietanza_id = id, ?mismatches, "quietanza not accepted: blocking differences");
-        return Err(AppError::QuietanzaNotAcceptable(blocking));
-    }
-    if !mismatches.is_empty() && note.is_empty() {
-        return Err(FieldError::new("accept_note", FieldRule::Required).into());
+    check(&q, &debt, &mismatches)?;
+    if let Some(attempt_id) = &notice {
+        let detail = format!("pagato fuori pagoPA: quietanza {id} accettata e registrata in MyPay");
+        if !store::attempts::close_paid_outside_in(&mut tx, attempt_id, &actor.id, &detail).await? {
+            return Err(AppError::Conflict);
+        }
     }
     store::quietanze::decide(&mut tx, id, QuietanzaState::Accettata, &actor.id, (!note.is_empty()).then_some(note)).await?;
     let reason = format!("quietanza {id} accettata dalla Segreteria ECM (CRO/TRN {}, data valuta {})", q.cro_trn, q.value_date);
@@ -235,7 +294,10 @@ pub async fn refuse(db: &Db, actor: &CurrentUser, id: &str, reason: &str) -> Res
     let (q, debt, provider) = pending_in(&mut tx, id).await?;
     store::quietanze::decide(&mut tx, id, QuietanzaState::Rifiutata, &actor.id, Some(reason)).await?;
     let why = format!("quietanza {id} rifiutata dalla Segreteria ECM: {reason}");
-    store::debts::set_state(&mut tx, &debt.id, DebtState::InCorso, Change::GiveBack, &actor.id, &why).await?;
+    // A debt behind a notice stays held by it (still payable with the notice).
+    if store::attempts::claimer_in(&mut tx, &debt.id).await?.is_none() {
+        store::debts::set_state(&mut tx, &debt.id, DebtState::InCorso, Change::GiveBack, &actor.id, &why).await?;
+    }
     crate::mail::outbox::to_provider(&mut tx, MailKind::QuietanzaRefused, &provider.id, None, |c| {
         quietanza_refused(LINK_BASE, &c.display_name, &c.denominazione, &debt.causale, reason)
     })

@@ -494,6 +494,29 @@ pub async fn cancel_requested(db: &Db, attempt_id: &str) -> Result<Option<String
     Ok(row.map(|(reason,)| reason.unwrap_or_default()))
 }
 
+/// The issued notice holding a debt (INVIATA, no cancellation requested): its id and IUV.
+pub async fn issued_notice_of_debt(db: &Db, debt_id: &str) -> Result<Option<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.iuv FROM attempt_debts ad JOIN payment_attempts a ON a.id = ad.attempt_id
+         WHERE ad.live_debt_id = $1 AND a.kind = 'AVVISO' AND a.state = 'INVIATA' AND a.iuv IS NOT NULL
+           AND a.cancel_requested_at IS NULL",
+    )
+    .bind(debt_id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// Closes a notice whose debt was paid outside pagoPA (an accepted quietanza recorded in MyPay):
+/// INVIATA → ANNULLATA and its line no longer holds the debt, which the caller pays in the same
+/// transaction. `false`: the notice moved meanwhile, nothing was written.
+pub async fn close_paid_outside_in(tx: &mut Tx, attempt_id: &str, actor: &str, detail: &str) -> Result<bool, StoreError> {
+    if !transition(tx, attempt_id, AttemptState::Inviata, AttemptState::Annullata, false, actor, detail).await? {
+        return Ok(false);
+    }
+    release_lines(tx, attempt_id).await?;
+    Ok(true)
+}
+
 /// The payer e-mail an attempt was created with.
 pub async fn payer_email(db: &Db, attempt_id: &str) -> Result<Option<String>, StoreError> {
     let row: Option<(Option<String>,)> =

@@ -135,6 +135,12 @@ pub async fn file(db: &Db, id: &str) -> Result<Option<(String, String, String, V
 }
 
 /// How many quietanze wait for the Segreteria.
+/// Whether a debt has a quietanza in verification or accepted.
+pub async fn live_of_debt(db: &Db, debt_id: &str) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quietanze WHERE live_debt_id = $1").bind(debt_id).fetch_one(db.pool()).await?;
+    Ok(n > 0)
+}
+
 pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM quietanze WHERE state = 'IN_VERIFICA'").fetch_one(db.pool()).await?)
 }
