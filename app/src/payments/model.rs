@@ -461,9 +461,15 @@ impl AttemptView {
     pub fn receipt_url(&self) -> String {
         format!("/api/payments/{}/ricevuta", self.id)
     }
-    /// The notice PDF (a notice attempt once issued).
-    pub fn notice_pdf_url(&self) -> String {
-        format!("/avvisi/{}/avviso.pdf", self.id)
+    /// The state in Italian, as a provider reads it (a notice says so).
+    pub fn label_it(&self) -> String {
+        match (self.kind, self.state) {
+            (AttemptKind::Carrello, state) => state.label_it().to_string(),
+            (AttemptKind::Avviso, AttemptState::Creata) => "Avviso pagoPA in preparazione".into(),
+            (AttemptKind::Avviso, AttemptState::Inviata | AttemptState::InAttesa) => "Avviso pagoPA emesso, da pagare".into(),
+            (AttemptKind::Avviso, AttemptState::Annullata) => "Avviso pagoPA annullato".into(),
+            (AttemptKind::Avviso, state) => format!("Avviso pagoPA: {}", state.label_it().to_lowercase()),
+        }
     }
 }
 

@@ -473,8 +473,8 @@ pub fn PaymentsPage() -> impl IntoView {
                                             view! {
                                                 <tr data-testid="pagamento" data-stato=a.state.as_db()>
                                                     <td>{a.created_at.clone()}</td>
-                                                    <td><strong>{a.state.label_it()}</strong></td>
-                                                    <td class="small">{a.id_session.clone().unwrap_or_else(|| "—".into())}</td>
+                                                    <td><strong>{a.label_it()}</strong></td>
+                                                    <td class="small">{a.id_session.clone().or_else(|| a.notice_number.clone().map(|n| format!("avviso n. {n}"))).unwrap_or_else(|| "—".into())}</td>
                                                     <td>
                                                         <ul class="list-unstyled mb-0">
                                                             {a.debts.iter().map(|d| {
