@@ -30,7 +30,9 @@ use super::gateway::{
     RecordOfflineOutcome,
 };
 use super::model::{iud_for, AttemptKind, AttemptState, AttemptView, DebtState};
-use super::server::{anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, release, store_receipt, valid_key, CheckReport};
+use super::server::{
+    anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, open_attempt, release, store_receipt, CheckReport,
+};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Db};
 use crate::domain::Email;
@@ -63,23 +65,7 @@ pub async fn issue(
     debt_id: &str,
     payer_email: &Email,
 ) -> Result<IssueAnswer, AppError> {
-    if !valid_key(key) {
-        return Err(AppError::Invalid(crate::domain::FieldError::new("idempotency_key", crate::domain::FieldRule::Required)));
-    }
-    let attempt_id = new_id();
-    let now = now_utc();
-    let mut tx = store::begin_write(db).await?;
-    let new = store::attempts::NewAttempt {
-        id: &attempt_id,
-        provider_id: &provider.id,
-        created_by: &actor.id,
-        idempotency_key: key,
-        payer_email: payer_email.as_str(),
-        now: &now,
-        kind: AttemptKind::Avviso,
-    };
-    if !store::attempts::insert(&mut tx, &new).await? {
-        tx.rollback().await.map_err(internal)?;
+    let Some((attempt_id, mut tx)) = open_attempt(db, actor, provider, key, payer_email, AttemptKind::Avviso).await? else {
         // A repeated submission (double click, reload): the notice of the first one.
         let keyed = store::attempts::by_key(db, key).await?.ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
         if keyed.provider_id != provider.id {
@@ -90,7 +76,7 @@ pub async fn issue(
             AttemptState::Errore => return Err(AppError::NoticeRejected),
             _ => IssueAnswer::Issued { attempt_id: keyed.id },
         });
-    }
+    };
     let debt = store::debts::by_id_in(&mut tx, debt_id).await?.filter(|d| d.provider_id == provider.id).ok_or(AppError::NotFound)?;
     if debt.state != DebtState::DaPagare {
         return Err(AppError::DebtNotPayable(debt.state));

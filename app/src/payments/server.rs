@@ -639,6 +639,39 @@ pub(crate) fn cart_payer(provider: &ProviderView, email: &str) -> CartPayer {
     }
 }
 
+/// Claims the idempotency key `key` with a new CREATA attempt of `kind`, in a write transaction
+/// the caller goes on with (its debts, its creation event) and commits. `None`: the key was used
+/// already, nothing was written.
+pub(crate) async fn open_attempt(
+    db: &Db,
+    actor: &CurrentUser,
+    provider: &ProviderView,
+    key: &str,
+    payer_email: &Email,
+    kind: AttemptKind,
+) -> Result<Option<(String, store::Tx)>, AppError> {
+    if !valid_key(key) {
+        return Err(AppError::Invalid(crate::domain::FieldError::new("idempotency_key", crate::domain::FieldRule::Required)));
+    }
+    let attempt_id = new_id();
+    let now = now_utc();
+    let mut tx = store::begin_write(db).await?;
+    let new = store::attempts::NewAttempt {
+        id: &attempt_id,
+        provider_id: &provider.id,
+        created_by: &actor.id,
+        idempotency_key: key,
+        payer_email: payer_email.as_str(),
+        now: &now,
+        kind,
+    };
+    if !store::attempts::insert(&mut tx, &new).await? {
+        tx.rollback().await.map_err(internal)?;
+        return Ok(None);
+    }
+    Ok(Some((attempt_id, tx)))
+}
+
 /// "Paga con pagoPA". Intent before effect: in one transaction the idempotency key is claimed,
 /// the attempt is created (CREATA) with fresh IUDs and its debts move DA_PAGARE → IN_CORSO;
 /// only then is the cart sent. A replay of the key returns the stored answer and never sends a
@@ -661,22 +694,9 @@ pub async fn pay(
     if debt_ids.is_empty() || debt_ids.len() > MAX_DEBTS_PER_CART || unique.len() != debt_ids.len() {
         return Err(AppError::WrongState);
     }
-    let attempt_id = new_id();
-    let now = now_utc();
-    let mut tx = store::begin_write(db).await?;
-    let new = store::attempts::NewAttempt {
-        id: &attempt_id,
-        provider_id: &provider.id,
-        created_by: &actor.id,
-        idempotency_key: key,
-        payer_email: payer_email.as_str(),
-        now: &now,
-        kind: AttemptKind::Carrello,
-    };
-    if !store::attempts::insert(&mut tx, &new).await? {
-        tx.rollback().await.map_err(internal)?;
+    let Some((attempt_id, mut tx)) = open_attempt(db, actor, provider, key, payer_email, AttemptKind::Carrello).await? else {
         return replay(db, provider, key).await;
-    }
+    };
     let mut lines = Vec::with_capacity(debt_ids.len());
     for debt_id in debt_ids {
         let Some(debt) = store::debts::by_id_in(&mut tx, debt_id).await? else {

@@ -140,6 +140,7 @@ pub fn PaymentPage() -> impl IntoView {
 fn CartReview(data: CartPage, pay: ServerAction<Pay>, notice: ServerAction<IssueNotice>, cancel: ServerAction<CancelNotice>) -> impl IntoView {
     let CartPage { available, payer, carts, open_attempts, idempotency_key, treasury_channel, due, notices, notice_key } = data;
     let notice_email = RwSignal::new(payer.email.clone());
+    let with_notices = !notices.is_empty();
     let cart_count = carts.len();
     let debt_count: usize = carts.iter().map(Vec::len).sum();
     let mut carts = carts.into_iter();
@@ -181,7 +182,11 @@ fn CartReview(data: CartPage, pay: ServerAction<Pay>, notice: ServerAction<Issue
         {match first {
             None => view! {
                 <div class="alert alert-success" role="status" data-testid="niente-da-pagare">
-                    "Non ci sono contributi da pagare."
+                    {if with_notices {
+                        "Non ci sono altri contributi da pagare: quelli con un avviso emesso si pagano con l'avviso."
+                    } else {
+                        "Non ci sono contributi da pagare."
+                    }}
                 </div>
                 <div class="d-flex flex-wrap gap-3">
                     <A href="/area" attr:class="btn btn-primary">"Torna all'area provider"</A>
