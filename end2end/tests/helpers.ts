@@ -116,9 +116,10 @@ export async function uploadAllRequiredDocuments(page: Page): Promise<void> {
 }
 
 /** Registers a Gruppo B provider with censimento, draft request and every document, and
- *  opens the cart page (the annual fee is due). */
-export async function providerReadyToPay(page: Page, tag: string): Promise<void> {
-  await register(page, uniqueEmail(tag));
+ *  opens the cart page (the annual fee is due). Returns the account's e-mail. */
+export async function providerReadyToPay(page: Page, tag: string): Promise<string> {
+  const email = uniqueEmail(tag);
+  await register(page, email);
   await expect(page).toHaveURL(/\/area$/);
   await page.goto('/area/censimento');
   await fillCensimento(page, uniqueCodiceFiscaleEnte());
@@ -129,6 +130,7 @@ export async function providerReadyToPay(page: Page, tag: string): Promise<void>
   await uploadAllRequiredDocuments(page);
   await page.goto('/area/pagamento');
   await expect(page.getByTestId('totale')).toHaveText('€ 258,22');
+  return email;
 }
 
 /** The simulator's idSession behind the MyPay landing page the browser is on. */
