@@ -283,12 +283,12 @@ fn NoticeList(notices: Vec<NoticeView>, cancel: ServerAction<CancelNotice>, avai
                                     <p class="mb-0" data-testid="avviso-in-preparazione">"Avviso in preparazione: MyPay non ha ancora confermato l'emissione."</p>
                                 }.into_any(),
                                 (AttemptState::Anomalia, Some(number)) => view! {
-                                    <p class="mb-0">"Avviso n. " <span class="text-monospace">{number}</span>
+                                    <p class="mb-0">"Avviso n. " <span class="font-monospace">{number}</span>
                                         ": il pagamento è in verifica presso la Segreteria ECM."</p>
                                 }.into_any(),
                                 (_, Some(number)) => view! {
                                     <p class="mb-2">"Avviso emesso — numero avviso "
-                                        <strong class="text-monospace" data-testid="numero-avviso">{number}</strong></p>
+                                        <strong class="font-monospace" data-testid="numero-avviso">{number}</strong></p>
                                     <div class="d-flex flex-wrap gap-2">
                                         <a class="btn btn-sm btn-primary" href=pdf download data-testid="scarica-avviso">"Scarica l'avviso (PDF)"</a>
                                         <ActionForm action=cancel>
