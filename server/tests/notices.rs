@@ -332,6 +332,12 @@ async fn treasury_payment_of_a_notice(backend: Backend) {
     assert!(location.contains("inviata="), "stored: {location}");
     let quietanza_id: String = sqlx::query_scalar("SELECT id FROM quietanze WHERE debt_id = $1").bind(&debt_id).fetch_one(app.state.db.pool()).await.unwrap();
     assert_eq!(notice_of(&app, &debt_id).await.1, "INVIATA", "the notice still holds the debt");
+    // While the quietanza waits, the notice cannot be cancelled (that would free the debt).
+    let (status, held) = json_of(app.call(&client, "payments/notice_cancel", &[("attempt", &attempt_id)]).await).await;
+    assert_eq!((status, held["code"].as_str()), (StatusCode::CONFLICT, Some("debt_not_payable")), "{held}");
+    let (status, held) = json_of(app.call(&seg, "segreteria/debt_annul", &[("id", &debt_id), ("reason", "Esenzione")]).await).await;
+    assert_eq!((status, held["code"].as_str()), (StatusCode::CONFLICT, Some("debt_not_annullable")), "{held}");
+    assert_eq!(positions(&sim, &iud).await[0].0, "open");
 
     let (status, accepted) = json_of(app.call(&seg, "segreteria/quietanza_accept", &[("id", quietanza_id.as_str()), ("debt_id", debt_id.as_str())]).await).await;
     assert_eq!(status, StatusCode::OK, "{accepted}");
@@ -341,6 +347,38 @@ async fn treasury_payment_of_a_notice(backend: Backend) {
     assert_eq!(positions(&sim, &iud).await, vec![("paid_rend9".to_string(), iuv.clone())], "recorded in MyPay");
     assert_eq!(pay_at_psp(&sim, &iuv).await, StatusCode::CONFLICT, "pagoPA refuses the notice now");
     reconcile(&app).await;
+
+    // Paid twice: the notice at a PSP while a quietanza waits. pagoPA's payment is recorded; the
+    // quietanza cannot be accepted, and refusing it leaves the debt paid.
+    let (other, other_debt) = provider(&app, "altro@formazione.it", "0800000009").await;
+    let (_, answer) = issue(&app, &other, cart_page(&app, &other).await["notice_key"].as_str().unwrap(), &other_debt).await;
+    let other_attempt = answer["Issued"]["attempt_id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string();
+    let other_iuv = scalar(&app, "SELECT iuv FROM payment_attempts WHERE id = $1", &other_attempt).await;
+    let other_provider = scalar(&app, "SELECT provider_id FROM debts WHERE id = $1", &other_debt).await;
+    let form = [("provider_id", other_provider.as_str()), ("enabled", "1"), ("treasury_reason", "Tesoreria")];
+    assert_eq!(app.call(&seg, "segreteria/treasury_channel", &form).await.status(), StatusCode::OK);
+    let multipart = reqwest::multipart::Form::new()
+        .text("debt_id", other_debt.clone())
+        .text("value_date", app::debts::service::date_text(app::debts::service::today()))
+        .text("paid_amount", "258,22")
+        .text("cro_trn", "TRN20261201000888")
+        .text("paying_body", "Società Formazione")
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4\n% altra quietanza\n%%EOF".to_vec()).file_name("q.pdf"));
+    let response = other.post(app.url("/area/quietanza/carica")).multipart(multipart).send().await.unwrap();
+    assert!(response.headers()["location"].to_str().unwrap().contains("inviata="));
+    let other_quietanza: String =
+        sqlx::query_scalar("SELECT id FROM quietanze WHERE debt_id = $1").bind(&other_debt).fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(pay_at_psp(&sim, &other_iuv).await, StatusCode::OK);
+    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1").bind(&other_attempt).execute(app.state.db.pool()).await.unwrap();
+    reconcile(&app).await;
+    assert_eq!(scalar(&app, "SELECT paid_channel FROM debts WHERE id = $1", &other_debt).await, "PAGOPA");
+    let form = [("id", other_quietanza.as_str()), ("debt_id", other_debt.as_str()), ("accept_note", "ok")];
+    let (status, refused) = json_of(app.call(&seg, "segreteria/quietanza_accept", &form).await).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("quietanza_not_acceptable")), "{refused}");
+    let form = [("id", other_quietanza.as_str()), ("debt_id", other_debt.as_str()), ("refuse_reason", "Già pagato con l'avviso: rimborso")];
+    let (status, answer) = json_of(app.call(&seg, "segreteria/quietanza_refuse", &form).await).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &other_debt).await, "PAGATO");
     let anomalies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_attempts WHERE state = 'ANOMALIA'").fetch_one(app.state.db.pool()).await.unwrap();
     assert_eq!(anomalies, 0);
     app.stop().await;

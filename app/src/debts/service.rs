@@ -129,7 +129,12 @@ pub async fn annul_cancelling_notice(
         return Err(AppError::Forbidden);
     }
     let why = check_reason("reason", reason)?;
-    crate::payments::notices::cancel_for_debt(db, gateway, actor, debt_id, &format!("dovuto annullato dalla Segreteria: {why}")).await?;
+    match crate::payments::notices::cancel_for_debt(db, gateway, actor, debt_id, &format!("dovuto annullato dalla Segreteria: {why}")).await {
+        Ok(()) => {}
+        // A quietanza of the debt waits for a decision: decide it first.
+        Err(AppError::DebtNotPayable(state)) => return Err(AppError::DebtNotAnnullable(state)),
+        Err(error) => return Err(error),
+    }
     annul(db, actor, debt_id, reason).await
 }
 

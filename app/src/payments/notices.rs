@@ -34,7 +34,7 @@ use super::server::{
     anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, open_attempt, release, store_receipt, CheckReport,
 };
 use crate::accounts::CurrentUser;
-use crate::db::{new_id, now_utc, Db};
+use crate::db::{now_utc, Db};
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::providers::model::ProviderView;
@@ -283,6 +283,13 @@ pub async fn cancel(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, 
         AttemptState::Anomalia => return Err(AppError::DebtNotPayable(DebtState::InCorso)),
         // Already closed: nothing holds the debt any more.
         _ => return Ok(()),
+    }
+    // A quietanza in verification for the debt: the Segreteria decides it first (cancelling the
+    // notice would free a debt the quietanza still waits to pay).
+    if let Some(line) = attempt.debts.first() {
+        if store::quietanze::live_of_debt(db, &line.debt_id).await? {
+            return Err(AppError::DebtNotPayable(DebtState::InCorso));
+        }
     }
     // Intent before effect: a cancellation cut short (a crash, no answer) is finished by the
     // reconciler, never forgotten with the notice cancelled in MyPay and open here.

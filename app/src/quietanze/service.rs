@@ -227,6 +227,10 @@ pub async fn accept(db: &Db, gateway: Option<&dyn PaymentGateway>, actor: &Curre
     }
     let note = note_checked("accept_note", note)?;
     let check = |q: &Quietanza, debt: &Debt, mismatches: &[Mismatch]| -> Result<(), AppError> {
+        if debt.state == DebtState::Pagato {
+            // Paid meanwhile with its pagoPA notice: a second payment, to refund, never to accept.
+            return Err(AppError::QuietanzaNotAcceptable(vec!["il contributo risulta già pagato con pagoPA (avviso): il bonifico è un secondo pagamento".into()]));
+        }
         let blocking: Vec<String> = mismatches.iter().filter(|m| m.blocks()).map(Mismatch::label_it).collect();
         if !blocking.is_empty() {
             tracing::info!(quietanza_id = %q.id, debt_id = %debt.id, ?mismatches, "quietanza not accepted: blocking differences");
@@ -294,8 +298,9 @@ pub async fn refuse(db: &Db, actor: &CurrentUser, id: &str, reason: &str) -> Res
     let (q, debt, provider) = pending_in(&mut tx, id).await?;
     store::quietanze::decide(&mut tx, id, QuietanzaState::Rifiutata, &actor.id, Some(reason)).await?;
     let why = format!("quietanza {id} rifiutata dalla Segreteria ECM: {reason}");
-    // A debt behind a notice stays held by it (still payable with the notice).
-    if store::attempts::claimer_in(&mut tx, &debt.id).await?.is_none() {
+    // A debt behind a notice stays held by it (still payable with the notice); one the notice
+    // paid meanwhile stays paid.
+    if debt.state == DebtState::InCorso && store::attempts::claimer_in(&mut tx, &debt.id).await?.is_none() {
         store::debts::set_state(&mut tx, &debt.id, DebtState::InCorso, Change::GiveBack, &actor.id, &why).await?;
     }
     crate::mail::outbox::to_provider(&mut tx, MailKind::QuietanzaRefused, &provider.id, None, |c| {
