@@ -143,6 +143,11 @@ async fn paid_at_a_psp(backend: Backend) {
         assert!(text.contains(expected), "{expected} in the receipt:\n{text}");
     }
     assert!(cart_page(&app, &client).await["notices"].as_array().unwrap().is_empty(), "no longer an open notice");
+    // The Segreteria's console lists it among the paid payments, as a notice.
+    let (_, paid) = json_of(app.call(&seg, "segreteria/payments", &[("queue", "pagati"), ("search", &iuv), ("page", "1")]).await).await;
+    assert_eq!(paid["rows"][0]["id"], attempt_id.as_str(), "{paid}");
+    assert_eq!(paid["rows"][0]["kind"], "Avviso", "{paid}");
+    assert_eq!(app::payments::model::AttemptKind::Avviso.label_it(app::payments::model::AttemptState::Inviata), "Avviso pagoPA emesso, da pagare");
     app.stop().await;
     sim.stop();
 }

@@ -173,6 +173,16 @@ impl AttemptKind {
     pub fn from_db(value: &str) -> Option<AttemptKind> {
         [AttemptKind::Carrello, AttemptKind::Avviso].into_iter().find(|k| k.as_db() == value)
     }
+    /// The state of an attempt of this kind, in Italian.
+    pub fn label_it(self, state: AttemptState) -> String {
+        match (self, state) {
+            (AttemptKind::Carrello, state) => state.label_it().to_string(),
+            (AttemptKind::Avviso, AttemptState::Creata) => "Avviso pagoPA in preparazione".into(),
+            (AttemptKind::Avviso, AttemptState::Inviata | AttemptState::InAttesa) => "Avviso pagoPA emesso, da pagare".into(),
+            (AttemptKind::Avviso, AttemptState::Annullata) => "Avviso pagoPA annullato".into(),
+            (AttemptKind::Avviso, state) => format!("Avviso pagoPA: {}", state.label_it().to_lowercase()),
+        }
+    }
 }
 
 /// States of a payment attempt (one MyPay cart or notice).
@@ -461,15 +471,9 @@ impl AttemptView {
     pub fn receipt_url(&self) -> String {
         format!("/api/payments/{}/ricevuta", self.id)
     }
-    /// The state in Italian, as a provider reads it (a notice says so).
+    /// The state in Italian (a notice says so).
     pub fn label_it(&self) -> String {
-        match (self.kind, self.state) {
-            (AttemptKind::Carrello, state) => state.label_it().to_string(),
-            (AttemptKind::Avviso, AttemptState::Creata) => "Avviso pagoPA in preparazione".into(),
-            (AttemptKind::Avviso, AttemptState::Inviata | AttemptState::InAttesa) => "Avviso pagoPA emesso, da pagare".into(),
-            (AttemptKind::Avviso, AttemptState::Annullata) => "Avviso pagoPA annullato".into(),
-            (AttemptKind::Avviso, state) => format!("Avviso pagoPA: {}", state.label_it().to_lowercase()),
-        }
+        self.kind.label_it(self.state)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::payments::model::{AttemptState, AttemptView};
+use crate::payments::model::{AttemptKind, AttemptState, AttemptView};
 
 /// The console's queues of attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,8 @@ pub struct PaymentRow {
     pub id_session: Option<String>,
     pub iuv: Option<String>,
     pub total_cents: i64,
+    /// A cart or a pagoPA notice.
+    pub kind: AttemptKind,
     pub state: AttemptState,
     pub last_check_at: Option<String>,
     pub created_at: String,

@@ -112,7 +112,7 @@ pub fn PaymentsConsolePage() -> impl IntoView {
                                                             <td class=MD><code>{or_dash(row.id_session.clone())}</code></td>
                                                             <td class=MD>{or_dash(row.iuv.clone())}</td>
                                                             <td>{format_euro(row.total_cents)}</td>
-                                                            <td>{row.state.label_it()}</td>
+                                                            <td>{row.kind.label_it(row.state)}</td>
                                                             <td class=LG>{or_dash(row.last_check_at.as_deref().map(short_time))}</td>
                                                             <td class=LG>{short_time(&row.created_at)}</td>
                                                         </tr>
@@ -168,7 +168,7 @@ fn PaymentDetailView(detail: PaymentDetail, verify: ServerAction<VerifyPaymentNo
     let id = a.id.clone();
     view! {
         <h1>"Pagamento di " {detail.provider.clone()}</h1>
-        <p class="lead">"Stato: " <strong data-testid="stato-pagamento">{a.state.label_it()}</strong></p>
+        <p class="lead">"Stato: " <strong data-testid="stato-pagamento">{a.label_it()}</strong></p>
         {move || verify.value().get().map(|answer| match answer {
             Ok(report) => view! { <div class="alert alert-info" role="status" data-testid="esito-verifica">{report.message_it()}</div> }.into_any(),
             Err(error) => view! { <ErrorAlert error/> }.into_any(),

@@ -760,6 +760,7 @@ fn in_list(states: &[AttemptState], first: usize) -> String {
 #[derive(FromRow)]
 struct ConsoleRow {
     id: String,
+    kind: String,
     state: String,
     id_session: Option<String>,
     iuv: Option<String>,
@@ -794,7 +795,7 @@ pub async fn console(db: &Db, states: &[AttemptState], search: &str, page: i64, 
     }
     let total = count.fetch_one(db.pool()).await?;
     let list_sql = format!(
-        "SELECT a.id, a.state, a.id_session, a.iuv, a.total_cents, a.last_check_at, a.created_at, p.denominazione, p.codice_fiscale
+        "SELECT a.id, a.kind, a.state, a.id_session, a.iuv, a.total_cents, a.last_check_at, a.created_at, p.denominazione, p.codice_fiscale
          {from} WHERE {filter} ORDER BY a.created_at DESC, a.id LIMIT {page_size} OFFSET {}",
         (page - 1) * page_size
     );
@@ -808,6 +809,7 @@ pub async fn console(db: &Db, states: &[AttemptState], search: &str, page: i64, 
         .into_iter()
         .map(|r| {
             Ok(PaymentRow {
+                kind: decode(&r.kind, "attempt kind", AttemptKind::from_db)?,
                 state: decode(&r.state, "attempt state", AttemptState::from_db)?,
                 id: r.id,
                 provider: r.denominazione,
