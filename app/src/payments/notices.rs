@@ -417,8 +417,7 @@ pub async fn pdf_handler(
     headers: http::HeaderMap,
 ) -> axum::response::Response {
     let result = async {
-        let token = crate::state::session_token_from(&headers, state.cookie_secure).ok_or(AppError::Unauthenticated)?;
-        let user = crate::accounts::server::session_user(&state.db, &token, state.session_idle).await?.ok_or(AppError::Unauthenticated)?;
+        let user = crate::state::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         pdf(&state.db, state.payments.as_deref(), &user, &attempt_id).await
     }
     .await;

@@ -801,8 +801,7 @@ pub async fn receipt_handler(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let result = async {
-        let token = crate::state::session_token_from(&headers, state.cookie_secure).ok_or(AppError::Unauthenticated)?;
-        let user = crate::accounts::server::session_user(&state.db, &token, state.session_idle).await?.ok_or(AppError::Unauthenticated)?;
+        let user = crate::state::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         receipt(&state.db, &user, &attempt_id).await
     }
     .await;
