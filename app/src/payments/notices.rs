@@ -149,6 +149,20 @@ async fn fetch_pdf_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id:
     Ok(())
 }
 
+/// Asks MyPay by IUD about a notice's one line and records a verified receipt (the debt paid,
+/// the RT stored) before answering with the outcome, so that no caller can drop a payment.
+async fn ask_by_iud(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, iud: &str, amount_cents: i64, actor: &str) -> Result<CheckOutcome, AppError> {
+    let expected = [ExpectedLine { iud: iud.to_string(), amount_cents }];
+    let IudCheck { outcome, receipt } = gateway.check_by_iud(iud, &expected).await;
+    if let CheckOutcome::Paid(paid) = &outcome {
+        apply_paid(db, attempt, actor, paid, false).await?;
+        if let Some(bytes) = receipt {
+            store_receipt(db, &attempt.id, bytes).await?;
+        }
+    }
+    Ok(outcome)
+}
+
 /// Imports a CREATA notice whose first import got no answer: again with the same IUD, and if
 /// MyPay holds it already, after cancelling it. Returns whether MyPay answered usably.
 async fn recover(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, provider_id: &str, actor: &str) -> Result<bool, AppError> {
@@ -163,16 +177,8 @@ async fn recover(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, p
             CancelNoticeOutcome::NotOpen => {
                 // Active but not open: paid (a paid IUD stays taken). Nobody should have had its
                 // number, but money is never ignored: a verified receipt pays the debt.
-                let expected = [ExpectedLine { iud: request.line.iud.clone(), amount_cents: request.line.amount_cents }];
-                let IudCheck { outcome: check, receipt } = gateway.check_by_iud(&request.line.iud, &expected).await;
-                match check {
-                    CheckOutcome::Paid(paid) => {
-                        apply_paid(db, attempt, actor, &paid, false).await?;
-                        if let Some(bytes) = receipt {
-                            store_receipt(db, &attempt.id, bytes).await?;
-                        }
-                        return Ok(true);
-                    }
+                match ask_by_iud(db, gateway, attempt, &request.line.iud, request.line.amount_cents, actor).await? {
+                    CheckOutcome::Paid(_) => return Ok(true),
                     CheckOutcome::AmountMismatch { detail } | CheckOutcome::Partial { detail } => {
                         anomaly(db, &attempt.id, actor, AttemptState::Creata, &format!("avviso ripreso: {detail}")).await?;
                         return Ok(true);
@@ -232,17 +238,11 @@ pub(crate) async fn check(db: &Db, gateway: &dyn PaymentGateway, attempt: &Attem
         fetch_receipt_if_missing(db, gateway, &attempt.id).await?;
         return Ok(CheckReport { asked: false, transport_error: false });
     };
-    let expected = [ExpectedLine { iud: line.iud.clone(), amount_cents: line.amount_cents }];
-    let IudCheck { outcome, receipt } = gateway.check_by_iud(&line.iud, &expected).await;
+    let outcome = ask_by_iud(db, gateway, attempt, &line.iud, line.amount_cents, actor).await?;
     let unusable = matches!(outcome, CheckOutcome::TransportError { .. } | CheckOutcome::CredentialsError);
     store::attempts::record_check(db, &attempt.id, &now_utc(), outcome.label(), unusable && from.is_open()).await?;
     match outcome {
-        CheckOutcome::Paid(paid) => {
-            apply_paid(db, attempt, actor, &paid, false).await?;
-            if let Some(bytes) = receipt {
-                store_receipt(db, &attempt.id, bytes).await?;
-            }
-        }
+        CheckOutcome::Paid(_) => {}
         _ if !from.is_open() => {}
         // A treasury payment being recorded for this notice (paaSILRegistraPagamento) shows up
         // as a record of the Ente: the quietanza's acceptance closes the notice.
@@ -305,16 +305,8 @@ async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptV
     match gateway.cancel_notice(&request).await {
         CancelNoticeOutcome::Cancelled => {}
         CancelNoticeOutcome::NotOpen => {
-            let expected = [ExpectedLine { iud: request.line.iud.clone(), amount_cents: request.line.amount_cents }];
-            let IudCheck { outcome, receipt } = gateway.check_by_iud(&request.line.iud, &expected).await;
-            match outcome {
-                CheckOutcome::Paid(paid) => {
-                    apply_paid(db, attempt, actor, &paid, false).await?;
-                    if let Some(bytes) = receipt {
-                        store_receipt(db, &attempt.id, bytes).await?;
-                    }
-                    return Err(AppError::NoticePaid);
-                }
+            match ask_by_iud(db, gateway, attempt, &request.line.iud, request.line.amount_cents, actor).await? {
+                CheckOutcome::Paid(_) => return Err(AppError::NoticePaid),
                 // A cancelled debt answers with a SOAP Fault: no longer open, not paid.
                 CheckOutcome::TransportError { .. } | CheckOutcome::UnknownDebt | CheckOutcome::Cancelled | CheckOutcome::Expired => {}
                 other => {
@@ -352,16 +344,8 @@ async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptV
 pub async fn record_treasury_payment(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str, payment: &OfflinePayment) -> Result<(), AppError> {
     let attempt = attempt_by_id(db, attempt_id).await?.ok_or(AppError::NotFound)?;
     let line = attempt.debts.first().ok_or_else(|| internal("notice without line"))?;
-    let expected = [ExpectedLine { iud: line.iud.clone(), amount_cents: line.amount_cents }];
-    let IudCheck { outcome, receipt } = gateway.check_by_iud(&line.iud, &expected).await;
-    match outcome {
-        CheckOutcome::Paid(paid) => {
-            apply_paid(db, &attempt, "segreteria", &paid, false).await?;
-            if let Some(bytes) = receipt {
-                store_receipt(db, &attempt.id, bytes).await?;
-            }
-            return Err(AppError::NoticePaid);
-        }
+    match ask_by_iud(db, gateway, &attempt, &line.iud, line.amount_cents, "segreteria").await? {
+        CheckOutcome::Paid(_) => return Err(AppError::NoticePaid),
         // Open and not paid, or already recorded by us (a repeated acceptance).
         CheckOutcome::Pending | CheckOutcome::NotPaid { .. } | CheckOutcome::AmountMismatch { .. } => {}
         other => {
