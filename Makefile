@@ -40,12 +40,13 @@ help:
 ## Toolchain and front-end packages (idempotent).
 tools:
 	@ECM_TOOLS_DIR=$(TOOLS_DIR) bash scripts/bootstrap.sh
-	@cd style && [ -d node_modules/bootstrap-italia ] && [ -d node_modules/purgecss ] || npm ci --no-audit --no-fund --silent
+	@cd style && [ -d node_modules/bootstrap-italia ] && [ -d node_modules/purgecss ] && [ -d node_modules/subset-font ] || npm ci --no-audit --no-fund --silent
 	@cd end2end && [ -d node_modules/@playwright/test ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 
 ## One stylesheet, style/generated/ecm.css (served from pkg/, sealed with the bundle): Bootstrap
 ## Italia purged of the selectors app/src never uses, then style/main.css; the fonts it uses
-## are copied into style/public/bootstrap-italia/fonts/. Served by the portal itself: no CDN.
+## are cut to the characters Italian text needs and written into style/public/bootstrap-italia/fonts/.
+## Served by the portal itself: no CDN.
 assets: tools
 	@node style/build-css.mjs
 
