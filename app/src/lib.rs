@@ -22,6 +22,8 @@ pub mod payments;
 pub mod providers;
 pub mod quietanze;
 pub mod receipts;
+#[cfg(test)]
+mod repo_checks;
 pub mod requests;
 pub mod segreteria;
 #[cfg(feature = "ssr")]

@@ -8,7 +8,7 @@
 //! * `round_trip`: both, i.e. the codec work of one payment.
 //!
 //! Inputs are built with the wire API: the `Pagati` is serialized with `Pagati::to_xml` and
-//! wrapped like MyPay does (SIL-REFERENCE §9.2). Before measuring, the benchmark checks the
+//! wrapped like MyPay does (docs/mypay.md §9.2). Before measuring, the benchmark checks the
 //! inputs decode to a `Paid` verdict and prints the heap allocations of one iteration of each
 //! case (counted by a wrapping global allocator; the counting costs two relaxed atomic adds per
 //! allocation, included in the timings).
@@ -148,7 +148,7 @@ fn organization(tipo: &str, codice: &str, name: &str) -> Organization {
     }
 }
 
-/// The `Pagati` MyPay returns once `cart` is paid (Checkout-mode shape of SIL-REFERENCE §9.2).
+/// The `Pagati` MyPay returns once `cart` is paid (Checkout-mode shape of docs/mypay.md §9.2).
 fn paid_pagati(cart: &Cart) -> Pagati {
     let receipt_id = "c1a5e0f2b7d94e4f9a3b8c6d2e1f0a97";
     Pagati {
@@ -193,8 +193,8 @@ fn paid_pagati(cart: &Cart) -> Pagati {
     }
 }
 
-/// The HTTP body of MyPay's `paaSILChiediPagatiRisposta` carrying `pagati` (§9.2 layout:
-/// `pagati` is base64 of base64 of the compact document).
+/// The HTTP body of MyPay's `paaSILChiediPagatiRisposta` carrying `pagati` (docs/mypay.md §9.2
+/// layout: `pagati` is base64 of base64 of the compact document).
 fn chiedi_pagati_response(pagati: &Pagati) -> Vec<u8> {
     format!(
         r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/">

@@ -12,7 +12,7 @@
 //!    passes. Session cookies are also `SameSite=Lax`, a second line of defence.
 //!
 //! No token is needed: the portal never accepts a state change through GET, and MyPay never
-//! posts to the portal (its return is a GET redirect, see SIL-REFERENCE §6).
+//! posts to the portal (its return is a GET redirect, see docs/mypay.md §5.2).
 
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -70,7 +70,8 @@ pub struct MyPaySettings {
     pub endpoint: String,
     /// `ECM_MYPAY_COD_IPA_ENTE`: the Ente's IPA code as registered in MyPay (1..=35 characters).
     pub cod_ipa_ente: String,
-    /// `ECM_MYPAY_PASSWORD`: the Ente's MyPay password (agree 10..=15 characters, trap T14).
+    /// `ECM_MYPAY_PASSWORD`: the Ente's MyPay password (agree 10..=15 characters, docs/mypay.md
+    /// trap T14).
     pub password: Secret,
     /// `ECM_MYPAY_TIMEOUT_SECONDS` (default 30): whole-request timeout of one SOAP call.
     pub timeout: Duration,

@@ -1,7 +1,8 @@
 //! Payment notices end to end: the real client against the MyPay simulator over HTTP, in both
 //! operating modes. Insert (IUV, notice number, PDF), repeated insert, modify, cancel, payment at
 //! a PSP, payment recorded by the Ente (code 9), VerificaAvviso with the mode-dependent states,
-//! MyPay's check order, due dates, and injected faults of every new operation.
+//! MyPay's check order, due dates, and injected faults of every new operation. A bare §n (or
+//! trap An) below is a section of docs/mypay-avvisi.md.
 
 mod mypay_support;
 

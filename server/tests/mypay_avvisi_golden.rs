@@ -1,8 +1,9 @@
-//! Golden tests of the payment-notice operations against the examples of SIL-REFERENCE-AVVISI §8
-//! (fixtures `avvisi_8_*` copied verbatim from the reference): the requests we build are those
-//! bytes (the `Versamento` byte for byte, the envelopes modulo prefixes and whitespace), the
-//! answers parse to the right typed outcome – at the wire level and through the real client over
-//! HTTP – and everything we send validates against the WSDL's inline schemas and the XSD.
+//! Golden tests of the payment-notice operations against the examples of docs/mypay-avvisi.md §8
+//! (fixtures `avvisi_8_*`, kept byte for byte): the requests we build are those bytes (the
+//! `Versamento` byte for byte, the envelopes modulo prefixes and whitespace), the answers parse
+//! to the right typed outcome – at the wire level and through the real client over HTTP – and
+//! everything we send validates against the WSDL's inline schemas and the XSD. A bare §n (or trap
+//! An) below is a section of docs/mypay-avvisi.md.
 
 mod mypay_support;
 

@@ -1,5 +1,5 @@
-//! Golden tests against the examples of SIL-REFERENCE §9 (fixtures copied verbatim into
-//! `tests/fixtures/`).
+//! Golden tests against the examples of docs/mypay.md §9 (fixtures kept byte for byte in
+//! `tests/fixtures/mypay/`; a bare §n below is a section of that page).
 
 mod mypay_support;
 

@@ -1,7 +1,7 @@
 //! The fault matrix, end to end over HTTP against the real MyPay simulator, in both MyPay modes
 //! and on both databases: every simulator fault (timeout, HTTP 500, SOAP Fault, malformed XML,
 //! dropped connection, slow answer) and every `PAA_*` code MyPay can answer to
-//! `paaSILInviaDovuti` and `paaSILChiediPagati` (SIL-REFERENCE §4.3, §6.2, §10), injected while
+//! `paaSILInviaDovuti` and `paaSILChiediPagati` (docs/mypay.md §4.3, §6.2, §10), injected while
 //! a provider pays ("Paga con pagoPA") or while the portal verifies (the return page and a
 //! reconciler pass). For each row: what the user gets, the attempt and debt states (never paid
 //! without a matching `Pagati`), and the recovery once the fault is gone (a reconciler pass
@@ -72,7 +72,7 @@ const SEND_ROWS: [SendRow; 6] = [
     SendRow { name: "slow answer", plan: || json!({ "kind": "delay", "delay_ms": SLOW_MS }), expect: PayExpect::Redirect },
 ];
 
-/// Every code MyPay can answer to `paaSILInviaDovuti` (SIL-REFERENCE §10): `esito=KO`, no cart.
+/// Every code MyPay can answer to `paaSILInviaDovuti` (docs/mypay.md §10): `esito=KO`, no cart.
 const INVIA_DOVUTI_CODES: [&str; 18] = [
     "PAA_ENTE_NON_VALIDO",
     "PAA_STATO_ENTE_NON_VALIDO",
@@ -129,7 +129,7 @@ const CHECK_ROWS: [CheckRow; 6] = [
     CheckRow { name: "slow answer", plan: || json!({ "kind": "delay", "delay_ms": SLOW_MS }), paid_first: true, expect: CheckExpect::Paid },
 ];
 
-/// Every code MyPay can answer to `paaSILChiediPagati` (SIL-REFERENCE §6.2, §8 decision table),
+/// Every code MyPay can answer to `paaSILChiediPagati` (docs/mypay.md §6.2, §8 decision table),
 /// injected while the cart is in fact still open (the citizen pays only after the fault).
 fn check_paa_rows() -> Vec<(&'static str, CheckExpect)> {
     vec![

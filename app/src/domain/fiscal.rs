@@ -3,7 +3,7 @@
 //! This module is deliberately dependency-free (std only, no `super::` imports) so that it can be
 //! shared with a crate compiled to wasm.
 //!
-//! MyPay checks the payer identifier of a `Dovuti` (SIL-REFERENCE §4.2 and §4.3 step 8/8b):
+//! MyPay checks the payer identifier of a `Dovuti` (docs/mypay.md §4.2 and §4.3 step 8/8b):
 //! for type `F` a 16-character personal codice fiscale with a correct check character, or an
 //! 11-digit numeric code; for type `G` an 11-digit partita IVA with a correct check digit.
 //! Failing codes are answered with `PAA_CODICE_FISCALE_NON_VALIDO` / `PAA_P_IVA_NON_VALIDO`, so
@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn valid_personal_codes() {
         for cf in [
-            "RSSMRA80A01H501U", // reference example (SIL-REFERENCE §9)
+            "RSSMRA80A01H501U", // reference example (docs/mypay.md §9)
             "BNCLRA85T45F205L", // woman: day 45
             "RSSMRA80A01H50MM", // omocodia on the last digit
             "RSSMRAULALMHRLMD", // omocodia on every digit position

@@ -1,4 +1,4 @@
-//! Fee rules of the training plan (ECM-DOMAIN.md, "Fees"): which row of the tariff table
+//! Fee rules of the training plan (docs/domain.md §4): which row of the tariff table
 //! applies, on which date its version is looked up, when the debt is due and its causale.
 //! Amounts always come from the tariff table (`payments::server::tariff`), never from here.
 
@@ -10,7 +10,7 @@ use crate::providers::model::ProviderClass;
 pub const EVENT_DUE_DAYS: i64 = 90;
 
 /// Longest causale sent to MyPay. pagoPA carries 140 characters (stText140), and MyPay's legacy
-/// mode prefixes `/RFS/<IUV>/<amount>/TXT/` before truncating to 140 (SIL-REFERENCE trap T10):
+/// mode prefixes `/RFS/<IUV>/<amount>/TXT/` before truncating to 140 (docs/mypay.md §11, trap T10):
 /// keeping the causale within 90 characters keeps it whole on the receipt.
 pub const CAUSALE_MAX_CHARS: usize = 90;
 
@@ -55,8 +55,9 @@ pub fn annual_due_date(class: ProviderClass, year: i32) -> String {
     }
 }
 
-/// Keeps what MyPay/pagoPA carry unchanged (`[a-zA-Z0-9 /-?:().,'+]`, trap T10): accented
-/// letters lose their accent, anything else becomes a space; whitespace is collapsed.
+/// Keeps what MyPay/pagoPA carry unchanged (`[a-zA-Z0-9 /-?:().,'+]`, docs/mypay.md §11, trap
+/// T10): accented letters lose their accent, anything else becomes a space; whitespace is
+/// collapsed.
 fn causale_text(text: &str) -> String {
     let mapped: String = text
         .chars()

@@ -11,7 +11,7 @@ use crate::providers::model::ProviderClass;
 /// Longest event title accepted (characters, after collapsing whitespace).
 pub const TITLE_MAX_CHARS: usize = 200;
 
-/// The procedure type of an event (ECM-DOMAIN.md, "Fees").
+/// The procedure type of an event (docs/domain.md §4.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Procedure {
     /// Residenziale.
@@ -247,7 +247,7 @@ pub enum PlanAccess {
     NotAccredited,
     /// Events can be entered.
     Open,
-    /// A later year whose annual fee is not verified as paid yet (ECM-DOMAIN.md, "Payment gate").
+    /// A later year whose annual fee is not verified as paid yet (docs/domain.md §3.4).
     AnnualFeeUnpaid { year: i32, debt: DebtView },
 }
 

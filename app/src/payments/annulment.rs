@@ -1,4 +1,4 @@
-//! Debt annulment by the Segreteria (ECM-DOMAIN.md: "ANNULLATO by the Segreteria").
+//! Debt annulment by the Segreteria (docs/domain.md §5.3: "ANNULLATO by the Segreteria").
 //!
 //! Only a DA_PAGARE debt can be annulled, with a mandatory reason recorded with actor and time.
 //! A debt IN_CORSO (a live MyPay attempt may still be paid) or PAGATO (verified money) never is.

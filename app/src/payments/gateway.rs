@@ -85,7 +85,7 @@ pub struct PaidReceipt {
     pub psp: String,
 }
 
-/// The answer to "what happened to this cart?" (SIL-REFERENCE §8 decision table).
+/// The answer to "what happened to this cart?" (docs/mypay.md §8 decision table).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckOutcome {
     /// Outcome 0 and everything matches the expected cart.

@@ -41,7 +41,7 @@ impl FeeKind {
     }
 }
 
-/// The row of the tariff table that applies (ECM-DOMAIN.md, "Fees").
+/// The row of the tariff table that applies (docs/domain.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TariffCase {
     PrimoAnno,

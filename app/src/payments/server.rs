@@ -50,7 +50,7 @@ const REPLAY_WAIT: Duration = Duration::from_secs(15);
 // ---- payment gate --------------------------------------------------------------------------
 
 /// May the provider reach the payment step? Only when its data are complete and every
-/// required document of the request is present (ECM-DOMAIN.md, "Payment gate"); otherwise
+/// required document of the request is present (docs/domain.md §3.4); otherwise
 /// the error lists exactly what is missing.
 pub async fn payment_gate_open(db: &Db, provider: &ProviderView) -> Result<(), AppError> {
     let gate = crate::requests::server::gate_for_provider(db, provider).await?;
@@ -388,7 +388,7 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
     }
 }
 
-// ---- decision table (SIL-REFERENCE §8) --------------------------------------------------------
+// ---- decision table (docs/mypay.md §8) --------------------------------------------------------
 
 /// What to do with an attempt after asking the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,7 +412,7 @@ pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
         CheckOutcome::Cancelled => Decision::Release(AttemptState::Annullata, "pagamento annullato in MyPay".into()),
         CheckOutcome::AmountMismatch { detail } => Decision::Anomaly(format!("importi non corrispondenti: {detail}")),
         CheckOutcome::Partial { detail } => Decision::Anomaly(format!("pagamento parziale: {detail}")),
-        // SIL-REFERENCE §8: a configuration problem — alert, do not change the attempt (it
+        // docs/mypay.md §8: a configuration problem — alert, do not change the attempt (it
         // counts as "no usable answer": ANOMALIA only if it lasts, like a transport error).
         CheckOutcome::CredentialsError => Decision::Wait("credenziali MyPay rifiutate: configurazione da verificare".into()),
         CheckOutcome::UnknownSession | CheckOutcome::UnknownDebt if session_age < SESSION_GRACE => {
@@ -425,7 +425,7 @@ pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
 }
 
 /// The decision table for a cart whose send got no answer (no idSession), asked about by IUD
-/// (SIL-REFERENCE §7.1): `PAA_IUD_NON_VALIDO` means never checked out, and since nobody ever got
+/// (docs/mypay.md §7.1): `PAA_IUD_NON_VALIDO` means never checked out, and since nobody ever got
 /// its URL nobody can check it out later: once a send still in flight can no longer be waiting
 /// for its answer ([`UNSENT_GRACE`]) the debts are given back. Every other answer means what it
 /// means for a session.

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{required_text, CodiceFiscale, Email, FieldError, FieldRule, PartitaIva};
 
 /// Gruppo A (IRCCS, aziende sanitarie ULSS/AO, ospedali classificati) or Gruppo B
-/// (everyone else). It decides the fees (ECM-DOMAIN.md, "Fees").
+/// (everyone else). It decides the fees (docs/domain.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProviderClass {
     A,
@@ -115,7 +115,7 @@ impl ValidProvider {
     }
 }
 
-/// Field limits follow what pagoPA/MyPay accept for the payer (SIL-REFERENCE §4.2):
+/// Field limits follow what pagoPA/MyPay accept for the payer (docs/mypay.md §4.2):
 /// name 70, address 70, house number 16, city 35, province exactly 2.
 impl ProviderForm {
     /// Checks one field; used as the user types and, for all fields, on the server.

@@ -30,7 +30,7 @@ impl RequestKind {
     }
 }
 
-/// States of a request (ECM-DOMAIN.md). Transitions are recorded with actor and time.
+/// States of a request (docs/domain.md §3.2). Transitions are recorded with actor and time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RequestState {
     Bozza,

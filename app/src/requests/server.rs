@@ -159,7 +159,7 @@ pub async fn transition(
     Ok(expected)
 }
 
-/// The payment gate (ECM-DOMAIN.md, "Payment gate"): the provider's data are complete and
+/// The payment gate (docs/domain.md §3.4): the provider's data are complete and
 /// valid, the request exists as a draft, and every required document is present.
 pub async fn payment_gate(db: &Db, provider_user_id: &str) -> Result<super::model::PaymentGate, AppError> {
     let mut missing = Vec::new();

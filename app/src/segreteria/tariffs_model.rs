@@ -49,7 +49,7 @@ impl TariffCaseView {
     }
 }
 
-/// Every tariff case, in the order of the table of ECM-DOMAIN.md.
+/// Every tariff case, in the order of the tables of docs/domain.md §4.5.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TariffsOverview {
     /// The date the "valid today" column refers to (YYYY-MM-DD, UTC like the debts).

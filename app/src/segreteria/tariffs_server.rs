@@ -14,7 +14,7 @@ use crate::payments::model::FeeKind;
 use crate::state::internal;
 use crate::store::tariffs::Added;
 
-/// The order of the cases in ECM-DOMAIN.md's tables.
+/// The order of the cases in the tables of docs/domain.md §4.5.
 const CASE_ORDER: [&str; 11] = [
     "PRIMO_ANNO",
     "ANNI_SUCCESSIVI",

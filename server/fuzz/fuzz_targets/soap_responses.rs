@@ -12,7 +12,7 @@ use server::mypay::wire::soap::{
     parse_invia_dovuti_response,
 };
 
-/// The cart of SIL-REFERENCE §9.1 (the seeds' IUDs), to drive `interpret_pagati`.
+/// The cart of docs/mypay.md §9.1 (the seeds' IUDs), to drive `interpret_pagati`.
 const EXPECTED: [(&str, AmountCents); 2] = [
     ("ECM-2025-000123-A1-01", AmountCents(10000)),
     ("ECM-2025-000123-A1-02", AmountCents(5000)),

@@ -1,6 +1,6 @@
 //! Payment notices (avvisi di pagamento): debt positions kept in MyPay and payable later through
 //! any pagoPA channel, with the typed outcomes the portal acts on. The facts are summarised in
-//! `docs/mypay-avvisi.md`; section numbers below are those of SIL-REFERENCE-AVVISI.
+//! `docs/mypay-avvisi.md`; section numbers (§n) and traps (An) below are those of that page.
 //!
 //! | Method | Operation | Idempotent? |
 //! |---|---|---|

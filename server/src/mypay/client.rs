@@ -6,7 +6,7 @@
 //! * Everything else – timeout, connection refused or dropped, HTTP status other than 200 with no
 //!   SOAP Fault (e.g. Spring-WS's 404 with an empty body), a genuine SOAP Fault, a body that is not
 //!   the expected SOAP message – is a [`MyPayError`]: the state of the payment is unknown, retry
-//!   later (SIL-REFERENCE §8 decision table).
+//!   later (docs/mypay.md §8 decision table).
 //!
 //! Every call runs in a `mypay.soap` tracing span with `operation`, `outcome`, `http_status` and
 //! `duration_ms`. The password is only ever written into the request body: it is held in a
@@ -103,7 +103,8 @@ pub enum SubmitOutcome {
 }
 
 /// `PAA_PAGAMENTO_NON_INIZIATO` vs `PAA_PAGAMENTO_IN_CORSO`. Both mean "poll again": in Checkout
-/// mode "not started" is also what MyPay answers while the citizen is paying (trap T12).
+/// mode "not started" is also what MyPay answers while the citizen is paying (docs/mypay.md
+/// trap T12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PendingReason {
     NotStarted,
@@ -200,13 +201,13 @@ impl Payment {
     /// Does this receipt prove payment of the cart (IUD, amount)? Paid only if the outcome is 0,
     /// it is a pagoPA receipt (not a `paaSILRegistraPagamento` record:
     /// [`PaymentVerdict::RecordedByEnte`]), the total matches and every IUD was paid with its
-    /// amount (SIL-REFERENCE §6.3).
+    /// amount (docs/mypay.md §6.3).
     pub fn verify<S: AsRef<str>>(&self, expected: &[(S, AmountCents)]) -> PaymentVerdict {
         interpret_pagati(expected, &self.document)
     }
 }
 
-/// Answer to `paaSILChiediPagati` / `paaSILChiediPagatiConRicevuta` (SIL-REFERENCE §8).
+/// Answer to `paaSILChiediPagati` / `paaSILChiediPagatiConRicevuta` (docs/mypay.md §8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentStatus {
     /// `Pagati` with `codiceEsitoPagamento` 0 from a pagoPA receipt. Confirm with
@@ -215,7 +216,7 @@ pub enum PaymentStatus {
     /// `Pagati` with `codiceEsitoPagamento` 0 written by `paaSILRegistraPagamento`
     /// ("PAGATO CON RENDICONTAZIONE 9", lookups by IUD/IUV): the Ente recorded a payment received
     /// outside pagoPA. MyPay checked neither amount nor state and holds no receipt (`rt` empty).
-    /// Not a pagoPA payment (SIL-REFERENCE-AVVISI §5.4).
+    /// Not a pagoPA payment (docs/mypay-avvisi.md §5.4).
     RecordedByEnte(Payment),
     /// Code 1 (not executed) or 3 (timed out): a new attempt needs new IUDs.
     NotPaid(Payment),
@@ -234,7 +235,8 @@ pub enum PaymentStatus {
     NotFound(Rejection),
     /// `PAA_ENTE_NON_VALIDO`: configuration problem, alert; do not touch the order.
     CredentialsRejected(Rejection),
-    /// `PAA_SYSTEM_ERROR` (also a partially paid cart, trap T17): retry, alert after N tries.
+    /// `PAA_SYSTEM_ERROR` (also a partially paid cart, docs/mypay.md trap T17): retry, alert after
+    /// N tries.
     SystemError(Rejection),
     /// A code these operations are not documented to return.
     OtherFault(Rejection),
@@ -300,7 +302,7 @@ impl SubmitOutcome {
     }
 }
 
-/// Which record `paaSILChiediPagatiConRicevuta` looks up (exactly one, §7.1).
+/// Which record `paaSILChiediPagatiConRicevuta` looks up (exactly one, docs/mypay.md §7.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReceiptLookup {
     IdSession(String),

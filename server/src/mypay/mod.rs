@@ -1,7 +1,8 @@
 //! MyPay (Regione del Veneto) payment gateway: the typed SOAP client the portal uses.
 //!
-//! Layers (CONVENTIONS §8): schema → wire types and SOAP envelopes ([`wire`], internal) →
-//! transport and typed outcomes ([`client`], and [`avvisi`] for payment notices). Portal code only
+//! Layers (CONTRIBUTING.md, "The MyPay adapter, in layers"): schema → wire types and SOAP
+//! envelopes ([`wire`], internal) → transport and typed outcomes ([`client`], and [`avvisi`] for
+//! payment notices). Portal code only
 //! uses what is re-exported here: the cart or debt position it sends, the client, and the
 //! outcomes it gets back.
 

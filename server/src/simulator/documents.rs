@@ -128,7 +128,7 @@ pub fn parse_validated_dovuti(bytes: &[u8]) -> Result<SimCart, String> {
 
 /// A received `Versamento` (`paaSILImportaDovuto`), after schema validation. Read leniently:
 /// MyPay's binding unmarshals any schema-valid document as a `Versamento` (a `Dovuti` then simply
-/// has no `azione`, SIL-REFERENCE-AVVISI §1.2), so every field may be missing here.
+/// has no `azione`, docs/mypay-avvisi.md §1.2), so every field may be missing here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimVersamento {
     pub payer: Option<Payer>,
@@ -196,7 +196,7 @@ pub fn parse_validated_versamento(bytes: &[u8]) -> Result<SimVersamento, String>
 }
 
 /// Decodes the `dovuti` element: base64, and once more if the result is itself base64 rather than
-/// XML (MyPay accepts a doubly encoded document, SIL-REFERENCE §4.1).
+/// XML (MyPay accepts a doubly encoded document, docs/mypay.md §4.1).
 pub fn decode_dovuti_field(text: &str) -> Option<Vec<u8>> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -265,7 +265,7 @@ pub fn random_hex(len: usize) -> String {
 }
 
 /// ISO 11649 creditor reference `RF` + 2 check digits + 21 digits (25 characters), the legacy
-/// IUV format (SIL-REFERENCE §4.5).
+/// IUV format (docs/mypay.md §4.5).
 pub fn rf_iuv(sequence: u64) -> String {
     let reference = format!("{:021}", sequence);
     // Check digits: reference + "RF00" (R=27, F=15), mod 97, 98 - remainder.
@@ -319,8 +319,8 @@ impl ReceiptFacts {
         }
     }
 
-    /// Debts that carry a `datiSingoloPagamento` (only those with an IUR, §6.3): none for a
-    /// negative outcome, every debt otherwise.
+    /// Debts that carry a `datiSingoloPagamento` (only those with an IUR, docs/mypay.md §6.3):
+    /// none for a negative outcome, every debt otherwise.
     fn lines(&self) -> Vec<usize> {
         match self.outcome {
             EsitoPagamento::NotPaid | EsitoPagamento::TimedOut => Vec::new(),
@@ -554,7 +554,7 @@ impl ReceiptFacts {
 
 // ---- code 9 (paaSILRegistraPagamento) ----------------------------------------------------------
 
-/// A payment recorded with `paaSILRegistraPagamento` (SIL-REFERENCE-AVVISI §5.3): what MyPay
+/// A payment recorded with `paaSILRegistraPagamento` (docs/mypay-avvisi.md §5.3): what MyPay
 /// writes in the processed debt and its synthetic cart. No receipt document exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rend9Facts {
@@ -584,7 +584,7 @@ pub struct Rend9Facts {
 pub const PAGATO_CON_RENDICONTAZIONE_9: &str = "PAGATO CON RENDICONTAZIONE 9";
 
 impl Rend9Facts {
-    /// The `Pagati` / `PagatiConRicevuta` of the record (shape of SIL-REFERENCE-AVVISI §8.5).
+    /// The `Pagati` / `PagatiConRicevuta` of the record (shape of docs/mypay-avvisi.md §8.5).
     pub fn pagati(&self, kind: PagatiKind) -> Pagati {
         let con_ricevuta = kind == PagatiKind::PagatiConRicevuta;
         let at = self.at.replace_nanosecond(u32::from(self.at.millisecond()) * 1_000_000).unwrap_or(self.at);

@@ -1,7 +1,7 @@
 //! The simulated MyPay: Ente configuration, carts ("sessions"), the permanent IUD registry, the
 //! cart life cycle of both operating modes, and the three SOAP operations with MyPay's checks in
-//! MyPay's order (SIL-REFERENCE §4.3, §6.2, §7, §8). Imported debts (payment notices) and their
-//! operations live in [`avvisi`].
+//! MyPay's order (docs/mypay.md §4.3, §6.2, §7, §8; a bare §n below is a section of that page).
+//! Imported debts (payment notices) and their operations live in [`avvisi`].
 
 mod avvisi;
 
@@ -83,8 +83,8 @@ pub enum FaultKind {
     PaaFault,
 }
 
-/// The `PAA_*` codes MyPay's SIL operations can answer (SIL-REFERENCE §10,
-/// SIL-REFERENCE-AVVISI §7), for `paa_fault`.
+/// The `PAA_*` codes MyPay's SIL operations can answer (docs/mypay.md §10,
+/// docs/mypay-avvisi.md §7), for `paa_fault`.
 pub const PAA_CODES: [&str; 37] = [
     "PAA_ENTE_NON_VALIDO",
     "PAA_STATO_ENTE_NON_VALIDO",
@@ -488,7 +488,7 @@ impl Engine {
         show_my_pay: Option<String>,
     ) -> SoapAnswer {
         const R: &str = "paaSILInviaDovutiRisposta";
-        // No header: MyPay dereferences a null header (SIL-REFERENCE §2.4) → SOAP Fault.
+        // No header: MyPay dereferences a null header (docs/mypay.md §2.4) → SOAP Fault.
         let Some(cod_ipa) = header_cod_ipa else {
             return SoapAnswer::Fault(String::new());
         };
@@ -815,7 +815,7 @@ impl Engine {
             return self.answer_by_session(&state, &id, cod, R, PagatiKind::PagatiConRicevuta);
         }
         let iud = iud.filter(|s| !s.trim().is_empty());
-        // Imported debts first (paaSILImportaDovuto, SIL-REFERENCE-AVVISI §2.3).
+        // Imported debts first (paaSILImportaDovuto, docs/mypay-avvisi.md §2.3).
         if let Some(answer) = self.lookup_position(&state, iud.as_deref(), iuv.as_deref(), cod) {
             return answer;
         }
@@ -835,7 +835,7 @@ impl Engine {
             _ => (None, ko("PAA_IUD_NON_VALIDO", format!("IUD non valido per ente [ {cod_text} ]."))),
         };
         let Some(s) = found else { return not_found };
-        // The texts of the IUD/IUV branches (SIL-REFERENCE-AVVISI §2.3); the ANNULLATO one is
+        // The texts of the IUD/IUV branches (docs/mypay-avvisi.md §2.3); the ANNULLATO one is
         // not given there and follows the same pattern.
         let key = match (&iud, &iuv) {
             (Some(iud), _) => format!("IUD [ {iud} ]"),
@@ -865,7 +865,7 @@ impl Engine {
             return Ok(());
         }
         // A VerificaAvviso session pays an existing debt: its IUD is registered, its IUV is the
-        // debt's own (SIL-REFERENCE-AVVISI §6).
+        // debt's own (docs/mypay-avvisi.md §6).
         if let Some(link) = s.avviso {
             let iuv = self.checkout_avviso(state, id, link.row_id)?;
             let s = state.sessions.get_mut(id).expect("checked above");

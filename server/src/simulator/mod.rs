@@ -1,5 +1,5 @@
 //! A faithful MyPay simulator: a real HTTP server speaking MyPay's SIL SOAP interface
-//! (SIL-REFERENCE §12), with a simulated landing/pagoPA page and an admin API for tests.
+//! (docs/mypay.md §12), with a simulated landing/pagoPA page and an admin API for tests.
 //!
 //! * `POST /ws/**` – SOAP 1.1; routed by the body's root element (namespace-aware), not by path.
 //! * `GET /ws/pa/PagamentiTelematiciDovutiPagati.wsdl` – the official WSDL, address rewritten.
@@ -11,8 +11,8 @@
 //! * `/admin/…` – test knobs (not MyPay features): fault injection, reset, clock, session
 //!   outcomes, imported debts and "paid at a PSP". See [`router`].
 //!
-//! Both operating modes (§1) are implemented behind [`Mode`]. Start it from tests with
-//! `Simulator::build(config).await` on port 0, like [`crate::Application`].
+//! Both operating modes (docs/mypay.md §1) are implemented behind [`Mode`]. Start it from tests
+//! with `Simulator::build(config).await` on port 0, like [`crate::Application`].
 
 mod documents;
 mod engine;
@@ -40,7 +40,7 @@ pub use engine::{
 use engine::{Engine, LandingResult};
 use soap::{parse_request, RouteError, SoapAnswer};
 
-/// MyPay's operating mode (SIL-REFERENCE §1).
+/// MyPay's operating mode (docs/mypay.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// RPT/RT via MyPay's node: `PAA_PAGAMENTO_IN_CORSO` while paying; outcomes 0, 1, 3, 4 (2 →
@@ -81,7 +81,7 @@ pub struct TipoDovuto {
     pub code: String,
     pub active: bool,
     /// "Scadenza obbligatoria": imported debts need a due date not in the past, and are no
-    /// longer payable after it (SIL-REFERENCE-AVVISI §1.2, trap A16).
+    /// longer payable after it (docs/mypay-avvisi.md §1.2, trap A16).
     pub scadenza_obbligatoria: bool,
     /// "Stampa data scadenza": imported debts need a due date, printed on the notice.
     pub stampa_data_scadenza: bool,
@@ -105,7 +105,7 @@ pub struct SimulatorConfig {
     pub ente: EnteConfig,
     pub tipi_dovuto: Vec<TipoDovuto>,
     /// The Ente's 2-digit segregation code: first digits of the IUVs MyPay generates for
-    /// imported debts (SIL-REFERENCE-AVVISI §1.5); also the "application code" an Ente-made
+    /// imported debts (docs/mypay-avvisi.md §1.5); also the "application code" an Ente-made
     /// 17-digit IUV must start with.
     pub segregation_code: String,
     /// MyPay's cart cache lifetime (`uploadCache`, 3600 s).
@@ -285,7 +285,7 @@ impl Simulator {
         let base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let wsdl_path = config.xsd_dir.join("pa-per-ente.wsdl");
         let wsdl = std::fs::read_to_string(&wsdl_path).map_err(|source| SimulatorError::Wsdl { path: wsdl_path.clone(), source })?;
-        // MyPay rewrites the static address `/ws/pa/` to its absolute URL (§2.1).
+        // MyPay rewrites the static address `/ws/pa/` to its absolute URL (docs/mypay.md §2.1).
         let wsdl = wsdl.replace(r#"location="/ws/pa/""#, &format!(r#"location="{base_url}/ws/pa/""#));
         let xsd_path = config.xsd_dir.join("PagInf_Dovuti_Pagati_6_2_0.xsd");
         let dovuti_xsd = std::fs::read_to_string(&xsd_path).map_err(|source| SimulatorError::Wsdl { path: xsd_path, source })?;
@@ -618,7 +618,7 @@ async fn notice_download(State(state): State<SimState>, Query(q): Query<NoticeQu
             }
             response
         }
-        // MyPay's NotFoundException is annotated I_AM_A_TEAPOT (SIL-REFERENCE-AVVISI §1.6).
+        // MyPay's NotFoundException is annotated I_AM_A_TEAPOT (docs/mypay-avvisi.md §1.6).
         NoticeAnswer::Gone => (StatusCode::IM_A_TEAPOT, "Dovuto non trovato").into_response(),
         NoticeAnswer::BadToken => (StatusCode::INTERNAL_SERVER_ERROR, "codice sicurezza non valido").into_response(),
     }

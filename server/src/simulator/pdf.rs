@@ -1,6 +1,6 @@
 //! The simulated payment notice: a small, valid, hand-written PDF 1.4 (one A4 page, the standard
 //! Helvetica fonts, an uncompressed content stream) carrying the fields MyPay's notice shows
-//! (SIL-REFERENCE-AVVISI §1.6): creditor, payer, object (causale cut to 90 characters), amount in
+//! (docs/mypay-avvisi.md §1.6): creditor, payer, object (causale cut to 90 characters), amount in
 //! Italian format, due date when the tipo dovuto prints it, the notice number in groups of four,
 //! CBILL and the text of the QR code. Not the pagoPA layout, and no QR image: enough for tests
 //! and demos to see what the notice says.

@@ -1,10 +1,11 @@
 //! The simulator's side of the SOAP messages: reading requests (by namespace URI, any prefix,
-//! extra headers such as WS-Addressing ignored – trap T20) and writing answers shaped like
-//! Spring-WS/JAXB's (`SOAP-ENV:` envelope, `ns2:` payload root, unqualified children).
+//! extra headers such as WS-Addressing ignored – docs/mypay.md trap T20) and writing answers
+//! shaped like Spring-WS/JAXB's (`SOAP-ENV:` envelope, `ns2:` payload root, unqualified
+//! children).
 
 use crate::mypay::wire::xml::{self, ns, Element, XmlWriter};
 
-/// A request, routed by the body's root element (SIL-REFERENCE §2.1: Spring-WS `@PayloadRoot`).
+/// A request, routed by the body's root element (docs/mypay.md §2.1: Spring-WS `@PayloadRoot`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SoapCall {
     InviaDovuti {
@@ -155,14 +156,14 @@ pub fn parse_request(body: &[u8]) -> Result<SoapCall, RouteError> {
     }
 }
 
-/// A `faultBean` (SIL-REFERENCE §2.4). Null fields are omitted.
+/// A `faultBean` (docs/mypay.md §2.4). Null fields are omitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultBean {
     pub code: &'static str,
     pub string: String,
     pub id: Option<String>,
     pub description: Option<String>,
-    /// Set by a few checks (e.g. "Stato Ente Non Valido", SIL-REFERENCE-AVVISI §1.4).
+    /// Set by a few checks (e.g. "Stato Ente Non Valido", docs/mypay-avvisi.md §1.4).
     pub serial: Option<i32>,
 }
 

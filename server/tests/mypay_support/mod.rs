@@ -212,8 +212,8 @@ const NS_PPTHEAD: &str = "http://www.regione.veneto.it/pagamenti/ente/ppthead";
 /// The two inline schemas of `xsd/pa-per-ente.wsdl` written as standalone files, once per test
 /// process: `(ppthead.xsd, ente.xsd)`. The WSDL's namespace declarations are copied onto each
 /// `xsd:schema`, the ente schema imports the ppthead one, and its import of
-/// `PagInf_Dovuti_Pagati_6_2_0.xsd` points at the patched copy (trap T2/T21). Nothing else is
-/// changed, so what validates here validates against the official WSDL.
+/// `PagInf_Dovuti_Pagati_6_2_0.xsd` points at the patched copy (docs/mypay.md traps T2/T21).
+/// Nothing else is changed, so what validates here validates against the official WSDL.
 pub fn wsdl_schemas() -> &'static (std::path::PathBuf, std::path::PathBuf) {
     static SCHEMAS: std::sync::OnceLock<(std::path::PathBuf, std::path::PathBuf)> = std::sync::OnceLock::new();
     SCHEMAS.get_or_init(|| {

@@ -74,7 +74,7 @@ def versamento(iud: str) -> bytes:
 
 
 def decode_pagati(value: bytes) -> str:
-    """zeep removes the SOAP base64 layer; MyPay adds a second one (trap T1)."""
+    """zeep removes the SOAP base64 layer; MyPay adds a second one (docs/mypay.md trap T1)."""
     text = value.decode("ascii").strip()
     return base64.b64decode(text).decode("utf-8")
 

@@ -2,7 +2,7 @@
 //!
 //! MyPay amounts (`stImporto`, `stImportoPositivo` in `PagInf_Dovuti_Pagati_6_2_0.xsd`) are
 //! `xsd:decimal` values restricted by the pattern `\d+\.\d{2}`: always exactly two decimals, `.`
-//! as separator, no sign, no thousands separator (SIL-REFERENCE §4.2, trap T5). `10`, `10.5` and
+//! as separator, no sign, no thousands separator (docs/mypay.md §4.2, trap T5). `10`, `10.5` and
 //! `10,50` are rejected by MyPay's XSD validation with `PAA_XML_NON_VALIDO`.
 //!
 //! This module never uses floating point: amounts are held as `i64` cents and formatted/parsed

@@ -1,5 +1,5 @@
-//! SOAP 1.1 envelopes of the payment-notice operations (SIL-REFERENCE-AVVISI §1, §3, §5) and the
-//! typed reading of their answers:
+//! SOAP 1.1 envelopes of the payment-notice operations (docs/mypay-avvisi.md §1, §3, §5) and the
+//! typed reading of their answers. A bare §n (or trap An) below is a section of that page.
 //!
 //! * `paaSILImportaDovuto` – header `intestazionePPT/codIpaEnte` (required: without it MyPay
 //!   answers a SOAP Fault, §0); body `password`, `dovuto` (single base64 of a `Versamento`),
@@ -11,10 +11,10 @@
 //! * `paaSILRegistraPagamento` – no header; `codIpaEnte` and `password` in the body, then the
 //!   payment data. Answer: `fault`, `esito`.
 //!
-//! Same rules as the other operations (SIL-REFERENCE §2.3, §2.4, AVVISI §0.1): payload children
-//! unqualified, answers read by namespace URI, business faults are HTTP 200 with a `fault` bean
-//! (every field optional), genuine SOAP Faults reported as such. The `pay_i:` simple types of
-//! `paaSILRegistraPagamento` are types only: its elements stay unqualified.
+//! Same rules as the other operations (docs/mypay.md §2.3, §2.4; docs/mypay-avvisi.md §0.1):
+//! payload children unqualified, answers read by namespace URI, business faults are HTTP 200 with
+//! a `fault` bean (every field optional), genuine SOAP Faults reported as such. The `pay_i:`
+//! simple types of `paaSILRegistraPagamento` are types only: its elements stay unqualified.
 //!
 //! Trap A2: an ImportaDovuto **KO may carry an IUV** (generated before a later check failed; it
 //! belongs to no debt). Success is "no `fault`" and `esito=OK`, nothing else; a KO's IUV is
@@ -282,7 +282,7 @@ pub struct RegistraPagamentoParams<'a> {
     /// `indiceDatiSingoloPagamento` (1..=5).
     pub index: Option<u8>,
     /// `identificativoUnivocoRiscossione` (IUR): non-blank, or MyPay leaves the payment out of
-    /// every `Pagati` (SIL-REFERENCE §6.3).
+    /// every `Pagati` (docs/mypay.md §6.3).
     pub iur: &'a str,
     pub attestor_kind: AttestorKind,
     /// `codiceIstitutiAttestante` (sic).

@@ -1,10 +1,10 @@
 //! The `Dovuti` document sent (base64-encoded) in `paaSILInviaDovuti`.
 //!
 //! [`build_dovuti`] validates a [`Cart`] against every rule of `PagInf_Dovuti_Pagati_6_2_0.xsd`
-//! and the MyPay checks the portal can verify locally (SIL-REFERENCE §4.2, §4.3), then writes the
+//! and the MyPay checks the portal can verify locally (docs/mypay.md §4.2, §4.3), then writes the
 //! XML. Nothing is sent that MyPay would refuse for a reason we can know in advance.
 //!
-//! Traps handled here (SIL-REFERENCE §11):
+//! Traps handled here (docs/mypay.md §11; a bare §n is a section of that page):
 //! * T3 – every element is in the `pay_i` namespace (`elementFormDefault="qualified"`); we write a
 //!   default `xmlns=` on the root so all descendants are qualified.
 //! * T5 – amounts are integer cents formatted with exactly two decimals, 0.01..=999999999.99.

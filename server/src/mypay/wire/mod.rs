@@ -5,9 +5,10 @@
 //! ([`avvisi`]). No transport: [`super::client`] POSTs the bodies built here and hands the
 //! answers back to the `parse_*_response` functions.
 //!
-//! Facts come from `SIL-REFERENCE.md` (cited as "SIL-REFERENCE §n"), `SIL-REFERENCE-AVVISI.md`
-//! ("SIL-REFERENCE-AVVISI §n"; both summarised in `docs/mypay-avvisi.md`) and the official
-//! schemas in the repository's `xsd/` folder; no MyPay code is used.
+//! Facts come from `docs/mypay.md` (carts, receipts, transport: cited as "docs/mypay.md §n", and
+//! traps T1–T21), `docs/mypay-avvisi.md` (payment notices: "docs/mypay-avvisi.md §n", traps
+//! A1–A16) and the official schemas in the repository's `xsd/` folder; no MyPay code is used.
+//! Where a file says so at its top, a bare "§n" is a section of the page it names.
 //!
 //! This module is an internal contract between the MyPay client, the simulator and the
 //! wire-level tests (`server/tests/mypay_*.rs`). It is `pub` only so that those integration

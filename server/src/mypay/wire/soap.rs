@@ -1,7 +1,7 @@
 //! SOAP 1.1 envelopes for `paaSILInviaDovuti`, `paaSILChiediPagati` and
 //! `paaSILChiediPagatiConRicevuta`, and typed interpretation of every answer.
 //!
-//! Traps handled (SIL-REFERENCE §11 unless noted):
+//! Traps handled (docs/mypay.md §11 unless noted; a bare §n is a section of that page):
 //! * T3 / §2.3 – only the payload root (`ente:paaSIL…`) and the header root
 //!   (`ppthead:intestazionePPT`) are namespace-qualified; their children (`codIpaEnte`,
 //!   `password`, `dovuti`, `esito`, `fault`, `faultCode`, …) are **unqualified**. Requests are
@@ -18,7 +18,7 @@
 //! * §2.2 – SOAPAction values are the bare operation names, sent quoted.
 //! * T20 – extra SOAP headers in responses are ignored.
 //!
-//! Choices where SIL-REFERENCE marks behaviour as \[INFERRED\]:
+//! Choices where docs/mypay.md marks behaviour as \[inferred\]:
 //! * response prefixes and namespace declarations may differ from the examples (§9) – hence
 //!   URI-based matching only;
 //! * the genuine SOAP Fault shape is Spring-WS's default (§9.4) – `faultcode`/`faultstring` are
@@ -369,8 +369,8 @@ pub fn build_chiedi_pagati_con_ricevuta(
 
 // ---- Responses ---------------------------------------------------------------------------
 
-/// Every `PAA_*` fault code the SIL operations of this crate can return (SIL-REFERENCE §10,
-/// SIL-REFERENCE-AVVISI §7), plus [`FaultCode::Unknown`].
+/// Every `PAA_*` fault code the SIL operations of this crate can return (docs/mypay.md §10,
+/// docs/mypay-avvisi.md §7), plus [`FaultCode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FaultCode {
     EnteNonValido,
@@ -397,14 +397,14 @@ pub enum FaultCode {
     PagamentoAnnullato,
     PagamentoScaduto,
     SystemError,
-    // ---- paaSILImportaDovuto / paaSILVerificaAvviso (SIL-REFERENCE-AVVISI §7) ----
+    // ---- paaSILImportaDovuto / paaSILVerificaAvviso (docs/mypay-avvisi.md §7) ----
     AzioneNonValido,
     SoggPagNonValorizzato,
     IdentTipoDovutoNonPresente,
     LimitazioneEntiSecondariError,
     /// `PAA_IUV_SCADUTO` (VerificaAvviso: due date passed).
     IuvScaduto,
-    /// `PAA_IMPORT_IUD_DUPLICATO`: the IUD is active in MyPay (trap A3).
+    /// `PAA_IMPORT_IUD_DUPLICATO`: the IUD is active in MyPay (docs/mypay-avvisi.md trap A3).
     ImportIudDuplicato,
     ImportIuvDuplicato,
     ImportIuvNoNullable,
@@ -753,7 +753,7 @@ pub fn parse_invia_dovuti_response(body: &[u8]) -> Result<InviaDovutiOutcome, Re
 }
 
 /// Parses an answer shaped like `paaSILInviaDovutiRisposta` (`fault` or `esito`, `idSession`,
-/// `redirect`, `url`): InviaDovuti and VerificaAvviso (SIL-REFERENCE-AVVISI §3.2).
+/// `redirect`, `url`): InviaDovuti and VerificaAvviso (docs/mypay-avvisi.md §3.2).
 pub(crate) fn parse_session_response(
     body: &[u8],
     op: Operation,
@@ -815,7 +815,7 @@ fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiOutcome, Re
             let pagati = parse_pagati(&pagati_xml)?;
             let (rt, tipo_firma) = if op == Operation::ChiediPagatiConRicevuta {
                 // An empty `rt` is what MyPay sends for a payment recorded with
-                // paaSILRegistraPagamento (no receipt exists, SIL-REFERENCE-AVVISI §5.4): the
+                // paaSILRegistraPagamento (no receipt exists, docs/mypay-avvisi.md §5.4): the
                 // same as no `rt` at all.
                 let rt = match child(&risposta, None, "rt")? {
                     Some(r) => {
@@ -863,7 +863,7 @@ pub fn classify_fault(fault: MyPayFault) -> PagatiOutcome {
             PagatiOutcome::CredentialsError(fault)
         }
         // By IUD/IUV, a debt whose mandatory due date has passed is answered with a generic
-        // system error whose description says so (SIL-REFERENCE-AVVISI §2.3): it is expired.
+        // system error whose description says so (docs/mypay-avvisi.md §2.3): it is expired.
         FaultCode::SystemError
             if fault
                 .description
@@ -976,7 +976,7 @@ pub enum PaymentVerdict {
     /// Code 0 but the document does not match the cart: an anomaly, do not mark paid.
     AmountMismatch(Mismatch),
     /// Code 0 written by `paaSILRegistraPagamento` ("PAGATO CON RENDICONTAZIONE 9",
-    /// SIL-REFERENCE-AVVISI §5): the Ente's own record of a payment outside pagoPA, with no
+    /// docs/mypay-avvisi.md §5): the Ente's own record of a payment outside pagoPA, with no
     /// receipt and no check by MyPay. Never a pagoPA payment, whatever the amounts.
     RecordedByEnte,
 }

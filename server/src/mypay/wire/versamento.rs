@@ -1,5 +1,6 @@
 //! The `Versamento` document sent (base64-encoded) in `paaSILImportaDovuto`: one debt position
-//! of one payer, plus the action MyPay must apply to it (SIL-REFERENCE-AVVISI §1.2, §1.3).
+//! of one payer, plus the action MyPay must apply to it (docs/mypay-avvisi.md §1.2, §1.3; a bare
+//! §n below is a section of that page).
 //!
 //! [`build_versamento`] validates a [`DebtPosition`] against the XSD (`ctVersamento`,
 //! `ctDatiVersamento`) and the checks MyPay applies afterwards that the portal can know in advance
@@ -58,7 +59,7 @@ pub struct DebtPosition {
     pub dati_specifici_riscossione: String,
 }
 
-/// `azione` (SIL-REFERENCE-AVVISI §1.3).
+/// `azione` (docs/mypay-avvisi.md §1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Azione {
     /// `I`: insert.

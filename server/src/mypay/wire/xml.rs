@@ -1,7 +1,7 @@
 //! Minimal, hardened, namespace-aware XML reading and writing shared by the other modules.
 //!
 //! Reading builds a small element tree with quick-xml's `NsReader`; every element is identified
-//! by `(namespace URI, local name)`, never by prefix or position (SIL-REFERENCE §2.3: MyPay's
+//! by `(namespace URI, local name)`, never by prefix or position (docs/mypay.md §2.3: MyPay's
 //! prefixes are generated, typically `SOAP-ENV:`/`ns2:`).
 //!
 //! Hardening:
@@ -11,7 +11,7 @@
 //!   refused (nothing is ever looked up or expanded);
 //! * input size, nesting depth and element count are bounded;
 //! * only UTF-8 is accepted (an optional UTF-8 BOM is skipped; a declaration naming another
-//!   encoding is refused). MyPay sends UTF-8 (SIL-REFERENCE §6.3, trap T16).
+//!   encoding is refused). MyPay sends UTF-8 (docs/mypay.md §6.3, trap T16).
 
 use std::borrow::Cow;
 
@@ -20,7 +20,7 @@ use quick_xml::escape::partial_escape;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 
-/// Namespace URIs used by MyPay (SIL-REFERENCE §2.3).
+/// Namespace URIs used by MyPay (docs/mypay.md §2.3).
 pub mod ns {
     /// SOAP 1.1 envelope.
     pub const SOAP_ENV: &str = "http://schemas.xmlsoap.org/soap/envelope/";

@@ -2,7 +2,7 @@
 //! `PagInf_Dovuti_Pagati_6_2_0.xsd` with Debian's `xmllint` (package libxml2-utils).
 //!
 //! The patched copy in the repository's `xsd/` folder replaces `\/` by `/` inside `xsd:pattern` values: libxml2 2.9.14
-//! refuses the original schema (SIL-REFERENCE traps T2/T21); the meaning is unchanged.
+//! refuses the original schema (docs/mypay.md §11, traps T2/T21); the meaning is unchanged.
 //! Also included by the integration tests via `#[path]`.
 
 #![allow(dead_code)]

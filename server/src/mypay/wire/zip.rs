@@ -1,5 +1,5 @@
 //! Just enough ZIP for `base64ZipAvviso`: MyPay answers action `S` with a ZIP archive holding one
-//! PDF (`avviso_{Ente fiscal code}_{IUV}.pdf`, SIL-REFERENCE-AVVISI §1.3, §0.2).
+//! PDF (`avviso_{Ente fiscal code}_{IUV}.pdf`, docs/mypay-avvisi.md §1.3, §0.2).
 //!
 //! [`extract_single_pdf`] reads the archive through its central directory and refuses anything
 //! unusual rather than guessing: not exactly one entry, encryption, ZIP64, a method other than

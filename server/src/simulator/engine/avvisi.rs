@@ -2,7 +2,7 @@
 //! check order and texts, the IUV generator, the registry of open and processed debts, the notice
 //! PDF behind `urlFileAvviso`, `paaSILVerificaAvviso`, `paaSILRegistraPagamento`, the answers of
 //! `paaSILChiediPagatiConRicevuta` by IUD/IUV for these debts, and the test knob "paid at a PSP".
-//! Section numbers are those of SIL-REFERENCE-AVVISI.
+//! Section numbers (§n) and traps (An) are those of docs/mypay-avvisi.md.
 //!
 //! Model (§2.1): a debt row is *open* (`mygov_dovuto`: payable, or in an online payment in
 //! legacy mode) or *processed* (`mygov_dovuto_elaborato`: cancelled, or paid with a pagoPA

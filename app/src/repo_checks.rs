@@ -1,0 +1,270 @@
+//! Checks of the repository itself, run with the app's unit tests (`cargo test -p app`).
+//!
+//! * Everything the code cites is in the clone: no file mentions the private reference notes
+//!   the docs were written from, or a folder beside the repository.
+//! * Every citation of a section of a page in `docs/` (written `docs/` + page + `.md §` +
+//!   number, or page + `.md §` + number inside `docs/`) names a heading that exists, e.g.
+//!   `## 4. …` or `### 4.2 …`.
+//! * The SQLite and PostgreSQL migrations have the same versions.
+//!
+//! Plain std only; the needles are assembled at run time so that this file does not match them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The repository's root (the app crate lives in `app/`).
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// Folders walked, relative to the root.
+const FOLDERS: [&str; 9] = ["app", "server", "frontend", "end2end", "scripts", "docs", "migrations", "style", "xsd"];
+
+/// Single files checked at the root.
+const ROOT_FILES: [&str; 3] = ["README.md", "CONTRIBUTING.md", "Makefile"];
+
+/// Paths (relative to the root) never walked: generated, downloaded or grown by tools.
+const SKIPPED: [&str; 7] = [
+    "server/fuzz/corpus",
+    "server/fuzz/artifacts",
+    "end2end/node_modules",
+    "end2end/test-results",
+    "end2end/playwright-report",
+    "style/node_modules",
+    "style/generated",
+];
+
+/// Folder names never walked, wherever they are.
+const SKIPPED_NAMES: [&str; 3] = ["node_modules", "target", ".git"];
+
+/// A text file of the repository: its path relative to the root (with `/`) and its content.
+struct TextFile {
+    path: String,
+    text: String,
+}
+
+/// Every UTF-8 file the checks read. Binary files (fonts, images, PDFs) are skipped.
+fn text_files() -> Vec<TextFile> {
+    let root = root();
+    let mut files = Vec::new();
+    for folder in FOLDERS {
+        walk(&root, &root.join(folder), &mut files);
+    }
+    for name in ROOT_FILES {
+        if let Some(file) = read_text(&root, &root.join(name)) {
+            files.push(file);
+        }
+    }
+    assert!(files.len() > 100, "the walk found only {} text files under {}: wrong root?", files.len(), root.display());
+    files
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut Vec<TextFile>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        if meta.is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if SKIPPED_NAMES.contains(&name.as_str()) || SKIPPED.contains(&relative(root, &path).as_str()) {
+                continue;
+            }
+            walk(root, &path, files);
+        } else if meta.is_file() {
+            if let Some(file) = read_text(root, &path) {
+                files.push(file);
+            }
+        }
+    }
+}
+
+fn read_text(root: &Path, path: &Path) -> Option<TextFile> {
+    let bytes = fs::read(path).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    (!text.contains('\0')).then(|| TextFile { path: relative(root, path), text })
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+}
+
+/// What no file may mention: the names of the reference notes kept outside the repository, and
+/// the folders they live in.
+fn forbidden() -> Vec<String> {
+    [["SIL-", "REFERENCE"], ["ECM-", "DOMAIN"], ["CONVEN", "TIONS"], ["../", "shared"], ["shared/", "mypay"]]
+        .iter()
+        .map(|parts| parts.concat())
+        .collect()
+}
+
+#[test]
+fn no_file_refers_to_documents_outside_the_repository() {
+    let needles = forbidden();
+    let mut found = Vec::new();
+    for file in text_files() {
+        for (n, line) in file.text.lines().enumerate() {
+            for needle in &needles {
+                if line.contains(needle.as_str()) {
+                    found.push(format!("{}:{}: mentions {needle:?}: {}", file.path, n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "cite the pages of docs/ instead (docs/mypay.md, docs/mypay-avvisi.md, docs/domain.md, CONTRIBUTING.md):\n{}",
+        found.join("\n")
+    );
+}
+
+/// One citation of a numbered section of a page of `docs/`.
+#[derive(Debug, PartialEq, Eq)]
+struct Citation {
+    line: usize,
+    /// The page's name without `.md` (`mypay` for `docs/mypay.md`).
+    page: String,
+    /// The section number, e.g. `4.2`.
+    section: String,
+}
+
+/// The citations in `text`. `in_docs`: the text is a page of `docs/`, where a page may be named
+/// without the `docs/` prefix. A list after the first number (`§4.3, §6.2 and §8`, `§2.3/§2.4`)
+/// cites the same page.
+fn citations(text: &str, in_docs: bool) -> Vec<Citation> {
+    const MARK: &str = ".md §";
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut from = 0;
+        while let Some(found) = line[from..].find(MARK) {
+            let at = from + found;
+            from = at + MARK.len();
+            let token_start = line[..at]
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+                .last()
+                .map_or(at, |(i, _)| i);
+            let token = &line[token_start..at];
+            let page = match token.rfind("docs/") {
+                Some(i) if !token[i + 5..].contains('/') => &token[i + 5..],
+                None if in_docs && !token.contains('/') => token,
+                _ => continue,
+            };
+            if page.is_empty() {
+                continue;
+            }
+            let mut rest = &line[from..];
+            loop {
+                let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+                let section = rest[..number_len].trim_end_matches('.');
+                if section.is_empty() || !section.starts_with(|c: char| c.is_ascii_digit()) {
+                    break;
+                }
+                out.push(Citation { line: n + 1, page: page.to_string(), section: section.to_string() });
+                rest = &rest[number_len..];
+                let Some(next) = [", §", ", and §", " and §", " or §", "/§"].iter().find_map(|sep| rest.strip_prefix(sep)) else {
+                    break;
+                };
+                rest = next;
+            }
+        }
+    }
+    out
+}
+
+/// The section numbers of a Markdown page's headings (`## 4. Title` → `4`, `### 4.2 Title` →
+/// `4.2`), outside fenced code blocks.
+fn heading_numbers(text: &str) -> BTreeSet<String> {
+    let mut numbers = BTreeSet::new();
+    let mut in_code = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code || !line.starts_with('#') {
+            continue;
+        }
+        let title = line.trim_start_matches('#').trim_start();
+        let first = title.split_whitespace().next().unwrap_or("");
+        let number = first.trim_end_matches('.');
+        if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            numbers.insert(number.to_string());
+        }
+    }
+    numbers
+}
+
+#[test]
+fn citations_are_read_with_their_section_lists() {
+    // The pieces are split so that the scan of this very file does not read them as citations.
+    let text = ["see docs/mypay", ".md §4.3, §6.2 and §8; ", "then (docs/mypay-avvisi", ".md §1.4 step 6).\n", "mypay", ".md §9.2."].concat();
+    let found = |in_docs| citations(&text, in_docs).into_iter().map(|c| format!("{}:{}:{}", c.line, c.page, c.section)).collect::<Vec<_>>();
+    assert_eq!(found(false), ["1:mypay:4.3", "1:mypay:6.2", "1:mypay:8", "1:mypay-avvisi:1.4"]);
+    assert_eq!(found(true), ["1:mypay:4.3", "1:mypay:6.2", "1:mypay:8", "1:mypay-avvisi:1.4", "2:mypay:9.2"]);
+    let page = "# Title\n\n## 4. `paaSILInviaDovuti`\n\n### 4.2 The document\n\n```\n## 9. in code\n```\n";
+    assert_eq!(heading_numbers(page), ["4", "4.2"].into_iter().map(String::from).collect());
+}
+
+#[test]
+fn every_docs_citation_names_an_existing_numbered_heading() {
+    let files = text_files();
+    let pages: BTreeMap<String, BTreeSet<String>> = files
+        .iter()
+        .filter_map(|f| {
+            let name = f.path.strip_prefix("docs/")?.strip_suffix(".md")?;
+            (!name.contains('/')).then(|| (name.to_string(), heading_numbers(&f.text)))
+        })
+        .collect();
+    let mut checked = 0;
+    let mut dangling = Vec::new();
+    for file in &files {
+        let in_docs = file.path.starts_with("docs/");
+        for citation in citations(&file.text, in_docs) {
+            checked += 1;
+            let cited = format!("docs/{}.md §{}", citation.page, citation.section);
+            match pages.get(&citation.page) {
+                None => dangling.push(format!("{}:{}: {cited}: no such page", file.path, citation.line)),
+                Some(numbers) if !numbers.contains(&citation.section) => {
+                    dangling.push(format!("{}:{}: {cited}: no heading numbered {}", file.path, citation.line, citation.section))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} citations found: is the scan still reading the citations?");
+    assert!(dangling.is_empty(), "{} dangling citation(s):\n{}", dangling.len(), dangling.join("\n"));
+}
+
+/// The versions (numeric prefix of `<version>_<name>.sql`) of one migrations folder.
+fn migration_versions(backend: &str) -> BTreeSet<String> {
+    let dir = root().join("migrations").join(backend);
+    let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sql"))
+        .map(|name| {
+            let version: String = name.chars().take_while(char::is_ascii_digit).collect();
+            assert!(!version.is_empty() && name[version.len()..].starts_with('_'), "migrations/{backend}/{name}: not <version>_<name>.sql");
+            version
+        })
+        .collect()
+}
+
+#[test]
+fn sqlite_and_postgres_migrations_have_the_same_versions() {
+    let sqlite = migration_versions("sqlite");
+    let postgres = migration_versions("postgres");
+    assert!(!sqlite.is_empty(), "no migrations found in migrations/sqlite");
+    let only_sqlite: Vec<_> = sqlite.difference(&postgres).collect();
+    let only_postgres: Vec<_> = postgres.difference(&sqlite).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "every migration needs both backends: only in migrations/sqlite: {only_sqlite:?}; only in migrations/postgres: {only_postgres:?}"
+    );
+}
