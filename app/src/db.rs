@@ -101,11 +101,6 @@ impl Db {
         self.backend
     }
 
-    /// True when the database answers a trivial query.
-    pub async fn ping(&self) -> bool {
-        crate::store::ping(self).await
-    }
-
     /// Closes the pool: idle connections at once, then waits for checked-out ones to come back,
     /// for at most [`CLOSE_WAIT`] (a connection held by a task that never finishes must not
     /// keep the process from stopping; it is dropped with the process).

@@ -11,6 +11,30 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use crate::domain::FieldError;
 use crate::payments::model::DebtState;
 
+/// Logs an unexpected failure with its cause and where it was raised (English, server log
+/// only) and hides it from the user behind `AppError::Internal`.
+#[cfg(feature = "ssr")]
+#[track_caller]
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    let at = std::panic::Location::caller();
+    tracing::error!(error = %cause, at = %at, "internal error");
+    AppError::Internal
+}
+
+/// [`internal`] for an error value: logs its whole `source()` chain, outermost first.
+#[cfg(feature = "ssr")]
+#[track_caller]
+pub fn internal_error(error: &(dyn std::error::Error + 'static)) -> AppError {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    internal(chain)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "code", content = "detail", rename_all = "snake_case")]
 pub enum AppError {

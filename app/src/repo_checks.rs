@@ -6,6 +6,7 @@
 //!   number, or page + `.md §` + number inside `docs/`) names a heading that exists, e.g.
 //!   `## 4. …` or `### 4.2 …`.
 //! * The SQLite and PostgreSQL migrations have the same versions.
+//! * The module graph of the app crate has no cycle (CONTRIBUTING, "Layers").
 //!
 //! Plain std only; the needles are assembled at run time so that this file does not match them.
 
@@ -267,4 +268,213 @@ fn sqlite_and_postgres_migrations_have_the_same_versions() {
         only_sqlite.is_empty() && only_postgres.is_empty(),
         "every migration needs both backends: only in migrations/sqlite: {only_sqlite:?}; only in migrations/postgres: {only_postgres:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The module graph of `app`: an edge from module A to module B for every `crate::B…` or
+// `super::B…` path in A's code (comments and the `#[cfg(test)] mod tests` at the end of a file
+// left out); B is the longest known module that prefixes the path. A module's own ancestors
+// (its `mod.rs` re-exports) are not edges. The graph must have no cycle: the layers are
+// view → api → service → store → model, and concepts call each other's services in one
+// direction only.
+
+/// The module a file of `app/src` is (`payments/server.rs` → `payments::server`, `payments/mod.rs`
+/// → `payments`, `lib.rs` → the empty root).
+fn module_of(relative: &str) -> String {
+    let stem = relative.trim_end_matches(".rs");
+    let parts: Vec<&str> = stem.split('/').collect();
+    let parts = match parts.last() {
+        Some(&"mod") | Some(&"lib") => &parts[..parts.len() - 1],
+        _ => &parts[..],
+    };
+    parts.join("::")
+}
+
+/// The code of a file without line comments and without its trailing `#[cfg(test)] mod tests`.
+fn code_of(text: &str) -> String {
+    let text = match text.find("#[cfg(test)]\nmod tests") {
+        Some(at) => &text[..at],
+        None => text,
+    };
+    text.lines().map(|line| line.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The paths written after `prefix::` in `code` (`prefix` is `crate` or `super`), with brace
+/// groups expanded: `crate::{a::b, c}` gives `a::b` and `c`.
+fn paths_after(code: &str, prefix: &str) -> Vec<String> {
+    fn group(rest: &str, base: &str, out: &mut Vec<String>) {
+        // `rest` starts just after `{`; entries up to the matching `}`.
+        let mut depth = 0;
+        let mut entry = String::new();
+        for c in rest.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    entry.push(c);
+                }
+                '}' if depth == 0 => break,
+                '}' => {
+                    depth -= 1;
+                    entry.push(c);
+                }
+                ',' if depth == 0 => {
+                    path(entry.trim(), base, out);
+                    entry.clear();
+                }
+                _ => entry.push(c),
+            }
+        }
+        path(entry.trim(), base, out);
+    }
+    fn path(text: &str, base: &str, out: &mut Vec<String>) {
+        let mut segments: Vec<&str> = vec![];
+        let mut rest = text;
+        loop {
+            let end = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len());
+            if end == 0 {
+                break;
+            }
+            segments.push(&rest[..end]);
+            rest = &rest[end..];
+            match rest.strip_prefix("::") {
+                Some(after) => rest = after,
+                None => break,
+            }
+        }
+        let full = [base].into_iter().filter(|b| !b.is_empty()).chain(segments.iter().copied()).collect::<Vec<_>>().join("::");
+        if let Some(inner) = rest.strip_prefix('{') {
+            group(inner, &full, out);
+        } else if !full.is_empty() {
+            out.push(full);
+        }
+    }
+    let needle = format!("{prefix}::");
+    let mut out = vec![];
+    let mut from = 0;
+    while let Some(found) = code[from..].find(&needle) {
+        let at = from + found;
+        from = at + needle.len();
+        if code[..at].chars().next_back().is_some_and(|c| is_ident(c) || c == ':') {
+            continue; // `foo::crate::`, `super::super::` is read from its first `super`
+        }
+        path(&code[from..], "", &mut out);
+    }
+    out
+}
+
+/// Module → the modules it uses, over every `.rs` file of `app/src`.
+fn app_module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = root().join("app/src");
+    let files: Vec<TextFile> = text_files().into_iter().filter(|f| f.path.starts_with("app/src/") && f.path.ends_with(".rs")).collect();
+    let modules: BTreeSet<String> = files.iter().map(|f| module_of(&f.path["app/src/".len()..])).collect();
+    assert!(modules.len() > 50, "only {} modules found under {}", modules.len(), src.display());
+    let resolve = |path: &str| -> Option<String> {
+        let parts: Vec<&str> = path.split("::").collect();
+        (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|candidate| modules.contains(candidate))
+    };
+    let mut graph = BTreeMap::new();
+    for file in &files {
+        let relative = &file.path["app/src/".len()..];
+        let module = module_of(relative);
+        // `super` of `a/b.rs` (module `a::b`) is `a`; of `a/b/mod.rs` (module `a::b`) too.
+        let parent = {
+            let mut parts: Vec<&str> = module.split("::").collect();
+            parts.pop();
+            parts.join("::")
+        };
+        let code = code_of(&file.text);
+        let mut used = BTreeSet::new();
+        let targets = paths_after(&code, "crate").into_iter().chain(
+            paths_after(&code, "super").into_iter().map(|p| if parent.is_empty() { p } else { format!("{parent}::{p}") }),
+        );
+        for target in targets {
+            let Some(target) = resolve(&target) else { continue };
+            let ancestor = module.starts_with(&format!("{target}::"));
+            if target != module && !ancestor && !target.is_empty() {
+                used.insert(target);
+            }
+        }
+        graph.insert(module, used);
+    }
+    graph
+}
+
+/// One cycle of `graph`, as the list of its modules (first = last), if there is one.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    fn visit(node: &str, graph: &BTreeMap<String, BTreeSet<String>>, marks: &mut BTreeMap<String, Mark>, stack: &mut Vec<String>) -> Option<Vec<String>> {
+        marks.insert(node.to_string(), Mark::Open);
+        stack.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            match marks.get(next.as_str()) {
+                Some(Mark::Open) => {
+                    let start = stack.iter().position(|n| n == next).unwrap_or(0);
+                    let mut cycle = stack[start..].to_vec();
+                    cycle.push(next.clone());
+                    return Some(cycle);
+                }
+                Some(Mark::Done) => {}
+                None => {
+                    if let Some(cycle) = visit(next, graph, marks, stack) {
+                        return Some(cycle);
+                    }
+                }
+            }
+        }
+        stack.pop();
+        marks.insert(node.to_string(), Mark::Done);
+        None
+    }
+    let mut marks = BTreeMap::new();
+    for node in graph.keys() {
+        if !marks.contains_key(node.as_str()) {
+            if let Some(cycle) = visit(node, graph, &mut marks, &mut vec![]) {
+                return Some(cycle);
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn module_paths_are_read_with_their_groups() {
+    let code = "use crate::{accounts::Role, payments::{model::X, server}};\nlet a = crate::db::Db::new(); super::api::f(); x::super::no();";
+    assert_eq!(paths_after(code, "crate"), vec!["accounts::Role", "payments::model::X", "payments::server", "db::Db::new"]);
+    assert_eq!(paths_after(code, "super"), vec!["api::f"]);
+    assert_eq!(module_of("payments/server.rs"), "payments::server");
+    assert_eq!(module_of("payments/mod.rs"), "payments");
+    assert_eq!(code_of("a // crate::b\nc\n#[cfg(test)]\nmod tests { crate::d }"), "a \nc");
+}
+
+#[test]
+fn a_cycle_is_found() {
+    let graph: BTreeMap<String, BTreeSet<String>> = [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec!["a"])]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+        .collect();
+    assert_eq!(find_cycle(&graph), Some(vec!["a".to_string(), "b".into(), "c".into(), "a".into()]));
+    let acyclic: BTreeMap<String, BTreeSet<String>> = graph.into_iter().filter(|(k, _)| k != "c").collect();
+    assert_eq!(find_cycle(&acyclic), None);
+}
+
+#[test]
+fn the_module_graph_of_app_has_no_cycle() {
+    let graph = app_module_graph();
+    let edges: usize = graph.values().map(BTreeSet::len).sum();
+    assert!(edges > 200, "only {edges} module edges found: is the parser reading the code?");
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!(
+            "the modules of app depend on each other in a circle: {}\n(each arrow is a `crate::` or `super::` path in the first module's code; \
+             move the shared item down a layer, see CONTRIBUTING \"Layers\")",
+            cycle.join(" → ")
+        );
+    }
 }

@@ -1,7 +1,6 @@
 //! Server-side context for server functions: the one `AppState`, who is calling, and how
 //! errors become HTTP statuses. Compiled only with the `ssr` feature.
 
-use std::fmt::Display;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,12 +13,12 @@ use http::{HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-use crate::accounts::server::LoginLimits;
-use crate::accounts::{CurrentUser, Role};
+use crate::accounts::model::LoginLimits;
+use crate::accounts::CurrentUser;
 use crate::db::Db;
-use crate::error::AppError;
+use crate::error::{internal, AppError};
 use crate::payments::gateway::PaymentGateway;
-use crate::payments::reconciler::ReconcilerConfig;
+use crate::payments::model::ReconcilerConfig;
 
 pub const SESSION_COOKIE: &str = "ecm_session";
 /// The session cookie's name behind https: the `__Host-` prefix makes the browser refuse it
@@ -53,7 +52,7 @@ pub struct AppState {
     /// The payment reconciler's settings (`ECM_RECONCILER_*`).
     pub reconciler: ReconcilerConfig,
     /// The mail worker's settings (`ECM_MAIL_*`).
-    pub mail: crate::mail::worker::MailConfig,
+    pub mail: crate::mail::model::MailConfig,
     /// The SMTP transport; `None` when `ECM_SMTP_URL` is not set: notifications then wait in
     /// the outbox until mail is configured.
     pub mailer: Option<Arc<dyn crate::mail::transport::MailTransport>>,
@@ -64,13 +63,6 @@ impl AppState {
     pub fn gateway(&self) -> Result<&dyn PaymentGateway, AppError> {
         self.payments.as_deref().ok_or(AppError::PaymentsUnavailable)
     }
-}
-
-/// Logs an unexpected failure with its cause (English, server log only) and hides it
-/// from the user behind `AppError::Internal`.
-pub fn internal(cause: impl Display) -> AppError {
-    tracing::error!(error = %cause, "internal error");
-    AppError::Internal
 }
 
 pub fn app_state() -> Result<AppState, AppError> {
@@ -135,31 +127,37 @@ pub fn provide_resolved_user() {
     }
 }
 
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    if let Some(ResolvedUser(user)) = use_context::<ResolvedUser>() {
-        return user;
-    }
-    let Some(token) = session_token() else {
-        return Ok(None);
-    };
-    let state = app_state()?;
-    crate::accounts::server::session_user(&state.db, &token, state.session_idle).await
-}
-
-/// The logged-in account of a plain axum request (outside Leptos' context).
-pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<CurrentUser>, AppError> {
-    match session_token_from(headers, state.cookie_secure) {
-        Some(token) => crate::accounts::server::session_user(&state.db, &token, state.session_idle).await,
-        None => Ok(None),
-    }
-}
-
 /// A plain-text answer for `error` (downloads and other plain HTTP endpoints): its status and
 /// Italian message, nothing else.
 pub fn text_error(error: &AppError) -> axum::response::Response {
     use axum::response::IntoResponse;
     let status = http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
+}
+
+/// A PDF as a private download: `application/pdf`, never cached, its file name (UTF-8 safe) and,
+/// when known, its SHA-256 in `x-content-sha256`.
+pub fn pdf_download(file_name: &str, sha256: Option<&str>, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use http::header;
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(file_name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Some(Ok(value)) = sha256.map(HeaderValue::from_str) {
+        headers.insert("x-content-sha256", value);
+    }
+    response
+}
+
+/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 5987).
+pub fn content_disposition(file_name: &str) -> String {
+    let ascii: String = file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let encoded = crate::domain::percent_encode(file_name);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// The address a form posted without JavaScript goes back to after `error`: `page` with the
@@ -176,19 +174,6 @@ pub fn form_error_url(page: &str, endpoint: &str, error: &AppError, values: &[(&
     let error = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
     url.push_str(&format!("__path={}&__err={}", encode(&format!("/api/{endpoint}")), encode(&error)));
     url
-}
-
-pub async fn require_user() -> Result<CurrentUser, AppError> {
-    current_user().await?.ok_or(AppError::Unauthenticated)
-}
-
-pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
-    let user = require_user().await?;
-    if user.role != role {
-        tracing::warn!(user_id = %user.id, required = role.as_db(), "access refused: wrong role");
-        return Err(AppError::Forbidden);
-    }
-    Ok(user)
 }
 
 /// Runs a server function body and turns its error into the matching HTTP status.

@@ -7,11 +7,11 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::payments::reconciler::ReconcilerConfig;
+use app::payments::model::ReconcilerConfig;
 
 use app::documents::model::UploadLimits;
 
-use app::mail::worker::MailConfig;
+use app::mail::model::MailConfig;
 
 use crate::client_ip::TrustedProxies;
 use crate::mail_transport::{SmtpSettings, SmtpUrl};

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::accounts::server::{ensure_first_segreteria, purge_expired, LoginLimits};
+use app::accounts::model::LoginLimits;
+use app::accounts::server::{ensure_first_segreteria, purge_expired};
 use app::db::Db;
 use app::domain::{Email, NewPassword};
 use app::payments::gateway::PaymentGateway;
@@ -373,9 +374,9 @@ fn cache_control_of(path: &str, status: StatusCode) -> &'static str {
 
 /// Looks up the caller's account once per page or server-function request and hands it to the
 /// app (`app::state::ResolvedUser`): the page guard needs it synchronously (see
-/// `app::home::view::guarded`), and server functions then need no lookup of their own.
+/// `app::layout::guard::guarded`), and server functions then need no lookup of their own.
 async fn resolve_user(State(state): State<AppState>, mut request: Request<Body>, next: Next) -> axum::response::Response {
-    let user = app::state::user_from_headers(&state, request.headers()).await;
+    let user = app::accounts::session::user_from_headers(&state, request.headers()).await;
     request.extensions_mut().insert(app::state::ResolvedUser(user));
     next.run(request).await
 }
@@ -407,7 +408,7 @@ async fn healthz() -> impl IntoResponse {
 /// Readiness: 200 when the database answers, 503 otherwise (a load balancer sends no users
 /// to an instance that cannot serve them).
 async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
-    if state.app.db.ping().await {
+    if app::store::ping(&state.app.db).await {
         (StatusCode::OK, "ok")
     } else {
         tracing::warn!("readiness check: database does not answer");

@@ -442,7 +442,7 @@ async fn two_instances(backend: Backend) {
         timeout: Duration::from_secs(5),
     };
     let mailer = server::mail_transport::SmtpMailer::new(&smtp).unwrap();
-    let config = app::mail::worker::MailConfig { batch: 4, ..app::mail::worker::MailConfig::default() };
+    let config = app::mail::model::MailConfig { batch: 4, ..app::mail::model::MailConfig::default() };
     let worker = |owner: &'static str| {
         let (db, mailer, config) = (&app.state.db, &mailer, &config);
         async move {

@@ -71,7 +71,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// The logged-in account, or `None` for an anonymous visitor.
 #[server(endpoint = "accounts/me")]
 pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
-    crate::state::respond(crate::state::current_user()).await
+    crate::state::respond(crate::accounts::session::current_user()).await
 }
 
 /// «Password dimenticata»: the same answer (a redirect to the confirmation) whether or not the
@@ -115,6 +115,7 @@ pub async fn reset_password(token: String, password: String, password_confirm: S
 #[server(endpoint = "accounts/verify-email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let state = app_state()?;
         let user = super::server::verify_email(&state.db, token.trim()).await?;
@@ -135,6 +136,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 #[server(endpoint = "accounts/verify-email-again")]
 pub async fn resend_verification() -> Result<(), AppError> {
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;
@@ -149,6 +151,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 pub async fn change_password(current_password: String, password: String, password_confirm: String) -> Result<(), AppError> {
     use crate::domain::NewPassword;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;
@@ -166,6 +169,7 @@ pub async fn change_password(current_password: String, password: String, passwor
 #[server(endpoint = "accounts/logout-everywhere")]
 pub async fn logout_everywhere() -> Result<(), AppError> {
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;

@@ -4,6 +4,8 @@ pub mod api;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod session;
 pub mod view;
 
 pub use model::{CurrentUser, Role};

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// What an account may do. Checked on the server by every server function.
@@ -50,4 +52,29 @@ pub struct CurrentUser {
     pub role: Role,
     /// The address was confirmed (verification link, or a password reset through it).
     pub email_verified: bool,
+}
+
+/// Limits on failed logins inside a sliding window (per account-and-address pair, per client
+/// address; per account a slow-down, see `accounts::server::slow_down`), and on registrations per hour.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+    pub window: Duration,
+    /// Registrations per client address per hour.
+    pub registrations_per_address: i64,
+    /// Registrations per hour, from everywhere.
+    pub registrations_per_hour: i64,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            max_failures_per_account: 5,
+            max_failures_per_address: 20,
+            window: Duration::from_secs(15 * 60),
+            registrations_per_address: 10,
+            registrations_per_hour: 300,
+        }
+    }
 }

@@ -7,39 +7,15 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::model::{CurrentUser, Role};
 use crate::db::{format_utc, new_id, now_utc, Db};
 use crate::domain::{DisplayName, Email, NewPassword};
 use crate::error::AppError;
-use crate::state::internal;
+use crate::error::internal;
 use crate::store;
-
-/// Limits on failed logins inside a sliding window (per account-and-address pair, per client
-/// address; per account a slow-down, see [`slow_down`]), and on registrations per hour.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginLimits {
-    pub max_failures_per_account: i64,
-    pub max_failures_per_address: i64,
-    pub window: Duration,
-    /// Registrations per client address per hour.
-    pub registrations_per_address: i64,
-    /// Registrations per hour, from everywhere.
-    pub registrations_per_hour: i64,
-}
-
-impl Default for LoginLimits {
-    fn default() -> Self {
-        LoginLimits {
-            max_failures_per_account: 5,
-            max_failures_per_address: 20,
-            window: Duration::from_secs(15 * 60),
-            registrations_per_address: 10,
-            registrations_per_hour: 300,
-        }
-    }
-}
+use super::session::token_hash;
+use crate::accounts::model::LoginLimits;
 
 /// Registrations are counted over an hour.
 pub const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
@@ -486,33 +462,12 @@ pub fn slow_down(failures: i64, allowed: i64) -> Option<Duration> {
     (over >= 0).then(|| Duration::from_millis(500u64.saturating_mul(1u64 << over.min(4))))
 }
 
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Starts a session and returns the cookie value (only its SHA-256 is stored).
 pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<String, AppError> {
     let token = new_token();
     let now = time::OffsetDateTime::now_utc();
     store::accounts::insert_session(db, &token_hash(&token), user_id, &format_utc(now), &format_utc(now + ttl)).await?;
     Ok(token)
-}
-
-/// How often a session's last use is written (a read per request, a write per minute).
-const TOUCH_EVERY: Duration = Duration::from_secs(60);
-
-/// The account behind a session cookie, if the session exists, has not expired and was used
-/// within `idle` (then its last use is refreshed, at most once a minute).
-pub async fn session_user(db: &Db, token: &str, idle: Duration) -> Result<Option<CurrentUser>, AppError> {
-    let now = time::OffsetDateTime::now_utc();
-    let hash = token_hash(token);
-    let Some((user, last_seen)) = store::accounts::session_user(db, &hash, &format_utc(now), &format_utc(now - idle)).await? else {
-        return Ok(None);
-    };
-    if last_seen < format_utc(now - TOUCH_EVERY) {
-        store::accounts::touch_session(db, &hash, &format_utc(now)).await?;
-    }
-    Ok(Some(user))
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {

@@ -245,7 +245,7 @@ pub fn EmailVerificationBanner(verified: bool) -> impl IntoView {
 /// tutti i dispositivi».
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    crate::home::view::guarded_any(|user| {
+    crate::layout::guard::guarded_any(|user| {
         let change = ServerAction::<crate::accounts::api::ChangePassword>::new();
         let everywhere = ServerAction::<crate::accounts::api::LogoutEverywhere>::new();
         let changed_error = form_error("accounts/password-change");

@@ -11,6 +11,7 @@ use crate::error::AppError;
 pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -27,9 +28,27 @@ pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
 pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::service::statement(&app_state()?.db, id.trim(), super::service::today()).await
+    })
+    .await
+}
+
+/// The logged-in provider's debts annulled by the Segreteria, newest first.
+#[server(endpoint = "payments/annulled")]
+pub async fn load_my_annulled_debts() -> Result<Vec<super::model::AnnulledDebtView>, AppError> {
+    use crate::accounts::Role;
+    use crate::state::*;
+    use crate::accounts::session::*;
+    respond(async move {
+        let user = require_role(Role::Provider).await?;
+        let db = app_state()?.db;
+        let Some(provider) = crate::providers::server::provider_of_user(&db, &user.id).await? else {
+            return Ok(vec![]);
+        };
+        super::service::annulled_of_provider(&db, &provider.id).await
     })
     .await
 }

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::accounts::Role;
 use crate::error::AppError;
-use crate::state::{user_from_headers, AppState};
+use crate::state::AppState;
+use crate::accounts::session::user_from_headers;
 
 fn csv_answer(result: Result<super::model::Statement, AppError>) -> Response {
     match result {

@@ -181,6 +181,38 @@ pub fn totals_it(t: &Totals) -> String {
     format!("da pagare {}, pagato {}, scaduto {}", format_euro(t.due_cents), format_euro(t.paid_cents), format_euro(t.overdue_cents))
 }
 
+/// Longest reason the Segreteria may give (annulment, due-date extension, refusal, …).
+pub const REASON_MAX_CHARS: usize = 1000;
+
+/// A reason typed by the Segreteria for `field`: trimmed, required, at most
+/// [`REASON_MAX_CHARS`] characters.
+pub fn check_reason<'a>(field: &str, reason: &'a str) -> Result<&'a str, crate::domain::FieldError> {
+    use crate::domain::{FieldError, FieldRule};
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(FieldError::new(field, FieldRule::Required));
+    }
+    if reason.chars().count() > REASON_MAX_CHARS {
+        return Err(FieldError::new(field, FieldRule::TooLong));
+    }
+    Ok(reason)
+}
+
+/// A debt annulled by the Segreteria (docs/domain.md §5.3), as the provider and the Segreteria
+/// see it. Only a DA_PAGARE debt can be annulled, with a mandatory reason recorded with actor
+/// and time; a debt IN_CORSO (a live MyPay attempt may still be paid) or PAGATO never is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnulledDebtView {
+    pub id: String,
+    pub fee_kind: FeeKind,
+    pub causale: String,
+    pub amount_cents: i64,
+    pub annulled_at: String,
+    /// Display name of the Segreteria user.
+    pub annulled_by: String,
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +273,13 @@ mod tests {
         assert_eq!(date_it("—"), "—");
         assert_eq!(time_it("2026-11-27T10:05:59.000Z"), "27/11/2026 10:05");
         assert_eq!(time_it("2026-11-27"), "27/11/2026");
+    }
+
+    #[test]
+    fn a_reason_is_required_and_bounded() {
+        assert_eq!(check_reason("reason", "  Esenzione deliberata  "), Ok("Esenzione deliberata"));
+        assert_eq!(check_reason("reason", "   ").unwrap_err().rule, crate::domain::FieldRule::Required);
+        assert_eq!(check_reason("reason", &"x".repeat(REASON_MAX_CHARS + 1)).unwrap_err().rule, crate::domain::FieldRule::TooLong);
+        assert!(check_reason("reason", &"è".repeat(REASON_MAX_CHARS)).is_ok());
     }
 }

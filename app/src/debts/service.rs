@@ -74,18 +74,7 @@ pub fn days_overdue(state: DebtState, due_date: Option<&str>, today: time::Date)
     (state == DebtState::DaPagare && due < today).then(|| (today - due).whole_days())
 }
 
-/// A reason typed by the Segreteria for `field`: trimmed, required, at most 1000 characters.
-pub fn check_reason<'a>(field: &str, reason: &'a str) -> Result<&'a str, crate::domain::FieldError> {
-    use crate::domain::{FieldError, FieldRule};
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(FieldError::new(field, FieldRule::Required));
-    }
-    if reason.chars().count() > crate::payments::annulment::REASON_MAX_CHARS {
-        return Err(FieldError::new(field, FieldRule::TooLong));
-    }
-    Ok(reason)
-}
+pub use super::model::check_reason;
 
 /// The Segreteria extends a debt's due date (proroga), as often as needed, with a reason; the
 /// provider sees the new date and why. Only a debt still to pay (or being paid) with a due date
@@ -113,29 +102,6 @@ pub async fn extend_due(db: &crate::db::Db, actor: &crate::accounts::CurrentUser
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     tracing::info!(debt_id, new_due = %new_due, user_id = %actor.id, "due date extended");
     Ok(())
-}
-
-/// The Segreteria annuls a debt: a debt behind an issued pagoPA notice has its notice cancelled
-/// in MyPay first (docs/channels.md, "Notices"), then it is annulled like any debt to pay. A
-/// notice that turns out paid is recorded as paid and the annulment refused.
-pub async fn annul_cancelling_notice(
-    db: &crate::db::Db,
-    gateway: Option<&dyn crate::payments::gateway::PaymentGateway>,
-    actor: &crate::accounts::CurrentUser,
-    debt_id: &str,
-    reason: &str,
-) -> Result<(), AppError> {
-    if actor.role != crate::accounts::Role::Segreteria {
-        return Err(AppError::Forbidden);
-    }
-    let why = check_reason("reason", reason)?;
-    match crate::payments::notices::cancel_for_debt(db, gateway, actor, debt_id, &format!("dovuto annullato dalla Segreteria: {why}")).await {
-        Ok(()) => {}
-        // A quietanza of the debt waits for a decision: decide it first.
-        Err(AppError::DebtNotPayable(state)) => return Err(AppError::DebtNotAnnullable(state)),
-        Err(error) => return Err(error),
-    }
-    annul(db, actor, debt_id, reason).await
 }
 
 /// The Segreteria annuls a debt still to pay, with a mandatory reason (for mistakes: a due date
@@ -230,10 +196,20 @@ pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date)
             }
         })
         .collect();
-    let treasury_enabled = crate::quietanze::service::channel_enabled(&provider);
+    let treasury_enabled = provider.treasury_channel_enabled();
     let treasury_default = provider.treasury_channel.is_none();
     let mut statement = Statement::new(provider.id, provider.form.denominazione, provider.form.codice_fiscale, date_text(today), lines);
     statement.treasury_enabled = treasury_enabled;
     statement.treasury_default = treasury_default;
     Ok(statement)
+}
+
+/// Debts of a provider annulled by the Segreteria (not the automatic ones), newest first.
+pub async fn annulled_of_provider(db: &crate::db::Db, provider_id: &str) -> Result<Vec<super::model::AnnulledDebtView>, AppError> {
+    Ok(crate::store::debts::annulled_of_provider(db, provider_id).await?)
+}
+
+/// The annulment of one debt, if the Segreteria annulled it.
+pub async fn annulment_of(db: &crate::db::Db, debt_id: &str) -> Result<Option<super::model::AnnulledDebtView>, AppError> {
+    Ok(crate::store::debts::annulment_of(db, debt_id).await?)
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use super::api::{load_my_statement, load_provider_statement};
 use super::model::{date_it, due_label, overdue_label, Statement, Totals};
 use crate::accounts::Role;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, DebtState};
 
@@ -94,7 +94,7 @@ fn TreasuryChannelForm(treasury: (String, bool, bool)) -> impl IntoView {
             <div class="form-group mb-3">
                 <label for="treasury_reason" class="active">"Motivo" <span aria-hidden="true">" *"</span></label>
                 <input type="text" id="treasury_reason" name="treasury_reason" class="form-control" required=true value=typed
-                    maxlength=crate::payments::annulment::REASON_MAX_CHARS class:is-invalid=move || reason_error().is_some()/>
+                    maxlength=crate::debts::model::REASON_MAX_CHARS class:is-invalid=move || reason_error().is_some()/>
                 {move || reason_error().map(|m| view! { <div class="invalid-feedback d-block" role="status">{m}</div> })}
             </div>
             <button type="submit" class="btn btn-outline-primary mb-4" disabled=move || action.pending().get() || done()>
@@ -184,5 +184,40 @@ fn StatementView(statement: Statement, csv: String) -> impl IntoView {
                 </ul>
             }.into_any()
         }}
+    }
+}
+
+fn annulled_when(value: &str) -> String {
+    let date = value.get(0..10).map(date_it).unwrap_or_default();
+    format!("{date} {}", value.get(11..16).unwrap_or_default())
+}
+
+/// The provider's payments page: the debts the Segreteria annulled, with the reason.
+#[component]
+pub fn AnnulledDebts() -> impl IntoView {
+    let annulled = Resource::new(|| (), |_| super::api::load_my_annulled_debts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match annulled.await {
+                    Ok(list) if list.is_empty() => ().into_any(),
+                    Ok(list) => view! {
+                        <section class="mt-4" aria-labelledby="dovuti-annullati">
+                            <h2 id="dovuti-annullati" class="h4">"Dovuti annullati dalla Segreteria"</h2>
+                            <ul class="list-group mb-4" data-testid="dovuti-annullati">
+                                {list.into_iter().map(|d| view! {
+                                    <li class="list-group-item" data-testid="dovuto-annullato">
+                                        <strong>{d.causale.clone()}</strong> " (" {d.fee_kind.label_it()} ", " {crate::payments::model::format_euro(d.amount_cents)} "): "
+                                        "annullato il " {annulled_when(&d.annulled_at)} " da " {d.annulled_by.clone()} "."
+                                        <br/>"Motivo: " <span data-testid="motivo-annullamento">{d.reason.clone()}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }.into_any(),
+                    Err(error) => view! { <crate::layout::view::ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

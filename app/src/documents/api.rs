@@ -8,6 +8,7 @@ use crate::error::AppError;
 pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;

@@ -7,7 +7,7 @@
 //! `GET /documenti/{id}`: the PDF, for the owning provider and the Segreteria only.
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,7 +17,8 @@ use super::model::UploadProblem;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::requests::model::RequestState;
-use crate::state::{user_from_headers, AppState};
+use crate::state::{pdf_download, AppState};
+use crate::accounts::session::user_from_headers;
 
 /// Routes of this module, with a body limit a little above the document limit (the
 /// handler enforces the exact limit while reading).
@@ -181,35 +182,12 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
     pdf_download(&file.file_name, Some(&file.sha256), file.content)
 }
 
-/// A PDF as a private download: `application/pdf`, never cached, its file name (UTF-8 safe) and,
-/// when known, its SHA-256 in `x-content-sha256`.
-pub(crate) fn pdf_download(file_name: &str, sha256: Option<&str>, bytes: Vec<u8>) -> Response {
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Ok(value) = HeaderValue::from_str(&content_disposition(file_name)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    if let Some(Ok(value)) = sha256.map(HeaderValue::from_str) {
-        headers.insert("x-content-sha256", value);
-    }
-    response
-}
-
-/// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 5987).
-pub(crate) fn content_disposition(file_name: &str) -> String {
-    let ascii: String = file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
-    let encoded = crate::domain::percent_encode(file_name);
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn content_disposition_keeps_accents_for_browsers_and_ascii_for_old_clients() {
         assert_eq!(
-            super::content_disposition("Piano qualità.pdf"),
+            crate::state::content_disposition("Piano qualità.pdf"),
             "attachment; filename=\"Piano qualit_.pdf\"; filename*=UTF-8''Piano%20qualit%C3%A0.pdf"
         );
     }

@@ -6,9 +6,9 @@ use leptos_router::hooks::use_query_map;
 use super::api::load_my_documents;
 use super::model::{format_size, DocumentSlot, DocumentsView, UploadProblem};
 use crate::accounts::Role;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
-use crate::requests::view::{WizardStep, WizardStepper};
+use crate::layout::wizard::{WizardStep, WizardStepper};
 
 /// Step 3 of the wizard: one slot per document type.
 #[component]

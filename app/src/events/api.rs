@@ -13,6 +13,7 @@ pub const PAGE: &str = "/area/eventi";
 pub async fn load_training_plan() -> Result<TrainingPlan, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -36,6 +37,7 @@ pub async fn declare_event(
     use super::model::EventForm;
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     let form = EventForm {
         titolo,
         procedura: procedura.unwrap_or_default(),

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::payments::model::{causale_quota_annuale, DebtState, DebtView, FeeKind};
 use crate::payments::server::{debt_view, tariff};
 use crate::providers::model::ProviderView;
-use crate::state::internal;
+use crate::error::internal;
 
 /// The calendar date of `today` as the fee rules use it.
 pub fn calendar_date(today: time::Date) -> CalendarDate {

@@ -12,7 +12,7 @@ use super::model::{date_it, EventForm, EventView, PlanAccess, Procedure, Trainin
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::error::AppError;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, DebtState, DebtView};

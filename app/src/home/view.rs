@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::accounts::Role;
-use crate::auth::{check_access, use_auth, Access};
-use crate::layout::view::{FailurePage, ForbiddenPage, LoginRequiredPage};
+use crate::auth::use_auth;
+use crate::layout::guard::guarded;
 
 #[component]
 pub fn LandingPage() -> impl IntoView {
@@ -34,53 +34,13 @@ pub fn LandingPage() -> impl IntoView {
     }
 }
 
-/// Renders `page` for an account with `role`; otherwise the right status page.
-///
-/// The decision is synchronous, on the server and in the browser alike: the account was
-/// resolved before rendering began (`state::ResolvedUser` on the server, the serialized `Auth`
-/// resource while hydrating). There is deliberately no `<Suspense>` here: Leptos runs a
-/// suspense body several times while rendering on the server, and `page` creates the page's
-/// resources, so every extra run would serialize a second, orphaned copy of the page's data,
-/// which the browser then hydrates against (docs/ssr.md). `page` therefore runs exactly once
-/// per render, on both sides.
-pub fn guarded<V: IntoView + 'static>(
-    role: Role,
-    page: impl Fn(crate::accounts::CurrentUser) -> V + Send + Sync + 'static,
-) -> impl IntoView {
-    let auth = use_auth();
-    move || match auth.user.get() {
-        Some(user) => match check_access(user, role) {
-            Access::Granted(user) => page(user).into_any(),
-            Access::NeedsLogin => view! { <LoginRequiredPage/> }.into_any(),
-            Access::Denied => view! { <ForbiddenPage/> }.into_any(),
-            Access::Failed(error) => view! { <FailurePage error/> }.into_any(),
-        },
-        None => {
-            // Only in the browser, while the account is fetched again after a login or logout.
-            #[cfg(feature = "ssr")]
-            tracing::error!("page guard rendered before the request's account was resolved");
-            view! { <p>"Caricamento…"</p> }.into_any()
-        }
-    }
-}
-
-/// [`guarded`] for any logged-in account, whatever its role (the account page).
-pub fn guarded_any<V: IntoView + 'static>(page: impl Fn(crate::accounts::CurrentUser) -> V + Send + Sync + 'static) -> impl IntoView {
-    let auth = use_auth();
-    move || match auth.user.get() {
-        Some(Ok(Some(user))) => page(user).into_any(),
-        Some(Ok(None)) => view! { <LoginRequiredPage/> }.into_any(),
-        Some(Err(error)) => view! { <FailurePage error/> }.into_any(),
-        None => view! { <p>"Caricamento…"</p> }.into_any(),
-    }
-}
-
 #[component]
 pub fn ProviderHomePage() -> impl IntoView {
     use crate::payments::model::format_euro;
     use crate::requests::api::SubmitRequest;
     use crate::requests::model::RequestState;
-    use crate::requests::view::{RequestSummary, WizardStep, WizardStepper};
+    use crate::layout::wizard::{WizardStep, WizardStepper};
+    use crate::requests::view::RequestSummary;
     guarded(Role::Provider, |user| {
         let submit = ServerAction::<SubmitRequest>::new();
         let integrate = ServerAction::<crate::requests::api::SubmitIntegration>::new();
@@ -154,7 +114,7 @@ pub fn ProviderHomePage() -> impl IntoView {
                                                 }).collect_view()}
                                             </ul>
                                             <p class="small mb-3">"La domanda potrà essere inviata alla Segreteria ECM dopo la verifica del pagamento con MyPay."</p>
-                                            {(!available).then(|| view! { <crate::payments::view::PaymentsUnavailable/> })}
+                                            {(!available).then(|| view! { <crate::layout::view::PaymentsUnavailable/> })}
                                             <div class="d-flex flex-wrap gap-3">
                                                 <A href="/area/pagamento" attr:class="btn btn-primary">"Vai al pagamento"</A>
                                                 <A href="/area/domanda" attr:class="btn btn-outline-primary">"Cambia il tipo di domanda"</A>

@@ -146,3 +146,14 @@ pub fn FailurePage(error: AppError) -> impl IntoView {
         <ErrorAlert error/>
     }
 }
+
+/// The alert shown when MyPay is not configured.
+#[component]
+pub fn PaymentsUnavailable() -> impl IntoView {
+    view! {
+        <div class="alert alert-warning" role="alert" data-testid="pagamenti-non-disponibili">
+            "I pagamenti non sono disponibili in questo momento: il collegamento a MyPay (pagoPA) non è configurato. "
+            "Contatta la Segreteria ECM."
+        </div>
+    }
+}

@@ -13,6 +13,7 @@ pub const LOG_LINES: i64 = 100;
 pub async fn load_mail_log(provider_id: String) -> Result<Vec<MailLogLine>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let state = app_state()?;
         require_role(Role::Segreteria).await?;

@@ -1,5 +1,7 @@
 //! What the mail log shows (shared by the server and the browser).
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// The kinds of notification (docs/mail.md lists when each is sent and to whom).
@@ -135,4 +137,44 @@ pub struct MailLogLine {
     pub last_error: Option<String>,
     pub created_at: String,
     pub sent_at: Option<String>,
+}
+
+/// How the mail worker works (`ECM_MAIL_*`, read by `server::settings`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    /// `ECM_PUBLIC_URL`: the base of the links in the mails (see `compose::LINK_BASE`).
+    pub public_url: String,
+    /// `ECM_MAIL_INTERVAL_SECONDS` (default 5): how often the outbox is looked at.
+    pub interval: Duration,
+    /// `ECM_MAIL_MAX_TRIES` (default 8): a message that failed this many times is FAILED.
+    pub max_tries: i64,
+    /// `ECM_MAIL_BACKOFF_MIN_SECONDS` (default 30): the wait after the first failed try; it
+    /// doubles with every further failure, up to `backoff_max`.
+    pub backoff_min: Duration,
+    /// `ECM_MAIL_BACKOFF_MAX_SECONDS` (default 3600).
+    pub backoff_max: Duration,
+    /// `ECM_MAIL_LEASE_SECONDS` (default 120): how long a claim on a row lasts. Keep it above
+    /// `ECM_SMTP_TIMEOUT_SECONDS`: a row whose lease ran out while its send is still going
+    /// could be sent by another instance too. A row claimed by an instance that died is sent
+    /// again once its lease is over.
+    pub lease: Duration,
+    /// Rows sent per pass at most, one claimed after the other (20; not a setting).
+    pub batch: usize,
+    /// How often the reminders pass runs (30 minutes; not a setting).
+    pub reminders_every: Duration,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            public_url: "http://127.0.0.1:3000".into(),
+            interval: Duration::from_secs(5),
+            max_tries: 8,
+            backoff_min: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            lease: Duration::from_secs(120),
+            batch: 20,
+            reminders_every: Duration::from_secs(30 * 60),
+        }
+    }
 }

@@ -11,6 +11,7 @@ use crate::error::AppError;
 pub async fn load_payment_page() -> Result<CartPage, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
@@ -27,6 +28,7 @@ pub async fn pay(idempotency_key: String, debts: String, payer_email: String) ->
     use crate::accounts::Role;
     use crate::domain::{Email, FieldError};
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
@@ -54,6 +56,7 @@ pub async fn issue_notice(idempotency_key: String, debt: String, payer_email: St
     use crate::domain::{Email, FieldError};
     use crate::payments::notices::IssueAnswer;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
@@ -79,6 +82,7 @@ pub async fn issue_notice(idempotency_key: String, debt: String, payer_email: St
 pub async fn cancel_notice(attempt: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
@@ -93,6 +97,7 @@ pub async fn cancel_notice(attempt: String) -> Result<(), AppError> {
 #[server(endpoint = "payments/verify")]
 pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result<AttemptView, AppError> {
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_user().await?;
         let state = app_state()?;
@@ -107,6 +112,7 @@ pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result
 pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -123,6 +129,7 @@ pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
 pub async fn load_payment_summary() -> Result<PaymentSummary, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;

@@ -2,7 +2,6 @@
 //! payment, with the provider's pages. The gateway is a trait ([`gateway`]) implemented in
 //! `server` over the MyPay client.
 
-pub mod annulment;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backlog;

@@ -1,6 +1,8 @@
 //! Payment domain types shared by the server and the browser: fee kinds, debt and attempt
 //! states with their transitions, euro formatting, cart splitting, IUDs, and what the pages show.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// pagoPA allows at most five transfers per payment: more debts need several carts.
@@ -557,5 +559,52 @@ mod tests {
         assert_eq!(TariffCase::gruppo_a_band(30), TariffCase::FasciaFino30);
         assert_eq!(TariffCase::gruppo_a_band(31), TariffCase::Fascia31_60);
         assert_eq!(TariffCase::gruppo_a_band(121), TariffCase::FasciaOltre120);
+    }
+}
+
+/// How the background reconciler works: one value, built from the settings at start-up and
+/// kept in `AppState`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcilerConfig {
+    /// `ECM_RECONCILER_INTERVAL_SECONDS` (default 10): how often a pass starts.
+    pub interval: Duration,
+    /// `ECM_RECONCILER_BACKOFF_MIN_SECONDS` (default 10): wait after the first check of an attempt.
+    pub backoff_min: Duration,
+    /// `ECM_RECONCILER_BACKOFF_MAX_SECONDS` (default 300): the longest wait between two checks.
+    pub backoff_max: Duration,
+    /// `ECM_RECONCILER_CONCURRENCY` (default 4): attempts checked at once.
+    pub concurrency: usize,
+    /// `ECM_RECONCILER_RATE_PER_SECOND` (default 5): calls per second towards MyPay.
+    pub rate_per_second: u32,
+    /// `ECM_RECONCILER_LEASE_SECONDS` (default 120): how long a claim on an attempt lasts.
+    pub lease: Duration,
+    /// `ECM_RECONCILER_LATE_RECEIPT_HOURS` (default 48): how long after its creation an attempt
+    /// closed without payment is still asked about (late receipts).
+    pub late_receipt_window: Duration,
+    /// How often such a closed attempt is asked about (30 minutes; not a setting).
+    pub late_receipt_interval: Duration,
+    /// An open attempt about which MyPay has given no usable answer for this long becomes an
+    /// ANOMALIA for the Segreteria (24 hours; not a setting).
+    pub fault_anomaly_after: Duration,
+    /// `ECM_VERIFY_MIN_INTERVAL_SECONDS` (default 3): a provider's verification (the return
+    /// page, «Verifica») asks MyPay about an attempt at most once in this interval; within it
+    /// the answer is the recorded state.
+    pub verify_min_interval: Duration,
+}
+
+impl Default for ReconcilerConfig {
+    fn default() -> Self {
+        ReconcilerConfig {
+            interval: Duration::from_secs(10),
+            backoff_min: Duration::from_secs(10),
+            backoff_max: Duration::from_secs(300),
+            concurrency: 4,
+            rate_per_second: 5,
+            lease: Duration::from_secs(120),
+            late_receipt_window: Duration::from_secs(48 * 3600),
+            late_receipt_interval: Duration::from_secs(30 * 60),
+            fault_anomaly_after: Duration::from_secs(24 * 3600),
+            verify_min_interval: Duration::from_secs(3),
+        }
     }
 }

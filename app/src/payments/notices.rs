@@ -38,7 +38,7 @@ use crate::db::{now_utc, Db};
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::providers::model::ProviderView;
-use crate::state::internal;
+use crate::error::internal;
 use crate::store;
 use crate::store::debts::Change;
 
@@ -401,12 +401,35 @@ pub async fn pdf_handler(
     headers: http::HeaderMap,
 ) -> axum::response::Response {
     let result = async {
-        let user = crate::state::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
+        let user = crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         pdf(&state.db, state.payments.as_deref(), &user, &attempt_id).await
     }
     .await;
     match result {
-        Ok((name, bytes)) => crate::documents::http::pdf_download(&name, None, bytes),
+        Ok((name, bytes)) => crate::state::pdf_download(&name, None, bytes),
         Err(error) => crate::state::text_error(&error),
     }
+}
+
+/// The Segreteria annuls a debt: a debt behind an issued pagoPA notice has its notice cancelled
+/// in MyPay first (docs/channels.md, "Notices"), then it is annulled like any debt to pay. A
+/// notice that turns out paid is recorded as paid and the annulment refused.
+pub async fn annul_debt(
+    db: &crate::db::Db,
+    gateway: Option<&dyn crate::payments::gateway::PaymentGateway>,
+    actor: &crate::accounts::CurrentUser,
+    debt_id: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    if actor.role != crate::accounts::Role::Segreteria {
+        return Err(AppError::Forbidden);
+    }
+    let why = crate::debts::model::check_reason("reason", reason)?;
+    match cancel_for_debt(db, gateway, actor, debt_id, &format!("dovuto annullato dalla Segreteria: {why}")).await {
+        Ok(()) => {}
+        // A quietanza of the debt waits for a decision: decide it first.
+        Err(AppError::DebtNotPayable(state)) => return Err(AppError::DebtNotAnnullable(state)),
+        Err(error) => return Err(error),
+    }
+    crate::debts::service::annul(db, actor, debt_id, reason).await
 }

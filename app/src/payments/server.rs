@@ -29,7 +29,7 @@ use crate::mail::compose::{payment_verified, PaidLine, LINK_BASE};
 use crate::mail::model::MailKind;
 use crate::providers::model::{ProviderClass, ProviderView};
 use crate::requests::model::{RequestState, RequestView};
-use crate::state::internal;
+use crate::error::internal;
 use crate::store::debts::{Change, Debt, NewDebt};
 use crate::store;
 
@@ -174,7 +174,7 @@ pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, reques
             }
         })
         .collect();
-    let treasury_channel = store::providers::by_id(db, &provider.id).await?.is_some_and(|p| crate::quietanze::service::channel_enabled(&p));
+    let treasury_channel = store::providers::by_id(db, &provider.id).await?.is_some_and(|p| p.treasury_channel_enabled());
     Ok(CartPage {
         available,
         payer: payer_view(provider),
@@ -801,7 +801,7 @@ pub async fn receipt_handler(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let result = async {
-        let user = crate::state::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
+        let user = crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         receipt(&state.db, &user, &attempt_id).await
     }
     .await;

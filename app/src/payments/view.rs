@@ -15,21 +15,11 @@ use super::model::{
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::error::AppError;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
 use crate::layout::view::ErrorAlert;
-use crate::requests::view::{WizardStep, WizardStepper};
-
-/// The alert shown when MyPay is not configured.
-#[component]
-pub fn PaymentsUnavailable() -> impl IntoView {
-    view! {
-        <div class="alert alert-warning" role="alert" data-testid="pagamenti-non-disponibili">
-            "I pagamenti non sono disponibili in questo momento: il collegamento a MyPay (pagoPA) non è configurato. "
-            "Contatta la Segreteria ECM."
-        </div>
-    }
-}
+use crate::layout::view::PaymentsUnavailable;
+use crate::layout::wizard::{WizardStep, WizardStepper};
 
 #[component]
 fn DebtTable(debts: Vec<DebtView>, caption: String) -> impl IntoView {
@@ -518,7 +508,7 @@ pub fn PaymentsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <super::annulment::AnnulledDebts/>
+            <crate::debts::view::AnnulledDebts/>
         }
     })
 }

@@ -9,6 +9,7 @@ use crate::error::AppError;
 pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         super::server::provider_of_user(&app_state()?.db, &user.id).await
@@ -21,6 +22,7 @@ pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
 pub async fn save_provider(form: ProviderForm) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;

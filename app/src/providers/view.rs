@@ -5,10 +5,10 @@ use super::api::{load_my_provider, SaveProvider};
 use super::model::{forma_giuridica, ProviderForm, Section, FORME_GIURIDICHE};
 use crate::accounts::Role;
 use crate::auth::form_error;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
 use crate::layout::view::ErrorAlert;
-use crate::requests::view::{WizardStep, WizardStepper};
+use crate::layout::wizard::{WizardStep, WizardStepper};
 
 /// Step 1 of the wizard: the organisation's data (censimento).
 #[component]

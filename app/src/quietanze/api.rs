@@ -12,6 +12,7 @@ use crate::error::AppError;
 pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
@@ -25,6 +26,7 @@ pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
 pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] accept_note: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
@@ -44,6 +46,7 @@ pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] ac
 pub async fn refuse_quietanza(id: String, debt_id: String, #[server(default)] refuse_reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
@@ -63,6 +66,7 @@ pub async fn refuse_quietanza(id: String, debt_id: String, #[server(default)] re
 pub async fn set_treasury_channel(provider_id: String, enabled: String, #[server(default)] treasury_reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let provider_id = provider_id.trim().to_string();

@@ -17,7 +17,8 @@ use super::model::{QuietanzaForm, UPLOAD_ENDPOINT};
 use crate::documents::model::UploadProblem;
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
-use crate::state::{form_error_url, text_error as plain_error, user_from_headers, AppState};
+use crate::state::{form_error_url, text_error as plain_error, AppState};
+use crate::accounts::session::user_from_headers;
 
 const PAGE: &str = "/area/quietanza";
 
@@ -114,5 +115,5 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         Ok(found) => found,
         Err(error) => return plain_error(&error),
     };
-    crate::documents::http::pdf_download(&name, Some(&sha256), content)
+    crate::state::pdf_download(&name, Some(&sha256), content)
 }

@@ -123,7 +123,7 @@ pub struct ValidQuietanza {
 pub const PAYING_BODY_MAX_CHARS: usize = 140;
 
 /// The longest note or reason the Segreteria can write.
-pub const NOTE_MAX_CHARS: usize = crate::payments::annulment::REASON_MAX_CHARS;
+pub const NOTE_MAX_CHARS: usize = crate::debts::model::REASON_MAX_CHARS;
 
 /// The name the upload's errors are filed under (`auth::form_error(UPLOAD_ENDPOINT)`).
 pub const UPLOAD_ENDPOINT: &str = "quietanze/carica";

@@ -22,17 +22,10 @@ use crate::payments::gateway::OfflinePayment;
 use crate::payments::model::DebtState;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::server::debt_view;
-use crate::providers::model::ProviderClass;
 use crate::store::debts::{Change, Debt};
 use crate::store::providers::Provider;
 use crate::store::quietanze::{NewQuietanza, Quietanza};
 use crate::store::{self, StoreError, Tx};
-
-/// Whether the provider may pay by treasury transfer: as the Segreteria set it, else on for
-/// Gruppo A (public health bodies pay by treasury order) and off for Gruppo B.
-pub fn channel_enabled(provider: &Provider) -> bool {
-    provider.treasury_channel.unwrap_or(provider.provider_class == ProviderClass::A)
-}
 
 /// The view of a quietanza; `mismatches` only while it waits for the Segreteria.
 fn view(q: &Quietanza, causale: &str, mismatches: Vec<Mismatch>) -> QuietanzaView {
@@ -102,7 +95,7 @@ pub async fn page(db: &Db, user: &CurrentUser, max_bytes: i64) -> Result<Quietan
         }
     }
     Ok(QuietanzaPage {
-        enabled: channel_enabled(&provider),
+        enabled: provider.treasury_channel_enabled(),
         provider: provider.form.denominazione.clone(),
         payable,
         quietanze,
@@ -149,7 +142,7 @@ pub async fn upload(db: &Db, user: &CurrentUser, form: &QuietanzaForm, raw_file_
     let valid = form.validate(&date_text(today())).map_err(AppError::InvalidForm)?;
     check_pdf(bytes, max_bytes).map_err(file_error)?;
     let provider = store::providers::by_user(db, &user.id).await?.ok_or(AppError::StepMissing)?;
-    if !channel_enabled(&provider) {
+    if !provider.treasury_channel_enabled() {
         return Err(AppError::TreasuryChannelOff);
     }
     let id = new_id();
@@ -188,7 +181,7 @@ pub async fn upload(db: &Db, user: &CurrentUser, form: &QuietanzaForm, raw_file_
         uploaded_by: &user.id,
     };
     store::quietanze::insert(&mut tx, &new, bytes).await?;
-    let stored = store::quietanze::by_id_in(&mut tx, &id).await?.ok_or_else(|| crate::state::internal("quietanza missing after insert"))?;
+    let stored = store::quietanze::by_id_in(&mut tx, &id).await?.ok_or_else(|| crate::error::internal("quietanza missing after insert"))?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(quietanza_id = %id, debt_id = %debt.id, provider_id = %provider.id, size = bytes.len(), "quietanza stored, waiting for the Segreteria");
     Ok(view(&stored, &debt.causale, Vec::new()))
@@ -200,8 +193,8 @@ async fn pending_in(tx: &mut Tx, id: &str) -> Result<(Quietanza, Debt, Provider)
     if q.state != QuietanzaState::InVerifica {
         return Err(AppError::Conflict);
     }
-    let debt = store::debts::by_id_in(tx, &q.debt_id).await?.ok_or_else(|| crate::state::internal("quietanza without its debt"))?;
-    let provider = store::providers::by_id_in(tx, &q.provider_id).await?.ok_or_else(|| crate::state::internal("quietanza without its provider"))?;
+    let debt = store::debts::by_id_in(tx, &q.debt_id).await?.ok_or_else(|| crate::error::internal("quietanza without its debt"))?;
+    let provider = store::providers::by_id_in(tx, &q.provider_id).await?.ok_or_else(|| crate::error::internal("quietanza without its provider"))?;
     Ok((q, debt, provider))
 }
 

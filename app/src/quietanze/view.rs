@@ -13,7 +13,7 @@ use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::debts::model::{date_it, due_label};
 use crate::documents::model::format_size;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, BENEFICIARY_FISCAL_CODE, BENEFICIARY_NAME};

@@ -8,7 +8,8 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::error::AppError;
-use crate::state::{text_error as failed, user_from_headers, AppState};
+use crate::state::{text_error as failed, AppState};
+use crate::accounts::session::user_from_headers;
 
 pub fn routes<S>(state: AppState) -> Router<S> {
     Router::new().route("/dovuti/{id}/ricevuta.pdf", get(download)).with_state(state)
@@ -24,5 +25,5 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         Ok(found) => found,
         Err(error) => return failed(&error),
     };
-    crate::documents::http::pdf_download(&name, None, bytes)
+    crate::state::pdf_download(&name, None, bytes)
 }

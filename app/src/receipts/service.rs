@@ -23,7 +23,7 @@ pub async fn receipt_pdf(db: &Db, user: &CurrentUser, debt_id: &str) -> Result<(
     let provider = store::providers::by_id(db, &debt.provider_id).await?.ok_or(AppError::NotFound)?;
     let channel = match (debt.paid_channel, debt.paid_quietanza_id.as_deref()) {
         (Some(PaidChannel::Quietanza), Some(id)) => {
-            let q = store::quietanze::by_id(db, id).await?.ok_or_else(|| crate::state::internal("paid debt without its quietanza"))?;
+            let q = store::quietanze::by_id(db, id).await?.ok_or_else(|| crate::error::internal("paid debt without its quietanza"))?;
             ReceiptChannel::Quietanza { cro_trn: q.cro_trn, paying_body: q.paying_body, value_date: q.value_date }
         }
         _ => ReceiptChannel::PagoPa,

@@ -8,6 +8,7 @@ use crate::error::AppError;
 pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -26,6 +27,7 @@ pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let kind = RequestKind::from_db(&kind).ok_or_else(|| FieldError::new("request_kind", FieldRule::Choice))?;
@@ -45,6 +47,7 @@ pub async fn submit_integration() -> Result<(), AppError> {
     use super::model::RequestState;
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -69,6 +72,7 @@ pub async fn submit_integration() -> Result<(), AppError> {
 pub async fn submit_request() -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -86,6 +90,7 @@ pub async fn submit_request() -> Result<(), AppError> {
 pub async fn load_payment_gate() -> Result<super::model::PaymentGate, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         super::server::payment_gate(&app_state()?.db, &user.id).await

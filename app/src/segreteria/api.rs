@@ -18,6 +18,7 @@ pub struct SegreteriaOverview {
 pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
     use crate::accounts::{server::count_by_role, Role};
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let state = app_state()?;
@@ -36,6 +37,7 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<R
     use crate::accounts::Role;
     use crate::requests::model::RequestState;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let state_filter = match state.trim() {
@@ -51,6 +53,7 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<R
 pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let db = app_state()?.db;
@@ -82,6 +85,7 @@ pub async fn act_on_request(
     use crate::domain::{FieldError, FieldRule};
     use crate::providers::model::Section;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let action = RequestAction::from_code(&action).ok_or_else(|| FieldError::new("action", FieldRule::Choice))?;
@@ -118,6 +122,7 @@ pub async fn set_provider_class(id: String, class: String, #[server(default)] cl
     use crate::domain::{FieldError, FieldRule};
     use crate::providers::model::ProviderClass;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let class = ProviderClass::from_db(class.trim()).ok_or_else(|| FieldError::new("provider_class", FieldRule::Choice))?;

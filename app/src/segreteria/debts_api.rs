@@ -21,6 +21,7 @@ pub async fn list_debts(
     use crate::accounts::Role;
     use crate::payments::model::FeeKind;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let queue = DebtQueue::from_code(&state).ok_or(AppError::NotFound)?;
@@ -41,6 +42,7 @@ pub async fn list_debts(
 pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::debts_server::debt_detail(&app_state()?.db, id.trim()).await
@@ -53,12 +55,13 @@ pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
 pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let id = id.trim().to_string();
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(&id));
         let state = app_state()?;
-        let result = crate::debts::service::annul_cancelling_notice(&state.db, state.payments.as_deref(), &user, &id, &reason).await;
+        let result = crate::payments::notices::annul_debt(&state.db, state.payments.as_deref(), &user, &id, &reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?annullato=1")),
             Err(error) => super::tariffs_api::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)]),
@@ -74,6 +77,7 @@ pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
 pub async fn extend_debt(id: String, new_due_date: String, due_reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let id = id.trim().to_string();

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::payments::annulment::AnnulledDebtView;
+use crate::debts::model::AnnulledDebtView;
 use crate::payments::model::{AttemptState, DebtState, DebtView, FeeKind};
 
 /// One line of the debts list.

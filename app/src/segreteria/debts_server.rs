@@ -66,7 +66,7 @@ pub async fn debt_detail(db: &Db, debt_id: &str) -> Result<DebtDetail, AppError>
         provider_id: debt.provider_id.clone(),
         request_id: debt.request_id.clone(),
         created_at: debt.created_at.clone(),
-        annulment: crate::payments::annulment::annulment_of(db, debt_id).await?,
+        annulment: crate::debts::service::annulment_of(db, debt_id).await?,
         history: crate::debts::service::history(db, debt_id).await?,
         quietanze: crate::quietanze::service::of_debt(db, debt_id).await?,
         attempts,

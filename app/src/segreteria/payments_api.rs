@@ -11,6 +11,7 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<P
     use super::payments_model::PaymentQueue;
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let queue = match queue.trim() {
@@ -26,6 +27,7 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<P
 pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::payments_server::attempt_detail(&app_state()?.db, id.trim()).await
@@ -38,6 +40,7 @@ pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> 
 pub async fn verify_payment_now(id: String) -> Result<VerifyReport, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let state = app_state()?;

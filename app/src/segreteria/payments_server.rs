@@ -112,7 +112,7 @@ pub async fn csv_handler(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let result = async {
-        let user = crate::state::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
+        let user = crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         if user.role != Role::Segreteria {
             tracing::warn!(user_id = %user.id, "access refused: payments export is for the Segreteria");
             return Err(AppError::Forbidden);

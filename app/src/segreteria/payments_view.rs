@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::payments_api::{list_payments, load_payment_detail, VerifyPaymentNow};
 use super::payments_model::{outcome_it, PaymentDetail, PaymentQueue};
 use crate::accounts::Role;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::format_euro;
 

@@ -21,6 +21,7 @@ pub(crate) fn back_to_form(page: &str, endpoint: &str, error: &AppError, values:
 pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::tariffs_server::overview(&app_state()?.db, super::tariffs_server::today()).await
@@ -32,6 +33,7 @@ pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
 pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let today = super::tariffs_server::today();
@@ -46,6 +48,7 @@ pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
 pub async fn add_tariff_version(key: String, amount: String, valid_from: String) -> Result<TariffVersion, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
+    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let key = key.trim().to_string();

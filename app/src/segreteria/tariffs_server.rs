@@ -11,7 +11,7 @@ use crate::db::{new_id, now_utc, Db};
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::payments::model::FeeKind;
-use crate::state::internal;
+use crate::error::internal;
 use crate::store::tariffs::Added;
 
 /// The order of the cases in the tables of docs/domain.md §4.5.

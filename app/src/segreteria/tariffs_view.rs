@@ -12,7 +12,7 @@ use crate::debts::model::{date_it, time_it as short_time};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::domain::FieldError;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, FeeKind};

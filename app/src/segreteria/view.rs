@@ -10,7 +10,7 @@ use crate::requests::model::RequestState;
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::documents::model::format_size;
-use crate::home::view::guarded;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::requests::view::RequestHistory;
 use super::payments_view::{LG, MD};

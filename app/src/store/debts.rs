@@ -8,7 +8,7 @@ use sqlx::FromRow;
 
 use super::{decode, StoreError, Tx};
 use crate::db::{new_id, now_utc, Db};
-use crate::payments::annulment::AnnulledDebtView;
+use crate::debts::model::AnnulledDebtView;
 use crate::payments::model::{DebtState, FeeKind, PaidChannel};
 
 /// A debt of a provider (the ledger's entity).

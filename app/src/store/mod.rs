@@ -86,7 +86,7 @@ impl From<StoreError> for AppError {
                 tracing::info!(what, "concurrent change: answering 409");
                 AppError::Conflict
             }
-            other => crate::state::internal(other),
+            other => crate::error::internal_error(&other),
         }
     }
 }

@@ -23,6 +23,14 @@ pub struct Provider {
     pub treasury_channel: Option<bool>,
 }
 
+impl Provider {
+    /// Whether the provider may pay by treasury transfer: as the Segreteria set it, else on for
+    /// Gruppo A (public health bodies pay by treasury order) and off for Gruppo B.
+    pub fn treasury_channel_enabled(&self) -> bool {
+        self.treasury_channel.unwrap_or(self.provider_class == ProviderClass::A)
+    }
+}
+
 #[derive(FromRow)]
 struct ProviderRow {
     id: String,

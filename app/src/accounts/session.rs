@@ -1,0 +1,71 @@
+//! Who is calling: the account behind a request's session cookie.
+//!
+//! The HTTP layer resolves it once per page or server-function request (`server::web`
+//! `resolve_user` → [`crate::state::ResolvedUser`]); server functions read it with
+//! [`current_user`], [`require_user`] or [`require_role`]; plain axum handlers (downloads)
+//! with [`user_from_headers`]. Only the SHA-256 of a session token is ever stored.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::model::{CurrentUser, Role};
+use crate::db::{format_utc, Db};
+use crate::error::AppError;
+use crate::state::{app_state, session_token, session_token_from, AppState, ResolvedUser};
+use crate::store;
+use leptos::prelude::use_context;
+
+/// What is stored of a session, verification or reset token: its SHA-256, in hex.
+pub(crate) fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How often a session's last use is written (a read per request, a write per minute).
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// The account behind a session cookie, if the session exists, has not expired and was used
+/// within `idle` (then its last use is refreshed, at most once a minute).
+pub async fn session_user(db: &Db, token: &str, idle: Duration) -> Result<Option<CurrentUser>, AppError> {
+    let now = time::OffsetDateTime::now_utc();
+    let hash = token_hash(token);
+    let Some((user, last_seen)) = store::accounts::session_user(db, &hash, &format_utc(now), &format_utc(now - idle)).await? else {
+        return Ok(None);
+    };
+    if last_seen < format_utc(now - TOUCH_EVERY) {
+        store::accounts::touch_session(db, &hash, &format_utc(now)).await?;
+    }
+    Ok(Some(user))
+}
+
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    if let Some(ResolvedUser(user)) = use_context::<ResolvedUser>() {
+        return user;
+    }
+    let Some(token) = session_token() else {
+        return Ok(None);
+    };
+    let state = app_state()?;
+    session_user(&state.db, &token, state.session_idle).await
+}
+
+/// The logged-in account of a plain axum request (outside Leptos' context).
+pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<CurrentUser>, AppError> {
+    match session_token_from(headers, state.cookie_secure) {
+        Some(token) => session_user(&state.db, &token, state.session_idle).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn require_user() -> Result<CurrentUser, AppError> {
+    current_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
+    let user = require_user().await?;
+    if user.role != role {
+        tracing::warn!(user_id = %user.id, required = role.as_db(), "access refused: wrong role");
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
+}
