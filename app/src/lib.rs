@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod codec;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod debts;

@@ -478,3 +478,23 @@ fn the_module_graph_of_app_has_no_cycle() {
         );
     }
 }
+
+/// Every server function answers in `crate::codec::Json` (read from text in the browser, like
+/// the page's serialized resources: one copy of each `Deserialize` in the wasm bundle).
+#[test]
+fn every_server_function_answers_in_the_app_codec() {
+    let mut missing = vec![];
+    let mut found = 0;
+    for file in text_files().iter().filter(|f| f.path.starts_with("app/src/") && f.path.ends_with(".rs")) {
+        for (n, line) in file.text.lines().enumerate() {
+            if line.trim_start().starts_with("#[server(") && !line.contains("#[server(default)]") {
+                found += 1;
+                if !line.contains("output = crate::codec::Json") {
+                    missing.push(format!("{}:{}", file.path, n + 1));
+                }
+            }
+        }
+    }
+    assert!(found > 40, "only {found} server functions found");
+    assert!(missing.is_empty(), "server functions without `output = crate::codec::Json`: {missing:?}");
+}

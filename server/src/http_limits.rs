@@ -161,6 +161,9 @@ impl AsyncWrite for BoundedIo {
     }
 }
 
+/// The router of one connection, with its peer's address.
+pub type ConnectedRouter = axum::middleware::AddExtension<axum::Router, ConnectInfo<SocketAddr>>;
+
 /// The make-service of [`BoundedListener`] connections: the router, with the peer's address as
 /// `ConnectInfo<SocketAddr>` (what `Router::into_make_service_with_connect_info` does for a
 /// plain `TcpListener`).
@@ -169,8 +172,8 @@ pub fn make_service(
 ) -> impl for<'a> tower::Service<
     IncomingStream<'a, BoundedListener>,
     Error = Infallible,
-    Response = axum::middleware::AddExtension<axum::Router, ConnectInfo<SocketAddr>>,
-    Future = std::future::Ready<Result<axum::middleware::AddExtension<axum::Router, ConnectInfo<SocketAddr>>, Infallible>>,
+    Response = ConnectedRouter,
+    Future = std::future::Ready<Result<ConnectedRouter, Infallible>>,
 > + Clone
        + Send
        + 'static {

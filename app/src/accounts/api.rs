@@ -9,7 +9,7 @@ use crate::error::AppError;
 /// an account (the confirmation page, no session): a new account gets the verification mail,
 /// whose link opens the area; an existing one gets a mail saying someone tried, with the way to
 /// log in or reset the password. So the form tells nobody which addresses are registered.
-#[server(endpoint = "accounts/register")]
+#[server(endpoint = "accounts/register", output = crate::codec::Json)]
 pub async fn register(
     email: String,
     display_name: String,
@@ -36,7 +36,7 @@ pub async fn register(
 }
 
 /// Logs in; a new session id is issued at every login (and an old cookie is dropped).
-#[server(endpoint = "accounts/login")]
+#[server(endpoint = "accounts/login", output = crate::codec::Json)]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use crate::state::*;
     respond(async move {
@@ -53,7 +53,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     .await
 }
 
-#[server(endpoint = "accounts/logout")]
+#[server(endpoint = "accounts/logout", output = crate::codec::Json)]
 pub async fn logout() -> Result<(), AppError> {
     use crate::state::*;
     respond(async move {
@@ -69,7 +69,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The logged-in account, or `None` for an anonymous visitor.
-#[server(endpoint = "accounts/me")]
+#[server(endpoint = "accounts/me", output = crate::codec::Json)]
 pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
     crate::state::respond(crate::accounts::session::current_user()).await
 }
@@ -77,7 +77,7 @@ pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
 /// «Password dimenticata»: the same answer (a redirect to the confirmation) whether or not the
 /// address has an account, and in the same time: the lookup and the mail are done after the
 /// answer, in a task of their own.
-#[server(endpoint = "accounts/password-reset-request")]
+#[server(endpoint = "accounts/password-reset-request", output = crate::codec::Json)]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     use crate::domain::Email;
     use crate::state::*;
@@ -96,7 +96,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 }
 
 /// Sets a new password with the token of a reset link; every session of the account ends.
-#[server(endpoint = "accounts/password-reset")]
+#[server(endpoint = "accounts/password-reset", output = crate::codec::Json)]
 pub async fn reset_password(token: String, password: String, password_confirm: String) -> Result<(), AppError> {
     use crate::domain::NewPassword;
     use crate::state::*;
@@ -112,7 +112,7 @@ pub async fn reset_password(token: String, password: String, password_confirm: S
 }
 
 /// Confirms the account's e-mail address with the token of the verification link.
-#[server(endpoint = "accounts/verify-email")]
+#[server(endpoint = "accounts/verify-email", output = crate::codec::Json)]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::state::*;
     use crate::accounts::session::*;
@@ -133,7 +133,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 }
 
 /// Sends the verification mail of the logged-in account again.
-#[server(endpoint = "accounts/verify-email-again")]
+#[server(endpoint = "accounts/verify-email-again", output = crate::codec::Json)]
 pub async fn resend_verification() -> Result<(), AppError> {
     use crate::state::*;
     use crate::accounts::session::*;
@@ -147,7 +147,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 
 /// Changes the password (the current one first); every other session of the account ends and
 /// this browser gets a new session.
-#[server(endpoint = "accounts/password-change")]
+#[server(endpoint = "accounts/password-change", output = crate::codec::Json)]
 pub async fn change_password(current_password: String, password: String, password_confirm: String) -> Result<(), AppError> {
     use crate::domain::NewPassword;
     use crate::state::*;
@@ -166,7 +166,7 @@ pub async fn change_password(current_password: String, password: String, passwor
 }
 
 /// Ends every session of the account, on every device, this one included.
-#[server(endpoint = "accounts/logout-everywhere")]
+#[server(endpoint = "accounts/logout-everywhere", output = crate::codec::Json)]
 pub async fn logout_everywhere() -> Result<(), AppError> {
     use crate::state::*;
     use crate::accounts::session::*;

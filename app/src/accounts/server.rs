@@ -93,49 +93,6 @@ async fn verify_password(password: String, hash: String) -> Result<bool, AppErro
     .map_err(internal)
 }
 
-#[cfg(test)]
-mod password_work_tests {
-    use super::*;
-
-    #[test]
-    fn the_slow_down_starts_at_the_limit_doubles_and_stops_at_eight_seconds() {
-        assert_eq!(slow_down(4, 5), None);
-        assert_eq!(slow_down(5, 5), Some(Duration::from_millis(500)));
-        assert_eq!(slow_down(6, 5), Some(Duration::from_millis(1000)));
-        assert_eq!(slow_down(9, 5), Some(Duration::from_millis(8000)));
-        assert_eq!(slow_down(500, 5), Some(Duration::from_millis(8000)));
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn password_work_never_runs_more_than_its_slots_and_answers_busy_when_they_stay_taken() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::sync::Arc;
-        let running = Arc::new(AtomicUsize::new(0));
-        let peak = Arc::new(AtomicUsize::new(0));
-        let slots = password_work_slots();
-        // Twice as many jobs as slots, each holding its slot for 300 ms.
-        let jobs: Vec<_> = (0..slots * 2)
-            .map(|_| {
-                let (running, peak) = (running.clone(), peak.clone());
-                tokio::spawn(password_work(Duration::from_secs(10), move || {
-                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-                    peak.fetch_max(now, Ordering::SeqCst);
-                    std::thread::sleep(Duration::from_millis(300));
-                    running.fetch_sub(1, Ordering::SeqCst);
-                }))
-            })
-            .collect();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        // Every slot is taken now: a caller that may wait only 50 ms is told the server is busy.
-        let busy = password_work(Duration::from_millis(50), || ()).await;
-        assert_eq!(busy, Err(AppError::Busy));
-        for job in jobs {
-            job.await.unwrap().unwrap();
-        }
-        assert_eq!(peak.load(Ordering::SeqCst), slots, "at most {slots} at once, and all of them used");
-    }
-}
-
 /// A valid argon2id hash of a random secret: verifying against it when the e-mail is unknown
 /// makes "no such account" cost the same time as "wrong password".
 async fn dummy_hash() -> &'static str {
@@ -236,7 +193,7 @@ async fn issue_verification(tx: &mut store::Tx, user: &CurrentUser) -> Result<()
     let purpose = store::accounts::TokenPurpose::VerifyEmail;
     store::accounts::insert_token(tx, &token_hash(&token), &user.id, purpose, &format_utc(now), &format_utc(now + VERIFY_TTL)).await?;
     let mail = crate::mail::compose::verify_email(crate::mail::compose::LINK_BASE, &user.display_name, &token);
-    crate::mail::outbox::enqueue_to(tx, crate::mail::model::MailKind::VerifyEmail, None, Some(&user.id), &[user.email.clone()], &mail, true, None)
+    crate::mail::outbox::enqueue_to(tx, crate::mail::model::MailKind::VerifyEmail, None, Some(&user.id), std::slice::from_ref(&user.email), &mail, true, None)
         .await?;
     Ok(())
 }
@@ -268,7 +225,7 @@ pub async fn tell_existing_account(db: &Db, email: &Email) -> Result<(), AppErro
     let mail = crate::mail::compose::account_exists(crate::mail::compose::LINK_BASE, &user.display_name);
     let mut tx = store::begin_write(db).await?;
     let kind = crate::mail::model::MailKind::AccountExists;
-    crate::mail::outbox::enqueue_to(&mut tx, kind, None, Some(&user.id), &[user.email.clone()], &mail, false, Some(&dedupe)).await?;
+    crate::mail::outbox::enqueue_to(&mut tx, kind, None, Some(&user.id), std::slice::from_ref(&user.email), &mail, false, Some(&dedupe)).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     tracing::info!(user_id = %user.id, "registration with an existing address: the account was told");
     Ok(())
@@ -308,7 +265,7 @@ pub async fn request_password_reset(db: &Db, email: &Email) -> Result<(), AppErr
     let mut tx = store::begin_write(db).await?;
     store::accounts::insert_token(&mut tx, &token_hash(&token), &user.id, purpose, &format_utc(now), &format_utc(now + RESET_TTL)).await?;
     let mail = crate::mail::compose::password_reset(crate::mail::compose::LINK_BASE, &user.display_name, &token);
-    crate::mail::outbox::enqueue_to(&mut tx, crate::mail::model::MailKind::PasswordReset, None, Some(&user.id), &[user.email.clone()], &mail, true, None)
+    crate::mail::outbox::enqueue_to(&mut tx, crate::mail::model::MailKind::PasswordReset, None, Some(&user.id), std::slice::from_ref(&user.email), &mail, true, None)
         .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     tracing::info!(user_id = %user.id, "password reset link written to the outbox");
@@ -484,4 +441,47 @@ pub async fn purge_expired(db: &Db, limits: &LoginLimits) -> Result<(), AppError
 /// Counts accounts by role (for the Segreteria overview).
 pub async fn count_by_role(db: &Db, role: Role) -> Result<i64, AppError> {
     Ok(store::accounts::count_by_role(db, role).await?)
+}
+
+#[cfg(test)]
+mod password_work_tests {
+    use super::*;
+
+    #[test]
+    fn the_slow_down_starts_at_the_limit_doubles_and_stops_at_eight_seconds() {
+        assert_eq!(slow_down(4, 5), None);
+        assert_eq!(slow_down(5, 5), Some(Duration::from_millis(500)));
+        assert_eq!(slow_down(6, 5), Some(Duration::from_millis(1000)));
+        assert_eq!(slow_down(9, 5), Some(Duration::from_millis(8000)));
+        assert_eq!(slow_down(500, 5), Some(Duration::from_millis(8000)));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_work_never_runs_more_than_its_slots_and_answers_busy_when_they_stay_taken() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let slots = password_work_slots();
+        // Twice as many jobs as slots, each holding its slot for 300 ms.
+        let jobs: Vec<_> = (0..slots * 2)
+            .map(|_| {
+                let (running, peak) = (running.clone(), peak.clone());
+                tokio::spawn(password_work(Duration::from_secs(10), move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(300));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Every slot is taken now: a caller that may wait only 50 ms is told the server is busy.
+        let busy = password_work(Duration::from_millis(50), || ()).await;
+        assert_eq!(busy, Err(AppError::Busy));
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), slots, "at most {slots} at once, and all of them used");
+    }
 }

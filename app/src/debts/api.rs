@@ -7,7 +7,7 @@ use super::model::Statement;
 use crate::error::AppError;
 
 /// The logged-in provider's statement of account (`None` before the censimento).
-#[server(endpoint = "debts/statement")]
+#[server(endpoint = "debts/statement", output = crate::codec::Json)]
 pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -24,7 +24,7 @@ pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
 }
 
 /// A provider's statement of account, for the Segreteria (`id` = the provider's id).
-#[server(endpoint = "segreteria/statement")]
+#[server(endpoint = "segreteria/statement", output = crate::codec::Json)]
 pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -37,7 +37,7 @@ pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> 
 }
 
 /// The logged-in provider's debts annulled by the Segreteria, newest first.
-#[server(endpoint = "payments/annulled")]
+#[server(endpoint = "payments/annulled", output = crate::codec::Json)]
 pub async fn load_my_annulled_debts() -> Result<Vec<super::model::AnnulledDebtView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;

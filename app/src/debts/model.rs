@@ -96,7 +96,7 @@ impl Statement {
                 }
             }
         }
-        years.sort_by(|a, b| b.0.cmp(&a.0));
+        years.sort_by_key(|year| std::cmp::Reverse(year.0));
         Statement { provider_id, provider, codice_fiscale, today, lines, years, total, treasury_enabled: false, treasury_default: true }
     }
 }

@@ -4,7 +4,7 @@ use super::model::DocumentsView;
 use crate::error::AppError;
 
 /// The document slots of the provider's latest request (none before the request exists).
-#[server(endpoint = "documents/mine")]
+#[server(endpoint = "documents/mine", output = crate::codec::Json)]
 pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;

@@ -9,7 +9,7 @@ use crate::error::AppError;
 pub const PAGE: &str = "/area/eventi";
 
 /// The training plan of the logged-in provider (annual debts brought up to date first).
-#[server(endpoint = "events/plan")]
+#[server(endpoint = "events/plan", output = crate::codec::Json)]
 pub async fn load_training_plan() -> Result<TrainingPlan, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -25,7 +25,7 @@ pub async fn load_training_plan() -> Result<TrainingPlan, AppError> {
 
 /// Declares an event of the training plan. Without JavaScript the browser comes back to the
 /// page: with `inserito=1` on success, or with everything typed and the error in the URL.
-#[server(endpoint = "events/declare")]
+#[server(endpoint = "events/declare", output = crate::codec::Json)]
 pub async fn declare_event(
     declaration_key: String,
     titolo: String,

@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 /// The provider, its request with history, the request's fees and the payment gate, read in
 /// one pass (the page needs them together; one call instead of four).
-#[server(endpoint = "area/overview")]
+#[server(endpoint = "area/overview", output = crate::codec::Json)]
 pub async fn load_area_overview() -> Result<AreaOverview, AppError> {
     use crate::accounts::Role;
     use crate::state::*;

@@ -7,7 +7,7 @@ use super::model::{AttemptView, CartPage, NoticeAnswer, PayAnswer, PaymentSummar
 use crate::error::AppError;
 
 /// The cart page of the logged-in provider (with a fresh idempotency key).
-#[server(endpoint = "payments/page")]
+#[server(endpoint = "payments/page", output = crate::codec::Json)]
 pub async fn load_payment_page() -> Result<CartPage, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -23,7 +23,7 @@ pub async fn load_payment_page() -> Result<CartPage, AppError> {
 }
 
 /// "Paga con pagoPA": `debts` is the comma-separated list of the cart's debt ids as shown.
-#[server(endpoint = "payments/pay")]
+#[server(endpoint = "payments/pay", output = crate::codec::Json)]
 pub async fn pay(idempotency_key: String, debts: String, payer_email: String) -> Result<PayAnswer, AppError> {
     use crate::accounts::Role;
     use crate::domain::{Email, FieldError};
@@ -50,7 +50,7 @@ pub async fn pay(idempotency_key: String, debts: String, payer_email: String) ->
 }
 
 /// "Genera avviso pagoPA" for one debt of the logged-in provider (docs/channels.md, "Notices").
-#[server(endpoint = "payments/notice")]
+#[server(endpoint = "payments/notice", output = crate::codec::Json)]
 pub async fn issue_notice(idempotency_key: String, debt: String, payer_email: String) -> Result<NoticeAnswer, AppError> {
     use crate::accounts::Role;
     use crate::domain::{Email, FieldError};
@@ -78,7 +78,7 @@ pub async fn issue_notice(idempotency_key: String, debt: String, payer_email: St
 }
 
 /// Cancels one of the logged-in provider's notices (to pay the debt online or otherwise).
-#[server(endpoint = "payments/notice_cancel")]
+#[server(endpoint = "payments/notice_cancel", output = crate::codec::Json)]
 pub async fn cancel_notice(attempt: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -94,7 +94,7 @@ pub async fn cancel_notice(attempt: String) -> Result<(), AppError> {
 
 /// Asks MyPay about the attempt of `id_session` and applies the decision table. Only the
 /// owning provider or the Segreteria. `esito` is what the browser reported (kept, never trusted).
-#[server(endpoint = "payments/verify")]
+#[server(endpoint = "payments/verify", output = crate::codec::Json)]
 pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result<AttemptView, AppError> {
     use crate::state::*;
     use crate::accounts::session::*;
@@ -108,7 +108,7 @@ pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result
 }
 
 /// Every payment attempt of the logged-in provider.
-#[server(endpoint = "payments/mine")]
+#[server(endpoint = "payments/mine", output = crate::codec::Json)]
 pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -125,7 +125,7 @@ pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
 }
 
 /// The payment position of the provider's current request (home page and stepper).
-#[server(endpoint = "payments/summary")]
+#[server(endpoint = "payments/summary", output = crate::codec::Json)]
 pub async fn load_payment_summary() -> Result<PaymentSummary, AppError> {
     use crate::accounts::Role;
     use crate::state::*;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::model::{ProviderForm, ProviderView};
 use crate::error::AppError;
 
-#[server(endpoint = "providers/mine")]
+#[server(endpoint = "providers/mine", output = crate::codec::Json)]
 pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -18,7 +18,7 @@ pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
 }
 
 /// Saves the censimento (every field checked again here) and moves on to the request step.
-#[server(endpoint = "providers/save")]
+#[server(endpoint = "providers/save", output = crate::codec::Json)]
 pub async fn save_provider(form: ProviderForm) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;

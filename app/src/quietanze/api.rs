@@ -8,7 +8,7 @@ use super::model::QuietanzaPage;
 use crate::error::AppError;
 
 /// The logged-in provider's quietanza page.
-#[server(endpoint = "quietanze/page")]
+#[server(endpoint = "quietanze/page", output = crate::codec::Json)]
 pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -22,7 +22,7 @@ pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
 }
 
 /// The Segreteria accepts a quietanza (a note is needed when it differs from the debt).
-#[server(endpoint = "segreteria/quietanza_accept")]
+#[server(endpoint = "segreteria/quietanza_accept", output = crate::codec::Json)]
 pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] accept_note: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -42,7 +42,7 @@ pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] ac
 }
 
 /// The Segreteria refuses a quietanza with a reason the provider reads.
-#[server(endpoint = "segreteria/quietanza_refuse")]
+#[server(endpoint = "segreteria/quietanza_refuse", output = crate::codec::Json)]
 pub async fn refuse_quietanza(id: String, debt_id: String, #[server(default)] refuse_reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -62,7 +62,7 @@ pub async fn refuse_quietanza(id: String, debt_id: String, #[server(default)] re
 
 /// The Segreteria switches a provider's treasury channel on (`enabled` = "1") or off, with a
 /// reason.
-#[server(endpoint = "segreteria/treasury_channel")]
+#[server(endpoint = "segreteria/treasury_channel", output = crate::codec::Json)]
 pub async fn set_treasury_channel(provider_id: String, enabled: String, #[server(default)] treasury_reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;

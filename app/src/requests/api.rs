@@ -4,7 +4,7 @@ use super::model::RequestView;
 use crate::error::AppError;
 
 /// The provider's latest accreditation request, if it started one.
-#[server(endpoint = "requests/mine")]
+#[server(endpoint = "requests/mine", output = crate::codec::Json)]
 pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -21,7 +21,7 @@ pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
 }
 
 /// Chooses provvisorio / standard: creates the draft request or updates it.
-#[server(endpoint = "requests/kind")]
+#[server(endpoint = "requests/kind", output = crate::codec::Json)]
 pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
     use super::model::RequestKind;
     use crate::accounts::Role;
@@ -42,7 +42,7 @@ pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
 
 /// After the Segreteria asked for an integration, the provider sends the request back
 /// (INTEGRAZIONE_RICHIESTA → IN_ISTRUTTORIA) once documents are updated.
-#[server(endpoint = "requests/integration")]
+#[server(endpoint = "requests/integration", output = crate::codec::Json)]
 pub async fn submit_integration() -> Result<(), AppError> {
     use super::model::RequestState;
     use crate::accounts::Role;
@@ -68,7 +68,7 @@ pub async fn submit_integration() -> Result<(), AppError> {
 
 /// Sends the draft request to the Segreteria (BOZZA → INVIATA). Refused until every fee of the
 /// request is verified as paid.
-#[server(endpoint = "requests/submit")]
+#[server(endpoint = "requests/submit", output = crate::codec::Json)]
 pub async fn submit_request() -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -86,7 +86,7 @@ pub async fn submit_request() -> Result<(), AppError> {
 }
 
 /// What still blocks the payment step for the logged-in provider (empty when it is open).
-#[server(endpoint = "requests/gate")]
+#[server(endpoint = "requests/gate", output = crate::codec::Json)]
 pub async fn load_payment_gate() -> Result<super::model::PaymentGate, AppError> {
     use crate::accounts::Role;
     use crate::state::*;

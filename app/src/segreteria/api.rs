@@ -14,7 +14,7 @@ pub struct SegreteriaOverview {
 }
 
 /// Segreteria only: a provider calling it gets `forbidden` and HTTP 403.
-#[server(endpoint = "segreteria/overview")]
+#[server(endpoint = "segreteria/overview", output = crate::codec::Json)]
 pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
     use crate::accounts::{server::count_by_role, Role};
     use crate::state::*;
@@ -32,7 +32,7 @@ pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
 }
 
 /// A queue of requests: `state` empty for all queues, `search` on name / codice fiscale / P.IVA.
-#[server(endpoint = "segreteria/requests")]
+#[server(endpoint = "segreteria/requests", output = crate::codec::Json)]
 pub async fn list_requests(state: String, search: String, page: i64) -> Result<RequestPage, AppError> {
     use crate::accounts::Role;
     use crate::requests::model::RequestState;
@@ -49,7 +49,7 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<R
     .await
 }
 
-#[server(endpoint = "segreteria/request")]
+#[server(endpoint = "segreteria/request", output = crate::codec::Json)]
 pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -71,7 +71,7 @@ pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> 
 
 /// Take in charge, ask for an integration (note naming the documents), accredit, reject
 /// (with reasons). Recorded with actor and time; the provider sees it.
-#[server(endpoint = "segreteria/act")]
+#[server(endpoint = "segreteria/act", output = crate::codec::Json)]
 pub async fn act_on_request(
     id: String,
     action: String,
@@ -116,7 +116,7 @@ pub async fn act_on_request(
 
 /// Confirms the provider's Gruppo (`class` = the declared one) or corrects it (`class` the other
 /// one, with a mandatory `class_reason`); a correction recomputes the request's fees.
-#[server(endpoint = "segreteria/class")]
+#[server(endpoint = "segreteria/class", output = crate::codec::Json)]
 pub async fn set_provider_class(id: String, class: String, #[server(default)] class_reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};

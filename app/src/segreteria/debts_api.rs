@@ -9,7 +9,7 @@ use crate::error::AppError;
 /// A queue of debts: `state` is empty (all), a state's DB code (`DA_PAGARE`, …) or `SCADUTI`
 /// (overdue); `fee` a fee kind code or empty; `year` four digits or empty; `search` on provider
 /// and causale.
-#[server(endpoint = "segreteria/debts")]
+#[server(endpoint = "segreteria/debts", output = crate::codec::Json)]
 pub async fn list_debts(
     state: String,
     search: String,
@@ -38,7 +38,7 @@ pub async fn list_debts(
     .await
 }
 
-#[server(endpoint = "segreteria/debt")]
+#[server(endpoint = "segreteria/debt", output = crate::codec::Json)]
 pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -51,7 +51,7 @@ pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
 }
 
 /// Annuls a DA_PAGARE debt with a mandatory reason (never IN_CORSO or PAGATO).
-#[server(endpoint = "segreteria/debt_annul")]
+#[server(endpoint = "segreteria/debt_annul", output = crate::codec::Json)]
 pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -73,7 +73,7 @@ pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
 
 /// Extends a debt's due date (proroga): a later date and a mandatory reason, audited and shown
 /// to the provider.
-#[server(endpoint = "segreteria/debt_extend")]
+#[server(endpoint = "segreteria/debt_extend", output = crate::codec::Json)]
 pub async fn extend_debt(id: String, new_due_date: String, due_reason: String) -> Result<(), AppError> {
     use crate::accounts::Role;
     use crate::state::*;

@@ -6,7 +6,7 @@ use super::payments_model::{PaymentDetail, PaymentPage, VerifyReport};
 use crate::error::AppError;
 
 /// A queue of attempts: `queue` empty for all, `search` on provider, CF/P.IVA, idSession, IUV.
-#[server(endpoint = "segreteria/payments")]
+#[server(endpoint = "segreteria/payments", output = crate::codec::Json)]
 pub async fn list_payments(queue: String, search: String, page: i64) -> Result<PaymentPage, AppError> {
     use super::payments_model::PaymentQueue;
     use crate::accounts::Role;
@@ -23,7 +23,7 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<P
     .await
 }
 
-#[server(endpoint = "segreteria/payment")]
+#[server(endpoint = "segreteria/payment", output = crate::codec::Json)]
 pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -36,7 +36,7 @@ pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> 
 }
 
 /// "Verifica ora": asks MyPay about the attempt now and applies the decision table.
-#[server(endpoint = "segreteria/payment_verify")]
+#[server(endpoint = "segreteria/payment_verify", output = crate::codec::Json)]
 pub async fn verify_payment_now(id: String) -> Result<VerifyReport, AppError> {
     use crate::accounts::Role;
     use crate::state::*;

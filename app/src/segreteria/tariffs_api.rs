@@ -17,7 +17,7 @@ pub(crate) fn back_to_form(page: &str, endpoint: &str, error: &AppError, values:
     leptos_axum::redirect(&crate::state::form_error_url(page, endpoint, error, values));
 }
 
-#[server(endpoint = "segreteria/tariffs")]
+#[server(endpoint = "segreteria/tariffs", output = crate::codec::Json)]
 pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -29,7 +29,7 @@ pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
     .await
 }
 
-#[server(endpoint = "segreteria/tariff_case")]
+#[server(endpoint = "segreteria/tariff_case", output = crate::codec::Json)]
 pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
@@ -44,7 +44,7 @@ pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
 }
 
 /// "Nuova tariffa": `amount` in euro as typed (`258,22`, `1.500,00`, …), `valid_from` YYYY-MM-DD.
-#[server(endpoint = "segreteria/tariff_new")]
+#[server(endpoint = "segreteria/tariff_new", output = crate::codec::Json)]
 pub async fn add_tariff_version(key: String, amount: String, valid_from: String) -> Result<TariffVersion, AppError> {
     use crate::accounts::Role;
     use crate::state::*;
