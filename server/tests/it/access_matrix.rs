@@ -14,8 +14,7 @@ use crate::support;
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
-use serde_json::Value;
-use support::{fiscal_code, Backend, TestApp, TestSim};
+use support::{fiscal_code, json_of, Backend, TestApp, TestSim};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -316,11 +315,6 @@ fn may_see_a(actor: Actor) -> bool {
     matches!(actor, Actor::ProviderA | Actor::Segreteria)
 }
 
-async fn json_of(response: reqwest::Response) -> Value {
-    let body = response.text().await.unwrap();
-    serde_json::from_str(&body).unwrap_or(Value::String(body))
-}
-
 /// Provider A (Gruppo B) has uploaded its documents and paid its first-year fee (verified,
 /// receipt stored); provider B has a draft of its own.
 async fn fixture(app: &TestApp, sim: &TestSim) -> (Fixture, reqwest::Client, reqwest::Client) {
@@ -332,18 +326,18 @@ async fn fixture(app: &TestApp, sim: &TestSim) -> (Fixture, reqwest::Client, req
     // B's payment gate is open too: what stops B from paying A's debt must be ownership.
     support::upload_required_documents(app, &b).await;
 
-    let request_a = json_of(app.call(&a, "requests/mine", &[]).await).await["id"].as_str().unwrap().to_string();
-    let documents = json_of(app.call(&a, "documents/mine", &[]).await).await;
+    let request_a = json_of(app.call(&a, "requests/mine", &[]).await).await.1["id"].as_str().unwrap().to_string();
+    let documents = json_of(app.call(&a, "documents/mine", &[]).await).await.1;
     let document_a = documents["slots"][0]["current"]["id"].as_str().expect("an uploaded document").to_string();
 
-    let page = json_of(app.call(&a, "payments/page", &[]).await).await;
+    let page = json_of(app.call(&a, "payments/page", &[]).await).await.1;
     let debt_a = page["carts"][0][0]["id"].as_str().expect("a debt due").to_string();
     let key = page["idempotency_key"].as_str().unwrap().to_string();
-    let answer = json_of(app.call(&a, "payments/pay", &[("idempotency_key", &key), ("debts", &debt_a), ("payer_email", email_a)]).await).await;
+    let answer = json_of(app.call(&a, "payments/pay", &[("idempotency_key", &key), ("debts", &debt_a), ("payer_email", email_a)]).await).await.1;
     let attempt_a = answer["Redirect"]["attempt_id"].as_str().expect("a redirect to MyPay").to_string();
     let session_a = sim.sessions().await.last().expect("a cart at MyPay")["id_session"].as_str().unwrap().to_string();
     sim.act(&session_a, "pay").await;
-    let verified = json_of(app.call(&a, "payments/verify", &[("id_session", &session_a), ("esito", "OK")]).await).await;
+    let verified = json_of(app.call(&a, "payments/verify", &[("id_session", &session_a), ("esito", "OK")]).await).await.1;
     assert_eq!(verified["state"], "Pagata", "{verified}");
 
     let provider_a: String = sqlx::query_scalar("SELECT p.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
@@ -433,7 +427,7 @@ async fn access_matrix(backend: Backend) {
 
     // Nothing the refused callers did reached MyPay or changed A's payment.
     assert_eq!(sim.sessions().await.len(), attempts_before, "a refused call sent a cart to MyPay");
-    let mine = json_of(app.call(&a, "payments/mine", &[]).await).await;
+    let mine = json_of(app.call(&a, "payments/mine", &[]).await).await.1;
     assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
     assert_eq!(mine[0]["state"], "Pagata");
     app.stop().await;

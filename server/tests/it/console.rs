@@ -4,7 +4,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{segreteria, Backend, TestApp};
 
 /// Puts a request straight into INVIATA, as the provider's verified payment and submission
 /// would (those steps have their own tests); the console is what is tested here.
@@ -26,12 +26,6 @@ async fn submitted_request(app: &TestApp, n: usize, name: &str) -> String {
     sqlx::query("INSERT INTO accreditation_requests (id, provider_id, kind, state, created_at, updated_at, submitted_at) VALUES ($1, $2, 'PROVVISORIO', 'INVIATA', $3, $3, $3)")
         .bind(&request).bind(&provider).bind(&at).execute(db).await.unwrap();
     request
-}
-
-async fn segreteria(app: &TestApp) -> reqwest::Client {
-    let client = app.client();
-    assert!(app.login(&client, ADMIN_EMAIL, ADMIN_PASSWORD).await.status().is_success());
-    client
 }
 
 async fn list(app: &TestApp, client: &reqwest::Client, state: &str, search: &str, page: &str) -> Value {

@@ -9,7 +9,7 @@ use app::db::new_id;
 use app::events::server as plan_server;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{accredited, json_of, fiscal_code, provider_of, Backend, TestApp};
+use support::{accredited, json_of, fiscal_code, provider_of, count, Backend, TestApp};
 use time::{Date, Month};
 
 
@@ -43,10 +43,6 @@ fn field_rules(error: &Value) -> Vec<(String, String)> {
         .iter()
         .map(|e| (e["field"].as_str().unwrap().to_string(), e["rule"].as_str().unwrap().to_string()))
         .collect()
-}
-
-async fn count(app: &TestApp, sql: &str, provider_id: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(provider_id).fetch_one(app.state.db.pool()).await.unwrap()
 }
 
 /// Accredited this (real) year: no later-year annual fee is due yet, events can be entered.

@@ -21,7 +21,7 @@ use app::requests::model::RequestState;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
-use support::{json_of, censimento, fiscal_code, Backend, TestApp, TestSim, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{json_of, censimento, fiscal_code, segreteria, Backend, TestApp, TestSim};
 
 /// The background reconciler waits an hour between passes: these tests run the passes.
 const QUIET: (&str, &str) = ("ECM_RECONCILER_INTERVAL_SECONDS", "3600");
@@ -70,12 +70,6 @@ async fn provider_ready(app: &TestApp, email: &str, data: &BTreeMap<String, Stri
     let client = provider_account(app, email, data).await;
     ok("requests/kind", &json_of(app.call(&client, "requests/kind", &[("kind", "PROVVISORIO")]).await).await);
     support::upload_required_documents(app, &client).await;
-    client
-}
-
-async fn segreteria(app: &TestApp) -> reqwest::Client {
-    let client = app.client();
-    assert!(app.login(&client, ADMIN_EMAIL, ADMIN_PASSWORD).await.status().is_success());
     client
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 use server::mail_sink::{Fault, MailSink, ReceivedMail, SinkConfig};
-use support::{json_of, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{json_of, segreteria, Backend, TestApp};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -190,12 +190,6 @@ async fn submitted(app: &TestApp, n: usize, org_email: &str) -> (String, String)
     sqlx::query("INSERT INTO accreditation_requests (id, provider_id, kind, state, created_at, updated_at, submitted_at) VALUES ($1, $2, 'PROVVISORIO', 'INVIATA', $3, $3, $3)")
         .bind(&request).bind(&provider).bind(at).execute(db).await.unwrap();
     (provider, request)
-}
-
-async fn segreteria(app: &TestApp) -> reqwest::Client {
-    let client = app.client();
-    assert!(app.login(&client, ADMIN_EMAIL, ADMIN_PASSWORD).await.status().is_success());
-    client
 }
 
 async fn request_moves(backend: Backend) {

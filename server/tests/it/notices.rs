@@ -10,17 +10,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{browser, fiscal_code, json_of, Backend, TestApp, TestSim, ADMIN_EMAIL, ADMIN_PASSWORD};
-
-async fn scalar(app: &TestApp, sql: &str, value: &str) -> String {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(app.state.db.pool()).await.unwrap()
-}
-
-async fn cart_page(app: &TestApp, client: &reqwest::Client) -> Value {
-    let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page
-}
+use support::{fiscal_code, json_of, cart_page, scalar, segreteria, Backend, TestApp, TestSim};
 
 /// A Gruppo B provider with its documents uploaded: it owes the first-year quota.
 async fn provider(app: &TestApp, email: &str, cf: &str) -> (reqwest::Client, String) {
@@ -67,12 +57,6 @@ async fn notice_of(app: &TestApp, debt_id: &str) -> (String, String, String) {
     .fetch_one(app.state.db.pool())
     .await
     .unwrap()
-}
-
-async fn segreteria(app: &TestApp) -> reqwest::Client {
-    let client = browser();
-    assert!(app.login(&client, ADMIN_EMAIL, ADMIN_PASSWORD).await.status().is_success());
-    client
 }
 
 /// Issued from the cart page, held, downloadable by its owner only, paid at a PSP, and the

@@ -6,7 +6,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{json_of, fiscal_code, Backend, TestApp};
+use support::{json_of, fiscal_code, cart_page, Backend, TestApp};
 
 /// A provider with censimento, draft request and every required document (the gate is open).
 async fn provider(app: &TestApp, email: &str, cf: &str, forma: &str) -> reqwest::Client {
@@ -15,12 +15,6 @@ async fn provider(app: &TestApp, email: &str, cf: &str, forma: &str) -> reqwest:
     client
 }
 
-
-async fn cart_page(app: &TestApp, client: &reqwest::Client) -> Value {
-    let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page
-}
 
 fn first_cart_ids(page: &Value) -> String {
     page["carts"][0].as_array().expect("a first cart").iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>().join(",")

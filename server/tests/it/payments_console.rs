@@ -6,7 +6,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{json_of, fiscal_code, Backend, TestApp};
+use support::{json_of, fiscal_code, segreteria, Backend, TestApp};
 
 /// A provider with censimento, draft request and every required document (the gate is open).
 async fn provider(app: &TestApp, email: &str, name: &str, cf: &str) -> reqwest::Client {
@@ -48,12 +48,6 @@ fn count(page: &Value, queue: &str) -> i64 {
     page["counts"].as_array().unwrap().iter().find(|c| c[0] == queue).unwrap_or_else(|| panic!("queue {queue} in {page}"))[1]
         .as_i64()
         .unwrap()
-}
-
-async fn segreteria(app: &TestApp) -> reqwest::Client {
-    let client = app.client();
-    assert!(app.login(&client, support::ADMIN_EMAIL, support::ADMIN_PASSWORD).await.status().is_success());
-    client
 }
 
 async fn csv(app: &TestApp, client: &reqwest::Client, query: &str) -> (StatusCode, String) {

@@ -28,7 +28,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::simulator::Mode;
 use sqlx::Row;
-use support::{json_of, Backend, TestApp, TestSim};
+use support::{json_of, attempt_state, everything_due, has_receipt, row, Backend, TestApp, TestSim};
 
 /// The background loop waits an hour between passes; the client gives MyPay one second.
 const SETTINGS: [(&str, &str); 2] = [("ECM_RECONCILER_INTERVAL_SECONDS", "3600"), ("ECM_MYPAY_TIMEOUT_SECONDS", "1")];
@@ -150,33 +150,12 @@ fn check_paa_rows() -> Vec<(&'static str, CheckExpect)> {
 // ---- helpers -------------------------------------------------------------------------------------
 
 
-async fn one(db: &Db, sql: &'static str, id: &str) -> sqlx::any::AnyRow {
-    sqlx::query(sql).bind(id).fetch_one(db.pool()).await.unwrap()
-}
-
-async fn attempt_state(db: &Db, attempt_id: &str) -> String {
-    one(db, "SELECT state FROM payment_attempts WHERE id = $1", attempt_id).await.try_get("state").unwrap()
-}
-
 async fn debt_state(db: &Db, debt_id: &str) -> String {
-    one(db, "SELECT state FROM debts WHERE id = $1", debt_id).await.try_get("state").unwrap()
-}
-
-async fn has_receipt(db: &Db, attempt_id: &str) -> bool {
-    let n: i64 = one(db, "SELECT CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS n FROM payment_attempts WHERE id = $1", attempt_id)
-        .await
-        .try_get("n")
-        .unwrap();
-    n == 1
+    row(db, "SELECT state FROM debts WHERE id = $1", debt_id).await.try_get("state").unwrap()
 }
 
 async fn paid_debts(db: &Db) -> i64 {
     sqlx::query("SELECT COUNT(*) AS n FROM debts WHERE state = 'PAGATO'").fetch_one(db.pool()).await.unwrap().try_get("n").unwrap()
-}
-
-/// Every attempt is due again now (time passes).
-async fn everything_due(db: &Db) {
-    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL").execute(db.pool()).await.unwrap();
 }
 
 /// The attempt was created two hours ago (MyPay's cart cache has expired since).
@@ -216,7 +195,7 @@ async fn attempts_of(db: &Db, debt: &str) -> Vec<String> {
 }
 
 async fn id_session_of(db: &Db, attempt_id: &str) -> String {
-    one(db, "SELECT id_session FROM payment_attempts WHERE id = $1", attempt_id).await.try_get("id_session").unwrap()
+    row(db, "SELECT id_session FROM payment_attempts WHERE id = $1", attempt_id).await.try_get("id_session").unwrap()
 }
 
 /// The citizen pays the cart on the (simulated) pagoPA page.
@@ -231,7 +210,7 @@ async fn provider_with_debts(app: &TestApp, n: usize) -> (reqwest::Client, Vec<S
     let (status, _) = json_of(app.call(&client, "payments/page", &[]).await).await; // creates the annual fee
     assert_eq!(status, StatusCode::OK);
     let db = &app.state.db;
-    let provider_id: String = one(db, "SELECT id FROM providers WHERE codice_fiscale = $1", CF).await.try_get("id").unwrap();
+    let provider_id: String = row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", CF).await.try_get("id").unwrap();
     let view = app::providers::server::provider_by_id(db, &provider_id).await.unwrap().unwrap();
     for i in 1..=n {
         app::payments::server::create_debt(db, &view, FeeKind::ContributoEvento, TariffCase::EventoResFsc { sponsored: false }, &format!("Evento {i}"), None)
@@ -283,7 +262,7 @@ async fn send_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt: 
             assert_eq!(answer["Verifying"]["attempt_id"].as_str(), Some(attempt.as_str()), "{ctx}: {answer}");
             assert_eq!(attempt_state(db, &attempt).await, "CREATA", "{ctx}");
             assert_eq!(debt_state(db, debt).await, "IN_CORSO", "{ctx}: kept while the cart may exist");
-            let last: String = one(db, "SELECT last_outcome FROM payment_attempts WHERE id = $1", &attempt).await.try_get("last_outcome").unwrap();
+            let last: String = row(db, "SELECT last_outcome FROM payment_attempts WHERE id = $1", &attempt).await.try_get("last_outcome").unwrap();
             assert_eq!(last, "send_unknown", "{ctx}");
         }
         PayExpect::Refused(error) => {

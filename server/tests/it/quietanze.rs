@@ -9,7 +9,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{accredited, browser, fiscal_code, json_of, provider_of, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use support::{accredited, browser, fiscal_code, json_of, provider_of, count, scalar, segreteria, Backend, TestApp};
 
 const PDF: &[u8] = b"%PDF-1.4\n% quietanza di prova\n%%EOF";
 
@@ -50,12 +50,6 @@ fn query_value(location: &str, key: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.to_string())
 }
 
-async fn segreteria(app: &TestApp) -> reqwest::Client {
-    let client = browser();
-    assert!(app.login(&client, ADMIN_EMAIL, ADMIN_PASSWORD).await.status().is_success());
-    client
-}
-
 async fn page(app: &TestApp, client: &reqwest::Client) -> Value {
     let (status, page) = json_of(app.call(client, "quietanze/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -66,14 +60,6 @@ async fn debt_detail(app: &TestApp, seg: &reqwest::Client, debt_id: &str) -> Val
     let (status, detail) = json_of(app.call(seg, "segreteria/debt", &[("id", debt_id)]).await).await;
     assert_eq!(status, StatusCode::OK, "{detail}");
     detail
-}
-
-async fn scalar(app: &TestApp, sql: &str, value: &str) -> String {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(app.state.db.pool()).await.unwrap()
-}
-
-async fn count(app: &TestApp, sql: &str, value: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(app.state.db.pool()).await.unwrap()
 }
 
 fn today() -> String {

@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::simulator::Mode;
 use sqlx::Row;
-use support::{json_of, fiscal_code, Backend, TestApp, TestSim};
+use support::{json_of, fiscal_code, attempt_state, everything_due, has_receipt, row, Backend, TestApp, TestSim};
 
 /// The background loop waits an hour between passes: the tests run the passes themselves.
 const QUIET: (&str, &str) = ("ECM_RECONCILER_INTERVAL_SECONDS", "3600");
@@ -55,14 +55,6 @@ async fn pay_to_session(app: &TestApp, client: &reqwest::Client, debts: &str) ->
     (attempt_id, id_session)
 }
 
-async fn row(db: &Db, sql: &'static str, id: &str) -> sqlx::any::AnyRow {
-    sqlx::query(sql).bind(id).fetch_one(db.pool()).await.unwrap()
-}
-
-async fn attempt_state(db: &Db, attempt_id: &str) -> String {
-    row(db, "SELECT state FROM payment_attempts WHERE id = $1", attempt_id).await.try_get("state").unwrap()
-}
-
 async fn debt_states_of(db: &Db, attempt_id: &str) -> Vec<String> {
     sqlx::query("SELECT d.state FROM attempt_debts ad JOIN debts d ON d.id = ad.debt_id WHERE ad.attempt_id = $1 ORDER BY d.id")
         .bind(attempt_id)
@@ -86,14 +78,6 @@ async fn events_to(db: &Db, attempt_id: &str, to_state: &str) -> i64 {
         .unwrap()
 }
 
-async fn has_receipt(db: &Db, attempt_id: &str) -> bool {
-    let n: i64 = row(db, "SELECT CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS n FROM payment_attempts WHERE id = $1", attempt_id)
-        .await
-        .try_get("n")
-        .unwrap();
-    n == 1
-}
-
 async fn session(sim: &TestSim, id_session: &str) -> Value {
     sim.http.get(format!("{}/admin/sessions/{id_session}", sim.base)).send().await.unwrap().json().await.unwrap()
 }
@@ -101,11 +85,6 @@ async fn session(sim: &TestSim, id_session: &str) -> Value {
 async fn sim_post(sim: &TestSim, path: &str, body: Value) {
     let status = sim.http.post(format!("{}{path}", sim.base)).json(&body).send().await.unwrap().status();
     assert_eq!(status, StatusCode::NO_CONTENT, "{path}");
-}
-
-/// Every attempt is due again now (time passes).
-async fn everything_due(db: &Db) {
-    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL").execute(db.pool()).await.unwrap();
 }
 
 fn test_config() -> ReconcilerConfig {

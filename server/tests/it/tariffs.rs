@@ -7,17 +7,11 @@ use app::payments::model::{FeeKind, TariffCase};
 use app::providers::model::ProviderClass;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{json_of, fiscal_code, Backend, TestApp};
+use support::{json_of, fiscal_code, segreteria, Backend, TestApp};
 
 const PRIMO_ANNO_B: &str = "QUOTA_ANNUALE-B-PRIMO_ANNO";
 const FAD_B: &str = "CONTRIBUTO_EVENTO-B-EVENTO_FAD";
 
-
-async fn segreteria(app: &TestApp) -> reqwest::Client {
-    let client = app.client();
-    assert!(app.login(&client, support::ADMIN_EMAIL, support::ADMIN_PASSWORD).await.status().is_success());
-    client
-}
 
 /// A Gruppo B provider with censimento, draft request and every required document.
 async fn provider(app: &TestApp, email: &str, cf: &str) -> reqwest::Client {

@@ -203,6 +203,20 @@ pub async fn json_of(response: reqwest::Response) -> (reqwest::StatusCode, serde
     (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
 }
 
+/// A browser logged in as the Segreteria (the administrator of the test settings).
+pub async fn segreteria(app: &TestApp) -> reqwest::Client {
+    let client = browser();
+    assert!(app.login(&client, ADMIN_EMAIL, ADMIN_PASSWORD).await.status().is_success());
+    client
+}
+
+/// The provider's payments page (`payments/page`), asserting it answers 200.
+pub async fn cart_page(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{page}");
+    page
+}
+
 /// A client that keeps cookies and does not follow redirects (a browser tab).
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
@@ -452,6 +466,43 @@ pub async fn accredit(app: &TestApp, provider_id: &str, actor_id: &str, at: &str
     .execute(db)
     .await
     .unwrap();
+}
+
+// ---- The database, read by the assertions ----------------------------------------------------
+
+/// The row `sql` finds for its one parameter `id`.
+pub async fn row(db: &Db, sql: &'static str, id: &str) -> sqlx::any::AnyRow {
+    sqlx::query(sql).bind(id).fetch_one(db.pool()).await.unwrap()
+}
+
+/// The text `sql` (one column, one row) answers for its one parameter `value`.
+pub async fn scalar(app: &TestApp, sql: &str, value: &str) -> String {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(app.state.db.pool()).await.unwrap()
+}
+
+/// The number `sql` (a `SELECT COUNT(*)`) answers for its one parameter `value`.
+pub async fn count(app: &TestApp, sql: &str, value: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).bind(value).fetch_one(app.state.db.pool()).await.unwrap()
+}
+
+pub async fn attempt_state(db: &Db, attempt_id: &str) -> String {
+    use sqlx::Row;
+    row(db, "SELECT state FROM payment_attempts WHERE id = $1", attempt_id).await.try_get("state").unwrap()
+}
+
+/// Whether the payment attempt has its receipt stored.
+pub async fn has_receipt(db: &Db, attempt_id: &str) -> bool {
+    use sqlx::Row;
+    let n: i64 = row(db, "SELECT CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS n FROM payment_attempts WHERE id = $1", attempt_id)
+        .await
+        .try_get("n")
+        .unwrap();
+    n == 1
+}
+
+/// Every attempt is due again now (time passes).
+pub async fn everything_due(db: &Db) {
+    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL").execute(db.pool()).await.unwrap();
 }
 
 /// The text of a PDF, by Debian's `pdftotext` (poppler-utils, installed by scripts/bootstrap.sh).
