@@ -141,6 +141,14 @@ impl Application {
     /// [`SHUTDOWN_GRACE`] to finish; whatever is still open then is dropped, so a stop never
     /// waits on a stuck connection (the process is down within ~10 s of the signal).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then stops as [`Application::run_until_stopped`] does.
+    /// For portals inside another program (the tests: `std::future::pending()`, and the task
+    /// aborted), which must not take the process's Ctrl-C and SIGTERM: once tokio listens for
+    /// a signal, the signal no longer ends the process.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         // Stopped with the server, also when this future is dropped (tests abort it).
         let mut tasks = vec![
             tokio::spawn(housekeeping(self.state.clone())),
@@ -156,7 +164,7 @@ impl Application {
         let signal = {
             let stopping = stopping.clone();
             async move {
-                shutdown_signal().await;
+                stop.await;
                 stopping.notify_one();
             }
         };

@@ -113,7 +113,9 @@ impl TestApp {
         let addr = app.local_addr();
         let state = app.state().clone();
         let metrics = app.metrics_addr();
-        let server = tokio::spawn(app.run_until_stopped());
+        // Not run_until_stopped: it would take this test process's Ctrl-C and SIGTERM for
+        // every portal in it, so that Ctrl-C no longer stops the tests (`stop` aborts the task).
+        let server = tokio::spawn(app.run_until(std::future::pending()));
         Some(TestApp { base: format!("http://{addr}"), db, state, metrics, server })
     }
 
