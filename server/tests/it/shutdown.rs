@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::process::{base_env, free_port, Process};
+use support::process::{base_env, Process};
 use support::{fiscal_code, Backend, Portal, TestDb};
 
 struct Remote {
@@ -32,12 +32,11 @@ async fn sigterm_after_page_load_stops_the_server_and_nothing_failed(backend: Ba
     let Some(db) = TestDb::create(backend).await else { return };
     let dir = std::env::temp_dir().join(format!("ecm-shutdown-{}", &app::db::new_id()[..8]));
     std::fs::create_dir_all(&dir).unwrap();
-    let port = free_port();
     let mut envs = base_env();
     envs.extend(
         [
             ("DATABASE_URL", db.url.as_str()),
-            ("LEPTOS_SITE_ADDR", &format!("127.0.0.1:{port}")),
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
             ("LEPTOS_OUTPUT_NAME", "ecm"),
             ("ECM_ADMIN_EMAIL", support::ADMIN_EMAIL),
             ("ECM_ADMIN_PASSWORD", support::ADMIN_PASSWORD),
@@ -46,7 +45,8 @@ async fn sigterm_after_page_load_stops_the_server_and_nothing_failed(backend: Ba
     );
     let mut server = Process::new(env!("CARGO_BIN_EXE_ecm-server").into(), vec![], envs, &dir, "server.log");
     server.spawn();
-    let portal = Arc::new(Remote { base: format!("http://127.0.0.1:{port}") });
+    let addr = server.wait_listening("Portale ECM listening").await;
+    let portal = Arc::new(Remote { base: format!("http://{addr}") });
     server.wait_ready(&reqwest::Client::new(), &portal.url("/healthz")).await;
 
     // Arrange: a provider with a draft request and its documents, and the Segreteria.

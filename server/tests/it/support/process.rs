@@ -88,6 +88,22 @@ impl Process {
         text
     }
 
+    /// Where a server started on port 0 listens: the `addr=` field of its first log line that
+    /// contains `marker` (the process must not exit meanwhile).
+    pub async fn wait_listening(&mut self, marker: &str) -> std::net::SocketAddr {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.exited() {
+                panic!("{} exited during start-up ({status}); log {}:\n{}", self.program.display(), self.log.display(), self.log_tail());
+            }
+            if let Some(addr) = self.log().lines().filter(|line| line.contains(marker)).find_map(addr_field) {
+                return addr;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "{} did not say where it listens after 60 s:\n{}", self.program.display(), self.log_tail());
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// Waits until `GET {base}{path}` answers 200 (the process must not exit meanwhile).
     pub async fn wait_ready(&mut self, http: &reqwest::Client, url: &str) {
         let started = Instant::now();
@@ -112,6 +128,30 @@ impl Drop for Process {
     }
 }
 
+/// The `addr=IP:PORT` field of a `tracing` log line, with or without colours.
+fn addr_field(line: &str) -> Option<std::net::SocketAddr> {
+    let mut plain = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // An ANSI escape: `ESC [ parameters letter`.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    let (_, rest) = plain.split_once(" addr=")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// A port that was free a moment ago. Only for a server that must come back on the same
+/// address after a restart (the crash test, which runs alone): a port asked of the kernel now
+/// may be handed to another listener of this process before the child binds it, so a server
+/// that starts once is given port 0 and says where it listens ([`Process::wait_listening`]).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
