@@ -397,6 +397,9 @@ async fn operators_metrics(backend: Backend) {
     let client = provider(&app, "metrics@provider.it", &fiscal_code("0123456789"), "IMPRESA").await;
     pay_first_cart(&app, &client).await;
     let text = reqwest::get(&metrics_url).await.unwrap().text().await.unwrap();
+    // The recorder is the process's (server::metrics::handle): every portal of this test binary
+    // counts into it, hence `>= 1`. The gauges are process-wide too, set from the database of
+    // the portal scraped; only this test scrapes, and both its backends expect the same values.
     let sent = metric(&text, r#"ecm_mypay_calls_total{operation="paaSILInviaDovuti",outcome="accepted"}"#);
     assert!(sent.is_some_and(|n| n >= 1.0), "{text}");
     assert!(text.contains(r#"ecm_mypay_call_duration_seconds_count{operation="paaSILInviaDovuti"}"#), "{text}");
