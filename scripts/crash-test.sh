@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SIGKILL crash test of the pay flow (issue 5): builds the portal, the MyPay simulator and the
-# driver (server/tests/crash.rs), then runs TRIALS trials. Each trial starts the simulator and
+# driver (server/tests/it/crash.rs), then runs TRIALS trials. Each trial starts the simulator and
 # the real ecm-server as separate processes over a fresh database (SQLite; odd trials on
 # PostgreSQL when ECM_TEST_POSTGRES_URL is set), pays in several browser-like flows while the
 # server is killed with SIGKILL at random moments and restarted, lets every open cart reach a
@@ -19,5 +19,7 @@ command -v xmllint >/dev/null || { echo "xmllint is missing (Debian package libx
 # The same flags as `make test-rust`, so the test build reuses its artifacts.
 export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
 export CRASH_TRIALS="$TRIALS"
-# `-p app -p server` as in `make test-rust`: the same feature set, so no second build.
-exec cargo test -p app -p server --test crash -- --ignored --nocapture --test-threads 1
+# `-p app -p server` as in `make test-rust`: the same feature set, so no second build. The
+# crash test is a module of the one integration-test binary `it`; --exact runs it and no other.
+exec cargo test -p app -p server --test it -- --ignored --exact \
+  crash::sigkill_at_random_points_of_the_pay_flow_keeps_every_payment_invariant --nocapture --test-threads 1

@@ -11,7 +11,7 @@
 //! Where a file says so at its top, a bare "§n" is a section of the page it names.
 //!
 //! This module is an internal contract between the MyPay client, the simulator and the
-//! wire-level tests (`server/tests/mypay_*.rs`). It is `pub` only so that those integration
+//! wire-level tests (`server/tests/it/mypay_*.rs`). It is `pub` only so that those integration
 //! tests can reach it, and hidden from the docs: portal code uses the domain types re-exported by
 //! [`crate::mypay`].
 //!
