@@ -31,7 +31,7 @@ TEST_RUSTFLAGS := --cfg erase_components
 TARGET_DIR    := $(or $(CARGO_TARGET_DIR),target)
 ZEEP_PYTHON   := $(TOOLS_DIR)/zeep-venv/bin/python
 
-.PHONY: help tools assets run build-release build-debug test test-rust test-crash test-e2e bench-pages clean
+.PHONY: help tools assets run build-release build-debug test lint test-rust test-crash test-e2e bench-pages clean
 
 help:
 	@echo "make run   — build and start the portal on SQLite (http://$(RUN_ADDR))"
@@ -64,7 +64,15 @@ run: build-release
 	TARGET_DIR=$(TARGET_DIR) RUN_ADDR=$(RUN_ADDR) ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' \
 	ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' bash scripts/run-demo.sh
 
-test: test-rust test-crash test-e2e
+test: lint test-rust test-crash test-e2e
+
+## Formatting (rustfmt.toml) and clippy with warnings as errors: app and server for the server,
+## app and frontend for the browser bundle (linted separately: app's two feature sets, ssr and
+## hydrate, must never be unified in one build).
+lint: tools
+	cargo fmt --all --check
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo clippy -p app -p server --all-targets -- -D warnings
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 ## A third-party SOAP client (Python zeep, loading the official WSDL) checks the simulator.
 $(ZEEP_PYTHON):

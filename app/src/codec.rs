@@ -57,7 +57,8 @@ mod tests {
         assert_eq!(&bytes[..], "[[\"città\",3]]".as_bytes());
         let back: Vec<(String, i64)> = <JsonText as Decodes<_>>::decode(bytes).unwrap();
         assert_eq!(back, value);
-        let broken: Result<Vec<(String, i64)>, _> = <JsonText as Decodes<_>>::decode(Bytes::from_static(b"[[\"\xff\",1]]"));
+        let broken: Result<Vec<(String, i64)>, _> =
+            <JsonText as Decodes<_>>::decode(Bytes::from_static(b"[[\"\xff\",1]]"));
         assert!(broken.is_err());
     }
 }

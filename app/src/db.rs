@@ -124,10 +124,8 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
     if !path.is_empty() && path != ":memory:" {
         if let Some(parent) = std::path::Path::new(path).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|source| DbError::CreateDir { path: parent.display().to_string(), source })?;
             }
         }
     }
@@ -148,10 +146,8 @@ pub fn now_utc() -> String {
 
 pub fn format_utc(at: time::OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    at.format(time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    ))
-    .expect("a UTC timestamp always formats")
+    at.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
+        .expect("a UTC timestamp always formats")
 }
 
 /// A random identifier: 128 bits, lower-case hex.

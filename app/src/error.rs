@@ -371,7 +371,8 @@ impl AppError {
     /// survive: free text (the items of a closed payment gate, field names the portal does
     /// not know, details) is dropped, and the page shows the code's fixed Italian message.
     pub fn from_url(error: AppError) -> AppError {
-        let known = |field: &FieldError| crate::domain::field_label_it(&field.field) != field.field || field.field == "dato";
+        let known =
+            |field: &FieldError| crate::domain::field_label_it(&field.field) != field.field || field.field == "dato";
         let field = |error: FieldError| if known(&error) { error } else { FieldError::new("dato", error.rule) };
         match error {
             AppError::PaymentGateClosed(_) => AppError::PaymentGateClosed(Vec::new()),

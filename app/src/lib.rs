@@ -37,7 +37,9 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::accounts::view::{AccountPage, LoginPage, PasswordForgottenPage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
+use crate::accounts::view::{
+    AccountPage, LoginPage, PasswordForgottenPage, RegisterPage, ResetPasswordPage, VerifyEmailPage,
+};
 use crate::auth::Auth;
 use crate::debts::view::{MyStatementPage, ProviderStatementPage};
 use crate::documents::view::DocumentsPage;

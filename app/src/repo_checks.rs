@@ -167,7 +167,9 @@ fn citations(text: &str, in_docs: bool) -> Vec<Citation> {
                 }
                 out.push(Citation { line: n + 1, page: page.to_string(), section: section.to_string() });
                 rest = &rest[number_len..];
-                let Some(next) = [", §", ", and §", " and §", " or §", "/§"].iter().find_map(|sep| rest.strip_prefix(sep)) else {
+                let Some(next) =
+                    [", §", ", and §", " and §", " or §", "/§"].iter().find_map(|sep| rest.strip_prefix(sep))
+                else {
                     break;
                 };
                 rest = next;
@@ -203,8 +205,21 @@ fn heading_numbers(text: &str) -> BTreeSet<String> {
 #[test]
 fn citations_are_read_with_their_section_lists() {
     // The pieces are split so that the scan of this very file does not read them as citations.
-    let text = ["see docs/mypay", ".md §4.3, §6.2 and §8; ", "then (docs/mypay-avvisi", ".md §1.4 step 6).\n", "mypay", ".md §9.2."].concat();
-    let found = |in_docs| citations(&text, in_docs).into_iter().map(|c| format!("{}:{}:{}", c.line, c.page, c.section)).collect::<Vec<_>>();
+    let text = [
+        "see docs/mypay",
+        ".md §4.3, §6.2 and §8; ",
+        "then (docs/mypay-avvisi",
+        ".md §1.4 step 6).\n",
+        "mypay",
+        ".md §9.2.",
+    ]
+    .concat();
+    let found = |in_docs| {
+        citations(&text, in_docs)
+            .into_iter()
+            .map(|c| format!("{}:{}:{}", c.line, c.page, c.section))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(found(false), ["1:mypay:4.3", "1:mypay:6.2", "1:mypay:8", "1:mypay-avvisi:1.4"]);
     assert_eq!(found(true), ["1:mypay:4.3", "1:mypay:6.2", "1:mypay:8", "1:mypay-avvisi:1.4", "2:mypay:9.2"]);
     let page = "# Title\n\n## 4. `paaSILInviaDovuti`\n\n### 4.2 The document\n\n```\n## 9. in code\n```\n";
@@ -230,9 +245,10 @@ fn every_docs_citation_names_an_existing_numbered_heading() {
             let cited = format!("docs/{}.md §{}", citation.page, citation.section);
             match pages.get(&citation.page) {
                 None => dangling.push(format!("{}:{}: {cited}: no such page", file.path, citation.line)),
-                Some(numbers) if !numbers.contains(&citation.section) => {
-                    dangling.push(format!("{}:{}: {cited}: no heading numbered {}", file.path, citation.line, citation.section))
-                }
+                Some(numbers) if !numbers.contains(&citation.section) => dangling.push(format!(
+                    "{}:{}: {cited}: no heading numbered {}",
+                    file.path, citation.line, citation.section
+                )),
                 Some(_) => {}
             }
         }
@@ -251,7 +267,10 @@ fn migration_versions(backend: &str) -> BTreeSet<String> {
         .filter(|name| name.ends_with(".sql"))
         .map(|name| {
             let version: String = name.chars().take_while(char::is_ascii_digit).collect();
-            assert!(!version.is_empty() && name[version.len()..].starts_with('_'), "migrations/{backend}/{name}: not <version>_<name>.sql");
+            assert!(
+                !version.is_empty() && name[version.len()..].starts_with('_'),
+                "migrations/{backend}/{name}: not <version>_<name>.sql"
+            );
             version
         })
         .collect()
@@ -345,7 +364,8 @@ fn paths_after(code: &str, prefix: &str) -> Vec<String> {
                 None => break,
             }
         }
-        let full = [base].into_iter().filter(|b| !b.is_empty()).chain(segments.iter().copied()).collect::<Vec<_>>().join("::");
+        let full =
+            [base].into_iter().filter(|b| !b.is_empty()).chain(segments.iter().copied()).collect::<Vec<_>>().join("::");
         if let Some(inner) = rest.strip_prefix('{') {
             group(inner, &full, out);
         } else if !full.is_empty() {
@@ -369,7 +389,8 @@ fn paths_after(code: &str, prefix: &str) -> Vec<String> {
 /// Module → the modules it uses, over every `.rs` file of `app/src`.
 fn app_module_graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = root().join("app/src");
-    let files: Vec<TextFile> = text_files().into_iter().filter(|f| f.path.starts_with("app/src/") && f.path.ends_with(".rs")).collect();
+    let files: Vec<TextFile> =
+        text_files().into_iter().filter(|f| f.path.starts_with("app/src/") && f.path.ends_with(".rs")).collect();
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(&f.path["app/src/".len()..])).collect();
     assert!(modules.len() > 50, "only {} modules found under {}", modules.len(), src.display());
     let resolve = |path: &str| -> Option<String> {
@@ -388,9 +409,13 @@ fn app_module_graph() -> BTreeMap<String, BTreeSet<String>> {
         };
         let code = code_of(&file.text);
         let mut used = BTreeSet::new();
-        let targets = paths_after(&code, "crate").into_iter().chain(
-            paths_after(&code, "super").into_iter().map(|p| if parent.is_empty() { p } else { format!("{parent}::{p}") }),
-        );
+        let targets = paths_after(&code, "crate").into_iter().chain(paths_after(&code, "super").into_iter().map(|p| {
+            if parent.is_empty() {
+                p
+            } else {
+                format!("{parent}::{p}")
+            }
+        }));
         for target in targets {
             let Some(target) = resolve(&target) else { continue };
             let ancestor = module.starts_with(&format!("{target}::"));
@@ -410,7 +435,12 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
         Open,
         Done,
     }
-    fn visit(node: &str, graph: &BTreeMap<String, BTreeSet<String>>, marks: &mut BTreeMap<String, Mark>, stack: &mut Vec<String>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        marks: &mut BTreeMap<String, Mark>,
+        stack: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
         marks.insert(node.to_string(), Mark::Open);
         stack.push(node.to_string());
         for next in graph.get(node).into_iter().flatten() {
@@ -447,7 +477,10 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 #[test]
 fn module_paths_are_read_with_their_groups() {
     let code = "use crate::{accounts::Role, payments::{model::X, server}};\nlet a = crate::db::Db::new(); super::api::f(); x::super::no();";
-    assert_eq!(paths_after(code, "crate"), vec!["accounts::Role", "payments::model::X", "payments::server", "db::Db::new"]);
+    assert_eq!(
+        paths_after(code, "crate"),
+        vec!["accounts::Role", "payments::model::X", "payments::server", "db::Db::new"]
+    );
     assert_eq!(paths_after(code, "super"), vec!["api::f"]);
     assert_eq!(module_of("payments/server.rs"), "payments::server");
     assert_eq!(module_of("payments/mod.rs"), "payments");
@@ -456,10 +489,11 @@ fn module_paths_are_read_with_their_groups() {
 
 #[test]
 fn a_cycle_is_found() {
-    let graph: BTreeMap<String, BTreeSet<String>> = [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec!["a"])]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
-        .collect();
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec!["a"])]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+            .collect();
     assert_eq!(find_cycle(&graph), Some(vec!["a".to_string(), "b".into(), "c".into(), "a".into()]));
     let acyclic: BTreeMap<String, BTreeSet<String>> = graph.into_iter().filter(|(k, _)| k != "c").collect();
     assert_eq!(find_cycle(&acyclic), None);

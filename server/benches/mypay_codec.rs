@@ -23,12 +23,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use server::mypay::wire::amount::AmountCents;
 use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer};
 use server::mypay::wire::pagati::{
-    DatiPagamento, DatiSingoloPagamento, Dominio, EsitoPagamento, IdentificativoUnivoco,
-    Organization, Pagati, PagatiKind, XsdDateTime,
+    DatiPagamento, DatiSingoloPagamento, Dominio, EsitoPagamento, IdentificativoUnivoco, Organization, Pagati,
+    PagatiKind, XsdDateTime,
 };
-use server::mypay::wire::soap::{
-    encode_pagati_field, parse_chiedi_pagati_response, PagatiOutcome, PaymentVerdict,
-};
+use server::mypay::wire::soap::{encode_pagati_field, parse_chiedi_pagati_response, PagatiOutcome, PaymentVerdict};
 use time::macros::{date, datetime, offset};
 
 // ---- allocation counter ------------------------------------------------------------------
@@ -66,15 +64,9 @@ static GLOBAL: Counting = Counting;
 
 /// (allocation calls, bytes requested) of one call of `f`.
 fn allocations<T>(f: impl FnOnce() -> T) -> (u64, u64) {
-    let (a0, b0) = (
-        ALLOCS.load(Ordering::Relaxed),
-        BYTES.load(Ordering::Relaxed),
-    );
+    let (a0, b0) = (ALLOCS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
     drop(black_box(f()));
-    (
-        ALLOCS.load(Ordering::Relaxed) - a0,
-        BYTES.load(Ordering::Relaxed) - b0,
-    )
+    (ALLOCS.load(Ordering::Relaxed) - a0, BYTES.load(Ordering::Relaxed) - b0)
 }
 
 // ---- inputs ------------------------------------------------------------------------------
@@ -88,31 +80,11 @@ fn payer() -> Payer {
 /// A provider paying five ECM items at once (event registrations and fees).
 fn cart() -> Cart {
     let items = [
-        (
-            10000,
-            "ECM_ISCRIZIONE_EVENTO",
-            "Iscrizione evento ECM 2025-123",
-        ),
-        (
-            5000,
-            "ECM_DIRITTI_SEGRETERIA",
-            "Diritti di segreteria evento ECM 2025-123",
-        ),
-        (
-            25850,
-            "ECM_ISCRIZIONE_EVENTO",
-            "Iscrizione evento ECM 2025-124 (residenziale)",
-        ),
-        (
-            1600,
-            "ECM_BOLLO",
-            "Imposta di bollo istanza di accreditamento provider",
-        ),
-        (
-            120000,
-            "ECM_ACCREDITAMENTO",
-            "Contributo accreditamento provvisorio provider ECM",
-        ),
+        (10000, "ECM_ISCRIZIONE_EVENTO", "Iscrizione evento ECM 2025-123"),
+        (5000, "ECM_DIRITTI_SEGRETERIA", "Diritti di segreteria evento ECM 2025-123"),
+        (25850, "ECM_ISCRIZIONE_EVENTO", "Iscrizione evento ECM 2025-124 (residenziale)"),
+        (1600, "ECM_BOLLO", "Imposta di bollo istanza di accreditamento provider"),
+        (120000, "ECM_ACCREDITAMENTO", "Contributo accreditamento provvisorio provider ECM"),
     ];
     Cart {
         payer: payer(),
@@ -132,10 +104,7 @@ fn cart() -> Cart {
 
 fn organization(tipo: &str, codice: &str, name: &str) -> Organization {
     Organization {
-        identificativo_univoco: IdentificativoUnivoco {
-            tipo: tipo.into(),
-            codice: codice.into(),
-        },
+        identificativo_univoco: IdentificativoUnivoco { tipo: tipo.into(), codice: codice.into() },
         denominazione: name.into(),
         codice_unit_oper: None,
         denom_unit_oper: None,
@@ -154,10 +123,7 @@ fn paid_pagati(cart: &Cart) -> Pagati {
     Pagati {
         kind: PagatiKind::Pagati,
         versione_oggetto: "6.2.0".into(),
-        dominio: Dominio {
-            identificativo_dominio: "80007580279".into(),
-            identificativo_stazione_richiedente: None,
-        },
+        dominio: Dominio { identificativo_dominio: "80007580279".into(), identificativo_stazione_richiedente: None },
         identificativo_messaggio_ricevuta: receipt_id.into(),
         data_ora_messaggio_ricevuta: XsdDateTime {
             date_time: datetime!(2025-03-14 10:21:47),
@@ -252,24 +218,13 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("mypay_codec");
     // One element = one 5-debt payment; bytes = the SOAP payload produced / consumed.
-    g.throughput(Throughput::ElementsAndBytes {
-        elements: 1,
-        bytes: dovuti_b64.len() as u64,
-    });
+    g.throughput(Throughput::ElementsAndBytes { elements: 1, bytes: dovuti_b64.len() as u64 });
     g.bench_function("dovuti_encode", |b| b.iter(|| encode(black_box(&cart))));
 
-    g.throughput(Throughput::ElementsAndBytes {
-        elements: 1,
-        bytes: body.len() as u64,
-    });
-    g.bench_function("pagati_decode", |b| {
-        b.iter(|| decode(black_box(&body), black_box(&expected)))
-    });
+    g.throughput(Throughput::ElementsAndBytes { elements: 1, bytes: body.len() as u64 });
+    g.bench_function("pagati_decode", |b| b.iter(|| decode(black_box(&body), black_box(&expected))));
 
-    g.throughput(Throughput::ElementsAndBytes {
-        elements: 1,
-        bytes: (dovuti_b64.len() + body.len()) as u64,
-    });
+    g.throughput(Throughput::ElementsAndBytes { elements: 1, bytes: (dovuti_b64.len() + body.len()) as u64 });
     g.bench_function("round_trip", |b| {
         b.iter(|| {
             let sent = encode(black_box(&cart));

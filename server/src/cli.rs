@@ -25,7 +25,9 @@ pub const USAGE: &str = "usage: ecm-server [mypay chiedi-pagati <idSession>]";
 pub fn parse_args(args: &[String]) -> Result<Command, String> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => Ok(Command::Serve),
-        ["mypay", "chiedi-pagati", id] if !id.trim().is_empty() => Ok(Command::MyPayChiediPagati { id_session: id.trim().to_string() }),
+        ["mypay", "chiedi-pagati", id] if !id.trim().is_empty() => {
+            Ok(Command::MyPayChiediPagati { id_session: id.trim().to_string() })
+        }
         _ => Err(USAGE.to_string()),
     }
 }
@@ -85,9 +87,10 @@ pub fn describe_status(id_session: &str, status: &PaymentStatus) -> String {
     };
     let _ = writeln!(out, "Esito / outcome: {headline}");
     match status {
-        PaymentStatus::Paid(p) | PaymentStatus::RecordedByEnte(p) | PaymentStatus::NotPaid(p) | PaymentStatus::Partial(p) => {
-            describe_payment(&mut out, p)
-        }
+        PaymentStatus::Paid(p)
+        | PaymentStatus::RecordedByEnte(p)
+        | PaymentStatus::NotPaid(p)
+        | PaymentStatus::Partial(p) => describe_payment(&mut out, p),
         PaymentStatus::Pending { rejection: r, .. }
         | PaymentStatus::Expired(r)
         | PaymentStatus::Cancelled(r)

@@ -42,8 +42,13 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         match (self.network, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => masked(u128::from(u32::from(net)), 32, self.prefix) == masked(u128::from(u32::from(ip)), 32, self.prefix),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => masked(u128::from(net), 128, self.prefix) == masked(u128::from(ip), 128, self.prefix),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                masked(u128::from(u32::from(net)), 32, self.prefix)
+                    == masked(u128::from(u32::from(ip)), 32, self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                masked(u128::from(net), 128, self.prefix) == masked(u128::from(ip), 128, self.prefix)
+            }
             _ => false,
         }
     }
@@ -126,7 +131,11 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 }
 
 /// Middleware: puts the request's [`ClientAddress`] into its extensions.
-pub async fn resolve_client(State(trusted): State<std::sync::Arc<TrustedProxies>>, mut request: Request, next: Next) -> Response {
+pub async fn resolve_client(
+    State(trusted): State<std::sync::Arc<TrustedProxies>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().copied() {
         let client = trusted.client(peer.ip(), request.headers());
         request.extensions_mut().insert(ClientAddress(client));
@@ -171,7 +180,11 @@ mod tests {
         let none = TrustedProxies::default();
         assert_eq!(none.client(ip("203.0.113.9"), &headers(&["198.51.100.1"])), ip("203.0.113.9"));
         let proxy = TrustedProxies::parse("10.0.0.5").unwrap();
-        assert_eq!(proxy.client(ip("203.0.113.9"), &headers(&["198.51.100.1"])), ip("203.0.113.9"), "an untrusted peer's header is ignored");
+        assert_eq!(
+            proxy.client(ip("203.0.113.9"), &headers(&["198.51.100.1"])),
+            ip("203.0.113.9"),
+            "an untrusted peer's header is ignored"
+        );
     }
 
     #[test]
@@ -180,7 +193,10 @@ mod tests {
         // The client wrote a fake first hop; the proxy appended what it really saw.
         assert_eq!(proxies.client(ip("10.0.0.5"), &headers(&["1.1.1.1, 198.51.100.7"])), ip("198.51.100.7"));
         // Two proxies, two headers.
-        assert_eq!(proxies.client(ip("10.0.0.5"), &headers(&["6.6.6.6, 198.51.100.7", "10.0.0.9"])), ip("198.51.100.7"));
+        assert_eq!(
+            proxies.client(ip("10.0.0.5"), &headers(&["6.6.6.6, 198.51.100.7", "10.0.0.9"])),
+            ip("198.51.100.7")
+        );
         assert_eq!(proxies.client(ip("10.0.0.5"), &headers(&["198.51.100.7:51234"])), ip("198.51.100.7"));
         assert_eq!(proxies.client(ip("10.0.0.5"), &headers(&["[2001:db8::7]:443"])), ip("2001:db8::7"));
         // No header: the proxy itself (a health check).

@@ -119,7 +119,9 @@ mod tests {
         assert!(policy.check(&Method::POST, &headers(&[("origin", "https://ECM.regione.veneto.it")])).is_ok());
         assert!(policy.check(&Method::POST, &headers(&[("origin", "https://evil.example")])).is_err());
         assert!(policy.check(&Method::POST, &headers(&[("origin", "null")])).is_err());
-        assert!(policy.check(&Method::DELETE, &headers(&[("origin", "https://ecm.regione.veneto.it.evil.example")])).is_err());
+        assert!(policy
+            .check(&Method::DELETE, &headers(&[("origin", "https://ecm.regione.veneto.it.evil.example")]))
+            .is_err());
         // Reached directly on its bound address (Host), e.g. behind a proxy that keeps Host.
         let direct = headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]);
         assert!(policy.check(&Method::POST, &direct).is_ok());

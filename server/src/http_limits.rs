@@ -70,7 +70,11 @@ pub struct BoundedListener {
 
 impl BoundedListener {
     pub fn new(inner: TcpListener, limits: &HttpLimits) -> BoundedListener {
-        BoundedListener { inner, permits: Arc::new(Semaphore::new(limits.max_connections.max(1))), idle_timeout: limits.idle_timeout }
+        BoundedListener {
+            inner,
+            permits: Arc::new(Semaphore::new(limits.max_connections.max(1))),
+            idle_timeout: limits.idle_timeout,
+        }
     }
 }
 
@@ -142,7 +146,11 @@ impl AsyncWrite for BoundedIo {
         this.watch(cx, polled)
     }
 
-    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
         this.watch(cx, polled)
@@ -224,7 +232,10 @@ impl http_body::Body for DeadlineBody {
     type Data = axum::body::Bytes;
     type Error = axum::BoxError;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         let this = &mut *self;
         let timeout = this.timeout;
         let deadline = this.deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
@@ -255,7 +266,10 @@ mod tests {
         let router = axum::Router::new()
             .route("/echo", axum::routing::post(|body: String| async move { body.len().to_string() }))
             .route(UPLOAD_PATH, axum::routing::post(|body: String| async move { body.len().to_string() }))
-            .route("/who", axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }))
+            .route(
+                "/who",
+                axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
+            )
             .layer(axum::middleware::from_fn_with_state(limits, body_deadline));
         tokio::spawn(async move { axum::serve(BoundedListener::new(listener, &limits), make_service(router)).await });
         addr

@@ -41,7 +41,11 @@ pub struct SmtpUrl {
 impl std::fmt::Debug for SmtpUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the credentials.
-        f.debug_struct("SmtpUrl").field("tls", &self.tls).field("host", &self.host).field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("SmtpUrl")
+            .field("tls", &self.tls)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,7 +79,9 @@ impl SmtpUrl {
             None => (None, authority),
         };
         let (host, port) = match host_port.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p.parse::<u16>().map_err(|_| "the port is not a number")?)),
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
+                (h, Some(p.parse::<u16>().map_err(|_| "the port is not a number")?))
+            }
             _ => (host_port, None),
         };
         let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
@@ -139,8 +145,12 @@ impl SmtpMailer {
         let domain = from.email.domain().to_string();
         let url = &settings.url;
         let builder = match url.tls {
-            Tls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&url.host).map_err(|e| format!("SMTP: {e}"))?,
-            Tls::Implicit => AsyncSmtpTransport::<Tokio1Executor>::relay(&url.host).map_err(|e| format!("SMTP: {e}"))?,
+            Tls::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&url.host).map_err(|e| format!("SMTP: {e}"))?
+            }
+            Tls::Implicit => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&url.host).map_err(|e| format!("SMTP: {e}"))?
+            }
             Tls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&url.host),
         };
         let mut builder = builder.port(url.port).timeout(Some(settings.timeout));

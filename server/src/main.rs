@@ -17,7 +17,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
         .init();
 
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,4 +68,3 @@ async fn main() {
     // (a password hash, a stuck worker) without bound, and a stop must be bounded.
     std::process::exit(code);
 }
-

@@ -45,7 +45,10 @@ pub fn handle() -> &'static PrometheusHandle {
 pub async fn track_http(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_string();
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "static".to_string(), |path| path.as_str().to_string());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "static".to_string(), |path| path.as_str().to_string());
     let response = next.run(request).await;
     let labels = [("method", method), ("route", route), ("status", response.status().as_u16().to_string())];
     metrics::histogram!("ecm_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
@@ -55,7 +58,8 @@ pub async fn track_http(request: Request, next: Next) -> Response {
 /// One MyPay call: its outcome and how long it took.
 pub fn mypay_call(operation: &'static str, outcome: &'static str, started: Instant) {
     metrics::counter!("ecm_mypay_calls_total", "operation" => operation, "outcome" => outcome).increment(1);
-    metrics::histogram!("ecm_mypay_call_duration_seconds", "operation" => operation).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("ecm_mypay_call_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Serves `GET /metrics` on `listener` until the portal stops.

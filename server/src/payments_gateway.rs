@@ -3,15 +3,16 @@
 //! become domain outcomes. MyPay wire types stop here.
 
 use app::payments::gateway::{
-    CancelNoticeOutcome, CartPayer, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck, NoticePdfOutcome,
-    NoticeRequest, OfflinePayment, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome, RecordOfflineOutcome, SendOutcome,
+    CancelNoticeOutcome, CartPayer, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck,
+    NoticePdfOutcome, NoticeRequest, OfflinePayment, PaidLine, PaidReceipt, PaymentGateway, ReceiptOutcome,
+    RecordOfflineOutcome, SendOutcome,
 };
 use app::payments::model::{FeeKind, PayerType};
 
 use crate::mypay::{
-    AmountCents, Attestor, AttestorKind, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, Iuv, MyPayClient, MyPayError,
-    NoticeDownload, NoticeUrl, OffPagoPaPayment, Payer, PayerKind, Payment, PaymentStatus, PaymentVerdict, ReceiptLookup, RecordOutcome,
-    SubmitOutcome,
+    AmountCents, Attestor, AttestorKind, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, Iuv, MyPayClient,
+    MyPayError, NoticeDownload, NoticeUrl, OffPagoPaPayment, Payer, PayerKind, Payment, PaymentStatus, PaymentVerdict,
+    ReceiptLookup, RecordOutcome, SubmitOutcome,
 };
 use crate::settings::{FeeType, MyPaySettings};
 use std::time::Instant;
@@ -94,7 +95,9 @@ fn issue_outcome(result: Result<InsertOutcome, MyPayError>) -> IssueOutcome {
         Err(error @ (MyPayError::InvalidPosition(_) | MyPayError::InvalidRequest(_))) => {
             IssueOutcome::Rejected { code: error.label().to_string(), message: error.to_string() }
         }
-        Err(error) => IssueOutcome::TransportError { maybe_received: maybe_received(&error), detail: error.to_string() },
+        Err(error) => {
+            IssueOutcome::TransportError { maybe_received: maybe_received(&error), detail: error.to_string() }
+        }
     }
 }
 
@@ -120,7 +123,11 @@ fn offline_payment(p: &OfflinePayment) -> Option<OffPagoPaPayment> {
         amount: AmountCents(p.amount_cents),
         date,
         iur: cut(&p.reference, 35),
-        attestor: Attestor { kind: AttestorKind::FiscalCode, code: cut(&p.attestor_code.to_ascii_uppercase(), 35), name: cut(&p.attestor_name, 70) },
+        attestor: Attestor {
+            kind: AttestorKind::FiscalCode,
+            code: cut(&p.attestor_code.to_ascii_uppercase(), 35),
+            name: cut(&p.attestor_name, 70),
+        },
         index: Some(1),
     })
 }
@@ -146,7 +153,13 @@ fn payer(p: &CartPayer) -> Payer {
 /// Could MyPay have received the request? Only a refused connection or a cart refused locally
 /// prove it did not.
 fn maybe_received(error: &MyPayError) -> bool {
-    !matches!(error, MyPayError::Connect(_) | MyPayError::InvalidCart(_) | MyPayError::InvalidPosition(_) | MyPayError::InvalidRequest(_))
+    !matches!(
+        error,
+        MyPayError::Connect(_)
+            | MyPayError::InvalidCart(_)
+            | MyPayError::InvalidPosition(_)
+            | MyPayError::InvalidRequest(_)
+    )
 }
 
 fn send_outcome(result: Result<SubmitOutcome, MyPayError>) -> SendOutcome {
@@ -215,19 +228,28 @@ fn check_outcome(result: Result<PaymentStatus, MyPayError>, expected: &[Expected
     };
     match status {
         PaymentStatus::Paid(payment) => {
-            let lines: Vec<(&str, AmountCents)> = expected.iter().map(|e| (e.iud.as_str(), AmountCents(e.amount_cents))).collect();
+            let lines: Vec<(&str, AmountCents)> =
+                expected.iter().map(|e| (e.iud.as_str(), AmountCents(e.amount_cents))).collect();
             match payment.verify(&lines) {
                 PaymentVerdict::Paid => CheckOutcome::Paid(paid_receipt(&payment)),
                 PaymentVerdict::AmountMismatch(m) => CheckOutcome::AmountMismatch { detail: format!("{m:?}") },
-                PaymentVerdict::NotPaid(code) => CheckOutcome::NotPaid { detail: format!("codiceEsitoPagamento {}", code.code()) },
-                PaymentVerdict::Partial(code) => CheckOutcome::Partial { detail: format!("codiceEsitoPagamento {}", code.code()) },
+                PaymentVerdict::NotPaid(code) => {
+                    CheckOutcome::NotPaid { detail: format!("codiceEsitoPagamento {}", code.code()) }
+                }
+                PaymentVerdict::Partial(code) => {
+                    CheckOutcome::Partial { detail: format!("codiceEsitoPagamento {}", code.code()) }
+                }
                 PaymentVerdict::RecordedByEnte => CheckOutcome::AmountMismatch { detail: RECORDED_BY_ENTE.into() },
             }
         }
         // A payment the Ente recorded itself is never a pagoPA payment of a cart: an anomaly.
         PaymentStatus::RecordedByEnte(_) => CheckOutcome::AmountMismatch { detail: RECORDED_BY_ENTE.into() },
-        PaymentStatus::NotPaid(p) => CheckOutcome::NotPaid { detail: format!("codiceEsitoPagamento {}", p.outcome.code()) },
-        PaymentStatus::Partial(p) => CheckOutcome::Partial { detail: format!("codiceEsitoPagamento {}", p.outcome.code()) },
+        PaymentStatus::NotPaid(p) => {
+            CheckOutcome::NotPaid { detail: format!("codiceEsitoPagamento {}", p.outcome.code()) }
+        }
+        PaymentStatus::Partial(p) => {
+            CheckOutcome::Partial { detail: format!("codiceEsitoPagamento {}", p.outcome.code()) }
+        }
         PaymentStatus::Pending { .. } => CheckOutcome::Pending,
         PaymentStatus::Expired(_) => CheckOutcome::Expired,
         PaymentStatus::Cancelled(_) => CheckOutcome::Cancelled,
@@ -266,14 +288,15 @@ impl PaymentGateway for MyPayGateway {
     fn receipt<'a>(&'a self, id_session: &'a str) -> GatewayFuture<'a, ReceiptOutcome> {
         Box::pin(async move {
             let started = Instant::now();
-            let outcome = match self.client.chiedi_pagati_con_ricevuta(&ReceiptLookup::IdSession(id_session.to_string())).await {
-                Ok(PaymentStatus::Paid(payment)) => match payment.receipt.and_then(|r| r.rt) {
-                    Some(bytes) => ReceiptOutcome::Receipt { bytes },
-                    None => ReceiptOutcome::NotAvailable { detail: "MyPay returned no rt".into() },
-                },
-                Ok(other) => ReceiptOutcome::NotAvailable { detail: other.label().into() },
-                Err(error) => ReceiptOutcome::TransportError { detail: error.to_string() },
-            };
+            let outcome =
+                match self.client.chiedi_pagati_con_ricevuta(&ReceiptLookup::IdSession(id_session.to_string())).await {
+                    Ok(PaymentStatus::Paid(payment)) => match payment.receipt.and_then(|r| r.rt) {
+                        Some(bytes) => ReceiptOutcome::Receipt { bytes },
+                        None => ReceiptOutcome::NotAvailable { detail: "MyPay returned no rt".into() },
+                    },
+                    Ok(other) => ReceiptOutcome::NotAvailable { detail: other.label().into() },
+                    Err(error) => ReceiptOutcome::TransportError { detail: error.to_string() },
+                };
             let label = match &outcome {
                 ReceiptOutcome::Receipt { .. } => "receipt",
                 ReceiptOutcome::NotAvailable { .. } => "not_available",
@@ -329,7 +352,10 @@ impl PaymentGateway for MyPayGateway {
         Box::pin(async move {
             let started = Instant::now();
             let Some(record) = offline_payment(payment) else {
-                return RecordOfflineOutcome::Rejected { code: "invalid_record".into(), message: "IUV or date not usable".into() };
+                return RecordOfflineOutcome::Rejected {
+                    code: "invalid_record".into(),
+                    message: "IUV or date not usable".into(),
+                };
             };
             let outcome = match self.client.registra_pagamento(&record).await {
                 Ok(RecordOutcome::Recorded) => RecordOfflineOutcome::Recorded,
@@ -358,7 +384,6 @@ impl PaymentGateway for MyPayGateway {
         })
     }
 }
-
 
 /// A lookup by IUD: `PAA_IUD_NON_VALIDO` means MyPay never saw the cart checked out; a verified
 /// receipt comes with its RT.
@@ -397,7 +422,8 @@ mod tests {
     #[test]
     fn fee_kinds_map_to_their_tipo_dovuto_and_the_payer_keeps_its_type() {
         let gateway = MyPayGateway::new(&settings()).unwrap();
-        let line = |iud: &str, fee_kind| CartLine { iud: iud.into(), amount_cents: 25822, causale: "c".into(), fee_kind };
+        let line =
+            |iud: &str, fee_kind| CartLine { iud: iud.into(), amount_cents: 25822, causale: "c".into(), fee_kind };
         let cart = gateway.to_cart(&CartRequest {
             payer: CartPayer {
                 kind: PayerType::G,

@@ -14,8 +14,8 @@ use app::documents::model::UploadLimits;
 use app::mail::model::MailConfig;
 
 use crate::client_ip::TrustedProxies;
-use crate::mail_transport::{SmtpSettings, SmtpUrl};
 use crate::http_limits::HttpLimits;
+use crate::mail_transport::{SmtpSettings, SmtpUrl};
 
 /// A value that must never appear in logs, errors or the browser.
 #[derive(Clone, PartialEq, Eq)]
@@ -201,16 +201,18 @@ impl Settings {
 
     /// Reads settings from a map of variables (the environment, or a test's own map).
     pub fn from_map(vars: BTreeMap<String, String>) -> Result<Settings, SettingsError> {
-        if let Some(unknown) = vars
-            .keys()
-            .find(|key| key.starts_with("ECM_") && !KNOWN_ECM_KEYS.contains(&key.as_str()))
+        if let Some(unknown) =
+            vars.keys().find(|key| key.starts_with("ECM_") && !KNOWN_ECM_KEYS.contains(&key.as_str()))
         {
             return Err(SettingsError::Unknown(unknown.clone()));
         }
         let get = |name: &str| vars.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/ecm.sqlite".to_string());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres:") || database_url.starts_with("postgresql:")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
             return Err(SettingsError::Invalid {
                 name: "DATABASE_URL",
                 reason: "expected a sqlite:// or postgres:// URL".into(),
@@ -219,10 +221,16 @@ impl Settings {
         let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".to_string())
             .parse()
-            .map_err(|e: std::net::AddrParseError| SettingsError::Invalid { name: "LEPTOS_SITE_ADDR", reason: e.to_string() })?;
+            .map_err(|e: std::net::AddrParseError| SettingsError::Invalid {
+                name: "LEPTOS_SITE_ADDR",
+                reason: e.to_string(),
+            })?;
         let public_url = get("ECM_PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(SettingsError::Invalid { name: "ECM_PUBLIC_URL", reason: "expected an http:// or https:// URL".into() });
+            return Err(SettingsError::Invalid {
+                name: "ECM_PUBLIC_URL",
+                reason: "expected an http:// or https:// URL".into(),
+            });
         }
         let public_url = public_url.trim_end_matches('/').to_string();
         let admin = match (get("ECM_ADMIN_EMAIL"), vars.get("ECM_ADMIN_PASSWORD").filter(|v| !v.is_empty())) {
@@ -231,14 +239,20 @@ impl Settings {
             _ => return Err(SettingsError::AdminIncomplete),
         };
         let minutes = |name: &'static str, default: u64| -> Result<Duration, SettingsError> {
-            let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
+            let value = get(name)
+                .map(|v| v.parse::<u64>())
+                .transpose()
+                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
             match value.unwrap_or(default) {
                 0 => Err(SettingsError::Invalid { name, reason: "must be at least 1".into() }),
                 n => Ok(Duration::from_secs(n * 60)),
             }
         };
         let count = |name: &'static str, default: i64| -> Result<i64, SettingsError> {
-            let value = get(name).map(|v| v.parse::<i64>()).transpose().map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
+            let value = get(name)
+                .map(|v| v.parse::<i64>())
+                .transpose()
+                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
             match value.unwrap_or(default) {
                 n if n >= 1 => Ok(n),
                 _ => Err(SettingsError::Invalid { name, reason: "must be at least 1".into() }),
@@ -247,7 +261,10 @@ impl Settings {
         let mypay = mypay_settings(&get, &vars, &public_url)?;
         let reconciler = reconciler_settings(&get)?;
         let http_seconds = |name: &'static str, default: Duration| -> Result<Duration, SettingsError> {
-            let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
+            let value = get(name)
+                .map(|v| v.parse::<u64>())
+                .transpose()
+                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
             match value {
                 None => Ok(default),
                 Some(n @ 1..=3600) => Ok(Duration::from_secs(n)),
@@ -256,7 +273,8 @@ impl Settings {
         };
         let defaults = HttpLimits::default();
         let http = HttpLimits {
-            max_connections: usize::try_from(count("ECM_HTTP_MAX_CONNECTIONS", defaults.max_connections as i64)?).unwrap_or(usize::MAX),
+            max_connections: usize::try_from(count("ECM_HTTP_MAX_CONNECTIONS", defaults.max_connections as i64)?)
+                .unwrap_or(usize::MAX),
             idle_timeout: http_seconds("ECM_HTTP_IDLE_TIMEOUT_SECONDS", defaults.idle_timeout)?,
             body_timeout: http_seconds("ECM_HTTP_BODY_TIMEOUT_SECONDS", defaults.body_timeout)?,
             upload_timeout: http_seconds("ECM_HTTP_UPLOAD_TIMEOUT_SECONDS", defaults.upload_timeout)?,
@@ -268,7 +286,10 @@ impl Settings {
             .transpose()
             .map_err(|e| SettingsError::Invalid { name: "ECM_METRICS_ADDR", reason: e.to_string() })?;
         let mail_seconds = |name: &'static str, default: Duration, max: u64| -> Result<Duration, SettingsError> {
-            let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
+            let value = get(name)
+                .map(|v| v.parse::<u64>())
+                .transpose()
+                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
             match value {
                 None => Ok(default),
                 Some(n) if (1..=max).contains(&n) => Ok(Duration::from_secs(n)),
@@ -286,15 +307,24 @@ impl Settings {
             ..mail_defaults
         };
         if mail.backoff_max < mail.backoff_min {
-            return Err(SettingsError::Invalid { name: "ECM_MAIL_BACKOFF_MAX_SECONDS", reason: "must not be below ECM_MAIL_BACKOFF_MIN_SECONDS".into() });
+            return Err(SettingsError::Invalid {
+                name: "ECM_MAIL_BACKOFF_MAX_SECONDS",
+                reason: "must not be below ECM_MAIL_BACKOFF_MIN_SECONDS".into(),
+            });
         }
         let smtp_timeout = mail_seconds("ECM_SMTP_TIMEOUT_SECONDS", Duration::from_secs(30), 120)?;
         if mail.lease <= smtp_timeout {
-            return Err(SettingsError::Invalid { name: "ECM_MAIL_LEASE_SECONDS", reason: "must be above ECM_SMTP_TIMEOUT_SECONDS".into() });
+            return Err(SettingsError::Invalid {
+                name: "ECM_MAIL_LEASE_SECONDS",
+                reason: "must be above ECM_SMTP_TIMEOUT_SECONDS".into(),
+            });
         }
         let mail_from = get("ECM_MAIL_FROM").unwrap_or_else(|| "Portale ECM <ecm-noreply@localhost>".to_string());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(SettingsError::Invalid { name: "ECM_MAIL_FROM", reason: "expected an address, e.g. Portale ECM <ecm@regione.veneto.it>".into() });
+            return Err(SettingsError::Invalid {
+                name: "ECM_MAIL_FROM",
+                reason: "expected an address, e.g. Portale ECM <ecm@regione.veneto.it>".into(),
+            });
         }
         // Taken verbatim (it may hold a password); errors never repeat it.
         let smtp = match vars.get("ECM_SMTP_URL").map(|v| v.trim()).filter(|v| !v.is_empty()) {
@@ -353,7 +383,11 @@ fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    let host = if let Some(v6) = host.strip_prefix('[') { v6.split(']').next().unwrap_or("") } else { host.split(':').next().unwrap_or("") };
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host.split(':').next().unwrap_or("")
+    };
     is_loopback_host(host)
 }
 
@@ -393,14 +427,16 @@ fn mypay_settings(
 
     // The password is taken verbatim (not trimmed): MyPay trims both sides itself.
     let password = vars.get("ECM_MYPAY_PASSWORD").filter(|v| !v.is_empty()).cloned();
-    let (endpoint, cod_ipa_ente, password) = match (get("ECM_MYPAY_ENDPOINT"), get("ECM_MYPAY_COD_IPA_ENTE"), password) {
+    let (endpoint, cod_ipa_ente, password) = match (get("ECM_MYPAY_ENDPOINT"), get("ECM_MYPAY_COD_IPA_ENTE"), password)
+    {
         (None, None, None) => return Ok(None),
         (Some(e), Some(c), Some(p)) => (e, c, p),
         (None, _, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_ENDPOINT")),
         (_, None, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_COD_IPA_ENTE")),
         (_, _, None) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_PASSWORD")),
     };
-    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) || endpoint.contains(char::is_whitespace) {
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) || endpoint.contains(char::is_whitespace)
+    {
         return Err(invalid("ECM_MYPAY_ENDPOINT", "expected an http:// or https:// URL"));
     }
     // The password travels in every call: in clear only to this machine (the simulator), or
@@ -576,8 +612,14 @@ mod tests {
         let mypay = Settings::from_map(vars).unwrap().mypay.unwrap();
         assert_eq!(mypay.timeout, Duration::from_secs(12));
         assert_eq!(mypay.connect_timeout, Duration::from_secs(2));
-        assert_eq!(mypay.quota_annuale, FeeType { tipo_dovuto: "ECM_QUOTA_2026".into(), dati_specifici_riscossione: "1/ABCDEF".into() });
-        assert_eq!(mypay.contributo_evento, FeeType { tipo_dovuto: "ECM_EVENTO".into(), dati_specifici_riscossione: "2/XYZ".into() });
+        assert_eq!(
+            mypay.quota_annuale,
+            FeeType { tipo_dovuto: "ECM_QUOTA_2026".into(), dati_specifici_riscossione: "1/ABCDEF".into() }
+        );
+        assert_eq!(
+            mypay.contributo_evento,
+            FeeType { tipo_dovuto: "ECM_EVENTO".into(), dati_specifici_riscossione: "2/XYZ".into() }
+        );
     }
 
     #[test]
@@ -623,14 +665,23 @@ mod tests {
             Settings::from_map(vars)
         };
         let refused = with("http://mypay.example.invalid/ws/pa/PagamentiTelematiciDovutiPagati", None).unwrap_err();
-        assert!(matches!(&refused, SettingsError::Invalid { name: "ECM_MYPAY_ENDPOINT", reason } if reason.contains("in clear")), "{refused:?}");
+        assert!(
+            matches!(&refused, SettingsError::Invalid { name: "ECM_MYPAY_ENDPOINT", reason } if reason.contains("in clear")),
+            "{refused:?}"
+        );
         assert!(with("http://mypay.example.invalid/ws", Some("false")).is_err());
         assert!(with("http://mypay.example.invalid/ws", Some("true")).is_ok(), "allowed explicitly");
-        assert!(with("http://127.0.0.1:8089/ws/pa/PagamentiTelematiciDovutiPagati", None).is_ok(), "the simulator on this machine");
+        assert!(
+            with("http://127.0.0.1:8089/ws/pa/PagamentiTelematiciDovutiPagati", None).is_ok(),
+            "the simulator on this machine"
+        );
         assert!(with("http://localhost:8089/ws", None).is_ok());
         assert!(with("http://[::1]:8089/ws", None).is_ok());
         assert!(with("http://127.0.0.1.evil.example/ws", None).is_err(), "a name is not an address");
-        assert!(matches!(with("https://x.it/ws", Some("yes")).unwrap_err(), SettingsError::Invalid { name: "ECM_MYPAY_ALLOW_HTTP", .. }));
+        assert!(matches!(
+            with("https://x.it/ws", Some("yes")).unwrap_err(),
+            SettingsError::Invalid { name: "ECM_MYPAY_ALLOW_HTTP", .. }
+        ));
     }
 
     #[test]

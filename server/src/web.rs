@@ -113,10 +113,14 @@ impl Application {
             .await
             .map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
         let mut leptos_options = leptos_options;
-        leptos_options.site_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
+        leptos_options.site_addr =
+            listener.local_addr().map_err(|source| StartError::Bind { addr: settings.site_addr, source })?;
         let hsts = settings.public_url.starts_with("https://");
         let router = router(leptos_options, state.clone(), CsrfPolicy::new(&settings.public_url), settings.http, hsts)
-            .layer(axum::middleware::from_fn_with_state(Arc::new(settings.trusted_proxies.clone()), crate::client_ip::resolve_client));
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(settings.trusted_proxies.clone()),
+                crate::client_ip::resolve_client,
+            ));
         let metrics = match settings.metrics_addr {
             Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?),
             None => None,
@@ -217,7 +221,13 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, limits: HttpLimits, hsts: bool) -> Router {
+fn router(
+    leptos_options: LeptosOptions,
+    app_state: AppState,
+    csrf: CsrfPolicy,
+    limits: HttpLimits,
+    hsts: bool,
+) -> Router {
     let routes = route_list();
     let state = ServerState { leptos_options: leptos_options.clone(), app: app_state.clone() };
     let context_state = app_state.clone();
@@ -225,15 +235,10 @@ fn router(leptos_options: LeptosOptions, app_state: AppState, csrf: CsrfPolicy, 
     // the caller's account is looked up once, before anything renders (`resolve_user`).
     let pages = Router::new()
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || page_context(&context_state),
-            {
-                let leptos_options = leptos_options.clone();
-                move || shell(leptos_options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || page_context(&context_state), {
+            let leptos_options = leptos_options.clone();
+            move || shell(leptos_options.clone())
+        })
         .route_layer(axum::middleware::from_fn_with_state(app_state.clone(), resolve_user))
         // HTML and server-function answers (static files come precompressed, see `cache_policy`).
         .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)));
@@ -292,12 +297,17 @@ const HSTS: &str = "max-age=31536000; includeSubDomains";
 fn not_found_page(
     leptos_options: LeptosOptions,
     state: AppState,
-) -> impl tower::Service<Request<Body>, Response = axum::response::Response, Error = std::convert::Infallible, Future = impl Send>
-       + Clone
+) -> impl tower::Service<
+    Request<Body>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone
        + Send
        + Sync
        + 'static {
-    let render = leptos_axum::render_app_async_with_context(move || page_context(&state), move || shell(leptos_options.clone()));
+    let render =
+        leptos_axum::render_app_async_with_context(move || page_context(&state), move || shell(leptos_options.clone()));
     tower::service_fn(move |request: Request<Body>| {
         let render = render.clone();
         async move {
@@ -336,7 +346,9 @@ fn page_context(state: &AppState) {
         }
         // Server functions have no nonce (they render no page): nothing to admit.
         (None, _) => {}
-        (Some(_), None) => tracing::error!("page rendered without response options: its scripts will be refused by the CSP"),
+        (Some(_), None) => {
+            tracing::error!("page rendered without response options: its scripts will be refused by the CSP")
+        }
     }
 }
 
@@ -371,7 +383,8 @@ async fn cache_policy(request: Request<Body>, next: Next) -> axum::response::Res
 
 fn cache_control_of(path: &str, status: StatusCode) -> &'static str {
     let found = status == StatusCode::OK || status == StatusCode::NOT_MODIFIED;
-    let sealed = path.strip_prefix("/pkg/").and_then(|rest| rest.split_once('/')).is_some_and(|(dir, _)| is_content_hash(dir));
+    let sealed =
+        path.strip_prefix("/pkg/").and_then(|rest| rest.split_once('/')).is_some_and(|(dir, _)| is_content_hash(dir));
     match path {
         _ if found && sealed => "public, max-age=31536000, immutable",
         p if found && (p.starts_with("/bootstrap-italia/") || p == "/favicon.svg") => "public, max-age=604800",
@@ -383,7 +396,11 @@ fn cache_control_of(path: &str, status: StatusCode) -> &'static str {
 /// Looks up the caller's account once per page or server-function request and hands it to the
 /// app (`app::state::ResolvedUser`): the page guard needs it synchronously (see
 /// `app::layout::guard::guarded`), and server functions then need no lookup of their own.
-async fn resolve_user(State(state): State<AppState>, mut request: Request<Body>, next: Next) -> axum::response::Response {
+async fn resolve_user(
+    State(state): State<AppState>,
+    mut request: Request<Body>,
+    next: Next,
+) -> axum::response::Response {
     let user = app::accounts::session::user_from_headers(&state, request.headers()).await;
     request.extensions_mut().insert(app::state::ResolvedUser(user));
     next.run(request).await
@@ -400,7 +417,9 @@ async fn bad_request_status(response: axum::response::Response) -> axum::respons
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "errore interno").into_response();
     };
-    let code = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string));
+    let code = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string));
     if code.as_deref() == Some("bad_request") {
         parts.status = StatusCode::BAD_REQUEST;
     }
@@ -464,7 +483,9 @@ async fn reconciler(state: AppState) {
         tick.tick().await;
         match app::payments::reconciler::run_pass(&state.db, gateway.clone(), &state.reconciler, &instance).await {
             Ok(report) if report.checked == 0 && report.failed == 0 => {}
-            Ok(report) => tracing::debug!(checked = report.checked, failed = report.failed, "payment reconciliation pass"),
+            Ok(report) => {
+                tracing::debug!(checked = report.checked, failed = report.failed, "payment reconciliation pass")
+            }
             Err(error) => tracing::warn!(?error, "payment reconciliation failed"),
         }
     }
@@ -483,7 +504,9 @@ async fn mail_worker(state: AppState) {
         tick.tick().await;
         match app::mail::worker::run_pass(&state.db, mailer.as_ref(), &state.mail, &instance).await {
             Ok(report) if report == app::mail::worker::PassReport::default() => {}
-            Ok(report) => tracing::debug!(sent = report.sent, retried = report.retried, failed = report.failed, "mail pass"),
+            Ok(report) => {
+                tracing::debug!(sent = report.sent, retried = report.retried, failed = report.failed, "mail pass")
+            }
             Err(error) => tracing::warn!(?error, "mail pass failed"),
         }
     }
@@ -562,12 +585,17 @@ mod tests {
 
     #[test]
     fn sealed_bundles_are_immutable_and_everything_dynamic_is_never_stored() {
-        assert_eq!(cache_control_of("/pkg/0123456789abcdef/ecm.wasm", StatusCode::OK), "public, max-age=31536000, immutable");
+        assert_eq!(
+            cache_control_of("/pkg/0123456789abcdef/ecm.wasm", StatusCode::OK),
+            "public, max-age=31536000, immutable"
+        );
         assert_eq!(cache_control_of("/pkg/ecm.wasm", StatusCode::OK), "no-cache");
         assert_eq!(cache_control_of("/pkg/0123456789abcdef/missing.js", StatusCode::NOT_FOUND), "private, no-store");
         assert_eq!(cache_control_of("/pkg/not-a-hash/ecm.js", StatusCode::OK), "no-cache");
         assert_eq!(cache_control_of("/bootstrap-italia/fonts/a.woff2", StatusCode::OK), "public, max-age=604800");
-        for dynamic in ["/", "/area", "/api/accounts/me", "/segreteria/pagamenti/export.csv", "/api/payments/x/ricevuta"] {
+        for dynamic in
+            ["/", "/area", "/api/accounts/me", "/segreteria/pagamenti/export.csv", "/api/payments/x/ricevuta"]
+        {
             assert_eq!(cache_control_of(dynamic, StatusCode::OK), "private, no-store", "{dynamic}");
         }
     }

@@ -41,7 +41,8 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use crate::state::*;
     respond(async move {
         let state = app_state()?;
-        let user = super::server::authenticate(&state.db, &state.login_limits, &email, &password, &client_address()).await?;
+        let user =
+            super::server::authenticate(&state.db, &state.login_limits, &email, &password, &client_address()).await?;
         if let Some(previous) = session_token() {
             super::server::delete_session(&state.db, &previous).await?;
         }
@@ -114,8 +115,8 @@ pub async fn reset_password(token: String, password: String, password_confirm: S
 /// Confirms the account's e-mail address with the token of the verification link.
 #[server(endpoint = "accounts/verify-email", output = crate::codec::Json)]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    use crate::state::*;
     use crate::accounts::session::*;
+    use crate::state::*;
     respond(async move {
         let state = app_state()?;
         let user = super::server::verify_email(&state.db, token.trim()).await?;
@@ -135,8 +136,8 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 /// Sends the verification mail of the logged-in account again.
 #[server(endpoint = "accounts/verify-email-again", output = crate::codec::Json)]
 pub async fn resend_verification() -> Result<(), AppError> {
-    use crate::state::*;
     use crate::accounts::session::*;
+    use crate::state::*;
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;
@@ -148,15 +149,27 @@ pub async fn resend_verification() -> Result<(), AppError> {
 /// Changes the password (the current one first); every other session of the account ends and
 /// this browser gets a new session.
 #[server(endpoint = "accounts/password-change", output = crate::codec::Json)]
-pub async fn change_password(current_password: String, password: String, password_confirm: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::domain::NewPassword;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;
         let password = NewPassword::parse(&password, &password_confirm)?;
-        super::server::change_password(&state.db, &state.login_limits, &user, &current_password, &password, &client_address()).await?;
+        super::server::change_password(
+            &state.db,
+            &state.login_limits,
+            &user,
+            &current_password,
+            &password,
+            &client_address(),
+        )
+        .await?;
         let token = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
         set_session_cookie(&state, &token);
         leptos_axum::redirect("/account?password=cambiata");
@@ -168,8 +181,8 @@ pub async fn change_password(current_password: String, password: String, passwor
 /// Ends every session of the account, on every device, this one included.
 #[server(endpoint = "accounts/logout-everywhere", output = crate::codec::Json)]
 pub async fn logout_everywhere() -> Result<(), AppError> {
-    use crate::state::*;
     use crate::accounts::session::*;
+    use crate::state::*;
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;

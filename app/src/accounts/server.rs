@@ -9,13 +9,13 @@ use base64::Engine;
 use rand::RngCore;
 
 use super::model::{CurrentUser, Role};
-use crate::db::{format_utc, new_id, now_utc, Db};
-use crate::domain::{DisplayName, Email, NewPassword};
-use crate::error::AppError;
-use crate::error::internal;
-use crate::store;
 use super::session::token_hash;
 use crate::accounts::model::LoginLimits;
+use crate::db::{format_utc, new_id, now_utc, Db};
+use crate::domain::{DisplayName, Email, NewPassword};
+use crate::error::internal;
+use crate::error::AppError;
+use crate::store;
 
 /// Registrations are counted over an hour.
 pub const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
@@ -26,7 +26,11 @@ pub const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
 pub async fn take_registration_slot(db: &Db, limits: &LoginLimits, client_address: &str) -> Result<(), AppError> {
     let since = format_utc(time::OffsetDateTime::now_utc() - REGISTRATION_WINDOW);
     let checks = [
-        store::accounts::FailureLimit { scope: "registration", subject: client_address, max: limits.registrations_per_address },
+        store::accounts::FailureLimit {
+            scope: "registration",
+            subject: client_address,
+            max: limits.registrations_per_address,
+        },
         store::accounts::FailureLimit { scope: "registration", subject: "*", max: limits.registrations_per_hour },
     ];
     match store::accounts::reserve_failures(db, &checks, &since, &now_utc()).await? {
@@ -57,7 +61,10 @@ pub fn password_work_slots() -> usize {
 /// Runs `work` (argon2) on the blocking pool once a slot is free within `wait`. The slot is held
 /// by the blocking task itself, so it stays taken until the hash is done even if the caller
 /// gives up meanwhile.
-async fn password_work<T: Send + 'static>(wait: Duration, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+async fn password_work<T: Send + 'static>(
+    wait: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
     let slots = PASSWORD_WORK.clone();
     let permit = match tokio::time::timeout(wait, slots.acquire_owned()).await {
         Ok(permit) => permit.map_err(internal)?,
@@ -87,7 +94,9 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
     password_work(PASSWORD_WORK_WAIT, move || {
         let parsed = PasswordHash::new(&hash)?;
-        Ok::<bool, argon2::password_hash::Error>(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        Ok::<bool, argon2::password_hash::Error>(
+            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        )
     })
     .await?
     .map_err(internal)
@@ -99,7 +108,9 @@ async fn dummy_hash() -> &'static str {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DUMMY
         .get_or_init(|| async {
-            hash_password(new_id()).await.unwrap_or_else(|_| String::from("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aW52YWxpZA"))
+            hash_password(new_id())
+                .await
+                .unwrap_or_else(|_| String::from("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aW52YWxpZA"))
         })
         .await
 }
@@ -191,10 +202,27 @@ async fn issue_verification(tx: &mut store::Tx, user: &CurrentUser) -> Result<()
     let token = new_token();
     let now = time::OffsetDateTime::now_utc();
     let purpose = store::accounts::TokenPurpose::VerifyEmail;
-    store::accounts::insert_token(tx, &token_hash(&token), &user.id, purpose, &format_utc(now), &format_utc(now + VERIFY_TTL)).await?;
+    store::accounts::insert_token(
+        tx,
+        &token_hash(&token),
+        &user.id,
+        purpose,
+        &format_utc(now),
+        &format_utc(now + VERIFY_TTL),
+    )
+    .await?;
     let mail = crate::mail::compose::verify_email(crate::mail::compose::LINK_BASE, &user.display_name, &token);
-    crate::mail::outbox::enqueue_to(tx, crate::mail::model::MailKind::VerifyEmail, None, Some(&user.id), std::slice::from_ref(&user.email), &mail, true, None)
-        .await?;
+    crate::mail::outbox::enqueue_to(
+        tx,
+        crate::mail::model::MailKind::VerifyEmail,
+        None,
+        Some(&user.id),
+        std::slice::from_ref(&user.email),
+        &mail,
+        true,
+        None,
+    )
+    .await?;
     Ok(())
 }
 
@@ -205,7 +233,9 @@ pub async fn resend_verification(db: &Db, user: &CurrentUser) -> Result<(), AppE
         return Err(AppError::Unauthenticated);
     };
     let since = format_utc(time::OffsetDateTime::now_utc() - LINK_COOLDOWN);
-    if verified || store::accounts::token_issued_since(db, &user.id, store::accounts::TokenPurpose::VerifyEmail, &since).await? {
+    if verified
+        || store::accounts::token_issued_since(db, &user.id, store::accounts::TokenPurpose::VerifyEmail, &since).await?
+    {
         return Ok(());
     }
     let mut tx = store::begin_write(db).await?;
@@ -225,7 +255,17 @@ pub async fn tell_existing_account(db: &Db, email: &Email) -> Result<(), AppErro
     let mail = crate::mail::compose::account_exists(crate::mail::compose::LINK_BASE, &user.display_name);
     let mut tx = store::begin_write(db).await?;
     let kind = crate::mail::model::MailKind::AccountExists;
-    crate::mail::outbox::enqueue_to(&mut tx, kind, None, Some(&user.id), std::slice::from_ref(&user.email), &mail, false, Some(&dedupe)).await?;
+    crate::mail::outbox::enqueue_to(
+        &mut tx,
+        kind,
+        None,
+        Some(&user.id),
+        std::slice::from_ref(&user.email),
+        &mail,
+        false,
+        Some(&dedupe),
+    )
+    .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     tracing::info!(user_id = %user.id, "registration with an existing address: the account was told");
     Ok(())
@@ -236,7 +276,10 @@ pub async fn tell_existing_account(db: &Db, email: &Email) -> Result<(), AppErro
 pub async fn verify_email(db: &Db, token: &str) -> Result<CurrentUser, AppError> {
     let mut tx = store::begin_write(db).await?;
     let now = now_utc();
-    let Some(user_id) = store::accounts::use_token(&mut tx, &token_hash(token), store::accounts::TokenPurpose::VerifyEmail, &now).await? else {
+    let Some(user_id) =
+        store::accounts::use_token(&mut tx, &token_hash(token), store::accounts::TokenPurpose::VerifyEmail, &now)
+            .await?
+    else {
         tracing::info!("e-mail verification refused: unknown, used or expired link");
         return Err(AppError::LinkInvalid);
     };
@@ -263,10 +306,27 @@ pub async fn request_password_reset(db: &Db, email: &Email) -> Result<(), AppErr
     }
     let token = new_token();
     let mut tx = store::begin_write(db).await?;
-    store::accounts::insert_token(&mut tx, &token_hash(&token), &user.id, purpose, &format_utc(now), &format_utc(now + RESET_TTL)).await?;
+    store::accounts::insert_token(
+        &mut tx,
+        &token_hash(&token),
+        &user.id,
+        purpose,
+        &format_utc(now),
+        &format_utc(now + RESET_TTL),
+    )
+    .await?;
     let mail = crate::mail::compose::password_reset(crate::mail::compose::LINK_BASE, &user.display_name, &token);
-    crate::mail::outbox::enqueue_to(&mut tx, crate::mail::model::MailKind::PasswordReset, None, Some(&user.id), std::slice::from_ref(&user.email), &mail, true, None)
-        .await?;
+    crate::mail::outbox::enqueue_to(
+        &mut tx,
+        crate::mail::model::MailKind::PasswordReset,
+        None,
+        Some(&user.id),
+        std::slice::from_ref(&user.email),
+        &mail,
+        true,
+        None,
+    )
+    .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     tracing::info!(user_id = %user.id, "password reset link written to the outbox");
     Ok(())
@@ -330,11 +390,7 @@ pub async fn end_all_sessions(db: &Db, user: &CurrentUser) -> Result<u64, AppErr
 
 /// Creates the first Segreteria account from the start-up settings when no Segreteria
 /// account exists yet. Returns true when it created one.
-pub async fn ensure_first_segreteria(
-    db: &Db,
-    email: &Email,
-    password: &NewPassword,
-) -> Result<bool, AppError> {
+pub async fn ensure_first_segreteria(db: &Db, email: &Email, password: &NewPassword) -> Result<bool, AppError> {
     let existing = store::accounts::count_by_role(db, Role::Segreteria).await?;
     if existing > 0 {
         return Ok(false);
@@ -363,16 +419,27 @@ pub async fn authenticate(
     if let Some(key) = &account_key {
         let failures = store::accounts::count_failures(db, "account", key, &since).await?;
         if let Some(delay) = slow_down(failures, limits.max_failures_per_account) {
-            tracing::info!(delay_ms = delay.as_millis() as u64, "login slowed down: many recent failures for this account");
+            tracing::info!(
+                delay_ms = delay.as_millis() as u64,
+                "login slowed down: many recent failures for this account"
+            );
             tokio::time::sleep(delay).await;
         }
     }
     // Per account-and-address pair, and per address: refusals. The failure is reserved before
     // the password is checked, so parallel attempts count each other (at most the limit are
     // ever evaluated), and released when the password is right.
-    let mut checks = vec![store::accounts::FailureLimit { scope: "address", subject: client_address, max: limits.max_failures_per_address }];
+    let mut checks = vec![store::accounts::FailureLimit {
+        scope: "address",
+        subject: client_address,
+        max: limits.max_failures_per_address,
+    }];
     if let (Some(pair), Some(key)) = (&pair_key, &account_key) {
-        checks.push(store::accounts::FailureLimit { scope: "pair", subject: pair, max: limits.max_failures_per_account });
+        checks.push(store::accounts::FailureLimit {
+            scope: "pair",
+            subject: pair,
+            max: limits.max_failures_per_account,
+        });
         checks.push(store::accounts::FailureLimit { scope: "account", subject: key, max: i64::MAX });
     }
     let reservation = match store::accounts::reserve_failures(db, &checks, &since, &now_utc()).await? {

@@ -29,7 +29,9 @@ const TOUCH_EVERY: Duration = Duration::from_secs(60);
 pub async fn session_user(db: &Db, token: &str, idle: Duration) -> Result<Option<CurrentUser>, AppError> {
     let now = time::OffsetDateTime::now_utc();
     let hash = token_hash(token);
-    let Some((user, last_seen)) = store::accounts::session_user(db, &hash, &format_utc(now), &format_utc(now - idle)).await? else {
+    let Some((user, last_seen)) =
+        store::accounts::session_user(db, &hash, &format_utc(now), &format_utc(now - idle)).await?
+    else {
         return Ok(None);
     };
     if last_seen < format_utc(now - TOUCH_EVERY) {

@@ -9,9 +9,9 @@ use crate::error::AppError;
 /// The logged-in provider's statement of account (`None` before the censimento).
 #[server(endpoint = "debts/statement", output = crate::codec::Json)]
 pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -26,9 +26,9 @@ pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
 /// A provider's statement of account, for the Segreteria (`id` = the provider's id).
 #[server(endpoint = "segreteria/statement", output = crate::codec::Json)]
 pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::service::statement(&app_state()?.db, id.trim(), super::service::today()).await
@@ -39,9 +39,9 @@ pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> 
 /// The logged-in provider's debts annulled by the Segreteria, newest first.
 #[server(endpoint = "payments/annulled", output = crate::codec::Json)]
 pub async fn load_my_annulled_debts() -> Result<Vec<super::model::AnnulledDebtView>, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;

@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::accounts::session::user_from_headers;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::accounts::session::user_from_headers;
 
 fn csv_answer(result: Result<super::model::Statement, AppError>) -> Response {
     match result {

@@ -82,7 +82,13 @@ pub struct Statement {
 
 impl Statement {
     /// Builds the totals from the lines.
-    pub fn new(provider_id: String, provider: String, codice_fiscale: String, today: String, lines: Vec<StatementLine>) -> Statement {
+    pub fn new(
+        provider_id: String,
+        provider: String,
+        codice_fiscale: String,
+        today: String,
+        lines: Vec<StatementLine>,
+    ) -> Statement {
         let mut years: Vec<(i32, Totals)> = Vec::new();
         let mut total = Totals::default();
         for line in &lines {
@@ -97,7 +103,17 @@ impl Statement {
             }
         }
         years.sort_by_key(|year| std::cmp::Reverse(year.0));
-        Statement { provider_id, provider, codice_fiscale, today, lines, years, total, treasury_enabled: false, treasury_default: true }
+        Statement {
+            provider_id,
+            provider,
+            codice_fiscale,
+            today,
+            lines,
+            years,
+            total,
+            treasury_enabled: false,
+            treasury_default: true,
+        }
     }
 }
 
@@ -178,7 +194,12 @@ pub fn statement_csv(statement: &Statement) -> String {
 
 /// A one-line Italian summary of totals.
 pub fn totals_it(t: &Totals) -> String {
-    format!("da pagare {}, pagato {}, scaduto {}", format_euro(t.due_cents), format_euro(t.paid_cents), format_euro(t.overdue_cents))
+    format!(
+        "da pagare {}, pagato {}, scaduto {}",
+        format_euro(t.due_cents),
+        format_euro(t.paid_cents),
+        format_euro(t.overdue_cents)
+    )
 }
 
 /// Longest reason the Segreteria may give (annulment, due-date extension, refusal, …).
@@ -279,7 +300,10 @@ mod tests {
     fn a_reason_is_required_and_bounded() {
         assert_eq!(check_reason("reason", "  Esenzione deliberata  "), Ok("Esenzione deliberata"));
         assert_eq!(check_reason("reason", "   ").unwrap_err().rule, crate::domain::FieldRule::Required);
-        assert_eq!(check_reason("reason", &"x".repeat(REASON_MAX_CHARS + 1)).unwrap_err().rule, crate::domain::FieldRule::TooLong);
+        assert_eq!(
+            check_reason("reason", &"x".repeat(REASON_MAX_CHARS + 1)).unwrap_err().rule,
+            crate::domain::FieldRule::TooLong
+        );
         assert!(check_reason("reason", &"è".repeat(REASON_MAX_CHARS)).is_ok());
     }
 }

@@ -25,15 +25,27 @@ pub fn date_text(date: time::Date) -> String {
 /// silently: through the debt machine's writer, with `why` as the reason. A quota being paid
 /// (IN_CORSO) blocks the change; a paid one stays paid. A debt keeps the amount it was created
 /// with, whatever the tariff says later.
-pub async fn recompute_request_fees(tx: &mut Tx, provider: &Provider, request: &Request, actor: &str, why: &str) -> Result<Vec<Debt>, AppError> {
+pub async fn recompute_request_fees(
+    tx: &mut Tx,
+    provider: &Provider,
+    request: &Request,
+    actor: &str,
+    why: &str,
+) -> Result<Vec<Debt>, AppError> {
     let today = today();
     // The first-year quota is owed once: a provider already accredited (a standard request
     // after the provisional one) pays the later years' quotas instead, through the daily pass.
     let first_year = !crate::store::requests::accredited(&mut **tx, &provider.id).await?;
     let due = match first_year {
-        true => tariffs::in_force(&mut **tx, FeeKind::QuotaAnnuale, provider.provider_class, TariffCase::PrimoAnno, &date_text(today))
-            .await?
-            .filter(|t| t.amount_cents > 0),
+        true => tariffs::in_force(
+            &mut **tx,
+            FeeKind::QuotaAnnuale,
+            provider.provider_class,
+            TariffCase::PrimoAnno,
+            &date_text(today),
+        )
+        .await?
+        .filter(|t| t.amount_cents > 0),
         false => None,
     };
     let quota = |d: &&Debt| d.fee_kind == FeeKind::QuotaAnnuale && d.state != DebtState::Annullato;
@@ -79,14 +91,21 @@ pub use super::model::check_reason;
 /// The Segreteria extends a debt's due date (proroga), as often as needed, with a reason; the
 /// provider sees the new date and why. Only a debt still to pay (or being paid) with a due date
 /// can be extended, and only to a later date.
-pub async fn extend_due(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, debt_id: &str, new_due: &str, reason: &str) -> Result<(), AppError> {
+pub async fn extend_due(
+    db: &crate::db::Db,
+    actor: &crate::accounts::CurrentUser,
+    debt_id: &str,
+    new_due: &str,
+    reason: &str,
+) -> Result<(), AppError> {
     use crate::domain::{FieldError, FieldRule};
     if actor.role != crate::accounts::Role::Segreteria {
         return Err(AppError::Forbidden);
     }
     let new_due = match new_due.trim() {
         "" => return Err(FieldError::new("new_due_date", FieldRule::Required).into()),
-        typed => crate::segreteria::tariffs_server::parse_date(typed).ok_or_else(|| FieldError::new("new_due_date", FieldRule::DateFormat))?,
+        typed => crate::segreteria::tariffs_server::parse_date(typed)
+            .ok_or_else(|| FieldError::new("new_due_date", FieldRule::DateFormat))?,
     };
     let reason = check_reason("due_reason", reason)?;
     let mut tx = crate::store::begin_write(db).await?;
@@ -106,7 +125,12 @@ pub async fn extend_due(db: &crate::db::Db, actor: &crate::accounts::CurrentUser
 
 /// The Segreteria annuls a debt still to pay, with a mandatory reason (for mistakes: a due date
 /// is extended, not annulled). Any other state is refused with [`AppError::DebtNotAnnullable`].
-pub async fn annul(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, debt_id: &str, reason: &str) -> Result<(), AppError> {
+pub async fn annul(
+    db: &crate::db::Db,
+    actor: &crate::accounts::CurrentUser,
+    debt_id: &str,
+    reason: &str,
+) -> Result<(), AppError> {
     if actor.role != crate::accounts::Role::Segreteria {
         return Err(AppError::Forbidden);
     }
@@ -117,17 +141,23 @@ pub async fn annul(db: &crate::db::Db, actor: &crate::accounts::CurrentUser, deb
         tracing::warn!(debt_id, state = debt.state.as_db(), "annulment refused: the debt is not DA_PAGARE");
         return Err(AppError::DebtNotAnnullable(debt.state));
     }
-    debts::set_state(&mut tx, debt_id, DebtState::DaPagare, Change::Annul { by: Some(&actor.id) }, &actor.id, reason).await?;
+    debts::set_state(&mut tx, debt_id, DebtState::DaPagare, Change::Annul { by: Some(&actor.id) }, &actor.id, reason)
+        .await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     tracing::info!(debt_id, user_id = %actor.id, "debt annulled by the Segreteria");
     Ok(())
 }
 
 /// The history of a debt in Italian, oldest first.
-pub async fn history(db: &crate::db::Db, debt_id: &str) -> Result<Vec<crate::segreteria::debts_model::DebtHistoryLine>, AppError> {
+pub async fn history(
+    db: &crate::db::Db,
+    debt_id: &str,
+) -> Result<Vec<crate::segreteria::debts_model::DebtHistoryLine>, AppError> {
     use crate::store::debts::DebtEventKind;
-    let state_label = |code: &Option<String>| code.as_deref().and_then(DebtState::from_db).map_or("—", DebtState::label_it);
-    let date_label = |value: &Option<String>| value.as_deref().map(crate::debts::model::date_it).unwrap_or_else(|| "—".into());
+    let state_label =
+        |code: &Option<String>| code.as_deref().and_then(DebtState::from_db).map_or("—", DebtState::label_it);
+    let date_label =
+        |value: &Option<String>| value.as_deref().map(crate::debts::model::date_it).unwrap_or_else(|| "—".into());
     Ok(debts::events(db, debt_id)
         .await?
         .into_iter()
@@ -135,14 +165,28 @@ pub async fn history(db: &crate::db::Db, debt_id: &str) -> Result<Vec<crate::seg
             let what = match e.kind {
                 DebtEventKind::Created => format!(
                     "Dovuto creato: {}",
-                    e.to_value.as_deref().and_then(|c| c.parse::<i64>().ok()).map(crate::payments::model::format_euro).unwrap_or_default()
+                    e.to_value
+                        .as_deref()
+                        .and_then(|c| c.parse::<i64>().ok())
+                        .map(crate::payments::model::format_euro)
+                        .unwrap_or_default()
                 ),
                 DebtEventKind::State => format!("{} → {}", state_label(&e.from_value), state_label(&e.to_value)),
-                DebtEventKind::DueDate => format!("Scadenza prorogata: {} → {}", date_label(&e.from_value), date_label(&e.to_value)),
+                DebtEventKind::DueDate => {
+                    format!("Scadenza prorogata: {} → {}", date_label(&e.from_value), date_label(&e.to_value))
+                }
                 DebtEventKind::Amount => format!(
                     "Importo corretto: {} → {}",
-                    e.from_value.as_deref().and_then(|c| c.parse::<i64>().ok()).map(crate::payments::model::format_euro).unwrap_or_default(),
-                    e.to_value.as_deref().and_then(|c| c.parse::<i64>().ok()).map(crate::payments::model::format_euro).unwrap_or_default()
+                    e.from_value
+                        .as_deref()
+                        .and_then(|c| c.parse::<i64>().ok())
+                        .map(crate::payments::model::format_euro)
+                        .unwrap_or_default(),
+                    e.to_value
+                        .as_deref()
+                        .and_then(|c| c.parse::<i64>().ok())
+                        .map(crate::payments::model::format_euro)
+                        .unwrap_or_default()
                 ),
             };
             crate::segreteria::debts_model::DebtHistoryLine { at: e.at, actor: e.actor, what, reason: e.reason }
@@ -151,7 +195,11 @@ pub async fn history(db: &crate::db::Db, debt_id: &str) -> Result<Vec<crate::seg
 }
 
 /// The statement of account of a provider (the same for the provider and the Segreteria).
-pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date) -> Result<crate::debts::model::Statement, AppError> {
+pub async fn statement(
+    db: &crate::db::Db,
+    provider_id: &str,
+    today: time::Date,
+) -> Result<crate::debts::model::Statement, AppError> {
     use crate::debts::model::{Statement, StatementLine};
     let provider = crate::store::providers::by_id(db, provider_id).await?.ok_or(AppError::NotFound)?;
     let extensions = debts::extensions(db, provider_id).await?;
@@ -171,7 +219,8 @@ pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date)
                 extended_from: latest.and_then(|e| e.from_value.clone()),
                 extension_reason: latest.and_then(|e| e.reason.clone()),
                 channel: debt.paid_channel.filter(|_| paid).map(|c| c.label_it().to_string()),
-                receipt_pdf_url: paid.then(|| format!("/dovuti/{}/ricevuta.pdf", crate::domain::percent_encode(&debt.id))),
+                receipt_pdf_url: paid
+                    .then(|| format!("/dovuti/{}/ricevuta.pdf", crate::domain::percent_encode(&debt.id))),
                 quietanza_url: debt
                     .paid_quietanza_id
                     .as_deref()
@@ -198,18 +247,25 @@ pub async fn statement(db: &crate::db::Db, provider_id: &str, today: time::Date)
         .collect();
     let treasury_enabled = provider.treasury_channel_enabled();
     let treasury_default = provider.treasury_channel.is_none();
-    let mut statement = Statement::new(provider.id, provider.form.denominazione, provider.form.codice_fiscale, date_text(today), lines);
+    let mut statement =
+        Statement::new(provider.id, provider.form.denominazione, provider.form.codice_fiscale, date_text(today), lines);
     statement.treasury_enabled = treasury_enabled;
     statement.treasury_default = treasury_default;
     Ok(statement)
 }
 
 /// Debts of a provider annulled by the Segreteria (not the automatic ones), newest first.
-pub async fn annulled_of_provider(db: &crate::db::Db, provider_id: &str) -> Result<Vec<super::model::AnnulledDebtView>, AppError> {
+pub async fn annulled_of_provider(
+    db: &crate::db::Db,
+    provider_id: &str,
+) -> Result<Vec<super::model::AnnulledDebtView>, AppError> {
     Ok(crate::store::debts::annulled_of_provider(db, provider_id).await?)
 }
 
 /// The annulment of one debt, if the Segreteria annulled it.
-pub async fn annulment_of(db: &crate::db::Db, debt_id: &str) -> Result<Option<super::model::AnnulledDebtView>, AppError> {
+pub async fn annulment_of(
+    db: &crate::db::Db,
+    debt_id: &str,
+) -> Result<Option<super::model::AnnulledDebtView>, AppError> {
     Ok(crate::store::debts::annulment_of(db, debt_id).await?)
 }

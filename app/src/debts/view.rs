@@ -41,8 +41,10 @@ pub fn MyStatementPage() -> impl IntoView {
 pub fn ProviderStatementPage() -> impl IntoView {
     guarded(Role::Segreteria, |_user| {
         let params = use_params_map();
-        let statement = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), load_provider_statement);
-        let mail = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), crate::mail::api::load_mail_log);
+        let statement =
+            Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), load_provider_statement);
+        let mail =
+            Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), crate::mail::api::load_mail_log);
         view! {
             <Title text="Estratto conto del provider — Console Segreteria"/>
             <p><A href="/segreteria/dovuti">"← Torna ai dovuti"</A></p>

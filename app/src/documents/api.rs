@@ -6,9 +6,9 @@ use crate::error::AppError;
 /// The document slots of the provider's latest request (none before the request exists).
 #[server(endpoint = "documents/mine", output = crate::codec::Json)]
 pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;

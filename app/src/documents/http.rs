@@ -14,11 +14,11 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::model::UploadProblem;
+use crate::accounts::session::user_from_headers;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::requests::model::RequestState;
 use crate::state::{pdf_download, AppState};
-use crate::accounts::session::user_from_headers;
 
 /// Routes of this module, with a body limit a little above the document limit (the
 /// handler enforces the exact limit while reading).
@@ -31,10 +31,7 @@ pub fn routes<S>(state: AppState) -> Router<S> {
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
 fn refused(json: bool, status: StatusCode, problem: UploadProblem, max_bytes: i64) -> Response {
@@ -66,11 +63,13 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
     };
     // The request being edited: the provider's latest, while the provider may change it.
     let request = match crate::providers::server::provider_of_user(&state.db, &user.id).await {
-        Ok(Some(provider)) => match crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await {
-            Ok(Some(request)) => request,
-            Ok(None) => return failed(json, AppError::StepMissing),
-            Err(error) => return failed(json, error),
-        },
+        Ok(Some(provider)) => {
+            match crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await {
+                Ok(Some(request)) => request,
+                Ok(None) => return failed(json, AppError::StepMissing),
+                Err(error) => return failed(json, error),
+            }
+        }
         Ok(None) => return failed(json, AppError::StepMissing),
         Err(error) => return failed(json, error),
     };
@@ -87,7 +86,11 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(error) => {
-                let problem = if error.status() == StatusCode::PAYLOAD_TOO_LARGE { UploadProblem::TooLarge } else { UploadProblem::Unreadable };
+                let problem = if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    UploadProblem::TooLarge
+                } else {
+                    UploadProblem::Unreadable
+                };
                 tracing::info!(%error, "upload refused while reading the body");
                 return refused(json, error.status(), problem, max);
             }
@@ -98,7 +101,9 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
                 let name = field.file_name().unwrap_or("documento.pdf").to_string();
                 match read_file(field, max).await {
                     Ok(bytes) => file = Some((name, bytes)),
-                    Err(UploadProblem::TooLarge) => return refused(json, StatusCode::PAYLOAD_TOO_LARGE, UploadProblem::TooLarge, max),
+                    Err(UploadProblem::TooLarge) => {
+                        return refused(json, StatusCode::PAYLOAD_TOO_LARGE, UploadProblem::TooLarge, max)
+                    }
                     Err(problem) => return refused(json, StatusCode::BAD_REQUEST, problem, max),
                 }
             }
@@ -111,8 +116,12 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
     let Some((name, bytes)) = file else {
         return refused(json, StatusCode::UNPROCESSABLE_ENTITY, UploadProblem::Empty, max);
     };
-    match super::server::store_upload(&state.db, &user, &request.id, &type_code, &name, &bytes, &state.upload_limits).await {
-        Ok(Ok(version)) if json => (StatusCode::CREATED, Json(json!({ "ok": true, "document": version }))).into_response(),
+    match super::server::store_upload(&state.db, &user, &request.id, &type_code, &name, &bytes, &state.upload_limits)
+        .await
+    {
+        Ok(Ok(version)) if json => {
+            (StatusCode::CREATED, Json(json!({ "ok": true, "document": version }))).into_response()
+        }
         Ok(Ok(_)) => Redirect::to(&format!("/area/documenti?caricato={type_code}")).into_response(),
         Ok(Err(problem)) => {
             let status = match problem {
@@ -135,7 +144,10 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
 /// to its end (and dropped) within the route's body limit, so that the answer goes out after the
 /// browser has sent everything: answered early, a browser still sending sees a reset connection
 /// instead of the page with the message.
-pub(crate) async fn read_file(mut field: axum::extract::multipart::Field<'_>, max: i64) -> Result<Vec<u8>, UploadProblem> {
+pub(crate) async fn read_file(
+    mut field: axum::extract::multipart::Field<'_>,
+    max: i64,
+) -> Result<Vec<u8>, UploadProblem> {
     let mut bytes = Vec::new();
     loop {
         match field.chunk().await {

@@ -3,7 +3,9 @@
 
 use sha2::{Digest, Sha256};
 
-use super::model::{check_pdf, sanitize_file_name, DocumentSlot, DocumentType, DocumentVersion, UploadLimits, UploadProblem};
+use super::model::{
+    check_pdf, sanitize_file_name, DocumentSlot, DocumentType, DocumentVersion, UploadLimits, UploadProblem,
+};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Db};
 use crate::error::AppError;
@@ -69,7 +71,11 @@ pub async fn store_upload(
     let mut tx = store::begin_write(db).await?;
     let request = store::requests::lock_in(&mut tx, db.backend(), request_id).await?.ok_or(AppError::NotFound)?;
     if !documents_open(&request) {
-        tracing::info!(request_id, state = request.state.as_db(), "upload refused: the documents of this request can no longer change");
+        tracing::info!(
+            request_id,
+            state = request.state.as_db(),
+            "upload refused: the documents of this request can no longer change"
+        );
         return Ok(Err(UploadProblem::Locked));
     }
     let hour_ago = crate::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::hours(1));

@@ -101,7 +101,15 @@ fn SlotCard(entry: DocumentSlot, editable: bool, max_bytes: i64, reload: Callbac
                     let text = parsed
                         .as_ref()
                         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-                        .unwrap_or_else(|| if ok { "Documento caricato.".into() } else if status == 413 { UploadProblem::TooLarge.message_it(max_bytes) } else { UploadProblem::Unreadable.message_it(max_bytes) });
+                        .unwrap_or_else(|| {
+                            if ok {
+                                "Documento caricato.".into()
+                            } else if status == 413 {
+                                UploadProblem::TooLarge.message_it(max_bytes)
+                            } else {
+                                UploadProblem::Unreadable.message_it(max_bytes)
+                            }
+                        });
                     message.set(Some((ok, if ok { "Documento caricato.".into() } else { text })));
                     if ok {
                         reload.run(());

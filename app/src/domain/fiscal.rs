@@ -97,10 +97,7 @@ pub fn validate_codice_fiscale(code: &str) -> Result<(), FiscalError> {
             u32::from(b - b'0')
         } else {
             // Position check above guarantees `b` is in OMOCODIA.
-            OMOCODIA
-                .iter()
-                .position(|&o| o == b)
-                .map_or(0, |p| p as u32)
+            OMOCODIA.iter().position(|&o| o == b).map_or(0, |p| p as u32)
         }
     };
     let day = decode_digit(bytes[9]) * 10 + decode_digit(bytes[10]);
@@ -119,10 +116,8 @@ pub fn validate_codice_fiscale(code: &str) -> Result<(), FiscalError> {
 pub fn codice_fiscale_check_char(first15: &[u8]) -> Option<u8> {
     // Values of characters in odd positions (1st, 3rd, ... i.e. 0-based even indexes),
     // indexed by digit value or by letter index A=0..Z=25 (official table).
-    const ODD: [u32; 26] = [
-        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24,
-        23,
-    ];
+    const ODD: [u32; 26] =
+        [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
     if first15.len() != 15 {
         return None;
     }
@@ -133,11 +128,7 @@ pub fn codice_fiscale_check_char(first15: &[u8]) -> Option<u8> {
             b'A'..=b'Z' => u32::from(b - b'A'),
             _ => return None,
         };
-        sum += if i % 2 == 0 {
-            ODD[index as usize]
-        } else {
-            index
-        };
+        sum += if i % 2 == 0 { ODD[index as usize] } else { index };
     }
     Some(b'A' + (sum % 26) as u8)
 }
@@ -177,7 +168,11 @@ pub fn partita_iva_check_digit(first10: &[u8]) -> Option<u8> {
                 d
             } else {
                 let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
             }
         })
         .sum();
@@ -206,58 +201,25 @@ mod tests {
 
     #[test]
     fn invalid_personal_codes() {
-        assert_eq!(
-            validate_codice_fiscale("RSSMRA80A01H501V"),
-            Err(FiscalError::CheckCharacterMismatch)
-        );
-        assert_eq!(
-            validate_codice_fiscale("rssmra80a01h501u"),
-            Err(FiscalError::InvalidCharacter { position: 0 })
-        );
-        assert_eq!(
-            validate_codice_fiscale("RSSMRA8XA01H501U"),
-            Err(FiscalError::InvalidCharacter { position: 7 })
-        );
-        assert_eq!(
-            validate_codice_fiscale("RSSMR180A01H501U"),
-            Err(FiscalError::InvalidCharacter { position: 5 })
-        );
+        assert_eq!(validate_codice_fiscale("RSSMRA80A01H501V"), Err(FiscalError::CheckCharacterMismatch));
+        assert_eq!(validate_codice_fiscale("rssmra80a01h501u"), Err(FiscalError::InvalidCharacter { position: 0 }));
+        assert_eq!(validate_codice_fiscale("RSSMRA8XA01H501U"), Err(FiscalError::InvalidCharacter { position: 7 }));
+        assert_eq!(validate_codice_fiscale("RSSMR180A01H501U"), Err(FiscalError::InvalidCharacter { position: 5 }));
         // Z is not a month letter (check char recomputed so only the month is wrong).
-        assert_eq!(
-            validate_codice_fiscale("RSSMRA80Z01H501Q"),
-            Err(FiscalError::InvalidMonth)
-        );
-        assert_eq!(
-            validate_codice_fiscale("RSSMRA80A32H501U"),
-            Err(FiscalError::InvalidDay)
-        );
-        assert_eq!(
-            validate_codice_fiscale("RSSMRA80A00H501U"),
-            Err(FiscalError::InvalidDay)
-        );
-        assert_eq!(
-            validate_codice_fiscale("RSSMRA80A01H501"),
-            Err(FiscalError::WrongLength { actual: 15 })
-        );
-        assert_eq!(
-            validate_codice_fiscale(""),
-            Err(FiscalError::WrongLength { actual: 0 })
-        );
+        assert_eq!(validate_codice_fiscale("RSSMRA80Z01H501Q"), Err(FiscalError::InvalidMonth));
+        assert_eq!(validate_codice_fiscale("RSSMRA80A32H501U"), Err(FiscalError::InvalidDay));
+        assert_eq!(validate_codice_fiscale("RSSMRA80A00H501U"), Err(FiscalError::InvalidDay));
+        assert_eq!(validate_codice_fiscale("RSSMRA80A01H501"), Err(FiscalError::WrongLength { actual: 15 }));
+        assert_eq!(validate_codice_fiscale(""), Err(FiscalError::WrongLength { actual: 0 }));
         // Non-ASCII input with 16 characters but more bytes.
-        assert_eq!(
-            validate_codice_fiscale("RSSMRÀ80A01H501U"),
-            Err(FiscalError::WrongLength { actual: 16 })
-        );
+        assert_eq!(validate_codice_fiscale("RSSMRÀ80A01H501U"), Err(FiscalError::WrongLength { actual: 16 }));
     }
 
     #[test]
     fn numeric_codes_use_partita_iva_algorithm() {
         // Regione del Veneto: 8000758027 -> check digit 9.
         assert_eq!(validate_codice_fiscale("80007580279"), Ok(()));
-        assert_eq!(
-            validate_codice_fiscale("80007580278"),
-            Err(FiscalError::CheckCharacterMismatch)
-        );
+        assert_eq!(validate_codice_fiscale("80007580278"), Err(FiscalError::CheckCharacterMismatch));
     }
 
     #[test]
@@ -266,26 +228,11 @@ mod tests {
         assert_eq!(validate_partita_iva("01234567897"), Ok(()));
         assert_eq!(validate_partita_iva("12345678903"), Ok(()));
         assert_eq!(validate_partita_iva("12839401358"), Ok(()));
-        assert_eq!(
-            validate_partita_iva("12345678901"),
-            Err(FiscalError::CheckCharacterMismatch)
-        );
-        assert_eq!(
-            validate_partita_iva("00000000000"),
-            Err(FiscalError::AllZeros)
-        );
-        assert_eq!(
-            validate_partita_iva("8000758027"),
-            Err(FiscalError::WrongLength { actual: 10 })
-        );
-        assert_eq!(
-            validate_partita_iva("8000758027A"),
-            Err(FiscalError::InvalidCharacter { position: 10 })
-        );
-        assert_eq!(
-            validate_partita_iva("RSSMRA80A01H501U"),
-            Err(FiscalError::WrongLength { actual: 16 })
-        );
+        assert_eq!(validate_partita_iva("12345678901"), Err(FiscalError::CheckCharacterMismatch));
+        assert_eq!(validate_partita_iva("00000000000"), Err(FiscalError::AllZeros));
+        assert_eq!(validate_partita_iva("8000758027"), Err(FiscalError::WrongLength { actual: 10 }));
+        assert_eq!(validate_partita_iva("8000758027A"), Err(FiscalError::InvalidCharacter { position: 10 }));
+        assert_eq!(validate_partita_iva("RSSMRA80A01H501U"), Err(FiscalError::WrongLength { actual: 16 }));
     }
 
     #[test]
@@ -295,9 +242,6 @@ mod tests {
         assert_eq!(codice_fiscale_check_char(b"rssmra80a01h501"), None);
         assert_eq!(partita_iva_check_digit(b"8000758027"), Some(b'9'));
         assert_eq!(partita_iva_check_digit(b"800075802"), None);
-        assert_eq!(
-            normalize_fiscal_code("  rssmra80a01h501u "),
-            "RSSMRA80A01H501U"
-        );
+        assert_eq!(normalize_fiscal_code("  rssmra80a01h501u "), "RSSMRA80A01H501U");
     }
 }

@@ -11,9 +11,9 @@ pub const PAGE: &str = "/area/eventi";
 /// The training plan of the logged-in provider (annual debts brought up to date first).
 #[server(endpoint = "events/plan", output = crate::codec::Json)]
 pub async fn load_training_plan() -> Result<TrainingPlan, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -35,9 +35,9 @@ pub async fn declare_event(
     sponsorizzato: Option<String>,
 ) -> Result<String, AppError> {
     use super::model::EventForm;
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     let form = EventForm {
         titolo,
         procedura: procedura.unwrap_or_default(),
@@ -50,9 +50,18 @@ pub async fn declare_event(
         async move {
             let user = require_role(Role::Provider).await?;
             let db = app_state()?.db;
-            let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+            let provider =
+                crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
             let event = form.validate().map_err(AppError::InvalidForm)?;
-            super::server::declare_event(&db, &user, &provider, &declaration_key, &event, time::OffsetDateTime::now_utc().date()).await
+            super::server::declare_event(
+                &db,
+                &user,
+                &provider,
+                &declaration_key,
+                &event,
+                time::OffsetDateTime::now_utc().date(),
+            )
+            .await
         }
     };
     let result = respond(body).await;

@@ -137,7 +137,11 @@ mod tests {
         assert_eq!(causale, "Contributo evento ECM 'Ecografia clinica' (RES) - 3f9a1c2b7d4e");
         let accents = causale_evento("Qualità e «sicurezza» dell’assistenza", Procedure::Fad, "abc");
         assert_eq!(accents, "Contributo evento ECM 'Qualita e sicurezza dell'assistenza' (FAD) - abc");
-        let long = causale_evento(&"Aggiornamento in cardiologia interventistica ".repeat(5), Procedure::Fsc, "3f9a1c2b7d4e5f60");
+        let long = causale_evento(
+            &"Aggiornamento in cardiologia interventistica ".repeat(5),
+            Procedure::Fsc,
+            "3f9a1c2b7d4e5f60",
+        );
         assert!(long.chars().count() <= CAUSALE_MAX_CHARS, "{long}");
         assert!(long.ends_with("...' (FSC) - 3f9a1c2b7d4e"), "{long}");
         for c in [causale, accents, long] {

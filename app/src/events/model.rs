@@ -193,7 +193,9 @@ impl EventForm {
     pub fn check(&self, field: &str) -> Result<(), FieldError> {
         match field {
             "titolo" => required_text(field, &self.titolo, TITLE_MAX_CHARS).map(drop),
-            "procedura" => Procedure::from_db(self.procedura.trim()).map(drop).ok_or_else(|| FieldError::new(field, FieldRule::Choice)),
+            "procedura" => Procedure::from_db(self.procedura.trim())
+                .map(drop)
+                .ok_or_else(|| FieldError::new(field, FieldRule::Choice)),
             "data_inizio" => CalendarDate::parse(field, &self.data_inizio).map(drop),
             "data_fine" => {
                 let end = CalendarDate::parse(field, &self.data_fine)?;
@@ -216,7 +218,8 @@ impl EventForm {
         let parse = |field: &str, value: &str| CalendarDate::parse(field, value).map_err(|e| vec![e]);
         Ok(ValidEvent {
             title: required_text("titolo", &self.titolo, TITLE_MAX_CHARS).map_err(|e| vec![e])?,
-            procedure: Procedure::from_db(self.procedura.trim()).ok_or_else(|| vec![FieldError::new("procedura", FieldRule::Choice)])?,
+            procedure: Procedure::from_db(self.procedura.trim())
+                .ok_or_else(|| vec![FieldError::new("procedura", FieldRule::Choice)])?,
             start: parse("data_inizio", &self.data_inizio)?,
             end: parse("data_fine", &self.data_fine)?,
             sponsored: self.sponsored().map_err(|e| vec![e])?,
@@ -312,15 +315,31 @@ mod tests {
     #[test]
     fn title_length_procedure_and_dates_are_checked() {
         let long = "x".repeat(TITLE_MAX_CHARS + 1);
-        assert_eq!(rules(&form(&long, "RES", "2027-01-01", "2027-01-02", "SI")), vec![("titolo".into(), FieldRule::TooLong)]);
+        assert_eq!(
+            rules(&form(&long, "RES", "2027-01-01", "2027-01-02", "SI")),
+            vec![("titolo".into(), FieldRule::TooLong)]
+        );
         assert!(form(&"x".repeat(TITLE_MAX_CHARS), "RES", "2027-01-01", "2027-01-02", "SI").validate().is_ok());
-        assert_eq!(rules(&form("T", "WEB", "2027-01-01", "2027-01-02", "SI")), vec![("procedura".into(), FieldRule::Choice)]);
+        assert_eq!(
+            rules(&form("T", "WEB", "2027-01-01", "2027-01-02", "SI")),
+            vec![("procedura".into(), FieldRule::Choice)]
+        );
         for bad in ["2027-02-29", "2027-13-01", "27-01-01", "01/02/2027", "2027-1-01", "1999-12-31", "abcd-ef-gh"] {
-            assert_eq!(rules(&form("T", "RES", bad, "2027-12-31", "SI")), vec![("data_inizio".into(), FieldRule::EventDateInvalid)], "{bad}");
+            assert_eq!(
+                rules(&form("T", "RES", bad, "2027-12-31", "SI")),
+                vec![("data_inizio".into(), FieldRule::EventDateInvalid)],
+                "{bad}"
+            );
         }
         assert!(CalendarDate::parse("d", "2028-02-29").is_ok(), "leap year");
-        assert_eq!(rules(&form("T", "RES", "2027-03-02", "2027-03-01", "SI")), vec![("data_fine".into(), FieldRule::EventEndBeforeStart)]);
-        assert_eq!(rules(&form("T", "RES", "2027-03-02", "2027-03-02", "forse")), vec![("sponsorizzato".into(), FieldRule::Choice)]);
+        assert_eq!(
+            rules(&form("T", "RES", "2027-03-02", "2027-03-01", "SI")),
+            vec![("data_fine".into(), FieldRule::EventEndBeforeStart)]
+        );
+        assert_eq!(
+            rules(&form("T", "RES", "2027-03-02", "2027-03-02", "forse")),
+            vec![("sponsorizzato".into(), FieldRule::Choice)]
+        );
     }
 
     #[test]

@@ -8,17 +8,18 @@
 //! concurrent calls create each row once on both backends.
 
 use super::fees::{
-    annual_due_date, annual_tariff_case, annual_tariff_date, causale_evento, event_due_date, event_tariff_case, event_tariff_date,
+    annual_due_date, annual_tariff_case, annual_tariff_date, causale_evento, event_due_date, event_tariff_case,
+    event_tariff_date,
 };
 use super::model::{CalendarDate, EventView, PlanAccess, TrainingPlan, ValidEvent};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Db};
 use crate::domain::{FieldError, FieldRule};
+use crate::error::internal;
 use crate::error::AppError;
 use crate::payments::model::{causale_quota_annuale, DebtState, DebtView, FeeKind};
 use crate::payments::server::{debt_view, tariff};
 use crate::providers::model::ProviderView;
-use crate::error::internal;
 
 /// The calendar date of `today` as the fee rules use it.
 pub fn calendar_date(today: time::Date) -> CalendarDate {
@@ -32,7 +33,11 @@ pub fn calendar_date(today: time::Date) -> CalendarDate {
 /// The year the provider was first accredited, when one of its requests is ACCREDITATO now.
 pub async fn accreditation_year(db: &Db, provider_id: &str) -> Result<Option<i32>, AppError> {
     let first = crate::store::requests::first_accredited_at(db, provider_id).await?;
-    first.map(|at| at.get(0..4).and_then(|y| y.parse::<i32>().ok()).ok_or_else(|| internal(format!("bad history time {at}")))).transpose()
+    first
+        .map(|at| {
+            at.get(0..4).and_then(|y| y.parse::<i32>().ok()).ok_or_else(|| internal(format!("bad history time {at}")))
+        })
+        .transpose()
 }
 
 /// How many of the provider's events started in `year`.
@@ -58,7 +63,9 @@ pub async fn ensure_annual_debts(db: &Db, provider: &ProviderView, today: time::
         }
         let events = events_started_in(db, &provider.id, year - 1).await?;
         let case = annual_tariff_case(provider.provider_class, events);
-        let Some((tariff_id, cents)) = tariff(db, FeeKind::QuotaAnnuale, provider.provider_class, case, &annual_tariff_date(year)).await? else {
+        let Some((tariff_id, cents)) =
+            tariff(db, FeeKind::QuotaAnnuale, provider.provider_class, case, &annual_tariff_date(year)).await?
+        else {
             tracing::warn!(provider_id = %provider.id, year, case = case.as_db(), "no annual tariff valid on 1 January: no debt created");
             continue;
         };
@@ -129,7 +136,9 @@ pub async fn plan_access(db: &Db, provider: &ProviderView, today: time::Date) ->
     }
     let this_year = annual_fees(db, &provider.id).await?.into_iter().find(|(y, _)| *y == year);
     Ok(match this_year {
-        Some((year, debt)) if matches!(debt.state, DebtState::DaPagare | DebtState::InCorso) => PlanAccess::AnnualFeeUnpaid { year, debt },
+        Some((year, debt)) if matches!(debt.state, DebtState::DaPagare | DebtState::InCorso) => {
+            PlanAccess::AnnualFeeUnpaid { year, debt }
+        }
         _ => PlanAccess::Open,
     })
 }

@@ -12,8 +12,8 @@ use super::model::{date_it, EventForm, EventView, PlanAccess, Procedure, Trainin
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::error::AppError;
-use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, DebtState, DebtView};
 
@@ -100,7 +100,11 @@ fn Plan(
     server_error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let TrainingPlan { provider_class, accredited_year, access, events, annual_fees, declaration_key } = plan;
-    let to_pay = events.iter().filter_map(|e| e.debt.as_ref()).chain(annual_fees.iter().map(|(_, d)| d)).any(|d| d.state == DebtState::DaPagare);
+    let to_pay = events
+        .iter()
+        .filter_map(|e| e.debt.as_ref())
+        .chain(annual_fees.iter().map(|(_, d)| d))
+        .any(|d| d.state == DebtState::DaPagare);
     view! {
         <p data-testid="classe-provider">
             "Tipologia: " <strong>{provider_class.label_it()}</strong>
@@ -244,7 +248,9 @@ fn EventFormCard(
 /// `Da pagare (scadenza 15/03/2027)`, `Pagato — IUV …`.
 fn debt_state_text(debt: &DebtView) -> String {
     match debt.state {
-        DebtState::Pagato => format!("Pagato{}", debt.iuv.as_deref().map(|iuv| format!(" — IUV {iuv}")).unwrap_or_default()),
+        DebtState::Pagato => {
+            format!("Pagato{}", debt.iuv.as_deref().map(|iuv| format!(" — IUV {iuv}")).unwrap_or_default())
+        }
         DebtState::Annullato => "Annullato dalla Segreteria".into(),
         state => format!(
             "{} (scadenza {})",

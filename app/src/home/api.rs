@@ -9,9 +9,9 @@ use crate::error::AppError;
 /// one pass (the page needs them together; one call instead of four).
 #[server(endpoint = "area/overview", output = crate::codec::Json)]
 pub async fn load_area_overview() -> Result<AreaOverview, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;

@@ -15,7 +15,9 @@ pub async fn overview(db: &Db, payments_available: bool, user_id: &str) -> Resul
             provider: None,
             request: None,
             payments: None,
-            gate: PaymentGate { missing: vec!["i dati del provider (censimento)".into(), "la scelta del tipo di domanda".into()] },
+            gate: PaymentGate {
+                missing: vec!["i dati del provider (censimento)".into(), "la scelta del tipo di domanda".into()],
+            },
         });
     };
     let request = store::requests::latest_of_provider(db, &provider.id).await?;
@@ -30,7 +32,12 @@ pub async fn overview(db: &Db, payments_available: bool, user_id: &str) -> Resul
         return Ok(AreaOverview { provider: Some(view), request: None, payments: None, gate: PaymentGate { missing } });
     };
     let slots = crate::documents::server::slots(db, &request.id).await?;
-    missing.extend(slots.iter().filter(|s| s.doc_type.required && s.current.is_none()).map(|s| format!("il documento «{}»", s.doc_type.label)));
+    missing.extend(
+        slots
+            .iter()
+            .filter(|s| s.doc_type.required && s.current.is_none())
+            .map(|s| format!("il documento «{}»", s.doc_type.label)),
+    );
     let debts = crate::payments::server::debts_of_request(db, &request.id).await?;
     let request_paid = debts.iter().all(|d| d.state == crate::payments::model::DebtState::Pagato);
     let request = crate::requests::server::view(db, request).await?;

@@ -36,19 +36,22 @@ pub fn LandingPage() -> impl IntoView {
 
 #[component]
 pub fn ProviderHomePage() -> impl IntoView {
+    use crate::layout::wizard::{WizardStep, WizardStepper};
     use crate::payments::model::format_euro;
     use crate::requests::api::SubmitRequest;
     use crate::requests::model::RequestState;
-    use crate::layout::wizard::{WizardStep, WizardStepper};
     use crate::requests::view::RequestSummary;
     guarded(Role::Provider, |user| {
         let submit = ServerAction::<SubmitRequest>::new();
         let integrate = ServerAction::<crate::requests::api::SubmitIntegration>::new();
         let submit_error = move || submit.value().get().and_then(Result::err);
-        let data = Resource::new(move || (submit.version().get(), integrate.version().get()), |_| async {
-            let overview = super::api::load_area_overview().await?;
-            Ok::<_, crate::error::AppError>((overview.provider, overview.request, overview.payments, overview.gate))
-        });
+        let data = Resource::new(
+            move || (submit.version().get(), integrate.version().get()),
+            |_| async {
+                let overview = super::api::load_area_overview().await?;
+                Ok::<_, crate::error::AppError>((overview.provider, overview.request, overview.payments, overview.gate))
+            },
+        );
         view! {
             <Title text="Area provider — Portale ECM"/>
             <h1>"Area provider"</h1>

@@ -10,7 +10,8 @@ pub fn TextField(
     id: &'static str,
     label: &'static str,
     /// The form field name (defaults to `id`); server functions taking a struct use `form[field]`.
-    #[prop(optional)] name: Option<&'static str>,
+    #[prop(optional)]
+    name: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "")] autocomplete: &'static str,
     #[prop(default = true)] required: bool,

@@ -39,7 +39,9 @@ pub fn guarded<V: IntoView + 'static>(
 }
 
 /// [`guarded`] for any logged-in account, whatever its role (the account page).
-pub fn guarded_any<V: IntoView + 'static>(page: impl Fn(crate::accounts::CurrentUser) -> V + Send + Sync + 'static) -> impl IntoView {
+pub fn guarded_any<V: IntoView + 'static>(
+    page: impl Fn(crate::accounts::CurrentUser) -> V + Send + Sync + 'static,
+) -> impl IntoView {
     let auth = use_auth();
     move || match auth.user.get() {
         Some(Ok(Some(user))) => page(user).into_any(),

@@ -11,9 +11,9 @@ pub const LOG_LINES: i64 = 100;
 /// The mail of a provider, newest first: what was sent, when, and what failed.
 #[server(endpoint = "mail/log", output = crate::codec::Json)]
 pub async fn load_mail_log(provider_id: String) -> Result<Vec<MailLogLine>, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let state = app_state()?;
         require_role(Role::Segreteria).await?;

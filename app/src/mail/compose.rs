@@ -89,7 +89,11 @@ fn build(subject: String, greeting: &str, parts: &[Part<'_>]) -> Composed {
         }
     }
     text.push_str(&format!("{SIGNATURE}\n\n--\n{FOOTER}\n"));
-    html.push_str(&format!("<p>{}</p><hr><p style=\"font-size: 12px; color: #555;\">{}</p></body></html>", escape(SIGNATURE), escape(FOOTER)));
+    html.push_str(&format!(
+        "<p>{}</p><hr><p style=\"font-size: 12px; color: #555;\">{}</p></body></html>",
+        escape(SIGNATURE),
+        escape(FOOTER)
+    ));
     Composed { subject, text, html }
 }
 
@@ -163,7 +167,9 @@ pub fn accredited(public_url: &str, name: &str, provider: &str, note: Option<&st
     if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
         parts.push(Part::Quote(note));
     }
-    parts.push(Part::Text("Da ora puoi inserire gli eventi formativi nel piano e pagare i contributi dal portale.".into()));
+    parts.push(Part::Text(
+        "Da ora puoi inserire gli eventi formativi nel piano e pagare i contributi dal portale.".into(),
+    ));
     parts.push(Part::Link { label: "Vai alla tua area", url: format!("{public_url}/area") });
     build(format!("{provider} è accreditato — Portale ECM"), &greeting(name), &parts)
 }
@@ -202,7 +208,14 @@ pub fn payment_verified(public_url: &str, name: &str, provider: &str, iuv: &str,
 }
 
 /// The Segreteria accepted a quietanza (a treasury payment): the debt is paid.
-pub fn quietanza_accepted(public_url: &str, name: &str, provider: &str, causale: &str, amount_cents: i64, cro_trn: &str) -> Composed {
+pub fn quietanza_accepted(
+    public_url: &str,
+    name: &str,
+    provider: &str,
+    causale: &str,
+    amount_cents: i64,
+    cro_trn: &str,
+) -> Composed {
     build(
         format!("Quietanza accettata: {causale} — Portale ECM"),
         &greeting(name),
@@ -232,17 +245,31 @@ pub fn quietanza_refused(public_url: &str, name: &str, provider: &str, causale: 
 }
 
 /// A debt falls due soon, or is overdue.
-pub fn reminder(public_url: &str, name: &str, provider: &str, causale: &str, amount_cents: i64, due_date: &str, overdue: bool) -> Composed {
+pub fn reminder(
+    public_url: &str,
+    name: &str,
+    provider: &str,
+    causale: &str,
+    amount_cents: i64,
+    due_date: &str,
+    overdue: bool,
+) -> Composed {
     let due = crate::debts::model::date_it(due_date);
     let (subject, opening) = if overdue {
         (
             format!("Scadenza superata: {causale} — Portale ECM"),
-            format!("il contributo «{causale}» di «{provider}», di {}, scadeva il {due} e risulta ancora da pagare.", format_euro(amount_cents)),
+            format!(
+                "il contributo «{causale}» di «{provider}», di {}, scadeva il {due} e risulta ancora da pagare.",
+                format_euro(amount_cents)
+            ),
         )
     } else {
         (
             format!("Promemoria: {causale} scade il {due} — Portale ECM"),
-            format!("ti ricordiamo che il contributo «{causale}» di «{provider}», di {}, scade il {due}.", format_euro(amount_cents)),
+            format!(
+                "ti ricordiamo che il contributo «{causale}» di «{provider}», di {}, scade il {due}.",
+                format_euro(amount_cents)
+            ),
         )
     };
     build(
@@ -262,7 +289,13 @@ mod tests {
 
     #[test]
     fn text_and_html_carry_the_same_link_and_html_escapes_what_users_typed() {
-        let mail = integration_requested("https://ecm.example", "Anna <b>", "ACME & Figli", "Manca il <CV>\nseconda riga", &["Sede"]);
+        let mail = integration_requested(
+            "https://ecm.example",
+            "Anna <b>",
+            "ACME & Figli",
+            "Manca il <CV>\nseconda riga",
+            &["Sede"],
+        );
         assert!(mail.subject.contains("ACME & Figli"));
         assert!(mail.text.contains("https://ecm.example/area/domanda"));
         assert!(mail.text.contains("> Manca il <CV>\n> seconda riga"));

@@ -62,7 +62,17 @@ pub async fn to_provider(
         return Ok(0);
     };
     let composed = compose(&contacts);
-    enqueue_to(tx, kind, Some(provider_id), Some(&contacts.owner_user_id), &contacts.recipients, &composed, false, dedupe).await
+    enqueue_to(
+        tx,
+        kind,
+        Some(provider_id),
+        Some(&contacts.owner_user_id),
+        &contacts.recipients,
+        &composed,
+        false,
+        dedupe,
+    )
+    .await
 }
 
 /// The notification of a request's move by the Segreteria, if that move tells the provider
@@ -83,7 +93,9 @@ pub async fn request_moved(
         _ => return Ok(0),
     };
     to_provider(tx, kind, provider_id, None, |c| match kind {
-        MailKind::IntegrationRequested => compose::integration_requested(public_url, &c.display_name, &c.denominazione, note.unwrap_or(""), sections),
+        MailKind::IntegrationRequested => {
+            compose::integration_requested(public_url, &c.display_name, &c.denominazione, note.unwrap_or(""), sections)
+        }
         MailKind::Accredited => compose::accredited(public_url, &c.display_name, &c.denominazione, note),
         _ => compose::rejected(public_url, &c.display_name, &c.denominazione, note.unwrap_or("")),
     })

@@ -15,8 +15,8 @@ use super::model::MailKind;
 use super::transport::{MailTransport, Message, SendOutcome};
 use crate::db::{format_utc, Db};
 use crate::debts::service::date_text;
-use crate::store::{self, StoreError};
 use crate::mail::model::MailConfig;
+use crate::store::{self, StoreError};
 
 impl MailConfig {
     /// The wait after the `tries`-th failed try.
@@ -38,11 +38,18 @@ pub struct PassReport {
 /// recorded, then the next. Claiming them one at a time keeps each lease as long as one send:
 /// a row claimed with a whole batch could outlive its lease while earlier rows are still being
 /// sent, be claimed again by the next pass, and go out twice.
-pub async fn run_pass(db: &Db, transport: &dyn MailTransport, config: &MailConfig, owner: &str) -> Result<PassReport, StoreError> {
+pub async fn run_pass(
+    db: &Db,
+    transport: &dyn MailTransport,
+    config: &MailConfig,
+    owner: &str,
+) -> Result<PassReport, StoreError> {
     let mut report = PassReport::default();
     for _ in 0..config.batch {
         let now = time::OffsetDateTime::now_utc();
-        let Some(mail) = store::outbox::claim_next(db, owner, &format_utc(now), &format_utc(now + config.lease)).await? else {
+        let Some(mail) =
+            store::outbox::claim_next(db, owner, &format_utc(now), &format_utc(now + config.lease)).await?
+        else {
             break;
         };
         let (text, html) = compose::with_links(&mail.body_text, &mail.body_html, &config.public_url);
@@ -103,8 +110,13 @@ pub async fn run_reminders(db: &Db, today: time::Date) -> Result<usize, StoreErr
     for debt in store::outbox::debts_due_between(db, &from, &until).await? {
         let overdue = debt.due_date < today_text;
         if !overdue {
-            let days = if debt.fee_kind == crate::payments::model::FeeKind::QuotaAnnuale.as_db() { QUOTA_REMINDER_DAYS } else { EVENT_REMINDER_DAYS };
-            let Ok(due) = time::Date::parse(&debt.due_date, time::macros::format_description!("[year]-[month]-[day]")) else {
+            let days = if debt.fee_kind == crate::payments::model::FeeKind::QuotaAnnuale.as_db() {
+                QUOTA_REMINDER_DAYS
+            } else {
+                EVENT_REMINDER_DAYS
+            };
+            let Ok(due) = time::Date::parse(&debt.due_date, time::macros::format_description!("[year]-[month]-[day]"))
+            else {
                 continue;
             };
             if today < due - time::Duration::days(days) {
@@ -115,7 +127,15 @@ pub async fn run_reminders(db: &Db, today: time::Date) -> Result<usize, StoreErr
         let dedupe = format!("{}:{}:{}", kind.as_db(), debt.debt_id, debt.due_date);
         let mut tx = store::begin_write(db).await?;
         let n = super::outbox::to_provider(&mut tx, kind, &debt.provider_id, Some(&dedupe), |c| {
-            compose::reminder(compose::LINK_BASE, &c.display_name, &c.denominazione, &debt.causale, debt.amount_cents, &debt.due_date, overdue)
+            compose::reminder(
+                compose::LINK_BASE,
+                &c.display_name,
+                &c.denominazione,
+                &debt.causale,
+                debt.amount_cents,
+                &debt.due_date,
+                overdue,
+            )
         })
         .await?;
         tx.commit().await?;
@@ -133,7 +153,11 @@ mod tests {
 
     #[test]
     fn the_wait_doubles_from_the_minimum_and_stops_at_the_maximum() {
-        let config = MailConfig { backoff_min: Duration::from_secs(30), backoff_max: Duration::from_secs(3600), ..MailConfig::default() };
+        let config = MailConfig {
+            backoff_min: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(3600),
+            ..MailConfig::default()
+        };
         assert_eq!(config.backoff(1), Duration::from_secs(30));
         assert_eq!(config.backoff(2), Duration::from_secs(60));
         assert_eq!(config.backoff(4), Duration::from_secs(240));

@@ -91,11 +91,17 @@ pub enum CheckOutcome {
     /// Outcome 0 and everything matches the expected cart.
     Paid(PaidReceipt),
     /// Outcome 0 but the receipt does not match the cart (total, lines, IUDs).
-    AmountMismatch { detail: String },
+    AmountMismatch {
+        detail: String,
+    },
     /// Outcome 1 or 3.
-    NotPaid { detail: String },
+    NotPaid {
+        detail: String,
+    },
     /// Outcome 2 or 4.
-    Partial { detail: String },
+    Partial {
+        detail: String,
+    },
     /// Not started yet, or in progress: ask again later.
     Pending,
     Expired,
@@ -108,7 +114,9 @@ pub enum CheckOutcome {
     /// The gateway refused our credentials: configuration problem.
     CredentialsError,
     /// No usable answer (network, SOAP fault, system error): the state is unknown.
-    TransportError { detail: String },
+    TransportError {
+        detail: String,
+    },
 }
 
 impl CheckOutcome {
@@ -192,7 +200,9 @@ pub enum NoticePdfOutcome {
     Pdf(Vec<u8>),
     /// The debt behind the URL is no longer open (paid, cancelled or changed).
     Gone,
-    Failed { detail: String },
+    Failed {
+        detail: String,
+    },
 }
 
 /// A payment received outside pagoPA (a treasury transfer proved by an accepted quietanza), to

@@ -55,8 +55,12 @@ pub enum TariffCase {
     Fascia61_90,
     Fascia91_120,
     FasciaOltre120,
-    EventoResFsc { sponsored: bool },
-    EventoFad { sponsored: bool },
+    EventoResFsc {
+        sponsored: bool,
+    },
+    EventoFad {
+        sponsored: bool,
+    },
 }
 
 impl TariffCase {
@@ -123,7 +127,10 @@ impl DebtState {
     /// (the attempt failed, expired or was cancelled); the Segreteria can annul an unpaid debt.
     pub fn can_move_to(self, next: DebtState) -> bool {
         use DebtState::*;
-        matches!((self, next), (DaPagare, InCorso) | (InCorso, Pagato) | (InCorso, DaPagare) | (DaPagare, Annullato) | (DaPagare, Pagato))
+        matches!(
+            (self, next),
+            (DaPagare, InCorso) | (InCorso, Pagato) | (InCorso, DaPagare) | (DaPagare, Annullato) | (DaPagare, Pagato)
+        )
     }
 }
 
@@ -180,7 +187,9 @@ impl AttemptKind {
         match (self, state) {
             (AttemptKind::Carrello, state) => state.label_it().to_string(),
             (AttemptKind::Avviso, AttemptState::Creata) => "Avviso pagoPA in preparazione".into(),
-            (AttemptKind::Avviso, AttemptState::Inviata | AttemptState::InAttesa) => "Avviso pagoPA emesso, da pagare".into(),
+            (AttemptKind::Avviso, AttemptState::Inviata | AttemptState::InAttesa) => {
+                "Avviso pagoPA emesso, da pagare".into()
+            }
             (AttemptKind::Avviso, AttemptState::Annullata) => "Avviso pagoPA annullato".into(),
             (AttemptKind::Avviso, state) => format!("Avviso pagoPA: {}", state.label_it().to_lowercase()),
         }
@@ -511,7 +520,10 @@ mod tests {
         assert_eq!(carts, vec![vec![1, 2, 3, 4, 5], vec![6]]);
         assert_eq!(split_into_carts(&debts[..5]).len(), 1);
         assert!(split_into_carts::<u32>(&[]).is_empty());
-        assert_eq!(split_into_carts(&(1..=11).collect::<Vec<u32>>()).iter().map(Vec::len).collect::<Vec<_>>(), vec![5, 5, 1]);
+        assert_eq!(
+            split_into_carts(&(1..=11).collect::<Vec<u32>>()).iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![5, 5, 1]
+        );
     }
 
     #[test]

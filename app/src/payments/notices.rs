@@ -26,19 +26,20 @@
 use std::time::Duration;
 
 use super::gateway::{
-    CancelNoticeOutcome, CartLine, CheckOutcome, ExpectedLine, IssueOutcome, IudCheck, NoticePdfOutcome, NoticeRequest, OfflinePayment, PaymentGateway,
-    RecordOfflineOutcome,
+    CancelNoticeOutcome, CartLine, CheckOutcome, ExpectedLine, IssueOutcome, IudCheck, NoticePdfOutcome, NoticeRequest,
+    OfflinePayment, PaymentGateway, RecordOfflineOutcome,
 };
 use super::model::{iud_for, AttemptKind, AttemptState, AttemptView, DebtState};
 use super::server::{
-    anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, open_attempt, release, store_receipt, CheckReport,
+    anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, open_attempt, release,
+    store_receipt, CheckReport,
 };
 use crate::accounts::CurrentUser;
 use crate::db::{now_utc, Db};
 use crate::domain::Email;
+use crate::error::internal;
 use crate::error::AppError;
 use crate::providers::model::ProviderView;
-use crate::error::internal;
 use crate::store;
 use crate::store::debts::Change;
 
@@ -65,9 +66,12 @@ pub async fn issue(
     debt_id: &str,
     payer_email: &Email,
 ) -> Result<IssueAnswer, AppError> {
-    let Some((attempt_id, mut tx)) = open_attempt(db, actor, provider, key, payer_email, AttemptKind::Avviso).await? else {
+    let Some((attempt_id, mut tx)) = open_attempt(db, actor, provider, key, payer_email, AttemptKind::Avviso).await?
+    else {
         // A repeated submission (double click, reload): the notice of the first one.
-        let keyed = store::attempts::by_key(db, key).await?.ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
+        let keyed = store::attempts::by_key(db, key)
+            .await?
+            .ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
         if keyed.provider_id != provider.id {
             return Err(AppError::Forbidden);
         }
@@ -77,7 +81,10 @@ pub async fn issue(
             _ => IssueAnswer::Issued { attempt_id: keyed.id },
         });
     };
-    let debt = store::debts::by_id_in(&mut tx, debt_id).await?.filter(|d| d.provider_id == provider.id).ok_or(AppError::NotFound)?;
+    let debt = store::debts::by_id_in(&mut tx, debt_id)
+        .await?
+        .filter(|d| d.provider_id == provider.id)
+        .ok_or(AppError::NotFound)?;
     if debt.state != DebtState::DaPagare {
         return Err(AppError::DebtNotPayable(debt.state));
     }
@@ -87,7 +94,12 @@ pub async fn issue(
         Err(store::StoreError::Conflict(_)) => return Err(AppError::DebtNotPayable(DebtState::InCorso)),
         Err(error) => return Err(error.into()),
     }
-    let line = CartLine { iud: iud_for(debt_id, &attempt_id), amount_cents: debt.amount_cents, causale: debt.causale, fee_kind: debt.fee_kind };
+    let line = CartLine {
+        iud: iud_for(debt_id, &attempt_id),
+        amount_cents: debt.amount_cents,
+        causale: debt.causale,
+        fee_kind: debt.fee_kind,
+    };
     match store::attempts::add_line(&mut tx, &attempt_id, debt_id, &line.iud, line.amount_cents, &line.causale).await {
         Ok(()) => {}
         Err(store::StoreError::Conflict(_)) => return Err(AppError::DebtNotPayable(DebtState::InCorso)),
@@ -99,20 +111,44 @@ pub async fn issue(
     let request = NoticeRequest { payer: cart_payer(provider, payer_email.as_str()), line };
     match gateway.issue_notice(&request).await {
         IssueOutcome::Issued { iuv, notice_number, url } => {
-            store::attempts::notice_issued(db, &attempt_id, &iuv, &notice_number, &url, &actor.id, &format!("avviso emesso: numero {notice_number}"))
-                .await?;
+            store::attempts::notice_issued(
+                db,
+                &attempt_id,
+                &iuv,
+                &notice_number,
+                &url,
+                &actor.id,
+                &format!("avviso emesso: numero {notice_number}"),
+            )
+            .await?;
             fetch_pdf_if_missing(db, gateway, &attempt_id).await?;
             tracing::info!(%attempt_id, %iuv, "pagoPA notice issued");
             Ok(IssueAnswer::Issued { attempt_id })
         }
         IssueOutcome::Rejected { code, message } => {
             tracing::error!(%attempt_id, %code, %message, "MyPay refused the notice");
-            release(db, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Errore, &format!("avviso rifiutato da MyPay: {code}")).await?;
+            release(
+                db,
+                &attempt_id,
+                &actor.id,
+                AttemptState::Creata,
+                AttemptState::Errore,
+                &format!("avviso rifiutato da MyPay: {code}"),
+            )
+            .await?;
             Err(AppError::NoticeRejected)
         }
         IssueOutcome::TransportError { maybe_received: false, detail } => {
             tracing::error!(%attempt_id, %detail, "the notice could not be sent to MyPay");
-            release(db, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Errore, "MyPay non raggiungibile: avviso non richiesto").await?;
+            release(
+                db,
+                &attempt_id,
+                &actor.id,
+                AttemptState::Creata,
+                AttemptState::Errore,
+                "MyPay non raggiungibile: avviso non richiesto",
+            )
+            .await?;
             Err(AppError::PaymentGatewayDown)
         }
         // A fresh IUD cannot exist in MyPay: treat it as an unknown outcome, recovered later.
@@ -126,12 +162,19 @@ pub async fn issue(
 
 /// The MyPay request of a stored notice (its provider's payer data, its one line).
 async fn request_of(db: &Db, attempt: &AttemptView, provider_id: &str) -> Result<NoticeRequest, AppError> {
-    let provider = crate::providers::server::provider_by_id(db, provider_id).await?.ok_or_else(|| internal("notice without provider"))?;
+    let provider = crate::providers::server::provider_by_id(db, provider_id)
+        .await?
+        .ok_or_else(|| internal("notice without provider"))?;
     let email = store::attempts::payer_email(db, &attempt.id).await?.unwrap_or_default();
     let line = attempt.debts.first().ok_or_else(|| internal("notice without line"))?;
     Ok(NoticeRequest {
         payer: cart_payer(&provider, &email),
-        line: CartLine { iud: line.iud.clone(), amount_cents: line.amount_cents, causale: line.causale.clone(), fee_kind: line.fee_kind },
+        line: CartLine {
+            iud: line.iud.clone(),
+            amount_cents: line.amount_cents,
+            causale: line.causale.clone(),
+            fee_kind: line.fee_kind,
+        },
     })
 }
 
@@ -151,7 +194,14 @@ async fn fetch_pdf_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id:
 
 /// Asks MyPay by IUD about a notice's one line and records a verified receipt (the debt paid,
 /// the RT stored) before answering with the outcome, so that no caller can drop a payment.
-async fn ask_by_iud(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, iud: &str, amount_cents: i64, actor: &str) -> Result<CheckOutcome, AppError> {
+async fn ask_by_iud(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    attempt: &AttemptView,
+    iud: &str,
+    amount_cents: i64,
+    actor: &str,
+) -> Result<CheckOutcome, AppError> {
     let expected = [ExpectedLine { iud: iud.to_string(), amount_cents }];
     let IudCheck { outcome, receipt } = gateway.check_by_iud(iud, &expected).await;
     if let CheckOutcome::Paid(paid) = &outcome {
@@ -165,7 +215,13 @@ async fn ask_by_iud(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView
 
 /// Imports a CREATA notice whose first import got no answer: again with the same IUD, and if
 /// MyPay holds it already, after cancelling it. Returns whether MyPay answered usably.
-async fn recover(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, provider_id: &str, actor: &str) -> Result<bool, AppError> {
+async fn recover(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    attempt: &AttemptView,
+    provider_id: &str,
+    actor: &str,
+) -> Result<bool, AppError> {
     let request = request_of(db, attempt, provider_id).await?;
     let mut outcome = gateway.issue_notice(&request).await;
     if outcome == IssueOutcome::AlreadyExists {
@@ -180,7 +236,8 @@ async fn recover(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, p
                 match ask_by_iud(db, gateway, attempt, &request.line.iud, request.line.amount_cents, actor).await? {
                     CheckOutcome::Paid(_) => return Ok(true),
                     CheckOutcome::AmountMismatch { detail } | CheckOutcome::Partial { detail } => {
-                        anomaly(db, &attempt.id, actor, AttemptState::Creata, &format!("avviso ripreso: {detail}")).await?;
+                        anomaly(db, &attempt.id, actor, AttemptState::Creata, &format!("avviso ripreso: {detail}"))
+                            .await?;
                         return Ok(true);
                     }
                     _ => outcome = gateway.issue_notice(&request).await,
@@ -194,14 +251,30 @@ async fn recover(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, p
     }
     match outcome {
         IssueOutcome::Issued { iuv, notice_number, url } => {
-            store::attempts::notice_issued(db, &attempt.id, &iuv, &notice_number, &url, actor, &format!("avviso emesso (ripreso): numero {notice_number}"))
-                .await?;
+            store::attempts::notice_issued(
+                db,
+                &attempt.id,
+                &iuv,
+                &notice_number,
+                &url,
+                actor,
+                &format!("avviso emesso (ripreso): numero {notice_number}"),
+            )
+            .await?;
             fetch_pdf_if_missing(db, gateway, &attempt.id).await?;
             Ok(true)
         }
         IssueOutcome::Rejected { code, message } => {
             tracing::error!(attempt_id = %attempt.id, %code, %message, "MyPay refused the notice");
-            release(db, &attempt.id, actor, AttemptState::Creata, AttemptState::Errore, &format!("avviso rifiutato da MyPay: {code}")).await?;
+            release(
+                db,
+                &attempt.id,
+                actor,
+                AttemptState::Creata,
+                AttemptState::Errore,
+                &format!("avviso rifiutato da MyPay: {code}"),
+            )
+            .await?;
             Ok(true)
         }
         IssueOutcome::AlreadyExists | IssueOutcome::TransportError { .. } => Ok(false),
@@ -212,7 +285,12 @@ async fn recover(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, p
 /// Open: asked by IUD; a verified receipt pays the debt, a receipt that does not match is an
 /// anomaly, anything else waits. Closed without payment (cancelled): asked for a late receipt
 /// only (a payment at a PSP that was already under way when the notice was cancelled).
-pub(crate) async fn check(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, actor: &str) -> Result<CheckReport, AppError> {
+pub(crate) async fn check(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    attempt: &AttemptView,
+    actor: &str,
+) -> Result<CheckReport, AppError> {
     let from = attempt.state;
     let Some(found) = store::attempts::by_id(db, &attempt.id).await? else {
         return Ok(CheckReport { asked: false, transport_error: false });
@@ -222,14 +300,28 @@ pub(crate) async fn check(db: &Db, gateway: &dyn PaymentGateway, attempt: &Attem
             return Ok(CheckReport { asked: false, transport_error: false });
         }
         let answered = recover(db, gateway, attempt, &found.provider_id, actor).await?;
-        store::attempts::record_check(db, &attempt.id, &now_utc(), if answered { "recovered" } else { "recovery_failed" }, !answered).await?;
+        store::attempts::record_check(
+            db,
+            &attempt.id,
+            &now_utc(),
+            if answered { "recovered" } else { "recovery_failed" },
+            !answered,
+        )
+        .await?;
         return Ok(CheckReport { asked: true, transport_error: !answered });
     }
     if from.is_open() {
         if let Some(why) = store::attempts::cancel_requested(db, &attempt.id).await? {
             let result = finish_cancel(db, gateway, attempt, &found.provider_id, actor, &why).await;
             let done = matches!(result, Ok(()) | Err(AppError::NoticePaid));
-            store::attempts::record_check(db, &attempt.id, &now_utc(), if done { "cancelled" } else { "cancel_pending" }, !done).await?;
+            store::attempts::record_check(
+                db,
+                &attempt.id,
+                &now_utc(),
+                if done { "cancelled" } else { "cancel_pending" },
+                !done,
+            )
+            .await?;
             return Ok(CheckReport { asked: true, transport_error: !done });
         }
     }
@@ -260,7 +352,11 @@ pub(crate) async fn check(db: &Db, gateway: &dyn PaymentGateway, attempt: &Attem
             release(db, &attempt.id, actor, from, AttemptState::Scaduta, "avviso scaduto in MyPay").await?;
         }
         // Not paid yet (or a payment failed: the notice stays payable), or no usable answer.
-        CheckOutcome::Pending | CheckOutcome::NotPaid { .. } | CheckOutcome::Cancelled | CheckOutcome::CredentialsError | CheckOutcome::TransportError { .. } => {
+        CheckOutcome::Pending
+        | CheckOutcome::NotPaid { .. }
+        | CheckOutcome::Cancelled
+        | CheckOutcome::CredentialsError
+        | CheckOutcome::TransportError { .. } => {
             fetch_pdf_if_missing(db, gateway, &attempt.id).await?;
         }
     }
@@ -272,8 +368,17 @@ pub(crate) async fn check(db: &Db, gateway: &dyn PaymentGateway, attempt: &Attem
 /// paid online, by quietanza, or annulled. The provider who owns it or the Segreteria.
 /// A notice MyPay no longer holds is asked about by IUD first: if it was paid, the payment is
 /// recorded and [`AppError::NoticePaid`] answered.
-pub async fn cancel(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, attempt_id: &str, why: &str) -> Result<(), AppError> {
-    let found = store::attempts::by_id(db, attempt_id).await?.filter(|a| a.view.kind == AttemptKind::Avviso).ok_or(AppError::NotFound)?;
+pub async fn cancel(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    actor: &CurrentUser,
+    attempt_id: &str,
+    why: &str,
+) -> Result<(), AppError> {
+    let found = store::attempts::by_id(db, attempt_id)
+        .await?
+        .filter(|a| a.view.kind == AttemptKind::Avviso)
+        .ok_or(AppError::NotFound)?;
     check_owner(db, actor, &found.provider_id).await?;
     let attempt = found.view;
     match attempt.state {
@@ -299,7 +404,14 @@ pub async fn cancel(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, 
 
 /// Asks MyPay to cancel the notice and, once it is no longer payable there, closes it
 /// (ANNULLATA) and gives its debt back. A notice that turns out paid is recorded as paid.
-async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptView, provider_id: &str, actor: &str, why: &str) -> Result<(), AppError> {
+async fn finish_cancel(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    attempt: &AttemptView,
+    provider_id: &str,
+    actor: &str,
+    why: &str,
+) -> Result<(), AppError> {
     let attempt_id = attempt.id.as_str();
     let request = request_of(db, attempt, provider_id).await?;
     match gateway.cancel_notice(&request).await {
@@ -308,9 +420,16 @@ async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptV
             match ask_by_iud(db, gateway, attempt, &request.line.iud, request.line.amount_cents, actor).await? {
                 CheckOutcome::Paid(_) => return Err(AppError::NoticePaid),
                 // A cancelled debt answers with a SOAP Fault: no longer open, not paid.
-                CheckOutcome::TransportError { .. } | CheckOutcome::UnknownDebt | CheckOutcome::Cancelled | CheckOutcome::Expired => {}
+                CheckOutcome::TransportError { .. }
+                | CheckOutcome::UnknownDebt
+                | CheckOutcome::Cancelled
+                | CheckOutcome::Expired => {}
                 other => {
-                    tracing::warn!(attempt_id, outcome = other.label(), "notice not open in MyPay but its state is unclear: not given back");
+                    tracing::warn!(
+                        attempt_id,
+                        outcome = other.label(),
+                        "notice not open in MyPay but its state is unclear: not given back"
+                    );
                     return Err(AppError::PaymentGatewayDown);
                 }
             }
@@ -325,7 +444,9 @@ async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptV
             return Err(AppError::PaymentGatewayDown);
         }
     }
-    if !release(db, attempt_id, actor, attempt.state, AttemptState::Annullata, &format!("avviso annullato: {why}")).await? {
+    if !release(db, attempt_id, actor, attempt.state, AttemptState::Annullata, &format!("avviso annullato: {why}"))
+        .await?
+    {
         // Moved meanwhile (e.g. the reconciler recorded its payment a moment before).
         if attempt_by_id(db, attempt_id).await?.is_some_and(|a| a.state == AttemptState::Pagata) {
             return Err(AppError::NoticePaid);
@@ -341,7 +462,12 @@ async fn finish_cancel(db: &Db, gateway: &dyn PaymentGateway, attempt: &AttemptV
 /// [`AppError::NoticePaid`] answered), then records the treasury payment against the notice's
 /// IUV (`paaSILRegistraPagamento`), so that MyPay's books match and pagoPA refuses the notice.
 /// Repeating it is harmless (MyPay changes nothing the second time).
-pub async fn record_treasury_payment(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str, payment: &OfflinePayment) -> Result<(), AppError> {
+pub async fn record_treasury_payment(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    attempt_id: &str,
+    payment: &OfflinePayment,
+) -> Result<(), AppError> {
     let attempt = attempt_by_id(db, attempt_id).await?.ok_or(AppError::NotFound)?;
     let line = attempt.debts.first().ok_or_else(|| internal("notice without line"))?;
     match ask_by_iud(db, gateway, &attempt, &line.iud, line.amount_cents, "segreteria").await? {
@@ -349,7 +475,11 @@ pub async fn record_treasury_payment(db: &Db, gateway: &dyn PaymentGateway, atte
         // Open and not paid, or already recorded by us (a repeated acceptance).
         CheckOutcome::Pending | CheckOutcome::NotPaid { .. } | CheckOutcome::AmountMismatch { .. } => {}
         other => {
-            tracing::warn!(attempt_id, outcome = other.label(), "notice state unclear before recording a treasury payment: not recorded");
+            tracing::warn!(
+                attempt_id,
+                outcome = other.label(),
+                "notice state unclear before recording a treasury payment: not recorded"
+            );
             return Err(AppError::PaymentGatewayDown);
         }
     }
@@ -370,7 +500,13 @@ pub async fn record_treasury_payment(db: &Db, gateway: &dyn PaymentGateway, atte
 }
 
 /// Cancels the notice holding a debt, if any (before the Segreteria annuls the debt).
-pub async fn cancel_for_debt(db: &Db, gateway: Option<&dyn PaymentGateway>, actor: &CurrentUser, debt_id: &str, why: &str) -> Result<(), AppError> {
+pub async fn cancel_for_debt(
+    db: &Db,
+    gateway: Option<&dyn PaymentGateway>,
+    actor: &CurrentUser,
+    debt_id: &str,
+    why: &str,
+) -> Result<(), AppError> {
     let Some(attempt_id) = store::attempts::live_notice_of_debt(db, debt_id).await? else {
         return Ok(());
     };
@@ -380,14 +516,22 @@ pub async fn cancel_for_debt(db: &Db, gateway: Option<&dyn PaymentGateway>, acto
 
 /// The notice PDF, for its provider or the Segreteria: as stored, or downloaded now if it was
 /// not yet (MyPay serves it only while the notice is open).
-pub async fn pdf(db: &Db, gateway: Option<&dyn PaymentGateway>, actor: &CurrentUser, attempt_id: &str) -> Result<(String, Vec<u8>), AppError> {
+pub async fn pdf(
+    db: &Db,
+    gateway: Option<&dyn PaymentGateway>,
+    actor: &CurrentUser,
+    attempt_id: &str,
+) -> Result<(String, Vec<u8>), AppError> {
     let (provider_id, iuv, bytes) = store::attempts::notice_pdf(db, attempt_id).await?.ok_or(AppError::NotFound)?;
     check_owner(db, actor, &provider_id).await?;
     let bytes = match (bytes, gateway) {
         (Some(bytes), _) => bytes,
         (None, Some(gateway)) => {
             fetch_pdf_if_missing(db, gateway, attempt_id).await?;
-            store::attempts::notice_pdf(db, attempt_id).await?.and_then(|(_, _, b)| b).ok_or(AppError::NoticeNotReady)?
+            store::attempts::notice_pdf(db, attempt_id)
+                .await?
+                .and_then(|(_, _, b)| b)
+                .ok_or(AppError::NoticeNotReady)?
         }
         (None, None) => return Err(AppError::NoticeNotReady),
     };
@@ -401,7 +545,8 @@ pub async fn pdf_handler(
     headers: http::HeaderMap,
 ) -> axum::response::Response {
     let result = async {
-        let user = crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
+        let user =
+            crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         pdf(&state.db, state.payments.as_deref(), &user, &attempt_id).await
     }
     .await;

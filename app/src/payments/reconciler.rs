@@ -14,16 +14,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::gateway::{
-    CancelNoticeOutcome, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck, NoticePdfOutcome, NoticeRequest,
-    OfflinePayment, PaymentGateway, ReceiptOutcome, RecordOfflineOutcome, SendOutcome,
+    CancelNoticeOutcome, CartRequest, CheckOutcome, ExpectedLine, GatewayFuture, IssueOutcome, IudCheck,
+    NoticePdfOutcome, NoticeRequest, OfflinePayment, PaymentGateway, ReceiptOutcome, RecordOfflineOutcome, SendOutcome,
 };
 use super::model::{AttemptKind, AttemptState};
 use super::server::{anomaly, attempt_by_id, check_and_apply};
 use crate::db::{format_utc, new_id, Db};
-use crate::error::AppError;
 use crate::error::internal;
-use crate::store;
+use crate::error::AppError;
 use crate::payments::model::ReconcilerConfig;
+use crate::store;
 
 impl ReconcilerConfig {
     /// The wait before the next check of an attempt already checked `checks` times: the
@@ -46,24 +46,41 @@ fn at(offset: Duration) -> String {
 /// Claims up to `limit` attempts due before `due_before` for `owner`, for `config.lease`
 /// (`store::attempts::claim_due`: which attempts are due, and how they are claimed on each
 /// backend). Returns the ids this owner now holds.
-pub async fn claim_due(db: &Db, owner: &str, config: &ReconcilerConfig, due_before: &str, limit: usize) -> Result<Vec<String>, AppError> {
+pub async fn claim_due(
+    db: &Db,
+    owner: &str,
+    config: &ReconcilerConfig,
+    due_before: &str,
+    limit: usize,
+) -> Result<Vec<String>, AppError> {
     let now = at(Duration::ZERO);
     let until = at(config.lease);
     let late_cutoff = format_utc(time::OffsetDateTime::now_utc() - config.late_receipt_window);
     let limit = limit.clamp(1, 1000);
-    let claim = store::attempts::ClaimDue { owner, now: &now, until: &until, due_before, late_cutoff: &late_cutoff, limit };
+    let claim =
+        store::attempts::ClaimDue { owner, now: &now, until: &until, due_before, late_cutoff: &late_cutoff, limit };
     Ok(store::attempts::claim_due(db, &claim).await?)
 }
 
 /// Gives a claim back (only if `owner` still holds it) and records when the attempt is next due
 /// (`None`: never again by schedule).
-pub async fn release_claim(db: &Db, attempt_id: &str, owner: &str, next_check_at: Option<&str>) -> Result<bool, AppError> {
+pub async fn release_claim(
+    db: &Db,
+    attempt_id: &str,
+    owner: &str,
+    next_check_at: Option<&str>,
+) -> Result<bool, AppError> {
     Ok(store::attempts::release_claim(db, attempt_id, owner, next_check_at).await?)
 }
 
 /// Checks one claimed attempt and returns when it is next due. An open attempt about which
 /// MyPay has answered nothing usable for `fault_anomaly_after` becomes an ANOMALIA.
-pub async fn check_claimed(db: &Db, gateway: &dyn PaymentGateway, config: &ReconcilerConfig, attempt_id: &str) -> Result<Option<String>, AppError> {
+pub async fn check_claimed(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    config: &ReconcilerConfig,
+    attempt_id: &str,
+) -> Result<Option<String>, AppError> {
     let Some(attempt) = attempt_by_id(db, attempt_id).await? else {
         return Ok(None);
     };
@@ -74,9 +91,12 @@ pub async fn check_claimed(db: &Db, gateway: &dyn PaymentGateway, config: &Recon
     let status = store::attempts::check_status(db, attempt_id).await?;
     let (state, checks, unanswered_since) = (status.state, status.check_count, status.unanswered_since);
     if state.is_open() && report.transport_error {
-        if let Some(since) = unanswered_since.filter(|since| super::server::age_of(since) >= config.fault_anomaly_after) {
+        if let Some(since) = unanswered_since.filter(|since| super::server::age_of(since) >= config.fault_anomaly_after)
+        {
             let hours = config.fault_anomaly_after.as_secs() / 3600;
-            let detail = format!("MyPay non dà una risposta utilizzabile dal {since} (oltre {hours} ore): la Segreteria deve verificare");
+            let detail = format!(
+                "MyPay non dà una risposta utilizzabile dal {since} (oltre {hours} ore): la Segreteria deve verificare"
+            );
             anomaly(db, attempt_id, "reconciler", state, &detail).await?;
             return Ok(None);
         }
@@ -84,7 +104,9 @@ pub async fn check_claimed(db: &Db, gateway: &dyn PaymentGateway, config: &Recon
     Ok(match state {
         s if s.is_open() => Some(at(config.backoff(checks))),
         AttemptState::Pagata => Some(at(config.backoff(checks))),
-        AttemptState::NonPagata | AttemptState::Scaduta | AttemptState::Annullata => Some(at(config.late_receipt_interval)),
+        AttemptState::NonPagata | AttemptState::Scaduta | AttemptState::Annullata => {
+            Some(at(config.late_receipt_interval))
+        }
         _ => None,
     })
 }
@@ -101,7 +123,12 @@ pub struct PassReport {
 /// One pass: `config.concurrency` workers claim due attempts one at a time, check them (at
 /// most `config.rate_per_second` gateway calls per second for the whole pass) and release
 /// them. Attempts become due again only after the pass started, so a pass always ends.
-pub async fn run_pass(db: &Db, gateway: Arc<dyn PaymentGateway>, config: &ReconcilerConfig, instance: &str) -> Result<PassReport, AppError> {
+pub async fn run_pass(
+    db: &Db,
+    gateway: Arc<dyn PaymentGateway>,
+    config: &ReconcilerConfig,
+    instance: &str,
+) -> Result<PassReport, AppError> {
     let due_before = at(Duration::ZERO);
     let limited: Arc<dyn PaymentGateway> =
         Arc::new(RateLimited { inner: gateway, bucket: Arc::new(TokenBucket::new(config.rate_per_second)) });
@@ -274,7 +301,11 @@ mod tests {
 
     #[test]
     fn backoff_follows_the_configured_bounds() {
-        let config = ReconcilerConfig { backoff_min: Duration::from_secs(3), backoff_max: Duration::from_secs(20), ..Default::default() };
+        let config = ReconcilerConfig {
+            backoff_min: Duration::from_secs(3),
+            backoff_max: Duration::from_secs(20),
+            ..Default::default()
+        };
         let secs: Vec<u64> = (1..7).map(|n| config.backoff(n).as_secs()).collect();
         assert_eq!(secs, vec![3, 6, 12, 20, 20, 20]);
     }

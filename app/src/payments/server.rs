@@ -13,25 +13,25 @@
 use std::time::Duration;
 
 use super::gateway::{
-    CartLine, CartPayer, CartRequest, CheckOutcome, ExpectedLine, IudCheck, PaidReceipt, PaymentGateway, ReceiptOutcome,
-    SendOutcome,
+    CartLine, CartPayer, CartRequest, CheckOutcome, ExpectedLine, IudCheck, PaidReceipt, PaymentGateway,
+    ReceiptOutcome, SendOutcome,
 };
 use super::model::{
-    iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptKind, AttemptState, AttemptSummary, NoticeView,
-    AttemptView, CartPage, DebtState, DebtView, FeeKind, PayAnswer, PayerView, PaymentSummary, TariffCase,
+    iud_for, payer_identity, split_into_carts, AttemptDebtView, AttemptKind, AttemptState, AttemptSummary, AttemptView,
+    CartPage, DebtState, DebtView, FeeKind, NoticeView, PayAnswer, PayerView, PaymentSummary, TariffCase,
     MAX_DEBTS_PER_CART,
 };
 use crate::accounts::{CurrentUser, Role};
 use crate::db::{new_id, now_utc, Db};
 use crate::domain::Email;
+use crate::error::internal;
 use crate::error::AppError;
 use crate::mail::compose::{payment_verified, PaidLine, LINK_BASE};
 use crate::mail::model::MailKind;
 use crate::providers::model::{ProviderClass, ProviderView};
 use crate::requests::model::{RequestState, RequestView};
-use crate::error::internal;
-use crate::store::debts::{Change, Debt, NewDebt};
 use crate::store;
+use crate::store::debts::{Change, Debt, NewDebt};
 
 /// MyPay keeps an unsent cart in its cache for 60 minutes (+5 grace): an unknown session
 /// younger than this may still appear, and a cart whose send had no answer cannot be paid by
@@ -97,7 +97,12 @@ pub async fn debts_of_provider(db: &Db, provider_id: &str, state: DebtState) -> 
 
 /// The debts of a request, except annulled ones.
 pub async fn debts_of_request(db: &Db, request_id: &str) -> Result<Vec<DebtView>, AppError> {
-    Ok(store::debts::of_request(db, request_id).await?.iter().filter(|d| d.state != DebtState::Annullato).map(debt_view).collect())
+    Ok(store::debts::of_request(db, request_id)
+        .await?
+        .iter()
+        .filter(|d| d.state != DebtState::Annullato)
+        .map(debt_view)
+        .collect())
 }
 
 /// Creates a debt (for fees other than the request's first-year fee, e.g. per-event
@@ -112,7 +117,12 @@ pub async fn create_debt(
 ) -> Result<Option<String>, AppError> {
     let today = crate::debts::service::date_text(crate::debts::service::today());
     let Some((tariff_id, cents)) = tariff(db, fee, provider.provider_class, case, &today).await? else {
-        return Err(internal(format!("no tariff for {} {} {}", fee.as_db(), provider.provider_class.as_db(), case.as_db())));
+        return Err(internal(format!(
+            "no tariff for {} {} {}",
+            fee.as_db(),
+            provider.provider_class.as_db(),
+            case.as_db()
+        )));
     };
     if cents == 0 {
         return Ok(None);
@@ -145,7 +155,12 @@ fn payer_view(provider: &ProviderView) -> PayerView {
 /// The cart page: debts to pay in carts of at most five, open attempts, a fresh idempotency key.
 /// Reading only: the fees exist already (created by the draft, the censimento, the events and
 /// the daily pass), so loading a page never changes what a provider owes.
-pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, request: Option<&RequestView>) -> Result<CartPage, AppError> {
+pub async fn cart_page(
+    db: &Db,
+    available: bool,
+    provider: &ProviderView,
+    request: Option<&RequestView>,
+) -> Result<CartPage, AppError> {
     if request.is_some_and(|r| r.state == RequestState::Bozza) {
         payment_gate_open(db, provider).await?;
     }
@@ -157,7 +172,13 @@ pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, reques
         .partition(|a| a.kind == AttemptKind::Carrello);
     let open_attempts = open
         .into_iter()
-        .map(|a| AttemptSummary { id: a.id, state: a.state, id_session: a.id_session, total_cents: a.total_cents, created_at: a.created_at })
+        .map(|a| AttemptSummary {
+            id: a.id,
+            state: a.state,
+            id_session: a.id_session,
+            total_cents: a.total_cents,
+            created_at: a.created_at,
+        })
         .collect();
     let notices = notices
         .into_iter()
@@ -174,7 +195,8 @@ pub async fn cart_page(db: &Db, available: bool, provider: &ProviderView, reques
             }
         })
         .collect();
-    let treasury_channel = store::providers::by_id(db, &provider.id).await?.is_some_and(|p| p.treasury_channel_enabled());
+    let treasury_channel =
+        store::providers::by_id(db, &provider.id).await?.is_some_and(|p| p.treasury_channel_enabled());
     Ok(CartPage {
         available,
         payer: payer_view(provider),
@@ -234,7 +256,14 @@ fn transition_allowed(from: AttemptState, to: AttemptState, anomaly_recheck: boo
 }
 
 /// Closes an open attempt without payment: its debts go back to DA_PAGARE and leave the attempt.
-pub(crate) async fn release(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, to: AttemptState, detail: &str) -> Result<bool, AppError> {
+pub(crate) async fn release(
+    db: &Db,
+    attempt_id: &str,
+    actor: &str,
+    from: AttemptState,
+    to: AttemptState,
+    detail: &str,
+) -> Result<bool, AppError> {
     release_ex(db, attempt_id, actor, from, to, detail, false).await
 }
 
@@ -265,10 +294,17 @@ async fn release_ex(
 /// Marks an attempt ANOMALIA: debts stay as they are (IN_CORSO for an open attempt), the
 /// Segreteria must look. On an attempt already in ANOMALIA (the Segreteria's re-check) the
 /// finding is recorded as an event and the attempt stays as it is.
-pub(crate) async fn anomaly(db: &Db, attempt_id: &str, actor: &str, from: AttemptState, detail: &str) -> Result<bool, AppError> {
+pub(crate) async fn anomaly(
+    db: &Db,
+    attempt_id: &str,
+    actor: &str,
+    from: AttemptState,
+    detail: &str,
+) -> Result<bool, AppError> {
     if from == AttemptState::Anomalia {
         // Recorded only while it is still an anomaly (a concurrent check may have resolved it).
-        store::attempts::note_still_anomaly(db, attempt_id, actor, &format!("verifica: resta in anomalia ({detail})")).await?;
+        store::attempts::note_still_anomaly(db, attempt_id, actor, &format!("verifica: resta in anomalia ({detail})"))
+            .await?;
         return Ok(false);
     }
     let moved = store::attempts::transition_now(db, attempt_id, from, AttemptState::Anomalia, actor, detail).await?;
@@ -284,7 +320,9 @@ fn receipt_matches(receipt: &PaidReceipt, lines: &[AttemptDebtView]) -> bool {
     let total: i64 = lines.iter().map(|l| l.amount_cents).sum();
     receipt.total_cents == total
         && receipt.lines.len() == lines.len()
-        && lines.iter().all(|l| receipt.lines.iter().filter(|p| p.iud == l.iud && p.amount_cents == l.amount_cents).count() == 1)
+        && lines
+            .iter()
+            .all(|l| receipt.lines.iter().filter(|p| p.iud == l.iud && p.amount_cents == l.amount_cents).count() == 1)
 }
 
 /// Records a verified payment: attempt PAGATA, every debt PAGATO with IUV, IUR and date.
@@ -295,7 +333,13 @@ fn receipt_matches(receipt: &PaidReceipt, lines: &[AttemptDebtView]) -> bool {
 /// (the reconciler, the return page, the Segreteria) moved it meanwhile — e.g. INVIATA →
 /// IN_ATTESA — the receipt is applied again to the attempt as it is now, so a verified payment
 /// is never dropped because of a stale copy.
-pub async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt, anomaly_recheck: bool) -> Result<(), AppError> {
+pub async fn apply_paid(
+    db: &Db,
+    attempt: &AttemptView,
+    actor: &str,
+    receipt: &PaidReceipt,
+    anomaly_recheck: bool,
+) -> Result<(), AppError> {
     const TRIES: usize = 5;
     if apply_paid_once(db, attempt, actor, receipt, anomaly_recheck).await? {
         return Ok(());
@@ -314,7 +358,13 @@ pub async fn apply_paid(db: &Db, attempt: &AttemptView, actor: &str, receipt: &P
 
 /// One try of [`apply_paid`] against the attempt as read. `Ok(false)`: the attempt changed
 /// since it was read, nothing was written.
-async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &PaidReceipt, anomaly_recheck: bool) -> Result<bool, AppError> {
+async fn apply_paid_once(
+    db: &Db,
+    attempt: &AttemptView,
+    actor: &str,
+    receipt: &PaidReceipt,
+    anomaly_recheck: bool,
+) -> Result<bool, AppError> {
     let from = attempt.state;
     if from == AttemptState::Pagata || !transition_allowed(from, AttemptState::Pagata, anomaly_recheck) {
         return Ok(true);
@@ -367,12 +417,26 @@ async fn apply_paid_once(db: &Db, attempt: &AttemptView, actor: &str, receipt: &
         )
         .await;
     }
-    store::attempts::receipt_data(&mut tx, &attempt.id, &receipt.iuv, &receipt.receipt_id, &receipt.receipt_date, &receipt.psp).await?;
+    store::attempts::receipt_data(
+        &mut tx,
+        &attempt.id,
+        &receipt.iuv,
+        &receipt.receipt_id,
+        &receipt.receipt_date,
+        &receipt.psp,
+    )
+    .await?;
     let detail = format!("pagamento verificato: IUV {}, PSP {}", receipt.iuv, receipt.psp);
-    if store::attempts::transition(&mut tx, &attempt.id, from, AttemptState::Pagata, anomaly_recheck, actor, &detail).await? {
+    if store::attempts::transition(&mut tx, &attempt.id, from, AttemptState::Pagata, anomaly_recheck, actor, &detail)
+        .await?
+    {
         // The provider is told in the same transaction: a payment recorded has its mail.
         if let Some(provider_id) = &provider_id {
-            let lines: Vec<_> = attempt.debts.iter().map(|l| PaidLine { causale: l.causale.clone(), amount_cents: l.amount_cents }).collect();
+            let lines: Vec<_> = attempt
+                .debts
+                .iter()
+                .map(|l| PaidLine { causale: l.causale.clone(), amount_cents: l.amount_cents })
+                .collect();
             crate::mail::outbox::to_provider(&mut tx, MailKind::PaymentVerified, provider_id, None, |c| {
                 payment_verified(LINK_BASE, &c.display_name, &c.denominazione, &receipt.iuv, &lines)
             })
@@ -407,18 +471,24 @@ pub enum Decision {
 pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
     match outcome {
         CheckOutcome::Paid(receipt) => Decision::MarkPaid(receipt),
-        CheckOutcome::NotPaid { detail } => Decision::Release(AttemptState::NonPagata, format!("pagamento non eseguito: {detail}")),
+        CheckOutcome::NotPaid { detail } => {
+            Decision::Release(AttemptState::NonPagata, format!("pagamento non eseguito: {detail}"))
+        }
         CheckOutcome::Expired => Decision::Release(AttemptState::Scaduta, "carrello scaduto in MyPay".into()),
         CheckOutcome::Cancelled => Decision::Release(AttemptState::Annullata, "pagamento annullato in MyPay".into()),
         CheckOutcome::AmountMismatch { detail } => Decision::Anomaly(format!("importi non corrispondenti: {detail}")),
         CheckOutcome::Partial { detail } => Decision::Anomaly(format!("pagamento parziale: {detail}")),
         // docs/mypay.md §8: a configuration problem — alert, do not change the attempt (it
         // counts as "no usable answer": ANOMALIA only if it lasts, like a transport error).
-        CheckOutcome::CredentialsError => Decision::Wait("credenziali MyPay rifiutate: configurazione da verificare".into()),
+        CheckOutcome::CredentialsError => {
+            Decision::Wait("credenziali MyPay rifiutate: configurazione da verificare".into())
+        }
         CheckOutcome::UnknownSession | CheckOutcome::UnknownDebt if session_age < SESSION_GRACE => {
             Decision::Wait("sessione non ancora nota a MyPay".into())
         }
-        CheckOutcome::UnknownSession | CheckOutcome::UnknownDebt => Decision::Anomaly("sessione sconosciuta a MyPay".into()),
+        CheckOutcome::UnknownSession | CheckOutcome::UnknownDebt => {
+            Decision::Anomaly("sessione sconosciuta a MyPay".into())
+        }
         CheckOutcome::Pending => Decision::Wait("pagamento in corso".into()),
         CheckOutcome::TransportError { detail } => Decision::Wait(format!("esito sconosciuto: {detail}")),
     }
@@ -431,7 +501,9 @@ pub fn decide(outcome: CheckOutcome, session_age: Duration) -> Decision {
 /// means for a session.
 pub fn decide_unsent(outcome: CheckOutcome, age: Duration) -> Decision {
     match outcome {
-        CheckOutcome::UnknownDebt if age < UNSENT_GRACE => Decision::Wait("carrello non (ancora) aperto in MyPay".into()),
+        CheckOutcome::UnknownDebt if age < UNSENT_GRACE => {
+            Decision::Wait("carrello non (ancora) aperto in MyPay".into())
+        }
         CheckOutcome::UnknownDebt => {
             Decision::Release(AttemptState::Scaduta, "invio senza risposta: carrello mai consegnato all'utente".into())
         }
@@ -446,7 +518,6 @@ pub(crate) fn age_of(created_at: &str) -> Duration {
         Duration::from_secs(u64::try_from(age.whole_seconds()).unwrap_or(0))
     })
 }
-
 
 /// What one check did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -504,7 +575,8 @@ pub(crate) async fn check_and_apply(
                 }
             }
             Decision::Release(to, detail) if recheck => {
-                release_ex(db, &attempt.id, actor, from, to, &format!("verifica della Segreteria: {detail}"), true).await?;
+                release_ex(db, &attempt.id, actor, from, to, &format!("verifica della Segreteria: {detail}"), true)
+                    .await?;
             }
             Decision::Anomaly(detail) | Decision::Wait(detail) if recheck => {
                 anomaly(db, &attempt.id, actor, from, &detail).await?;
@@ -534,7 +606,11 @@ pub(crate) async fn store_receipt(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> 
 /// Once paid, fetches the RT with `paaSILChiediPagatiConRicevuta` (by idSession, or by IUD for
 /// a cart whose send got no answer) and stores it (retried on every later verification until
 /// it is there).
-pub(crate) async fn fetch_receipt_if_missing(db: &Db, gateway: &dyn PaymentGateway, attempt_id: &str) -> Result<(), AppError> {
+pub(crate) async fn fetch_receipt_if_missing(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    attempt_id: &str,
+) -> Result<(), AppError> {
     let Some(id_session) = store::attempts::paid_without_receipt(db, attempt_id).await? else {
         return Ok(());
     };
@@ -584,13 +660,17 @@ pub async fn verify_session(
     // provider who has just paid must see it paid, even if the reconciler asked a moment
     // before the payment).
     let first_return = match esito.filter(|e| matches!(*e, "OK" | "ERROR")) {
-        Some(esito) if attempt.esito_ritorno.is_none() => store::attempts::set_esito_ritorno(db, &attempt.id, esito).await?,
+        Some(esito) if attempt.esito_ritorno.is_none() => {
+            store::attempts::set_esito_ritorno(db, &attempt.id, esito).await?
+        }
         _ => false,
     };
     if let Some(gateway) = gateway {
         let now = time::OffsetDateTime::now_utc();
         let cutoff = crate::db::format_utc(now - min_interval);
-        if first_return || store::attempts::claim_user_check(db, &attempt.id, &crate::db::format_utc(now), &cutoff).await? {
+        if first_return
+            || store::attempts::claim_user_check(db, &attempt.id, &crate::db::format_utc(now), &cutoff).await?
+        {
             check_and_apply(db, gateway, &attempt, &actor.id, false).await?;
         } else {
             tracing::debug!(attempt_id = %attempt.id, "verification answered from the recorded state (checked moments ago)");
@@ -603,7 +683,12 @@ pub async fn verify_session(
 /// send without answer) and applies the decision table; on an ANOMALIA it re-applies it (paid
 /// and matching → PAGATA; not paid, expired or cancelled → debts given back; otherwise it stays
 /// an anomaly, with the finding recorded).
-pub async fn verify_attempt_now(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, attempt_id: &str) -> Result<CheckReport, AppError> {
+pub async fn verify_attempt_now(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    actor: &CurrentUser,
+    attempt_id: &str,
+) -> Result<CheckReport, AppError> {
     if actor.role != Role::Segreteria {
         return Err(AppError::Forbidden);
     }
@@ -651,7 +736,10 @@ pub(crate) async fn open_attempt(
     kind: AttemptKind,
 ) -> Result<Option<(String, store::Tx)>, AppError> {
     if !valid_key(key) {
-        return Err(AppError::Invalid(crate::domain::FieldError::new("idempotency_key", crate::domain::FieldRule::Required)));
+        return Err(AppError::Invalid(crate::domain::FieldError::new(
+            "idempotency_key",
+            crate::domain::FieldRule::Required,
+        )));
     }
     let attempt_id = new_id();
     let now = now_utc();
@@ -686,7 +774,10 @@ pub async fn pay(
     payer_email: &Email,
 ) -> Result<PayAnswer, AppError> {
     if !valid_key(key) {
-        return Err(AppError::Invalid(crate::domain::FieldError::new("idempotency_key", crate::domain::FieldRule::Required)));
+        return Err(AppError::Invalid(crate::domain::FieldError::new(
+            "idempotency_key",
+            crate::domain::FieldRule::Required,
+        )));
     }
     let mut unique = debt_ids.to_vec();
     unique.sort();
@@ -694,7 +785,8 @@ pub async fn pay(
     if debt_ids.is_empty() || debt_ids.len() > MAX_DEBTS_PER_CART || unique.len() != debt_ids.len() {
         return Err(AppError::WrongState);
     }
-    let Some((attempt_id, mut tx)) = open_attempt(db, actor, provider, key, payer_email, AttemptKind::Carrello).await? else {
+    let Some((attempt_id, mut tx)) = open_attempt(db, actor, provider, key, payer_email, AttemptKind::Carrello).await?
+    else {
         return replay(db, provider, key).await;
     };
     let mut lines = Vec::with_capacity(debt_ids.len());
@@ -716,8 +808,15 @@ pub async fn pay(
             Err(store::StoreError::Conflict(_)) => return Err(AppError::PaymentInProgress),
             Err(error) => return Err(error.into()),
         }
-        let line = CartLine { iud: iud_for(debt_id, &attempt_id), amount_cents: debt.amount_cents, causale: debt.causale, fee_kind: debt.fee_kind };
-        match store::attempts::add_line(&mut tx, &attempt_id, debt_id, &line.iud, line.amount_cents, &line.causale).await {
+        let line = CartLine {
+            iud: iud_for(debt_id, &attempt_id),
+            amount_cents: debt.amount_cents,
+            causale: debt.causale,
+            fee_kind: debt.fee_kind,
+        };
+        match store::attempts::add_line(&mut tx, &attempt_id, debt_id, &line.iud, line.amount_cents, &line.causale)
+            .await
+        {
             Ok(()) => {}
             Err(store::StoreError::Conflict(_)) => return Err(AppError::PaymentInProgress),
             Err(error) => return Err(error.into()),
@@ -732,7 +831,9 @@ pub async fn pay(
     let cart = CartRequest { payer: cart_payer(provider, payer_email.as_str()), lines };
     match gateway.send_cart(&cart).await {
         SendOutcome::Accepted { id_session, url } => {
-            let moved = store::attempts::sent(db, &attempt_id, &id_session, &url, &actor.id, "carrello accettato da MyPay").await?;
+            let moved =
+                store::attempts::sent(db, &attempt_id, &id_session, &url, &actor.id, "carrello accettato da MyPay")
+                    .await?;
             if !moved {
                 return Ok(PayAnswer::Verifying { attempt_id });
             }
@@ -740,14 +841,28 @@ pub async fn pay(
         }
         SendOutcome::Rejected { code, message } => {
             tracing::error!(%attempt_id, %code, %message, "MyPay refused the cart");
-            release(db, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Errore, &format!("carrello rifiutato da MyPay: {code}"))
-                .await?;
+            release(
+                db,
+                &attempt_id,
+                &actor.id,
+                AttemptState::Creata,
+                AttemptState::Errore,
+                &format!("carrello rifiutato da MyPay: {code}"),
+            )
+            .await?;
             Err(AppError::PaymentRejected)
         }
         SendOutcome::TransportError { maybe_received: false, detail, .. } => {
             tracing::error!(%attempt_id, %detail, "the cart could not be sent to MyPay");
-            release(db, &attempt_id, &actor.id, AttemptState::Creata, AttemptState::Errore, "MyPay non raggiungibile: carrello non inviato")
-                .await?;
+            release(
+                db,
+                &attempt_id,
+                &actor.id,
+                AttemptState::Creata,
+                AttemptState::Errore,
+                "MyPay non raggiungibile: carrello non inviato",
+            )
+            .await?;
             Err(AppError::PaymentGatewayDown)
         }
         SendOutcome::TransportError { detail, .. } => {
@@ -765,7 +880,9 @@ pub async fn pay(
 async fn replay(db: &Db, provider: &ProviderView, key: &str) -> Result<PayAnswer, AppError> {
     let started = std::time::Instant::now();
     loop {
-        let keyed = store::attempts::by_key(db, key).await?.ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
+        let keyed = store::attempts::by_key(db, key)
+            .await?
+            .ok_or_else(|| internal("idempotency key claimed but no attempt"))?;
         if keyed.provider_id != provider.id {
             return Err(AppError::Forbidden);
         }
@@ -801,7 +918,8 @@ pub async fn receipt_handler(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let result = async {
-        let user = crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
+        let user =
+            crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         receipt(&state.db, &user, &attempt_id).await
     }
     .await;
@@ -829,7 +947,12 @@ mod tests {
             receipt_id: "R1".into(),
             receipt_date: "2026-11-27T10:00:00".into(),
             total_cents: 25822,
-            lines: vec![PaidLine { iud: "ECM-a-b".into(), amount_cents: 25822, iur: "IUR1".into(), date: "2026-11-27".into() }],
+            lines: vec![PaidLine {
+                iud: "ECM-a-b".into(),
+                amount_cents: 25822,
+                iur: "IUR1".into(),
+                date: "2026-11-27".into(),
+            }],
             psp: "PSP".into(),
         }
     }
@@ -839,7 +962,10 @@ mod tests {
         let young = Duration::from_secs(60);
         let old = SESSION_GRACE + Duration::from_secs(1);
         assert_eq!(decide(CheckOutcome::Paid(receipt()), young), Decision::MarkPaid(receipt()));
-        assert!(matches!(decide(CheckOutcome::NotPaid { detail: "1".into() }, young), Decision::Release(AttemptState::NonPagata, _)));
+        assert!(matches!(
+            decide(CheckOutcome::NotPaid { detail: "1".into() }, young),
+            Decision::Release(AttemptState::NonPagata, _)
+        ));
         assert!(matches!(decide(CheckOutcome::Expired, young), Decision::Release(AttemptState::Scaduta, _)));
         assert!(matches!(decide(CheckOutcome::Cancelled, young), Decision::Release(AttemptState::Annullata, _)));
         assert!(matches!(decide(CheckOutcome::Pending, old), Decision::Wait(_)));

@@ -9,14 +9,14 @@ use leptos_router::hooks::use_query_map;
 
 use super::api::{load_my_payments, load_payment_page, verify_attempt, CancelNotice, IssueNotice, Pay};
 use super::model::{
-    format_euro, AttemptState, AttemptView, CartPage, DebtView, NoticeAnswer, NoticeView, PayAnswer, BENEFICIARY_FISCAL_CODE,
-    BENEFICIARY_NAME,
+    format_euro, AttemptState, AttemptView, CartPage, DebtView, NoticeAnswer, NoticeView, PayAnswer,
+    BENEFICIARY_FISCAL_CODE, BENEFICIARY_NAME,
 };
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::error::AppError;
-use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::layout::view::PaymentsUnavailable;
 use crate::layout::wizard::{WizardStep, WizardStepper};
@@ -127,8 +127,23 @@ pub fn PaymentPage() -> impl IntoView {
 }
 
 #[component]
-fn CartReview(data: CartPage, pay: ServerAction<Pay>, notice: ServerAction<IssueNotice>, cancel: ServerAction<CancelNotice>) -> impl IntoView {
-    let CartPage { available, payer, carts, open_attempts, idempotency_key, treasury_channel, due, notices, notice_key } = data;
+fn CartReview(
+    data: CartPage,
+    pay: ServerAction<Pay>,
+    notice: ServerAction<IssueNotice>,
+    cancel: ServerAction<CancelNotice>,
+) -> impl IntoView {
+    let CartPage {
+        available,
+        payer,
+        carts,
+        open_attempts,
+        idempotency_key,
+        treasury_channel,
+        due,
+        notices,
+        notice_key,
+    } = data;
     let notice_email = RwSignal::new(payer.email.clone());
     let with_notices = !notices.is_empty();
     let cart_count = carts.len();
@@ -315,7 +330,8 @@ pub fn ReturnPage() -> impl IntoView {
         let id_session = move || query.read().get("idSession").unwrap_or_default();
         let esito = move || query.read().get("esito").filter(|e| e == "OK" || e == "ERROR");
         let round = RwSignal::new(0u32);
-        let attempt = Resource::new(move || (id_session(), esito(), round.get()), |(id, esito, _)| verify_attempt(id, esito));
+        let attempt =
+            Resource::new(move || (id_session(), esito(), round.get()), |(id, esito, _)| verify_attempt(id, esito));
         // Keep asking until the answer is final (browser only: effects do not run on the server).
         let scheduled = StoredValue::new(None::<u32>);
         Effect::new(move |_| {
@@ -327,7 +343,10 @@ pub fn ReturnPage() -> impl IntoView {
             let current = round.get_untracked();
             if keep_polling && scheduled.get_value() != Some(current) {
                 scheduled.set_value(Some(current));
-                set_timeout(move || round.update(|r| *r += 1), std::time::Duration::from_millis(poll_delay_ms(current)));
+                set_timeout(
+                    move || round.update(|r| *r += 1),
+                    std::time::Duration::from_millis(poll_delay_ms(current)),
+                );
             }
         });
         view! {

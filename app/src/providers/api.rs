@@ -7,9 +7,9 @@ use crate::error::AppError;
 
 #[server(endpoint = "providers/mine", output = crate::codec::Json)]
 pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         super::server::provider_of_user(&app_state()?.db, &user.id).await
@@ -20,9 +20,9 @@ pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
 /// Saves the censimento (every field checked again here) and moves on to the request step.
 #[server(endpoint = "providers/save", output = crate::codec::Json)]
 pub async fn save_provider(form: ProviderForm) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;

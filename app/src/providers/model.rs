@@ -255,7 +255,8 @@ impl ProviderForm {
             provider_class: class,
             legale_nome: text(&self.legale_nome),
             legale_cognome: text(&self.legale_cognome),
-            legale_codice_fiscale: CodiceFiscale::parse_personal("legale_codice_fiscale", &self.legale_codice_fiscale).expect("checked"),
+            legale_codice_fiscale: CodiceFiscale::parse_personal("legale_codice_fiscale", &self.legale_codice_fiscale)
+                .expect("checked"),
             via: text(&self.via),
             civico: text(&self.civico),
             cap: self.cap.trim().to_string(),
@@ -282,7 +283,8 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [Section::Identita, Section::LegaleRappresentante, Section::Sede, Section::Contatti, Section::Documenti];
+    pub const ALL: [Section; 5] =
+        [Section::Identita, Section::LegaleRappresentante, Section::Sede, Section::Contatti, Section::Documenti];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -320,7 +322,6 @@ impl Section {
         Section::ALL.into_iter().find(|s| s.fields().contains(&field))
     }
 }
-
 
 /// What the provider and the Segreteria see of a registered provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

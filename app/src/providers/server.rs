@@ -77,7 +77,8 @@ pub async fn save_provider(db: &Db, actor: &CurrentUser, valid: &ValidProvider) 
         if store::providers::codice_fiscale_taken(&mut tx, &form.codice_fiscale, &actor.id).await? {
             return Err(AppError::ProviderExists);
         }
-        let id = store::providers::insert(&mut tx, &actor.id, &form, valid.provider_class, actor).await.map_err(exists)?;
+        let id =
+            store::providers::insert(&mut tx, &actor.id, &form, valid.provider_class, actor).await.map_err(exists)?;
         tx.commit().await.map_err(store::StoreError::from)?;
         return Ok(id);
     };
@@ -101,19 +102,30 @@ pub async fn save_provider(db: &Db, actor: &CurrentUser, valid: &ValidProvider) 
         tracing::warn!(provider_id = %current.id, fields = ?locked.iter().map(|e| e.field.clone()).collect::<Vec<_>>(), "change of frozen provider data refused");
         return Err(AppError::InvalidForm(locked));
     }
-    if form.codice_fiscale != current.form.codice_fiscale && store::providers::codice_fiscale_taken(&mut tx, &form.codice_fiscale, &actor.id).await? {
+    if form.codice_fiscale != current.form.codice_fiscale
+        && store::providers::codice_fiscale_taken(&mut tx, &form.codice_fiscale, &actor.id).await?
+    {
         return Err(AppError::ProviderExists);
     }
     let reason = match request.as_ref().map(|r| r.state) {
         Some(RequestState::IntegrazioneRichiesta) => Some("Integrazione richiesta dalla Segreteria"),
         _ => None,
     };
-    store::providers::update_fields(&mut tx, &current, &form, valid.provider_class, actor, reason).await.map_err(exists)?;
+    store::providers::update_fields(&mut tx, &current, &form, valid.provider_class, actor, reason)
+        .await
+        .map_err(exists)?;
     if valid.provider_class != current.provider_class {
         store::providers::clear_class_confirmation(&mut tx, &current.id).await?;
         if let Some(draft) = request.as_ref().filter(|r| r.state == RequestState::Bozza) {
             let updated = store::providers::by_id_in(&mut tx, &current.id).await?.ok_or(AppError::NotFound)?;
-            crate::debts::service::recompute_request_fees(&mut tx, &updated, draft, &actor.id, "forma giuridica cambiata nella bozza").await?;
+            crate::debts::service::recompute_request_fees(
+                &mut tx,
+                &updated,
+                draft,
+                &actor.id,
+                "forma giuridica cambiata nella bozza",
+            )
+            .await?;
         }
     }
     tx.commit().await.map_err(store::StoreError::from)?;

@@ -5,8 +5,8 @@ use super::api::{load_my_provider, SaveProvider};
 use super::model::{forma_giuridica, ProviderForm, Section, FORME_GIURIDICHE};
 use crate::accounts::Role;
 use crate::auth::form_error;
-use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::layout::wizard::{WizardStep, WizardStepper};
 
@@ -44,15 +44,17 @@ pub fn CensimentoPage() -> impl IntoView {
 fn CensimentoForm(initial: ProviderForm, open: Vec<Section>, identity_kept: bool) -> impl IntoView {
     let editable = open.iter().any(|s| !s.fields().is_empty());
     let everything = Section::ALL.iter().all(|s| open.contains(s));
-    let reopened: Vec<&'static str> = Section::ALL.into_iter().filter(|s| open.contains(s) && !s.fields().is_empty()).map(Section::label_it).collect();
+    let reopened: Vec<&'static str> = Section::ALL
+        .into_iter()
+        .filter(|s| open.contains(s) && !s.fields().is_empty())
+        .map(Section::label_it)
+        .collect();
     let closed = move |section: Section| !open.contains(&section);
     let save = ServerAction::<SaveProvider>::new();
     let redirected = form_error("providers/save");
     let server_error = Signal::derive(move || save.value().get().map_or_else(|| redirected.get(), Result::err));
-    let values: Vec<(&'static str, RwSignal<String>)> = ProviderForm::FIELDS
-        .iter()
-        .map(|field| (*field, RwSignal::new(initial.get(field).to_string())))
-        .collect();
+    let values: Vec<(&'static str, RwSignal<String>)> =
+        ProviderForm::FIELDS.iter().map(|field| (*field, RwSignal::new(initial.get(field).to_string()))).collect();
     let values = StoredValue::new(values);
     let current = move || {
         let mut form = ProviderForm::default();
@@ -63,7 +65,9 @@ fn CensimentoForm(initial: ProviderForm, open: Vec<Section>, identity_kept: bool
         });
         form
     };
-    let value = move |field: &str| values.with_value(|v| v.iter().find(|(f, _)| *f == field).map(|(_, s)| *s)).expect("known field");
+    let value = move |field: &str| {
+        values.with_value(|v| v.iter().find(|(f, _)| *f == field).map(|(_, s)| *s)).expect("known field")
+    };
     // Live check once something is typed; the server's answer wins after a submit.
     let error = move |field: &'static str| {
         Signal::derive(move || {

@@ -10,9 +10,9 @@ use crate::error::AppError;
 /// The logged-in provider's quietanza page.
 #[server(endpoint = "quietanze/page", output = crate::codec::Json)]
 pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
@@ -23,10 +23,14 @@ pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
 
 /// The Segreteria accepts a quietanza (a note is needed when it differs from the debt).
 #[server(endpoint = "segreteria/quietanza_accept", output = crate::codec::Json)]
-pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] accept_note: String) -> Result<(), AppError> {
+pub async fn accept_quietanza(
+    id: String,
+    debt_id: String,
+    #[server(default)] accept_note: String,
+) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
@@ -34,7 +38,12 @@ pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] ac
         let result = super::service::accept(&state.db, state.payments.as_deref(), &user, id.trim(), &accept_note).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=accettata")),
-            Err(error) => crate::segreteria::tariffs_api::back_to_form(&page, "segreteria/quietanza_accept", error, &[("nota", &accept_note)]),
+            Err(error) => crate::segreteria::tariffs_api::back_to_form(
+                &page,
+                "segreteria/quietanza_accept",
+                error,
+                &[("nota", &accept_note)],
+            ),
         }
         result
     })
@@ -43,17 +52,26 @@ pub async fn accept_quietanza(id: String, debt_id: String, #[server(default)] ac
 
 /// The Segreteria refuses a quietanza with a reason the provider reads.
 #[server(endpoint = "segreteria/quietanza_refuse", output = crate::codec::Json)]
-pub async fn refuse_quietanza(id: String, debt_id: String, #[server(default)] refuse_reason: String) -> Result<(), AppError> {
+pub async fn refuse_quietanza(
+    id: String,
+    debt_id: String,
+    #[server(default)] refuse_reason: String,
+) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
         let result = super::service::refuse(&app_state()?.db, &user, id.trim(), &refuse_reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=rifiutata")),
-            Err(error) => crate::segreteria::tariffs_api::back_to_form(&page, "segreteria/quietanza_refuse", error, &[("motivo_rifiuto", &refuse_reason)]),
+            Err(error) => crate::segreteria::tariffs_api::back_to_form(
+                &page,
+                "segreteria/quietanza_refuse",
+                error,
+                &[("motivo_rifiuto", &refuse_reason)],
+            ),
         }
         result
     })
@@ -63,10 +81,14 @@ pub async fn refuse_quietanza(id: String, debt_id: String, #[server(default)] re
 /// The Segreteria switches a provider's treasury channel on (`enabled` = "1") or off, with a
 /// reason.
 #[server(endpoint = "segreteria/treasury_channel", output = crate::codec::Json)]
-pub async fn set_treasury_channel(provider_id: String, enabled: String, #[server(default)] treasury_reason: String) -> Result<(), AppError> {
+pub async fn set_treasury_channel(
+    provider_id: String,
+    enabled: String,
+    #[server(default)] treasury_reason: String,
+) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let provider_id = provider_id.trim().to_string();
@@ -79,7 +101,12 @@ pub async fn set_treasury_channel(provider_id: String, enabled: String, #[server
         let result = super::service::set_channel(&app_state()?.db, &user, &provider_id, on, &treasury_reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?canale=1")),
-            Err(error) => crate::segreteria::tariffs_api::back_to_form(&page, "segreteria/treasury_channel", error, &[("motivo_canale", &treasury_reason)]),
+            Err(error) => crate::segreteria::tariffs_api::back_to_form(
+                &page,
+                "segreteria/treasury_channel",
+                error,
+                &[("motivo_canale", &treasury_reason)],
+            ),
         }
         result
     })

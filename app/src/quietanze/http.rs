@@ -14,18 +14,21 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::model::{QuietanzaForm, UPLOAD_ENDPOINT};
+use crate::accounts::session::user_from_headers;
 use crate::documents::model::UploadProblem;
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::state::{form_error_url, text_error as plain_error, AppState};
-use crate::accounts::session::user_from_headers;
 
 const PAGE: &str = "/area/quietanza";
 
 pub fn routes<S>(state: AppState) -> Router<S> {
     // Four times the file limit: a file a little too large is read to its end and answered with
     // the form and its message (documents::http::read_file); beyond this the connection is cut.
-    let body_limit = usize::try_from(state.upload_limits.max_bytes).unwrap_or(usize::MAX).saturating_mul(4).saturating_add(256 * 1024);
+    let body_limit = usize::try_from(state.upload_limits.max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(4)
+        .saturating_add(256 * 1024);
     Router::new()
         .route("/area/quietanza/carica", post(upload).layer(DefaultBodyLimit::max(body_limit)))
         .route("/quietanze/{id}", get(download))
@@ -97,7 +100,9 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
     }
     let (name, bytes) = file.unwrap_or_default();
     match super::service::upload(&state.db, &user, &form, &name, &bytes, max).await {
-        Ok(stored) => Redirect::to(&format!("{PAGE}?inviata={}", crate::domain::percent_encode(&stored.id))).into_response(),
+        Ok(stored) => {
+            Redirect::to(&format!("{PAGE}?inviata={}", crate::domain::percent_encode(&stored.id))).into_response()
+        }
         Err(error) => {
             tracing::info!(code = error.code(), user_id = %user.id, "quietanza upload refused");
             back(&form, &error)

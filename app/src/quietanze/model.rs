@@ -17,7 +17,8 @@ pub enum QuietanzaState {
 }
 
 impl QuietanzaState {
-    pub const ALL: [QuietanzaState; 3] = [QuietanzaState::InVerifica, QuietanzaState::Accettata, QuietanzaState::Rifiutata];
+    pub const ALL: [QuietanzaState; 3] =
+        [QuietanzaState::InVerifica, QuietanzaState::Accettata, QuietanzaState::Rifiutata];
 
     pub fn as_db(self) -> &'static str {
         match self {
@@ -90,9 +91,13 @@ impl Mismatch {
             ),
             Mismatch::ValueDateAfterUpload => "la data valuta è successiva al caricamento".into(),
             Mismatch::ValueDateBeforeDebt => "la data valuta è precedente alla creazione del dovuto".into(),
-            Mismatch::PayingBodyDiffers { provider } => format!("l'ente pagante non coincide con il provider «{provider}»"),
+            Mismatch::PayingBodyDiffers { provider } => {
+                format!("l'ente pagante non coincide con il provider «{provider}»")
+            }
             Mismatch::CroReused => "lo stesso CRO/TRN è già su un'altra quietanza (in verifica o accettata)".into(),
-            Mismatch::FileReused => "lo stesso file è già stato caricato come un'altra quietanza (in verifica o accettata)".into(),
+            Mismatch::FileReused => {
+                "lo stesso file è già stato caricato come un'altra quietanza (in verifica o accettata)".into()
+            }
         }
     }
 }
@@ -271,7 +276,13 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let bad = QuietanzaForm { debt_id: " ".into(), value_date: "31/02/2027".into(), paid_amount: "0".into(), cro_trn: "ABC-1".into(), paying_body: "".into() };
+        let bad = QuietanzaForm {
+            debt_id: " ".into(),
+            value_date: "31/02/2027".into(),
+            paid_amount: "0".into(),
+            cro_trn: "ABC-1".into(),
+            paying_body: "".into(),
+        };
         let fields: Vec<_> = bad.validate("2027-07-20").unwrap_err().into_iter().map(|e| (e.field, e.rule)).collect();
         assert_eq!(
             fields,

@@ -9,7 +9,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::model::{same_body, Mismatch, NOTE_MAX_CHARS, QuietanzaForm, QuietanzaPage, QuietanzaState, QuietanzaView};
+use super::model::{same_body, Mismatch, QuietanzaForm, QuietanzaPage, QuietanzaState, QuietanzaView, NOTE_MAX_CHARS};
 use crate::accounts::{CurrentUser, Role};
 use crate::db::{new_id, Db};
 use crate::debts::service::{date_text, today};
@@ -19,8 +19,8 @@ use crate::error::AppError;
 use crate::mail::compose::{quietanza_accepted, quietanza_refused, LINK_BASE};
 use crate::mail::model::MailKind;
 use crate::payments::gateway::OfflinePayment;
-use crate::payments::model::DebtState;
 use crate::payments::gateway::PaymentGateway;
+use crate::payments::model::DebtState;
 use crate::payments::server::debt_view;
 use crate::store::debts::{Change, Debt};
 use crate::store::providers::Provider;
@@ -48,7 +48,12 @@ fn view(q: &Quietanza, causale: &str, mismatches: Vec<Mismatch>) -> QuietanzaVie
 }
 
 /// What differs between the quietanza and its debt (and other quietanze), inside `tx`.
-async fn mismatches_in(tx: &mut Tx, q: &Quietanza, debt: &Debt, provider: &Provider) -> Result<Vec<Mismatch>, AppError> {
+async fn mismatches_in(
+    tx: &mut Tx,
+    q: &Quietanza,
+    debt: &Debt,
+    provider: &Provider,
+) -> Result<Vec<Mismatch>, AppError> {
     let mut found = Vec::new();
     if q.amount_cents < debt.amount_cents {
         found.push(Mismatch::AmountLower { declared_cents: q.amount_cents, due_cents: debt.amount_cents });
@@ -79,14 +84,19 @@ pub async fn page(db: &Db, user: &CurrentUser, max_bytes: i64) -> Result<Quietan
     let provider = store::providers::by_user(db, &user.id).await?.ok_or(AppError::StepMissing)?;
     let debts = store::debts::of_provider(db, &provider.id).await?;
     let causale = |id: &str| debts.iter().find(|d| d.id == id).map(|d| d.causale.clone()).unwrap_or_default();
-    let quietanze = store::quietanze::of_provider(db, &provider.id).await?.iter().map(|q| view(q, &causale(&q.debt_id), Vec::new())).collect();
+    let quietanze = store::quietanze::of_provider(db, &provider.id)
+        .await?
+        .iter()
+        .map(|q| view(q, &causale(&q.debt_id), Vec::new()))
+        .collect();
     // To pay: debts to pay, and debts behind an issued pagoPA notice without a quietanza yet.
     let mut payable = Vec::new();
     for d in &debts {
         let open = match d.state {
             DebtState::DaPagare => true,
             DebtState::InCorso => {
-                store::attempts::issued_notice_of_debt(db, &d.id).await?.is_some() && !store::quietanze::live_of_debt(db, &d.id).await?
+                store::attempts::issued_notice_of_debt(db, &d.id).await?.is_some()
+                    && !store::quietanze::live_of_debt(db, &d.id).await?
             }
             _ => false,
         };
@@ -115,7 +125,11 @@ pub async fn of_debt(db: &Db, debt_id: &str) -> Result<Vec<QuietanzaView>, AppEr
     let mut tx = store::begin_read(db).await?;
     let mut views = Vec::new();
     for q in &stored {
-        let mismatches = if q.state == QuietanzaState::InVerifica { mismatches_in(&mut tx, q, &debt, &provider).await? } else { Vec::new() };
+        let mismatches = if q.state == QuietanzaState::InVerifica {
+            mismatches_in(&mut tx, q, &debt, &provider).await?
+        } else {
+            Vec::new()
+        };
         views.push(view(q, &debt.causale, mismatches));
     }
     tx.commit().await.map_err(StoreError::from)?;
@@ -135,7 +149,14 @@ fn file_error(problem: UploadProblem) -> AppError {
 /// first (the form, the file, the channel, the debt); then, in one transaction, the debt is
 /// claimed (DA_PAGARE → IN_CORSO) and the quietanza stored IN_VERIFICA. A debt already in a
 /// cart, paid or annulled meanwhile is refused and nothing is stored.
-pub async fn upload(db: &Db, user: &CurrentUser, form: &QuietanzaForm, raw_file_name: &str, bytes: &[u8], max_bytes: i64) -> Result<QuietanzaView, AppError> {
+pub async fn upload(
+    db: &Db,
+    user: &CurrentUser,
+    form: &QuietanzaForm,
+    raw_file_name: &str,
+    bytes: &[u8],
+    max_bytes: i64,
+) -> Result<QuietanzaView, AppError> {
     if user.role != Role::Provider {
         return Err(AppError::Forbidden);
     }
@@ -156,7 +177,8 @@ pub async fn upload(db: &Db, user: &CurrentUser, form: &QuietanzaForm, raw_file_
     };
     // A debt behind an issued pagoPA notice can be paid by treasury transfer too: the notice
     // keeps holding it, and the acceptance records the payment in MyPay (docs/channels.md).
-    let behind_notice = debt.state == DebtState::InCorso && store::attempts::issued_notice_of_debt(db, &debt.id).await?.is_some();
+    let behind_notice =
+        debt.state == DebtState::InCorso && store::attempts::issued_notice_of_debt(db, &debt.id).await?.is_some();
     if debt.state != DebtState::DaPagare && !behind_notice {
         return Err(AppError::DebtNotPayable(debt.state));
     }
@@ -181,7 +203,9 @@ pub async fn upload(db: &Db, user: &CurrentUser, form: &QuietanzaForm, raw_file_
         uploaded_by: &user.id,
     };
     store::quietanze::insert(&mut tx, &new, bytes).await?;
-    let stored = store::quietanze::by_id_in(&mut tx, &id).await?.ok_or_else(|| crate::error::internal("quietanza missing after insert"))?;
+    let stored = store::quietanze::by_id_in(&mut tx, &id)
+        .await?
+        .ok_or_else(|| crate::error::internal("quietanza missing after insert"))?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(quietanza_id = %id, debt_id = %debt.id, provider_id = %provider.id, size = bytes.len(), "quietanza stored, waiting for the Segreteria");
     Ok(view(&stored, &debt.causale, Vec::new()))
@@ -193,8 +217,12 @@ async fn pending_in(tx: &mut Tx, id: &str) -> Result<(Quietanza, Debt, Provider)
     if q.state != QuietanzaState::InVerifica {
         return Err(AppError::Conflict);
     }
-    let debt = store::debts::by_id_in(tx, &q.debt_id).await?.ok_or_else(|| crate::error::internal("quietanza without its debt"))?;
-    let provider = store::providers::by_id_in(tx, &q.provider_id).await?.ok_or_else(|| crate::error::internal("quietanza without its provider"))?;
+    let debt = store::debts::by_id_in(tx, &q.debt_id)
+        .await?
+        .ok_or_else(|| crate::error::internal("quietanza without its debt"))?;
+    let provider = store::providers::by_id_in(tx, &q.provider_id)
+        .await?
+        .ok_or_else(|| crate::error::internal("quietanza without its provider"))?;
     Ok((q, debt, provider))
 }
 
@@ -214,7 +242,13 @@ fn note_checked<'a>(field: &str, note: &'a str) -> Result<&'a str, AppError> {
 /// A debt behind an issued pagoPA notice: the payment is first recorded in MyPay against the
 /// notice (`paaSILRegistraPagamento`, after checking the notice was not paid meanwhile), then
 /// the notice is closed in the same transaction that pays the debt.
-pub async fn accept(db: &Db, gateway: Option<&dyn PaymentGateway>, actor: &CurrentUser, id: &str, note: &str) -> Result<(), AppError> {
+pub async fn accept(
+    db: &Db,
+    gateway: Option<&dyn PaymentGateway>,
+    actor: &CurrentUser,
+    id: &str,
+    note: &str,
+) -> Result<(), AppError> {
     if actor.role != Role::Segreteria {
         return Err(AppError::Forbidden);
     }
@@ -222,7 +256,9 @@ pub async fn accept(db: &Db, gateway: Option<&dyn PaymentGateway>, actor: &Curre
     let check = |q: &Quietanza, debt: &Debt, mismatches: &[Mismatch]| -> Result<(), AppError> {
         if debt.state == DebtState::Pagato {
             // Paid meanwhile with its pagoPA notice: a second payment, to refund, never to accept.
-            return Err(AppError::QuietanzaNotAcceptable(vec!["il contributo risulta già pagato con pagoPA (avviso): il bonifico è un secondo pagamento".into()]));
+            return Err(AppError::QuietanzaNotAcceptable(vec![
+                "il contributo risulta già pagato con pagoPA (avviso): il bonifico è un secondo pagamento".into(),
+            ]));
         }
         let blocking: Vec<String> = mismatches.iter().filter(|m| m.blocks()).map(Mismatch::label_it).collect();
         if !blocking.is_empty() {
@@ -268,9 +304,19 @@ pub async fn accept(db: &Db, gateway: Option<&dyn PaymentGateway>, actor: &Curre
             return Err(AppError::Conflict);
         }
     }
-    store::quietanze::decide(&mut tx, id, QuietanzaState::Accettata, &actor.id, (!note.is_empty()).then_some(note)).await?;
-    let reason = format!("quietanza {id} accettata dalla Segreteria ECM (CRO/TRN {}, data valuta {})", q.cro_trn, q.value_date);
-    store::debts::set_state(&mut tx, &debt.id, DebtState::InCorso, Change::PayByQuietanza { quietanza_id: id, paid_at: &q.value_date }, &actor.id, &reason).await?;
+    store::quietanze::decide(&mut tx, id, QuietanzaState::Accettata, &actor.id, (!note.is_empty()).then_some(note))
+        .await?;
+    let reason =
+        format!("quietanza {id} accettata dalla Segreteria ECM (CRO/TRN {}, data valuta {})", q.cro_trn, q.value_date);
+    store::debts::set_state(
+        &mut tx,
+        &debt.id,
+        DebtState::InCorso,
+        Change::PayByQuietanza { quietanza_id: id, paid_at: &q.value_date },
+        &actor.id,
+        &reason,
+    )
+    .await?;
     crate::mail::outbox::to_provider(&mut tx, MailKind::QuietanzaAccepted, &provider.id, None, |c| {
         quietanza_accepted(LINK_BASE, &c.display_name, &c.denominazione, &debt.causale, debt.amount_cents, &q.cro_trn)
     })
@@ -307,7 +353,13 @@ pub async fn refuse(db: &Db, actor: &CurrentUser, id: &str, reason: &str) -> Res
 
 /// The Segreteria switches a provider's treasury channel, with a reason (audited). Switching
 /// it off leaves quietanze already sent to be decided.
-pub async fn set_channel(db: &Db, actor: &CurrentUser, provider_id: &str, enabled: bool, reason: &str) -> Result<(), AppError> {
+pub async fn set_channel(
+    db: &Db,
+    actor: &CurrentUser,
+    provider_id: &str,
+    enabled: bool,
+    reason: &str,
+) -> Result<(), AppError> {
     if actor.role != Role::Segreteria {
         return Err(AppError::Forbidden);
     }
@@ -323,7 +375,9 @@ pub async fn set_channel(db: &Db, actor: &CurrentUser, provider_id: &str, enable
 /// A quietanza's file for its provider's owner or the Segreteria; anyone else gets "not found".
 pub async fn file(db: &Db, user: &CurrentUser, id: &str) -> Result<(String, String, Vec<u8>), AppError> {
     let (provider_id, name, sha256, content) = store::quietanze::file(db, id).await?.ok_or(AppError::NotFound)?;
-    if user.role != Role::Segreteria && store::providers::owner(db, &provider_id).await?.as_deref() != Some(user.id.as_str()) {
+    if user.role != Role::Segreteria
+        && store::providers::owner(db, &provider_id).await?.as_deref() != Some(user.id.as_str())
+    {
         tracing::warn!(user_id = %user.id, quietanza_id = id, "quietanza download refused: not the owner");
         return Err(AppError::NotFound);
     }

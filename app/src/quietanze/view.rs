@@ -13,8 +13,8 @@ use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::debts::model::{date_it, due_label};
 use crate::documents::model::format_size;
-use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, BENEFICIARY_FISCAL_CODE, BENEFICIARY_NAME};
 
@@ -54,8 +54,13 @@ fn QuietanzaPageView(data: QuietanzaPage) -> impl IntoView {
     let QuietanzaPage { enabled, provider, payable, quietanze, max_bytes } = data;
     let query = use_query_map();
     let error = form_error(super::model::UPLOAD_ENDPOINT);
-    let field_error = move |field: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_message(field)));
-    let general_error = move || error.get().filter(|e| !matches!(e, crate::error::AppError::Invalid(_) | crate::error::AppError::InvalidForm(_)));
+    let field_error =
+        move |field: &'static str| Signal::derive(move || error.get().and_then(|e| e.field_message(field)));
+    let general_error = move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, crate::error::AppError::Invalid(_) | crate::error::AppError::InvalidForm(_)))
+    };
     let typed = |key: &str| query.with_untracked(|q| q.get(key).unwrap_or_default());
     let chosen = typed("debito");
     let value_date = RwSignal::new(typed("valuta"));

@@ -41,13 +41,8 @@ impl Font {
     /// Width in points of WinAnsi-encoded `text` at `size` points.
     pub fn measure(self, text: &[u8], size: f32) -> f32 {
         let table = self.widths();
-        let units: u32 = text
-            .iter()
-            .map(|&code| {
-                code.checked_sub(FIRST_CHAR)
-                    .map_or(0, |i| u32::from(table[usize::from(i)]))
-            })
-            .sum();
+        let units: u32 =
+            text.iter().map(|&code| code.checked_sub(FIRST_CHAR).map_or(0, |i| u32::from(table[usize::from(i)]))).sum();
         units as f32 * size / 1000.0
     }
 }
@@ -205,16 +200,10 @@ mod tests {
     fn the_encoder_maps_euro_accents_and_typographic_quotes_to_winansi() {
         assert_eq!(encode("€"), vec![0x80]);
         assert_eq!(encode("à"), vec![0xE0]);
-        assert_eq!(
-            encode("è é ì ò ù È"),
-            vec![0xE8, b' ', 0xE9, b' ', 0xEC, b' ', 0xF2, b' ', 0xF9, b' ', 0xC8]
-        );
+        assert_eq!(encode("è é ì ò ù È"), vec![0xE8, b' ', 0xE9, b' ', 0xEC, b' ', 0xF2, b' ', 0xF9, b' ', 0xC8]);
         assert_eq!(encode("l’attività"), b"l\x92attivit\xE0".to_vec());
         assert_eq!(encode("‘“”–—…"), vec![0x91, 0x93, 0x94, 0x96, 0x97, 0x85]);
-        assert_eq!(
-            encode("Città di Padova (PD)"),
-            b"Citt\xE0 di Padova (PD)".to_vec()
-        );
+        assert_eq!(encode("Città di Padova (PD)"), b"Citt\xE0 di Padova (PD)".to_vec());
     }
 
     #[test]
@@ -231,10 +220,7 @@ mod tests {
                 continue;
             };
             for byte in encode(&c.to_string()) {
-                assert!(
-                    Font::Regular.measure(&[byte], 10.0) > 0.0,
-                    "{c:?} → {byte:#x}"
-                );
+                assert!(Font::Regular.measure(&[byte], 10.0) > 0.0, "{c:?} → {byte:#x}");
                 assert!(Font::Bold.measure(&[byte], 10.0) > 0.0, "{c:?} → {byte:#x}");
             }
         }
@@ -244,10 +230,7 @@ mod tests {
     fn widths_follow_the_helvetica_metrics() {
         // space 278, "a" 556, "m" 833, "€" 556, "W" 944 (Bold "a" 556, "m" 889).
         assert_eq!(Font::Regular.measure(b" ", 1000.0), 278.0);
-        assert_eq!(
-            Font::Regular.measure(b"am\x80W", 10.0),
-            (556 + 833 + 556 + 944) as f32 / 100.0
-        );
+        assert_eq!(Font::Regular.measure(b"am\x80W", 10.0), (556 + 833 + 556 + 944) as f32 / 100.0);
         assert_eq!(Font::Bold.measure(b"am", 1000.0), (556 + 889) as f32);
     }
 
@@ -267,9 +250,7 @@ mod tests {
         let word = "A".repeat(100);
         let lines = wrap(&word, Font::Bold, 10.0, 50.0);
         assert!(lines.len() > 5, "{lines:?}");
-        assert!(lines
-            .iter()
-            .all(|l| !l.is_empty() && Font::Bold.measure(l, 10.0) <= 50.0));
+        assert!(lines.iter().all(|l| !l.is_empty() && Font::Bold.measure(l, 10.0) <= 50.0));
         assert_eq!(lines.concat(), word.as_bytes());
     }
 

@@ -7,9 +7,9 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
+use crate::accounts::session::user_from_headers;
 use crate::error::AppError;
 use crate::state::{text_error as failed, AppState};
-use crate::accounts::session::user_from_headers;
 
 pub fn routes<S>(state: AppState) -> Router<S> {
     Router::new().route("/dovuti/{id}/ricevuta.pdf", get(download)).with_state(state)

@@ -57,9 +57,7 @@ impl ReceiptChannel {
     pub fn label(&self) -> &'static str {
         match self {
             ReceiptChannel::PagoPa => "pagoPA (MyPay)",
-            ReceiptChannel::Quietanza { .. } => {
-                "Bonifico di tesoreria (quietanza verificata dalla Segreteria ECM)"
-            }
+            ReceiptChannel::Quietanza { .. } => "Bonifico di tesoreria (quietanza verificata dalla Segreteria ECM)",
         }
     }
 }
@@ -71,15 +69,9 @@ mod tests {
     #[test]
     fn each_channel_has_its_italian_label() {
         assert_eq!(ReceiptChannel::PagoPa.label(), "pagoPA (MyPay)");
-        let quietanza = ReceiptChannel::Quietanza {
-            cro_trn: "X".into(),
-            paying_body: "Y".into(),
-            value_date: "2027-07-31".into(),
-        };
-        assert_eq!(
-            quietanza.label(),
-            "Bonifico di tesoreria (quietanza verificata dalla Segreteria ECM)"
-        );
+        let quietanza =
+            ReceiptChannel::Quietanza { cro_trn: "X".into(), paying_body: "Y".into(), value_date: "2027-07-31".into() };
+        assert_eq!(quietanza.label(), "Bonifico di tesoreria (quietanza verificata dalla Segreteria ECM)");
     }
 
     #[test]

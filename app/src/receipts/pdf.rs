@@ -100,20 +100,11 @@ pub fn receipt_pdf(doc: &ReceiptDoc) -> Vec<u8> {
     let mut pdf = Pdf::new();
     // 1.4: the standard fonts need no font descriptor, and /Lang is known.
     pdf.set_version(1, 4);
-    pdf.catalog(catalog_id)
-        .pages(pages_id)
-        .lang(TextStr("it-IT"));
+    pdf.catalog(catalog_id).pages(pages_id).lang(TextStr("it-IT"));
     pdf.pages(pages_id).kids([page_id]).count(1);
     let mut page_dict = pdf.page(page_id);
-    page_dict
-        .parent(pages_id)
-        .media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
-        .contents(content_id);
-    page_dict
-        .resources()
-        .fonts()
-        .pair(font_name(Font::Regular), regular_id)
-        .pair(font_name(Font::Bold), bold_id);
+    page_dict.parent(pages_id).media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT)).contents(content_id);
+    page_dict.resources().fonts().pair(font_name(Font::Regular), regular_id).pair(font_name(Font::Bold), bold_id);
     page_dict.finish();
 
     for (id, font) in [(regular_id, Font::Regular), (bold_id, Font::Bold)] {
@@ -159,26 +150,13 @@ pub fn receipt_pdf(doc: &ReceiptDoc) -> Vec<u8> {
 /// The labelled rows of the receipt, in order: label, value, whether the value is bold.
 fn rows(doc: &ReceiptDoc) -> Vec<(&'static str, String, bool)> {
     let or_not_given = |value: &Option<String>| {
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .unwrap_or(NOT_GIVEN)
-            .to_string()
+        value.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or(NOT_GIVEN).to_string()
     };
     let mut rows = vec![
         ("Pagatore", doc.payer_name.clone(), false),
-        (
-            "Codice fiscale / P.IVA del pagatore",
-            doc.payer_fiscal_code.clone(),
-            false,
-        ),
+        ("Codice fiscale / P.IVA del pagatore", doc.payer_fiscal_code.clone(), false),
         ("Beneficiario", doc.beneficiary_name.clone(), false),
-        (
-            "Codice fiscale del beneficiario",
-            doc.beneficiary_fiscal_code.clone(),
-            false,
-        ),
+        ("Codice fiscale del beneficiario", doc.beneficiary_fiscal_code.clone(), false),
         ("Causale", doc.causale.clone(), false),
         ("Importo", format_euro(doc.amount_cents), true),
         ("Data del pagamento", date_it(&doc.paid_on), false),
@@ -187,23 +165,14 @@ fn rows(doc: &ReceiptDoc) -> Vec<(&'static str, String, bool)> {
         ("IUR", or_not_given(&doc.iur), false),
         ("PSP", or_not_given(&doc.psp), false),
     ];
-    if let ReceiptChannel::Quietanza {
-        cro_trn,
-        paying_body,
-        value_date,
-    } = &doc.channel
-    {
+    if let ReceiptChannel::Quietanza { cro_trn, paying_body, value_date } = &doc.channel {
         rows.push(("CRO/TRN", cro_trn.clone(), false));
         rows.push(("Ente pagante", paying_body.clone(), false));
         rows.push(("Data valuta", date_it(value_date), false));
     }
     rows.into_iter()
         .map(|(label, value, bold)| {
-            let value = if value.trim().is_empty() {
-                NOT_GIVEN.to_string()
-            } else {
-                value
-            };
+            let value = if value.trim().is_empty() { NOT_GIVEN.to_string() } else { value };
             (label, value, bold)
         })
         .collect()
@@ -228,44 +197,22 @@ fn intro(channel: &ReceiptChannel) -> &'static str {
 /// Places every line of the receipt of `doc` on the page.
 fn layout(doc: &ReceiptDoc) -> Layout {
     let mut page = Layout::default();
-    let text = |font, size, x, y, gray, bytes| TextLine {
-        font,
-        size,
-        x,
-        y,
-        gray,
-        bytes,
-    };
+    let text = |font, size, x, y, gray, bytes| TextLine { font, size, x, y, gray, bytes };
     let mut y = PAGE_HEIGHT - MARGIN;
 
     // Heading.
     y -= 9.0;
-    page.texts.push(text(
-        Font::Regular,
-        9.0,
-        MARGIN,
-        y,
-        NOTE_GRAY,
-        font::encode("Portale ECM — Regione del Veneto"),
-    ));
+    page.texts.push(text(Font::Regular, 9.0, MARGIN, y, NOTE_GRAY, font::encode("Portale ECM — Regione del Veneto")));
     y -= 26.0;
-    page.texts
-        .push(text(Font::Bold, 20.0, MARGIN, y, 0.0, font::encode(TITLE)));
+    page.texts.push(text(Font::Bold, 20.0, MARGIN, y, 0.0, font::encode(TITLE)));
     y -= 12.0;
-    page.rules.push(Rule {
-        x1: MARGIN,
-        x2: PAGE_WIDTH - MARGIN,
-        y,
-        width: 1.5,
-        rgb: BLUE,
-    });
+    page.rules.push(Rule { x1: MARGIN, x2: PAGE_WIDTH - MARGIN, y, width: 1.5, rgb: BLUE });
 
     // What this document is.
     y -= 8.0;
     for line in font::wrap(intro(&doc.channel), Font::Regular, BODY_SIZE, CONTENT_WIDTH) {
         y -= LEADING;
-        page.texts
-            .push(text(Font::Regular, BODY_SIZE, MARGIN, y, 0.0, line));
+        page.texts.push(text(Font::Regular, BODY_SIZE, MARGIN, y, 0.0, line));
     }
     y -= 18.0;
 
@@ -286,22 +233,9 @@ fn layout(doc: &ReceiptDoc) -> Layout {
     let footer_top = MARGIN + FOOTER_LEADING * footer_count as f32 + 4.0;
     for (k, line) in footer_lines.into_iter().enumerate() {
         let baseline = MARGIN + 2.0 + FOOTER_LEADING * (footer_count - 1 - k) as f32;
-        page.texts.push(text(
-            Font::Regular,
-            FOOTER_SIZE,
-            MARGIN,
-            baseline,
-            NOTE_GRAY,
-            line,
-        ));
+        page.texts.push(text(Font::Regular, FOOTER_SIZE, MARGIN, baseline, NOTE_GRAY, line));
     }
-    page.rules.push(Rule {
-        x1: MARGIN,
-        x2: PAGE_WIDTH - MARGIN,
-        y: footer_top,
-        width: 0.5,
-        rgb: [RULE_GRAY; 3],
-    });
+    page.rules.push(Rule { x1: MARGIN, x2: PAGE_WIDTH - MARGIN, y: footer_top, width: 0.5, rgb: [RULE_GRAY; 3] });
 
     // The labelled rows, shortened from the longest when they would reach the footer.
     let mut rows: Vec<RowLines> = rows(doc)
@@ -319,10 +253,8 @@ fn layout(doc: &ReceiptDoc) -> Layout {
     let room = y - (footer_top + 12.0);
     while rows.iter().map(RowLines::height).sum::<f32>() > room {
         // Only a value taller than its label gives back height when it loses a line.
-        let Some(longest) = rows
-            .iter_mut()
-            .filter(|row| row.value.len() > row.label.len().max(1))
-            .max_by_key(|row| row.value.len())
+        let Some(longest) =
+            rows.iter_mut().filter(|row| row.value.len() > row.label.len().max(1)).max_by_key(|row| row.value.len())
         else {
             break;
         };
@@ -337,39 +269,19 @@ fn layout(doc: &ReceiptDoc) -> Layout {
                 row.value.push(last);
             }
         }
-        page.rules.push(Rule {
-            x1: MARGIN,
-            x2: PAGE_WIDTH - MARGIN,
-            y,
-            width: 0.5,
-            rgb: [RULE_GRAY; 3],
-        });
+        page.rules.push(Rule { x1: MARGIN, x2: PAGE_WIDTH - MARGIN, y, width: 0.5, rgb: [RULE_GRAY; 3] });
         let first_baseline = y - ROW_PADDING - 9.5;
         for (k, line) in row.label.into_iter().enumerate() {
             let baseline = first_baseline - LEADING * k as f32;
-            page.texts.push(text(
-                Font::Bold,
-                LABEL_SIZE,
-                MARGIN,
-                baseline,
-                LABEL_GRAY,
-                line,
-            ));
+            page.texts.push(text(Font::Bold, LABEL_SIZE, MARGIN, baseline, LABEL_GRAY, line));
         }
         for (k, line) in row.value.into_iter().enumerate() {
             let baseline = first_baseline - LEADING * k as f32;
-            page.texts
-                .push(text(row.font, BODY_SIZE, VALUE_X, baseline, 0.0, line));
+            page.texts.push(text(row.font, BODY_SIZE, VALUE_X, baseline, 0.0, line));
         }
         y -= height;
     }
-    page.rules.push(Rule {
-        x1: MARGIN,
-        x2: PAGE_WIDTH - MARGIN,
-        y,
-        width: 0.5,
-        rgb: [RULE_GRAY; 3],
-    });
+    page.rules.push(Rule { x1: MARGIN, x2: PAGE_WIDTH - MARGIN, y, width: 0.5, rgb: [RULE_GRAY; 3] });
     page
 }
 
@@ -390,13 +302,7 @@ impl RowLines {
 }
 
 /// At most `max` lines, the last one ending with "…" when some were dropped.
-fn truncate(
-    mut lines: Vec<Vec<u8>>,
-    max: usize,
-    font: Font,
-    size: f32,
-    width: f32,
-) -> Vec<Vec<u8>> {
+fn truncate(mut lines: Vec<Vec<u8>>, max: usize, font: Font, size: f32, width: f32) -> Vec<Vec<u8>> {
     if lines.len() > max {
         lines.truncate(max);
         if let Some(last) = lines.pop() {
@@ -410,16 +316,8 @@ fn truncate(
 fn pdf_date(value: &str) -> Option<Date> {
     let mut parts = value.get(0..10)?.split('-');
     let year = parts.next()?.parse::<u16>().ok()?;
-    let month = parts
-        .next()?
-        .parse::<u8>()
-        .ok()
-        .filter(|m| (1..=12).contains(m))?;
-    let day = parts
-        .next()?
-        .parse::<u8>()
-        .ok()
-        .filter(|d| (1..=31).contains(d))?;
+    let month = parts.next()?.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?;
+    let day = parts.next()?.parse::<u8>().ok().filter(|d| (1..=31).contains(d))?;
     Some(Date::new(year).month(month).day(day))
 }
 
@@ -472,8 +370,7 @@ mod tests {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or_default();
-            let dir = std::env::temp_dir()
-                .join(format!("ecm-receipt-{name}-{}-{nanos}", std::process::id()));
+            let dir = std::env::temp_dir().join(format!("ecm-receipt-{name}-{}-{nanos}", std::process::id()));
             std::fs::create_dir_all(&dir).expect("scratch folder");
             Scratch(dir)
         }
@@ -514,11 +411,8 @@ mod tests {
     fn text_of(doc: &ReceiptDoc, name: &str) -> String {
         let scratch = Scratch::new(name);
         let pdf = scratch.pdf(doc);
-        String::from_utf8(poppler(
-            "pdftotext",
-            &["-layout", "-enc", "UTF-8", path(&pdf), "-"],
-        ))
-        .expect("pdftotext prints UTF-8")
+        String::from_utf8(poppler("pdftotext", &["-layout", "-enc", "UTF-8", path(&pdf), "-"]))
+            .expect("pdftotext prints UTF-8")
     }
 
     fn info_of(pdf: &Path) -> String {
@@ -535,8 +429,7 @@ mod tests {
     /// The boxes of every word `pdftotext -bbox` finds: (xMin, yMin, xMax, yMax), top-down
     /// coordinates in points.
     fn word_boxes(pdf: &Path) -> Vec<(f32, f32, f32, f32, String)> {
-        let html =
-            String::from_utf8(poppler("pdftotext", &["-bbox", path(pdf), "-"])).expect("UTF-8");
+        let html = String::from_utf8(poppler("pdftotext", &["-bbox", path(pdf), "-"])).expect("UTF-8");
         let attr = |tag: &str, name: &str| -> f32 {
             let start = tag.find(&format!("{name}=\"")).expect("attribute") + name.len() + 2;
             let end = start + tag[start..].find('"').expect("closing quote");
@@ -547,13 +440,7 @@ mod tests {
             .map(|chunk| {
                 let (tag, rest) = chunk.split_once('>').expect("tag end");
                 let word = rest.split("</word>").next().unwrap_or_default().to_string();
-                (
-                    attr(tag, "xMin"),
-                    attr(tag, "yMin"),
-                    attr(tag, "xMax"),
-                    attr(tag, "yMax"),
-                    word,
-                )
+                (attr(tag, "xMin"), attr(tag, "yMin"), attr(tag, "xMax"), attr(tag, "yMax"), word)
             })
             .collect()
     }
@@ -580,38 +467,20 @@ mod tests {
         let pdf = scratch.pdf(&pagopa());
 
         let info = info_of(&pdf);
-        assert!(
-            info.lines()
-                .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
-            "{info}"
-        );
+        assert!(info.lines().any(|l| l.starts_with("Pages:") && l.ends_with(" 1")), "{info}");
         assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
 
         let png = scratch.0.join("page");
-        poppler(
-            "pdftoppm",
-            &["-r", "50", "-png", "-singlefile", path(&pdf), path(&png)],
-        );
+        poppler("pdftoppm", &["-r", "50", "-png", "-singlefile", path(&pdf), path(&png)]);
         let png = std::fs::read(png.with_extension("png")).expect("pdftoppm wrote a PNG");
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-        assert!(
-            png.len() > 2_000,
-            "a suspiciously small PNG: {} bytes",
-            png.len()
-        );
+        assert!(png.len() > 2_000, "a suspiciously small PNG: {} bytes", png.len());
 
         // The same page in gray (PGM): some ink on a white sheet.
-        let gray = poppler(
-            "pdftoppm",
-            &["-r", "50", "-gray", "-singlefile", path(&pdf)],
-        );
+        let gray = poppler("pdftoppm", &["-r", "50", "-gray", "-singlefile", path(&pdf)]);
         let (width, height, pixels) = pgm(&gray);
         let a4 = |points: f32| (points * 50.0 / 72.0).ceil() as usize;
-        assert_eq!(
-            (width, height),
-            (a4(PAGE_WIDTH), a4(PAGE_HEIGHT)),
-            "A4 at 50 dpi"
-        );
+        assert_eq!((width, height), (a4(PAGE_WIDTH), a4(PAGE_HEIGHT)), "A4 at 50 dpi");
         let ink = pixels.iter().filter(|&&p| p < 160).count() as f64 / pixels.len() as f64;
         let white = pixels.iter().filter(|&&p| p > 250).count() as f64 / pixels.len() as f64;
         assert!(ink > 0.01, "almost blank: {:.4} of the page inked", ink);
@@ -619,13 +488,7 @@ mod tests {
         // Nothing drawn in the outer half of the side margins.
         let edge = (MARGIN / 2.0 * 50.0 / 72.0) as usize;
         for row in pixels.chunks(width) {
-            assert!(
-                row[..edge]
-                    .iter()
-                    .chain(&row[width - edge..])
-                    .all(|&p| p > 250),
-                "ink in the margin"
-            );
+            assert!(row[..edge].iter().chain(&row[width - edge..]).all(|&p| p > 250), "ink in the margin");
         }
     }
 
@@ -657,51 +520,24 @@ mod tests {
         let doc = pagopa();
         let text = text_of(&doc, "figures");
         assert!(text.contains("Ricevuta di pagamento"), "{text}");
-        assert!(
-            text.contains("Società Formazione Sanitaria Veneta S.r.l."),
-            "{text}"
-        );
+        assert!(text.contains("Società Formazione Sanitaria Veneta S.r.l."), "{text}");
         assert!(text.contains("04567890123"), "{text}");
         assert!(text.contains(&doc.causale), "{text}");
         assert!(row(&text, "Importo").contains("€ 3.000,00"), "{text}");
-        assert!(
-            row(&text, "IUV").contains("RF12000000000000000000042"),
-            "{text}"
-        );
+        assert!(row(&text, "IUV").contains("RF12000000000000000000042"), "{text}");
         assert!(row(&text, "IUR").contains("2027073112345678"), "{text}");
-        assert!(
-            row(&text, "PSP").contains("Banca d’Esempio S.p.A."),
-            "{text}"
-        );
-        assert!(
-            row(&text, "Data del pagamento").contains("31/07/2027"),
-            "{text}"
-        );
+        assert!(row(&text, "PSP").contains("Banca d’Esempio S.p.A."), "{text}");
+        assert!(row(&text, "Data del pagamento").contains("31/07/2027"), "{text}");
         assert!(row(&text, "Canale").contains("pagoPA (MyPay)"), "{text}");
-        assert!(
-            row(&text, "Beneficiario").contains("Regione del Veneto"),
-            "{text}"
-        );
-        assert!(
-            row(&text, "Codice fiscale del beneficiario").contains("80007580279"),
-            "{text}"
-        );
-        assert!(
-            text.contains("Questo documento è la copia leggibile"),
-            "{text}"
-        );
+        assert!(row(&text, "Beneficiario").contains("Regione del Veneto"), "{text}");
+        assert!(row(&text, "Codice fiscale del beneficiario").contains("80007580279"), "{text}");
+        assert!(text.contains("Questo documento è la copia leggibile"), "{text}");
         assert!(text.contains("ricevuta telematica (RT)"), "{text}");
-        assert!(
-            text.contains("Dovuto 9f1c2a7e4b5d6c8f0a1b2c3d4e5f6a7b"),
-            "{text}"
-        );
+        assert!(text.contains("Dovuto 9f1c2a7e4b5d6c8f0a1b2c3d4e5f6a7b"), "{text}");
         assert!(text.contains("emessa il 02/08/2027"), "{text}");
         // A pagoPA payment has no transfer rows.
         for label in ["CRO/TRN", "Ente pagante", "Data valuta"] {
-            assert!(
-                !text.contains(label),
-                "{label} on a pagoPA receipt:\n{text}"
-            );
+            assert!(!text.contains(label), "{label} on a pagoPA receipt:\n{text}");
         }
         assert!(!text.contains('?'), "an unmapped character:\n{text}");
     }
@@ -710,28 +546,15 @@ mod tests {
     fn a_quietanza_receipt_shows_the_transfer_and_claims_no_iuv_it_lacks() {
         let text = text_of(&quietanza(), "quietanza");
         assert!(row(&text, "CRO/TRN").contains("0306909606230411"), "{text}");
-        assert!(
-            row(&text, "Ente pagante").contains("Azienda ULSS 6 Euganea"),
-            "{text}"
-        );
+        assert!(row(&text, "Ente pagante").contains("Azienda ULSS 6 Euganea"), "{text}");
         assert!(row(&text, "Data valuta").contains("29/07/2027"), "{text}");
         assert!(row(&text, "Importo").contains("€ 1.250,50"), "{text}");
-        assert!(
-            text.contains("Bonifico di tesoreria (quietanza verificata dalla Segreteria ECM)"),
-            "{text}"
-        );
-        assert!(
-            text.contains("quietanza di tesoreria accettata dalla Segreteria ECM"),
-            "{text}"
-        );
+        assert!(text.contains("Bonifico di tesoreria (quietanza verificata dalla Segreteria ECM)"), "{text}");
+        assert!(text.contains("quietanza di tesoreria accettata dalla Segreteria ECM"), "{text}");
         assert!(!text.contains("ricevuta telematica"), "{text}");
         for label in ["IUV", "IUR", "PSP"] {
             let line = row(&text, label);
-            assert_eq!(
-                line.split_whitespace().collect::<Vec<_>>(),
-                [label, "non", "indicato"],
-                "{text}"
-            );
+            assert_eq!(line.split_whitespace().collect::<Vec<_>>(), [label, "non", "indicato"], "{text}");
         }
     }
 
@@ -795,26 +618,17 @@ mod tests {
             "regionale.",
         ];
         let causale = words.join(" ");
-        assert!(
-            causale.chars().count() >= 400,
-            "{}",
-            causale.chars().count()
-        );
+        assert!(causale.chars().count() >= 400, "{}", causale.chars().count());
         causale
     }
 
     #[test]
     fn a_long_causale_wraps_inside_the_page_and_keeps_every_word() {
-        let doc = ReceiptDoc {
-            causale: long_causale(),
-            ..pagopa()
-        };
+        let doc = ReceiptDoc { causale: long_causale(), ..pagopa() };
         let scratch = Scratch::new("wrap");
         let pdf = scratch.pdf(&doc);
         assert_inside_margins(&pdf);
-        assert!(info_of(&pdf)
-            .lines()
-            .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")));
+        assert!(info_of(&pdf).lines().any(|l| l.starts_with("Pages:") && l.ends_with(" 1")));
 
         let boxes = word_boxes(&pdf);
         let causale_lines = boxes
@@ -822,20 +636,14 @@ mod tests {
             .filter(|(x1, ..)| (x1 - VALUE_X).abs() < 1.0)
             .filter(|(.., word)| doc.causale.contains(word.as_str()))
             .count();
-        assert!(
-            causale_lines >= 4,
-            "the causale should take several lines: {causale_lines}"
-        );
+        assert!(causale_lines >= 4, "the causale should take several lines: {causale_lines}");
 
         let text = text_of(&doc, "wrap-text");
         let printed: std::collections::HashSet<&str> = text.split_whitespace().collect();
         for word in doc.causale.split_whitespace() {
             assert!(printed.contains(word), "{word:?} missing from:\n{text}");
         }
-        assert!(
-            !text.contains('…'),
-            "a 400-character causale needs no cut:\n{text}"
-        );
+        assert!(!text.contains('…'), "a 400-character causale needs no cut:\n{text}");
     }
 
     fn overlong() -> ReceiptDoc {
@@ -859,11 +667,7 @@ mod tests {
         let pdf = scratch.pdf(&doc);
         assert_inside_margins(&pdf);
         let info = info_of(&pdf);
-        assert!(
-            info.lines()
-                .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
-            "{info}"
-        );
+        assert!(info.lines().any(|l| l.starts_with("Pages:") && l.ends_with(" 1")), "{info}");
 
         let text = text_of(&doc, "overlong-text");
         assert!(text.contains('…'), "{text}");
@@ -878,31 +682,14 @@ mod tests {
 
     #[test]
     fn the_layout_keeps_every_line_inside_the_margins_and_above_the_footer() {
-        for doc in [
-            pagopa(),
-            quietanza(),
-            overlong(),
-            ReceiptDoc {
-                causale: long_causale(),
-                ..pagopa()
-            },
-        ] {
+        for doc in [pagopa(), quietanza(), overlong(), ReceiptDoc { causale: long_causale(), ..pagopa() }] {
             let page = layout(&doc);
             let footer_rule = page.rules.iter().map(|r| r.y).fold(f32::MAX, f32::min);
             for line in &page.texts {
-                assert!(
-                    line.x >= MARGIN && line.right() <= PAGE_WIDTH - MARGIN,
-                    "{line:?}"
-                );
-                assert!(
-                    line.y >= MARGIN && line.y + line.size <= PAGE_HEIGHT - MARGIN,
-                    "{line:?}"
-                );
+                assert!(line.x >= MARGIN && line.right() <= PAGE_WIDTH - MARGIN, "{line:?}");
+                assert!(line.y >= MARGIN && line.y + line.size <= PAGE_HEIGHT - MARGIN, "{line:?}");
                 let in_footer = line.size == FOOTER_SIZE;
-                assert!(
-                    in_footer || line.y > footer_rule + 4.0,
-                    "{line:?} reaches the footer"
-                );
+                assert!(in_footer || line.y > footer_rule + 4.0, "{line:?} reaches the footer");
             }
         }
     }
@@ -912,23 +699,10 @@ mod tests {
         let scratch = Scratch::new("meta");
         let pdf = scratch.pdf(&pagopa());
         let info = info_of(&pdf);
-        assert!(
-            info.contains("Title:           Ricevuta di pagamento"),
-            "{info}"
-        );
-        assert!(
-            info.contains("Producer:        Portale ECM Regione del Veneto"),
-            "{info}"
-        );
-        assert!(
-            !info.contains("Author:") && !info.contains("Creator:"),
-            "{info}"
-        );
-        assert!(
-            info.lines()
-                .any(|l| l.starts_with("PDF version:") && l.ends_with(" 1.4")),
-            "{info}"
-        );
+        assert!(info.contains("Title:           Ricevuta di pagamento"), "{info}");
+        assert!(info.contains("Producer:        Portale ECM Regione del Veneto"), "{info}");
+        assert!(!info.contains("Author:") && !info.contains("Creator:"), "{info}");
+        assert!(info.lines().any(|l| l.starts_with("PDF version:") && l.ends_with(" 1.4")), "{info}");
     }
 
     #[test]
@@ -939,11 +713,7 @@ mod tests {
 
     #[test]
     fn absent_or_blank_values_read_non_indicato() {
-        let doc = ReceiptDoc {
-            iuv: Some("  ".into()),
-            psp: None,
-            ..pagopa()
-        };
+        let doc = ReceiptDoc { iuv: Some("  ".into()), psp: None, ..pagopa() };
         let rows = rows(&doc);
         let value = |label| rows.iter().find(|r| r.0 == label).map(|r| r.1.as_str());
         assert_eq!(value("IUV"), Some("non indicato"));

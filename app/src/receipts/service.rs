@@ -13,7 +13,9 @@ use crate::store;
 /// the Segreteria. A debt not paid, or someone else's, is "not found".
 pub async fn receipt_pdf(db: &Db, user: &CurrentUser, debt_id: &str) -> Result<(String, Vec<u8>), AppError> {
     let debt = store::debts::by_id(db, debt_id).await?.ok_or(AppError::NotFound)?;
-    if user.role != Role::Segreteria && store::providers::owner(db, &debt.provider_id).await?.as_deref() != Some(user.id.as_str()) {
+    if user.role != Role::Segreteria
+        && store::providers::owner(db, &debt.provider_id).await?.as_deref() != Some(user.id.as_str())
+    {
         tracing::warn!(user_id = %user.id, debt_id, "receipt refused: not the owner");
         return Err(AppError::NotFound);
     }
@@ -23,7 +25,9 @@ pub async fn receipt_pdf(db: &Db, user: &CurrentUser, debt_id: &str) -> Result<(
     let provider = store::providers::by_id(db, &debt.provider_id).await?.ok_or(AppError::NotFound)?;
     let channel = match (debt.paid_channel, debt.paid_quietanza_id.as_deref()) {
         (Some(PaidChannel::Quietanza), Some(id)) => {
-            let q = store::quietanze::by_id(db, id).await?.ok_or_else(|| crate::error::internal("paid debt without its quietanza"))?;
+            let q = store::quietanze::by_id(db, id)
+                .await?
+                .ok_or_else(|| crate::error::internal("paid debt without its quietanza"))?;
             ReceiptChannel::Quietanza { cro_trn: q.cro_trn, paying_body: q.paying_body, value_date: q.value_date }
         }
         _ => ReceiptChannel::PagoPa,
@@ -35,7 +39,11 @@ pub async fn receipt_pdf(db: &Db, user: &CurrentUser, debt_id: &str) -> Result<(
     let partita_iva = provider.form.partita_iva.trim();
     let doc = ReceiptDoc {
         payer_name: provider.form.denominazione.clone(),
-        payer_fiscal_code: if partita_iva.is_empty() { provider.form.codice_fiscale.clone() } else { partita_iva.to_string() },
+        payer_fiscal_code: if partita_iva.is_empty() {
+            provider.form.codice_fiscale.clone()
+        } else {
+            partita_iva.to_string()
+        },
         beneficiary_name: BENEFICIARY_NAME.to_string(),
         beneficiary_fiscal_code: BENEFICIARY_CF.to_string(),
         causale: debt.causale.clone(),

@@ -6,9 +6,9 @@ use crate::error::AppError;
 /// The provider's latest accreditation request, if it started one.
 #[server(endpoint = "requests/mine", output = crate::codec::Json)]
 pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -24,10 +24,10 @@ pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
 #[server(endpoint = "requests/kind", output = crate::codec::Json)]
 pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
     use super::model::RequestKind;
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let kind = RequestKind::from_db(&kind).ok_or_else(|| FieldError::new("request_kind", FieldRule::Choice))?;
@@ -45,14 +45,15 @@ pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
 #[server(endpoint = "requests/integration", output = crate::codec::Json)]
 pub async fn submit_integration() -> Result<(), AppError> {
     use super::model::RequestState;
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
         let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        let request = super::server::latest_request_of_provider(&db, &provider.id).await?.ok_or(AppError::StepMissing)?;
+        let request =
+            super::server::latest_request_of_provider(&db, &provider.id).await?.ok_or(AppError::StepMissing)?;
         if request.state != RequestState::IntegrazioneRichiesta {
             return Err(AppError::WrongState);
         }
@@ -70,9 +71,9 @@ pub async fn submit_integration() -> Result<(), AppError> {
 /// request is verified as paid.
 #[server(endpoint = "requests/submit", output = crate::codec::Json)]
 pub async fn submit_request() -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
@@ -88,9 +89,9 @@ pub async fn submit_request() -> Result<(), AppError> {
 /// What still blocks the payment step for the logged-in provider (empty when it is open).
 #[server(endpoint = "requests/gate", output = crate::codec::Json)]
 pub async fn load_payment_gate() -> Result<super::model::PaymentGate, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
         super::server::payment_gate(&app_state()?.db, &user.id).await

@@ -125,17 +125,32 @@ pub struct DeclaredFee {
 impl Declared {
     /// One Italian line for the history.
     pub fn summary_it(&self) -> String {
-        let forma = crate::providers::model::forma_giuridica(&self.forma_giuridica).map_or(self.forma_giuridica.as_str(), |(_, label, _)| label);
+        let forma = crate::providers::model::forma_giuridica(&self.forma_giuridica)
+            .map_or(self.forma_giuridica.as_str(), |(_, label, _)| label);
         let fees = if self.contributi.is_empty() {
             "nessun contributo dovuto".to_string()
         } else {
             self.contributi
                 .iter()
-                .map(|f| format!("{} {} ({})", f.causale, crate::payments::model::format_euro(f.amount_cents), f.state.label_it().to_lowercase()))
+                .map(|f| {
+                    format!(
+                        "{} {} ({})",
+                        f.causale,
+                        crate::payments::model::format_euro(f.amount_cents),
+                        f.state.label_it().to_lowercase()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        format!("{}, codice fiscale {}: {} ({}); {}", self.denominazione, self.codice_fiscale, self.gruppo.label_it(), forma, fees)
+        format!(
+            "{}, codice fiscale {}: {} ({}); {}",
+            self.denominazione,
+            self.codice_fiscale,
+            self.gruppo.label_it(),
+            forma,
+            fees
+        )
     }
 }
 

@@ -19,7 +19,8 @@ pub async fn view(db: &Db, request: Request) -> Result<RequestView, AppError> {
         .await?
         .into_iter()
         .map(|(mut entry, snapshot)| {
-            entry.declared = snapshot.and_then(|json| serde_json::from_str::<Declared>(&json).ok()).map(|d| d.summary_it());
+            entry.declared =
+                snapshot.and_then(|json| serde_json::from_str::<Declared>(&json).ok()).map(|d| d.summary_it());
             entry
         })
         .collect();
@@ -53,7 +54,12 @@ pub async fn load_request(db: &Db, request_id: &str) -> Result<Option<RequestVie
 /// Starts the draft request of a provider (with its fees), or changes the kind of its draft.
 /// Two tabs or a double click make one draft: the second gets 409 (or, for the same kind,
 /// simply the draft the first made).
-pub async fn choose_kind(db: &Db, actor: &CurrentUser, provider_id: &str, kind: RequestKind) -> Result<String, AppError> {
+pub async fn choose_kind(
+    db: &Db,
+    actor: &CurrentUser,
+    provider_id: &str,
+    kind: RequestKind,
+) -> Result<String, AppError> {
     let mut tx = begin_write(db).await?;
     let provider = store::providers::by_id_in(&mut tx, provider_id).await?.ok_or(AppError::StepMissing)?;
     let id = match store::requests::latest_of_provider_in(&mut tx, provider_id).await? {
@@ -63,10 +69,13 @@ pub async fn choose_kind(db: &Db, actor: &CurrentUser, provider_id: &str, kind: 
             }
             request.id
         }
-        Some(request) if !matches!(request.state, RequestState::Accreditato | RequestState::Rigettato) => return Err(AppError::WrongState),
+        Some(request) if !matches!(request.state, RequestState::Accreditato | RequestState::Rigettato) => {
+            return Err(AppError::WrongState)
+        }
         _ => {
             let id = store::requests::create_draft(&mut tx, provider_id, kind, actor).await?;
-            let draft = store::requests::latest_of_provider_in(&mut tx, provider_id).await?.ok_or(AppError::Internal)?;
+            let draft =
+                store::requests::latest_of_provider_in(&mut tx, provider_id).await?.ok_or(AppError::Internal)?;
             recompute_request_fees(&mut tx, &provider, &draft, &actor.id, "domanda creata").await?;
             id
         }
@@ -82,7 +91,10 @@ fn declared(provider: &store::providers::Provider, fees: &[store::debts::Debt]) 
         codice_fiscale: provider.form.codice_fiscale.clone(),
         forma_giuridica: provider.form.forma_giuridica.clone(),
         gruppo: provider.provider_class,
-        contributi: fees.iter().map(|d| DeclaredFee { causale: d.causale.clone(), amount_cents: d.amount_cents, state: d.state }).collect(),
+        contributi: fees
+            .iter()
+            .map(|d| DeclaredFee { causale: d.causale.clone(), amount_cents: d.amount_cents, state: d.state })
+            .collect(),
     };
     serde_json::to_string(&declared).unwrap_or_default()
 }
@@ -92,8 +104,14 @@ fn declared(provider: &store::providers::Provider, fees: &[store::debts::Debt]) 
 /// now, in the same transaction; while one of them is not verified PAGATO nothing moves.
 pub async fn send(db: &Db, actor: &CurrentUser, provider_id: &str, from: RequestState) -> Result<(), AppError> {
     let (to, note_paid, note_free) = match from {
-        RequestState::Bozza => (RequestState::Inviata, "Domanda inviata: contributi pagati e verificati", "Domanda inviata (nessun contributo dovuto)"),
-        RequestState::IntegrazioneRichiesta => (RequestState::InIstruttoria, "Integrazione inviata dal provider", "Integrazione inviata dal provider"),
+        RequestState::Bozza => (
+            RequestState::Inviata,
+            "Domanda inviata: contributi pagati e verificati",
+            "Domanda inviata (nessun contributo dovuto)",
+        ),
+        RequestState::IntegrazioneRichiesta => {
+            (RequestState::InIstruttoria, "Integrazione inviata dal provider", "Integrazione inviata dal provider")
+        }
         _ => return Err(AppError::WrongState),
     };
     let mut tx = begin_write(db).await?;
@@ -114,7 +132,15 @@ pub async fn send(db: &Db, actor: &CurrentUser, provider_id: &str, from: Request
     }
     let snapshot = declared(&provider, &fees);
     let note = if fees.is_empty() { note_free } else { note_paid };
-    store::requests::move_state(&mut tx, &request.id, from, to, actor, Move { note: Some(note), snapshot: Some(&snapshot), ..Move::default() }).await?;
+    store::requests::move_state(
+        &mut tx,
+        &request.id,
+        from,
+        to,
+        actor,
+        Move { note: Some(note), snapshot: Some(&snapshot), ..Move::default() },
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -151,7 +177,15 @@ pub async fn transition(
         }
     }
     let codes: Vec<&str> = reopened.iter().map(|s| s.code()).collect();
-    store::requests::move_state(&mut tx, request_id, expected, to, actor, Move { note, snapshot: None, reopened_sections: &codes }).await?;
+    store::requests::move_state(
+        &mut tx,
+        request_id,
+        expected,
+        to,
+        actor,
+        Move { note, snapshot: None, reopened_sections: &codes },
+    )
+    .await?;
     // The provider is told in the same transaction (integration, accreditation, rejection).
     let labels: Vec<&str> = reopened.iter().map(|s| s.label_it()).collect();
     crate::mail::outbox::request_moved(&mut tx, &request.provider_id, to, note, &labels).await?;
@@ -172,7 +206,10 @@ pub async fn payment_gate(db: &Db, provider_user_id: &str) -> Result<super::mode
 }
 
 /// The payment gate of a registered provider.
-pub async fn gate_for_provider(db: &Db, provider: &crate::providers::model::ProviderView) -> Result<super::model::PaymentGate, AppError> {
+pub async fn gate_for_provider(
+    db: &Db,
+    provider: &crate::providers::model::ProviderView,
+) -> Result<super::model::PaymentGate, AppError> {
     let mut missing = Vec::new();
     if let Err(errors) = provider.form.validate() {
         // Data saved under older rules, or edited outside the portal: name every field.
@@ -215,7 +252,11 @@ pub async fn confirm_class(
         store::providers::confirm_class(&mut tx, &provider.id, class, actor, note).await?;
     } else {
         let reason = crate::debts::service::check_reason("class_reason", reason)?;
-        let why = format!("Gruppo corretto dalla Segreteria ({} → {}): {reason}", provider.provider_class.label_it(), class.label_it());
+        let why = format!(
+            "Gruppo corretto dalla Segreteria ({} → {}): {reason}",
+            provider.provider_class.label_it(),
+            class.label_it()
+        );
         store::providers::set_class(&mut tx, &provider, class, actor, &why).await?;
         store::providers::confirm_class(&mut tx, &provider.id, class, actor, Some(&why)).await?;
         let corrected = store::providers::by_id_in(&mut tx, &provider.id).await?.ok_or(AppError::NotFound)?;

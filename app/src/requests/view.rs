@@ -7,8 +7,8 @@ use super::model::{RequestKind, RequestState, RequestView};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::layout::guard::guarded;
-use crate::layout::wizard::{WizardStep, WizardStepper};
 use crate::layout::view::ErrorAlert;
+use crate::layout::wizard::{WizardStep, WizardStepper};
 use crate::providers::api::load_my_provider;
 
 /// Step 2: provvisorio or standard.
@@ -18,7 +18,10 @@ pub fn DomandaPage() -> impl IntoView {
         let choose = ServerAction::<ChooseRequestKind>::new();
         let redirected = form_error("requests/kind");
         let error = move || choose.value().get().map_or_else(|| redirected.get(), Result::err);
-        let data = Resource::new(|| (), |_| async { Ok::<_, crate::error::AppError>((load_my_provider().await?, load_my_request().await?)) });
+        let data = Resource::new(
+            || (),
+            |_| async { Ok::<_, crate::error::AppError>((load_my_provider().await?, load_my_request().await?)) },
+        );
         view! {
             <Title text="Tipo di domanda — Portale ECM"/>
             <WizardStepper current=WizardStep::Domanda/>

@@ -16,9 +16,9 @@ pub struct SegreteriaOverview {
 /// Segreteria only: a provider calling it gets `forbidden` and HTTP 403.
 #[server(endpoint = "segreteria/overview", output = crate::codec::Json)]
 pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::{server::count_by_role, Role};
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let state = app_state()?;
@@ -34,10 +34,10 @@ pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
 /// A queue of requests: `state` empty for all queues, `search` on name / codice fiscale / P.IVA.
 #[server(endpoint = "segreteria/requests", output = crate::codec::Json)]
 pub async fn list_requests(state: String, search: String, page: i64) -> Result<RequestPage, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::requests::model::RequestState;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let state_filter = match state.trim() {
@@ -51,9 +51,9 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<R
 
 #[server(endpoint = "segreteria/request", output = crate::codec::Json)]
 pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let db = app_state()?.db;
@@ -62,7 +62,8 @@ pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> 
         let provider = crate::providers::server::provider_by_id(&db, &provider_id).await?.ok_or(AppError::NotFound)?;
         let documents = crate::documents::server::slots(&db, &id).await?;
         let payments = crate::payments::server::attempts_of_provider(&db, &provider_id).await?;
-        let fees = crate::store::debts::of_request(&db, &id).await?.iter().map(crate::payments::server::debt_view).collect();
+        let fees =
+            crate::store::debts::of_request(&db, &id).await?.iter().map(crate::payments::server::debt_view).collect();
         let changes = crate::store::providers::changes(&db, &provider_id).await?;
         Ok(RequestDetail { request, provider, documents, payments, fees, changes })
     })
@@ -81,11 +82,11 @@ pub async fn act_on_request(
     sections: Vec<String>,
 ) -> Result<(), AppError> {
     use super::model::RequestAction;
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
     use crate::providers::model::Section;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let action = RequestAction::from_code(&action).ok_or_else(|| FieldError::new("action", FieldRule::Choice))?;
@@ -107,8 +108,16 @@ pub async fn act_on_request(
             return Err(FieldError::new("note", FieldRule::TooLong).into());
         }
         let db = app_state()?.db;
-        crate::requests::server::transition(&db, &user, &id, action.source(), action.target(), (!note.is_empty()).then_some(note), &reopened)
-            .await?;
+        crate::requests::server::transition(
+            &db,
+            &user,
+            &id,
+            action.source(),
+            action.target(),
+            (!note.is_empty()).then_some(note),
+            &reopened,
+        )
+        .await?;
         Ok(())
     })
     .await
@@ -117,15 +126,20 @@ pub async fn act_on_request(
 /// Confirms the provider's Gruppo (`class` = the declared one) or corrects it (`class` the other
 /// one, with a mandatory `class_reason`); a correction recomputes the request's fees.
 #[server(endpoint = "segreteria/class", output = crate::codec::Json)]
-pub async fn set_provider_class(id: String, class: String, #[server(default)] class_reason: String) -> Result<(), AppError> {
+pub async fn set_provider_class(
+    id: String,
+    class: String,
+    #[server(default)] class_reason: String,
+) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
     use crate::providers::model::ProviderClass;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
-        let class = ProviderClass::from_db(class.trim()).ok_or_else(|| FieldError::new("provider_class", FieldRule::Choice))?;
+        let class =
+            ProviderClass::from_db(class.trim()).ok_or_else(|| FieldError::new("provider_class", FieldRule::Choice))?;
         let db = app_state()?.db;
         let result = crate::requests::server::confirm_class(&db, &user, id.trim(), class, &class_reason).await;
         if let Err(error) = &result {

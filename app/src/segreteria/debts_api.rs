@@ -18,10 +18,10 @@ pub async fn list_debts(
     #[server(default)] year: String,
 ) -> Result<DebtPage, AppError> {
     use super::debts_model::DebtQueue;
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::payments::model::FeeKind;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let queue = DebtQueue::from_code(&state).ok_or(AppError::NotFound)?;
@@ -40,9 +40,9 @@ pub async fn list_debts(
 
 #[server(endpoint = "segreteria/debt", output = crate::codec::Json)]
 pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::debts_server::debt_detail(&app_state()?.db, id.trim()).await
@@ -53,18 +53,21 @@ pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
 /// Annuls a DA_PAGARE debt with a mandatory reason (never IN_CORSO or PAGATO).
 #[server(endpoint = "segreteria/debt_annul", output = crate::codec::Json)]
 pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let id = id.trim().to_string();
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(&id));
         let state = app_state()?;
-        let result = crate::payments::notices::annul_debt(&state.db, state.payments.as_deref(), &user, &id, &reason).await;
+        let result =
+            crate::payments::notices::annul_debt(&state.db, state.payments.as_deref(), &user, &id, &reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?annullato=1")),
-            Err(error) => super::tariffs_api::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)]),
+            Err(error) => {
+                super::tariffs_api::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)])
+            }
         }
         result
     })
@@ -75,9 +78,9 @@ pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
 /// to the provider.
 #[server(endpoint = "segreteria/debt_extend", output = crate::codec::Json)]
 pub async fn extend_debt(id: String, new_due_date: String, due_reason: String) -> Result<(), AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let id = id.trim().to_string();
@@ -85,7 +88,12 @@ pub async fn extend_debt(id: String, new_due_date: String, due_reason: String) -
         let result = crate::debts::service::extend_due(&app_state()?.db, &user, &id, &new_due_date, &due_reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?prorogato=1")),
-            Err(error) => super::tariffs_api::back_to_form(&page, "segreteria/debt_extend", error, &[("scadenza", &new_due_date), ("motivo_proroga", &due_reason)]),
+            Err(error) => super::tariffs_api::back_to_form(
+                &page,
+                "segreteria/debt_extend",
+                error,
+                &[("scadenza", &new_due_date), ("motivo_proroga", &due_reason)],
+            ),
         }
         result
     })

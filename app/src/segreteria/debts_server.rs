@@ -13,7 +13,14 @@ pub const PAGE_SIZE: i64 = 20;
 /// A page of a queue: debts matching `fee_kind`, `year` and `search` (provider name, codice
 /// fiscale, P.IVA or causale, case-insensitive); the overdue queue longest overdue first, the
 /// others newest first, [`PAGE_SIZE`] per page.
-pub async fn list_debts(db: &Db, queue: DebtQueue, fee_kind: Option<FeeKind>, year: Option<i32>, search: &str, page: i64) -> Result<DebtPage, AppError> {
+pub async fn list_debts(
+    db: &Db,
+    queue: DebtQueue,
+    fee_kind: Option<FeeKind>,
+    year: Option<i32>,
+    search: &str,
+    page: i64,
+) -> Result<DebtPage, AppError> {
     let today = today();
     let today_text = date_text(today);
     let page = page.clamp(1, crate::store::MAX_PAGE);

@@ -8,12 +8,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::debts_api::{list_debts, load_debt_detail, AnnulDebt, ExtendDebt};
 use super::debts_model::DebtDetail;
-use crate::debts::model::{due_label, overdue_label, time_it as short_time};
 use crate::accounts::Role;
 use crate::auth::form_error;
+use crate::debts::model::REASON_MAX_CHARS;
+use crate::debts::model::{due_label, overdue_label, time_it as short_time};
 use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
-use crate::debts::model::REASON_MAX_CHARS;
 use crate::payments::model::{format_euro, DebtState};
 use crate::quietanze::api::{AcceptQuietanza, RefuseQuietanza};
 use crate::quietanze::view::QuietanzeReview;
@@ -31,7 +31,13 @@ struct DebtsQuery {
 impl DebtsQuery {
     fn link(&self, state: &str, page: i64) -> String {
         let e = crate::domain::percent_encode;
-        format!("/segreteria/dovuti?stato={}&cerca={}&tipo={}&anno={}&pagina={page}", e(state), e(&self.search), e(&self.fee), e(&self.year))
+        format!(
+            "/segreteria/dovuti?stato={}&cerca={}&tipo={}&anno={}&pagina={page}",
+            e(state),
+            e(&self.search),
+            e(&self.fee),
+            e(&self.year)
+        )
     }
 }
 

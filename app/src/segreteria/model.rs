@@ -119,7 +119,10 @@ mod tests {
             vec![RequestAction::AskIntegration, RequestAction::Accredit, RequestAction::Reject]
         );
         assert!(RequestAction::available(RequestState::Accreditato).is_empty());
-        assert!(RequestAction::available(RequestState::IntegrazioneRichiesta).is_empty(), "the provider answers an integration");
+        assert!(
+            RequestAction::available(RequestState::IntegrazioneRichiesta).is_empty(),
+            "the provider answers an integration"
+        );
         for action in RequestAction::ALL {
             assert_eq!(RequestAction::from_code(action.code()), Some(action));
             assert!(action.source().can_move_to(action.target()), "{action:?} follows the state machine");

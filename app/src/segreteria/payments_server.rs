@@ -1,9 +1,7 @@
 //! Payments console services (ssr only): queues, detail with history, "Verifica ora" and the
 //! CSV export handler (`GET /segreteria/pagamenti.csv`).
 
-use super::payments_model::{
-    csv_line, euro_plain, PaymentDetail, PaymentPage, PaymentQueue, VerifyReport, CSV_HEADER,
-};
+use super::payments_model::{csv_line, euro_plain, PaymentDetail, PaymentPage, PaymentQueue, VerifyReport, CSV_HEADER};
 use crate::accounts::{CurrentUser, Role};
 use crate::db::Db;
 use crate::domain::{FieldError, FieldRule};
@@ -17,7 +15,12 @@ pub const PAGE_SIZE: i64 = 20;
 
 /// Attempts of `queue` (or all) whose provider name, codice fiscale, P.IVA, idSession or IUV
 /// contains `search` (case-insensitive), newest first, [`PAGE_SIZE`] per page.
-pub async fn list_attempts(db: &Db, queue: Option<PaymentQueue>, search: &str, page: i64) -> Result<PaymentPage, AppError> {
+pub async fn list_attempts(
+    db: &Db,
+    queue: Option<PaymentQueue>,
+    search: &str,
+    page: i64,
+) -> Result<PaymentPage, AppError> {
     let page = page.clamp(1, crate::store::MAX_PAGE);
     let states: Vec<AttemptState> = queue.map(|q| q.states().to_vec()).unwrap_or_else(|| AttemptState::ALL.to_vec());
     let (rows, total) = store::attempts::console(db, &states, search, page, PAGE_SIZE).await?;
@@ -51,7 +54,12 @@ pub async fn attempt_detail(db: &Db, attempt_id: &str) -> Result<PaymentDetail, 
 
 /// "Verifica ora": asks MyPay about the attempt now, as `actor` (the Segreteria), with the same
 /// decision table as the return page and the reconciler.
-pub async fn verify_now(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUser, attempt_id: &str) -> Result<VerifyReport, AppError> {
+pub async fn verify_now(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    actor: &CurrentUser,
+    attempt_id: &str,
+) -> Result<VerifyReport, AppError> {
     if actor.role != Role::Segreteria {
         return Err(AppError::Forbidden);
     }
@@ -60,7 +68,12 @@ pub async fn verify_now(db: &Db, gateway: &dyn PaymentGateway, actor: &CurrentUs
     crate::payments::server::verify_attempt_now(db, gateway, actor, attempt_id).await?;
     let status = store::attempts::check_status(db, attempt_id).await?;
     let asked = status.check_count > before.check_count;
-    Ok(VerifyReport { asked, outcome: if asked { status.last_outcome } else { None }, previous_state, state: status.state })
+    Ok(VerifyReport {
+        asked,
+        outcome: if asked { status.last_outcome } else { None },
+        previous_state,
+        state: status.state,
+    })
 }
 
 fn parse_date(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
@@ -112,7 +125,8 @@ pub async fn csv_handler(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let result = async {
-        let user = crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
+        let user =
+            crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
         if user.role != Role::Segreteria {
             tracing::warn!(user_id = %user.id, "access refused: payments export is for the Segreteria");
             return Err(AppError::Forbidden);

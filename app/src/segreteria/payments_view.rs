@@ -25,7 +25,6 @@ fn or_dash(value: Option<String>) -> String {
     value.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string())
 }
 
-
 #[component]
 pub fn PaymentsConsolePage() -> impl IntoView {
     guarded(Role::Segreteria, |_user| {

@@ -10,7 +10,12 @@ pub const PAGE_SIZE: i64 = 20;
 
 /// Requests in `state` (or in any queue state), whose provider name, codice fiscale or
 /// partita IVA contains `search` (case-insensitive), newest change first.
-pub async fn list_requests(db: &Db, state: Option<RequestState>, search: &str, page: i64) -> Result<RequestPage, AppError> {
+pub async fn list_requests(
+    db: &Db,
+    state: Option<RequestState>,
+    search: &str,
+    page: i64,
+) -> Result<RequestPage, AppError> {
     let page = page.clamp(1, crate::store::MAX_PAGE);
     let states: Vec<RequestState> = state.map(|s| vec![s]).unwrap_or_else(|| QUEUE_STATES.to_vec());
     let (rows, total) = store::requests::console(db, &states, search, page, PAGE_SIZE).await?;

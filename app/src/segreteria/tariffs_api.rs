@@ -19,9 +19,9 @@ pub(crate) fn back_to_form(page: &str, endpoint: &str, error: &AppError, values:
 
 #[server(endpoint = "segreteria/tariffs", output = crate::codec::Json)]
 pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         super::tariffs_server::overview(&app_state()?.db, super::tariffs_server::today()).await
@@ -31,9 +31,9 @@ pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
 
 #[server(endpoint = "segreteria/tariff_case", output = crate::codec::Json)]
 pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
         let today = super::tariffs_server::today();
@@ -46,19 +46,27 @@ pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
 /// "Nuova tariffa": `amount` in euro as typed (`258,22`, `1.500,00`, …), `valid_from` YYYY-MM-DD.
 #[server(endpoint = "segreteria/tariff_new", output = crate::codec::Json)]
 pub async fn add_tariff_version(key: String, amount: String, valid_from: String) -> Result<TariffVersion, AppError> {
+    use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    use crate::accounts::session::*;
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let key = key.trim().to_string();
         let page = format!("/segreteria/tariffe/{}", crate::domain::percent_encode(&key));
-        let result =
-            super::tariffs_server::add_version(&app_state()?.db, &user, &key, &amount, &valid_from, super::tariffs_server::today())
-                .await;
+        let result = super::tariffs_server::add_version(
+            &app_state()?.db,
+            &user,
+            &key,
+            &amount,
+            &valid_from,
+            super::tariffs_server::today(),
+        )
+        .await;
         match &result {
             Ok(version) => leptos_axum::redirect(&format!("{page}?registrata={}", version.id)),
-            Err(error) => back_to_form(&page, "segreteria/tariff_new", error, &[("importo", &amount), ("dal", &valid_from)]),
+            Err(error) => {
+                back_to_form(&page, "segreteria/tariff_new", error, &[("importo", &amount), ("dal", &valid_from)])
+            }
         }
         result
     })

@@ -5,13 +5,15 @@
 //! is closed the day before. Debts keep the amount they were created with (`debts.amount_cents`);
 //! `payments::server::tariff` picks the version valid on a date.
 
-use super::tariffs_model::{case_key_of, parse_euro_cents, split_case_key, TariffCaseView, TariffVersion, TariffsOverview};
+use super::tariffs_model::{
+    case_key_of, parse_euro_cents, split_case_key, TariffCaseView, TariffVersion, TariffsOverview,
+};
 use crate::accounts::{CurrentUser, Role};
 use crate::db::{new_id, now_utc, Db};
 use crate::domain::{FieldError, FieldRule};
+use crate::error::internal;
 use crate::error::AppError;
 use crate::payments::model::FeeKind;
-use crate::error::internal;
 use crate::store::tariffs::Added;
 
 /// The order of the cases in the tables of docs/domain.md §4.5.
@@ -78,7 +80,8 @@ pub async fn overview(db: &Db, today: time::Date) -> Result<TariffsOverview, App
             }
         };
         let case = &mut cases[position];
-        let valid_today = version.valid_from <= today && version.valid_to.as_deref().is_none_or(|to| to >= today.as_str());
+        let valid_today =
+            version.valid_from <= today && version.valid_to.as_deref().is_none_or(|to| to >= today.as_str());
         if valid_today && case.current.is_none() {
             case.current = Some(case.versions.len());
         }
@@ -177,11 +180,17 @@ mod tests {
         assert_eq!(check_form("258,22", "2026-11-27", today), Ok((25822, today)));
         assert_eq!(check_form("0", "2027-01-01", today), Ok((0, time::macros::date!(2027 - 01 - 01))));
         let past = check_form("258,22", "2026-11-26", today).unwrap_err();
-        assert_eq!(past.field_message("valid_from"), Some(FieldError::new("valid_from", FieldRule::DateInPast).message_it()));
+        assert_eq!(
+            past.field_message("valid_from"),
+            Some(FieldError::new("valid_from", FieldRule::DateInPast).message_it())
+        );
         assert_eq!(check_form("1", "01/12/2026", today), Ok((100, time::macros::date!(2026 - 12 - 01))));
         let both = check_form("-1", "2026-02-30", today).unwrap_err();
         assert!(both.field_message("amount").is_some_and(|m| m.contains("negativo")), "{both:?}");
         assert!(both.field_message("valid_from").is_some_and(|m| m.contains("data valida")), "{both:?}");
-        assert!(check_form("1", "", today).unwrap_err().field_message("valid_from").is_some_and(|m| m.contains("obbligatorio")));
+        assert!(check_form("1", "", today)
+            .unwrap_err()
+            .field_message("valid_from")
+            .is_some_and(|m| m.contains("obbligatorio")));
     }
 }

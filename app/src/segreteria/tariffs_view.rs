@@ -8,12 +8,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::tariffs_api::{load_tariff_case, load_tariffs, AddTariffVersion};
 use super::tariffs_model::{parse_euro_cents, TariffCasePage, TariffCaseView, TariffVersion};
-use crate::debts::model::{date_it, time_it as short_time};
 use crate::accounts::Role;
 use crate::auth::form_error;
+use crate::debts::model::{date_it, time_it as short_time};
 use crate::domain::FieldError;
-use crate::layout::guard::guarded;
 use crate::layout::form::TextField;
+use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::payments::model::{format_euro, FeeKind};
 
@@ -37,7 +37,11 @@ fn status_of(version: &TariffVersion, today: &str) -> (&'static str, &'static st
 
 /// Who created a version: the initial values come from the migration.
 fn author(version: &TariffVersion) -> String {
-    if version.created_by == "migration" { "valori iniziali".to_string() } else { version.created_by.clone() }
+    if version.created_by == "migration" {
+        "valori iniziali".to_string()
+    } else {
+        version.created_by.clone()
+    }
 }
 
 #[component]
@@ -188,7 +192,9 @@ fn CaseDetail(page: TariffCasePage, add: ServerAction<AddTariffVersion>) -> impl
     let amount_error = Signal::derive(move || {
         let typed = amount.get();
         let instant = (!typed.trim().is_empty()).then(|| parse_euro_cents(&typed).err()).flatten();
-        instant.map(|rule| FieldError::new("amount", rule).message_it()).or_else(|| error().and_then(|e| e.field_message("amount")))
+        instant
+            .map(|rule| FieldError::new("amount", rule).message_it())
+            .or_else(|| error().and_then(|e| e.field_message("amount")))
     });
     let date_error = Signal::derive(move || error().and_then(|e| e.field_message("valid_from")));
     let current = case.current_version().cloned();

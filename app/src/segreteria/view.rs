@@ -5,15 +5,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::api::{list_requests, load_overview, load_request_detail, ActOnRequest, SetProviderClass};
 use super::model::{RequestAction, RequestDetail, QUEUE_STATES};
-use crate::providers::model::{ProviderClass, Section};
-use crate::requests::model::RequestState;
+use super::payments_view::{LG, MD};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::documents::model::format_size;
 use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
+use crate::providers::model::{ProviderClass, Section};
+use crate::requests::model::RequestState;
 use crate::requests::view::RequestHistory;
-use super::payments_view::{LG, MD};
 
 /// Console home: the request queues, search and pagination (all in the URL, so the page
 /// works without JavaScript and can be bookmarked).
@@ -141,7 +141,6 @@ pub fn SegreteriaHomePage() -> impl IntoView {
     })
 }
 
-
 /// A request seen by the Segreteria: provider data, documents, history, actions.
 #[component]
 pub fn RequestDetailPage() -> impl IntoView {
@@ -169,7 +168,11 @@ pub fn RequestDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn RequestDetailView(detail: RequestDetail, act: ServerAction<ActOnRequest>, class: ServerAction<SetProviderClass>) -> impl IntoView {
+fn RequestDetailView(
+    detail: RequestDetail,
+    act: ServerAction<ActOnRequest>,
+    class: ServerAction<SetProviderClass>,
+) -> impl IntoView {
     let redirected = form_error("segreteria/act");
     let error = move || act.value().get().map_or_else(|| redirected.get(), Result::err);
     let p = detail.provider.form.clone();
@@ -304,7 +307,12 @@ fn RequestPayments(payments: Vec<crate::payments::model::AttemptView>) -> impl I
 /// The Gruppo the provider declared, and the Segreteria's confirmation or correction (with the
 /// reason; a correction recomputes the request's fees).
 #[component]
-fn ClassPanel(request_id: String, class: ProviderClass, confirmed: bool, action: ServerAction<SetProviderClass>) -> impl IntoView {
+fn ClassPanel(
+    request_id: String,
+    class: ProviderClass,
+    confirmed: bool,
+    action: ServerAction<SetProviderClass>,
+) -> impl IntoView {
     let redirected = form_error("segreteria/class");
     let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
     let reason_error = move || error().and_then(|e| e.field_message("class_reason"));
@@ -368,7 +376,10 @@ fn RequestFees(fees: Vec<crate::payments::model::DebtView>) -> impl IntoView {
 fn ProviderChanges(changes: Vec<crate::providers::model::ProviderChangeView>) -> impl IntoView {
     use crate::providers::model::field_label;
     // The first registration records every field: show it as one line, list the later changes.
-    let later: Vec<_> = changes.into_iter().filter(|c| c.old_value.is_some() || c.field == "provider_class" && c.reason.is_some()).collect();
+    let later: Vec<_> = changes
+        .into_iter()
+        .filter(|c| c.old_value.is_some() || c.field == "provider_class" && c.reason.is_some())
+        .collect();
     view! {
         <h2 class="h4">"Modifiche ai dati del provider"</h2>
         {if later.is_empty() {

@@ -62,7 +62,10 @@ pub async fn insert_user(executor: impl sqlx::AnyExecutor<'_>, user: &NewUser<'_
 
 /// How many accounts have `role`.
 pub async fn count_by_role(db: &Db, role: Role) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM users WHERE role = $1").bind(role.as_db()).fetch_one(db.pool()).await?)
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM users WHERE role = $1")
+        .bind(role.as_db())
+        .fetch_one(db.pool())
+        .await?)
 }
 
 #[derive(FromRow)]
@@ -74,24 +77,28 @@ struct LoginRow {
 
 /// The account with this e-mail and its password hash.
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<(CurrentUser, String)>, StoreError> {
-    sqlx::query_as::<_, LoginRow>("SELECT id, email, password_hash, role, display_name, email_verified_at FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| Ok((CurrentUser::try_from(r.user)?, r.password_hash)))
-        .transpose()
+    sqlx::query_as::<_, LoginRow>(
+        "SELECT id, email, password_hash, role, display_name, email_verified_at FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await?
+    .map(|r| Ok((CurrentUser::try_from(r.user)?, r.password_hash)))
+    .transpose()
 }
 
 // ---- failed logins ----------------------------------------------------------------------------
 
 /// Failed logins of `subject` in `scope` (`account`, `address`) after `since`.
 pub async fn count_failures(db: &Db, scope: &str, subject: &str, since: &str) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND subject = $2 AND failed_at > $3")
-        .bind(scope)
-        .bind(subject)
-        .bind(since)
-        .fetch_one(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND subject = $2 AND failed_at > $3",
+    )
+    .bind(scope)
+    .bind(subject)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?)
 }
 
 /// A reserved failure: the row written before a password is checked (see [`reserve_failures`]).
@@ -112,7 +119,12 @@ pub struct FailureLimit<'a> {
 /// evaluated). The caller removes the reservation with [`release_failures`] when the password
 /// is right. On PostgreSQL the transaction takes a lock per subject first
 /// (`pg_advisory_xact_lock`): plain reads there do not wait for a concurrent insert.
-pub async fn reserve_failures(db: &Db, limits: &[FailureLimit<'_>], since: &str, at: &str) -> Result<Result<Reservation, &'static str>, StoreError> {
+pub async fn reserve_failures(
+    db: &Db,
+    limits: &[FailureLimit<'_>],
+    since: &str,
+    at: &str,
+) -> Result<Result<Reservation, &'static str>, StoreError> {
     let mut tx = super::begin_write(db).await?;
     if db.backend() == crate::db::Backend::Postgres {
         let mut keys: Vec<String> = limits.iter().map(|l| format!("{}:{}", l.scope, l.subject)).collect();
@@ -122,24 +134,28 @@ pub async fn reserve_failures(db: &Db, limits: &[FailureLimit<'_>], since: &str,
         }
     }
     for limit in limits {
-        let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND subject = $2 AND failed_at > $3")
-            .bind(limit.scope)
-            .bind(limit.subject)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?;
+        let n = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) AS n FROM login_failures WHERE scope = $1 AND subject = $2 AND failed_at > $3",
+        )
+        .bind(limit.scope)
+        .bind(limit.subject)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
         if n >= limit.max {
             return Ok(Err(limit.scope));
         }
     }
     let mut ids = Vec::new();
     for limit in limits {
-        let id = sqlx::query_scalar::<_, i64>("INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(limit.scope)
-            .bind(limit.subject)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(limit.scope)
+        .bind(limit.subject)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
         ids.push(id);
     }
     tx.commit().await?;
@@ -166,13 +182,22 @@ pub async fn record_failure(db: &Db, scope: &str, subject: &str, at: &str) -> Re
 
 /// Forgets the failed logins of an account from one address (after a successful one there).
 pub async fn clear_pair_failures(db: &Db, pair: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM login_failures WHERE scope = 'pair' AND subject = $1").bind(pair).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM login_failures WHERE scope = 'pair' AND subject = $1")
+        .bind(pair)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
 // ---- sessions ---------------------------------------------------------------------------------
 
-pub async fn insert_session(db: &Db, token_hash: &str, user_id: &str, created_at: &str, expires_at: &str) -> Result<(), StoreError> {
+pub async fn insert_session(
+    db: &Db,
+    token_hash: &str,
+    user_id: &str,
+    created_at: &str,
+    expires_at: &str,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)
@@ -185,7 +210,12 @@ pub async fn insert_session(db: &Db, token_hash: &str, user_id: &str, created_at
 
 /// The account behind a session, if the session exists, expires after `now` and was last used
 /// after `idle_cutoff`; with when it was last used.
-pub async fn session_user(db: &Db, token_hash: &str, now: &str, idle_cutoff: &str) -> Result<Option<(CurrentUser, String)>, StoreError> {
+pub async fn session_user(
+    db: &Db,
+    token_hash: &str,
+    now: &str,
+    idle_cutoff: &str,
+) -> Result<Option<(CurrentUser, String)>, StoreError> {
     let row = sqlx::query_as::<_, SessionRow>(
         "SELECT u.id, u.email, u.role, u.display_name, u.email_verified_at, COALESCE(s.last_seen_at, s.created_at) AS last_seen
          FROM sessions s JOIN users u ON u.id = s.user_id
@@ -224,7 +254,11 @@ struct SessionRow {
 
 /// Notes that a session was used at `now`.
 pub async fn touch_session(db: &Db, token_hash: &str, now: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(now).bind(token_hash).execute(db.pool()).await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
@@ -236,7 +270,10 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError>
 /// Removes the sessions expired at `now` and the failed logins up to `failures_until`.
 pub async fn purge(db: &Db, now: &str, failures_until: &str, registrations_until: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
-    sqlx::query("DELETE FROM login_failures WHERE scope <> 'registration' AND failed_at <= $1").bind(failures_until).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM login_failures WHERE scope <> 'registration' AND failed_at <= $1")
+        .bind(failures_until)
+        .execute(db.pool())
+        .await?;
     sqlx::query("DELETE FROM login_failures WHERE scope = 'registration' AND failed_at <= $1")
         .bind(registrations_until)
         .execute(db.pool())
@@ -271,32 +308,46 @@ pub async fn insert_token(
     created_at: &str,
     expires_at: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(purpose.as_db())
-        .bind(created_at)
-        .bind(expires_at)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(purpose.as_db())
+    .bind(created_at)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// True when the account was given a token for `purpose` after `since` (a cool-down).
-pub async fn token_issued_since(db: &Db, user_id: &str, purpose: TokenPurpose, since: &str) -> Result<bool, StoreError> {
-    let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND created_at > $3")
-        .bind(user_id)
-        .bind(purpose.as_db())
-        .bind(since)
-        .fetch_one(db.pool())
-        .await?;
+pub async fn token_issued_since(
+    db: &Db,
+    user_id: &str,
+    purpose: TokenPurpose,
+    since: &str,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) AS n FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND created_at > $3",
+    )
+    .bind(user_id)
+    .bind(purpose.as_db())
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?;
     Ok(n > 0)
 }
 
 /// Uses a token once: marks it used if it exists for `purpose`, is unused and has not expired
 /// at `now`, and returns its account; `None` otherwise (nothing written). A compare-and-set on
 /// `used_at`: of two concurrent uses only one gets the account.
-pub async fn use_token(tx: &mut super::Tx, token_hash: &str, purpose: TokenPurpose, now: &str) -> Result<Option<String>, StoreError> {
+pub async fn use_token(
+    tx: &mut super::Tx,
+    token_hash: &str,
+    purpose: TokenPurpose,
+    now: &str,
+) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar::<_, String>(
         "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
          RETURNING user_id",
@@ -310,7 +361,12 @@ pub async fn use_token(tx: &mut super::Tx, token_hash: &str, purpose: TokenPurpo
 
 /// Marks every unused token of the account for `purpose` as used (a reset link from an older
 /// mail stops working once the password was reset).
-pub async fn spend_tokens(tx: &mut super::Tx, user_id: &str, purpose: TokenPurpose, now: &str) -> Result<(), StoreError> {
+pub async fn spend_tokens(
+    tx: &mut super::Tx,
+    user_id: &str,
+    purpose: TokenPurpose,
+    now: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
         .bind(now)
         .bind(user_id)
@@ -322,7 +378,11 @@ pub async fn spend_tokens(tx: &mut super::Tx, user_id: &str, purpose: TokenPurpo
 
 /// Replaces the account's password hash.
 pub async fn set_password(tx: &mut super::Tx, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -173,20 +173,22 @@ struct KeyedRow {
 
 /// The attempt that claimed an idempotency key.
 pub async fn by_key(db: &Db, key: &str) -> Result<Option<Keyed>, StoreError> {
-    sqlx::query_as::<_, KeyedRow>("SELECT id, provider_id, state, redirect_url, last_outcome FROM payment_attempts WHERE idempotency_key = $1")
-        .bind(key)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| {
-            Ok(Keyed {
-                state: decode(&r.state, "attempt state", AttemptState::from_db)?,
-                id: r.id,
-                provider_id: r.provider_id,
-                redirect_url: r.redirect_url,
-                last_outcome: r.last_outcome,
-            })
+    sqlx::query_as::<_, KeyedRow>(
+        "SELECT id, provider_id, state, redirect_url, last_outcome FROM payment_attempts WHERE idempotency_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(db.pool())
+    .await?
+    .map(|r| {
+        Ok(Keyed {
+            state: decode(&r.state, "attempt state", AttemptState::from_db)?,
+            id: r.id,
+            provider_id: r.provider_id,
+            redirect_url: r.redirect_url,
+            last_outcome: r.last_outcome,
         })
-        .transpose()
+    })
+    .transpose()
 }
 
 /// The stored receipt (RT) of an attempt.
@@ -221,11 +223,13 @@ struct SessionRow {
 
 /// A PAGATA attempt still without its receipt: `Some(its idSession, if any)`; otherwise `None`.
 pub async fn paid_without_receipt(db: &Db, attempt_id: &str) -> Result<Option<Option<String>>, StoreError> {
-    Ok(sqlx::query_as::<_, SessionRow>("SELECT id_session FROM payment_attempts WHERE id = $1 AND state = 'PAGATA' AND receipt IS NULL")
-        .bind(attempt_id)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| r.id_session))
+    Ok(sqlx::query_as::<_, SessionRow>(
+        "SELECT id_session FROM payment_attempts WHERE id = $1 AND state = 'PAGATA' AND receipt IS NULL",
+    )
+    .bind(attempt_id)
+    .fetch_optional(db.pool())
+    .await?
+    .map(|r| r.id_session))
 }
 
 /// Where the checks of an attempt stand.
@@ -250,10 +254,12 @@ struct CheckStatusRow {
 
 /// The check bookkeeping of an attempt (which must exist).
 pub async fn check_status(db: &Db, attempt_id: &str) -> Result<CheckStatus, StoreError> {
-    let r = sqlx::query_as::<_, CheckStatusRow>("SELECT state, check_count, last_outcome, unanswered_since FROM payment_attempts WHERE id = $1")
-        .bind(attempt_id)
-        .fetch_one(db.pool())
-        .await?;
+    let r = sqlx::query_as::<_, CheckStatusRow>(
+        "SELECT state, check_count, last_outcome, unanswered_since FROM payment_attempts WHERE id = $1",
+    )
+    .bind(attempt_id)
+    .fetch_one(db.pool())
+    .await?;
     Ok(CheckStatus {
         state: decode(&r.state, "attempt state", AttemptState::from_db)?,
         check_count: r.check_count,
@@ -271,10 +277,20 @@ pub fn allowed(from: AttemptState, to: AttemptState, anomaly_recheck: bool) -> b
     from.can_move_to(to)
         || (anomaly_recheck
             && from == AttemptState::Anomalia
-            && matches!(to, AttemptState::Pagata | AttemptState::NonPagata | AttemptState::Scaduta | AttemptState::Annullata))
+            && matches!(
+                to,
+                AttemptState::Pagata | AttemptState::NonPagata | AttemptState::Scaduta | AttemptState::Annullata
+            ))
 }
 
-async fn record(tx: &mut Tx, attempt_id: &str, actor: &str, from: Option<AttemptState>, to: AttemptState, detail: &str) -> Result<(), StoreError> {
+async fn record(
+    tx: &mut Tx,
+    attempt_id: &str,
+    actor: &str,
+    from: Option<AttemptState>,
+    to: AttemptState,
+    detail: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO payment_events (id, attempt_id, at, actor, from_state, to_state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -321,7 +337,14 @@ pub async fn transition(
 }
 
 /// [`transition`] in a transaction of its own (a plain one: its first statement is the write).
-pub async fn transition_now(db: &Db, attempt_id: &str, from: AttemptState, to: AttemptState, actor: &str, detail: &str) -> Result<bool, StoreError> {
+pub async fn transition_now(
+    db: &Db,
+    attempt_id: &str,
+    from: AttemptState,
+    to: AttemptState,
+    actor: &str,
+    detail: &str,
+) -> Result<bool, StoreError> {
     let mut tx = db.pool().begin().await?;
     let moved = transition(&mut tx, attempt_id, from, to, false, actor, detail).await?;
     tx.commit().await?;
@@ -384,7 +407,14 @@ pub async fn insert(tx: &mut Tx, new: &NewAttempt<'_>) -> Result<bool, StoreErro
 
 /// Adds a debt to the cart, as its live claim. A debt already claimed by a live cart (the
 /// unique index on `live_debt_id`) is a [`StoreError::Conflict`].
-pub async fn add_line(tx: &mut Tx, attempt_id: &str, debt_id: &str, iud: &str, amount_cents: i64, causale: &str) -> Result<(), StoreError> {
+pub async fn add_line(
+    tx: &mut Tx,
+    attempt_id: &str,
+    debt_id: &str,
+    iud: &str,
+    amount_cents: i64,
+    causale: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO attempt_debts (attempt_id, debt_id, iud, amount_cents, causale, live_debt_id) VALUES ($1, $2, $3, $4, $5, $2)",
     )
@@ -400,14 +430,31 @@ pub async fn add_line(tx: &mut Tx, attempt_id: &str, debt_id: &str, iud: &str, a
 }
 
 /// Sets the cart's total and appends its creation event (→ CREATA).
-pub async fn created(tx: &mut Tx, attempt_id: &str, total_cents: i64, actor: &str, detail: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE payment_attempts SET total_cents = $1 WHERE id = $2").bind(total_cents).bind(attempt_id).execute(&mut **tx).await?;
+pub async fn created(
+    tx: &mut Tx,
+    attempt_id: &str,
+    total_cents: i64,
+    actor: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE payment_attempts SET total_cents = $1 WHERE id = $2")
+        .bind(total_cents)
+        .bind(attempt_id)
+        .execute(&mut **tx)
+        .await?;
     record(tx, attempt_id, actor, None, AttemptState::Creata, detail).await
 }
 
 /// MyPay accepted the cart: stores its idSession and URL (only while CREATA) and moves the attempt
 /// CREATA → INVIATA, in one transaction. `false`: someone moved it first.
-pub async fn sent(db: &Db, attempt_id: &str, id_session: &str, url: &str, actor: &str, detail: &str) -> Result<bool, StoreError> {
+pub async fn sent(
+    db: &Db,
+    attempt_id: &str,
+    id_session: &str,
+    url: &str,
+    actor: &str,
+    detail: &str,
+) -> Result<bool, StoreError> {
     let mut tx = db.pool().begin().await?;
     sqlx::query("UPDATE payment_attempts SET id_session = $1, redirect_url = $2, last_outcome = 'accepted' WHERE id = $3 AND state = 'CREATA'")
         .bind(id_session)
@@ -415,14 +462,23 @@ pub async fn sent(db: &Db, attempt_id: &str, id_session: &str, url: &str, actor:
         .bind(attempt_id)
         .execute(&mut *tx)
         .await?;
-    let moved = transition(&mut tx, attempt_id, AttemptState::Creata, AttemptState::Inviata, false, actor, detail).await?;
+    let moved =
+        transition(&mut tx, attempt_id, AttemptState::Creata, AttemptState::Inviata, false, actor, detail).await?;
     tx.commit().await?;
     Ok(moved)
 }
 
 /// MyPay issued the notice: stores its IUV, number and URL (only while CREATA) and moves the
 /// attempt CREATA → INVIATA, in one transaction. `false`: someone moved it first.
-pub async fn notice_issued(db: &Db, attempt_id: &str, iuv: &str, notice_number: &str, url: &str, actor: &str, detail: &str) -> Result<bool, StoreError> {
+pub async fn notice_issued(
+    db: &Db,
+    attempt_id: &str,
+    iuv: &str,
+    notice_number: &str,
+    url: &str,
+    actor: &str,
+    detail: &str,
+) -> Result<bool, StoreError> {
     let mut tx = db.pool().begin().await?;
     sqlx::query(
         "UPDATE payment_attempts SET iuv = $1, notice_number = $2, notice_url = $3, last_outcome = 'issued'
@@ -434,7 +490,8 @@ pub async fn notice_issued(db: &Db, attempt_id: &str, iuv: &str, notice_number: 
     .bind(attempt_id)
     .execute(&mut *tx)
     .await?;
-    let moved = transition(&mut tx, attempt_id, AttemptState::Creata, AttemptState::Inviata, false, actor, detail).await?;
+    let moved =
+        transition(&mut tx, attempt_id, AttemptState::Creata, AttemptState::Inviata, false, actor, detail).await?;
     tx.commit().await?;
     Ok(moved)
 }
@@ -461,7 +518,10 @@ pub async fn store_notice_pdf(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> Resu
 }
 
 /// A notice's stored PDF, with its provider and IUV.
-pub async fn notice_pdf(db: &Db, attempt_id: &str) -> Result<Option<(String, Option<String>, Option<Vec<u8>>)>, StoreError> {
+pub async fn notice_pdf(
+    db: &Db,
+    attempt_id: &str,
+) -> Result<Option<(String, Option<String>, Option<Vec<u8>>)>, StoreError> {
     Ok(sqlx::query_as("SELECT provider_id, iuv, notice_pdf FROM payment_attempts WHERE id = $1 AND kind = 'AVVISO'")
         .bind(attempt_id)
         .fetch_optional(db.pool())
@@ -509,7 +569,12 @@ pub async fn issued_notice_of_debt(db: &Db, debt_id: &str) -> Result<Option<(Str
 /// Closes a notice whose debt was paid outside pagoPA (an accepted quietanza recorded in MyPay):
 /// INVIATA → ANNULLATA and its line no longer holds the debt, which the caller pays in the same
 /// transaction. `false`: the notice moved meanwhile, nothing was written.
-pub async fn close_paid_outside_in(tx: &mut Tx, attempt_id: &str, actor: &str, detail: &str) -> Result<bool, StoreError> {
+pub async fn close_paid_outside_in(
+    tx: &mut Tx,
+    attempt_id: &str,
+    actor: &str,
+    detail: &str,
+) -> Result<bool, StoreError> {
     if !transition(tx, attempt_id, AttemptState::Inviata, AttemptState::Annullata, false, actor, detail).await? {
         return Ok(false);
     }
@@ -519,8 +584,10 @@ pub async fn close_paid_outside_in(tx: &mut Tx, attempt_id: &str, actor: &str, d
 
 /// The payer e-mail an attempt was created with.
 pub async fn payer_email(db: &Db, attempt_id: &str) -> Result<Option<String>, StoreError> {
-    let row: Option<(Option<String>,)> =
-        sqlx::query_as("SELECT payer_email FROM payment_attempts WHERE id = $1").bind(attempt_id).fetch_optional(db.pool()).await?;
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT payer_email FROM payment_attempts WHERE id = $1")
+        .bind(attempt_id)
+        .fetch_optional(db.pool())
+        .await?;
     Ok(row.and_then(|(email,)| email))
 }
 
@@ -560,13 +627,19 @@ pub async fn claimed_debts_in(tx: &mut Tx, attempt_id: &str) -> Result<Vec<Strin
 
 /// The attempt no longer claims any debt.
 pub async fn release_lines(tx: &mut Tx, attempt_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE attempt_debts SET live_debt_id = NULL WHERE attempt_id = $1").bind(attempt_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE attempt_debts SET live_debt_id = NULL WHERE attempt_id = $1")
+        .bind(attempt_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// The attempt that claims a debt now, if any.
 pub async fn claimer_in(tx: &mut Tx, debt_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT attempt_id FROM attempt_debts WHERE live_debt_id = $1").bind(debt_id).fetch_optional(&mut **tx).await?)
+    Ok(sqlx::query_scalar("SELECT attempt_id FROM attempt_debts WHERE live_debt_id = $1")
+        .bind(debt_id)
+        .fetch_optional(&mut **tx)
+        .await?)
 }
 
 /// A line was paid: its IUR, and the claim ends.
@@ -581,7 +654,14 @@ pub async fn line_paid(tx: &mut Tx, attempt_id: &str, debt_id: &str, iur: &str) 
 }
 
 /// The verified receipt's IUV, id and date.
-pub async fn receipt_data(tx: &mut Tx, attempt_id: &str, iuv: &str, receipt_id: &str, receipt_date: &str, psp: &str) -> Result<(), StoreError> {
+pub async fn receipt_data(
+    tx: &mut Tx,
+    attempt_id: &str,
+    iuv: &str,
+    receipt_id: &str,
+    receipt_date: &str,
+    psp: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE payment_attempts SET iuv = $1, receipt_id = $2, receipt_date = $3, psp = $4 WHERE id = $5")
         .bind(iuv)
         .bind(receipt_id)
@@ -606,7 +686,13 @@ pub async fn store_receipt(db: &Db, attempt_id: &str, bytes: Vec<u8>) -> Result<
 
 /// MyPay was asked at `now` and answered `outcome`; `unusable`: no usable answer (the time the
 /// answers stopped being usable is kept until one is).
-pub async fn record_check(db: &Db, attempt_id: &str, now: &str, outcome: &str, unusable: bool) -> Result<(), StoreError> {
+pub async fn record_check(
+    db: &Db,
+    attempt_id: &str,
+    now: &str,
+    outcome: &str,
+    unusable: bool,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE payment_attempts SET last_check_at = $1, last_outcome = $2, check_count = check_count + 1,
                 unanswered_since = CASE WHEN $3 = 1 THEN COALESCE(unanswered_since, $1) ELSE NULL END
@@ -626,11 +712,12 @@ pub async fn record_check(db: &Db, attempt_id: &str, now: &str, outcome: &str, u
 /// a later GET of the return page never overwrites it. `true` for the one call that recorded
 /// it (the first return).
 pub async fn set_esito_ritorno(db: &Db, attempt_id: &str, esito: &str) -> Result<bool, StoreError> {
-    let recorded = sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2 AND esito_ritorno IS NULL")
-        .bind(esito)
-        .bind(attempt_id)
-        .execute(db.pool())
-        .await?;
+    let recorded =
+        sqlx::query("UPDATE payment_attempts SET esito_ritorno = $1 WHERE id = $2 AND esito_ritorno IS NULL")
+            .bind(esito)
+            .bind(attempt_id)
+            .execute(db.pool())
+            .await?;
     Ok(recorded.rows_affected() == 1)
 }
 
@@ -710,7 +797,14 @@ pub async fn claim_due(db: &Db, c: &ClaimDue<'_>) -> Result<Vec<String>, StoreEr
                 .fetch_all(&mut *tx)
                 .await?;
             for IdRow { id } in rows {
-                let won = sqlx::query(CLAIM).bind(c.owner).bind(c.until).bind(&id).bind(c.now).bind(c.due_before).execute(&mut *tx).await?;
+                let won = sqlx::query(CLAIM)
+                    .bind(c.owner)
+                    .bind(c.until)
+                    .bind(&id)
+                    .bind(c.now)
+                    .bind(c.due_before)
+                    .execute(&mut *tx)
+                    .await?;
                 if won.rows_affected() == 1 {
                     claimed.push(id);
                 }
@@ -726,7 +820,14 @@ pub async fn claim_due(db: &Db, c: &ClaimDue<'_>) -> Result<Vec<String>, StoreEr
                 .fetch_all(db.pool())
                 .await?;
             for IdRow { id } in rows {
-                let won = sqlx::query(CLAIM).bind(c.owner).bind(c.until).bind(&id).bind(c.now).bind(c.due_before).execute(db.pool()).await?;
+                let won = sqlx::query(CLAIM)
+                    .bind(c.owner)
+                    .bind(c.until)
+                    .bind(&id)
+                    .bind(c.now)
+                    .bind(c.due_before)
+                    .execute(db.pool())
+                    .await?;
                 if won.rows_affected() == 1 {
                     claimed.push(id);
                 }
@@ -738,7 +839,12 @@ pub async fn claim_due(db: &Db, c: &ClaimDue<'_>) -> Result<Vec<String>, StoreEr
 
 /// Gives a claim back (only if `owner` still holds it) and records when the attempt is next due
 /// (`None`: never again by schedule).
-pub async fn release_claim(db: &Db, attempt_id: &str, owner: &str, next_check_at: Option<&str>) -> Result<bool, StoreError> {
+pub async fn release_claim(
+    db: &Db,
+    attempt_id: &str,
+    owner: &str,
+    next_check_at: Option<&str>,
+) -> Result<bool, StoreError> {
     let released = sqlx::query(
         "UPDATE payment_attempts SET lease_owner = NULL, lease_until = NULL, next_check_at = $1 WHERE id = $2 AND lease_owner = $3",
     )
@@ -774,7 +880,13 @@ struct ConsoleRow {
 /// A page of the console: attempts in `states` whose provider name, codice fiscale, P.IVA,
 /// idSession or IUV contains `search` (case-insensitive), newest first; and how many match.
 /// Only `$n` placeholders carry values; the SQL text is fixed fragments.
-pub async fn console(db: &Db, states: &[AttemptState], search: &str, page: i64, page_size: i64) -> Result<(Vec<PaymentRow>, i64), StoreError> {
+pub async fn console(
+    db: &Db,
+    states: &[AttemptState],
+    search: &str,
+    page: i64,
+    page_size: i64,
+) -> Result<(Vec<PaymentRow>, i64), StoreError> {
     // A page number from the URL: clamped, so that the offset can neither overflow nor wrap.
     let page = page.clamp(1, super::MAX_PAGE);
     let mut binds: Vec<String> = states.iter().map(|s| s.as_db().to_string()).collect();
@@ -789,7 +901,8 @@ pub async fn console(db: &Db, states: &[AttemptState], search: &str, page: i64, 
         ));
     }
     let from = "FROM payment_attempts a JOIN providers p ON p.id = a.provider_id";
-    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {from} WHERE {filter}")));
+    let mut count =
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {from} WHERE {filter}")));
     for value in &binds {
         count = count.bind(value.clone());
     }

@@ -79,8 +79,16 @@ impl TryFrom<DebtRow> for Debt {
         Ok(Debt {
             fee_kind: decode(&r.fee_kind, "fee kind", FeeKind::from_db)?,
             state: decode(&r.state, "debt state", DebtState::from_db)?,
-            paid_channel: r.paid_channel.as_deref().map(|c| decode(c, "paid channel", PaidChannel::from_db)).transpose()?,
-            reference_year: r.reference_year.map(i32::try_from).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            paid_channel: r
+                .paid_channel
+                .as_deref()
+                .map(|c| decode(c, "paid channel", PaidChannel::from_db))
+                .transpose()?,
+            reference_year: r
+                .reference_year
+                .map(i32::try_from)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             id: r.id,
             provider_id: r.provider_id,
             request_id: r.request_id,
@@ -111,13 +119,23 @@ fn all(rows: Vec<DebtRow>) -> Result<Vec<Debt>, StoreError> {
 
 pub async fn by_id(db: &Db, debt_id: &str) -> Result<Option<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE id = $1");
-    sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_optional(db.pool()).await?.map(Debt::try_from).transpose()
+    sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+        .bind(debt_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Debt::try_from)
+        .transpose()
 }
 
 /// The debt as it is inside `tx` (a write transaction sees its own changes and holds the lock).
 pub async fn by_id_in(tx: &mut Tx, debt_id: &str) -> Result<Option<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE id = $1");
-    sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_optional(&mut **tx).await?.map(Debt::try_from).transpose()
+    sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+        .bind(debt_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Debt::try_from)
+        .transpose()
 }
 
 /// The debts of a request (annulled ones included), oldest first.
@@ -141,7 +159,11 @@ pub async fn of_provider(db: &Db, provider_id: &str) -> Result<Vec<Debt>, StoreE
 /// A provider's debts in one state, oldest first.
 pub async fn of_provider_in_state(db: &Db, provider_id: &str, state: DebtState) -> Result<Vec<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE provider_id = $1 AND state = $2 ORDER BY created_at, id");
-    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).bind(state.as_db()).fetch_all(db.pool()).await?)
+    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .bind(state.as_db())
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Whether the provider has an annual quota for `year` (any state).
@@ -184,7 +206,9 @@ impl DebtEventKind {
         }
     }
     pub fn from_db(value: &str) -> Option<DebtEventKind> {
-        [DebtEventKind::Created, DebtEventKind::State, DebtEventKind::DueDate, DebtEventKind::Amount].into_iter().find(|k| k.as_db() == value)
+        [DebtEventKind::Created, DebtEventKind::State, DebtEventKind::DueDate, DebtEventKind::Amount]
+            .into_iter()
+            .find(|k| k.as_db() == value)
     }
 }
 
@@ -325,7 +349,14 @@ impl Change<'_> {
 /// The one state change of the debt machine: `from` → the change's state, checked against
 /// `DebtState::can_move_to`, as a compare-and-set on `from`, with its STATO event. A debt not in
 /// `from` (someone moved it first) is a [`StoreError::Conflict`] and nothing is written.
-pub async fn set_state(tx: &mut Tx, debt_id: &str, from: DebtState, change: Change<'_>, actor: &str, reason: &str) -> Result<(), StoreError> {
+pub async fn set_state(
+    tx: &mut Tx,
+    debt_id: &str,
+    from: DebtState,
+    change: Change<'_>,
+    actor: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
     let to = change.target();
     if !from.can_move_to(to) {
         return Err(StoreError::Transition { machine: "debt", from: from.as_db(), to: to.as_db() });
@@ -397,15 +428,16 @@ pub async fn set_state(tx: &mut Tx, debt_id: &str, from: DebtState, change: Chan
 
 /// A new due date (proroga) for a debt still to pay, with its PROROGA event.
 pub async fn extend_due(tx: &mut Tx, debt: &Debt, new_due: &str, actor: &str, reason: &str) -> Result<(), StoreError> {
-    let moved = sqlx::query("UPDATE debts SET due_date = $1, updated_at = $2 WHERE id = $3 AND state = $4 AND due_date = $5")
-        .bind(new_due)
-        .bind(now_utc())
-        .bind(&debt.id)
-        .bind(debt.state.as_db())
-        .bind(debt.due_date.as_deref())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let moved =
+        sqlx::query("UPDATE debts SET due_date = $1, updated_at = $2 WHERE id = $3 AND state = $4 AND due_date = $5")
+            .bind(new_due)
+            .bind(now_utc())
+            .bind(&debt.id)
+            .bind(debt.state.as_db())
+            .bind(debt.due_date.as_deref())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if moved != 1 {
         return Err(StoreError::Conflict("debt changed meanwhile"));
     }
@@ -413,9 +445,20 @@ pub async fn extend_due(tx: &mut Tx, debt: &Debt, new_due: &str, actor: &str, re
 }
 
 /// A corrected amount for a debt still to pay (DA_PAGARE), with its IMPORTO event.
-pub async fn reprice(tx: &mut Tx, debt: &Debt, tariff_id: &str, amount_cents: i64, actor: &str, reason: &str) -> Result<(), StoreError> {
+pub async fn reprice(
+    tx: &mut Tx,
+    debt: &Debt,
+    tariff_id: &str,
+    amount_cents: i64,
+    actor: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
     if debt.state != DebtState::DaPagare {
-        return Err(StoreError::Transition { machine: "debt amount", from: debt.state.as_db(), to: debt.state.as_db() });
+        return Err(StoreError::Transition {
+            machine: "debt amount",
+            from: debt.state.as_db(),
+            to: debt.state.as_db(),
+        });
     }
     let moved = sqlx::query(
         "UPDATE debts SET amount_cents = $1, tariff_id = $2, updated_at = $3 WHERE id = $4 AND state = $5 AND amount_cents = $6",
@@ -500,7 +543,8 @@ pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>,
             filter.push_str(&format!(" AND {}", overdue(binds.len())));
         }
         Queue::QuietanzaPending => {
-            filter.push_str(" AND EXISTS (SELECT 1 FROM quietanze q WHERE q.debt_id = d.id AND q.state = 'IN_VERIFICA')");
+            filter
+                .push_str(" AND EXISTS (SELECT 1 FROM quietanze q WHERE q.debt_id = d.id AND q.state = 'IN_VERIFICA')");
         }
     }
     if let Some(fee) = q.fee_kind {
@@ -546,7 +590,13 @@ pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>,
         .fetch_all(db.pool())
         .await?
         .into_iter()
-        .map(|r| Ok(ConsoleLine { debt: Debt::try_from(r.debt)?, provider: r.denominazione, codice_fiscale: r.codice_fiscale }))
+        .map(|r| {
+            Ok(ConsoleLine {
+                debt: Debt::try_from(r.debt)?,
+                provider: r.denominazione,
+                codice_fiscale: r.codice_fiscale,
+            })
+        })
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok((lines, total))
 }
@@ -555,13 +605,17 @@ pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>,
 pub async fn counts(db: &Db, today: &str) -> Result<(Vec<(DebtState, i64)>, i64), StoreError> {
     let mut by_state = Vec::new();
     for state in DebtState::ALL {
-        let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM debts WHERE state = $1").bind(state.as_db()).fetch_one(db.pool()).await?;
+        let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM debts WHERE state = $1")
+            .bind(state.as_db())
+            .fetch_one(db.pool())
+            .await?;
         by_state.push((state, n));
     }
-    let overdue = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM debts d WHERE {}", overdue(1))))
-        .bind(today)
-        .fetch_one(db.pool())
-        .await?;
+    let overdue =
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM debts d WHERE {}", overdue(1))))
+            .bind(today)
+            .fetch_one(db.pool())
+            .await?;
     Ok((by_state, overdue))
 }
 
@@ -573,7 +627,13 @@ pub async fn console_line(db: &Db, debt_id: &str) -> Result<Option<ConsoleLine>,
         .bind(debt_id)
         .fetch_optional(db.pool())
         .await?
-        .map(|r| Ok(ConsoleLine { debt: Debt::try_from(r.debt)?, provider: r.denominazione, codice_fiscale: r.codice_fiscale }))
+        .map(|r| {
+            Ok(ConsoleLine {
+                debt: Debt::try_from(r.debt)?,
+                provider: r.denominazione,
+                codice_fiscale: r.codice_fiscale,
+            })
+        })
         .transpose()
 }
 
@@ -625,7 +685,14 @@ pub async fn extensions(db: &Db, provider_id: &str) -> Result<Vec<(String, DebtE
     .await?
     .into_iter()
     .map(|r| {
-        let event = DebtEvent { at: r.at, actor: String::new(), kind: DebtEventKind::DueDate, from_value: r.from_value, to_value: r.to_value, reason: r.reason };
+        let event = DebtEvent {
+            at: r.at,
+            actor: String::new(),
+            kind: DebtEventKind::DueDate,
+            from_value: r.from_value,
+            to_value: r.to_value,
+            reason: r.reason,
+        };
         (r.debt_id, event)
     })
     .collect())
@@ -696,5 +763,9 @@ pub async fn annual_quotas(db: &Db, provider_id: &str) -> Result<Vec<Debt>, Stor
     let sql = format!(
         "SELECT {COLUMNS} FROM debts WHERE provider_id = $1 AND fee_kind = $2 AND reference_year IS NOT NULL ORDER BY reference_year DESC"
     );
-    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).bind(FeeKind::QuotaAnnuale.as_db()).fetch_all(db.pool()).await?)
+    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .bind(FeeKind::QuotaAnnuale.as_db())
+        .fetch_all(db.pool())
+        .await?)
 }

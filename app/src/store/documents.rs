@@ -16,12 +16,14 @@ struct TypeRow {
 
 /// The active document types, in form order.
 pub async fn types(db: &Db) -> Result<Vec<DocumentType>, StoreError> {
-    Ok(sqlx::query_as::<_, TypeRow>("SELECT code, label, required FROM document_types WHERE active = 1 ORDER BY position, code")
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(|r| DocumentType { code: r.code, label: r.label, required: r.required == 1 })
-        .collect())
+    Ok(sqlx::query_as::<_, TypeRow>(
+        "SELECT code, label, required FROM document_types WHERE active = 1 ORDER BY position, code",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|r| DocumentType { code: r.code, label: r.label, required: r.required == 1 })
+    .collect())
 }
 
 #[derive(FromRow)]
@@ -46,7 +48,13 @@ pub async fn versions(db: &Db, request_id: &str) -> Result<Vec<(String, Document
     .await?
     .into_iter()
     .map(|r| {
-        let version = DocumentVersion { id: r.id, file_name: r.file_name, size_bytes: r.size_bytes, sha256: r.sha256, uploaded_at: r.uploaded_at };
+        let version = DocumentVersion {
+            id: r.id,
+            file_name: r.file_name,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+            uploaded_at: r.uploaded_at,
+        };
         (r.type_code, version, r.current == 1)
     })
     .collect())
@@ -65,7 +73,13 @@ pub struct Usage {
 
 /// The [`Usage`] of `request_id` / `type_code` / `uploaded_by` (uploads since `since`), read in
 /// the caller's write transaction so that parallel uploads count each other.
-pub async fn usage(tx: &mut Tx, request_id: &str, type_code: &str, uploaded_by: &str, since: &str) -> Result<Usage, StoreError> {
+pub async fn usage(
+    tx: &mut Tx,
+    request_id: &str,
+    type_code: &str,
+    uploaded_by: &str,
+    since: &str,
+) -> Result<Usage, StoreError> {
     let row = sqlx::query(
         "SELECT
             (SELECT COUNT(*) FROM documents WHERE request_id = $1 AND type_code = $2) AS slot_versions,

@@ -12,12 +12,14 @@ use crate::payments::model::{DebtState, DebtView, FeeKind, PaidChannel};
 
 /// How many of the provider's events start between `from` and `to` (`YYYY-MM-DD`, inclusive).
 pub async fn count_started_between(db: &Db, provider_id: &str, from: &str, to: &str) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM events WHERE provider_id = $1 AND start_date >= $2 AND start_date <= $3")
-        .bind(provider_id)
-        .bind(from)
-        .bind(to)
-        .fetch_one(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) AS n FROM events WHERE provider_id = $1 AND start_date >= $2 AND start_date <= $3",
+    )
+    .bind(provider_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(db.pool())
+    .await?)
 }
 
 #[derive(FromRow)]
@@ -53,7 +55,11 @@ impl TryFrom<EventRow> for EventView {
             None => None,
             Some(id) => Some(DebtView {
                 id,
-                fee_kind: decode(r.fee_kind.as_deref().ok_or_else(|| missing("fee_kind"))?, "fee kind", FeeKind::from_db)?,
+                fee_kind: decode(
+                    r.fee_kind.as_deref().ok_or_else(|| missing("fee_kind"))?,
+                    "fee kind",
+                    FeeKind::from_db,
+                )?,
                 causale: r.causale.ok_or_else(|| missing("causale"))?,
                 amount_cents: r.amount_cents.ok_or_else(|| missing("amount_cents"))?,
                 due_date: r.due_date,
@@ -61,7 +67,11 @@ impl TryFrom<EventRow> for EventView {
                 iuv: r.iuv,
                 iur: r.iur,
                 paid_at: r.paid_at,
-                paid_channel: r.paid_channel.as_deref().map(|c| decode(c, "paid channel", PaidChannel::from_db)).transpose()?,
+                paid_channel: r
+                    .paid_channel
+                    .as_deref()
+                    .map(|c| decode(c, "paid channel", PaidChannel::from_db))
+                    .transpose()?,
             }),
         };
         Ok(EventView {
@@ -148,6 +158,9 @@ struct KeyRow {
 
 /// The event created with a declaration key (which must exist): (event id, provider id).
 pub async fn by_declaration_key(db: &Db, key: &str) -> Result<(String, String), StoreError> {
-    let r = sqlx::query_as::<_, KeyRow>("SELECT id, provider_id FROM events WHERE declaration_key = $1").bind(key).fetch_one(db.pool()).await?;
+    let r = sqlx::query_as::<_, KeyRow>("SELECT id, provider_id FROM events WHERE declaration_key = $1")
+        .bind(key)
+        .fetch_one(db.pool())
+        .await?;
     Ok((r.id, r.provider_id))
 }

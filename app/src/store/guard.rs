@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 /// What running SQL looks like in the source.
 fn runs_sql(line: &str) -> bool {
     let line = line.trim_start();
-    line.contains("sqlx::query") || line.contains("sqlx::raw_sql") || (line.starts_with("use sqlx") && line.contains("query"))
+    line.contains("sqlx::query")
+        || line.contains("sqlx::raw_sql")
+        || (line.starts_with("use sqlx") && line.contains("query"))
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -34,7 +36,8 @@ fn only_the_store_runs_sql() {
         if file.starts_with(&store) {
             in_store += hits.len();
         } else {
-            offenders.extend(hits.into_iter().map(|n| format!("{}:{n}", file.strip_prefix(&src).unwrap_or(file).display())));
+            offenders
+                .extend(hits.into_iter().map(|n| format!("{}:{n}", file.strip_prefix(&src).unwrap_or(file).display())));
         }
     }
     // Not vacuous: the walk saw the code base and the store's SQL.

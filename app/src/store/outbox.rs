@@ -98,13 +98,23 @@ struct IdRow {
 pub async fn claim_next(db: &Db, owner: &str, now: &str, until: &str) -> Result<Option<Outgoing>, StoreError> {
     let won = match db.backend() {
         Backend::Postgres => {
-            let sql = format!("SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED");
+            let sql = format!(
+                "SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            );
             let mut tx = db.pool().begin().await?;
-            let candidate = sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(now).fetch_optional(&mut *tx).await?;
+            let candidate =
+                sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(now).fetch_optional(&mut *tx).await?;
             let won = match candidate {
-                Some(IdRow { id }) => {
-                    (sqlx::query(CLAIM).bind(owner).bind(until).bind(&id).bind(now).execute(&mut *tx).await?.rows_affected() == 1).then_some(id)
-                }
+                Some(IdRow { id }) => (sqlx::query(CLAIM)
+                    .bind(owner)
+                    .bind(until)
+                    .bind(&id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1)
+                    .then_some(id),
                 None => None,
             };
             tx.commit().await?;
@@ -113,9 +123,16 @@ pub async fn claim_next(db: &Db, owner: &str, now: &str, until: &str) -> Result<
         Backend::Sqlite => {
             let sql = format!("SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT 1");
             match sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql)).bind(now).fetch_optional(db.pool()).await? {
-                Some(IdRow { id }) => {
-                    (sqlx::query(CLAIM).bind(owner).bind(until).bind(&id).bind(now).execute(db.pool()).await?.rows_affected() == 1).then_some(id)
-                }
+                Some(IdRow { id }) => (sqlx::query(CLAIM)
+                    .bind(owner)
+                    .bind(until)
+                    .bind(&id)
+                    .bind(now)
+                    .execute(db.pool())
+                    .await?
+                    .rows_affected()
+                    == 1)
+                    .then_some(id),
                 None => None,
             }
         }
@@ -157,7 +174,14 @@ pub async fn mark_failed(db: &Db, id: &str, owner: &str, error: &str) -> Result<
     finish(db, id, owner, MailState::Failed, None, Some(error)).await
 }
 
-async fn finish(db: &Db, id: &str, owner: &str, state: MailState, sent_at: Option<&str>, error: Option<&str>) -> Result<bool, StoreError> {
+async fn finish(
+    db: &Db,
+    id: &str,
+    owner: &str,
+    state: MailState,
+    sent_at: Option<&str>,
+    error: Option<&str>,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE mail_outbox SET state = $1, sent_at = $2, last_error = COALESCE($3, last_error), lease_owner = NULL, lease_until = NULL,
                 body_text = CASE WHEN secret = 1 THEN $4 ELSE body_text END,
@@ -176,7 +200,13 @@ async fn finish(db: &Db, id: &str, owner: &str, state: MailState, sent_at: Optio
 }
 
 /// A failed try to be repeated at `next_attempt_at` (only if `owner` still holds the row).
-pub async fn retry_later(db: &Db, id: &str, owner: &str, next_attempt_at: &str, error: &str) -> Result<bool, StoreError> {
+pub async fn retry_later(
+    db: &Db,
+    id: &str,
+    owner: &str,
+    next_attempt_at: &str,
+    error: &str,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE mail_outbox SET next_attempt_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL
          WHERE id = $3 AND lease_owner = $4 AND state = 'PENDING'",
@@ -223,7 +253,12 @@ impl TryFrom<LogRow> for MailLogLine {
 const LOG_COLUMNS: &str = "id, kind, recipient, subject, state, tries, last_error, created_at, sent_at";
 
 /// The mail of a provider (its account's mail included), newest first, at most `limit` lines.
-pub async fn log_of_provider(db: &Db, provider_id: &str, owner_user_id: &str, limit: i64) -> Result<Vec<MailLogLine>, StoreError> {
+pub async fn log_of_provider(
+    db: &Db,
+    provider_id: &str,
+    owner_user_id: &str,
+    limit: i64,
+) -> Result<Vec<MailLogLine>, StoreError> {
     let sql = format!(
         "SELECT {LOG_COLUMNS} FROM mail_outbox WHERE provider_id = $1 OR (provider_id IS NULL AND user_id = $2)
          ORDER BY created_at DESC, id DESC LIMIT $3"
@@ -241,13 +276,24 @@ pub async fn log_of_provider(db: &Db, provider_id: &str, owner_user_id: &str, li
 
 /// The most recent failed notifications (every provider), newest first.
 pub async fn failed(db: &Db, limit: i64) -> Result<Vec<MailLogLine>, StoreError> {
-    let sql = format!("SELECT {LOG_COLUMNS} FROM mail_outbox WHERE state = 'FAILED' ORDER BY created_at DESC, id DESC LIMIT $1");
-    sqlx::query_as::<_, LogRow>(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(db.pool()).await?.into_iter().map(MailLogLine::try_from).collect()
+    let sql = format!(
+        "SELECT {LOG_COLUMNS} FROM mail_outbox WHERE state = 'FAILED' ORDER BY created_at DESC, id DESC LIMIT $1"
+    );
+    sqlx::query_as::<_, LogRow>(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(MailLogLine::try_from)
+        .collect()
 }
 
 /// How many rows are in `state`.
 pub async fn count_in(db: &Db, state: MailState) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM mail_outbox WHERE state = $1").bind(state.as_db()).fetch_one(db.pool()).await?)
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) AS n FROM mail_outbox WHERE state = $1")
+        .bind(state.as_db())
+        .fetch_one(db.pool())
+        .await?)
 }
 
 /// Who is told about a provider: the account that acts for it and the organisation's e-mail
@@ -285,7 +331,13 @@ pub async fn provider_contacts(tx: &mut Tx, provider_id: &str) -> Result<Option<
         if !org.is_empty() && org != r.account_email.to_lowercase() {
             recipients.push(r.org_email.trim().to_string());
         }
-        ProviderContacts { provider_id: provider_id.to_string(), denominazione: r.denominazione, owner_user_id: r.owner_user_id, display_name: r.display_name, recipients }
+        ProviderContacts {
+            provider_id: provider_id.to_string(),
+            denominazione: r.denominazione,
+            owner_user_id: r.owner_user_id,
+            display_name: r.display_name,
+            recipients,
+        }
     }))
 }
 
@@ -324,6 +376,13 @@ pub async fn debts_due_between(db: &Db, from: &str, until: &str) -> Result<Vec<D
     .fetch_all(db.pool())
     .await?
     .into_iter()
-    .map(|r| DebtDue { debt_id: r.id, provider_id: r.provider_id, fee_kind: r.fee_kind, causale: r.causale, amount_cents: r.amount_cents, due_date: r.due_date })
+    .map(|r| DebtDue {
+        debt_id: r.id,
+        provider_id: r.provider_id,
+        fee_kind: r.fee_kind,
+        causale: r.causale,
+        amount_cents: r.amount_cents,
+        due_date: r.due_date,
+    })
     .collect())
 }

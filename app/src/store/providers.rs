@@ -93,9 +93,18 @@ impl TryFrom<ProviderRow> for Provider {
     }
 }
 
-async fn one(db_or_tx: impl sqlx::AnyExecutor<'_>, condition: &str, value: &str) -> Result<Option<Provider>, StoreError> {
+async fn one(
+    db_or_tx: impl sqlx::AnyExecutor<'_>,
+    condition: &str,
+    value: &str,
+) -> Result<Option<Provider>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM providers WHERE {condition} = $1");
-    sqlx::query_as::<_, ProviderRow>(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(db_or_tx).await?.map(Provider::try_from).transpose()
+    sqlx::query_as::<_, ProviderRow>(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .fetch_optional(db_or_tx)
+        .await?
+        .map(Provider::try_from)
+        .transpose()
 }
 
 pub async fn by_user(db: &Db, user_id: &str) -> Result<Option<Provider>, StoreError> {
@@ -116,7 +125,10 @@ pub async fn by_id_in(tx: &mut Tx, provider_id: &str) -> Result<Option<Provider>
 
 /// The account that owns a provider.
 pub async fn owner(db: &Db, provider_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT owner_user_id FROM providers WHERE id = $1").bind(provider_id).fetch_optional(db.pool()).await?)
+    Ok(sqlx::query_scalar("SELECT owner_user_id FROM providers WHERE id = $1")
+        .bind(provider_id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 /// Whether another account's provider already has this codice fiscale.
@@ -129,7 +141,15 @@ pub async fn codice_fiscale_taken(tx: &mut Tx, codice_fiscale: &str, owner_user_
         .is_some())
 }
 
-async fn record(tx: &mut Tx, provider_id: &str, actor: &CurrentUser, field: &str, old: Option<&str>, new: Option<&str>, reason: Option<&str>) -> Result<(), StoreError> {
+async fn record(
+    tx: &mut Tx,
+    provider_id: &str,
+    actor: &CurrentUser,
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO provider_changes (id, provider_id, at, actor_id, actor_role, field, old_value, new_value, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -154,7 +174,13 @@ fn text_or_null(value: &str) -> Option<&str> {
 
 /// Registers the provider of an account (a codice fiscale or an account already registered is
 /// a [`StoreError::Conflict`]).
-pub async fn insert(tx: &mut Tx, owner_user_id: &str, form: &ProviderForm, class: ProviderClass, actor: &CurrentUser) -> Result<String, StoreError> {
+pub async fn insert(
+    tx: &mut Tx,
+    owner_user_id: &str,
+    form: &ProviderForm,
+    class: ProviderClass,
+    actor: &CurrentUser,
+) -> Result<String, StoreError> {
     let id = new_id();
     let now = now_utc();
     sqlx::query(
@@ -203,7 +229,8 @@ pub async fn update_fields(
     actor: &CurrentUser,
     reason: Option<&str>,
 ) -> Result<Vec<&'static str>, StoreError> {
-    let changed: Vec<&'static str> = ProviderForm::FIELDS.iter().copied().filter(|f| current.form.get(f) != new.get(f)).collect();
+    let changed: Vec<&'static str> =
+        ProviderForm::FIELDS.iter().copied().filter(|f| current.form.get(f) != new.get(f)).collect();
     if changed.is_empty() && class == current.provider_class {
         return Ok(changed);
     }
@@ -221,7 +248,11 @@ pub async fn update_fields(
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for field in &changed {
         let value = new.get(field);
-        query = if *field == "partita_iva" { query.bind(text_or_null(value).map(str::to_string)) } else { query.bind(value.to_string()) };
+        query = if *field == "partita_iva" {
+            query.bind(text_or_null(value).map(str::to_string))
+        } else {
+            query.bind(value.to_string())
+        };
     }
     let updated = query
         .bind(class.as_db())
@@ -236,16 +267,40 @@ pub async fn update_fields(
         return Err(StoreError::Conflict("provider changed meanwhile"));
     }
     for field in &changed {
-        record(tx, &current.id, actor, field, text_or_null(current.form.get(field)), text_or_null(new.get(field)), reason).await?;
+        record(
+            tx,
+            &current.id,
+            actor,
+            field,
+            text_or_null(current.form.get(field)),
+            text_or_null(new.get(field)),
+            reason,
+        )
+        .await?;
     }
     if class != current.provider_class {
-        record(tx, &current.id, actor, "provider_class", Some(current.provider_class.as_db()), Some(class.as_db()), reason).await?;
+        record(
+            tx,
+            &current.id,
+            actor,
+            "provider_class",
+            Some(current.provider_class.as_db()),
+            Some(class.as_db()),
+            reason,
+        )
+        .await?;
     }
     Ok(changed)
 }
 
 /// The Segreteria confirms the Gruppo as it is now (`class` must still be the stored one).
-pub async fn confirm_class(tx: &mut Tx, provider_id: &str, class: ProviderClass, actor: &CurrentUser, reason: Option<&str>) -> Result<(), StoreError> {
+pub async fn confirm_class(
+    tx: &mut Tx,
+    provider_id: &str,
+    class: ProviderClass,
+    actor: &CurrentUser,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
     let now = now_utc();
     let updated = sqlx::query("UPDATE providers SET class_confirmed_at = $1, class_confirmed_by = $2, updated_at = $1 WHERE id = $3 AND provider_class = $4")
         .bind(&now)
@@ -258,17 +313,38 @@ pub async fn confirm_class(tx: &mut Tx, provider_id: &str, class: ProviderClass,
     if updated != 1 {
         return Err(StoreError::Conflict("provider class changed meanwhile"));
     }
-    record(tx, provider_id, actor, "provider_class", Some(class.as_db()), Some(class.as_db()), Some(reason.unwrap_or("Gruppo confermato dalla Segreteria"))).await
+    record(
+        tx,
+        provider_id,
+        actor,
+        "provider_class",
+        Some(class.as_db()),
+        Some(class.as_db()),
+        Some(reason.unwrap_or("Gruppo confermato dalla Segreteria")),
+    )
+    .await
 }
 
 /// Sets a new Gruppo (the Segreteria's correction), with its change row.
-pub async fn set_class(tx: &mut Tx, provider: &Provider, class: ProviderClass, actor: &CurrentUser, reason: &str) -> Result<(), StoreError> {
+pub async fn set_class(
+    tx: &mut Tx,
+    provider: &Provider,
+    class: ProviderClass,
+    actor: &CurrentUser,
+    reason: &str,
+) -> Result<(), StoreError> {
     update_fields(tx, provider, &provider.form, class, actor, Some(reason)).await?;
     Ok(())
 }
 
 /// The Segreteria switches the treasury channel (quietanza) on or off, with its change row.
-pub async fn set_treasury_channel(tx: &mut Tx, provider: &Provider, enabled: bool, actor: &CurrentUser, reason: &str) -> Result<(), StoreError> {
+pub async fn set_treasury_channel(
+    tx: &mut Tx,
+    provider: &Provider,
+    enabled: bool,
+    actor: &CurrentUser,
+    reason: &str,
+) -> Result<(), StoreError> {
     let value = if enabled { "ON" } else { "OFF" };
     let old = provider.treasury_channel.map(|on| if on { "ON" } else { "OFF" });
     sqlx::query("UPDATE providers SET treasury_channel = $1, updated_at = $2 WHERE id = $3")
@@ -282,7 +358,10 @@ pub async fn set_treasury_channel(tx: &mut Tx, provider: &Provider, enabled: boo
 
 /// A change takes the Gruppo's confirmation back (the Segreteria must look again).
 pub async fn clear_class_confirmation(tx: &mut Tx, provider_id: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE providers SET class_confirmed_at = NULL, class_confirmed_by = NULL WHERE id = $1").bind(provider_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE providers SET class_confirmed_at = NULL, class_confirmed_by = NULL WHERE id = $1")
+        .bind(provider_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

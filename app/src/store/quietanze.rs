@@ -51,7 +51,8 @@ struct Row {
     decision_note: Option<String>,
 }
 
-const COLUMNS: &str = "id, debt_id, provider_id, state, file_name, size_bytes, sha256, value_date, amount_cents, cro_trn, \
+const COLUMNS: &str =
+    "id, debt_id, provider_id, state, file_name, size_bytes, sha256, value_date, amount_cents, cro_trn, \
     paying_body, uploaded_by, uploaded_at, decided_by, decided_at, decision_note";
 
 impl TryFrom<Row> for Quietanza {
@@ -86,13 +87,23 @@ fn all(rows: Vec<Row>) -> Result<Vec<Quietanza>, StoreError> {
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Quietanza>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM quietanze WHERE id = $1");
-    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?.map(Quietanza::try_from).transpose()
+    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Quietanza::try_from)
+        .transpose()
 }
 
 /// The quietanza as it is inside `tx`.
 pub async fn by_id_in(tx: &mut Tx, id: &str) -> Result<Option<Quietanza>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM quietanze WHERE id = $1");
-    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut **tx).await?.map(Quietanza::try_from).transpose()
+    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Quietanza::try_from)
+        .transpose()
 }
 
 /// The quietanze of a debt, newest first.
@@ -111,7 +122,9 @@ pub async fn of_provider(db: &Db, provider_id: &str) -> Result<Vec<Quietanza>, S
 /// carry this file (SHA-256): one transfer pays one debt.
 pub async fn reuses_in(tx: &mut Tx, quietanza: &Quietanza) -> Result<(i64, i64), StoreError> {
     let count = |column: &'static str| {
-        format!("SELECT COUNT(*) FROM quietanze WHERE {column} = $1 AND id <> $2 AND state IN ('IN_VERIFICA', 'ACCETTATA')")
+        format!(
+            "SELECT COUNT(*) FROM quietanze WHERE {column} = $1 AND id <> $2 AND state IN ('IN_VERIFICA', 'ACCETTATA')"
+        )
     };
     let cro = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count("cro_trn")))
         .bind(&quietanza.cro_trn)
@@ -128,21 +141,28 @@ pub async fn reuses_in(tx: &mut Tx, quietanza: &Quietanza) -> Result<(i64, i64),
 
 /// The file of a quietanza: its provider, name, SHA-256 and bytes.
 pub async fn file(db: &Db, id: &str) -> Result<Option<(String, String, String, Vec<u8>)>, StoreError> {
-    Ok(sqlx::query_as::<_, (String, String, String, Vec<u8>)>("SELECT provider_id, file_name, sha256, content FROM quietanze WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, (String, String, String, Vec<u8>)>(
+        "SELECT provider_id, file_name, sha256, content FROM quietanze WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?)
 }
 
 /// How many quietanze wait for the Segreteria.
 /// Whether a debt has a quietanza in verification or accepted.
 pub async fn live_of_debt(db: &Db, debt_id: &str) -> Result<bool, StoreError> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quietanze WHERE live_debt_id = $1").bind(debt_id).fetch_one(db.pool()).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quietanze WHERE live_debt_id = $1")
+        .bind(debt_id)
+        .fetch_one(db.pool())
+        .await?;
     Ok(n > 0)
 }
 
 pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM quietanze WHERE state = 'IN_VERIFICA'").fetch_one(db.pool()).await?)
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM quietanze WHERE state = 'IN_VERIFICA'")
+        .fetch_one(db.pool())
+        .await?)
 }
 
 // ---- the writer -------------------------------------------------------------------------------
@@ -192,7 +212,13 @@ pub async fn insert(tx: &mut Tx, q: &NewQuietanza<'_>, content: &[u8]) -> Result
 /// The Segreteria's decision: IN_VERIFICA → `to`, as a compare-and-set, with who, when and the
 /// note. A refused quietanza lets go of its debt. A quietanza decided meanwhile is a
 /// [`StoreError::Conflict`] and nothing is written.
-pub async fn decide(tx: &mut Tx, id: &str, to: QuietanzaState, actor: &str, note: Option<&str>) -> Result<(), StoreError> {
+pub async fn decide(
+    tx: &mut Tx,
+    id: &str,
+    to: QuietanzaState,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
     let from = QuietanzaState::InVerifica;
     if !from.can_move_to(to) {
         return Err(StoreError::Transition { machine: "quietanza", from: from.as_db(), to: to.as_db() });

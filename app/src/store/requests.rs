@@ -63,25 +63,49 @@ impl TryFrom<RequestRow> for Request {
 
 pub async fn by_id(db: &Db, request_id: &str) -> Result<Option<Request>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accreditation_requests WHERE id = $1");
-    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_optional(db.pool()).await?.map(Request::try_from).transpose()
+    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql))
+        .bind(request_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Request::try_from)
+        .transpose()
 }
 
 /// [`by_id`] inside a (write) transaction.
 pub async fn by_id_in(tx: &mut Tx, request_id: &str) -> Result<Option<Request>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accreditation_requests WHERE id = $1");
-    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_optional(&mut **tx).await?.map(Request::try_from).transpose()
+    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql))
+        .bind(request_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Request::try_from)
+        .transpose()
 }
 
 /// The provider's latest request, if any.
 pub async fn latest_of_provider(db: &Db, provider_id: &str) -> Result<Option<Request>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1");
-    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_optional(db.pool()).await?.map(Request::try_from).transpose()
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"
+    );
+    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Request::try_from)
+        .transpose()
 }
 
 /// [`latest_of_provider`] inside a (write) transaction.
 pub async fn latest_of_provider_in(tx: &mut Tx, provider_id: &str) -> Result<Option<Request>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1");
-    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_optional(&mut **tx).await?.map(Request::try_from).transpose()
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"
+    );
+    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Request::try_from)
+        .transpose()
 }
 
 /// Whether one of the provider's requests is ACCREDITATO (the provider is accredited).
@@ -106,7 +130,12 @@ pub async fn lock_in(tx: &mut Tx, backend: Backend, request_id: &str) -> Result<
         Backend::Sqlite => format!("SELECT {COLUMNS} FROM accreditation_requests WHERE id = $1"),
         Backend::Postgres => format!("SELECT {COLUMNS} FROM accreditation_requests WHERE id = $1 FOR UPDATE"),
     };
-    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_optional(&mut **tx).await?.map(Request::try_from).transpose()
+    sqlx::query_as::<_, RequestRow>(sqlx::AssertSqlSafe(sql))
+        .bind(request_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(Request::try_from)
+        .transpose()
 }
 
 #[derive(FromRow)]
@@ -173,7 +202,12 @@ async fn record(
 
 /// Creates the provider's draft (BOZZA) with its first history row. A provider with a live
 /// request already (two tabs, a double click) gets [`StoreError::Conflict`].
-pub async fn create_draft(tx: &mut Tx, provider_id: &str, kind: RequestKind, actor: &CurrentUser) -> Result<String, StoreError> {
+pub async fn create_draft(
+    tx: &mut Tx,
+    provider_id: &str,
+    kind: RequestKind,
+    actor: &CurrentUser,
+) -> Result<String, StoreError> {
     let id = new_id();
     let now = now_utc();
     let inserted = sqlx::query(
@@ -197,14 +231,15 @@ pub async fn create_draft(tx: &mut Tx, provider_id: &str, kind: RequestKind, act
 
 /// Changes the kind of a draft (data, not state: no history row).
 pub async fn set_kind(tx: &mut Tx, request_id: &str, kind: RequestKind) -> Result<(), StoreError> {
-    let changed = sqlx::query("UPDATE accreditation_requests SET kind = $1, updated_at = $2 WHERE id = $3 AND state = $4")
-        .bind(kind.as_db())
-        .bind(now_utc())
-        .bind(request_id)
-        .bind(RequestState::Bozza.as_db())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let changed =
+        sqlx::query("UPDATE accreditation_requests SET kind = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+            .bind(kind.as_db())
+            .bind(now_utc())
+            .bind(request_id)
+            .bind(RequestState::Bozza.as_db())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if changed != 1 {
         return Err(StoreError::Conflict("the request is no longer a draft"));
     }
@@ -279,15 +314,20 @@ pub async fn first_accredited_at(db: &Db, provider_id: &str) -> Result<Option<St
 
 /// The providers with an ACCREDITATO request, by id.
 pub async fn accredited_providers(db: &Db) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT DISTINCT provider_id FROM accreditation_requests WHERE state = $1 ORDER BY provider_id")
-        .bind(RequestState::Accreditato.as_db())
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT provider_id FROM accreditation_requests WHERE state = $1 ORDER BY provider_id",
+    )
+    .bind(RequestState::Accreditato.as_db())
+    .fetch_all(db.pool())
+    .await?)
 }
 
 /// The provider id of a request.
 pub async fn provider_of(db: &Db, request_id: &str) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT provider_id FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_optional(db.pool()).await?)
+    Ok(sqlx::query_scalar("SELECT provider_id FROM accreditation_requests WHERE id = $1")
+        .bind(request_id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 // ---- the Segreteria's console -----------------------------------------------------------------
@@ -306,7 +346,13 @@ struct ConsoleRow {
 /// A page of the console: requests in `states` whose provider name, codice fiscale or partita
 /// IVA contains `search` (case-insensitive), newest change first; and how many match. Only `$n`
 /// placeholders carry values; the SQL text is fixed fragments.
-pub async fn console(db: &Db, states: &[RequestState], search: &str, page: i64, page_size: i64) -> Result<(Vec<ConsoleLine>, i64), StoreError> {
+pub async fn console(
+    db: &Db,
+    states: &[RequestState],
+    search: &str,
+    page: i64,
+    page_size: i64,
+) -> Result<(Vec<ConsoleLine>, i64), StoreError> {
     // A page number from the URL: clamped, so that the offset can neither overflow nor wrap.
     let page = page.clamp(1, super::MAX_PAGE);
     // Placeholders are numbered in the order the values are bound below.
@@ -321,7 +367,9 @@ pub async fn console(db: &Db, states: &[RequestState], search: &str, page: i64, 
             " AND (LOWER(p.denominazione) LIKE ${n} OR LOWER(p.codice_fiscale) LIKE ${n} OR LOWER(COALESCE(p.partita_iva, '')) LIKE ${n})"
         ));
     }
-    let count_sql = format!("SELECT COUNT(*) AS n FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id WHERE {filter}");
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id WHERE {filter}"
+    );
     let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
     for value in &binds {
         count = count.bind(value.clone());

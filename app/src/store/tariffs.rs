@@ -157,12 +157,13 @@ pub async fn add_version(db: &Db, new: &NewVersion<'_>) -> Result<Added, StoreEr
     .await?;
     let Some(closed) = closed.filter(|_| later == 0) else {
         tx.rollback().await?;
-        let exists = sqlx::query("SELECT 1 AS one FROM tariffs WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3")
-            .bind(fee)
-            .bind(class)
-            .bind(new.case_key)
-            .fetch_optional(db.pool())
-            .await?;
+        let exists =
+            sqlx::query("SELECT 1 AS one FROM tariffs WHERE fee_kind = $1 AND provider_class = $2 AND case_key = $3")
+                .bind(fee)
+                .bind(class)
+                .bind(new.case_key)
+                .fetch_optional(db.pool())
+                .await?;
         return Ok(if exists.is_some() { Added::NotAfterLatest } else { Added::UnknownCase });
     };
     let inserted = sqlx::query(

@@ -59,9 +59,17 @@ fn HomePage() -> impl IntoView {
 
 #[tokio::main]
 async fn main() {
-    let addr: std::net::SocketAddr =
-        std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:3401".into()).parse().expect("usage: leptos-baseline ADDR");
-    let options = LeptosOptions::builder().output_name("baseline").site_root("target/site").site_pkg_dir("pkg").site_addr(addr).build();
+    let addr: std::net::SocketAddr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:3401".into())
+        .parse()
+        .expect("usage: leptos-baseline ADDR");
+    let options = LeptosOptions::builder()
+        .output_name("baseline")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
     let routes = generate_route_list(App);
     let app = Router::new()
         .leptos_routes(&options, routes, {

@@ -81,12 +81,18 @@ async fn inbox(State(store): State<Arc<Store>>) -> Response {
         1 => "1 messaggio".to_string(),
         n => format!("{n} messaggi"),
     };
-    page("Posta inviata dal portale (sink di sviluppo)", &format!("<p>{count}. Strumento di sviluppo e test: niente è stato recapitato davvero.</p>\n{body}"))
+    page(
+        "Posta inviata dal portale (sink di sviluppo)",
+        &format!("<p>{count}. Strumento di sviluppo e test: niente è stato recapitato davvero.</p>\n{body}"),
+    )
 }
 
 async fn message_page(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {
     let Some(mail) = id.parse::<u64>().ok().and_then(|id| store.message(id)) else {
-        let mut response = page("Messaggio non trovato", "<p>Nessun messaggio con questo numero.</p>\n<p><a href=\"/\">Torna all'elenco</a></p>\n");
+        let mut response = page(
+            "Messaggio non trovato",
+            "<p>Nessun messaggio con questo numero.</p>\n<p><a href=\"/\">Torna all'elenco</a></p>\n",
+        );
         *response.status_mut() = StatusCode::NOT_FOUND;
         return response;
     };
@@ -150,4 +156,3 @@ fn page(title: &str, body: &str) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
-

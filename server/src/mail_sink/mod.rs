@@ -169,7 +169,11 @@ impl SinkConfig {
             flags.insert(key, value.clone());
         }
         let get = |key: &str| {
-            flags.get(key).cloned().or_else(|| env.get(&format!("MAIL_SINK_{key}")).cloned()).filter(|v| !v.trim().is_empty())
+            flags
+                .get(key)
+                .cloned()
+                .or_else(|| env.get(&format!("MAIL_SINK_{key}")).cloned())
+                .filter(|v| !v.trim().is_empty())
         };
         let mut config = SinkConfig::default();
         if let Some(addr) = get("SMTP_ADDR") {
@@ -265,9 +269,10 @@ impl Store {
                 DataFault::Slow(Duration::from_millis(delay_ms)),
                 if count > 1 { Fault::Slow { delay_ms, count: count - 1 } } else { Fault::None },
             ),
-            Fault::DropAfterData { count } => {
-                (DataFault::DropAfterData, if count > 1 { Fault::DropAfterData { count: count - 1 } } else { Fault::None })
-            }
+            Fault::DropAfterData { count } => (
+                DataFault::DropAfterData,
+                if count > 1 { Fault::DropAfterData { count: count - 1 } } else { Fault::None },
+            ),
             Fault::None | Fault::PermFail { .. } => return None,
         };
         inner.fault = rest;
@@ -276,9 +281,8 @@ impl Store {
 
     /// Decodes and keeps a message; returns its id.
     pub(crate) async fn store(&self, envelope_from: String, envelope_to: Vec<String>, raw: Vec<u8>) -> u64 {
-        let received_at = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let received_at =
+            time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let mail = decode(0, received_at, envelope_from, envelope_to, &raw);
         let mail = {
             let mut inner = self.lock();

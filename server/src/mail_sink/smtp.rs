@@ -161,7 +161,9 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Connection<R, W> {
             };
             let verb = verb.to_ascii_uppercase();
             let (reply, next, error) = match verb.as_str() {
-                "EHLO" | "HELO" if argument.is_empty() => ("501 5.5.4 Domain name required".to_string(), Next::Continue, true),
+                "EHLO" | "HELO" if argument.is_empty() => {
+                    ("501 5.5.4 Domain name required".to_string(), Next::Continue, true)
+                }
                 "EHLO" => {
                     greeted = true;
                     transaction = Transaction::default();
@@ -187,7 +189,9 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Connection<R, W> {
                     }
                     Err(reply) => (reply, Next::Continue, true),
                 },
-                "RCPT" if transaction.from.is_none() => ("503 5.5.1 Send MAIL FROM first".to_string(), Next::Continue, true),
+                "RCPT" if transaction.from.is_none() => {
+                    ("503 5.5.1 Send MAIL FROM first".to_string(), Next::Continue, true)
+                }
                 "RCPT" => match rcpt_to(argument) {
                     Err(reply) => (reply, Next::Continue, true),
                     Ok(to) => {
@@ -205,12 +209,18 @@ impl<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin> Connection<R, W> {
                         }
                     }
                 },
-                "DATA" if !argument.is_empty() => ("501 5.5.4 DATA takes no argument".to_string(), Next::Continue, true),
-                "DATA" if transaction.from.is_none() => ("503 5.5.1 Send MAIL FROM first".to_string(), Next::Continue, true),
+                "DATA" if !argument.is_empty() => {
+                    ("501 5.5.4 DATA takes no argument".to_string(), Next::Continue, true)
+                }
+                "DATA" if transaction.from.is_none() => {
+                    ("503 5.5.1 Send MAIL FROM first".to_string(), Next::Continue, true)
+                }
                 "DATA" if transaction.to.is_empty() && transaction.refused => {
                     ("554 5.5.1 No valid recipients".to_string(), Next::Continue, false)
                 }
-                "DATA" if transaction.to.is_empty() => ("503 5.5.1 Send RCPT TO first".to_string(), Next::Continue, true),
+                "DATA" if transaction.to.is_empty() => {
+                    ("503 5.5.1 Send RCPT TO first".to_string(), Next::Continue, true)
+                }
                 "DATA" => {
                     let transaction = std::mem::take(&mut transaction);
                     match self.data(store, transaction).await? {

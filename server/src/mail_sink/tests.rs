@@ -53,7 +53,8 @@ impl Client {
         let mut text = String::new();
         loop {
             let mut line = String::new();
-            let n = tokio::time::timeout(WAIT, self.reader.read_line(&mut line)).await.expect("a reply in time").unwrap();
+            let n =
+                tokio::time::timeout(WAIT, self.reader.read_line(&mut line)).await.expect("a reply in time").unwrap();
             assert!(n > 0, "connection closed; reply so far: {text:?}");
             assert!(line.ends_with("\r\n"), "reply line without CRLF: {line:?}");
             text.push_str(&line);
@@ -74,7 +75,8 @@ impl Client {
     /// Whether the server closed the connection without sending anything more.
     async fn closed(&mut self) -> bool {
         let mut rest = Vec::new();
-        let n = tokio::time::timeout(WAIT, self.reader.read_to_end(&mut rest)).await.expect("closed in time").unwrap_or(0);
+        let n =
+            tokio::time::timeout(WAIT, self.reader.read_to_end(&mut rest)).await.expect("closed in time").unwrap_or(0);
         n == 0
     }
 }
@@ -173,7 +175,9 @@ async fn pipelined_commands_in_one_write_get_their_replies_in_order() {
         assert_eq!(code, expected, "{text}");
     }
     // The end of the text, a second whole transaction and QUIT, again in one write.
-    client.send("Subject: primo\r\n\r\nuno\r\n.\r\nRSET\r\nMAIL FROM:<>\r\nRCPT TO:<tre@example.org>\r\nDATA\r\n").await;
+    client
+        .send("Subject: primo\r\n\r\nuno\r\n.\r\nRSET\r\nMAIL FROM:<>\r\nRCPT TO:<tre@example.org>\r\nDATA\r\n")
+        .await;
     for expected in [250, 250, 250, 250, 354] {
         let (code, text) = client.reply().await;
         assert_eq!(code, expected, "{text}");
@@ -341,8 +345,16 @@ async fn lettre_delivers_and_sees_the_faults() {
             .message_id(Some(format!("<avviso.{id}@ecm.test>")))
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body("Crediti ECM: 25,5 — perché no?\n.riga col punto".to_string()))
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body("<p>Crediti <b>ECM</b>: 25,5 — perché no?</p>".to_string())),
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body("Crediti ECM: 25,5 — perché no?\n.riga col punto".to_string()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body("<p>Crediti <b>ECM</b>: 25,5 — perché no?</p>".to_string()),
+                    ),
             )
             .unwrap()
     };
@@ -352,7 +364,10 @@ async fn lettre_delivers_and_sees_the_faults() {
     assert_eq!(mail.envelope_to, ["mario.rossi@example.org"]);
     assert_eq!(mail.to.as_deref(), Some("Mario Rossi <mario.rossi@example.org>"));
     assert_eq!(mail.message_id.as_deref(), Some("avviso.1@ecm.test"));
-    assert_eq!(mail.text.as_deref().map(|t| t.replace("\r\n", "\n")).as_deref(), Some("Crediti ECM: 25,5 — perché no?\n.riga col punto"));
+    assert_eq!(
+        mail.text.as_deref().map(|t| t.replace("\r\n", "\n")).as_deref(),
+        Some("Crediti ECM: 25,5 — perché no?\n.riga col punto")
+    );
     assert_eq!(mail.html.as_deref(), Some("<p>Crediti <b>ECM</b>: 25,5 — perché no?</p>"));
 
     sink.set_fault(Fault::TempFail { count: 1 });
@@ -414,7 +429,12 @@ async fn http_api_and_pages() {
     assert_eq!(http.get(format!("{base}/messaggi/99")).send().await.unwrap().status(), 404);
     assert_eq!(http.get(format!("{base}/messaggi/abc")).send().await.unwrap().status(), 404);
 
-    let set = http.post(format!("{base}/api/fault")).json(&serde_json::json!({"kind": "temp_fail", "count": 2})).send().await.unwrap();
+    let set = http
+        .post(format!("{base}/api/fault"))
+        .json(&serde_json::json!({"kind": "temp_fail", "count": 2}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(set.status(), 200);
     assert_eq!(sink.fault(), Fault::TempFail { count: 2 });
     let slow = serde_json::json!({"kind": "slow", "delay_ms": 250});
@@ -424,7 +444,8 @@ async fn http_api_and_pages() {
     assert_eq!(shown, serde_json::json!({"kind": "slow", "delay_ms": 250, "count": 1}));
     http.post(format!("{base}/api/fault")).json(&serde_json::json!({"kind": "none"})).send().await.unwrap();
     assert_eq!(sink.fault(), Fault::None);
-    let bad = http.post(format!("{base}/api/fault")).json(&serde_json::json!({"kind": "explode"})).send().await.unwrap();
+    let bad =
+        http.post(format!("{base}/api/fault")).json(&serde_json::json!({"kind": "explode"})).send().await.unwrap();
     assert!(bad.status().is_client_error());
 
     assert_eq!(http.delete(format!("{base}/api/messages")).send().await.unwrap().status(), 204);
@@ -447,7 +468,8 @@ async fn dir_keeps_every_message_as_an_eml_file() {
 
 #[test]
 fn config_from_flags_then_environment_then_defaults() {
-    let env = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+    let env =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let defaults = SinkConfig::from_args_and_env(&[], &env(&[])).unwrap();
     assert_eq!(defaults.smtp_addr, "127.0.0.1:2525".parse().unwrap());
@@ -455,7 +477,11 @@ fn config_from_flags_then_environment_then_defaults() {
     assert_eq!(defaults.dir, None);
     let config = SinkConfig::from_args_and_env(
         &args(&["--smtp", "127.0.0.1:2600"]),
-        &env(&[("MAIL_SINK_SMTP_ADDR", "127.0.0.1:9"), ("MAIL_SINK_HTTP_ADDR", "0.0.0.0:8100"), ("MAIL_SINK_DIR", "/tmp/posta")]),
+        &env(&[
+            ("MAIL_SINK_SMTP_ADDR", "127.0.0.1:9"),
+            ("MAIL_SINK_HTTP_ADDR", "0.0.0.0:8100"),
+            ("MAIL_SINK_DIR", "/tmp/posta"),
+        ]),
     )
     .unwrap();
     assert_eq!(config.smtp_addr, "127.0.0.1:2600".parse().unwrap());

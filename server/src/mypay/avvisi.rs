@@ -25,15 +25,15 @@ use std::time::Instant;
 use time::Date;
 use tracing::Instrument as _;
 
-use super::client::{MyPayClient, MyPayError, Rejection, read_bounded_to, transport_error};
+use super::client::{read_bounded_to, transport_error, MyPayClient, MyPayError, Rejection};
 use super::wire::amount::AmountCents;
 use super::wire::avvisi::{
-    self, AttestorKind, ImportaDovutoOutcome, ImportaDovutoParams, ImportaDovutoReply, MAX_NOTICE_PDF_BYTES, RegistraPagamentoOutcome,
-    RegistraPagamentoParams,
+    self, AttestorKind, ImportaDovutoOutcome, ImportaDovutoParams, ImportaDovutoReply, RegistraPagamentoOutcome,
+    RegistraPagamentoParams, MAX_NOTICE_PDF_BYTES,
 };
 use super::wire::iuv::{Iuv, NoticeNumber};
 use super::wire::soap::{FaultCode, InviaDovutiOutcome, MyPayFault};
-use super::wire::versamento::{Azione, DebtPosition, VersamentoXml, build_versamento};
+use super::wire::versamento::{build_versamento, Azione, DebtPosition, VersamentoXml};
 
 /// The `urlFileAvviso` of a notice: a public link (no login) to its PDF, valid while the debt is
 /// open and unmodified, for at most 2 years (§1.5, §1.6, trap A5). Its `securityToken` is a
@@ -249,13 +249,16 @@ const NOT_MODIFIABLE_TEXT: &str = "pa.debiti.nonModificabile";
 const NOT_CANCELLABLE_TEXT: &str = "Questo dovuto non può essere annullato.";
 
 fn is_not_found(f: &MyPayFault) -> bool {
-    (f.code == FaultCode::SystemError && f.fault_string.contains(NOT_FOUND_TEXT)) || f.code == FaultCode::ImportDovutoNonPresente
+    (f.code == FaultCode::SystemError && f.fault_string.contains(NOT_FOUND_TEXT))
+        || f.code == FaultCode::ImportDovutoNonPresente
 }
 
 fn issued(reply: &ImportaDovutoReply, iuv: Option<&str>) -> Result<IssuedNotice, MyPayError> {
     let iuv = iuv.ok_or_else(|| MyPayError::Malformed("esito OK without identificativoUnivocoVersamento".into()))?;
-    let iuv = Iuv::parse(iuv).map_err(|e| MyPayError::Malformed(format!("the IUV MyPay returned is not usable for a notice: {e}")))?;
-    let url = reply.url_file_avviso.clone().ok_or_else(|| MyPayError::Malformed("esito OK without urlFileAvviso".into()))?;
+    let iuv = Iuv::parse(iuv)
+        .map_err(|e| MyPayError::Malformed(format!("the IUV MyPay returned is not usable for a notice: {e}")))?;
+    let url =
+        reply.url_file_avviso.clone().ok_or_else(|| MyPayError::Malformed("esito OK without urlFileAvviso".into()))?;
     Ok(IssuedNotice { notice_number: iuv.notice_number(), iuv, url: NoticeUrl(url) })
 }
 
@@ -284,7 +287,9 @@ impl MyPayClient {
             request,
             |body| match avvisi::parse_importa_dovuto_response(body)? {
                 ImportaDovutoOutcome::Reply(r) => Ok(r),
-                ImportaDovutoOutcome::SoapFault(f) => Err(MyPayError::SoapFault { fault_code: f.fault_code, fault_string: f.fault_string }),
+                ImportaDovutoOutcome::SoapFault(f) => {
+                    Err(MyPayError::SoapFault { fault_code: f.fault_code, fault_string: f.fault_string })
+                }
             },
             |r: &ImportaDovutoReply| if r.is_ok() { "ok" } else { "ko" },
         )
@@ -326,7 +331,11 @@ impl MyPayClient {
     ///
     /// Checkout mode accepts a modification even while the payer is paying online (trap A12):
     /// check first that no payment is open.
-    pub async fn importa_dovuto_modifica(&self, position: &DebtPosition, iuv: &Iuv) -> Result<ModifyOutcome, MyPayError> {
+    pub async fn importa_dovuto_modifica(
+        &self,
+        position: &DebtPosition,
+        iuv: &Iuv,
+    ) -> Result<ModifyOutcome, MyPayError> {
         let versamento = build_versamento(position, Azione::Modifica, Some(iuv.as_str()))?;
         let reply = self.importa(&versamento, Some(true)).await?;
         Ok(match reply.fault.clone() {
@@ -375,14 +384,20 @@ impl MyPayClient {
     /// `paaSILVerificaAvviso`: opens a MyPay payment session for the open debt with this IUV
     /// (not the notice number, trap A9), with the browser coming back to `return_url`.
     pub async fn verifica_avviso(&self, iuv: &Iuv, return_url: &str) -> Result<VerifyOutcome, MyPayError> {
-        let request =
-            avvisi::build_verifica_avviso(&self.config.cod_ipa_ente, self.config.password.expose(), iuv.as_str(), Some(return_url))?;
+        let request = avvisi::build_verifica_avviso(
+            &self.config.cod_ipa_ente,
+            self.config.password.expose(),
+            iuv.as_str(),
+            Some(return_url),
+        )?;
         self.exchange(
             request,
             |body| {
                 Ok(match avvisi::parse_verifica_avviso_response(body)? {
                     InviaDovutiOutcome::Accepted { id_session, url } => VerifyOutcome::Accepted { id_session, url },
-                    InviaDovutiOutcome::Rejected(f) if is_credentials(&f.code) => VerifyOutcome::CredentialsRejected(rejection_of(f)),
+                    InviaDovutiOutcome::Rejected(f) if is_credentials(&f.code) => {
+                        VerifyOutcome::CredentialsRejected(rejection_of(f))
+                    }
                     InviaDovutiOutcome::Rejected(f) if f.code == FaultCode::IuvNonValido => {
                         let reason = if f.fault_string.starts_with("non ci sono dovuti pagabili") {
                             NotPayableReason::InPayment
@@ -393,7 +408,9 @@ impl MyPayClient {
                         };
                         VerifyOutcome::NotPayable { reason, rejection: rejection_of(f) }
                     }
-                    InviaDovutiOutcome::Rejected(f) if f.code == FaultCode::IuvScaduto => VerifyOutcome::Expired(rejection_of(f)),
+                    InviaDovutiOutcome::Rejected(f) if f.code == FaultCode::IuvScaduto => {
+                        VerifyOutcome::Expired(rejection_of(f))
+                    }
                     InviaDovutiOutcome::Rejected(f) => VerifyOutcome::Rejected(rejection_of(f)),
                     InviaDovutiOutcome::SoapFault(f) => {
                         return Err(MyPayError::SoapFault { fault_code: f.fault_code, fault_string: f.fault_string });
@@ -434,7 +451,9 @@ impl MyPayClient {
             |body| {
                 Ok(match avvisi::parse_registra_pagamento_response(body)? {
                     RegistraPagamentoOutcome::Recorded => RecordOutcome::Recorded,
-                    RegistraPagamentoOutcome::Rejected(f) if is_credentials(&f.code) => RecordOutcome::CredentialsRejected(rejection_of(f)),
+                    RegistraPagamentoOutcome::Rejected(f) if is_credentials(&f.code) => {
+                        RecordOutcome::CredentialsRejected(rejection_of(f))
+                    }
                     RegistraPagamentoOutcome::Rejected(f) => RecordOutcome::Rejected(rejection_of(f)),
                     RegistraPagamentoOutcome::SoapFault(f) => {
                         return Err(MyPayError::SoapFault { fault_code: f.fault_code, fault_string: f.fault_string });
@@ -484,7 +503,9 @@ impl MyPayClient {
     async fn download(&self, url: &NoticeUrl) -> Result<NoticeDownload, MyPayError> {
         let target = origin(url.expose());
         if target.is_none() || target != origin(&self.config.endpoint) {
-            return Err(MyPayError::Malformed("the notice URL is not on the MyPay host of the SOAP endpoint; not fetched".into()));
+            return Err(MyPayError::Malformed(
+                "the notice URL is not on the MyPay host of the SOAP endpoint; not fetched".into(),
+            ));
         }
         // reqwest errors name the URL: strip it so the token cannot reach a log.
         let response = self.http.get(url.expose()).send().await.map_err(|e| transport_error(&e.without_url()))?;
@@ -512,7 +533,8 @@ mod tests {
 
     #[test]
     fn notice_url_hides_its_token() {
-        let url = NoticeUrl::new("https://mypay.example.invalid/public/landing/avviso?id=4711&securityToken=eyJ.secret.sig");
+        let url =
+            NoticeUrl::new("https://mypay.example.invalid/public/landing/avviso?id=4711&securityToken=eyJ.secret.sig");
         for text in [format!("{url:?}"), url.to_string()] {
             assert!(!text.contains("secret") && !text.contains("4711"), "{text}");
             assert!(text.contains("/public/landing/avviso?<redacted>"), "{text}");

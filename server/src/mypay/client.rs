@@ -21,12 +21,12 @@ use tracing::Instrument as _;
 use super::wire::amount::AmountCents;
 use super::wire::dovuti::{build_dovuti, Cart, DovutiError, DovutiXml};
 use super::wire::pagati::{EsitoPagamento, Pagati, PaymentChannel};
-use super::wire::versamento::PositionError;
-use super::wire::xml::MAX_XML_BYTES;
 use super::wire::soap::{
     self, interpret_pagati, FaultCode, InviaDovutiOutcome, InviaDovutiParams, MyPayFault, PagatiLookup, PagatiOutcome,
     PagatiReply, PaymentVerdict, RequestError, ResponseError, ShowMyPay, SoapRequest,
 };
+use super::wire::versamento::PositionError;
+use super::wire::xml::MAX_XML_BYTES;
 use crate::settings::{MyPaySettings, Secret};
 
 /// What the client needs to talk to MyPay (a subset of [`MyPaySettings`]).
@@ -186,7 +186,8 @@ impl Payment {
                 })
                 .collect(),
             psp: p.istituto_attestante.denominazione.clone(),
-            receipt: con_ricevuta.then(|| ReceiptDocument { rt: reply.rt.clone(), tipo_firma: reply.tipo_firma.clone() }),
+            receipt: con_ricevuta
+                .then(|| ReceiptDocument { rt: reply.rt.clone(), tipo_firma: reply.tipo_firma.clone() }),
             channel: reply.pagati.channel(),
             pagati_xml: reply.pagati_xml,
             document: Box::new(reply.pagati),
@@ -255,7 +256,11 @@ impl PaymentStatus {
             PagatiOutcome::NotPaid(r) => PaymentStatus::NotPaid(Payment::from_reply(*r, con_ricevuta)),
             PagatiOutcome::Partial(r) => PaymentStatus::Partial(Payment::from_reply(*r, con_ricevuta)),
             PagatiOutcome::Pending(f) => PaymentStatus::Pending {
-                reason: if f.code == FaultCode::PagamentoInCorso { PendingReason::InProgress } else { PendingReason::NotStarted },
+                reason: if f.code == FaultCode::PagamentoInCorso {
+                    PendingReason::InProgress
+                } else {
+                    PendingReason::NotStarted
+                },
                 rejection: f.into(),
             },
             PagatiOutcome::Expired(f) => PaymentStatus::Expired(f.into()),
@@ -447,28 +452,36 @@ impl MyPayClient {
             return_url,
             show_my_pay,
         })?;
-        self.exchange(request, |body| {
-            Ok(match soap::parse_invia_dovuti_response(body)? {
-                InviaDovutiOutcome::Accepted { id_session, url } => SubmitOutcome::Accepted { id_session, url },
-                InviaDovutiOutcome::Rejected(f)
-                    if matches!(f.code, FaultCode::EnteNonValido | FaultCode::StatoEnteNonValido) =>
-                {
-                    SubmitOutcome::CredentialsRejected(f.into())
-                }
-                InviaDovutiOutcome::Rejected(f) => SubmitOutcome::Rejected(f.into()),
-                InviaDovutiOutcome::SoapFault(f) => {
-                    return Err(MyPayError::SoapFault { fault_code: f.fault_code, fault_string: f.fault_string })
-                }
-            })
-        }, SubmitOutcome::label)
+        self.exchange(
+            request,
+            |body| {
+                Ok(match soap::parse_invia_dovuti_response(body)? {
+                    InviaDovutiOutcome::Accepted { id_session, url } => SubmitOutcome::Accepted { id_session, url },
+                    InviaDovutiOutcome::Rejected(f)
+                        if matches!(f.code, FaultCode::EnteNonValido | FaultCode::StatoEnteNonValido) =>
+                    {
+                        SubmitOutcome::CredentialsRejected(f.into())
+                    }
+                    InviaDovutiOutcome::Rejected(f) => SubmitOutcome::Rejected(f.into()),
+                    InviaDovutiOutcome::SoapFault(f) => {
+                        return Err(MyPayError::SoapFault { fault_code: f.fault_code, fault_string: f.fault_string })
+                    }
+                })
+            },
+            SubmitOutcome::label,
+        )
         .await
     }
 
     /// `paaSILChiediPagati(idSession)`.
     pub async fn chiedi_pagati(&self, id_session: &str) -> Result<PaymentStatus, MyPayError> {
         let request = soap::build_chiedi_pagati(&self.config.cod_ipa_ente, self.config.password.expose(), id_session)?;
-        self.exchange(request, |body| PaymentStatus::from_wire(soap::parse_chiedi_pagati_response(body)?, false), PaymentStatus::label)
-            .await
+        self.exchange(
+            request,
+            |body| PaymentStatus::from_wire(soap::parse_chiedi_pagati_response(body)?, false),
+            PaymentStatus::label,
+        )
+        .await
     }
 
     /// `paaSILChiediPagatiConRicevuta`: like [`Self::chiedi_pagati`], plus the receipt bytes
@@ -479,8 +492,11 @@ impl MyPayClient {
             ReceiptLookup::Iuv(s) => PagatiLookup::Iuv(s),
             ReceiptLookup::Iud(s) => PagatiLookup::Iud(s),
         };
-        let request =
-            soap::build_chiedi_pagati_con_ricevuta(&self.config.cod_ipa_ente, self.config.password.expose(), wire_lookup)?;
+        let request = soap::build_chiedi_pagati_con_ricevuta(
+            &self.config.cod_ipa_ente,
+            self.config.password.expose(),
+            wire_lookup,
+        )?;
         self.exchange(
             request,
             |body| PaymentStatus::from_wire(soap::parse_chiedi_pagati_con_ricevuta_response(body)?, true),

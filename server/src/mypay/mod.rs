@@ -11,18 +11,18 @@ pub mod client;
 #[doc(hidden)]
 pub mod wire;
 
+pub use avvisi::{
+    Attestor, CancelOutcome, InsertOutcome, IssuedNotice, ModifyOutcome, NotPayableReason, NoticeDownload, NoticePdf,
+    NoticeUrl, OffPagoPaPayment, RecordOutcome, VerifyOutcome,
+};
 pub use client::{
     MyPayClient, MyPayConfig, MyPayError, Payment, PaymentStatus, PendingReason, ReceiptDocument, ReceiptLine,
     ReceiptLookup, ReceiptOutcome, Rejection, SubmitOutcome,
 };
-pub use avvisi::{
-    Attestor, CancelOutcome, InsertOutcome, IssuedNotice, ModifyOutcome, NoticeDownload, NoticePdf, NoticeUrl,
-    NotPayableReason, OffPagoPaPayment, RecordOutcome, VerifyOutcome,
-};
 pub use wire::amount::AmountCents;
 pub use wire::avvisi::{AttestorKind, MAX_NOTICE_PDF_BYTES};
+pub use wire::dovuti::{Cart, Debt, DovutiError, Field as CartField, Payer, PayerKind, Problem as CartProblem};
 pub use wire::iuv::{Iuv, IuvError, NoticeNumber};
 pub use wire::pagati::PaymentChannel;
-pub use wire::versamento::{DebtPosition, PositionError, PositionField};
-pub use wire::dovuti::{Cart, Debt, DovutiError, Field as CartField, Payer, PayerKind, Problem as CartProblem};
 pub use wire::soap::{FaultCode, Mismatch, PaymentVerdict};
+pub use wire::versamento::{DebtPosition, PositionError, PositionField};

@@ -67,7 +67,10 @@ pub fn parse_validated_dovuti(bytes: &[u8]) -> Result<SimCart, String> {
     let root = xml::parse(bytes).map_err(|e| e.to_string())?;
     let missing = |what: &str| format!("missing {what}");
     let payer_el = root.children_named(PAY, "soggettoPagatore").next().ok_or_else(|| missing("soggettoPagatore"))?;
-    let id = payer_el.children_named(PAY, "identificativoUnivocoPagatore").next().ok_or_else(|| missing("identificativoUnivocoPagatore"))?;
+    let id = payer_el
+        .children_named(PAY, "identificativoUnivocoPagatore")
+        .next()
+        .ok_or_else(|| missing("identificativoUnivocoPagatore"))?;
     let kind = match token(id, "tipoIdentificativoUnivoco").as_deref() {
         Some("G") => PayerKind::Legal,
         _ => PayerKind::Natural,
@@ -96,14 +99,16 @@ pub fn parse_validated_dovuti(bytes: &[u8]) -> Result<SimCart, String> {
                 hash_documento: text(m, "hashDocumento").unwrap_or_default(),
                 provincia_residenza: token(m, "provinciaResidenza").unwrap_or_default(),
             };
-            let blank = mb.tipo_bollo.is_empty() && mb.hash_documento.trim().is_empty() && mb.provincia_residenza.is_empty();
+            let blank =
+                mb.tipo_bollo.is_empty() && mb.hash_documento.trim().is_empty() && mb.provincia_residenza.is_empty();
             (!blank).then_some(mb)
         });
         let bilancio_total = d.children_named(PAY, "bilancio").next().map(|b| {
             let mut total = 0i64;
             for cap in b.children_named(PAY, "capitolo") {
                 for acc in cap.children_named(PAY, "accertamento") {
-                    total += AmountCents::parse(&token(acc, "importo").unwrap_or_default()).map(|a| a.cents()).unwrap_or(0);
+                    total +=
+                        AmountCents::parse(&token(acc, "importo").unwrap_or_default()).map(|a| a.cents()).unwrap_or(0);
                 }
             }
             AmountCents(total)
@@ -240,7 +245,10 @@ pub async fn xmllint_validate(xmllint: &str, xsd: &Path, xml: &[u8]) -> Result<(
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let first = stderr.lines().find(|l| !l.trim().is_empty() && !l.ends_with("fails to validate")).unwrap_or("invalid document");
+    let first = stderr
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.ends_with("fails to validate"))
+        .unwrap_or("invalid document");
     Err(describe_xmllint_error(first))
 }
 
@@ -381,7 +389,10 @@ impl ReceiptFacts {
         Pagati {
             kind,
             versione_oggetto: "6.2.0".into(),
-            dominio: Dominio { identificativo_dominio: self.ente_fiscal_code.clone(), identificativo_stazione_richiedente: None },
+            dominio: Dominio {
+                identificativo_dominio: self.ente_fiscal_code.clone(),
+                identificativo_stazione_richiedente: None,
+            },
             identificativo_messaggio_ricevuta: self.receipt_id.clone(),
             data_ora_messaggio_ricevuta: self.xsd_date_time(),
             riferimento_messaggio_richiesta: self.request_id.clone(),
@@ -407,10 +418,8 @@ impl ReceiptFacts {
                         dati_specifici_riscossione: self.debts[i].dati_specifici_riscossione.clone(),
                         indice_dati_singolo_pagamento: con_ricevuta.then_some(i as u8 + 1),
                         commissioni_applicate_psp: None,
-                        allegato_ricevuta: (con_ricevuta && self.legacy).then(|| AllegatoRicevuta {
-                            tipo: "ES".into(),
-                            testo: self.receipt_document(),
-                        }),
+                        allegato_ricevuta: (con_ricevuta && self.legacy)
+                            .then(|| AllegatoRicevuta { tipo: "ES".into(), testo: self.receipt_document() }),
                     })
                     .collect(),
             },
@@ -508,7 +517,8 @@ impl ReceiptFacts {
         w.text_element("outcome", if self.outcome == EsitoPagamento::Paid { "OK" } else { "KO" });
         w.text_element("creditorReferenceId", &self.iuv);
         w.text_element("paymentAmount", &self.total().to_wire_string());
-        let description: String = self.debts.first().map(|d| d.causale.trim().chars().take(140).collect()).unwrap_or_default();
+        let description: String =
+            self.debts.first().map(|d| d.causale.trim().chars().take(140).collect()).unwrap_or_default();
         w.text_element("description", &description);
         w.text_element("companyName", &self.ente_name);
         let p = &self.payer;
@@ -593,7 +603,10 @@ impl Rend9Facts {
         Pagati {
             kind,
             versione_oggetto: "6.2.0".into(),
-            dominio: Dominio { identificativo_dominio: self.ente_fiscal_code.clone(), identificativo_stazione_richiedente: None },
+            dominio: Dominio {
+                identificativo_dominio: self.ente_fiscal_code.clone(),
+                identificativo_stazione_richiedente: None,
+            },
             identificativo_messaggio_ricevuta: self.receipt_id.clone(),
             data_ora_messaggio_ricevuta: XsdDateTime {
                 date_time: time::PrimitiveDateTime::new(at.date(), at.time()),
@@ -601,7 +614,11 @@ impl Rend9Facts {
             },
             riferimento_messaggio_richiesta: self.request_id.clone(),
             riferimento_data_richiesta: self.at.date(),
-            istituto_attestante: ReceiptFacts::organization(&self.attestor_kind, &self.attestor_code, &self.attestor_name),
+            istituto_attestante: ReceiptFacts::organization(
+                &self.attestor_kind,
+                &self.attestor_code,
+                &self.attestor_name,
+            ),
             ente_beneficiario: ReceiptFacts::organization("G", &self.ente_fiscal_code, &self.ente_name),
             soggetto_pagatore: payer,
             dati_pagamento: DatiPagamento {

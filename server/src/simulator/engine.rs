@@ -454,7 +454,9 @@ impl Engine {
             SoapCall::InviaDovuti { header_cod_ipa, password, dovuti, return_url, show_my_pay } => {
                 self.invia_dovuti(header_cod_ipa, password, dovuti, return_url, show_my_pay).await
             }
-            SoapCall::ChiediPagati { cod_ipa, password, id_session } => self.chiedi_pagati(cod_ipa, password, id_session),
+            SoapCall::ChiediPagati { cod_ipa, password, id_session } => {
+                self.chiedi_pagati(cod_ipa, password, id_session)
+            }
             SoapCall::ChiediPagatiConRicevuta { cod_ipa, password, id_session, iuv, iud } => {
                 self.chiedi_pagati_con_ricevuta(cod_ipa, password, id_session, iuv, iud)
             }
@@ -512,8 +514,9 @@ impl Engine {
         };
         let xml_ko = |detail: String| {
             let mut f = fault("PAA_XML_NON_VALIDO", "XML dei dovuti non valido", id);
-            f.description =
-                Some(format!("XML ricevuto per paaSILInviaDovuti non conforme all' XSD per ente [{cod}]  XML Error: \n{detail}"));
+            f.description = Some(format!(
+                "XML ricevuto per paaSILInviaDovuti non conforme all' XSD per ente [{cod}]  XML Error: \n{detail}"
+            ));
             ko(f)
         };
         let Some(bytes) = decode_dovuti_field(&dovuti) else {
@@ -537,8 +540,7 @@ impl Engine {
         }
         // 7: tipoVersamento.
         let tv = cart.tipo_versamento.trim().to_ascii_uppercase();
-        let tv_ok = tv == "ALL"
-            || (!tv.is_empty() && tv.split('|').all(|t| TIPI_VERSAMENTO.contains(&t)));
+        let tv_ok = tv == "ALL" || (!tv.is_empty() && tv.split('|').all(|t| TIPI_VERSAMENTO.contains(&t)));
         if !tv_ok {
             return ko(fault(
                 "PAA_TIPO_VERSAMENTO_NON_VALIDO",
@@ -551,11 +553,19 @@ impl Engine {
         let anonimo = code.eq_ignore_ascii_case("ANONIMO");
         match cart.payer.kind {
             PayerKind::Natural if anonimo || validate_codice_fiscale(&code.to_ascii_uppercase()).is_err() => {
-                let text = if anonimo { "Funzionalita CF ANONIMO non valida".to_string() } else { format!("Codice fiscale non valido [{code}]") };
+                let text = if anonimo {
+                    "Funzionalita CF ANONIMO non valida".to_string()
+                } else {
+                    format!("Codice fiscale non valido [{code}]")
+                };
                 return ko(fault("PAA_CODICE_FISCALE_NON_VALIDO", text, id));
             }
             PayerKind::Legal if anonimo || validate_partita_iva(&code).is_err() => {
-                let text = if anonimo { "Funzionalita CF ANONIMO non valida".to_string() } else { format!("P.IVA non valida [{code}]") };
+                let text = if anonimo {
+                    "Funzionalita CF ANONIMO non valida".to_string()
+                } else {
+                    format!("P.IVA non valida [{code}]")
+                };
                 return ko(fault("PAA_P_IVA_NON_VALIDO", text, id));
             }
             _ => {}
@@ -565,7 +575,11 @@ impl Engine {
             let state = self.lock();
             for d in &cart.debts {
                 if d.iud.trim().is_empty() || d.iud.starts_with("000") {
-                    return ko(fault("PAA_IUD_NON_VALIDO", format!("IdentificativoUnivocoDovuto non valido [{}]", d.iud), id));
+                    return ko(fault(
+                        "PAA_IUD_NON_VALIDO",
+                        format!("IdentificativoUnivocoDovuto non valido [{}]", d.iud),
+                        id,
+                    ));
                 }
                 if state.iud_registry.contains(&d.iud) {
                     return ko(fault("PAA_IUD_DUPLICATO", format!("IUD [{}] già inviato", d.iud), id));
@@ -594,7 +608,11 @@ impl Engine {
                     }
                     match &d.marca_bollo {
                         None => {
-                            return ko(fault("PAA_MARCA_BOLLO_DIGITALE_NON_VALIDA", "dati marca da bollo mancanti o non validi", id))
+                            return ko(fault(
+                                "PAA_MARCA_BOLLO_DIGITALE_NON_VALIDA",
+                                "dati marca da bollo mancanti o non validi",
+                                id,
+                            ))
                         }
                         Some(m) if m.hash_documento.chars().count() > 72 => {
                             return ko(fault(
@@ -665,11 +683,18 @@ impl Engine {
 
     /// A new cart in MyPay's cache (InviaDovuti, or VerificaAvviso for the debt `avviso`):
     /// `(idSession, landing token)`.
-    fn new_session(&self, state: &mut State, cart: SimCart, return_url: Option<String>, avviso: Option<u64>) -> (String, String) {
+    fn new_session(
+        &self,
+        state: &mut State,
+        cart: SimCart,
+        return_url: Option<String>,
+        avviso: Option<u64>,
+    ) -> (String, String) {
         let now = Self::now(state);
         let id_session = Self::new_session_id(now);
         let landing_token = Self::new_session_id(now);
-        let return_url = return_url.filter(|u| !u.trim().is_empty()).or_else(|| self.config.ente.default_return_url.clone());
+        let return_url =
+            return_url.filter(|u| !u.trim().is_empty()).or_else(|| self.config.ente.default_return_url.clone());
         state.landing.insert(landing_token.clone(), id_session.clone());
         state.sessions.insert(
             id_session.clone(),
@@ -695,7 +720,12 @@ impl Engine {
 
     /// `EnteService.verificaEnte`: every failure is `PAA_ENTE_NON_VALIDO` with the text of the
     /// last failing check (§6.2). `check_state` is false for ChiediPagatiConRicevuta (§7.1).
-    fn verifica_ente(&self, cod_ipa: &Option<String>, password: &Option<String>, check_state: bool) -> Option<FaultBean> {
+    fn verifica_ente(
+        &self,
+        cod_ipa: &Option<String>,
+        password: &Option<String>,
+        check_state: bool,
+    ) -> Option<FaultBean> {
         let ente = &self.config.ente;
         let cod = cod_ipa.clone().unwrap_or_else(|| "null".into());
         let known = cod_ipa.as_deref() == Some(ente.cod_ipa.as_str());
@@ -715,7 +745,12 @@ impl Engine {
         text.map(|t| fault("PAA_ENTE_NON_VALIDO", t, cod_ipa.as_deref()))
     }
 
-    fn chiedi_pagati(&self, cod_ipa: Option<String>, password: Option<String>, id_session: Option<String>) -> SoapAnswer {
+    fn chiedi_pagati(
+        &self,
+        cod_ipa: Option<String>,
+        password: Option<String>,
+        id_session: Option<String>,
+    ) -> SoapAnswer {
         const R: &str = "paaSILChiediPagatiRisposta";
         if let Some(f) = self.verifica_ente(&cod_ipa, &password, true) {
             return SoapAnswer::business_fault(R, f, false);
@@ -725,7 +760,14 @@ impl Engine {
         self.answer_by_session(&state, &id_session, cod_ipa.as_deref(), R, PagatiKind::Pagati)
     }
 
-    fn answer_by_session(&self, state: &State, id: &str, cod: Option<&str>, r: &'static str, kind: PagatiKind) -> SoapAnswer {
+    fn answer_by_session(
+        &self,
+        state: &State,
+        id: &str,
+        cod: Option<&str>,
+        r: &'static str,
+        kind: PagatiKind,
+    ) -> SoapAnswer {
         let ko = |code: &'static str, text: String| SoapAnswer::business_fault(r, fault(code, text, cod), false);
         let now = Self::now(state);
         let Some(s) = state.sessions.get(id) else {
@@ -748,7 +790,9 @@ impl Engine {
             Some(Phase::CheckedOut) => {
                 ko("PAA_PAGAMENTO_IN_CORSO", format!("Pagamento in corso per idSession specificato [{id}]"))
             }
-            Some(Phase::Aborted) => ko("PAA_PAGAMENTO_ANNULLATO", format!("Pagamento annullato per idSession specificato [{id}]")),
+            Some(Phase::Aborted) => {
+                ko("PAA_PAGAMENTO_ANNULLATO", format!("Pagamento annullato per idSession specificato [{id}]"))
+            }
             Some(Phase::CartExpired) => {
                 ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per idSession specificato [{id}]"))
             }
@@ -825,7 +869,10 @@ impl Engine {
         // By IUD or IUV: only checked-out carts have debts MyPay knows (§7.1).
         let (found, not_found) = match (&iud, &iuv) {
             (Some(iud), _) if !iud.trim().is_empty() => (
-                state.sessions.values().find(|s| s.phase != Phase::Cached && s.cart.debts.iter().any(|d| &d.iud == iud)),
+                state
+                    .sessions
+                    .values()
+                    .find(|s| s.phase != Phase::Cached && s.cart.debts.iter().any(|d| &d.iud == iud)),
                 ko("PAA_IUD_NON_VALIDO", format!("IUD non valido per ente [ {cod_text} ].")),
             ),
             (_, Some(iuv)) => (
@@ -846,9 +893,15 @@ impl Engine {
             (Phase::CheckoutFailed, _) => not_found,
             (_, Some(Phase::Final { outcome: EsitoPagamento::PartiallyPaid, .. })) => not_found,
             (_, Some(Phase::Final { facts, .. })) => Self::pagati_answer(R, &facts, PagatiKind::PagatiConRicevuta),
-            (_, Some(Phase::CheckedOut)) => ko("PAA_PAGAMENTO_IN_CORSO", format!("Pagamento in corso per ente [ {cod_text} ], {key}")),
-            (_, Some(Phase::Aborted)) => ko("PAA_PAGAMENTO_ANNULLATO", format!("Pagamento annullato per ente [ {cod_text} ], {key}")),
-            (_, Some(Phase::CartExpired)) => ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per ente [ {cod_text} ], {key}")),
+            (_, Some(Phase::CheckedOut)) => {
+                ko("PAA_PAGAMENTO_IN_CORSO", format!("Pagamento in corso per ente [ {cod_text} ], {key}"))
+            }
+            (_, Some(Phase::Aborted)) => {
+                ko("PAA_PAGAMENTO_ANNULLATO", format!("Pagamento annullato per ente [ {cod_text} ], {key}"))
+            }
+            (_, Some(Phase::CartExpired)) => {
+                ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per ente [ {cod_text} ], {key}"))
+            }
             _ if now - s.created > self.ttl_plus_grace() => {
                 ko("PAA_PAGAMENTO_SCADUTO", format!("Pagamento scaduto per ente [ {cod_text} ], {key}"))
             }
@@ -972,7 +1025,9 @@ impl Engine {
             Some(url) => {
                 let separator = if url.contains('?') { '&' } else { '?' };
                 let polling_token = format!("eyJhbGciOiJIUzI1NiJ9.{}.{}", random_hex(24), random_hex(16));
-                LandingResult::Redirect(format!("{url}{separator}idSession={id}&esito={esito}&pollingToken={polling_token}"))
+                LandingResult::Redirect(format!(
+                    "{url}{separator}idSession={id}&esito={esito}&pollingToken={polling_token}"
+                ))
             }
             None => LandingResult::Page(format!("Esito del pagamento: {esito}")),
         }
@@ -1037,7 +1092,11 @@ impl Engine {
             }
             AdminAction::Checkout => {}
             AdminAction::Fail if legacy => return Err((409, "fail is only possible in checkout mode".into())),
-            AdminAction::NotPaid | AdminAction::TimedOut | AdminAction::Partial | AdminAction::PartialTimedOut | AdminAction::Abort
+            AdminAction::NotPaid
+            | AdminAction::TimedOut
+            | AdminAction::Partial
+            | AdminAction::PartialTimedOut
+            | AdminAction::Abort
                 if !legacy =>
             {
                 return legacy_only("this outcome");
@@ -1080,7 +1139,9 @@ fn anagrafica_problem(cart: &SimCart) -> Option<&'static str> {
     let Some(country) = p.country.as_deref().filter(|c| !c.trim().is_empty()) else {
         return Some("nazione non valorizzata");
     };
-    if country == "IT" && !p.postal_code.as_deref().is_some_and(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit())) {
+    if country == "IT"
+        && !p.postal_code.as_deref().is_some_and(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Some("cap non valido");
     }
     let allowed = |s: &str, extra: &str| s.chars().all(|c| c.is_alphanumeric() || c == ' ' || extra.contains(c));

@@ -34,7 +34,8 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 
 pub use engine::{
-    AdminAction, AvvisoView, FaultKind, FaultPlan, LandingAction, NoticeAnswer, PspPayment, SessionView, OPERATIONS, PAA_CODES,
+    AdminAction, AvvisoView, FaultKind, FaultPlan, LandingAction, NoticeAnswer, PspPayment, SessionView, OPERATIONS,
+    PAA_CODES,
 };
 
 use engine::{Engine, LandingResult};
@@ -175,8 +176,20 @@ impl SimulatorConfig {
         env: &std::collections::BTreeMap<String, String>,
     ) -> Result<SimulatorConfig, String> {
         let known = [
-            "ADDR", "PUBLIC_URL", "MODE", "COD_IPA", "PASSWORD", "FISCAL_CODE", "ENTE_INACTIVE", "TIPI_DOVUTO",
-            "SEGREGATION_CODE", "CACHE_TTL_SECONDS", "GRACE_SECONDS", "RECEIPT_DELAY_SECONDS", "XSD_DIR", "XMLLINT",
+            "ADDR",
+            "PUBLIC_URL",
+            "MODE",
+            "COD_IPA",
+            "PASSWORD",
+            "FISCAL_CODE",
+            "ENTE_INACTIVE",
+            "TIPI_DOVUTO",
+            "SEGREGATION_CODE",
+            "CACHE_TTL_SECONDS",
+            "GRACE_SECONDS",
+            "RECEIPT_DELAY_SECONDS",
+            "XSD_DIR",
+            "XMLLINT",
         ];
         let mut flags = std::collections::BTreeMap::new();
         let mut it = args.iter();
@@ -197,12 +210,18 @@ impl SimulatorConfig {
                 other => return Err(format!("unexpected argument {other:?}\n\n{USAGE}")),
             }
         }
-        let get = |key: &str| flags.get(key).cloned().or_else(|| env.get(&format!("MYPAY_SIM_{key}")).cloned()).filter(|v| !v.is_empty());
-        if let Some(unknown) = env.keys().find(|k| k.starts_with("MYPAY_SIM_") && !known.contains(&&k["MYPAY_SIM_".len()..])) {
+        let get = |key: &str| {
+            flags.get(key).cloned().or_else(|| env.get(&format!("MYPAY_SIM_{key}")).cloned()).filter(|v| !v.is_empty())
+        };
+        if let Some(unknown) =
+            env.keys().find(|k| k.starts_with("MYPAY_SIM_") && !known.contains(&&k["MYPAY_SIM_".len()..]))
+        {
             return Err(format!("unknown variable {unknown}\n\n{USAGE}"));
         }
         let seconds = |key: &str, default: u64| -> Result<Duration, String> {
-            get(key).map_or(Ok(default), |v| v.parse::<u64>().map_err(|e| format!("{key}: {e}"))).map(Duration::from_secs)
+            get(key)
+                .map_or(Ok(default), |v| v.parse::<u64>().map_err(|e| format!("{key}: {e}")))
+                .map(Duration::from_secs)
         };
         let mut config = SimulatorConfig::default();
         if let Some(addr) = get("ADDR") {
@@ -280,15 +299,19 @@ struct SimState {
 
 impl Simulator {
     pub async fn build(config: SimulatorConfig) -> Result<Simulator, SimulatorError> {
-        let listener = TcpListener::bind(config.bind).await.map_err(|source| SimulatorError::Bind { addr: config.bind, source })?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| SimulatorError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| SimulatorError::Bind { addr: config.bind, source })?;
         let base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let wsdl_path = config.xsd_dir.join("pa-per-ente.wsdl");
-        let wsdl = std::fs::read_to_string(&wsdl_path).map_err(|source| SimulatorError::Wsdl { path: wsdl_path.clone(), source })?;
+        let wsdl = std::fs::read_to_string(&wsdl_path)
+            .map_err(|source| SimulatorError::Wsdl { path: wsdl_path.clone(), source })?;
         // MyPay rewrites the static address `/ws/pa/` to its absolute URL (docs/mypay.md §2.1).
         let wsdl = wsdl.replace(r#"location="/ws/pa/""#, &format!(r#"location="{base_url}/ws/pa/""#));
         let xsd_path = config.xsd_dir.join("PagInf_Dovuti_Pagati_6_2_0.xsd");
-        let dovuti_xsd = std::fs::read_to_string(&xsd_path).map_err(|source| SimulatorError::Wsdl { path: xsd_path, source })?;
+        let dovuti_xsd =
+            std::fs::read_to_string(&xsd_path).map_err(|source| SimulatorError::Wsdl { path: xsd_path, source })?;
         let probe = tokio::process::Command::new(&config.xmllint).arg("--version").output().await;
         if !probe.as_ref().is_ok_and(|o| o.status.success()) {
             return Err(SimulatorError::Xmllint(config.xmllint.clone()));
@@ -484,7 +507,9 @@ async fn landing_page(State(state): State<SimState>, Query(q): Query<LandingQuer
     let rows: String = cart
         .lines
         .iter()
-        .map(|(iud, causale, amount)| format!("<tr><td>{}</td><td>{}</td><td>€ {}</td></tr>\n", escape(iud), escape(causale), amount))
+        .map(|(iud, causale, amount)| {
+            format!("<tr><td>{}</td><td>{}</td><td>€ {}</td></tr>\n", escape(iud), escape(causale), amount)
+        })
         .collect();
     let main = format!(
         r#"<p>Pagatore: {} ({})</p>
@@ -524,7 +549,9 @@ async fn landing_post(State(state): State<SimState>, Form(form): Form<LandingFor
             Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
             Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "invalid return URL").into_response(),
         },
-        LandingResult::Page(message) => Html(page("Pagamento", &format!("<p>{}</p>", escape(&message)))).into_response(),
+        LandingResult::Page(message) => {
+            Html(page("Pagamento", &format!("<p>{}</p>", escape(&message)))).into_response()
+        }
         LandingResult::CheckoutError(message) => (
             StatusCode::CONFLICT,
             Html(page("Errore durante il pagamento", &format!(r#"<p role="alert">{}</p>"#, escape(&message)))),
@@ -596,7 +623,9 @@ async fn admin_session_action(
     };
     match state.engine.admin_action(&id, action, options.receipt_delay_seconds.map(Duration::from_secs)) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err((status, message)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT), message).into_response(),
+        Err((status, message)) => {
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT), message).into_response()
+        }
     }
 }
 
@@ -608,7 +637,10 @@ struct NoticeQuery {
 }
 
 async fn notice_download(State(state): State<SimState>, Query(q): Query<NoticeQuery>) -> Response {
-    match state.engine.notice_download(q.id.as_deref().unwrap_or_default(), q.security_token.as_deref().unwrap_or_default()) {
+    match state
+        .engine
+        .notice_download(q.id.as_deref().unwrap_or_default(), q.security_token.as_deref().unwrap_or_default())
+    {
         NoticeAnswer::Pdf { file_name, bytes } => {
             let disposition = format!("attachment; filename=\"{file_name}\"");
             let mut response = Response::new(Body::from(bytes));
@@ -641,7 +673,9 @@ async fn admin_iuv_generator(State(state): State<SimState>, Json(body): Json<Iuv
 async fn admin_pay_at_psp(State(state): State<SimState>, Path(iuv): Path<String>) -> Response {
     match state.engine.pay_at_psp(&iuv) {
         Ok(payment) => Json(payment).into_response(),
-        Err((status, message)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT), message).into_response(),
+        Err((status, message)) => {
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT), message).into_response()
+        }
     }
 }
 
@@ -655,15 +689,17 @@ mod tests {
 
     #[test]
     fn flags_override_env_and_defaults_match_the_portal() {
-        let args: Vec<String> = ["--mode", "checkout", "--tipi-dovuto", "A,!B", "--ente-inactive"].iter().map(|s| s.to_string()).collect();
-        let config = SimulatorConfig::from_args_and_env(&args, &env(&[("MYPAY_SIM_MODE", "legacy"), ("MYPAY_SIM_COD_IPA", "X_ENTE")])).unwrap();
+        let args: Vec<String> =
+            ["--mode", "checkout", "--tipi-dovuto", "A,!B", "--ente-inactive"].iter().map(|s| s.to_string()).collect();
+        let config = SimulatorConfig::from_args_and_env(
+            &args,
+            &env(&[("MYPAY_SIM_MODE", "legacy"), ("MYPAY_SIM_COD_IPA", "X_ENTE")]),
+        )
+        .unwrap();
         assert_eq!(config.mode, Mode::Checkout);
         assert_eq!(config.ente.cod_ipa, "X_ENTE");
         assert!(!config.ente.active);
-        assert_eq!(
-            config.tipi_dovuto,
-            vec![TipoDovuto::new("A", true), TipoDovuto::new("B", false)]
-        );
+        assert_eq!(config.tipi_dovuto, vec![TipoDovuto::new("A", true), TipoDovuto::new("B", false)]);
         let defaults = SimulatorConfig::from_args_and_env(&[], &env(&[])).unwrap();
         assert_eq!(defaults.mode, Mode::Legacy);
         assert_eq!(defaults.ente.fiscal_code, "80007580279");

@@ -89,7 +89,11 @@ pub fn notice_pdf(f: &NoticeFacts) -> Vec<u8> {
     }
     lines.push((true, 13, format!("Codice Avviso: {}", grouped(&f.notice_number))));
     lines.push((false, 11, "Codice CBILL: -".into()));
-    lines.push((false, 9, format!("QR code: PAGOPA|002|{}|{}|{}", f.notice_number, f.ente_fiscal_code, f.amount.cents())));
+    lines.push((
+        false,
+        9,
+        format!("QR code: PAGOPA|002|{}|{}|{}", f.notice_number, f.ente_fiscal_code, f.amount.cents()),
+    ));
 
     let mut content = Vec::new();
     let mut y = 790i32;
@@ -122,7 +126,9 @@ pub fn notice_pdf(f: &NoticeFacts) -> Vec<u8> {
     for o in offsets {
         pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
-    pdf.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
     pdf
 }
 
@@ -133,7 +139,8 @@ pub(crate) mod tests {
     /// Checks the PDF's structure: header, every xref offset points at its object, startxref
     /// points at the xref table, trailer and EOF marker.
     pub(crate) fn assert_well_formed_pdf(pdf: &[u8]) {
-        let find = |from: usize, needle: &[u8]| pdf[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from);
+        let find =
+            |from: usize, needle: &[u8]| pdf[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from);
         let number_at = |at: usize| -> usize {
             let digits: Vec<u8> = pdf[at..].iter().copied().take_while(u8::is_ascii_digit).collect();
             String::from_utf8(digits).unwrap().parse().unwrap()

@@ -201,7 +201,10 @@ impl SoapAnswer {
                 // XmlWriter cannot put text in an element with attributes; splice it in.
                 let fault = w.finish().replace(
                     r#"<faultstring xml:lang="en"></faultstring>"#,
-                    &format!(r#"<faultstring xml:lang="en">{}</faultstring>"#, quick_xml::escape::escape(message.as_str())),
+                    &format!(
+                        r#"<faultstring xml:lang="en">{}</faultstring>"#,
+                        quick_xml::escape::escape(message.as_str())
+                    ),
                 );
                 (500, format!("{ENVELOPE_OPEN}{fault}{ENVELOPE_CLOSE}"))
             }
@@ -237,7 +240,11 @@ mod tests {
         let body = br#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsa="http://www.w3.org/2005/08/addressing"><e:Header><wsa:Action>x</wsa:Action></e:Header><e:Body><p:paaSILChiediPagati xmlns:p="http://www.regione.veneto.it/pagamenti/ente/"><codIpaEnte>R</codIpaEnte><password>pw</password><idSession>s</idSession></p:paaSILChiediPagati></e:Body></e:Envelope>"#;
         assert_eq!(
             parse_request(body).unwrap(),
-            SoapCall::ChiediPagati { cod_ipa: Some("R".into()), password: Some("pw".into()), id_session: Some("s".into()) }
+            SoapCall::ChiediPagati {
+                cod_ipa: Some("R".into()),
+                password: Some("pw".into()),
+                id_session: Some("s".into())
+            }
         );
         let wrong_ns = br#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><p:paaSILChiediPagati xmlns:p="urn:other"/></e:Body></e:Envelope>"#;
         assert_eq!(parse_request(wrong_ns), Err(RouteError::NoEndpoint));
@@ -248,7 +255,13 @@ mod tests {
     fn renders_fault_bean_before_esito_and_soap_fault_as_500() {
         let answer = SoapAnswer::business_fault(
             "paaSILInviaDovutiRisposta",
-            FaultBean { code: "PAA_ENTE_NON_VALIDO", string: "x & y".into(), id: Some("R".into()), description: None, serial: None },
+            FaultBean {
+                code: "PAA_ENTE_NON_VALIDO",
+                string: "x & y".into(),
+                id: Some("R".into()),
+                description: None,
+                serial: None,
+            },
             true,
         );
         let (status, body) = answer.render();

@@ -107,15 +107,27 @@ fn matrix() -> Vec<Row> {
         },
         Row {
             endpoint: "accounts/password-reset",
-            args: |_| pairs(&[("token", "not-a-token"), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")]),
+            args: |_| {
+                pairs(&[("token", "not-a-token"), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")])
+            },
             expect: [Refused(410), Refused(410), Refused(410), Refused(410)],
         },
-        Row { endpoint: "accounts/verify-email", args: |_| pairs(&[("token", "not-a-token")]), expect: [Refused(410), Refused(410), Refused(410), Refused(410)] },
+        Row {
+            endpoint: "accounts/verify-email",
+            args: |_| pairs(&[("token", "not-a-token")]),
+            expect: [Refused(410), Refused(410), Refused(410), Refused(410)],
+        },
         Row { endpoint: "accounts/verify-email-again", args: none, expect: [Refused(401), Own, Own, Own] },
         // One's own account only: a wrong current password changes nothing, whoever asks.
         Row {
             endpoint: "accounts/password-change",
-            args: |_| pairs(&[("current_password", "sbagliata-2026"), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")]),
+            args: |_| {
+                pairs(&[
+                    ("current_password", "sbagliata-2026"),
+                    ("password", "Nuova2026pw"),
+                    ("password_confirm", "Nuova2026pw"),
+                ])
+            },
             expect: [Refused(401), Refused(422), Refused(422), Refused(422)],
         },
         Row { endpoint: "accounts/logout-everywhere", args: none, expect: [Refused(401), Own, Own, Own] },
@@ -167,13 +179,25 @@ fn matrix() -> Vec<Row> {
         Row {
             endpoint: "payments/pay",
             // A's debt (already paid) with a fresh key: nobody may pay it, A included.
-            args: |f| pairs(&[("idempotency_key", "matrix-key-0000000001"), ("debts", &f.debt_a), ("payer_email", "x@example.it")]),
+            args: |f| {
+                pairs(&[
+                    ("idempotency_key", "matrix-key-0000000001"),
+                    ("debts", &f.debt_a),
+                    ("payer_email", "x@example.it"),
+                ])
+            },
             expect: [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
         },
         Row {
             endpoint: "payments/notice",
             // A's debt (already paid): nobody may issue a notice for it, A included.
-            args: |f| pairs(&[("idempotency_key", "matrix-key-0000000002"), ("debt", &f.debt_a), ("payer_email", "x@example.it")]),
+            args: |f| {
+                pairs(&[
+                    ("idempotency_key", "matrix-key-0000000002"),
+                    ("debt", &f.debt_a),
+                    ("payer_email", "x@example.it"),
+                ])
+            },
             expect: [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
         },
         Row {
@@ -204,7 +228,11 @@ fn matrix() -> Vec<Row> {
             expect: [Refused(401), Refused(412), Refused(412), Refused(403)],
         },
         // ---- Segreteria console -------------------------------------------------------------
-        Row { endpoint: "segreteria/overview", args: none, expect: [Refused(401), Refused(403), Refused(403), Allowed] },
+        Row {
+            endpoint: "segreteria/overview",
+            args: none,
+            expect: [Refused(401), Refused(403), Refused(403), Allowed],
+        },
         Row {
             endpoint: "segreteria/requests",
             args: |_| pairs(&[("state", "INVIATA"), ("search", ""), ("page", "1")]),
@@ -264,11 +292,7 @@ fn matrix() -> Vec<Row> {
             args: |_| pairs(&[("queue", "pagati"), ("search", ""), ("page", "1")]),
             expect: [Refused(401), Refused(403), Refused(403), Allowed],
         },
-        Row {
-            endpoint: "quietanze/page",
-            args: none,
-            expect: [Refused(401), Allowed, Allowed, Refused(403)],
-        },
+        Row { endpoint: "quietanze/page", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
         Row {
             endpoint: "segreteria/quietanza_accept",
             // A has no quietanza: even the Segreteria finds nothing to accept.
@@ -282,7 +306,9 @@ fn matrix() -> Vec<Row> {
         },
         Row {
             endpoint: "segreteria/treasury_channel",
-            args: |f| pairs(&[("provider_id", &f.provider_a), ("enabled", "1"), ("treasury_reason", "Prova di accesso")]),
+            args: |f| {
+                pairs(&[("provider_id", &f.provider_a), ("enabled", "1"), ("treasury_reason", "Prova di accesso")])
+            },
             expect: [Refused(401), Refused(403), Refused(403), Own],
         },
         Row {
@@ -304,9 +330,15 @@ fn downloads(f: &Fixture) -> Vec<(String, [Expect; 4])> {
         (format!("/documenti/{}", f.document_a), [Refused(401), Allowed, Refused(404), Allowed]),
         (format!("/api/payments/{}/ricevuta", f.attempt_a), [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed]),
         (format!("/dovuti/{}/ricevuta.pdf", f.debt_a), [Refused(401), Allowed, Refused(404), Allowed]),
-        ("/segreteria/pagamenti.csv?dal=2000-01-01&al=2100-12-31".to_string(), [Refused(401), Refused(403), Refused(403), Allowed]),
+        (
+            "/segreteria/pagamenti.csv?dal=2000-01-01&al=2100-12-31".to_string(),
+            [Refused(401), Refused(403), Refused(403), Allowed],
+        ),
         ("/area/estratto-conto.csv".to_string(), [Refused(401), Allowed, Allowed, Refused(403)]),
-        (format!("/segreteria/provider/{}/estratto-conto.csv", f.provider_a), [Refused(401), Refused(403), Refused(403), Allowed]),
+        (
+            format!("/segreteria/provider/{}/estratto-conto.csv", f.provider_a),
+            [Refused(401), Refused(403), Refused(403), Allowed],
+        ),
     ]
 }
 
@@ -322,7 +354,14 @@ async fn fixture(app: &TestApp, sim: &TestSim) -> (Fixture, reqwest::Client, req
     let email_a = "alfa@provider.it";
     let a = support::provider_with_draft(app, email_a, name_a, &fiscal_code("0123456789"), "SOCIETA_SCIENTIFICA").await;
     support::upload_required_documents(app, &a).await;
-    let b = support::provider_with_draft(app, "beta@provider.it", "Provider Beta Sanità", &fiscal_code("9876543210"), "SOCIETA_SCIENTIFICA").await;
+    let b = support::provider_with_draft(
+        app,
+        "beta@provider.it",
+        "Provider Beta Sanità",
+        &fiscal_code("9876543210"),
+        "SOCIETA_SCIENTIFICA",
+    )
+    .await;
     // B's payment gate is open too: what stops B from paying A's debt must be ownership.
     support::upload_required_documents(app, &b).await;
 
@@ -333,23 +372,37 @@ async fn fixture(app: &TestApp, sim: &TestSim) -> (Fixture, reqwest::Client, req
     let page = json_of(app.call(&a, "payments/page", &[]).await).await.1;
     let debt_a = page["carts"][0][0]["id"].as_str().expect("a debt due").to_string();
     let key = page["idempotency_key"].as_str().unwrap().to_string();
-    let answer = json_of(app.call(&a, "payments/pay", &[("idempotency_key", &key), ("debts", &debt_a), ("payer_email", email_a)]).await).await.1;
+    let answer = json_of(
+        app.call(&a, "payments/pay", &[("idempotency_key", &key), ("debts", &debt_a), ("payer_email", email_a)]).await,
+    )
+    .await
+    .1;
     let attempt_a = answer["Redirect"]["attempt_id"].as_str().expect("a redirect to MyPay").to_string();
     let session_a = sim.sessions().await.last().expect("a cart at MyPay")["id_session"].as_str().unwrap().to_string();
     sim.act(&session_a, "pay").await;
-    let verified = json_of(app.call(&a, "payments/verify", &[("id_session", &session_a), ("esito", "OK")]).await).await.1;
+    let verified =
+        json_of(app.call(&a, "payments/verify", &[("id_session", &session_a), ("esito", "OK")]).await).await.1;
     assert_eq!(verified["state"], "Pagata", "{verified}");
 
-    let provider_a: String = sqlx::query_scalar("SELECT p.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
-        .bind(email_a)
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
+    let provider_a: String =
+        sqlx::query_scalar("SELECT p.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
+            .bind(email_a)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
     let fixture = Fixture { provider_a, request_a, document_a, attempt_a, session_a, debt_a, name_a, email_a };
     (fixture, a, b)
 }
 
-fn check_answer(what: &str, actor: Actor, expect: Expect, status: StatusCode, body: &str, f: &Fixture, failures: &mut Vec<String>) {
+fn check_answer(
+    what: &str,
+    actor: Actor,
+    expect: Expect,
+    status: StatusCode,
+    body: &str,
+    f: &Fixture,
+    failures: &mut Vec<String>,
+) {
     let code = status.as_u16();
     let outcome_ok = match expect {
         Expect::Ok => code == 200,
@@ -358,7 +411,10 @@ fn check_answer(what: &str, actor: Actor, expect: Expect, status: StatusCode, bo
         Expect::Own => unreachable!("not called"),
     };
     if !outcome_ok {
-        failures.push(format!("{what} as {actor:?}: expected {expect:?}, got {code}: {}", body.chars().take(200).collect::<String>()));
+        failures.push(format!(
+            "{what} as {actor:?}: expected {expect:?}, got {code}: {}",
+            body.chars().take(200).collect::<String>()
+        ));
     }
     if !may_see_a(actor) {
         for marker in f.markers() {
@@ -383,8 +439,9 @@ async fn access_matrix(backend: Backend) {
     };
 
     // Every registered server function has a row, and every row is a registered function.
-    let registered: BTreeSet<String> =
-        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.trim_start_matches("/api/").to_string()).collect();
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
     let rows = matrix();
     let listed: BTreeSet<String> = rows.iter().map(|r| r.endpoint.to_string()).collect();
     assert_eq!(registered, listed, "the access matrix must list exactly the registered server functions");

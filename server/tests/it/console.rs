@@ -29,7 +29,8 @@ async fn submitted_request(app: &TestApp, n: usize, name: &str) -> String {
 }
 
 async fn list(app: &TestApp, client: &reqwest::Client, state: &str, search: &str, page: &str) -> Value {
-    let response = app.call(client, "segreteria/requests", &[("state", state), ("search", search), ("page", page)]).await;
+    let response =
+        app.call(client, "segreteria/requests", &[("state", state), ("search", search), ("page", page)]).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
@@ -80,7 +81,12 @@ async fn procedure(backend: Backend) {
         .call(
             &client,
             "segreteria/act",
-            &[("id", id.as_str()), ("action", "richiedi_integrazione"), ("note", "Manca il piano della qualità firmato"), ("sections[]", "DOCUMENTI")],
+            &[
+                ("id", id.as_str()),
+                ("action", "richiedi_integrazione"),
+                ("note", "Manca il piano della qualità firmato"),
+                ("sections[]", "DOCUMENTI"),
+            ],
         )
         .await;
     assert!(reopened.status().is_success(), "{}", reopened.status());
@@ -95,9 +101,17 @@ async fn procedure(backend: Backend) {
     assert_eq!(detail["request"]["reopened_sections"], serde_json::json!(["Documenti"]));
     assert!(detail["documents"].as_array().unwrap().len() >= 6);
 
-    assert_eq!(act("prendi_in_carico", "").await.status(), StatusCode::CONFLICT, "the provider answers an integration, not the Segreteria");
+    assert_eq!(
+        act("prendi_in_carico", "").await.status(),
+        StatusCode::CONFLICT,
+        "the provider answers an integration, not the Segreteria"
+    );
     // The request is back with the Segreteria once the provider answers (simulated here).
-    sqlx::query("UPDATE accreditation_requests SET state = 'IN_ISTRUTTORIA' WHERE id = $1").bind(&id).execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("UPDATE accreditation_requests SET state = 'IN_ISTRUTTORIA' WHERE id = $1")
+        .bind(&id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(act("rigetta", "").await.status(), StatusCode::UNPROCESSABLE_ENTITY, "a rejection needs reasons");
     let unconfirmed: Value = act("accredita", "Requisiti verificati").await.json().await.unwrap();
     assert_eq!(unconfirmed["code"], "class_not_confirmed", "the Gruppo is confirmed before accrediting");
@@ -105,14 +119,20 @@ async fn procedure(backend: Backend) {
     assert!(confirmed.status().is_success(), "{}", confirmed.status());
     let unpaid = act("accredita", "Requisiti verificati").await;
     assert_eq!(unpaid.status(), StatusCode::CONFLICT, "Gruppo B: the first-year quota must be paid first");
-    let quota: (String, String) = sqlx::query_as("SELECT state, causale FROM debts WHERE request_id = $1").bind(&id).fetch_one(app.state.db.pool()).await.unwrap();
-    assert_eq!(quota.0, "DA_PAGARE", "the recomputation made the quota due: {}", quota.1);
-    // Verified paid (simulated here: the payment flow has its own tests).
-    sqlx::query("UPDATE debts SET state = 'PAGATO', iuv = 'RF00', iur = 'IUR00', paid_at = '2026-11-28' WHERE request_id = $1")
+    let quota: (String, String) = sqlx::query_as("SELECT state, causale FROM debts WHERE request_id = $1")
         .bind(&id)
-        .execute(app.state.db.pool())
+        .fetch_one(app.state.db.pool())
         .await
         .unwrap();
+    assert_eq!(quota.0, "DA_PAGARE", "the recomputation made the quota due: {}", quota.1);
+    // Verified paid (simulated here: the payment flow has its own tests).
+    sqlx::query(
+        "UPDATE debts SET state = 'PAGATO', iuv = 'RF00', iur = 'IUR00', paid_at = '2026-11-28' WHERE request_id = $1",
+    )
+    .bind(&id)
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
     assert!(act("accredita", "Requisiti verificati").await.status().is_success());
     assert_eq!(act("rigetta", "ripensamento").await.status(), StatusCode::CONFLICT, "a final state stays final");
     let detail: Value = app.call(&client, "segreteria/request", &[("id", id.as_str())]).await.json().await.unwrap();
@@ -126,11 +146,19 @@ async fn console_is_segreteria_only(backend: Backend) {
     let id = submitted_request(&app, 1, "Ente Uno").await;
     let provider = app.client();
     app.register(&provider, "curioso@provider.it", "Provider2026").await;
-    assert_eq!(app.call(&provider, "segreteria/requests", &[("state", ""), ("search", ""), ("page", "1")]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(&provider, "segreteria/requests", &[("state", ""), ("search", ""), ("page", "1")]).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(app.call(&provider, "segreteria/request", &[("id", id.as_str())]).await.status(), StatusCode::FORBIDDEN);
-    let act = app.call(&provider, "segreteria/act", &[("id", id.as_str()), ("action", "accredita"), ("note", "")]).await;
+    let act =
+        app.call(&provider, "segreteria/act", &[("id", id.as_str()), ("action", "accredita"), ("note", "")]).await;
     assert_eq!(act.status(), StatusCode::FORBIDDEN);
-    let state: String = sqlx::query_scalar("SELECT state FROM accreditation_requests WHERE id = $1").bind(&id).fetch_one(app.state.db.pool()).await.unwrap();
+    let state: String = sqlx::query_scalar("SELECT state FROM accreditation_requests WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(state, "INVIATA");
     app.stop().await;
 }

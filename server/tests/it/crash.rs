@@ -78,7 +78,12 @@ impl Portal for Remote {
 }
 
 /// A server-function call that may fail because the server is being killed.
-async fn try_call(client: &reqwest::Client, base: &str, endpoint: &str, form: &[(&str, &str)]) -> Result<(StatusCode, Value), String> {
+async fn try_call(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Result<(StatusCode, Value), String> {
     let response = client
         .post(format!("{base}/api/{endpoint}"))
         .header("Accept", "application/json")
@@ -119,8 +124,13 @@ impl Trial {
     /// "Genera l'avviso pagoPA" for one debt, as the browser posts it.
     async fn notice(&self, client: &reqwest::Client, key: &str, debt: &str) -> Result<(StatusCode, Value), String> {
         self.notices.fetch_add(1, Ordering::Relaxed);
-        let answer = try_call(client, &self.portal, "payments/notice", &[("idempotency_key", key), ("debt", debt), ("payer_email", "ragioneria@example.it")])
-            .await?;
+        let answer = try_call(
+            client,
+            &self.portal,
+            "payments/notice",
+            &[("idempotency_key", key), ("debt", debt), ("payer_email", "ragioneria@example.it")],
+        )
+        .await?;
         if answer.0 == StatusCode::INTERNAL_SERVER_ERROR {
             self.seen.lock().unwrap().internal_errors += 1;
         }
@@ -135,20 +145,28 @@ impl Trial {
 
     /// Somebody pays a notice at a PSP (home banking, a tobacconist): no session, no portal.
     async fn pay_at_psp(&self, iuv: &str) -> StatusCode {
-        self.http.post(format!("{}/admin/avvisi/{iuv}/pay-at-psp", self.sim)).send().await.expect("the simulator answers").status()
+        self.http
+            .post(format!("{}/admin/avvisi/{iuv}/pay-at-psp", self.sim))
+            .send()
+            .await
+            .expect("the simulator answers")
+            .status()
     }
 
     /// What a provider does with a notice shown on the cart page: its accounting office pays it
     /// at a PSP, or the provider cancels it to pay online, or nothing yet.
     async fn act_on_notice(&self, client: &reqwest::Client, notice: &Value, rng: &mut StdRng) {
-        let (Some(number), Some(attempt)) = (notice["notice_number"].as_str(), notice["attempt_id"].as_str()) else { return };
+        let (Some(number), Some(attempt)) = (notice["notice_number"].as_str(), notice["attempt_id"].as_str()) else {
+            return;
+        };
         let roll: f64 = rng.gen();
         if roll < 0.4 {
             let _ = self.pay_at_psp(&number[1..]).await;
         } else if roll < 0.7 {
-            match try_call(client, &self.portal, "payments/notice_cancel", &[("attempt", attempt)]).await {
-                Ok((StatusCode::INTERNAL_SERVER_ERROR, _)) => self.seen.lock().unwrap().internal_errors += 1,
-                _ => {}
+            if let Ok((StatusCode::INTERNAL_SERVER_ERROR, _)) =
+                try_call(client, &self.portal, "payments/notice_cancel", &[("attempt", attempt)]).await
+            {
+                self.seen.lock().unwrap().internal_errors += 1;
             }
         }
     }
@@ -165,8 +183,13 @@ impl Trial {
     /// "Paga con pagoPA" with this key and these debts, as the browser posts it.
     async fn pay(&self, client: &reqwest::Client, key: &str, ids: &str) -> Result<(StatusCode, Value), String> {
         self.pays.fetch_add(1, Ordering::Relaxed);
-        let answer = try_call(client, &self.portal, "payments/pay", &[("idempotency_key", key), ("debts", ids), ("payer_email", "tesoreria@example.it")])
-            .await?;
+        let answer = try_call(
+            client,
+            &self.portal,
+            "payments/pay",
+            &[("idempotency_key", key), ("debts", ids), ("payer_email", "tesoreria@example.it")],
+        )
+        .await?;
         if answer.0 == StatusCode::INTERNAL_SERVER_ERROR {
             self.seen.lock().unwrap().internal_errors += 1;
         }
@@ -188,7 +211,8 @@ impl Trial {
     }
 
     async fn sessions(&self) -> Vec<Value> {
-        let response = self.http.get(format!("{}/admin/sessions", self.sim)).send().await.expect("the simulator answers");
+        let response =
+            self.http.get(format!("{}/admin/sessions", self.sim)).send().await.expect("the simulator answers");
         response.json().await.expect("sessions as JSON")
     }
 
@@ -197,7 +221,12 @@ impl Trial {
     }
 
     async fn admin(&self, id_session: &str, action: &str) -> StatusCode {
-        self.http.post(format!("{}/admin/sessions/{id_session}/{action}", self.sim)).send().await.expect("the simulator answers").status()
+        self.http
+            .post(format!("{}/admin/sessions/{id_session}/{action}", self.sim))
+            .send()
+            .await
+            .expect("the simulator answers")
+            .status()
     }
 
     /// A press on the landing page's button; the return URL's `idSession` and `esito`, if any.
@@ -237,7 +266,10 @@ impl Trial {
             if let Some((id_session, esito)) = self.landing(url, "paga").await {
                 if let Some(attempt) = self.verify(client, &id_session, &esito).await {
                     if attempt["state"] != "Pagata" {
-                        self.violation(format!("session {id_session} paid, verified on return, attempt {}", attempt["state"]));
+                        self.violation(format!(
+                            "session {id_session} paid, verified on return, attempt {}",
+                            attempt["state"]
+                        ));
                     }
                 }
             }
@@ -294,11 +326,14 @@ impl Trial {
                         // Pay later: a notice for one debt, sometimes with a double click, and
                         // the same form again when the server died under the click.
                         let cart = carts[rng.gen_range(0..carts.len())].as_array().cloned().unwrap_or_default();
-                        let Some(debt) = cart.first().and_then(|d| d["id"].as_str()).map(String::from) else { continue };
+                        let Some(debt) = cart.first().and_then(|d| d["id"].as_str()).map(String::from) else {
+                            continue;
+                        };
                         let key = page["notice_key"].as_str().unwrap_or_default().to_string();
                         for _ in 0..3 {
                             let answers = if rng.gen_bool(0.2) {
-                                let (a, b) = tokio::join!(self.notice(&client, &key, &debt), self.notice(&client, &key, &debt));
+                                let (a, b) =
+                                    tokio::join!(self.notice(&client, &key, &debt), self.notice(&client, &key, &debt));
                                 vec![a, b]
                             } else {
                                 vec![self.notice(&client, &key, &debt).await]
@@ -334,7 +369,9 @@ impl Trial {
             } else {
                 vec![self.pay(&client, &key, &ids).await]
             };
-            let url = answers.iter().find_map(|a| a.as_ref().ok().and_then(|(_, v)| v["Redirect"]["url"].as_str().map(String::from)));
+            let url = answers
+                .iter()
+                .find_map(|a| a.as_ref().ok().and_then(|(_, v)| v["Redirect"]["url"].as_str().map(String::from)));
             if answers.iter().any(Result::is_err) && url.is_none() && rng.gen_bool(0.7) {
                 // The server died under the click: the browser submits the same form again.
                 resubmit = Some((key.clone(), ids.clone()));
@@ -394,7 +431,9 @@ async fn setup_providers(portal: &Remote, db: &Db, rng: &mut StdRng) -> Vec<reqw
     for n in 0..PROVIDERS {
         let cf = fiscal_code(&format!("{:010}", rng.gen_range(1_000_000_000u64..9_999_999_999)));
         let email = format!("p{n}-{}@provider.it", &new_id()[..8]);
-        let client = support::provider_with_draft(portal, &email, &format!("Provider di prova {n}"), &cf, "SOCIETA_SCIENTIFICA").await;
+        let client =
+            support::provider_with_draft(portal, &email, &format!("Provider di prova {n}"), &cf, "SOCIETA_SCIENTIFICA")
+                .await;
         support::upload_required_documents(portal, &client).await;
         // The cart page creates the request's annual fee (Gruppo B: € 258.22).
         let (status, page) = try_call(&client, &portal.base, "payments/page", &[]).await.unwrap();
@@ -409,9 +448,15 @@ async fn setup_providers(portal: &Remote, db: &Db, rng: &mut StdRng) -> Vec<reqw
 /// Up to `max` new per-event contributions (DA_PAGARE) for each provider, as the portal's event
 /// features would create them.
 async fn add_debts(db: &Db, max: u32, rng: &mut StdRng) {
-    let providers: Vec<String> =
-        sqlx::query("SELECT id FROM providers").fetch_all(db.pool()).await.unwrap().iter().map(|r| r.get("id")).collect();
-    let tariffs = [("t-ev-b-res", 25822i64), ("t-ev-b-fad", 150000), ("t-ev-b-res-ns", 17215), ("t-ev-b-fad-ns", 100000)];
+    let providers: Vec<String> = sqlx::query("SELECT id FROM providers")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
+    let tariffs =
+        [("t-ev-b-res", 25822i64), ("t-ev-b-fad", 150000), ("t-ev-b-res-ns", 17215), ("t-ev-b-fad-ns", 100000)];
     for provider in providers {
         for _ in 0..rng.gen_range(0..=max) {
             let (tariff, cents) = tariffs[rng.gen_range(0..tariffs.len())];
@@ -449,36 +494,41 @@ async fn settle(trial: &Trial, db: &Db, settled: &mut HashSet<String>, rng: &mut
         if !(phase == "cached" || phase == "checked_out") || settled.contains(id_session) {
             continue;
         }
-        let action = if phase == "cached" && delivered.contains(session["landing_url"].as_str().unwrap()) && rng.gen_bool(0.3) {
-            "pay"
-        } else {
-            "expire"
-        };
+        let action =
+            if phase == "cached" && delivered.contains(session["landing_url"].as_str().unwrap()) && rng.gen_bool(0.3) {
+                "pay"
+            } else {
+                "expire"
+            };
         assert_eq!(trial.admin(id_session, action).await, StatusCode::NO_CONTENT, "{action} {id_session}");
         settled.insert(id_session.to_string());
     }
     // Every notice shown to a provider gets paid at a PSP in the end (a notice has no expiry);
     // a position whose IUV the portal never stored (an import whose answer was lost) was never
     // shown to anyone: nobody can pay it, the portal's recovery must cancel it.
-    let shown: HashSet<String> = sqlx::query_scalar::<_, String>("SELECT iuv FROM payment_attempts WHERE kind = 'AVVISO' AND iuv IS NOT NULL")
-        .fetch_all(db.pool())
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
+    let shown: HashSet<String> =
+        sqlx::query_scalar::<_, String>("SELECT iuv FROM payment_attempts WHERE kind = 'AVVISO' AND iuv IS NOT NULL")
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     for position in trial.positions().await {
         let iuv = position["iuv"].as_str().unwrap_or_default();
         if position["state"] == "open" && shown.contains(iuv) {
             let _ = trial.pay_at_psp(iuv).await;
         }
     }
-    let aged = format_utc(time::OffsetDateTime::now_utc() - app::payments::server::UNSENT_GRACE - time::Duration::minutes(1));
-    sqlx::query("UPDATE payment_attempts SET created_at = $1 WHERE state = 'CREATA' AND id_session IS NULL AND created_at > $1")
-        .bind(&aged)
-        .execute(db.pool())
-        .await
-        .unwrap()
-        .rows_affected()
+    let aged =
+        format_utc(time::OffsetDateTime::now_utc() - app::payments::server::UNSENT_GRACE - time::Duration::minutes(1));
+    sqlx::query(
+        "UPDATE payment_attempts SET created_at = $1 WHERE state = 'CREATA' AND id_session IS NULL AND created_at > $1",
+    )
+    .bind(&aged)
+    .execute(db.pool())
+    .await
+    .unwrap()
+    .rows_affected()
 }
 
 struct AttemptRow {
@@ -502,13 +552,24 @@ async fn check_mail(db: &Db, received: &[ReceivedMail], sigkills: usize) -> Vec<
     if rows.is_empty() {
         broken.push("no mail was written: the trial proves nothing about mail".to_string());
     }
-    let twice = rows.iter().filter(|(id, _, _)| received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() > 1).count();
-    println!("  mail: {} written, {} received, {twice} delivered more than once, {sigkills} kills", rows.len(), received.len());
+    let twice = rows
+        .iter()
+        .filter(|(id, _, _)| {
+            received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() > 1
+        })
+        .count();
+    println!(
+        "  mail: {} written, {} received, {twice} delivered more than once, {sigkills} kills",
+        rows.len(),
+        received.len()
+    );
     if twice > sigkills {
         broken.push(format!("{twice} mails delivered more than once, but the server was killed only {sigkills} times"));
     }
     for (id, state, tries) in rows {
-        let copies = received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count() as i64;
+        let copies =
+            received.iter().filter(|m| m.message_id.as_deref() == Some(format!("{id}@localhost").as_str())).count()
+                as i64;
         if state != "SENT" {
             broken.push(format!("mail {id} ended {state} after {tries} tries (lost?)"));
         }
@@ -516,7 +577,9 @@ async fn check_mail(db: &Db, received: &[ReceivedMail], sigkills: usize) -> Vec<
             broken.push(format!("mail {id} is SENT but the SMTP server never got it"));
         }
         if copies > tries {
-            broken.push(format!("mail {id} arrived {copies} times but was tried {tries} times: a confirmed mail went out again"));
+            broken.push(format!(
+                "mail {id} arrived {copies} times but was tried {tries} times: a confirmed mail went out again"
+            ));
         }
     }
     broken
@@ -524,31 +587,39 @@ async fn check_mail(db: &Db, received: &[ReceivedMail], sigkills: usize) -> Vec<
 
 /// The invariants of issue 5, on the database and against the simulator's carts. Every broken
 /// rule is described; an empty list means the trial passed.
-async fn check_invariants(db: &Db, sessions: &[Value], positions: &[Value], delivered: &HashMap<String, String>) -> Vec<String> {
+async fn check_invariants(
+    db: &Db,
+    sessions: &[Value],
+    positions: &[Value],
+    delivered: &HashMap<String, String>,
+) -> Vec<String> {
     let mut broken = Vec::new();
-    let attempts: BTreeMap<String, AttemptRow> = sqlx::query(
-        "SELECT id, idempotency_key, kind, iuv, state, id_session, created_at FROM payment_attempts",
-    )
-    .fetch_all(db.pool())
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| {
-        let a = AttemptRow {
-            id: r.get("id"),
-            key: r.get("idempotency_key"),
-            kind: r.get("kind"),
-            iuv: r.get("iuv"),
-            state: r.get("state"),
-            id_session: r.get("id_session"),
-            created_at: r.get("created_at"),
-        };
-        (a.id.clone(), a)
-    })
-    .collect();
+    let attempts: BTreeMap<String, AttemptRow> =
+        sqlx::query("SELECT id, idempotency_key, kind, iuv, state, id_session, created_at FROM payment_attempts")
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let a = AttemptRow {
+                    id: r.get("id"),
+                    key: r.get("idempotency_key"),
+                    kind: r.get("kind"),
+                    iuv: r.get("iuv"),
+                    state: r.get("state"),
+                    id_session: r.get("id_session"),
+                    created_at: r.get("created_at"),
+                };
+                (a.id.clone(), a)
+            })
+            .collect();
     // (attempt, debt, iud, live_debt_id)
     let lines: Vec<(String, String, String, Option<String>)> =
-        sqlx::query("SELECT attempt_id, debt_id, iud, live_debt_id FROM attempt_debts").fetch_all(db.pool()).await.unwrap().iter()
+        sqlx::query("SELECT attempt_id, debt_id, iud, live_debt_id FROM attempt_debts")
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+            .iter()
             .map(|r| (r.get("attempt_id"), r.get("debt_id"), r.get("iud"), r.get("live_debt_id")))
             .collect();
     // debt → (state, paid_attempt_id)
@@ -560,13 +631,14 @@ async fn check_invariants(db: &Db, sessions: &[Value], positions: &[Value], deli
         .map(|r| (r.get("id"), (r.get("state"), r.get("paid_attempt_id"))))
         .collect();
     // attempt → when it became PAGATA
-    let paid_at: HashMap<String, String> = sqlx::query("SELECT attempt_id, at FROM payment_events WHERE to_state = 'PAGATA'")
-        .fetch_all(db.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get("attempt_id"), r.get("at")))
-        .collect();
+    let paid_at: HashMap<String, String> =
+        sqlx::query("SELECT attempt_id, at FROM payment_events WHERE to_state = 'PAGATA'")
+            .fetch_all(db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get("attempt_id"), r.get("at")))
+            .collect();
 
     // Nothing open past the horizon, nothing anomalous, every payment with its receipt.
     for a in attempts.values() {
@@ -608,7 +680,9 @@ async fn check_invariants(db: &Db, sessions: &[Value], positions: &[Value], deli
         let by = payers.get(debt.as_str()).cloned().unwrap_or_default();
         match (state.as_str(), by.as_slice()) {
             ("PAGATO", [one]) if paid_by.as_deref() == Some(*one) => {}
-            ("PAGATO", _) => broken.push(format!("debt {debt} PAGATO (recorded attempt {paid_by:?}) by PAGATA attempts {by:?}")),
+            ("PAGATO", _) => {
+                broken.push(format!("debt {debt} PAGATO (recorded attempt {paid_by:?}) by PAGATA attempts {by:?}"))
+            }
             (_, []) => {}
             (state, _) => broken.push(format!("debt {debt} is {state} but PAGATA attempts {by:?} contain it")),
         }
@@ -624,7 +698,8 @@ async fn check_invariants(db: &Db, sessions: &[Value], positions: &[Value], deli
     }
 
     // The simulator's carts: each one is exactly one attempt's lines; one cart per attempt.
-    let by_iud: HashMap<&str, (&str, &str)> = lines.iter().map(|(a, d, iud, _)| (iud.as_str(), (a.as_str(), d.as_str()))).collect();
+    let by_iud: HashMap<&str, (&str, &str)> =
+        lines.iter().map(|(a, d, iud, _)| (iud.as_str(), (a.as_str(), d.as_str()))).collect();
     let mut carts_of_attempt: HashMap<&str, Vec<&str>> = HashMap::new();
     // debt → the phases of the carts that held it, in the order MyPay received them
     let mut carts_of_debt: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
@@ -635,28 +710,39 @@ async fn check_invariants(db: &Db, sessions: &[Value], positions: &[Value], deli
         let owners: BTreeSet<&str> = iuds.iter().filter_map(|iud| by_iud.get(iud).map(|(a, _)| *a)).collect();
         let unknown: Vec<&&str> = iuds.iter().filter(|iud| !by_iud.contains_key(**iud)).collect();
         if !unknown.is_empty() || owners.len() != 1 {
-            broken.push(format!("cart {id_session} holds IUDs {unknown:?} unknown to the portal or of several attempts {owners:?}"));
+            broken.push(format!(
+                "cart {id_session} holds IUDs {unknown:?} unknown to the portal or of several attempts {owners:?}"
+            ));
             continue;
         }
         let attempt = *owners.iter().next().unwrap();
         let row = &attempts[attempt];
         carts_of_attempt.entry(attempt).or_default().push(id_session);
         if iuds.len() != attempt_debts[attempt].len() {
-            broken.push(format!("cart {id_session} has {} lines, attempt {attempt} {}", iuds.len(), attempt_debts[attempt].len()));
+            broken.push(format!(
+                "cart {id_session} has {} lines, attempt {attempt} {}",
+                iuds.len(),
+                attempt_debts[attempt].len()
+            ));
         }
         for iud in &iuds {
             carts_of_debt.entry(by_iud[iud].1).or_default().push((id_session, phase));
         }
         if let Some(own) = &row.id_session {
             if own != id_session {
-                broken.push(format!("attempt {attempt} records idSession {own} but MyPay also has its cart {id_session}"));
+                broken.push(format!(
+                    "attempt {attempt} records idSession {own} but MyPay also has its cart {id_session}"
+                ));
             }
         }
         // Every cart paid in MyPay is PAGATA in the portal, under its own idSession.
         match (phase, row.state.as_str()) {
             ("final_0", "PAGATA") if row.id_session.as_deref() == Some(id_session) => {}
-            ("final_0", state) => broken.push(format!("cart {id_session} paid in MyPay, attempt {attempt} is {state} ({:?})", row.id_session)),
-            (phase, "PAGATA") => broken.push(format!("attempt {attempt} PAGATA but its cart {id_session} is {phase} in MyPay")),
+            ("final_0", state) => broken
+                .push(format!("cart {id_session} paid in MyPay, attempt {attempt} is {state} ({:?})", row.id_session)),
+            (phase, "PAGATA") => {
+                broken.push(format!("attempt {attempt} PAGATA but its cart {id_session} is {phase} in MyPay"))
+            }
             _ => {}
         }
     }
@@ -698,9 +784,12 @@ async fn check_invariants(db: &Db, sessions: &[Value], positions: &[Value], deli
             live_positions.entry(iud).or_default().push((iuv, state));
         }
         match state {
-            "open" | "in_payment" => broken.push(format!("notice {iuv} of attempt {attempt} is still {state} in MyPay")),
+            "open" | "in_payment" => {
+                broken.push(format!("notice {iuv} of attempt {attempt} is still {state} in MyPay"))
+            }
             "paid_pagopa" if row.state == "PAGATA" && row.iuv.as_deref() == Some(iuv) => {}
-            "paid_pagopa" => broken.push(format!("notice {iuv} paid in MyPay, attempt {attempt} is {} with IUV {:?}", row.state, row.iuv)),
+            "paid_pagopa" => broken
+                .push(format!("notice {iuv} paid in MyPay, attempt {attempt} is {} with IUV {:?}", row.state, row.iuv)),
             _ => {}
         }
     }
@@ -743,7 +832,12 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     let sim_base = format!("http://127.0.0.1:{sim_port}");
     let mut simulator = Process::new(
         workdir.join("bin/mypay-simulator"),
-        vec!["--addr".into(), format!("127.0.0.1:{sim_port}"), "--xsd-dir".into(), concat!(env!("CARGO_MANIFEST_DIR"), "/../xsd").into()],
+        vec![
+            "--addr".into(),
+            format!("127.0.0.1:{sim_port}"),
+            "--xsd-dir".into(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../xsd").into(),
+        ],
         base_env(),
         &dir,
         "simulator.log",
@@ -770,14 +864,12 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     );
     // The mail of the trial (verification at registration, payment verified) goes to a real SMTP
     // sink in this process; its answers are slow, so that kills land while mail is on the wire.
-    let sink = MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None }).expect("the sink starts");
+    let sink = MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None })
+        .expect("the sink starts");
     sink.set_fault(Fault::Slow { delay_ms: 150, count: u32::MAX });
     let smtp_url = format!("smtp://{}?tls=none", sink.smtp_addr());
     envs.extend(
-        [("ECM_SMTP_URL", smtp_url.as_str())]
-            .iter()
-            .chain(MAIL_SETTINGS)
-            .map(|(k, v)| (k.to_string(), v.to_string())),
+        [("ECM_SMTP_URL", smtp_url.as_str())].iter().chain(MAIL_SETTINGS).map(|(k, v)| (k.to_string(), v.to_string())),
     );
     let mut server = Process::new(workdir.join("bin/ecm-server"), vec![], envs, &dir, "server.log");
     let health = format!("{portal}/healthz");
@@ -868,9 +960,12 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     let started = Instant::now();
     let reconciled = loop {
         orphaned_sends += settle(&trial, &check_db, &mut settled, &mut rng).await;
-        let open = count(&check_db, "SELECT COUNT(*) FROM payment_attempts WHERE state IN ('CREATA', 'INVIATA', 'IN_ATTESA')").await;
+        let open =
+            count(&check_db, "SELECT COUNT(*) FROM payment_attempts WHERE state IN ('CREATA', 'INVIATA', 'IN_ATTESA')")
+                .await;
         let in_corso = count(&check_db, "SELECT COUNT(*) FROM debts WHERE state = 'IN_CORSO'").await;
-        let no_receipt = count(&check_db, "SELECT COUNT(*) FROM payment_attempts WHERE state = 'PAGATA' AND receipt IS NULL").await;
+        let no_receipt =
+            count(&check_db, "SELECT COUNT(*) FROM payment_attempts WHERE state = 'PAGATA' AND receipt IS NULL").await;
         if open == 0 && in_corso == 0 && no_receipt == 0 {
             break Ok(started.elapsed());
         }
@@ -885,7 +980,9 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     // Every mail leaves the outbox within the horizon (a claim of a killed server expires after
     // ECM_MAIL_LEASE_SECONDS), then the mail invariants are checked against what the sink got.
     let mail_started = Instant::now();
-    while count(&check_db, "SELECT COUNT(*) FROM mail_outbox WHERE state = 'PENDING'").await > 0 && mail_started.elapsed() < HORIZON {
+    while count(&check_db, "SELECT COUNT(*) FROM mail_outbox WHERE state = 'PENDING'").await > 0
+        && mail_started.elapsed() < HORIZON
+    {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let mail_broken = check_mail(&check_db, &sink.messages(), sigkills).await;
@@ -959,7 +1056,11 @@ async fn sigkill_at_random_points_of_the_pay_flow_keeps_every_payment_invariant(
     std::fs::create_dir_all(workdir.join("bin")).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_ecm-server"), workdir.join("bin/ecm-server")).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_mypay-simulator"), workdir.join("bin/mypay-simulator")).unwrap();
-    println!("crash test: {trials} trials, seed {seed}, SQLite{}, work folder {}", if postgres { " + PostgreSQL" } else { "" }, workdir.display());
+    println!(
+        "crash test: {trials} trials, seed {seed}, SQLite{}, work folder {}",
+        if postgres { " + PostgreSQL" } else { "" },
+        workdir.display()
+    );
     let started = Instant::now();
     let mut total = Stats::default();
     for n in 0..trials {

@@ -42,12 +42,22 @@ async fn forged_requests_change_nothing(backend: Backend) {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body.contains("Richiesta rifiutata"), "{body}");
     // An older browser that sends only Origin.
-    let origin_only =
-        client.post(app.url("/api/accounts/register")).header("Origin", EVIL).form(&register_form("vittima@provider.it")).send().await.unwrap();
+    let origin_only = client
+        .post(app.url("/api/accounts/register"))
+        .header("Origin", EVIL)
+        .form(&register_form("vittima@provider.it"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(origin_only.status(), StatusCode::FORBIDDEN);
     // A sibling site of the same registrable domain is not the portal either.
-    let same_site =
-        client.post(app.url("/api/accounts/register")).header("Sec-Fetch-Site", "same-site").form(&register_form("vittima@provider.it")).send().await.unwrap();
+    let same_site = client
+        .post(app.url("/api/accounts/register"))
+        .header("Sec-Fetch-Site", "same-site")
+        .form(&register_form("vittima@provider.it"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(same_site.status(), StatusCode::FORBIDDEN);
     assert_eq!(users(&app).await, before, "a forged request created an account");
 
@@ -63,14 +73,21 @@ async fn forged_requests_change_nothing(backend: Backend) {
         .unwrap();
     assert!(own.status().is_success(), "{}", own.status());
     assert_eq!(users(&app).await, before + 1);
-    let password = register_form("anna@provider.it").into_iter().find(|(k, _)| *k == "password").map(|(_, v)| v).unwrap();
+    let password =
+        register_form("anna@provider.it").into_iter().find(|(k, _)| *k == "password").map(|(_, v)| v).unwrap();
     assert!(app.login(&client, "anna@provider.it", &password).await.status().is_success());
 
     // Signed in (the cookie is ambient), a forged upload and a forged logout are refused too.
     let form = reqwest::multipart::Form::new()
         .text("type_code", "ATTO_COSTITUTIVO")
         .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF".to_vec()).file_name("atto.pdf"));
-    let upload = client.post(app.url("/documenti/carica")).header("Sec-Fetch-Site", "cross-site").multipart(form).send().await.unwrap();
+    let upload = client
+        .post(app.url("/documenti/carica"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(upload.status(), StatusCode::FORBIDDEN);
     let logout = client.post(app.url("/api/accounts/logout")).header("Origin", EVIL).send().await.unwrap();
     assert_eq!(logout.status(), StatusCode::FORBIDDEN);

@@ -15,7 +15,14 @@ fn pdf(size: usize, marker: u8) -> Vec<u8> {
     bytes
 }
 
-async fn upload(app: &TestApp, client: &reqwest::Client, type_code: &str, name: &str, bytes: Vec<u8>, json: bool) -> reqwest::Response {
+async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    type_code: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    json: bool,
+) -> reqwest::Response {
     let form = Form::new()
         .text("type_code", type_code.to_string())
         .part("file", Part::bytes(bytes).file_name(name.to_string()).mime_str("application/pdf").unwrap());
@@ -50,7 +57,10 @@ async fn upload_replace_download(backend: Backend) {
     let response = upload(&app, &client, "PIANO_QUALITA", "../Piano qualità.pdf", first.clone(), true).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let second = pdf(12_000, b'b');
-    assert_eq!(upload(&app, &client, "PIANO_QUALITA", "piano-v2.pdf", second.clone(), true).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        upload(&app, &client, "PIANO_QUALITA", "piano-v2.pdf", second.clone(), true).await.status(),
+        StatusCode::CREATED
+    );
 
     let after = mine(&app, &client).await;
     let piano = slot(&after, "PIANO_QUALITA");
@@ -70,7 +80,10 @@ async fn upload_replace_download(backend: Backend) {
 
     let old_id = piano["history"][0]["id"].as_str().unwrap();
     let old = client.get(app.url(&format!("/documenti/{old_id}"))).send().await.unwrap();
-    assert!(old.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''Piano%20qualit%C3%A0.pdf"));
+    assert!(old.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("filename*=UTF-8''Piano%20qualit%C3%A0.pdf"));
     assert_eq!(old.bytes().await.unwrap().to_vec(), first, "the replaced version is kept");
     app.stop().await;
 }
@@ -109,13 +122,20 @@ both_backends!(a_non_pdf_and_an_oversize_upload_are_refused_and_nothing_is_store
 async fn ownership(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let a = provider_with_request(&app, "a@provider.it", "80007580279").await;
-    assert_eq!(upload(&app, &a, "PIANO_FORMATIVO", "piano.pdf", pdf(500, b'p'), true).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        upload(&app, &a, "PIANO_FORMATIVO", "piano.pdf", pdf(500, b'p'), true).await.status(),
+        StatusCode::CREATED
+    );
     let documents = mine(&app, &a).await;
     let id = slot(&documents, "PIANO_FORMATIVO")["current"]["id"].as_str().unwrap().to_string();
     let url = app.url(&format!("/documenti/{id}"));
 
     let b = provider_with_request(&app, "b@provider.it", "01234567897").await;
-    assert_eq!(b.get(&url).send().await.unwrap().status(), StatusCode::NOT_FOUND, "provider B cannot download A's document");
+    assert_eq!(
+        b.get(&url).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "provider B cannot download A's document"
+    );
     let b_documents = mine(&app, &b).await;
     assert!(slot(&b_documents, "PIANO_FORMATIVO")["current"].is_null(), "B does not see A's documents");
 
@@ -124,7 +144,10 @@ async fn ownership(backend: Backend) {
     app.login(&segreteria, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(segreteria.get(&url).send().await.unwrap().status(), StatusCode::OK);
     // The Segreteria cannot upload as a provider.
-    assert_eq!(upload(&app, &segreteria, "PIANO_FORMATIVO", "x.pdf", pdf(500, b'p'), true).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        upload(&app, &segreteria, "PIANO_FORMATIVO", "x.pdf", pdf(500, b'p'), true).await.status(),
+        StatusCode::FORBIDDEN
+    );
     app.stop().await;
 }
 both_backends!(documents_are_reachable_only_by_their_provider_and_the_segreteria, ownership);
@@ -158,7 +181,10 @@ async fn gate(backend: Backend) {
     }
     let one_left: Value = app.call(&client, "requests/gate", &[]).await.json().await.unwrap();
     assert_eq!(one_left["missing"], serde_json::json!(["il documento «Piano formativo annuale»"]));
-    assert_eq!(upload(&app, &client, "PIANO_FORMATIVO", "d.pdf", pdf(300, b'd'), true).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        upload(&app, &client, "PIANO_FORMATIVO", "d.pdf", pdf(300, b'd'), true).await.status(),
+        StatusCode::CREATED
+    );
     let open: Value = app.call(&client, "requests/gate", &[]).await.json().await.unwrap();
     assert_eq!(open["missing"], serde_json::json!([]));
     app.stop().await;
@@ -168,20 +194,32 @@ both_backends!(the_payment_gate_says_exactly_what_is_missing, gate);
 async fn code_of(response: reqwest::Response) -> (StatusCode, String, String) {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
-    (status, body["code"].as_str().unwrap_or_default().to_string(), body["message"].as_str().unwrap_or_default().to_string())
+    (
+        status,
+        body["code"].as_str().unwrap_or_default().to_string(),
+        body["message"].as_str().unwrap_or_default().to_string(),
+    )
 }
 
 /// Storage is bounded and nothing is dropped to make room: versions per slot, bytes per request
 /// and uploads per hour each refuse the next upload with their own reason, and what was
 /// stored stays.
 async fn storage_limits(backend: Backend) {
-    let limits = [("ECM_DOCUMENT_MAX_VERSIONS", "3"), ("ECM_DOCUMENT_MAX_REQUEST_BYTES", "50000"), ("ECM_UPLOADS_PER_HOUR", "7")];
+    let limits = [
+        ("ECM_DOCUMENT_MAX_VERSIONS", "3"),
+        ("ECM_DOCUMENT_MAX_REQUEST_BYTES", "50000"),
+        ("ECM_UPLOADS_PER_HOUR", "7"),
+    ];
     let Some(app) = TestApp::spawn_with(backend, &limits).await else { return };
     let client = provider_with_request(&app, "limits@provider.it", "80007580279").await;
     for i in 0..3u8 {
-        assert_eq!(upload(&app, &client, "PIANO_QUALITA", &format!("v{i}.pdf"), pdf(1_000, b'a' + i), true).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            upload(&app, &client, "PIANO_QUALITA", &format!("v{i}.pdf"), pdf(1_000, b'a' + i), true).await.status(),
+            StatusCode::CREATED
+        );
     }
-    let (status, code, message) = code_of(upload(&app, &client, "PIANO_QUALITA", "v3.pdf", pdf(1_000, b'z'), true).await).await;
+    let (status, code, message) =
+        code_of(upload(&app, &client, "PIANO_QUALITA", "v3.pdf", pdf(1_000, b'z'), true).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "too_many_versions"));
     assert!(message.contains("le versioni caricate restano"), "{message}");
     let documents = mine(&app, &client).await;
@@ -189,8 +227,12 @@ async fn storage_limits(backend: Backend) {
     assert_eq!(slot(&documents, "PIANO_QUALITA")["history"].as_array().unwrap().len(), 2);
 
     // 3 KB stored; 45 KB more fit, 48 KB would not.
-    assert_eq!(upload(&app, &client, "ATTO_COSTITUTIVO", "atto.pdf", pdf(45_000, b'x'), true).await.status(), StatusCode::CREATED);
-    let (status, code, _) = code_of(upload(&app, &client, "CV_COMITATO", "org.pdf", pdf(3_000, b'x'), true).await).await;
+    assert_eq!(
+        upload(&app, &client, "ATTO_COSTITUTIVO", "atto.pdf", pdf(45_000, b'x'), true).await.status(),
+        StatusCode::CREATED
+    );
+    let (status, code, _) =
+        code_of(upload(&app, &client, "CV_COMITATO", "org.pdf", pdf(3_000, b'x'), true).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::INSUFFICIENT_STORAGE, "request_full"));
     assert!(slot(&mine(&app, &client).await, "CV_COMITATO")["current"].is_null());
 
@@ -199,7 +241,8 @@ async fn storage_limits(backend: Backend) {
         let status = upload(&app, &client, code, "piccolo.pdf", pdf(100, b'x'), true).await.status();
         assert_eq!(status, StatusCode::CREATED, "{code}");
     }
-    let (status, code, message) = code_of(upload(&app, &client, "CV_RESPONSABILE", "ancora.pdf", pdf(100, b'x'), true).await).await;
+    let (status, code, message) =
+        code_of(upload(&app, &client, "CV_RESPONSABILE", "ancora.pdf", pdf(100, b'x'), true).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::TOO_MANY_REQUESTS, "too_frequent"));
     assert!(message.contains("Riprova più tardi"), "{message}");
     app.stop().await;

@@ -9,14 +9,14 @@ use app::db::new_id;
 use app::events::server as plan_server;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{accredited, json_of, fiscal_code, provider_of, count, Backend, TestApp};
+use support::{accredited, count, fiscal_code, json_of, provider_of, Backend, TestApp};
 use time::{Date, Month};
-
 
 async fn declare(app: &TestApp, client: &reqwest::Client, fields: [&str; 5]) -> (StatusCode, Value) {
     let [titolo, procedura, inizio, fine, sponsorizzato] = fields;
     let key = new_id();
-    let mut form = vec![("declaration_key", key.as_str()), ("titolo", titolo), ("data_inizio", inizio), ("data_fine", fine)];
+    let mut form =
+        vec![("declaration_key", key.as_str()), ("titolo", titolo), ("data_inizio", inizio), ("data_fine", fine)];
     if !procedura.is_empty() {
         form.push(("procedura", procedura));
     }
@@ -33,7 +33,12 @@ async fn plan(app: &TestApp, client: &reqwest::Client) -> Value {
 }
 
 fn event_titled<'a>(plan: &'a Value, title: &str) -> &'a Value {
-    plan["events"].as_array().unwrap().iter().find(|e| e["title"] == title).unwrap_or_else(|| panic!("no event {title}: {plan}"))
+    plan["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["title"] == title)
+        .unwrap_or_else(|| panic!("no event {title}: {plan}"))
 }
 
 fn field_rules(error: &Value) -> Vec<(String, String)> {
@@ -56,7 +61,14 @@ fn day(year: i32, month: Month, d: u8) -> Date {
 
 async fn form_checks(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
-    let (client, provider_id) = accredited(&app, "eventi@provider.it", &fiscal_code("0100000001"), "SOCIETA_SCIENTIFICA", &accredited_this_year()).await;
+    let (client, provider_id) = accredited(
+        &app,
+        "eventi@provider.it",
+        &fiscal_code("0100000001"),
+        "SOCIETA_SCIENTIFICA",
+        &accredited_this_year(),
+    )
+    .await;
 
     // Everything missing: every field named at once, HTTP 422.
     let (status, error) = declare(&app, &client, [" ", "", "", "", ""]).await;
@@ -93,8 +105,15 @@ async fn form_checks(backend: Backend) {
     let (status, error) = declare(&app, &client, ["Corso storico", "RES", "2016-05-01", "2016-05-02", "SI"]).await;
     assert_eq!((status, error["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")), "{error}");
     assert_eq!(error["detail"]["rule"], "event_no_tariff");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM events WHERE provider_id = $1", &provider_id).await, 0, "nothing saved");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &provider_id).await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM events WHERE provider_id = $1", &provider_id).await,
+        0,
+        "nothing saved"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &provider_id).await,
+        0
+    );
 
     // The longest title is fine; an end equal to the start is a one-day event.
     let (status, id) = declare(&app, &client, [&"T".repeat(200), "RES", "2027-03-01", "2027-03-01", "SI"]).await;
@@ -102,12 +121,22 @@ async fn form_checks(backend: Backend) {
 
     // A replay of one form (same key) creates nothing more.
     let key = new_id();
-    let form = [("declaration_key", key.as_str()), ("titolo", "Doppio clic"), ("procedura", "FSC"), ("data_inizio", "2027-04-01"), ("data_fine", "2027-04-01"), ("sponsorizzato", "SI")];
+    let form = [
+        ("declaration_key", key.as_str()),
+        ("titolo", "Doppio clic"),
+        ("procedura", "FSC"),
+        ("data_inizio", "2027-04-01"),
+        ("data_fine", "2027-04-01"),
+        ("sponsorizzato", "SI"),
+    ];
     let (_, first) = json_of(app.call(&client, "events/declare", &form).await).await;
     let (status, again) = json_of(app.call(&client, "events/declare", &form).await).await;
     assert_eq!((status, &again), (StatusCode::OK, &first));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM events WHERE provider_id = $1", &provider_id).await, 2);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &provider_id).await, 2);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &provider_id).await,
+        2
+    );
 
     // Who may call: anonymous 401, the Segreteria 403, a provider not accredited 412.
     let (status, _) = declare(&app, &app.client(), ["Corso", "RES", "2027-03-01", "2027-03-02", "SI"]).await;
@@ -116,7 +145,14 @@ async fn form_checks(backend: Backend) {
     assert!(app.login(&staff, support::ADMIN_EMAIL, support::ADMIN_PASSWORD).await.status().is_success());
     let (status, _) = declare(&app, &staff, ["Corso", "RES", "2027-03-01", "2027-03-02", "SI"]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let draft = support::provider_with_draft(&app, "bozza@provider.it", "Provider in bozza", &fiscal_code("0100000002"), "SOCIETA_SCIENTIFICA").await;
+    let draft = support::provider_with_draft(
+        &app,
+        "bozza@provider.it",
+        "Provider in bozza",
+        &fiscal_code("0100000002"),
+        "SOCIETA_SCIENTIFICA",
+    )
+    .await;
     let (status, error) = declare(&app, &draft, ["Corso", "RES", "2027-03-01", "2027-03-02", "SI"]).await;
     assert_eq!((status, error["code"].as_str()), (StatusCode::PRECONDITION_FAILED, Some("not_accredited")), "{error}");
     assert_eq!(plan(&app, &draft).await["access"], "NotAccredited");
@@ -126,7 +162,14 @@ both_backends!(the_event_form_refuses_bad_input_with_the_field_and_rule, form_ch
 
 async fn no_javascript(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
-    let (client, _) = accredited(&app, "nojs@provider.it", &fiscal_code("0100000003"), "SOCIETA_SCIENTIFICA", &accredited_this_year()).await;
+    let (client, _) = accredited(
+        &app,
+        "nojs@provider.it",
+        &fiscal_code("0100000003"),
+        "SOCIETA_SCIENTIFICA",
+        &accredited_this_year(),
+    )
+    .await;
     let post = |fields: Vec<(&'static str, &'static str)>| {
         let key = new_id();
         let client = client.clone();
@@ -139,7 +182,14 @@ async fn no_javascript(backend: Backend) {
         }
     };
     // An error: back to the page with everything typed and the error in the URL.
-    let response = post(vec![("titolo", "Qualità & sicurezza"), ("procedura", "FAD"), ("data_inizio", "2027-05-10"), ("data_fine", "2027-05-09"), ("sponsorizzato", "NO")]).await;
+    let response = post(vec![
+        ("titolo", "Qualità & sicurezza"),
+        ("procedura", "FAD"),
+        ("data_inizio", "2027-05-10"),
+        ("data_fine", "2027-05-09"),
+        ("sponsorizzato", "NO"),
+    ])
+    .await;
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/area/eventi?titolo=Qualit%C3%A0%20%26%20sicurezza&procedura=FAD&data_inizio=2027-05-10&data_fine=2027-05-09&sponsorizzato=NO&__path="), "{location}");
@@ -150,7 +200,14 @@ async fn no_javascript(backend: Backend) {
     assert!(page.contains("value=\"FAD\" selected"), "the procedure chosen is still selected");
 
     // Success: back to the page, which says so and lists the event with its fee.
-    let response = post(vec![("titolo", "Ecografia clinica"), ("procedura", "FAD"), ("data_inizio", "2027-05-10"), ("data_fine", "2027-05-11"), ("sponsorizzato", "NO")]).await;
+    let response = post(vec![
+        ("titolo", "Ecografia clinica"),
+        ("procedura", "FAD"),
+        ("data_inizio", "2027-05-10"),
+        ("data_fine", "2027-05-11"),
+        ("sponsorizzato", "NO"),
+    ])
+    .await;
     assert_eq!(response.status(), StatusCode::FOUND);
     assert_eq!(response.headers()["location"], "/area/eventi?inserito=1");
     let page = client.get(app.url("/area/eventi?inserito=1")).send().await.unwrap().text().await.unwrap();
@@ -162,7 +219,8 @@ both_backends!(without_javascript_an_error_keeps_everything_typed, no_javascript
 
 async fn fee_cases(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
-    let (b, b_id) = accredited(&app, "gruppo-b@provider.it", &fiscal_code("0100000004"), "IMPRESA", &accredited_this_year()).await;
+    let (b, b_id) =
+        accredited(&app, "gruppo-b@provider.it", &fiscal_code("0100000004"), "IMPRESA", &accredited_this_year()).await;
     let cases = [
         ("RES sponsorizzato", "RES", "SI", 25822),
         ("FSC sponsorizzato", "FSC", "SI", 25822),
@@ -194,10 +252,20 @@ async fn fee_cases(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{cart}");
     let sizes: Vec<usize> = cart["carts"].as_array().unwrap().iter().map(|c| c.as_array().unwrap().len()).collect();
     assert_eq!(sizes, vec![5, 1]);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &b_id).await, 6);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM debts WHERE provider_id = $1 AND event_id IS NOT NULL", &b_id).await,
+        6
+    );
 
     // Gruppo A: nothing is due for any event, so no debt.
-    let (a, a_id) = accredited(&app, "gruppo-a@provider.it", &fiscal_code("0100000005"), "AZIENDA_SANITARIA", &accredited_this_year()).await;
+    let (a, a_id) = accredited(
+        &app,
+        "gruppo-a@provider.it",
+        &fiscal_code("0100000005"),
+        "AZIENDA_SANITARIA",
+        &accredited_this_year(),
+    )
+    .await;
     for (title, procedure, sponsored, _) in cases {
         let (status, answer) = declare(&app, &a, [title, procedure, "2026-12-15", "2026-12-16", sponsored]).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
@@ -216,7 +284,9 @@ both_backends!(each_event_fee_case_has_its_amount_due_date_and_causale, fee_case
 
 async fn tariff_by_date(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
-    let (client, _) = accredited(&app, "tariffa@provider.it", &fiscal_code("0100000006"), "FONDAZIONE", &accredited_this_year()).await;
+    let (client, _) =
+        accredited(&app, "tariffa@provider.it", &fiscal_code("0100000006"), "FONDAZIONE", &accredited_this_year())
+            .await;
     // A new version of the Gruppo B RES/FSC tariff from 1 July 2027; the old one ends the day before.
     let db = app.state.db.pool();
     sqlx::query("UPDATE tariffs SET valid_to = '2027-06-30' WHERE id = 't-ev-b-res'").execute(db).await.unwrap();
@@ -227,18 +297,27 @@ async fn tariff_by_date(backend: Backend) {
     .execute(db)
     .await
     .unwrap();
-    for (title, start, end) in [("Prima", "2027-06-30", "2027-07-02"), ("Dopo", "2027-07-01", "2027-07-01"), ("Oggi", "2026-12-01", "2026-12-01")] {
+    for (title, start, end) in [
+        ("Prima", "2027-06-30", "2027-07-02"),
+        ("Dopo", "2027-07-01", "2027-07-01"),
+        ("Oggi", "2026-12-01", "2026-12-01"),
+    ] {
         let (status, answer) = declare(&app, &client, [title, "RES", start, end, "SI"]).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
     }
     let page = plan(&app, &client).await;
-    assert_eq!(event_titled(&page, "Prima")["fee_cents"], 25822, "started under the old version, ends under the new one");
+    assert_eq!(
+        event_titled(&page, "Prima")["fee_cents"],
+        25822,
+        "started under the old version, ends under the new one"
+    );
     assert_eq!(event_titled(&page, "Dopo")["fee_cents"], 30000);
     assert_eq!(event_titled(&page, "Oggi")["fee_cents"], 25822);
-    let tariff: String = sqlx::query_scalar("SELECT d.tariff_id FROM debts d JOIN events e ON e.id = d.event_id WHERE e.title = 'Dopo'")
-        .fetch_one(db)
-        .await
-        .unwrap();
+    let tariff: String =
+        sqlx::query_scalar("SELECT d.tariff_id FROM debts d JOIN events e ON e.id = d.event_id WHERE e.title = 'Dopo'")
+            .fetch_one(db)
+            .await
+            .unwrap();
     assert_eq!(tariff, "t-ev-b-res-2027");
     app.stop().await;
 }
@@ -281,16 +360,33 @@ async fn gruppo_a_bands(backend: Backend) {
     // Accredited in 2027; the 2029 fee follows the events that started in 2028 (events of
     // 2027 and 2029 must not count). Years after the real today, so the server's own daily
     // pass (which runs at start with the real date) cannot create these debts first.
-    let bands = [(30, 300000), (31, 550000), (60, 550000), (61, 800000), (90, 800000), (91, 1050000), (120, 1050000), (121, 1300000)];
+    let bands = [
+        (30, 300000),
+        (31, 550000),
+        (60, 550000),
+        (61, 800000),
+        (90, 800000),
+        (91, 1050000),
+        (120, 1050000),
+        (121, 1300000),
+    ];
     for (i, (events, cents)) in bands.into_iter().enumerate() {
         let email = format!("ulss{i}@provider.it");
-        let (_, provider_id) = accredited(&app, &email, &fiscal_code(&format!("02000000{i:02}")), "AZIENDA_SANITARIA", "2027-06-01T10:00:00.000Z").await;
+        let (_, provider_id) = accredited(
+            &app,
+            &email,
+            &fiscal_code(&format!("02000000{i:02}")),
+            "AZIENDA_SANITARIA",
+            "2027-06-01T10:00:00.000Z",
+        )
+        .await;
         let (_, user_id) = provider_of(&app, &email).await;
         insert_events(&app, &provider_id, &user_id, 2028, events).await;
         insert_events(&app, &provider_id, &user_id, 2027, 3).await;
         insert_events(&app, &provider_id, &user_id, 2029, 40).await;
         let provider = app::providers::server::provider_by_id(&app.state.db, &provider_id).await.unwrap().unwrap();
-        let created = plan_server::ensure_annual_debts(&app.state.db, &provider, day(2029, Month::February, 1)).await.unwrap();
+        let created =
+            plan_server::ensure_annual_debts(&app.state.db, &provider, day(2029, Month::February, 1)).await.unwrap();
         assert_eq!(created, vec![2028, 2029], "no fee for the first year (2027)");
         let debts = annual_debts_of(&app, &provider_id).await;
         assert_eq!(debts[0].1, 300000, "2028: 3 events in 2027, band up to 30");
@@ -306,7 +402,8 @@ both_backends!(gruppo_a_later_years_pay_the_band_of_the_previous_years_events_at
 
 async fn gruppo_b_idempotent(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
-    let (_, first) = accredited(&app, "b1@provider.it", &fiscal_code("0300000001"), "UNIVERSITA", "2027-11-30T16:00:00.000Z").await;
+    let (_, first) =
+        accredited(&app, "b1@provider.it", &fiscal_code("0300000001"), "UNIVERSITA", "2027-11-30T16:00:00.000Z").await;
     let provider = app::providers::server::provider_by_id(&app.state.db, &first).await.unwrap().unwrap();
     let db = &app.state.db;
     let in_first_year = plan_server::ensure_annual_debts(db, &provider, day(2027, Month::December, 31)).await.unwrap();
@@ -322,16 +419,22 @@ async fn gruppo_b_idempotent(backend: Backend) {
     assert_eq!(debts, expected);
 
     // Concurrent calls (page loads racing the daily pass): one debt per year.
-    let (_, second) = accredited(&app, "b2@provider.it", &fiscal_code("0300000002"), "UNIVERSITA", "2028-02-01T08:00:00.000Z").await;
+    let (_, second) =
+        accredited(&app, "b2@provider.it", &fiscal_code("0300000002"), "UNIVERSITA", "2028-02-01T08:00:00.000Z").await;
     let provider = app::providers::server::provider_by_id(db, &second).await.unwrap().unwrap();
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let (db, provider) = (db.clone(), provider.clone());
-        calls.spawn(async move { plan_server::ensure_annual_debts(&db, &provider, day(2030, Month::January, 2)).await.unwrap() });
+        calls.spawn(async move {
+            plan_server::ensure_annual_debts(&db, &provider, day(2030, Month::January, 2)).await.unwrap()
+        });
     }
     calls.spawn({
         let db = db.clone();
-        async move { vec![i32::try_from(plan_server::ensure_all_annual_debts(&db, day(2030, Month::January, 2)).await.unwrap()).unwrap()] }
+        async move {
+            vec![i32::try_from(plan_server::ensure_all_annual_debts(&db, day(2030, Month::January, 2)).await.unwrap())
+                .unwrap()]
+        }
     });
     while let Some(result) = calls.join_next().await {
         result.unwrap();
@@ -354,19 +457,36 @@ async fn gate(backend: Backend) {
     // Accredited last year: this year's annual fee must be verified paid before any event.
     let last_year = time::OffsetDateTime::now_utc().year() - 1;
     let this_year = last_year + 1;
-    let (client, _) =
-        accredited(&app, "gate@provider.it", &fiscal_code("0400000001"), "ORDINE_COLLEGIO", &format!("{last_year}-05-01T10:00:00.000Z")).await;
+    let (client, _) = accredited(
+        &app,
+        "gate@provider.it",
+        &fiscal_code("0400000001"),
+        "ORDINE_COLLEGIO",
+        &format!("{last_year}-05-01T10:00:00.000Z"),
+    )
+    .await;
     // The daily pass (at start-up and every day) makes this year's fee due; pages only read.
     plan_server::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
     let page = plan(&app, &client).await;
     assert_eq!(page["access"]["AnnualFeeUnpaid"]["year"], this_year, "{page}");
     assert_eq!(page["access"]["AnnualFeeUnpaid"]["debt"]["amount_cents"], 25822);
-    let (status, error) = declare(&app, &client, ["Corso", "RES", &format!("{this_year}-12-01"), &format!("{this_year}-12-02"), "SI"]).await;
-    assert_eq!((status, error["code"].as_str()), (StatusCode::PRECONDITION_FAILED, Some("annual_fee_not_paid")), "{error}");
+    let (status, error) =
+        declare(&app, &client, ["Corso", "RES", &format!("{this_year}-12-01"), &format!("{this_year}-12-02"), "SI"])
+            .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::PRECONDITION_FAILED, Some("annual_fee_not_paid")),
+        "{error}"
+    );
     assert_eq!(error["detail"], this_year);
     let html = client.get(app.url("/area/eventi")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains(&format!("Quota annuale {this_year} da pagare")) && html.contains("href=\"/area/pagamento\""));
-    assert!(!html.contains("Inserisci l&#x27;evento") && !html.contains("Inserisci l'evento"), "no form while the gate is closed");
+    assert!(
+        html.contains(&format!("Quota annuale {this_year} da pagare")) && html.contains("href=\"/area/pagamento\"")
+    );
+    assert!(
+        !html.contains("Inserisci l&#x27;evento") && !html.contains("Inserisci l'evento"),
+        "no form while the gate is closed"
+    );
 
     // Pay it through the cart → MyPay → ChiediPagati flow.
     let (_, cart) = json_of(app.call(&client, "payments/page", &[]).await).await;
@@ -382,14 +502,20 @@ async fn gate(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{answer}");
     let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
     // While MyPay has not confirmed, the gate stays closed.
-    let (status, _) = declare(&app, &client, ["Corso", "RES", &format!("{this_year}-12-01"), &format!("{this_year}-12-02"), "SI"]).await;
+    let (status, _) =
+        declare(&app, &client, ["Corso", "RES", &format!("{this_year}-12-01"), &format!("{this_year}-12-02"), "SI"])
+            .await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
     sim.act(&id_session, "pay").await;
-    let (status, attempt) = json_of(app.call(&client, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await).await;
+    let (status, attempt) =
+        json_of(app.call(&client, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await)
+            .await;
     assert_eq!((status, attempt["state"].as_str()), (StatusCode::OK, Some("Pagata")), "{attempt}");
 
     assert_eq!(plan(&app, &client).await["access"], "Open");
-    let (status, answer) = declare(&app, &client, ["Corso", "RES", &format!("{this_year}-12-01"), &format!("{this_year}-12-02"), "SI"]).await;
+    let (status, answer) =
+        declare(&app, &client, ["Corso", "RES", &format!("{this_year}-12-01"), &format!("{this_year}-12-02"), "SI"])
+            .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let page = plan(&app, &client).await;
     assert_eq!(page["annual_fees"][0][0], this_year);
@@ -401,7 +527,10 @@ async fn gate(backend: Backend) {
     let text = support::pdf_text(&receipt.bytes().await.unwrap());
     let iuv = page["annual_fees"][0][1]["iuv"].as_str().unwrap();
     let iur = page["annual_fees"][0][1]["iur"].as_str().unwrap();
-    let psp: String = sqlx::query_scalar("SELECT psp FROM payment_attempts WHERE state = 'PAGATA'").fetch_one(app.state.db.pool()).await.unwrap();
+    let psp: String = sqlx::query_scalar("SELECT psp FROM payment_attempts WHERE state = 'PAGATA'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
     for expected in [iuv, iur, psp.as_str(), "pagoPA (MyPay)", "€ 258,22"] {
         assert!(!expected.is_empty() && text.contains(expected), "{expected} in the receipt:\n{text}");
     }

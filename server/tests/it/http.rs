@@ -43,8 +43,17 @@ async fn duplicate_registration(backend: Backend) {
     let register = |email: &'static str, password: &'static str| {
         let app = &app;
         async move {
-            app.call(&app.client(), "accounts/register", &[("email", email), ("display_name", "Anna Bianchi"), ("password", password), ("password_confirm", password)])
-                .await
+            app.call(
+                &app.client(),
+                "accounts/register",
+                &[
+                    ("email", email),
+                    ("display_name", "Anna Bianchi"),
+                    ("password", password),
+                    ("password_confirm", password),
+                ],
+            )
+            .await
         }
     };
     let first = register("dup@provider.it", "Provider2026").await;
@@ -56,7 +65,10 @@ async fn duplicate_registration(backend: Backend) {
     assert_eq!(first.text().await.unwrap(), again.text().await.unwrap());
     // The owner of the address is told instead (once an hour), and the account is unchanged.
     register("dup@provider.it", "Provider2028").await;
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM mail_outbox ORDER BY created_at, id").fetch_all(app.state.db.pool()).await.unwrap();
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM mail_outbox ORDER BY created_at, id")
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(kinds, vec!["VERIFY_EMAIL", "ACCOUNT_EXISTS"]);
     assert_eq!(app.login(&app.client(), "dup@provider.it", "Provider2027").await.status(), StatusCode::UNAUTHORIZED);
     assert!(app.login(&app.client(), "dup@provider.it", "Provider2026").await.status().is_success());
@@ -230,7 +242,12 @@ async fn security_headers(backend: Backend) {
     let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("default-src 'self'"), "{csp}");
-    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a page CSP carries a nonce").to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a page CSP carries a nonce")
+        .to_string();
     let html = page.text().await.unwrap();
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration scripts carry the same nonce");
     let other = app.client().get(app.url("/accedi")).send().await.unwrap();
@@ -280,7 +297,9 @@ async fn hsts(backend: Backend) {
     let answer = plain.client().get(plain.url("/accedi")).send().await.unwrap();
     assert!(answer.headers().get("strict-transport-security").is_none());
     plain.stop().await;
-    let Some(app) = TestApp::spawn_with(backend, &[("ECM_PUBLIC_URL", "https://ecm.regione.veneto.it")]).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, &[("ECM_PUBLIC_URL", "https://ecm.regione.veneto.it")]).await else {
+        return;
+    };
     for path in ["/accedi", "/healthz", "/pkg/missing.js"] {
         let answer = app.client().get(app.url(path)).send().await.unwrap();
         assert_eq!(answer.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains", "{path}");
@@ -300,10 +319,14 @@ async fn forged_form_error(backend: Backend) {
     const IBAN: &str = "IT60X0542811101000000123456";
     let forged = [
         AppError::PaymentGateClosed(vec![format!("AVVISO: versa la quota sul nuovo IBAN {IBAN}")]),
-        AppError::InvalidForm(vec![FieldError::new(&format!("AVVISO: versa la quota sul nuovo IBAN {IBAN}"), FieldRule::Required)]),
+        AppError::InvalidForm(vec![FieldError::new(
+            &format!("AVVISO: versa la quota sul nuovo IBAN {IBAN}"),
+            FieldRule::Required,
+        )]),
         AppError::BadRequest(format!("AVVISO: IBAN {IBAN}")),
     ];
-    for (error, expected) in forged.into_iter().zip(["mancano alcuni passi", "«dato»", "La richiesta non è valida"]) {
+    for (error, expected) in forged.into_iter().zip(["mancano alcuni passi", "«dato»", "La richiesta non è valida"])
+    {
         let encoded = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
         let url = app.url(&format!("/accedi?__path=%2Fapi%2Faccounts%2Flogin&__err={}", encoded.replace('=', "%3D")));
         let page = app.client().get(&url).send().await.unwrap().text().await.unwrap();
@@ -319,7 +342,12 @@ both_backends!(a_forged_error_in_a_link_shows_only_the_fixed_message, forged_for
 fn forwarded_for(address: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-forwarded-for", address.parse().unwrap());
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// Behind the reverse proxy (ECM_TRUSTED_PROXIES), wrong logins from one user do not lock out
@@ -347,7 +375,9 @@ async fn behind_a_proxy(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, &[("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await else { return };
     app.register(&app.client(), "ok@provider.it", "Provider2026").await;
     for i in 0..3 {
-        let wrong = app.login(&forwarded_for(&format!("203.0.113.{i}")), &format!("nobody{i}@provider.it"), "Sbagliata2026").await;
+        let wrong = app
+            .login(&forwarded_for(&format!("203.0.113.{i}")), &format!("nobody{i}@provider.it"), "Sbagliata2026")
+            .await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     }
     let rotated = app.login(&forwarded_for("198.51.100.99"), "ok@provider.it", "Provider2026").await;
@@ -429,7 +459,9 @@ both_backends!(huge_page_numbers_are_clamped, huge_page_numbers);
 /// unprefixed cookie with the same value — one a sibling subdomain or an http page could have
 /// planted — is not a session.
 async fn host_prefixed_cookie(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, &[("ECM_PUBLIC_URL", "https://ecm.regione.veneto.it")]).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, &[("ECM_PUBLIC_URL", "https://ecm.regione.veneto.it")]).await else {
+        return;
+    };
     let registered = app.register(&app.client(), "host@provider.it", "Provider2026").await;
     let set_cookie = registered
         .headers()
@@ -440,7 +472,10 @@ async fn host_prefixed_cookie(backend: Backend) {
         .expect("registration sets the session cookie")
         .to_string();
     assert!(set_cookie.starts_with("__Host-ecm_session="), "{set_cookie}");
-    assert!(set_cookie.contains("; Secure") && set_cookie.contains("Path=/") && !set_cookie.contains("Domain"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("; Secure") && set_cookie.contains("Path=/") && !set_cookie.contains("Domain"),
+        "{set_cookie}"
+    );
     let token = set_cookie.trim_start_matches("__Host-ecm_session=").split(';').next().unwrap().to_string();
     let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let area = |cookie: String| plain.get(app.url("/area")).header("cookie", cookie).send();

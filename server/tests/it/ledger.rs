@@ -21,7 +21,7 @@ use app::requests::model::RequestState;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
-use support::{json_of, censimento, fiscal_code, segreteria, Backend, TestApp, TestSim};
+use support::{censimento, fiscal_code, json_of, segreteria, Backend, TestApp, TestSim};
 
 /// The background reconciler waits an hour between passes: these tests run the passes.
 const QUIET: (&str, &str) = ("ECM_RECONCILER_INTERVAL_SECONDS", "3600");
@@ -30,12 +30,12 @@ const QUOTA_B_CENTS: i64 = 25822;
 
 // ---- HTTP helpers -----------------------------------------------------------------------------
 
-
 /// A refusal of a server function: a 4xx whose body is an [`AppError`] with that status (so it
 /// has a stable code and an Italian message). Returns the error.
 fn refusal(what: &str, status: StatusCode, body: &Value) -> AppError {
     assert!(status.is_client_error(), "{what}: expected a 4xx refusal, got {status} {body}");
-    let error: AppError = serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{what}: {status} without an error code ({e}): {body}"));
+    let error: AppError = serde_json::from_value(body.clone())
+        .unwrap_or_else(|e| panic!("{what}: {status} without an error code ({e}): {body}"));
     assert_eq!(error.status(), status.as_u16(), "{what}: the status is the error's: {body}");
     assert!(error.message_it().len() > 10, "{what}: an Italian message for {body}");
     error
@@ -53,7 +53,16 @@ fn ok(what: &str, (status, body): &(StatusCode, Value)) {
 
 async fn save(app: &TestApp, client: &reqwest::Client, data: &BTreeMap<String, String>) -> (StatusCode, Value) {
     let form = support::as_form(data);
-    json_of(client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(&form).send().await.unwrap()).await
+    json_of(
+        client
+            .post(app.url("/api/providers/save"))
+            .header("Accept", "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 /// A registered provider account with a saved censimento, no request yet.
@@ -73,7 +82,14 @@ async fn provider_ready(app: &TestApp, email: &str, data: &BTreeMap<String, Stri
     client
 }
 
-async fn act(app: &TestApp, seg: &reqwest::Client, id: &str, action: &str, note: &str, sections: &[&str]) -> (StatusCode, Value) {
+async fn act(
+    app: &TestApp,
+    seg: &reqwest::Client,
+    id: &str,
+    action: &str,
+    note: &str,
+    sections: &[&str],
+) -> (StatusCode, Value) {
     let mut form = vec![("id", id), ("action", action), ("note", note)];
     form.extend(sections.iter().map(|s| ("sections[]", *s)));
     json_of(app.call(seg, "segreteria/act", &form).await).await
@@ -134,10 +150,19 @@ async fn required_types(app: &TestApp, client: &reqwest::Client) -> Vec<String> 
 async fn pay_first_cart(app: &TestApp, sim: &TestSim, client: &reqwest::Client, outcome: &str) -> Value {
     let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let ids: Vec<&str> = page["carts"][0].as_array().expect("a cart to pay").iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        page["carts"][0].as_array().expect("a cart to pay").iter().map(|d| d["id"].as_str().unwrap()).collect();
     let ids = ids.join(",");
     let key = page["idempotency_key"].as_str().unwrap();
-    let paid = json_of(app.call(client, "payments/pay", &[("idempotency_key", key), ("debts", &ids), ("payer_email", "tesoreria@example.it")]).await).await;
+    let paid = json_of(
+        app.call(
+            client,
+            "payments/pay",
+            &[("idempotency_key", key), ("debts", &ids), ("payer_email", "tesoreria@example.it")],
+        )
+        .await,
+    )
+    .await;
     ok("payments/pay", &paid);
     let attempt_id = paid.1["Redirect"]["attempt_id"].as_str().expect("a redirect to MyPay").to_string();
     let id_session: String = sqlx::query_scalar("SELECT id_session FROM payment_attempts WHERE id = $1")
@@ -147,7 +172,9 @@ async fn pay_first_cart(app: &TestApp, sim: &TestSim, client: &reqwest::Client, 
         .unwrap();
     sim.act(&id_session, outcome).await;
     let esito = if outcome == "pay" { "OK" } else { "ERROR" };
-    let verified = json_of(app.call(client, "payments/verify", &[("id_session", id_session.as_str()), ("esito", esito)]).await).await;
+    let verified =
+        json_of(app.call(client, "payments/verify", &[("id_session", id_session.as_str()), ("esito", esito)]).await)
+            .await;
     ok("payments/verify", &verified);
     verified.1
 }
@@ -183,7 +210,11 @@ async fn count(db: &Db, sql: &'static str, id: &str) -> i64 {
 }
 
 async fn request_state(db: &Db, request_id: &str) -> String {
-    sqlx::query_scalar("SELECT state FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_one(db.pool()).await.unwrap()
+    sqlx::query_scalar("SELECT state FROM accreditation_requests WHERE id = $1")
+        .bind(request_id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
 }
 
 /// Every row of the provider as stored, and how many data changes it has recorded.
@@ -196,7 +227,10 @@ async fn provider_row(db: &Db, provider_id: &str) -> (Vec<String>, i64) {
     .fetch_one(db.pool())
     .await
     .unwrap();
-    let values = ["denominazione", "codice_fiscale", "forma_giuridica", "provider_class", "via", "confirmed"].iter().map(|c| row.get(*c)).collect();
+    let values = ["denominazione", "codice_fiscale", "forma_giuridica", "provider_class", "via", "confirmed"]
+        .iter()
+        .map(|c| row.get(*c))
+        .collect();
     (values, count(db, "SELECT COUNT(*) FROM provider_changes WHERE provider_id = $1", provider_id).await)
 }
 
@@ -212,7 +246,12 @@ struct Link {
 /// Orders one row's audit trail into a chain and checks every link with `allowed`: each link
 /// starts where the previous one ended (`start` before the first). Links of the same
 /// millisecond are taken in the order that chains. Returns the state the trail ends in.
-fn walk(what: &str, start: Option<String>, mut links: Vec<Link>, allowed: impl Fn(Option<&str>, &str) -> bool) -> Result<Option<String>, String> {
+fn walk(
+    what: &str,
+    start: Option<String>,
+    mut links: Vec<Link>,
+    allowed: impl Fn(Option<&str>, &str) -> bool,
+) -> Result<Option<String>, String> {
     links.sort_by(|a, b| a.at.cmp(&b.at));
     let mut current = start;
     while !links.is_empty() {
@@ -253,7 +292,8 @@ fn attempt_move(from: Option<&str>, to: &str) -> bool {
     match (from.map(AttemptState::from_db), AttemptState::from_db(to)) {
         (None, Some(to)) => to == Creata,
         (Some(Some(from)), Some(to)) => {
-            from.can_move_to(to) || (from == Anomalia && matches!(to, Pagata | NonPagata | Scaduta | Annullata | Anomalia))
+            from.can_move_to(to)
+                || (from == Anomalia && matches!(to, Pagata | NonPagata | Scaduta | Annullata | Anomalia))
         }
         _ => false,
     }
@@ -280,15 +320,19 @@ impl Ledger {
         let mut out = Vec::new();
 
         // Debts: one CREATO each; the STATO rows chain from DA_PAGARE to the debt's state.
-        let rows = sqlx::query("SELECT debt_id, at, from_value, to_value FROM debt_events WHERE kind = 'STATO'").fetch_all(pool).await.unwrap();
-        let mut trails = links(&rows, "debt_id", "from_value", "to_value");
-        let created: BTreeMap<String, i64> = sqlx::query("SELECT debt_id, COUNT(*) AS n FROM debt_events WHERE kind = 'CREATO' GROUP BY debt_id")
+        let rows = sqlx::query("SELECT debt_id, at, from_value, to_value FROM debt_events WHERE kind = 'STATO'")
             .fetch_all(pool)
             .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get("debt_id"), r.get("n")))
-            .collect();
+            .unwrap();
+        let mut trails = links(&rows, "debt_id", "from_value", "to_value");
+        let created: BTreeMap<String, i64> =
+            sqlx::query("SELECT debt_id, COUNT(*) AS n FROM debt_events WHERE kind = 'CREATO' GROUP BY debt_id")
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get("debt_id"), r.get("n")))
+                .collect();
         for debt in sqlx::query("SELECT id, state FROM debts").fetch_all(pool).await.unwrap() {
             let (id, state): (String, String) = (debt.get("id"), debt.get("state"));
             if created.get(&id) != Some(&1) {
@@ -304,7 +348,10 @@ impl Ledger {
         out.extend(trails.keys().map(|id| format!("debt_events for a debt that does not exist: {id}")));
 
         // Requests: the history chains from creation (→ BOZZA) to the request's state.
-        let rows = sqlx::query("SELECT request_id, at, from_state, to_state FROM request_history").fetch_all(pool).await.unwrap();
+        let rows = sqlx::query("SELECT request_id, at, from_state, to_state FROM request_history")
+            .fetch_all(pool)
+            .await
+            .unwrap();
         let mut trails = links(&rows, "request_id", "from_state", "to_state");
         for request in sqlx::query("SELECT id, state FROM accreditation_requests").fetch_all(pool).await.unwrap() {
             let (id, state): (String, String) = (request.get("id"), request.get("state"));
@@ -317,7 +364,10 @@ impl Ledger {
         }
 
         // Payment attempts: the events chain from creation (→ CREATA) to the attempt's state.
-        let rows = sqlx::query("SELECT attempt_id, at, from_state, to_state FROM payment_events").fetch_all(pool).await.unwrap();
+        let rows = sqlx::query("SELECT attempt_id, at, from_state, to_state FROM payment_events")
+            .fetch_all(pool)
+            .await
+            .unwrap();
         let mut trails = links(&rows, "attempt_id", "from_state", "to_state");
         for attempt in sqlx::query("SELECT id, state FROM payment_attempts").fetch_all(pool).await.unwrap() {
             let (id, state): (String, String) = (attempt.get("id"), attempt.get("state"));
@@ -413,7 +463,11 @@ async fn the_dodge(backend: Backend) {
     let first = quotas(db, &request_id).await;
     assert_eq!(first.len(), 1, "{first:?}");
     assert_eq!(first[0].1, "DA_PAGARE");
-    let amount: i64 = sqlx::query_scalar("SELECT amount_cents FROM debts WHERE id = $1").bind(&first[0].0).fetch_one(db.pool()).await.unwrap();
+    let amount: i64 = sqlx::query_scalar("SELECT amount_cents FROM debts WHERE id = $1")
+        .bind(&first[0].0)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(amount, QUOTA_B_CENTS);
     ledger.check(db, "the draft").await;
 
@@ -456,20 +510,33 @@ async fn the_dodge(backend: Backend) {
     // The Segreteria asks for documents only: the censimento stays frozen.
     let seg = segreteria(&app).await;
     ok("prendi_in_carico", &act(&app, &seg, &request_id, "prendi_in_carico", "", &[]).await);
-    ok("integration DOCUMENTI", &act(&app, &seg, &request_id, "richiedi_integrazione", "Manca il piano della qualità firmato", &["DOCUMENTI"]).await);
+    ok(
+        "integration DOCUMENTI",
+        &act(&app, &seg, &request_id, "richiedi_integrazione", "Manca il piano della qualità firmato", &["DOCUMENTI"])
+            .await,
+    );
     let frozen = provider_row(db, &provider_id).await;
     let mut back_to_b = declared_a.clone();
     back_to_b.insert("forma_giuridica".into(), "IMPRESA".into());
     back_to_b.insert("codice_fiscale".into(), cf_2.clone());
     back_to_b.insert("denominazione".into(), name_2.into());
     // No censimento section is open: the whole form is refused.
-    refused("identity change, DOCUMENTI reopened", &save(&app, &owner, &back_to_b).await, StatusCode::CONFLICT, "wrong_state");
+    refused(
+        "identity change, DOCUMENTI reopened",
+        &save(&app, &owner, &back_to_b).await,
+        StatusCode::CONFLICT,
+        "wrong_state",
+    );
     assert_eq!(provider_row(db, &provider_id).await, frozen, "nothing changed");
     let mine = my_provider(&app, &owner).await;
-    assert_eq!((mine["editable"].clone(), mine["open_sections"].clone()), (Value::Bool(false), serde_json::json!(["Documenti"])));
+    assert_eq!(
+        (mine["editable"].clone(), mine["open_sections"].clone()),
+        (Value::Bool(false), serde_json::json!(["Documenti"]))
+    );
     // The reopened documents can change; the answer goes through (Gruppo A, nothing due).
     let types = required_types(&app, &owner).await;
-    let (status, body) = upload(owner.clone(), app.url("/documenti/carica"), types[1].clone(), pdf("piano firmato")).await;
+    let (status, body) =
+        upload(owner.clone(), app.url("/documenti/carica"), types[1].clone(), pdf("piano firmato")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     ok("integration answer (documents)", &json_of(app.call(&owner, "requests/integration", &[]).await).await);
     assert_eq!(request_state(db, &request_id).await, "IN_ISTRUTTORIA");
@@ -477,16 +544,25 @@ async fn the_dodge(backend: Backend) {
 
     // An integration reopening the seat: a changed field outside it is refused field by field
     // (422, rule `locked`) and nothing is saved, not even the open field.
-    ok("integration SEDE", &act(&app, &seg, &request_id, "richiedi_integrazione", "Indirizzo della sede da correggere", &["SEDE"]).await);
+    ok(
+        "integration SEDE",
+        &act(&app, &seg, &request_id, "richiedi_integrazione", "Indirizzo della sede da correggere", &["SEDE"]).await,
+    );
     let mut sede_and_identity = back_to_b.clone();
     sede_and_identity.insert("via".into(), "Via Garibaldi".into());
     let answer = save(&app, &owner, &sede_and_identity).await;
     refused("identity change, SEDE reopened", &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_form");
-    let mut locked: Vec<(String, String)> =
-        answer.1["detail"].as_array().unwrap().iter().map(|e| (e["field"].as_str().unwrap().into(), e["rule"].as_str().unwrap().into())).collect();
+    let mut locked: Vec<(String, String)> = answer.1["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap().into(), e["rule"].as_str().unwrap().into()))
+        .collect();
     locked.sort();
-    let expected: Vec<(String, String)> =
-        ["codice_fiscale", "denominazione", "forma_giuridica"].iter().map(|f| (f.to_string(), "locked".to_string())).collect();
+    let expected: Vec<(String, String)> = ["codice_fiscale", "denominazione", "forma_giuridica"]
+        .iter()
+        .map(|f| (f.to_string(), "locked".to_string()))
+        .collect();
     assert_eq!(locked, expected, "{}", answer.1);
     assert_eq!(provider_row(db, &provider_id).await, frozen, "nothing changed");
     let mut sede_only = declared_a.clone();
@@ -497,7 +573,10 @@ async fn the_dodge(backend: Backend) {
 
     // An integration reopening the identity: now the switch back to IMPRESA with another codice
     // fiscale and name is allowed (only the identity: the seat is closed again).
-    ok("integration IDENTITA", &act(&app, &seg, &request_id, "richiedi_integrazione", "Verificare la forma giuridica", &["IDENTITA"]).await);
+    ok(
+        "integration IDENTITA",
+        &act(&app, &seg, &request_id, "richiedi_integrazione", "Verificare la forma giuridica", &["IDENTITA"]).await,
+    );
     let mut identity_and_sede = back_to_b.clone();
     identity_and_sede.insert("via".into(), "Via Mazzini".into());
     let answer = save(&app, &owner, &identity_and_sede).await;
@@ -507,7 +586,10 @@ async fn the_dodge(backend: Backend) {
     switched.insert("via".into(), "Via Garibaldi".into());
     ok("switch back to IMPRESA, IDENTITA reopened", &save(&app, &owner, &switched).await);
     let mine = my_provider(&app, &owner).await;
-    assert_eq!((mine["provider_class"].as_str(), mine["form"]["codice_fiscale"].as_str()), (Some("B"), Some(cf_2.as_str())));
+    assert_eq!(
+        (mine["provider_class"].as_str(), mine["form"]["codice_fiscale"].as_str()),
+        (Some("B"), Some(cf_2.as_str()))
+    );
 
     // Every change is in the Segreteria's request detail: field, old → new, who.
     let (status, detail) = json_of(app.call(&seg, "segreteria/request", &[("id", request_id.as_str())]).await).await;
@@ -524,31 +606,62 @@ async fn the_dodge(backend: Backend) {
     ] {
         let found = changes.iter().find(|c| c["field"] == field && c["old_value"] == old && c["new_value"] == new);
         let change = found.unwrap_or_else(|| panic!("no change {field}: {old} → {new} in {changes:?}"));
-        assert_eq!((change["actor"].as_str(), change["actor_role"].as_str()), (Some("Anna Bianchi"), Some("PROVIDER")), "{change}");
+        assert_eq!(
+            (change["actor"].as_str(), change["actor_role"].as_str()),
+            (Some("Anna Bianchi"), Some("PROVIDER")),
+            "{change}"
+        );
         assert!(change["at"].as_str().is_some_and(|at| at.len() == 24), "{change}");
     }
-    let integration_changes: Vec<&Value> = changes.iter().filter(|c| c["new_value"] == name_2 || c["new_value"] == cf_2.as_str()).collect();
-    assert!(integration_changes.iter().all(|c| c["reason"] == "Integrazione richiesta dalla Segreteria"), "{integration_changes:?}");
+    let integration_changes: Vec<&Value> =
+        changes.iter().filter(|c| c["new_value"] == name_2 || c["new_value"] == cf_2.as_str()).collect();
+    assert!(
+        integration_changes.iter().all(|c| c["reason"] == "Integrazione richiesta dalla Segreteria"),
+        "{integration_changes:?}"
+    );
     ledger.check(db, "the identity change").await;
 
     // While the integration is open, the Segreteria cannot accredit nor confirm the Gruppo.
-    refused("accredita during the integration", &act(&app, &seg, &request_id, "accredita", "ok", &[]).await, StatusCode::CONFLICT, "wrong_state");
-    refused("class during the integration", &set_class(&app, &seg, &request_id, "B", "").await, StatusCode::CONFLICT, "wrong_state");
+    refused(
+        "accredita during the integration",
+        &act(&app, &seg, &request_id, "accredita", "ok", &[]).await,
+        StatusCode::CONFLICT,
+        "wrong_state",
+    );
+    refused(
+        "class during the integration",
+        &set_class(&app, &seg, &request_id, "B", "").await,
+        StatusCode::CONFLICT,
+        "wrong_state",
+    );
 
     // The answer recomputes the fees: Gruppo B owes the quota again, and it is unpaid.
-    refused("integration answer, quota unpaid", &json_of(app.call(&owner, "requests/integration", &[]).await).await, StatusCode::CONFLICT, "debts_not_paid");
+    refused(
+        "integration answer, quota unpaid",
+        &json_of(app.call(&owner, "requests/integration", &[]).await).await,
+        StatusCode::CONFLICT,
+        "debts_not_paid",
+    );
     let now = quotas(db, &request_id).await;
     assert_eq!(now.len(), 2, "{now:?}");
     assert_eq!((now[0].1.as_str(), now[1].1.as_str()), ("ANNULLATO", "DA_PAGARE"));
     let created = debt_events(db, &now[1].0).await;
-    assert!(created[0].3.as_deref().is_some_and(|r| r.contains("dovuta") && r.contains("invio dell'integrazione")), "{created:?}");
+    assert!(
+        created[0].3.as_deref().is_some_and(|r| r.contains("dovuta") && r.contains("invio dell'integrazione")),
+        "{created:?}"
+    );
     assert_eq!(request_state(db, &request_id).await, "INTEGRAZIONE_RICHIESTA");
     ledger.check(db, "the refused answer").await;
 
     // A payment that fails changes nothing; once paid and verified, the answer goes through.
     let attempt = pay_first_cart(&app, &sim, &owner, "not-paid").await;
     assert_eq!(attempt["state"], "NonPagata", "{attempt}");
-    refused("integration answer after a failed payment", &json_of(app.call(&owner, "requests/integration", &[]).await).await, StatusCode::CONFLICT, "debts_not_paid");
+    refused(
+        "integration answer after a failed payment",
+        &json_of(app.call(&owner, "requests/integration", &[]).await).await,
+        StatusCode::CONFLICT,
+        "debts_not_paid",
+    );
     ledger.check(db, "the failed payment").await;
     let attempt = pay_first_cart(&app, &sim, &owner, "pay").await;
     assert_eq!(attempt["state"], "Pagata", "{attempt}");
@@ -561,7 +674,12 @@ async fn the_dodge(backend: Backend) {
     ledger.check(db, "the answer").await;
 
     // The Gruppo changed with the legal form: its confirmation was taken back.
-    refused("accredita, Gruppo unconfirmed", &act(&app, &seg, &request_id, "accredita", "Requisiti verificati", &[]).await, StatusCode::PRECONDITION_FAILED, "class_not_confirmed");
+    refused(
+        "accredita, Gruppo unconfirmed",
+        &act(&app, &seg, &request_id, "accredita", "Requisiti verificati", &[]).await,
+        StatusCode::PRECONDITION_FAILED,
+        "class_not_confirmed",
+    );
     ok("confirm Gruppo B", &set_class(&app, &seg, &request_id, "B", "").await);
     ok("accredita", &act(&app, &seg, &request_id, "accredita", "Requisiti verificati", &[]).await);
     assert_eq!(request_state(db, &request_id).await, "ACCREDITATO");
@@ -581,7 +699,12 @@ async fn class_correction(backend: Backend) {
     let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[QUIET]).await else { return };
     let db = &app.state.db;
     let mut ledger = Ledger::default();
-    let owner = provider_ready(&app, "ulss@ente.it", &censimento("Ente Privato di Formazione", &fiscal_code("0300000001"), "AZIENDA_SANITARIA")).await;
+    let owner = provider_ready(
+        &app,
+        "ulss@ente.it",
+        &censimento("Ente Privato di Formazione", &fiscal_code("0300000001"), "AZIENDA_SANITARIA"),
+    )
+    .await;
     let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
     let provider_id = my_provider(&app, &owner).await["id"].as_str().unwrap().to_string();
     assert!(quotas(db, &request_id).await.is_empty(), "Gruppo A owes nothing the first year");
@@ -605,7 +728,10 @@ async fn class_correction(backend: Backend) {
     let created = debt_events(db, &now[0].0).await;
     assert_eq!(created[0].0, "CREATO");
     let reason = created[0].3.clone().unwrap();
-    assert!(reason.contains("Gruppo corretto dalla Segreteria (Gruppo A → Gruppo B)") && reason.contains(why_b), "{reason}");
+    assert!(
+        reason.contains("Gruppo corretto dalla Segreteria (Gruppo A → Gruppo B)") && reason.contains(why_b),
+        "{reason}"
+    );
     let (_, detail) = json_of(app.call(&seg, "segreteria/request", &[("id", request_id.as_str())]).await).await;
     let correction = detail["changes"]
         .as_array()
@@ -622,7 +748,12 @@ async fn class_correction(backend: Backend) {
 
     // Confirmed as B, the quota unpaid: the accreditation is refused.
     ok("prendi_in_carico", &act(&app, &seg, &request_id, "prendi_in_carico", "", &[]).await);
-    refused("accredita with the quota unpaid", &act(&app, &seg, &request_id, "accredita", "Requisiti verificati", &[]).await, StatusCode::CONFLICT, "debts_not_paid");
+    refused(
+        "accredita with the quota unpaid",
+        &act(&app, &seg, &request_id, "accredita", "Requisiti verificati", &[]).await,
+        StatusCode::CONFLICT,
+        "debts_not_paid",
+    );
 
     // B → A: the unpaid quota is annulled with the reason.
     let why_a = "Errore di classificazione: è un'azienda ULSS";
@@ -630,7 +761,10 @@ async fn class_correction(backend: Backend) {
     let now = quotas(db, &request_id).await;
     assert_eq!(now[0].1, "ANNULLATO");
     let annulled = now[0].2.clone().unwrap();
-    assert!(annulled.contains("Gruppo corretto dalla Segreteria (Gruppo B → Gruppo A)") && annulled.contains(why_a), "{annulled}");
+    assert!(
+        annulled.contains("Gruppo corretto dalla Segreteria (Gruppo B → Gruppo A)") && annulled.contains(why_a),
+        "{annulled}"
+    );
     let events = debt_events(db, &now[0].0).await;
     assert_eq!(events.last().unwrap().2.as_deref(), Some("ANNULLATO"));
     assert_eq!(events.last().unwrap().3.as_deref(), Some(annulled.as_str()));
@@ -645,14 +779,38 @@ async fn class_correction(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{page}");
     let key = page["idempotency_key"].as_str().unwrap();
     let quota_id = now[1].0.as_str();
-    ok("payments/pay", &json_of(app.call(&owner, "payments/pay", &[("idempotency_key", key), ("debts", quota_id), ("payer_email", "t@example.it")]).await).await);
+    ok(
+        "payments/pay",
+        &json_of(
+            app.call(
+                &owner,
+                "payments/pay",
+                &[("idempotency_key", key), ("debts", quota_id), ("payer_email", "t@example.it")],
+            )
+            .await,
+        )
+        .await,
+    );
     let during = provider_row(db, &provider_id).await;
-    refused("correction while paying", &set_class(&app, &seg, &request_id, "A", why_a).await, StatusCode::CONFLICT, "payment_in_progress");
+    refused(
+        "correction while paying",
+        &set_class(&app, &seg, &request_id, "A", why_a).await,
+        StatusCode::CONFLICT,
+        "payment_in_progress",
+    );
     assert_eq!(provider_row(db, &provider_id).await, during);
     assert_eq!(quotas(db, &request_id).await[1].1, "IN_CORSO");
-    let id_session: String = sqlx::query_scalar("SELECT id_session FROM payment_attempts WHERE provider_id = $1").bind(&provider_id).fetch_one(db.pool()).await.unwrap();
+    let id_session: String = sqlx::query_scalar("SELECT id_session FROM payment_attempts WHERE provider_id = $1")
+        .bind(&provider_id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     sim.act(&id_session, "pay").await;
-    ok("payments/verify", &json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await).await);
+    ok(
+        "payments/verify",
+        &json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await)
+            .await,
+    );
     assert_eq!(quotas(db, &request_id).await[1].1, "PAGATO");
 
     // A confirmation of the Gruppo as it is needs no reason; then the accreditation goes through.
@@ -692,13 +850,20 @@ async fn accredited_identity(backend: Backend) {
     // The first-year quota was paid once: the standard request owes no second one.
     let standard = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
     assert_ne!(standard, first);
-    assert_eq!(count(db, "SELECT COUNT(*) FROM debts WHERE request_id = $1", &standard).await, 0, "no first-year quota for an accredited provider");
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM debts WHERE request_id = $1", &standard).await,
+        0,
+        "no first-year quota for an accredited provider"
+    );
     let mine = my_provider(&app, &owner).await;
     let open = mine["open_sections"].as_array().unwrap();
     assert!(!open.contains(&Value::from("Identita")) && open.contains(&Value::from("Sede")), "{mine}");
     assert_eq!(mine["identity_kept"], true);
     let page = owner.get(app.url("/area/censimento")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Il provider è accreditato") && !page.contains("Integrazione richiesta dalla Segreteria ECM"), "{page}");
+    assert!(
+        page.contains("Il provider è accreditato") && !page.contains("Integrazione richiesta dalla Segreteria ECM"),
+        "{page}"
+    );
     let frozen = provider_row(db, &provider_id).await;
     let mut as_hospital = declared.clone();
     as_hospital.insert("forma_giuridica".into(), "AZIENDA_SANITARIA".into());
@@ -713,10 +878,21 @@ async fn accredited_identity(backend: Backend) {
     // Its events keep the Gruppo B contribution (FAD, sponsored: € 1.500,00).
     let start = app::debts::service::date_text(app::debts::service::today() + time::Duration::days(30));
     let key = app::db::new_id();
-    let form = [("declaration_key", key.as_str()), ("titolo", "Corso FAD"), ("procedura", "FAD"), ("data_inizio", &start), ("data_fine", &start), ("sponsorizzato", "SI")];
+    let form = [
+        ("declaration_key", key.as_str()),
+        ("titolo", "Corso FAD"),
+        ("procedura", "FAD"),
+        ("data_inizio", &start),
+        ("data_fine", &start),
+        ("sponsorizzato", "SI"),
+    ];
     let (status, event) = json_of(app.call(&owner, "events/declare", &form).await).await;
     assert_eq!(status, StatusCode::OK, "{event}");
-    let fee: i64 = sqlx::query_scalar("SELECT amount_cents FROM debts WHERE event_id = $1").bind(event.as_str().unwrap()).fetch_one(db.pool()).await.unwrap();
+    let fee: i64 = sqlx::query_scalar("SELECT amount_cents FROM debts WHERE event_id = $1")
+        .bind(event.as_str().unwrap())
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(fee, 150_000);
     ledger.check(db, "the new draft").await;
 
@@ -754,7 +930,11 @@ async fn all_at_once<T: Send + 'static>(futures: Vec<impl std::future::Future<Ou
 }
 
 async fn provider_id_of(db: &Db, cf: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM providers WHERE codice_fiscale = $1").bind(cf).fetch_one(db.pool()).await.unwrap()
+    sqlx::query_scalar("SELECT id FROM providers WHERE codice_fiscale = $1")
+        .bind(cf)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
 }
 
 async fn parallel_kind(backend: Backend) {
@@ -763,7 +943,9 @@ async fn parallel_kind(backend: Backend) {
     let db = &app.state.db;
     for n in 0..3 {
         let cf = fiscal_code(&format!("04000000{n:02}"));
-        let client = provider_account(&app, &format!("kind{n}@provider.it"), &censimento("Ente dei doppi clic", &cf, "IMPRESA")).await;
+        let client =
+            provider_account(&app, &format!("kind{n}@provider.it"), &censimento("Ente dei doppi clic", &cf, "IMPRESA"))
+                .await;
         let provider_id = provider_id_of(db, &cf).await;
         let calls = (0..8)
             .map(|i| {
@@ -780,9 +962,21 @@ async fn parallel_kind(backend: Backend) {
             }
         }
         assert!(answers.iter().any(|(s, _)| *s == StatusCode::OK), "one click made the draft: {answers:?}");
-        assert_eq!(count(db, "SELECT COUNT(*) FROM accreditation_requests WHERE provider_id = $1", &provider_id).await, 1, "exactly one request");
-        let request_id: String = sqlx::query_scalar("SELECT id FROM accreditation_requests WHERE provider_id = $1").bind(&provider_id).fetch_one(db.pool()).await.unwrap();
-        assert_eq!(count(db, "SELECT COUNT(*) FROM request_history WHERE request_id = $1", &request_id).await, 1, "created once");
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM accreditation_requests WHERE provider_id = $1", &provider_id).await,
+            1,
+            "exactly one request"
+        );
+        let request_id: String = sqlx::query_scalar("SELECT id FROM accreditation_requests WHERE provider_id = $1")
+            .bind(&provider_id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM request_history WHERE request_id = $1", &request_id).await,
+            1,
+            "created once"
+        );
         assert_eq!(quotas(db, &request_id).await.len(), 1, "one first-year quota");
     }
     Ledger::default().check(db, "parallel drafts").await;
@@ -797,12 +991,21 @@ async fn parallel_take_in_charge(backend: Backend) {
     let db = &app.state.db;
     let seg = segreteria(&app).await;
     for n in 0..3 {
-        let owner = provider_ready(&app, &format!("carico{n}@ulss.it"), &censimento("Azienda ULSS", &fiscal_code(&format!("05000000{n:02}")), "IRCCS")).await;
+        let owner = provider_ready(
+            &app,
+            &format!("carico{n}@ulss.it"),
+            &censimento("Azienda ULSS", &fiscal_code(&format!("05000000{n:02}")), "IRCCS"),
+        )
+        .await;
         ok("requests/submit", &json_of(app.call(&owner, "requests/submit", &[]).await).await);
         let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
         let calls = (0..6)
             .map(|_| {
-                let form = vec![("id", request_id.clone()), ("action", "prendi_in_carico".to_string()), ("note", String::new())];
+                let form = vec![
+                    ("id", request_id.clone()),
+                    ("action", "prendi_in_carico".to_string()),
+                    ("note", String::new()),
+                ];
                 post_fn(seg.clone(), app.url("/api/segreteria/act"), form)
             })
             .collect();
@@ -816,7 +1019,12 @@ async fn parallel_take_in_charge(backend: Backend) {
         }
         assert_eq!(request_state(db, &request_id).await, "IN_ISTRUTTORIA");
         assert_eq!(
-            count(db, "SELECT COUNT(*) FROM request_history WHERE request_id = $1 AND to_state = 'IN_ISTRUTTORIA'", &request_id).await,
+            count(
+                db,
+                "SELECT COUNT(*) FROM request_history WHERE request_id = $1 AND to_state = 'IN_ISTRUTTORIA'",
+                &request_id
+            )
+            .await,
             1,
             "one history row"
         );
@@ -844,7 +1052,9 @@ async fn parallel_uploads(backend: Backend) {
             .fetch_one(db.pool())
             .await
             .unwrap();
-        let calls = (0..6).map(|i| upload(owner.clone(), app.url("/documenti/carica"), slot.clone(), pdf(&format!("{round}-{i}")))).collect();
+        let calls = (0..6)
+            .map(|i| upload(owner.clone(), app.url("/documenti/carica"), slot.clone(), pdf(&format!("{round}-{i}"))))
+            .collect();
         let answers = all_at_once(calls).await;
         let stored = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count() as i64;
         assert!(stored >= 1, "round {round}: one upload at least is stored: {answers:?}");
@@ -867,12 +1077,13 @@ async fn parallel_uploads(backend: Backend) {
         assert_eq!(current, 1, "round {round}: exactly one current document in the slot");
         assert_eq!(all - before, stored, "round {round}: every stored upload is kept (the others as history)");
         // The current one is the last stored: its content is one of those answered 201.
-        let current_id: String = sqlx::query_scalar("SELECT id FROM documents WHERE request_id = $1 AND type_code = $2 AND current = 1")
-            .bind(&request_id)
-            .bind(&slot)
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+        let current_id: String =
+            sqlx::query_scalar("SELECT id FROM documents WHERE request_id = $1 AND type_code = $2 AND current = 1")
+                .bind(&request_id)
+                .bind(&slot)
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
         assert!(answers.iter().any(|(_, b)| b["document"]["id"] == current_id.as_str()), "round {round}: {answers:?}");
     }
     Ledger::default().check(db, "parallel uploads").await;
@@ -894,7 +1105,12 @@ async fn documents_of(db: &Db, request_id: &str) -> Vec<(String, i64)> {
 }
 
 /// `requests/submit`, and the request's documents read the moment it answered.
-async fn submit_and_look(client: reqwest::Client, url: String, db: Db, request_id: String) -> ((StatusCode, Value), Vec<(String, i64)>) {
+async fn submit_and_look(
+    client: reqwest::Client,
+    url: String,
+    db: Db,
+    request_id: String,
+) -> ((StatusCode, Value), Vec<(String, i64)>) {
     let answer = post_fn(client, url, vec![]).await;
     let documents = documents_of(&db, &request_id).await;
     (answer, documents)
@@ -902,16 +1118,30 @@ async fn submit_and_look(client: reqwest::Client, url: String, db: Db, request_i
 
 /// After the submission answered: the documents are the ones it saw, none uploaded after it.
 async fn sent_documents_unchanged(db: &Db, request_id: &str, seen: &[(String, i64)], what: &str) {
-    assert_eq!(documents_of(db, request_id).await, seen, "{what}: a document of the sent request changed after «Invia» answered");
-    let submitted_at: String = sqlx::query_scalar("SELECT submitted_at FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_one(db.pool()).await.unwrap();
-    let sent_at: String = sqlx::query_scalar("SELECT at FROM request_history WHERE request_id = $1 AND to_state = 'INVIATA'").bind(request_id).fetch_one(db.pool()).await.unwrap();
-    assert!(sent_at >= submitted_at, "{what}: {sent_at} {submitted_at}");
-    let late: Vec<String> = sqlx::query_scalar("SELECT uploaded_at FROM documents WHERE request_id = $1 AND uploaded_at > $2")
+    assert_eq!(
+        documents_of(db, request_id).await,
+        seen,
+        "{what}: a document of the sent request changed after «Invia» answered"
+    );
+    let submitted_at: String = sqlx::query_scalar("SELECT submitted_at FROM accreditation_requests WHERE id = $1")
         .bind(request_id)
-        .bind(&submitted_at)
-        .fetch_all(db.pool())
+        .fetch_one(db.pool())
         .await
         .unwrap();
+    let sent_at: String =
+        sqlx::query_scalar("SELECT at FROM request_history WHERE request_id = $1 AND to_state = 'INVIATA'")
+            .bind(request_id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert!(sent_at >= submitted_at, "{what}: {sent_at} {submitted_at}");
+    let late: Vec<String> =
+        sqlx::query_scalar("SELECT uploaded_at FROM documents WHERE request_id = $1 AND uploaded_at > $2")
+            .bind(request_id)
+            .bind(&submitted_at)
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
     assert!(late.is_empty(), "{what}: documents uploaded after the submission at {submitted_at}: {late:?}");
 }
 
@@ -921,11 +1151,30 @@ async fn upload_racing_submit(backend: Backend) {
     let db = &app.state.db;
     for n in 0..5 {
         // Gruppo A: nothing to pay, so the submission can succeed while the uploads run.
-        let owner = provider_ready(&app, &format!("invia{n}@ulss.it"), &censimento("Azienda ospedaliera", &fiscal_code(&format!("07000000{n:02}")), "AZIENDA_SANITARIA")).await;
+        let owner = provider_ready(
+            &app,
+            &format!("invia{n}@ulss.it"),
+            &censimento("Azienda ospedaliera", &fiscal_code(&format!("07000000{n:02}")), "AZIENDA_SANITARIA"),
+        )
+        .await;
         let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
         let types = required_types(&app, &owner).await;
-        let uploads: Vec<_> = (0..12).map(|i| upload(owner.clone(), app.url("/documenti/carica"), types[i % types.len()].clone(), pdf(&format!("{n}-{i}")))).collect();
-        let submit = tokio::spawn(submit_and_look(owner.clone(), app.url("/api/requests/submit"), db.clone(), request_id.clone()));
+        let uploads: Vec<_> = (0..12)
+            .map(|i| {
+                upload(
+                    owner.clone(),
+                    app.url("/documenti/carica"),
+                    types[i % types.len()].clone(),
+                    pdf(&format!("{n}-{i}")),
+                )
+            })
+            .collect();
+        let submit = tokio::spawn(submit_and_look(
+            owner.clone(),
+            app.url("/api/requests/submit"),
+            db.clone(),
+            request_id.clone(),
+        ));
         let answers = all_at_once(uploads).await;
         let (submitted, seen) = submit.await.unwrap();
         ok("requests/submit racing uploads", &submitted);
@@ -941,14 +1190,24 @@ async fn upload_racing_submit(backend: Backend) {
     // PostgreSQL only, the interleaving forced: an upload has read the request as a draft and
     // is about to write (the test holds a lock on `documents`) when «Invia» arrives.
     if backend == Backend::Postgres {
-        let owner = provider_ready(&app, "forzato@ulss.it", &censimento("Azienda ospedaliera", &fiscal_code("0700000099"), "AZIENDA_SANITARIA")).await;
+        let owner = provider_ready(
+            &app,
+            "forzato@ulss.it",
+            &censimento("Azienda ospedaliera", &fiscal_code("0700000099"), "AZIENDA_SANITARIA"),
+        )
+        .await;
         let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
         let slot = required_types(&app, &owner).await[0].clone();
         let mut hold = db.pool().begin().await.unwrap();
         sqlx::query("LOCK TABLE documents IN SHARE MODE").execute(&mut *hold).await.unwrap();
         let late = tokio::spawn(upload(owner.clone(), app.url("/documenti/carica"), slot, pdf("in ritardo")));
         wait_for_lock(db, "UPDATE documents%").await;
-        let mut submit = tokio::spawn(submit_and_look(owner.clone(), app.url("/api/requests/submit"), db.clone(), request_id.clone()));
+        let mut submit = tokio::spawn(submit_and_look(
+            owner.clone(),
+            app.url("/api/requests/submit"),
+            db.clone(),
+            request_id.clone(),
+        ));
         let _ = tokio::time::timeout(Duration::from_millis(1500), &mut submit).await;
         hold.commit().await.unwrap();
         let (submitted, seen) = submit.await.unwrap();
@@ -988,11 +1247,12 @@ async fn wait_for_lock(db: &Db, pattern: &str) {
 
 /// What the provider declared at the submission (the history row's snapshot).
 async fn declared_at_submission(db: &Db, request_id: &str) -> Value {
-    let snapshot: String = sqlx::query_scalar("SELECT snapshot FROM request_history WHERE request_id = $1 AND to_state = 'INVIATA'")
-        .bind(request_id)
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let snapshot: String =
+        sqlx::query_scalar("SELECT snapshot FROM request_history WHERE request_id = $1 AND to_state = 'INVIATA'")
+            .bind(request_id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
     serde_json::from_str(&snapshot).unwrap()
 }
 
@@ -1005,21 +1265,42 @@ async fn save_owned(client: reqwest::Client, url: String, data: BTreeMap<String,
 /// After a censimento change raced «Invia»: either the change came first (Gruppo B now, so the
 /// submission was refused until the new quota is paid) or the submission did (the change was
 /// refused); what was sent is what is stored.
-async fn one_of_them_won(db: &Db, request_id: &str, provider_id: &str, saved: &(StatusCode, Value), submitted: &(StatusCode, Value), what: &str) {
+async fn one_of_them_won(
+    db: &Db,
+    request_id: &str,
+    provider_id: &str,
+    saved: &(StatusCode, Value),
+    submitted: &(StatusCode, Value),
+    what: &str,
+) {
     let (stored, _) = provider_row(db, provider_id).await;
     match request_state(db, request_id).await.as_str() {
         "INVIATA" => {
             ok(&format!("{what}: requests/submit"), submitted);
             let error = refusal(&format!("{what}: the change after «Invia»"), saved.0, &saved.1);
-            assert!(matches!(error, AppError::WrongState | AppError::Conflict | AppError::InvalidForm(_)), "{what}: {}", saved.1);
+            assert!(
+                matches!(error, AppError::WrongState | AppError::Conflict | AppError::InvalidForm(_)),
+                "{what}: {}",
+                saved.1
+            );
             let declared = declared_at_submission(db, request_id).await;
-            let sent = [declared["denominazione"].clone(), declared["codice_fiscale"].clone(), declared["forma_giuridica"].clone(), declared["gruppo"].clone()];
+            let sent = [
+                declared["denominazione"].clone(),
+                declared["codice_fiscale"].clone(),
+                declared["forma_giuridica"].clone(),
+                declared["gruppo"].clone(),
+            ];
             let now = [&stored[0], &stored[1], &stored[2], &stored[3]].map(|v| Value::String(v.clone()));
             assert_eq!(sent, now, "{what}: the request was sent with data that are no longer the provider's");
         }
         "BOZZA" => {
             ok(&format!("{what}: providers/save"), saved);
-            refused(&format!("{what}: requests/submit after the change"), submitted, StatusCode::CONFLICT, "debts_not_paid");
+            refused(
+                &format!("{what}: requests/submit after the change"),
+                submitted,
+                StatusCode::CONFLICT,
+                "debts_not_paid",
+            );
             assert_eq!(stored[3], "B");
             assert_eq!(quotas(db, request_id).await.iter().filter(|q| q.1 == "DA_PAGARE").count(), 1, "{what}");
         }
@@ -1059,7 +1340,15 @@ async fn censimento_racing_submit(backend: Backend) {
             let submit = tokio::spawn(post_fn(owner.clone(), app.url("/api/requests/submit"), vec![]));
             (save.await.unwrap(), submit.await.unwrap())
         };
-        one_of_them_won(db, &request_id, &provider_id, &saved, &submitted, &format!("round {n}{}", if forced { " (forced)" } else { "" })).await;
+        one_of_them_won(
+            db,
+            &request_id,
+            &provider_id,
+            &saved,
+            &submitted,
+            &format!("round {n}{}", if forced { " (forced)" } else { "" }),
+        )
+        .await;
     }
     Ledger::default().check(db, "censimento changes racing Invia").await;
     app.stop().await;
@@ -1075,13 +1364,26 @@ async fn correction_racing_accreditation(backend: Backend) {
     let rounds = if backend == Backend::Postgres { 6 } else { 5 };
     for n in 0..rounds {
         let cf = fiscal_code(&format!("09000000{n:02}"));
-        let owner = provider_ready(&app, &format!("gruppo{n}@ente.it"), &censimento("Ente da classificare", &cf, "OSPEDALE_CLASSIFICATO")).await;
+        let owner = provider_ready(
+            &app,
+            &format!("gruppo{n}@ente.it"),
+            &censimento("Ente da classificare", &cf, "OSPEDALE_CLASSIFICATO"),
+        )
+        .await;
         ok("requests/submit", &json_of(app.call(&owner, "requests/submit", &[]).await).await);
         let request_id = my_request(&app, &owner).await["id"].as_str().unwrap().to_string();
         ok("prendi_in_carico", &act(&app, &seg, &request_id, "prendi_in_carico", "", &[]).await);
         ok("confirm A", &set_class(&app, &seg, &request_id, "A", "").await);
-        let correction = vec![("id", request_id.clone()), ("class", "B".to_string()), ("class_reason", "Struttura privata: Gruppo B".to_string())];
-        let accredit = vec![("id", request_id.clone()), ("action", "accredita".to_string()), ("note", "Requisiti verificati".to_string())];
+        let correction = vec![
+            ("id", request_id.clone()),
+            ("class", "B".to_string()),
+            ("class_reason", "Struttura privata: Gruppo B".to_string()),
+        ];
+        let accredit = vec![
+            ("id", request_id.clone()),
+            ("action", "accredita".to_string()),
+            ("note", "Requisiti verificati".to_string()),
+        ];
         let forced = backend == Backend::Postgres && n == rounds - 1;
         let (corrected, accredited) = if forced {
             // The correction has changed the Gruppo and waits (the test holds a lock on
@@ -1105,13 +1407,23 @@ async fn correction_racing_accreditation(backend: Backend) {
         match request_state(db, &request_id).await.as_str() {
             "ACCREDITATO" => {
                 ok(&what, &accredited);
-                refused(&format!("{what}: correction after the accreditation"), &corrected, StatusCode::CONFLICT, "wrong_state");
+                refused(
+                    &format!("{what}: correction after the accreditation"),
+                    &corrected,
+                    StatusCode::CONFLICT,
+                    "wrong_state",
+                );
                 assert_eq!(class, "A", "{what}: accredited as Gruppo A, and Gruppo A it stays");
                 assert!(quotas(db, &request_id).await.is_empty(), "{what}");
             }
             "IN_ISTRUTTORIA" => {
                 ok(&what, &corrected);
-                refused(&format!("{what}: accreditation after the correction"), &accredited, StatusCode::CONFLICT, "debts_not_paid");
+                refused(
+                    &format!("{what}: accreditation after the correction"),
+                    &accredited,
+                    StatusCode::CONFLICT,
+                    "debts_not_paid",
+                );
                 assert_eq!(class, "B", "{what}");
             }
             other => panic!("{what}: request {other}"),
@@ -1121,7 +1433,10 @@ async fn correction_racing_accreditation(backend: Backend) {
     app.stop().await;
     elapsed("Gruppo correction racing the accreditation", backend, started);
 }
-both_backends!(a_gruppo_correction_racing_the_accreditation_never_accredits_an_unpaid_gruppo_b, correction_racing_accreditation);
+both_backends!(
+    a_gruppo_correction_racing_the_accreditation_never_accredits_an_unpaid_gruppo_b,
+    correction_racing_accreditation
+);
 
 // ---- 4. a seeded random walk ------------------------------------------------------------------
 
@@ -1148,13 +1463,18 @@ impl Rng {
 }
 
 const ROUNDS: usize = 40;
-const LEGAL_FORMS: [&str; 6] = ["AZIENDA_SANITARIA", "IRCCS", "OSPEDALE_CLASSIFICATO", "IMPRESA", "UNIVERSITA", "FONDAZIONE"];
+const LEGAL_FORMS: [&str; 6] =
+    ["AZIENDA_SANITARIA", "IRCCS", "OSPEDALE_CLASSIFICATO", "IMPRESA", "UNIVERSITA", "FONDAZIONE"];
 const SECTIONS: [&str; 5] = ["IDENTITA", "LEGALE", "SEDE", "CONTATTI", "DOCUMENTI"];
 /// What the citizen does on pagoPA (`none`: nothing yet, the cart stays open).
 const SIM_OUTCOMES: [&str; 8] = ["pay", "pay", "not-paid", "abort", "expire", "checkout", "timed-out", "none"];
 
 fn class_of(forma: &str) -> &'static str {
-    if matches!(forma, "AZIENDA_SANITARIA" | "IRCCS" | "OSPEDALE_CLASSIFICATO") { "A" } else { "B" }
+    if matches!(forma, "AZIENDA_SANITARIA" | "IRCCS" | "OSPEDALE_CLASSIFICATO") {
+        "A"
+    } else {
+        "B"
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1232,15 +1552,22 @@ impl Walk<'_> {
             Ok(error) => error,
             Err(e) => self.fail(&format!("{what}: {status} without an error code ({e}): {body}")),
         };
-        self.expect(status.is_client_error() && error.status() == status.as_u16() && error.message_it().len() > 10, || {
-            format!("{what}: {status} {body} is not a 4xx refusal with an Italian message")
-        });
+        self.expect(
+            status.is_client_error() && error.status() == status.as_u16() && error.message_it().len() > 10,
+            || format!("{what}: {status} {body} is not a 4xx refusal with an Italian message"),
+        );
         self.log.push(format!("{what} → {} {}", status.as_u16(), error.code()));
         self.tally(what, error.code());
         Some(error)
     }
 
-    async fn call(&mut self, client: &reqwest::Client, what: &str, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value, Option<AppError>) {
+    async fn call(
+        &mut self,
+        client: &reqwest::Client,
+        what: &str,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value, Option<AppError>) {
         let (status, body) = json_of(self.app.call(client, endpoint, form).await).await;
         let error = self.judge(what, status, &body);
         (status, body, error)
@@ -1291,17 +1618,24 @@ impl Walk<'_> {
             Save => self.save(&who, &client, &provider_id, &latest).await,
             Kind => {
                 let kind = self.rng.pick(&["PROVVISORIO", "STANDARD"]);
-                let (_, _, error) = self.call(&client, &format!("requests/kind {who} {kind} ({state})"), "requests/kind", &[("kind", kind)]).await;
+                let (_, _, error) = self
+                    .call(&client, &format!("requests/kind {who} {kind} ({state})"), "requests/kind", &[("kind", kind)])
+                    .await;
                 if matches!(state.as_str(), "INVIATA" | "IN_ISTRUTTORIA" | "INTEGRAZIONE_RICHIESTA") {
-                    self.expect(error == Some(AppError::WrongState), || format!("a second request while one is {state}"));
+                    self.expect(error == Some(AppError::WrongState), || {
+                        format!("a second request while one is {state}")
+                    });
                 }
             }
             Upload => self.upload(&who, &client, &latest).await,
             Pay => self.pay(&who, &client, &provider_id).await,
             Verify | Checkout => self.settle(&who, &client, &provider_id, action == Checkout).await,
             Submit | Answer => {
-                let (endpoint, from, to) =
-                    if action == Submit { ("requests/submit", "BOZZA", "INVIATA") } else { ("requests/integration", "INTEGRAZIONE_RICHIESTA", "IN_ISTRUTTORIA") };
+                let (endpoint, from, to) = if action == Submit {
+                    ("requests/submit", "BOZZA", "INVIATA")
+                } else {
+                    ("requests/integration", "INTEGRAZIONE_RICHIESTA", "IN_ISTRUTTORIA")
+                };
                 let (status, _, _) = self.call(&client, &format!("{endpoint} {who} ({state})"), endpoint, &[]).await;
                 if status.is_success() {
                     let (id, now, _) = self.latest(&provider_id).await.expect("a request");
@@ -1309,7 +1643,9 @@ impl Walk<'_> {
                     let unpaid = self.unpaid_quotas(&id).await;
                     self.expect(unpaid == 0, || format!("{endpoint} succeeded with {unpaid} quota(s) unpaid"));
                 } else {
-                    self.expect(self.latest(&provider_id).await.map(|l| l.1) == Some(state.clone()), || format!("a refused {endpoint} moved the request"));
+                    self.expect(self.latest(&provider_id).await.map(|l| l.1) == Some(state.clone()), || {
+                        format!("a refused {endpoint} moved the request")
+                    });
                 }
             }
             Declare => self.declare(&who, &client).await,
@@ -1319,8 +1655,12 @@ impl Walk<'_> {
 
     async fn save(&mut self, who: &str, client: &reqwest::Client, provider_id: &str, latest: &Latest) {
         let (_, mine, _) = self.call(client, &format!("providers/mine {who}"), "providers/mine", &[]).await;
-        let mut form: BTreeMap<String, String> =
-            mine["form"].as_object().expect("a provider").iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+        let mut form: BTreeMap<String, String> = mine["form"]
+            .as_object()
+            .expect("a provider")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect();
         let before = form.clone();
         self.serial += 1;
         let serial = self.serial;
@@ -1340,15 +1680,27 @@ impl Walk<'_> {
         if self.rng.chance(15) {
             form.insert("legale_nome".into(), self.rng.pick(&["Giulia", "Marco", "Elena"]).to_string());
         }
-        let changed: Vec<&str> = app::providers::model::ProviderForm::FIELDS.iter().copied().filter(|f| form.get(*f) != before.get(*f)).collect();
+        let changed: Vec<&str> = app::providers::model::ProviderForm::FIELDS
+            .iter()
+            .copied()
+            .filter(|f| form.get(*f) != before.get(*f))
+            .collect();
         let (status, body) = save(self.app, client, &form).await;
         let state = latest.as_ref().map_or("", |l| l.1.as_str());
         let error = self.judge(&format!("providers/save {who} {changed:?} ({state})"), status, &body);
         // An accredited provider keeps its identity in a new draft.
-        let accredited = count(&self.app.state.db, "SELECT COUNT(*) FROM accreditation_requests WHERE provider_id = $1 AND state = 'ACCREDITATO'", provider_id).await > 0;
+        let accredited = count(
+            &self.app.state.db,
+            "SELECT COUNT(*) FROM accreditation_requests WHERE provider_id = $1 AND state = 'ACCREDITATO'",
+            provider_id,
+        )
+        .await
+            > 0;
         let open: Vec<&str> = match latest {
             None => SECTIONS.to_vec(),
-            Some((_, s, _)) if s == "BOZZA" => SECTIONS.iter().copied().filter(|s| !(accredited && *s == "IDENTITA")).collect(),
+            Some((_, s, _)) if s == "BOZZA" => {
+                SECTIONS.iter().copied().filter(|s| !(accredited && *s == "IDENTITA")).collect()
+            }
             Some((_, s, reopened)) if s == "INTEGRAZIONE_RICHIESTA" => reopened.iter().map(String::as_str).collect(),
             Some(_) => vec![],
         };
@@ -1362,10 +1714,14 @@ impl Walk<'_> {
         let any_field_open = open.iter().any(|s| *s != "DOCUMENTI");
         match error {
             None => {
-                self.expect(locked.is_empty() && any_field_open, || format!("a change of {locked:?} was saved while {open:?} were open"));
+                self.expect(locked.is_empty() && any_field_open, || {
+                    format!("a change of {locked:?} was saved while {open:?} were open")
+                });
                 let (stored, _) = provider_row(&self.app.state.db, provider_id).await;
                 let forma = &form["forma_giuridica"];
-                self.expect(&stored[2] == forma && stored[3] == class_of(forma), || format!("saved {forma}, stored {stored:?}"));
+                self.expect(&stored[2] == forma && stored[3] == class_of(forma), || {
+                    format!("saved {forma}, stored {stored:?}")
+                });
             }
             Some(AppError::WrongState) => self.expect(!any_field_open, || format!("wrong_state with {open:?} open")),
             Some(AppError::InvalidForm(errors)) => {
@@ -1373,13 +1729,17 @@ impl Walk<'_> {
                 refused.sort_unstable();
                 let mut expected = locked.clone();
                 expected.sort_unstable();
-                self.expect(any_field_open && refused == expected, || format!("refused {refused:?}, locked {expected:?}"));
+                self.expect(any_field_open && refused == expected, || {
+                    format!("refused {refused:?}, locked {expected:?}")
+                });
                 self.expect(errors.iter().all(|e| e.rule == app::domain::FieldRule::Locked), || format!("{errors:?}"));
             }
             // A change of Gruppo in a draft recomputes its fees: not while the quota is being paid.
             Some(AppError::PaymentInProgress) => {
                 let class_changes = class_of(&form["forma_giuridica"]) != class_of(&before["forma_giuridica"]);
-                self.expect(class_changes && state == "BOZZA", || "payment_in_progress without a change of Gruppo in a draft".into());
+                self.expect(class_changes && state == "BOZZA", || {
+                    "payment_in_progress without a change of Gruppo in a draft".into()
+                });
             }
             Some(other) => self.fail(&format!("providers/save refused with {other:?}")),
         }
@@ -1393,14 +1753,17 @@ impl Walk<'_> {
         let slots = documents["slots"].as_array().unwrap();
         let code = |s: &Value| s["doc_type"]["code"].as_str().unwrap().to_string();
         // Mostly what the payment gate still misses (a new draft starts without documents).
-        let missing: Vec<String> = slots.iter().filter(|s| s["doc_type"]["required"] == true && s["current"].is_null()).map(code).collect();
+        let missing: Vec<String> =
+            slots.iter().filter(|s| s["doc_type"]["required"] == true && s["current"].is_null()).map(code).collect();
         let slot = if !missing.is_empty() && self.rng.chance(80) {
             missing[self.rng.below(missing.len())].clone()
         } else {
             code(&slots[self.rng.below(slots.len())])
         };
         self.serial += 1;
-        let (status, body) = upload(client.clone(), self.app.url("/documenti/carica"), slot.clone(), pdf(&self.serial.to_string())).await;
+        let (status, body) =
+            upload(client.clone(), self.app.url("/documenti/carica"), slot.clone(), pdf(&self.serial.to_string()))
+                .await;
         self.calls += 1;
         let (_, state, reopened) = latest.clone().expect("a request");
         let open = state == "BOZZA" || (state == "INTEGRAZIONE_RICHIESTA" && reopened.iter().any(|s| s == "DOCUMENTI"));
@@ -1410,14 +1773,23 @@ impl Walk<'_> {
         let outcome = if status == StatusCode::CREATED {
             "ok".to_string()
         } else {
-            self.expect(status.is_client_error() && body["ok"] == false && body["message"].as_str().is_some_and(|m| m.len() > 10), || format!("upload: {status} {body}"));
+            self.expect(
+                status.is_client_error()
+                    && body["ok"] == false
+                    && body["message"].as_str().is_some_and(|m| m.len() > 10),
+                || format!("upload: {status} {body}"),
+            );
             body["code"].as_str().unwrap_or("?").to_string()
         };
         self.log.push(format!("upload {who} {slot} ({state}) → {} {outcome}", status.as_u16()));
         self.tally("upload", &outcome);
-        self.expect((status == StatusCode::CREATED) == open, || format!("upload {slot} in {state} {reopened:?}: {status} {body}"));
+        self.expect((status == StatusCode::CREATED) == open, || {
+            format!("upload {slot} in {state} {reopened:?}: {status} {body}")
+        });
         if !open {
-            self.expect(status == StatusCode::CONFLICT && outcome == "locked", || format!("upload refused as {status} {body}"));
+            self.expect(status == StatusCode::CONFLICT && outcome == "locked", || {
+                format!("upload refused as {status} {body}")
+            });
         }
     }
 
@@ -1433,20 +1805,27 @@ impl Walk<'_> {
         };
         let ids = cart.iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>().join(",");
         let key = page["idempotency_key"].as_str().unwrap().to_string();
-        let (_, answer, error) =
-            self.call(client, &format!("payments/pay {who}"), "payments/pay", &[("idempotency_key", &key), ("debts", &ids), ("payer_email", "tesoreria@example.it")]).await;
+        let (_, answer, error) = self
+            .call(
+                client,
+                &format!("payments/pay {who}"),
+                "payments/pay",
+                &[("idempotency_key", &key), ("debts", &ids), ("payer_email", "tesoreria@example.it")],
+            )
+            .await;
         if error.is_some() {
             return;
         }
         let Some(attempt_id) = answer["Redirect"]["attempt_id"].as_str() else {
             return;
         };
-        let id_session: String = sqlx::query_scalar("SELECT id_session FROM payment_attempts WHERE id = $1 AND provider_id = $2")
-            .bind(attempt_id)
-            .bind(provider_id)
-            .fetch_one(self.app.state.db.pool())
-            .await
-            .unwrap();
+        let id_session: String =
+            sqlx::query_scalar("SELECT id_session FROM payment_attempts WHERE id = $1 AND provider_id = $2")
+                .bind(attempt_id)
+                .bind(provider_id)
+                .fetch_one(self.app.state.db.pool())
+                .await
+                .unwrap();
         self.citizen(&id_session).await;
         if self.rng.chance(60) {
             self.verify(who, client, &id_session).await;
@@ -1461,14 +1840,29 @@ impl Walk<'_> {
             self.log.push(format!("citizen leaves {id_session} open"));
             return;
         }
-        let status = self.sim.http.post(format!("{}/admin/sessions/{id_session}/{outcome}", self.sim.base)).send().await.unwrap().status();
-        self.expect(status == StatusCode::NO_CONTENT || status == StatusCode::CONFLICT, || format!("simulator {outcome}: {status}"));
+        let status = self
+            .sim
+            .http
+            .post(format!("{}/admin/sessions/{id_session}/{outcome}", self.sim.base))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        self.expect(status == StatusCode::NO_CONTENT || status == StatusCode::CONFLICT, || {
+            format!("simulator {outcome}: {status}")
+        });
         self.log.push(format!("citizen {outcome} on {id_session} → {}", status.as_u16()));
     }
 
     async fn verify(&mut self, who: &str, client: &reqwest::Client, id_session: &str) {
         let esito = self.rng.pick(&["OK", "ERROR"]);
-        self.call(client, &format!("payments/verify {who} {esito}"), "payments/verify", &[("id_session", id_session), ("esito", esito)]).await;
+        self.call(
+            client,
+            &format!("payments/verify {who} {esito}"),
+            "payments/verify",
+            &[("id_session", id_session), ("esito", esito)],
+        )
+        .await;
     }
 
     /// One of the provider's carts: the citizen acts on it (`citizen`) or the return page
@@ -1497,7 +1891,14 @@ impl Walk<'_> {
         let key = app::db::new_id();
         let procedure = self.rng.pick(&["RES", "FSC", "FAD"]);
         let sponsored = self.rng.pick(&["SI", "NO"]);
-        let form = [("declaration_key", key.as_str()), ("titolo", "Corso di aggiornamento"), ("procedura", procedure), ("data_inizio", &start), ("data_fine", &end), ("sponsorizzato", sponsored)];
+        let form = [
+            ("declaration_key", key.as_str()),
+            ("titolo", "Corso di aggiornamento"),
+            ("procedura", procedure),
+            ("data_inizio", &start),
+            ("data_fine", &end),
+            ("sponsorizzato", sponsored),
+        ];
         self.call(client, &format!("events/declare {who} {procedure}"), "events/declare", &form).await;
     }
 
@@ -1519,13 +1920,14 @@ impl Walk<'_> {
 
     async fn desk(&mut self) -> &'static str {
         use Desk::*;
-        let requests: Vec<(String, String)> = sqlx::query("SELECT id, state FROM accreditation_requests WHERE state <> 'BOZZA' ORDER BY id")
-            .fetch_all(self.app.state.db.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get("id"), r.get("state")))
-            .collect();
+        let requests: Vec<(String, String)> =
+            sqlx::query("SELECT id, state FROM accreditation_requests WHERE state <> 'BOZZA' ORDER BY id")
+                .fetch_all(self.app.state.db.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get("id"), r.get("state")))
+                .collect();
         if requests.is_empty() {
             return "nothing (no request sent)";
         }
@@ -1539,18 +1941,51 @@ impl Walk<'_> {
         let seg = self.seg.clone();
         let desk = self.rng.pick(choices);
         let error = match desk {
-            Take => self.call(&seg, &format!("prendi_in_carico ({state})"), "segreteria/act", &[("id", &id), ("action", "prendi_in_carico"), ("note", "")]).await.2,
+            Take => {
+                self.call(
+                    &seg,
+                    &format!("prendi_in_carico ({state})"),
+                    "segreteria/act",
+                    &[("id", &id), ("action", "prendi_in_carico"), ("note", "")],
+                )
+                .await
+                .2
+            }
             Integration => {
                 let mut sections: Vec<&str> = SECTIONS.iter().copied().filter(|_| self.rng.chance(35)).collect();
                 if sections.is_empty() {
                     sections.push(self.rng.pick(&SECTIONS));
                 }
-                let mut form = vec![("id", id.as_str()), ("action", "richiedi_integrazione"), ("note", "Integrare quanto indicato")];
+                let mut form = vec![
+                    ("id", id.as_str()),
+                    ("action", "richiedi_integrazione"),
+                    ("note", "Integrare quanto indicato"),
+                ];
                 form.extend(sections.iter().map(|s| ("sections[]", *s)));
-                self.call(&seg, &format!("richiedi_integrazione {sections:?} ({state})"), "segreteria/act", &form).await.2
+                self.call(&seg, &format!("richiedi_integrazione {sections:?} ({state})"), "segreteria/act", &form)
+                    .await
+                    .2
             }
-            Accredit => self.call(&seg, &format!("accredita ({state})"), "segreteria/act", &[("id", &id), ("action", "accredita"), ("note", "Requisiti verificati")]).await.2,
-            Reject => self.call(&seg, &format!("rigetta ({state})"), "segreteria/act", &[("id", &id), ("action", "rigetta"), ("note", "Requisiti non soddisfatti")]).await.2,
+            Accredit => {
+                self.call(
+                    &seg,
+                    &format!("accredita ({state})"),
+                    "segreteria/act",
+                    &[("id", &id), ("action", "accredita"), ("note", "Requisiti verificati")],
+                )
+                .await
+                .2
+            }
+            Reject => {
+                self.call(
+                    &seg,
+                    &format!("rigetta ({state})"),
+                    "segreteria/act",
+                    &[("id", &id), ("action", "rigetta"), ("note", "Requisiti non soddisfatti")],
+                )
+                .await
+                .2
+            }
             Class => return self.class(&id, &state).await,
         };
         let source = match desk {
@@ -1572,22 +2007,36 @@ impl Walk<'_> {
 
     async fn class(&mut self, request_id: &str, state: &str) -> &'static str {
         let db = &self.app.state.db;
-        let provider_id: String = sqlx::query_scalar("SELECT provider_id FROM accreditation_requests WHERE id = $1").bind(request_id).fetch_one(db.pool()).await.unwrap();
+        let provider_id: String = sqlx::query_scalar("SELECT provider_id FROM accreditation_requests WHERE id = $1")
+            .bind(request_id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
         let current = provider_row(db, &provider_id).await.0[3].clone();
         let roll = self.rng.below(100);
         let (class, reason) = match roll {
             0..=44 => (current.clone(), if self.rng.chance(50) { "" } else { "Gruppo verificato sui documenti" }),
-            45..=89 => (if current == "A" { "B".to_string() } else { "A".to_string() }, "Forma giuridica verificata sull'atto costitutivo"),
+            45..=89 => (
+                if current == "A" { "B".to_string() } else { "A".to_string() },
+                "Forma giuridica verificata sull'atto costitutivo",
+            ),
             _ => (if current == "A" { "B".to_string() } else { "A".to_string() }, " "),
         };
         let seg = self.seg.clone();
-        let (_, _, error) =
-            self.call(&seg, &format!("segreteria/class {current}→{class} ({state})"), "segreteria/class", &[("id", request_id), ("class", &class), ("class_reason", reason)]).await;
+        let (_, _, error) = self
+            .call(
+                &seg,
+                &format!("segreteria/class {current}→{class} ({state})"),
+                "segreteria/class",
+                &[("id", request_id), ("class", &class), ("class_reason", reason)],
+            )
+            .await;
         let (after, _) = provider_row(&self.app.state.db, &provider_id).await;
         if !matches!(state, "INVIATA" | "IN_ISTRUTTORIA") {
             self.expect(error == Some(AppError::WrongState), || format!("class on a request {state}: {error:?}"));
         } else if class != current && reason.trim().is_empty() {
-            let required = AppError::Invalid(app::domain::FieldError::new("class_reason", app::domain::FieldRule::Required));
+            let required =
+                AppError::Invalid(app::domain::FieldError::new("class_reason", app::domain::FieldRule::Required));
             self.expect(error == Some(required), || format!("a correction without reason: {error:?}"));
         } else if class != current && error == Some(AppError::PaymentInProgress) {
             // The quota is being paid: nothing changes until the attempt ends.
@@ -1604,14 +2053,16 @@ impl Walk<'_> {
     /// A debt of any provider, preferring those in `states` (with a due date when `dated`):
     /// (id, state, due date).
     async fn some_debt(&mut self, states: &[&str], dated: bool) -> Option<(String, String, Option<String>)> {
-        let all: Vec<(String, String, Option<String>)> = sqlx::query("SELECT id, state, due_date FROM debts ORDER BY created_at, id")
-            .fetch_all(self.app.state.db.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get("id"), r.get("state"), r.get("due_date")))
-            .collect();
-        let preferred: Vec<_> = all.iter().filter(|d| states.contains(&d.1.as_str()) && (!dated || d.2.is_some())).cloned().collect();
+        let all: Vec<(String, String, Option<String>)> =
+            sqlx::query("SELECT id, state, due_date FROM debts ORDER BY created_at, id")
+                .fetch_all(self.app.state.db.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get("id"), r.get("state"), r.get("due_date")))
+                .collect();
+        let preferred: Vec<_> =
+            all.iter().filter(|d| states.contains(&d.1.as_str()) && (!dated || d.2.is_some())).cloned().collect();
         let from = if !preferred.is_empty() && self.rng.chance(80) { preferred } else { all };
         (!from.is_empty()).then(|| from[self.rng.below(from.len())].clone())
     }
@@ -1620,7 +2071,9 @@ impl Walk<'_> {
         let Some((id, state, _)) = self.some_debt(&["DA_PAGARE"], false).await else { return "nothing (no debt)" };
         let reason = if self.rng.chance(15) { "" } else { "Dovuto creato per errore" };
         let seg = self.seg.clone();
-        let (_, _, error) = self.call(&seg, &format!("debt_annul ({state})"), "segreteria/debt_annul", &[("id", &id), ("reason", reason)]).await;
+        let (_, _, error) = self
+            .call(&seg, &format!("debt_annul ({state})"), "segreteria/debt_annul", &[("id", &id), ("reason", reason)])
+            .await;
         let expected = if reason.is_empty() {
             Some(AppError::Invalid(app::domain::FieldError::new("reason", app::domain::FieldRule::Required)))
         } else if state == "DA_PAGARE" {
@@ -1633,17 +2086,34 @@ impl Walk<'_> {
     }
 
     async fn extend(&mut self) -> &'static str {
-        let Some((id, state, due)) = self.some_debt(&["DA_PAGARE", "IN_CORSO"], true).await else { return "nothing (no debt)" };
+        let Some((id, state, due)) = self.some_debt(&["DA_PAGARE", "IN_CORSO"], true).await else {
+            return "nothing (no debt)";
+        };
         let parse = |d: &str| time::Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).unwrap();
         let base = due.as_deref().map_or_else(app::debts::service::today, parse);
         let earlier = self.rng.chance(15);
-        let new_due = if earlier { base - time::Duration::days(1) } else { base + time::Duration::days(1 + self.rng.below(60) as i64) };
+        let new_due = if earlier {
+            base - time::Duration::days(1)
+        } else {
+            base + time::Duration::days(1 + self.rng.below(60) as i64)
+        };
         let new_due = app::debts::service::date_text(new_due);
         let reason = if self.rng.chance(10) { "" } else { "Proroga concessa su richiesta del provider" };
         let seg = self.seg.clone();
-        let (_, _, error) =
-            self.call(&seg, &format!("debt_extend ({state}, due {due:?})"), "segreteria/debt_extend", &[("id", &id), ("new_due_date", &new_due), ("due_reason", reason)]).await;
-        let invalid = |rule| Some(AppError::Invalid(app::domain::FieldError::new(if rule == app::domain::FieldRule::Required { "due_reason" } else { "new_due_date" }, rule)));
+        let (_, _, error) = self
+            .call(
+                &seg,
+                &format!("debt_extend ({state}, due {due:?})"),
+                "segreteria/debt_extend",
+                &[("id", &id), ("new_due_date", &new_due), ("due_reason", reason)],
+            )
+            .await;
+        let invalid = |rule| {
+            Some(AppError::Invalid(app::domain::FieldError::new(
+                if rule == app::domain::FieldRule::Required { "due_reason" } else { "new_due_date" },
+                rule,
+            )))
+        };
         let expected = if reason.is_empty() {
             invalid(app::domain::FieldRule::Required)
         } else if !matches!(state.as_str(), "DA_PAGARE" | "IN_CORSO") || due.is_none() {
@@ -1653,17 +2123,28 @@ impl Walk<'_> {
         } else {
             None
         };
-        self.expect(error == expected, || format!("extension of a debt {state} due {due:?} to {new_due}: {error:?}, expected {expected:?}"));
+        self.expect(error == expected, || {
+            format!("extension of a debt {state} due {due:?} to {new_due}: {error:?}, expected {expected:?}")
+        });
         if expected.is_none() {
-            let stored: Option<String> = sqlx::query_scalar("SELECT due_date FROM debts WHERE id = $1").bind(&id).fetch_one(self.app.state.db.pool()).await.unwrap();
-            self.expect(stored.as_deref() == Some(new_due.as_str()), || format!("extended to {new_due}, stored {stored:?}"));
+            let stored: Option<String> = sqlx::query_scalar("SELECT due_date FROM debts WHERE id = $1")
+                .bind(&id)
+                .fetch_one(self.app.state.db.pool())
+                .await
+                .unwrap();
+            self.expect(stored.as_deref() == Some(new_due.as_str()), || {
+                format!("extended to {new_due}, stored {stored:?}")
+            });
         }
         "extension"
     }
 
     /// The Segreteria's «Verifica ora» on one attempt.
     async fn recheck(&mut self) -> &'static str {
-        let attempts: Vec<String> = sqlx::query_scalar("SELECT id FROM payment_attempts ORDER BY created_at, id").fetch_all(self.app.state.db.pool()).await.unwrap();
+        let attempts: Vec<String> = sqlx::query_scalar("SELECT id FROM payment_attempts ORDER BY created_at, id")
+            .fetch_all(self.app.state.db.pool())
+            .await
+            .unwrap();
         if attempts.is_empty() {
             return "nothing (no attempt)";
         }
@@ -1675,7 +2156,14 @@ impl Walk<'_> {
 
     async fn reconcile(&mut self) {
         let gateway = self.app.state.payments.clone().expect("MyPay is configured");
-        match app::payments::reconciler::run_pass(&self.app.state.db, gateway, &self.app.state.reconciler, "ledger-walk").await {
+        match app::payments::reconciler::run_pass(
+            &self.app.state.db,
+            gateway,
+            &self.app.state.reconciler,
+            "ledger-walk",
+        )
+        .await
+        {
             Ok(report) => {
                 self.expect(report.failed == 0, || format!("reconciler pass: {report:?}"));
                 self.log.push(format!("reconciler pass: {} checked", report.checked));
@@ -1716,7 +2204,8 @@ async fn random_walk(backend: Backend, seed: u64) {
     let mut players = Vec::new();
     for (n, forma) in ["IMPRESA", "AZIENDA_SANITARIA", "UNIVERSITA", "IRCCS"].into_iter().enumerate() {
         let cf = fiscal_code(&format!("10000000{n:02}"));
-        let client = provider_ready(&app, &format!("walk{n}@provider.it"), &censimento(&format!("Ente {n}"), &cf, forma)).await;
+        let client =
+            provider_ready(&app, &format!("walk{n}@provider.it"), &censimento(&format!("Ente {n}"), &cf, forma)).await;
         players.push((client, provider_id_of(&app.state.db, &cf).await));
     }
     let seg = segreteria(&app).await;
@@ -1746,7 +2235,10 @@ async fn random_walk(backend: Backend, seed: u64) {
             walk.reconcile().await;
         }
     }
-    let states: Vec<String> = sqlx::query_scalar("SELECT state FROM accreditation_requests ORDER BY created_at").fetch_all(app.state.db.pool()).await.unwrap();
+    let states: Vec<String> = sqlx::query_scalar("SELECT state FROM accreditation_requests ORDER BY created_at")
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap();
     eprintln!(
         "ledger random walk on {backend:?}, seed {seed}: {} calls in {:.1} s; requests {states:?}; {} accredited; outcomes {:?}",
         walk.calls,
@@ -1761,7 +2253,8 @@ both_backends!(random_provider_segreteria_and_reconciler_actions_never_break_the
 
 #[test]
 fn the_trail_checker_refuses_forbidden_moves_broken_chains_and_wrong_ends() {
-    let link = |at: &str, from: Option<&str>, to: &str| Link { at: at.into(), from: from.map(String::from), to: to.into() };
+    let link =
+        |at: &str, from: Option<&str>, to: &str| Link { at: at.into(), from: from.map(String::from), to: to.into() };
     let start = || Some("DA_PAGARE".to_string());
     // Claimed, given back, claimed, paid: allowed and chained; links of one millisecond chain in any order.
     let trail = vec![
@@ -1782,8 +2275,10 @@ fn the_trail_checker_refuses_forbidden_moves_broken_chains_and_wrong_ends() {
     let skipped = vec![link("1", None, "BOZZA"), link("2", Some("BOZZA"), "ACCREDITATO")];
     assert!(walk("request", None, skipped, request_move).is_err());
     // Attempts: the Segreteria's re-check may resolve an anomaly; nothing else leaves PAGATA.
-    let recheck = vec![link("1", None, "CREATA"), link("2", Some("CREATA"), "ANOMALIA"), link("3", Some("ANOMALIA"), "PAGATA")];
+    let recheck =
+        vec![link("1", None, "CREATA"), link("2", Some("CREATA"), "ANOMALIA"), link("3", Some("ANOMALIA"), "PAGATA")];
     assert_eq!(walk("attempt", None, recheck, attempt_move), Ok(Some("PAGATA".into())));
-    let unpaid = vec![link("1", None, "CREATA"), link("2", Some("CREATA"), "PAGATA"), link("3", Some("PAGATA"), "NON_PAGATA")];
+    let unpaid =
+        vec![link("1", None, "CREATA"), link("2", Some("CREATA"), "PAGATA"), link("3", Some("PAGATA"), "NON_PAGATA")];
     assert!(walk("attempt", None, unpaid, attempt_move).is_err());
 }

@@ -16,7 +16,8 @@ use support::{json_of, segreteria, Backend, TestApp};
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn sink() -> MailSink {
-    MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None }).expect("the sink starts")
+    MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None })
+        .expect("the sink starts")
 }
 
 /// The portal sending to `smtp` (a sink's address), looking at the outbox every second and
@@ -37,20 +38,25 @@ async fn portal(backend: Backend, smtp: std::net::SocketAddr, extra: &[(&str, &s
 
 async fn mails_to(sink: &MailSink, to: &str, n: usize) -> Vec<ReceivedMail> {
     let to = to.to_string();
-    let pick = |all: &[ReceivedMail]| all.iter().filter(|m| m.envelope_to.iter().any(|r| r == &to)).cloned().collect::<Vec<_>>();
+    let pick = |all: &[ReceivedMail]| {
+        all.iter().filter(|m| m.envelope_to.iter().any(|r| r == &to)).cloned().collect::<Vec<_>>()
+    };
     match sink.wait_for(|all| pick(all).len() >= n, WAIT).await {
         Ok(all) => pick(&all),
-        Err(all) => panic!("expected {n} mail(s) to {to} within {WAIT:?}; the sink has: {:?}", all.iter().map(|m| (&m.envelope_to, &m.subject)).collect::<Vec<_>>()),
+        Err(all) => panic!(
+            "expected {n} mail(s) to {to} within {WAIT:?}; the sink has: {:?}",
+            all.iter().map(|m| (&m.envelope_to, &m.subject)).collect::<Vec<_>>()
+        ),
     }
 }
 
 /// The token of the first link in the mail that carries `path?token=`.
 fn token_in(mail: &ReceivedMail, path: &str) -> String {
     let text = mail.text.as_deref().expect("a text part");
-    let start = text.find(&format!("{path}?token=")).unwrap_or_else(|| panic!("no {path} link in {text}")) + path.len() + 7;
+    let start =
+        text.find(&format!("{path}?token=")).unwrap_or_else(|| panic!("no {path} link in {text}")) + path.len() + 7;
     text[start..].split_whitespace().next().unwrap().to_string()
 }
-
 
 async fn outbox(app: &TestApp, sql: &str) -> Vec<(String, String, i64, Option<String>, String)> {
     sqlx::query_as::<_, (String, String, i64, Option<String>, String)>(sqlx::AssertSqlSafe(format!(
@@ -71,7 +77,10 @@ async fn verification(backend: Backend) {
 
     let mail = mails_to(&sink, "nuovo@provider.it", 1).await.remove(0);
     assert_eq!(mail.subject.as_deref(), Some("Conferma il tuo indirizzo e-mail — Portale ECM"));
-    assert!(mail.html.as_deref().is_some_and(|h| h.contains("http://ecm.test/verifica-email?token=")), "an HTML part with the link");
+    assert!(
+        mail.html.as_deref().is_some_and(|h| h.contains("http://ecm.test/verifica-email?token=")),
+        "an HTML part with the link"
+    );
     assert!(mail.message_id.as_deref().is_some_and(|id| id.ends_with("@ecm.test")), "{:?}", mail.message_id);
     let token = token_in(&mail, "/verifica-email");
 
@@ -85,7 +94,12 @@ async fn verification(backend: Backend) {
 
     // A visitor who registered and opens the link is verified and in the area at once.
     let visitor = app.client();
-    let form = [("email", "altro@provider.it"), ("display_name", "Marco Neri"), ("password", "Provider2026"), ("password_confirm", "Provider2026")];
+    let form = [
+        ("email", "altro@provider.it"),
+        ("display_name", "Marco Neri"),
+        ("password", "Provider2026"),
+        ("password_confirm", "Provider2026"),
+    ];
     assert!(app.call(&visitor, "accounts/register", &form).await.status().is_success());
     let (_, me) = json_of(app.call(&visitor, "accounts/me", &[]).await).await;
     assert_eq!(me, Value::Null, "registering alone does not log in");
@@ -129,7 +143,8 @@ async fn reset(backend: Backend) {
     assert_eq!(known.status(), unknown.status());
     assert_eq!(known.headers().get("serverfnredirect"), unknown.headers().get("serverfnredirect"));
     assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
-    let (status, _) = json_of(app.call(&visitor, "accounts/password-reset-request", &[("email", "non è un indirizzo")]).await).await;
+    let (status, _) =
+        json_of(app.call(&visitor, "accounts/password-reset-request", &[("email", "non è un indirizzo")]).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a malformed address is a typing error, said as such");
 
     let mail = mails_to(&sink, "anna@provider.it", 2).await.remove(1);
@@ -141,10 +156,23 @@ async fn reset(backend: Backend) {
     assert_eq!(sink.messages().iter().filter(|m| m.envelope_to.iter().any(|r| r == "anna@provider.it")).count(), 2);
     assert!(sink.messages().iter().all(|m| !m.envelope_to.iter().any(|r| r == "nessuno@provider.it")));
 
-    let (status, _) =
-        json_of(app.call(&visitor, "accounts/password-reset", &[("token", token.as_str()), ("password", "Nuova2026pw"), ("password_confirm", "Altra2026pw")]).await).await;
+    let (status, _) = json_of(
+        app.call(
+            &visitor,
+            "accounts/password-reset",
+            &[("token", token.as_str()), ("password", "Nuova2026pw"), ("password_confirm", "Altra2026pw")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the two passwords differ: the link is not used up");
-    let done = app.call(&visitor, "accounts/password-reset", &[("token", token.as_str()), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")]).await;
+    let done = app
+        .call(
+            &visitor,
+            "accounts/password-reset",
+            &[("token", token.as_str()), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")],
+        )
+        .await;
     assert!(done.status().is_success(), "{}", done.status());
 
     // Every session of the account ended; the old password is gone, the new one works.
@@ -152,23 +180,45 @@ async fn reset(backend: Backend) {
     assert_eq!(me, Value::Null, "the session opened before the reset is over");
     assert_eq!(app.login(&app.client(), "anna@provider.it", "Provider2026").await.status(), StatusCode::UNAUTHORIZED);
     assert!(app.login(&app.client(), "anna@provider.it", "Nuova2026pw").await.status().is_success());
-    let (status, error) =
-        json_of(app.call(&visitor, "accounts/password-reset", &[("token", token.as_str()), ("password", "Terza2026pw"), ("password_confirm", "Terza2026pw")]).await).await;
+    let (status, error) = json_of(
+        app.call(
+            &visitor,
+            "accounts/password-reset",
+            &[("token", token.as_str()), ("password", "Terza2026pw"), ("password_confirm", "Terza2026pw")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!((status, error["code"].as_str()), (StatusCode::GONE, Some("link_invalid")), "a link works once");
 
     // A link older than an hour does not work.
-    sqlx::query("UPDATE account_tokens SET created_at = '2026-01-01T00:00:00.000Z'").execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("UPDATE account_tokens SET created_at = '2026-01-01T00:00:00.000Z'")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     app.call(&visitor, "accounts/password-reset-request", &[("email", "anna@provider.it")]).await;
     let late = mails_to(&sink, "anna@provider.it", 3).await.remove(2);
     let late_token = token_in(&late, "/reimposta-password");
-    sqlx::query("UPDATE account_tokens SET expires_at = '2026-01-01T01:00:00.000Z' WHERE used_at IS NULL").execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("UPDATE account_tokens SET expires_at = '2026-01-01T01:00:00.000Z' WHERE used_at IS NULL")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     let (status, _) = json_of(
-        app.call(&visitor, "accounts/password-reset", &[("token", late_token.as_str()), ("password", "Terza2026pw"), ("password_confirm", "Terza2026pw")]).await,
+        app.call(
+            &visitor,
+            "accounts/password-reset",
+            &[("token", late_token.as_str()), ("password", "Terza2026pw"), ("password_confirm", "Terza2026pw")],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::GONE, "an expired link");
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM account_tokens").fetch_all(app.state.db.pool()).await.unwrap();
-    assert!(stored.iter().all(|hash| hash != &token && hash != &late_token && hash.len() == 64), "tokens are stored hashed");
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT token_hash FROM account_tokens").fetch_all(app.state.db.pool()).await.unwrap();
+    assert!(
+        stored.iter().all(|hash| hash != &token && hash != &late_token && hash.len() == 64),
+        "tokens are stored hashed"
+    );
     app.stop().await;
 }
 both_backends!(password_reset_answers_alike_for_unknown_addresses_works_once_expires_and_ends_every_session, reset);
@@ -208,12 +258,16 @@ async fn request_moves(backend: Backend) {
         }
     };
     act(one.clone(), "prendi_in_carico", "", &[]).await;
-    act(one.clone(), "richiedi_integrazione", "Manca il piano della qualità firmato <dal legale>", &["DOCUMENTI"]).await;
+    act(one.clone(), "richiedi_integrazione", "Manca il piano della qualità firmato <dal legale>", &["DOCUMENTI"])
+        .await;
     // To the account and to the organisation's own address.
     let to_referent = mails_to(&sink, "referente1@provider.it", 1).await.remove(0);
     let to_org = mails_to(&sink, "segreteria@ente1.it", 1).await.remove(0);
     assert_eq!(to_referent.subject, to_org.subject);
-    assert_eq!(to_referent.subject.as_deref(), Some("Integrazione richiesta per la domanda di Ente Formazione 1 — Portale ECM"));
+    assert_eq!(
+        to_referent.subject.as_deref(),
+        Some("Integrazione richiesta per la domanda di Ente Formazione 1 — Portale ECM")
+    );
     let text = to_referent.text.as_deref().unwrap();
     assert!(text.contains("Manca il piano della qualità firmato <dal legale>") && text.contains("Documenti"), "{text}");
     assert!(text.contains("http://ecm.test/area/domanda"), "{text}");
@@ -221,15 +275,22 @@ async fn request_moves(backend: Backend) {
     assert_ne!(to_referent.message_id, to_org.message_id, "one message per recipient");
 
     // Accredited (Gruppo confirmed, fees verified as paid: simulated here).
-    sqlx::query("UPDATE accreditation_requests SET state = 'IN_ISTRUTTORIA' WHERE id = $1").bind(&one).execute(app.state.db.pool()).await.unwrap();
-    assert!(app.call(&staff, "segreteria/class", &[("id", one.as_str()), ("class", "B")]).await.status().is_success());
-    let unpaid = app.call(&staff, "segreteria/act", &[("id", one.as_str()), ("action", "accredita"), ("note", "")]).await;
-    assert_eq!(unpaid.status(), StatusCode::CONFLICT, "the first-year quota is due first");
-    sqlx::query("UPDATE debts SET state = 'PAGATO', iuv = 'RF00', iur = 'IUR00', paid_at = '2026-11-28' WHERE request_id = $1")
+    sqlx::query("UPDATE accreditation_requests SET state = 'IN_ISTRUTTORIA' WHERE id = $1")
         .bind(&one)
         .execute(app.state.db.pool())
         .await
         .unwrap();
+    assert!(app.call(&staff, "segreteria/class", &[("id", one.as_str()), ("class", "B")]).await.status().is_success());
+    let unpaid =
+        app.call(&staff, "segreteria/act", &[("id", one.as_str()), ("action", "accredita"), ("note", "")]).await;
+    assert_eq!(unpaid.status(), StatusCode::CONFLICT, "the first-year quota is due first");
+    sqlx::query(
+        "UPDATE debts SET state = 'PAGATO', iuv = 'RF00', iur = 'IUR00', paid_at = '2026-11-28' WHERE request_id = $1",
+    )
+    .bind(&one)
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
     act(one.clone(), "accredita", "Requisiti verificati", &[]).await;
     let accredited = mails_to(&sink, "referente1@provider.it", 2).await.remove(1);
     assert_eq!(accredited.subject.as_deref(), Some("Ente Formazione 1 è accreditato — Portale ECM"));
@@ -240,7 +301,10 @@ async fn request_moves(backend: Backend) {
     let rejected = mails_to(&sink, "referente2@provider.it", 1).await.remove(0);
     assert!(rejected.text.as_deref().unwrap().contains("Sede non conforme ai requisiti strutturali"));
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(sink.messages().iter().filter(|m| m.envelope_to.iter().any(|r| r == "referente2@provider.it")).count(), 1);
+    assert_eq!(
+        sink.messages().iter().filter(|m| m.envelope_to.iter().any(|r| r == "referente2@provider.it")).count(),
+        1
+    );
 
     // The Segreteria's mail log of the first provider: what was sent, to whom.
     let (status, log) = json_of(app.call(&staff, "mail/log", &[("provider_id", provider_one.as_str())]).await).await;
@@ -250,7 +314,10 @@ async fn request_moves(backend: Backend) {
     assert!(log.as_array().unwrap().iter().all(|l| l["state"] == "Sent"));
     let provider_client = app.client();
     assert!(app.register(&provider_client, "altro@provider.it", "Provider2026").await.status().is_success());
-    assert_eq!(app.call(&provider_client, "mail/log", &[("provider_id", provider_one.as_str())]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(&provider_client, "mail/log", &[("provider_id", provider_one.as_str())]).await.status(),
+        StatusCode::FORBIDDEN
+    );
     app.stop().await;
 }
 both_backends!(integration_accreditation_and_rejection_are_mailed_to_the_provider_and_logged, request_moves);
@@ -258,21 +325,42 @@ both_backends!(integration_accreditation_and_rejection_are_mailed_to_the_provide
 async fn payment(backend: Backend) {
     let sink = sink().await;
     let url = format!("smtp://{}?tls=none", sink.smtp_addr());
-    let vars = [("ECM_SMTP_URL", url.as_str()), ("ECM_MAIL_FROM", "Portale ECM <ecm-noreply@ecm.test>"), ("ECM_MAIL_INTERVAL_SECONDS", "1")];
+    let vars = [
+        ("ECM_SMTP_URL", url.as_str()),
+        ("ECM_MAIL_FROM", "Portale ECM <ecm-noreply@ecm.test>"),
+        ("ECM_MAIL_INTERVAL_SECONDS", "1"),
+    ];
     let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &vars).await else { return };
-    let owner = support::provider_with_draft(&app, "paga@provider.it", "Società Veneta di Formazione", "80007580279", "SOCIETA_SCIENTIFICA").await;
+    let owner = support::provider_with_draft(
+        &app,
+        "paga@provider.it",
+        "Società Veneta di Formazione",
+        "80007580279",
+        "SOCIETA_SCIENTIFICA",
+    )
+    .await;
     support::upload_required_documents(&app, &owner).await;
     let (_, page) = json_of(app.call(&owner, "payments/page", &[]).await).await;
     let ids: Vec<&str> = page["carts"][0].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     let (status, answer) = json_of(
-        app.call(&owner, "payments/pay", &[("idempotency_key", page["idempotency_key"].as_str().unwrap()), ("debts", &ids.join(",")), ("payer_email", "tesoreria@example.it")])
-            .await,
+        app.call(
+            &owner,
+            "payments/pay",
+            &[
+                ("idempotency_key", page["idempotency_key"].as_str().unwrap()),
+                ("debts", &ids.join(",")),
+                ("payer_email", "tesoreria@example.it"),
+            ],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
     sim.act(&id_session, "pay").await;
-    let (_, attempt) = json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await).await;
+    let (_, attempt) =
+        json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await)
+            .await;
     assert_eq!(attempt["state"], "Pagata", "{attempt}");
     let iuv = attempt["iuv"].as_str().unwrap().to_string();
     // Written with the payment: one row per recipient (the account, the organisation's address).
@@ -282,12 +370,22 @@ async fn payment(backend: Backend) {
     app.call(&owner, "payments/verify", &[("id_session", id_session.as_str()), ("esito", "OK")]).await;
 
     let mails = mails_to(&sink, "paga@provider.it", 2).await;
-    let paid = mails.iter().find(|m| m.subject.as_deref().is_some_and(|s| s.starts_with("Pagamento verificato"))).expect("the payment mail");
+    let paid = mails
+        .iter()
+        .find(|m| m.subject.as_deref().is_some_and(|s| s.starts_with("Pagamento verificato")))
+        .expect("the payment mail");
     assert_eq!(paid.subject.as_deref(), Some("Pagamento verificato: € 258,22 — Portale ECM"));
     let text = paid.text.as_deref().unwrap();
-    assert!(text.contains(&iuv) && text.contains("Quota annuale") && text.contains("http://ecm.test/area/estratto-conto"), "{text}");
+    assert!(
+        text.contains(&iuv) && text.contains("Quota annuale") && text.contains("http://ecm.test/area/estratto-conto"),
+        "{text}"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(outbox(&app, "WHERE kind = 'PAYMENT_VERIFIED'").await.len(), written, "one mail per verified payment, however often it is verified");
+    assert_eq!(
+        outbox(&app, "WHERE kind = 'PAYMENT_VERIFIED'").await.len(),
+        written,
+        "one mail per verified payment, however often it is verified"
+    );
     sim.stop();
     app.stop().await;
 }
@@ -339,8 +437,15 @@ async fn reminders(backend: Backend) {
 
     // The next day the 11-day quota is due in 10; an extension arms the reminder again.
     assert_eq!(app::mail::worker::run_reminders(&app.state.db, date("2027-03-22")).await.unwrap(), 1);
-    sqlx::query("UPDATE debts SET due_date = '2027-04-30' WHERE id = 'quota-in-10'").execute(app.state.db.pool()).await.unwrap();
-    assert_eq!(app::mail::worker::run_reminders(&app.state.db, date("2027-04-20")).await.unwrap(), 3, "the extended quota again, and two now overdue");
+    sqlx::query("UPDATE debts SET due_date = '2027-04-30' WHERE id = 'quota-in-10'")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        app::mail::worker::run_reminders(&app.state.db, date("2027-04-20")).await.unwrap(),
+        3,
+        "the extended quota again, and two now overdue"
+    );
     assert_eq!(app::mail::worker::run_reminders(&app.state.db, date("2027-04-21")).await.unwrap(), 0);
     app.stop().await;
 }
@@ -352,14 +457,22 @@ async fn one_mail(app: &TestApp, email: &str) {
     assert!(app.register(&client, email, "Provider2026").await.status().is_success());
 }
 
-async fn wait_outbox(app: &TestApp, what: &str, done: impl Fn(&[(String, String, i64, Option<String>, String)]) -> bool) -> Vec<(String, String, i64, Option<String>, String)> {
+async fn wait_outbox(
+    app: &TestApp,
+    what: &str,
+    done: impl Fn(&[(String, String, i64, Option<String>, String)]) -> bool,
+) -> Vec<(String, String, i64, Option<String>, String)> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let rows = outbox(app, "").await;
         if done(&rows) {
             return rows;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{what}: the outbox is {:?}", rows.iter().map(|r| (&r.0, &r.1, r.2, &r.3)).collect::<Vec<_>>());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: the outbox is {:?}",
+            rows.iter().map(|r| (&r.0, &r.1, r.2, &r.3)).collect::<Vec<_>>()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -367,9 +480,15 @@ async fn wait_outbox(app: &TestApp, what: &str, done: impl Fn(&[(String, String,
 async fn faults(backend: Backend) {
     // The SMTP server is down: the mail waits and goes out once it is up, on the same port.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let Some(app) = portal(backend, port, &[("ECM_SMTP_TIMEOUT_SECONDS", "1"), ("ECM_MAIL_MAX_TRIES", "20")]).await else { return };
+    let Some(app) = portal(backend, port, &[("ECM_SMTP_TIMEOUT_SECONDS", "1"), ("ECM_MAIL_MAX_TRIES", "20")]).await
+    else {
+        return;
+    };
     one_mail(&app, "giu@provider.it").await;
-    let rows = wait_outbox(&app, "a try against a closed port", |rows| rows.first().is_some_and(|r| r.2 >= 1 && r.3.is_some())).await;
+    let rows = wait_outbox(&app, "a try against a closed port", |rows| {
+        rows.first().is_some_and(|r| r.2 >= 1 && r.3.is_some())
+    })
+    .await;
     assert_eq!(rows[0].1, "PENDING", "a refused connection is worth another try");
     let sink = MailSink::start(SinkConfig { smtp_addr: port, http_addr: None, dir: None }).unwrap();
     mails_to(&sink, "giu@provider.it", 1).await;
@@ -403,14 +522,19 @@ async fn faults(backend: Backend) {
     assert_eq!(dropped[0].message_id, dropped[1].message_id);
     wait_outbox(&app, "lost answer, then sent", |rows| rows.len() == 5 && rows[4].1 == "SENT").await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(sink.messages().iter().filter(|m| m.envelope_to.iter().any(|r| r == "caduta@provider.it")).count(), 2, "a SENT row never goes out again");
+    assert_eq!(
+        sink.messages().iter().filter(|m| m.envelope_to.iter().any(|r| r == "caduta@provider.it")).count(),
+        2,
+        "a SENT row never goes out again"
+    );
     app.stop().await;
 
     // Too many 4xx: FAILED after ECM_MAIL_MAX_TRIES, and the Segreteria's overview counts it.
     let Some(app) = portal(backend, sink.smtp_addr(), &[("ECM_MAIL_MAX_TRIES", "2")]).await else { return };
     sink.set_fault(Fault::TempFail { count: 5 });
     one_mail(&app, "arreso@provider.it").await;
-    let rows = wait_outbox(&app, "given up after two tries", |rows| rows.first().is_some_and(|r| r.1 == "FAILED")).await;
+    let rows =
+        wait_outbox(&app, "given up after two tries", |rows| rows.first().is_some_and(|r| r.1 == "FAILED")).await;
     assert_eq!(rows[0].2, 2);
     assert!(rows[0].3.as_deref().is_some_and(|e| e.contains("after 2 tries")), "{rows:?}");
     let staff = segreteria(&app).await;

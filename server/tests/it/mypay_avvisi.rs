@@ -9,16 +9,19 @@ use crate::mypay_support;
 use std::time::Duration;
 
 use mypay_support::xsd_check::{assert_valid_against, assert_xsd_valid, pa_for_node_xsd};
-use mypay_support::{COD_IPA, PASSWORD, Sim, assert_wsdl_valid, fresh_iud, payer, test_config};
+use mypay_support::{assert_wsdl_valid, fresh_iud, payer, test_config, Sim, COD_IPA, PASSWORD};
 use reqwest::StatusCode;
 use server::mypay::wire::iuv::check_digits;
 use server::mypay::{
-    AmountCents, Attestor, AttestorKind, CancelOutcome, DebtPosition, FaultCode, InsertOutcome, IssuedNotice, Iuv, ModifyOutcome,
-    MyPayError, NotPayableReason, NoticeDownload, NoticeUrl, OffPagoPaPayment, PaymentChannel, PaymentStatus, PaymentVerdict,
-    PendingReason, ReceiptLookup, RecordOutcome, SubmitOutcome, VerifyOutcome,
+    AmountCents, Attestor, AttestorKind, CancelOutcome, DebtPosition, FaultCode, InsertOutcome, IssuedNotice, Iuv,
+    ModifyOutcome, MyPayError, NotPayableReason, NoticeDownload, NoticeUrl, OffPagoPaPayment, PaymentChannel,
+    PaymentStatus, PaymentVerdict, PendingReason, ReceiptLookup, RecordOutcome, SubmitOutcome, VerifyOutcome,
 };
 use server::simulator::{Mode, TipoDovuto};
 use time::macros::date;
+
+/// Whether a client error is of one kind (the fault tables below).
+type FaultIs = fn(&MyPayError) -> bool;
 
 const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno";
 
@@ -65,8 +68,14 @@ async fn pay_at_psp(sim: &Sim, iuv: &Iuv) -> (StatusCode, String) {
 }
 
 async fn avviso_state(sim: &Sim, iud: &str) -> Vec<String> {
-    let rows: serde_json::Value = sim.http.get(format!("{}/admin/avvisi", sim.base)).send().await.unwrap().json().await.unwrap();
-    rows.as_array().unwrap().iter().filter(|r| r["iud"] == iud).map(|r| r["state"].as_str().unwrap().to_string()).collect()
+    let rows: serde_json::Value =
+        sim.http.get(format!("{}/admin/avvisi", sim.base)).send().await.unwrap().json().await.unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["iud"] == iud)
+        .map(|r| r["state"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn off_pagopa(iuv: &Iuv, amount: i64) -> OffPagoPaPayment {
@@ -75,7 +84,11 @@ fn off_pagopa(iuv: &Iuv, amount: i64) -> OffPagoPaPayment {
         amount: AmountCents(amount),
         date: date!(2025 - 04 - 10),
         iur: "TRN-20250410-000123".into(),
-        attestor: Attestor { kind: AttestorKind::Bic, code: "ABCDITMMXXX".into(), name: "Banca Tesoriera Esempio S.p.A.".into() },
+        attestor: Attestor {
+            kind: AttestorKind::Bic,
+            code: "ABCDITMMXXX".into(),
+            name: "Banca Tesoriera Esempio S.p.A.".into(),
+        },
         index: Some(1),
     }
 }
@@ -100,11 +113,17 @@ async fn an_insert_returns_a_checked_iuv_its_notice_number_and_a_pdf_in_both_mod
         assert!(text.contains("(Mario Rossi)") && !text.contains("entro il"));
         let raw = sim.http.get(notice.url.expose()).send().await.unwrap();
         assert_eq!(raw.headers()["content-type"], "application/pdf");
-        assert_eq!(raw.headers()["content-disposition"], format!("attachment; filename=\"MYPAY_AVVISO_80007580279_{iuv}.pdf\"").as_str());
+        assert_eq!(
+            raw.headers()["content-disposition"],
+            format!("attachment; filename=\"MYPAY_AVVISO_80007580279_{iuv}.pdf\"").as_str()
+        );
 
         // Before payment: "not started" by IUD and by IUV, with MyPay's texts (§2.3, §8.7).
         let s = by(&sim, ReceiptLookup::Iuv(iuv.into())).await;
-        assert_eq!(pending_text(&s), (PendingReason::NotStarted, format!("Pagamento non iniziato per ente [ R_VENETO ], IUV [{iuv}]")));
+        assert_eq!(
+            pending_text(&s),
+            (PendingReason::NotStarted, format!("Pagamento non iniziato per ente [ R_VENETO ], IUV [{iuv}]"))
+        );
         let s = by(&sim, ReceiptLookup::Iud(p.iud.clone())).await;
         assert_eq!(pending_text(&s).1, format!("Pagamento non iniziato per ente [ R_VENETO ], IUD [ {} ]", p.iud));
         assert_eq!(avviso_state(&sim, &p.iud).await, ["open"]);
@@ -122,7 +141,9 @@ async fn a_repeated_insert_burns_a_new_iuv_and_says_the_iud_already_exists() {
     let p = position(&fresh_iud());
     let first = insert(&sim, &p).await;
     let (consumed, rejection) = match sim.client().importa_dovuto_inserisci(&p).await.unwrap() {
-        InsertOutcome::AlreadyExists { consumed_iuv, rejection } => (consumed_iuv.expect("§8.2: the KO carries an IUV"), rejection),
+        InsertOutcome::AlreadyExists { consumed_iuv, rejection } => {
+            (consumed_iuv.expect("§8.2: the KO carries an IUV"), rejection)
+        }
         other => panic!("expected AlreadyExists, got {other:?}"),
     };
     assert_eq!(rejection.code, FaultCode::ImportIudDuplicato);
@@ -141,7 +162,10 @@ async fn a_repeated_insert_burns_a_new_iuv_and_says_the_iud_already_exists() {
     );
     match sim.client().verifica_avviso(&consumed, RETURN_URL).await.unwrap() {
         VerifyOutcome::NotPayable { reason: NotPayableReason::NoOpenDebt, rejection } => {
-            assert_eq!(rejection.message, format!("Error nessun dovuto trovato per IUV [{consumed}] ed ente [R_VENETO]"))
+            assert_eq!(
+                rejection.message,
+                format!("Error nessun dovuto trovato per IUV [{consumed}] ed ente [R_VENETO]")
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -174,7 +198,10 @@ async fn a_modification_keeps_iud_and_iuv_changes_the_data_and_kills_the_old_url
     assert_eq!(client.scarica_avviso(&first.url).await.unwrap(), NoticeDownload::Gone, "HTTP 418 after M (trap A5)");
     let text = String::from_utf8_lossy(&pdf(&sim, &modified.url).await).into_owned();
     // Parentheses are escaped inside PDF strings.
-    assert!(text.contains("(Importo: 150,50 Euro)") && text.contains(r"(Quota annuale ECM 2025 \(rettifica\))"), "{text}");
+    assert!(
+        text.contains("(Importo: 150,50 Euro)") && text.contains(r"(Quota annuale ECM 2025 \(rettifica\))"),
+        "{text}"
+    );
     assert_eq!(avviso_state(&sim, &p.iud).await, ["cancelled", "open"]);
 
     // The tipo dovuto cannot change.
@@ -188,7 +215,9 @@ async fn a_modification_keeps_iud_and_iuv_changes_the_data_and_kills_the_old_url
         other => panic!("{other:?}"),
     }
     // Without the IUV (what the client never sends): MyPay generates one and refuses it (§1.3).
-    let xml = server::mypay::wire::versamento::build_versamento(&p, server::mypay::wire::versamento::Azione::Modifica, None).unwrap();
+    let xml =
+        server::mypay::wire::versamento::build_versamento(&p, server::mypay::wire::versamento::Azione::Modifica, None)
+            .unwrap();
     let reply = client.importa_dovuto_unchecked(xml.as_str(), Some(true)).await.unwrap();
     let f = reply.fault.unwrap();
     assert_eq!(f.code, FaultCode::ImportIuvDuplicato);
@@ -199,7 +228,9 @@ async fn a_modification_keeps_iud_and_iuv_changes_the_data_and_kills_the_old_url
 
     // Modifying a debt never imported.
     match client.importa_dovuto_modifica(&position(&fresh_iud()), &first.iuv).await.unwrap() {
-        ModifyOutcome::NotFound(r) => assert!(r.message.contains("Errore generazione iuv: Dovuto non trovato per IUD ["), "{}", r.message),
+        ModifyOutcome::NotFound(r) => {
+            assert!(r.message.contains("Errore generazione iuv: Dovuto non trovato per IUD ["), "{}", r.message)
+        }
         other => panic!("{other:?}"),
     }
     sim.stop();
@@ -269,10 +300,16 @@ async fn a_notice_paid_at_a_psp_is_a_pagopa_payment_by_iud_and_by_iuv_in_both_mo
             assert_eq!(payment.iuv, notice.iuv.as_str());
             assert_eq!(payment.receipt_id, receipt["receipt_id"].as_str().unwrap());
             assert_eq!(payment.verify(&[(p.iud.as_str(), p.amount)]), PaymentVerdict::Paid);
-            assert!(matches!(payment.verify(&[(p.iud.as_str(), AmountCents(9999))]), PaymentVerdict::AmountMismatch(_)));
+            assert!(matches!(
+                payment.verify(&[(p.iud.as_str(), AmountCents(9999))]),
+                PaymentVerdict::AmountMismatch(_)
+            ));
             // Checkout receipt shape in both modes: CCP = IUR = receiptId, esito "0".
             assert_eq!(payment.lines.len(), 1);
-            assert_eq!((payment.lines[0].iur.as_str(), payment.lines[0].outcome_text.as_deref()), (payment.receipt_id.as_str(), Some("0")));
+            assert_eq!(
+                (payment.lines[0].iur.as_str(), payment.lines[0].outcome_text.as_deref()),
+                (payment.receipt_id.as_str(), Some("0"))
+            );
             assert_xsd_valid(&payment.pagati_xml);
             let rt = payment.receipt.unwrap().rt.expect("a pagoPA receipt");
             let rt = String::from_utf8(rt).unwrap();
@@ -284,7 +321,8 @@ async fn a_notice_paid_at_a_psp_is_a_pagopa_payment_by_iud_and_by_iuv_in_both_mo
             assert_valid_against(wrapped.as_bytes(), &pa_for_node_xsd());
         }
         // No idSession: the cart of a PSP payment has none.
-        let sessions: serde_json::Value = sim.http.get(format!("{}/admin/sessions", sim.base)).send().await.unwrap().json().await.unwrap();
+        let sessions: serde_json::Value =
+            sim.http.get(format!("{}/admin/sessions", sim.base)).send().await.unwrap().json().await.unwrap();
         assert_eq!(sessions.as_array().unwrap().len(), 0);
         // Afterwards: the URL is gone, M/A find nothing, pagoPA refuses a second payment,
         // VerificaAvviso finds nothing payable, and a code-9 registration changes nothing.
@@ -368,12 +406,21 @@ async fn verifica_avviso_in_legacy_mode_locks_the_debt_while_the_payment_runs() 
         }
         other => panic!("{other:?}"),
     };
-    assert!(matches!(client.chiedi_pagati(&id).await.unwrap(), PaymentStatus::Pending { reason: PendingReason::NotStarted, .. }));
+    assert!(matches!(
+        client.chiedi_pagati(&id).await.unwrap(),
+        PaymentStatus::Pending { reason: PendingReason::NotStarted, .. }
+    ));
     sim.act(&id, "checkout").await;
     assert_eq!(avviso_state(&sim, &p.iud).await, ["in_payment"]);
-    assert!(matches!(client.chiedi_pagati(&id).await.unwrap(), PaymentStatus::Pending { reason: PendingReason::InProgress, .. }));
+    assert!(matches!(
+        client.chiedi_pagati(&id).await.unwrap(),
+        PaymentStatus::Pending { reason: PendingReason::InProgress, .. }
+    ));
     let s = by(&sim, ReceiptLookup::Iuv(notice.iuv.to_string())).await;
-    assert_eq!(pending_text(&s), (PendingReason::InProgress, format!("Pagamento in corso per ente [ R_VENETO ], IUV [{}]", notice.iuv)));
+    assert_eq!(
+        pending_text(&s),
+        (PendingReason::InProgress, format!("Pagamento in corso per ente [ R_VENETO ], IUV [{}]", notice.iuv))
+    );
     match client.verifica_avviso(&notice.iuv, RETURN_URL).await.unwrap() {
         VerifyOutcome::NotPayable { reason: NotPayableReason::InPayment, rejection } => {
             assert_eq!(rejection.message, format!("non ci sono dovuti pagabili per il dato IUV [{}]", notice.iuv))
@@ -427,7 +474,10 @@ async fn verifica_avviso_in_checkout_mode_leaves_the_debt_payable_and_modifiable
     };
     sim.act(&id, "checkout").await;
     assert_eq!(avviso_state(&sim, &p.iud).await, ["open"]);
-    assert!(matches!(client.chiedi_pagati(&id).await.unwrap(), PaymentStatus::Pending { reason: PendingReason::NotStarted, .. }));
+    assert!(matches!(
+        client.chiedi_pagati(&id).await.unwrap(),
+        PaymentStatus::Pending { reason: PendingReason::NotStarted, .. }
+    ));
     assert_eq!(pending_text(&by(&sim, ReceiptLookup::Iud(p.iud.clone())).await).0, PendingReason::NotStarted);
     // Still payable: another session is accepted, and M is accepted during the payment (A12).
     assert!(matches!(client.verifica_avviso(&notice.iuv, RETURN_URL).await.unwrap(), VerifyOutcome::Accepted { .. }));
@@ -446,10 +496,14 @@ async fn importa_dovuto_follows_mypays_check_order_and_texts() {
     let sim = Sim::start(Mode::Legacy).await;
     let client = sim.client();
     let p = position(&fresh_iud());
-    let valid = server::mypay::wire::versamento::build_versamento(&p, server::mypay::wire::versamento::Azione::Inserimento, None)
-        .unwrap()
-        .as_str()
-        .to_string();
+    let valid = server::mypay::wire::versamento::build_versamento(
+        &p,
+        server::mypay::wire::versamento::Azione::Inserimento,
+        None,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
     let fault_of = |reply: server::mypay::wire::avvisi::ImportaDovutoReply| {
         let f = reply.fault.expect("a KO");
         (f.code.as_str().to_string(), f.fault_string, f.description)
@@ -587,18 +641,24 @@ async fn action_s_zips_the_pdf_of_an_ente_generated_iuv() {
     assert!(inserted.is_ok() && inserted.iuv.is_none() && inserted.url_file_avviso.is_none(), "{inserted:?}");
     // The same IUV under another IUD is refused.
     let dup = with_iuv("I").replace(&p.iud, &fresh_iud());
-    assert_eq!(client.importa_dovuto_unchecked(&dup, Some(false)).await.unwrap().fault.unwrap().code, FaultCode::ImportIuvDuplicato);
+    assert_eq!(
+        client.importa_dovuto_unchecked(&dup, Some(false)).await.unwrap().fault.unwrap().code,
+        FaultCode::ImportIuvDuplicato
+    );
     let printed = client.importa_dovuto_unchecked(&with_iuv("S"), None).await.unwrap();
     let notice = printed.notice.expect("base64ZipAvviso");
     assert_eq!(notice.file_name, format!("avviso_80007580279_{ente_iuv}.pdf"));
     let text = String::from_utf8_lossy(&notice.pdf);
-    assert!(
-        text.contains(&format!("(Codice Avviso: {})", server::mypay::wire::iuv::Iuv::parse(&ente_iuv).unwrap().notice_number().grouped()))
-    );
+    assert!(text.contains(&format!(
+        "(Codice Avviso: {})",
+        server::mypay::wire::iuv::Iuv::parse(&ente_iuv).unwrap().notice_number().grouped()
+    )));
     // S with flagGeneraIuv=true is refused (§1.4 step 19).
     let refused = client.importa_dovuto_unchecked(&with_iuv("S"), Some(true)).await.unwrap().fault.unwrap();
     assert_eq!(refused.code, FaultCode::SystemError);
-    assert!(refused.fault_string.ends_with("Errore richiesta azione 'S' prevede presenza di 'IUV' e assenza 'flag_genera_iuv'"));
+    assert!(refused
+        .fault_string
+        .ends_with("Errore richiesta azione 'S' prevede presenza di 'IUV' e assenza 'flag_genera_iuv'"));
     sim.stop();
 }
 
@@ -618,7 +678,9 @@ async fn mandatory_due_dates_are_checked_and_expire_the_notice() {
     match client.importa_dovuto_inserisci(&p).await.unwrap() {
         InsertOutcome::Rejected { consumed_iuv: Some(_), rejection } => {
             assert_eq!(rejection.code, FaultCode::ImportDataScadenzaPagamentoObbligatoria);
-            assert!(rejection.message.ends_with("dataScadenzaPagamento deve essere valorizzata per questo tipo dovuto"));
+            assert!(rejection
+                .message
+                .ends_with("dataScadenzaPagamento deve essere valorizzata per questo tipo dovuto"));
         }
         other => panic!("{other:?}"),
     }
@@ -629,7 +691,10 @@ async fn mandatory_due_dates_are_checked_and_expire_the_notice() {
     let notice = insert(&sim, &p).await;
     let due = p.due_date.unwrap();
     let text = String::from_utf8_lossy(&pdf(&sim, &notice.url).await).into_owned();
-    assert!(text.contains(&format!("(entro il {:02}/{:02}/{})", due.day(), u8::from(due.month()), due.year())), "{text}");
+    assert!(
+        text.contains(&format!("(entro il {:02}/{:02}/{})", due.day(), u8::from(due.month()), due.year())),
+        "{text}"
+    );
     sim.advance_clock(3 * 86_400).await;
     assert!(
         matches!(client.verifica_avviso(&notice.iuv, RETURN_URL).await.unwrap(), VerifyOutcome::Expired(r) if r.code == FaultCode::IuvScaduto)
@@ -664,12 +729,15 @@ async fn faults_of_every_new_operation_in_both_modes() {
         inject(serde_json::json!({"kind": "paa_fault", "code": "PAA_IUV_SCADUTO", "count": 1, "operation": "paaSILVerificaAvviso"})).await;
         assert!(matches!(client.verifica_avviso(&notice.iuv, RETURN_URL).await.unwrap(), VerifyOutcome::Expired(_)));
         inject(serde_json::json!({"kind": "paa_fault", "code": "PAA_STATO_ENTE_NON_VALIDO", "count": 1, "operation": "paaSILRegistraPagamento"})).await;
-        assert!(matches!(client.registra_pagamento(&off_pagopa(&notice.iuv, 100)).await.unwrap(), RecordOutcome::CredentialsRejected(_)));
+        assert!(matches!(
+            client.registra_pagamento(&off_pagopa(&notice.iuv, 100)).await.unwrap(),
+            RecordOutcome::CredentialsRejected(_)
+        ));
         // The plans were limited to their operation and used up: the debt is still open.
         assert_eq!(avviso_state(&sim, &p.iud).await, ["open"]);
 
         // Transport faults: the outcome is unknown, so an insert is an Err, never an outcome.
-        let transport: [(&str, fn(&MyPayError) -> bool); 4] = [
+        let transport: [(&str, FaultIs); 4] = [
             ("soap_fault", |e| matches!(e, MyPayError::SoapFault { .. })),
             ("http500", |e| matches!(e, MyPayError::HttpStatus { status: 500, .. })),
             ("malformed_xml", |e| matches!(e, MyPayError::Malformed(_))),
@@ -679,7 +747,9 @@ async fn faults_of_every_new_operation_in_both_modes() {
             for operation in ["paaSILImportaDovuto", "paaSILVerificaAvviso", "paaSILRegistraPagamento"] {
                 inject(serde_json::json!({"kind": kind, "count": 1, "operation": operation})).await;
                 let error = match operation {
-                    "paaSILImportaDovuto" => client.importa_dovuto_inserisci(&position(&fresh_iud())).await.unwrap_err(),
+                    "paaSILImportaDovuto" => {
+                        client.importa_dovuto_inserisci(&position(&fresh_iud())).await.unwrap_err()
+                    }
                     "paaSILVerificaAvviso" => client.verifica_avviso(&notice.iuv, RETURN_URL).await.unwrap_err(),
                     _ => client.registra_pagamento(&off_pagopa(&notice.iuv, 100)).await.unwrap_err(),
                 };
@@ -689,12 +759,16 @@ async fn faults_of_every_new_operation_in_both_modes() {
         assert_eq!(avviso_state(&sim, &p.iud).await, ["open"], "no injected fault reached the registry");
 
         // A slow answer beyond the timeout is a timeout.
-        inject(serde_json::json!({"kind": "delay", "delay_ms": 1500, "count": 1, "operation": "paaSILImportaDovuto"})).await;
+        inject(serde_json::json!({"kind": "delay", "delay_ms": 1500, "count": 1, "operation": "paaSILImportaDovuto"}))
+            .await;
         let impatient = sim.client_with(COD_IPA, PASSWORD, Duration::from_millis(500));
         assert_eq!(impatient.importa_dovuto_inserisci(&position(&fresh_iud())).await.unwrap_err(), MyPayError::Timeout);
 
         // The IUV generator failing: a KO without IUV (§1.4 step 19).
-        assert_eq!(sim.admin("/admin/avvisi/iuv-generator", Some(serde_json::json!({"fail_next": 1}))).await, StatusCode::NO_CONTENT);
+        assert_eq!(
+            sim.admin("/admin/avvisi/iuv-generator", Some(serde_json::json!({"fail_next": 1}))).await,
+            StatusCode::NO_CONTENT
+        );
         let q = position(&fresh_iud());
         match client.importa_dovuto_inserisci(&q).await.unwrap() {
             InsertOutcome::Rejected { consumed_iuv: None, rejection } => {
@@ -729,10 +803,16 @@ async fn the_notice_download_is_bounded_to_the_mypay_host_and_its_token() {
     }
     // A wrong token: MyPay's "codice sicurezza non valido", HTTP 500.
     let forged = NoticeUrl::new(format!("{}x", notice.url.expose()));
-    assert_eq!(client.scarica_avviso(&forged).await.unwrap_err(), MyPayError::HttpStatus { status: 500, empty_body: false });
+    assert_eq!(
+        client.scarica_avviso(&forged).await.unwrap_err(),
+        MyPayError::HttpStatus { status: 500, empty_body: false }
+    );
     // Tokens live two years.
     sim.advance_clock(2 * 365 * 86_400 + 60).await;
-    assert!(matches!(client.scarica_avviso(&notice.url).await.unwrap_err(), MyPayError::HttpStatus { status: 500, .. }));
+    assert!(matches!(
+        client.scarica_avviso(&notice.url).await.unwrap_err(),
+        MyPayError::HttpStatus { status: 500, .. }
+    ));
     sim.stop();
 }
 
@@ -745,10 +825,24 @@ async fn the_simulators_answers_validate_against_the_wsdl() {
     let post = |body: String, action: &'static str| {
         let http = sim.http.clone();
         let url = sim.soap_url.clone();
-        async move { http.post(url).header("SOAPAction", format!("\"{action}\"")).body(body).send().await.unwrap().text().await.unwrap() }
+        async move {
+            http.post(url)
+                .header("SOAPAction", format!("\"{action}\""))
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
     };
-    let versamento =
-        server::mypay::wire::versamento::build_versamento(&p, server::mypay::wire::versamento::Azione::Inserimento, None).unwrap();
+    let versamento = server::mypay::wire::versamento::build_versamento(
+        &p,
+        server::mypay::wire::versamento::Azione::Inserimento,
+        None,
+    )
+    .unwrap();
     let request = |flag| {
         server::mypay::wire::avvisi::build_importa_dovuto(&server::mypay::wire::avvisi::ImportaDovutoParams {
             cod_ipa_ente: COD_IPA,
@@ -766,7 +860,9 @@ async fn the_simulators_answers_validate_against_the_wsdl() {
     assert_wsdl_valid(&ko, "paaSILImportaDovutoRisposta");
     let fresh = position(&fresh_iud());
     assert!(matches!(client.importa_dovuto_inserisci(&fresh).await.unwrap(), InsertOutcome::Created(_)));
-    let verifica = |iuv: &str| server::mypay::wire::avvisi::build_verifica_avviso(COD_IPA, PASSWORD, iuv, Some(RETURN_URL)).unwrap().body;
+    let verifica = |iuv: &str| {
+        server::mypay::wire::avvisi::build_verifica_avviso(COD_IPA, PASSWORD, iuv, Some(RETURN_URL)).unwrap().body
+    };
     let ok = post(verifica(notice.iuv.as_str()), "paaSILVerificaAvviso").await;
     assert!(ok.contains("<esito>OK</esito>"));
     assert_wsdl_valid(&ok, "paaSILVerificaAvvisoRisposta");
@@ -774,25 +870,33 @@ async fn the_simulators_answers_validate_against_the_wsdl() {
     assert!(unknown.contains("PAA_IUV_NON_VALIDO"));
     assert_wsdl_valid(&unknown, "paaSILVerificaAvvisoRisposta");
     let ricevuta = |iud: &str| {
-        server::mypay::wire::soap::build_chiedi_pagati_con_ricevuta(COD_IPA, PASSWORD, server::mypay::wire::soap::PagatiLookup::Iud(iud))
-            .unwrap()
-            .body
+        server::mypay::wire::soap::build_chiedi_pagati_con_ricevuta(
+            COD_IPA,
+            PASSWORD,
+            server::mypay::wire::soap::PagatiLookup::Iud(iud),
+        )
+        .unwrap()
+        .body
     };
-    assert_wsdl_valid(&post(ricevuta(&p.iud), "paaSILChiediPagatiConRicevuta").await, "paaSILChiediPagatiConRicevutaRisposta");
-    let registra = server::mypay::wire::avvisi::build_registra_pagamento(&server::mypay::wire::avvisi::RegistraPagamentoParams {
-        cod_ipa_ente: COD_IPA,
-        password: PASSWORD,
-        iuv: notice.iuv.as_str(),
-        amount: AmountCents(10000),
-        date: date!(2025 - 04 - 10),
-        index: Some(1),
-        iur: "TRN-1",
-        attestor_kind: AttestorKind::Bic,
-        attestor_code: "ABCDITMMXXX",
-        attestor_name: "Banca",
-    })
-    .unwrap()
-    .body;
+    assert_wsdl_valid(
+        &post(ricevuta(&p.iud), "paaSILChiediPagatiConRicevuta").await,
+        "paaSILChiediPagatiConRicevutaRisposta",
+    );
+    let registra =
+        server::mypay::wire::avvisi::build_registra_pagamento(&server::mypay::wire::avvisi::RegistraPagamentoParams {
+            cod_ipa_ente: COD_IPA,
+            password: PASSWORD,
+            iuv: notice.iuv.as_str(),
+            amount: AmountCents(10000),
+            date: date!(2025 - 04 - 10),
+            index: Some(1),
+            iur: "TRN-1",
+            attestor_kind: AttestorKind::Bic,
+            attestor_code: "ABCDITMMXXX",
+            attestor_name: "Banca",
+        })
+        .unwrap()
+        .body;
     let recorded = post(registra, "paaSILRegistraPagamento").await;
     assert_wsdl_valid(&recorded, "paaSILRegistraPagamentoRisposta");
     let after = post(ricevuta(&p.iud), "paaSILChiediPagatiConRicevuta").await;

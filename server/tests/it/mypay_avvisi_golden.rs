@@ -11,21 +11,23 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use mypay_support::xsd_check::assert_xsd_valid;
-use mypay_support::{COD_IPA, PASSWORD, assert_wsdl_invalid, assert_wsdl_valid, canonical, find_text, fixture, payload_of};
+use mypay_support::{
+    assert_wsdl_invalid, assert_wsdl_valid, canonical, find_text, fixture, payload_of, COD_IPA, PASSWORD,
+};
 use server::mypay::wire::avvisi::{
-    AttestorKind, ImportaDovutoOutcome, ImportaDovutoParams, RegistraPagamentoOutcome, RegistraPagamentoParams, build_importa_dovuto,
-    build_registra_pagamento, build_verifica_avviso, parse_importa_dovuto_response, parse_registra_pagamento_response,
-    parse_verifica_avviso_response,
+    build_importa_dovuto, build_registra_pagamento, build_verifica_avviso, parse_importa_dovuto_response,
+    parse_registra_pagamento_response, parse_verifica_avviso_response, AttestorKind, ImportaDovutoOutcome,
+    ImportaDovutoParams, RegistraPagamentoOutcome, RegistraPagamentoParams,
 };
-use server::mypay::wire::pagati::{PagatiKind, PaymentChannel, parse_pagati};
+use server::mypay::wire::pagati::{parse_pagati, PagatiKind, PaymentChannel};
 use server::mypay::wire::soap::{
-    FaultCode, InviaDovutiOutcome, Operation, PagatiLookup, PagatiOutcome, PaymentVerdict, build_chiedi_pagati_con_ricevuta,
-    encode_pagati_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response,
+    build_chiedi_pagati_con_ricevuta, encode_pagati_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response,
+    FaultCode, InviaDovutiOutcome, Operation, PagatiLookup, PagatiOutcome, PaymentVerdict,
 };
-use server::mypay::wire::versamento::{Azione, DebtPosition, build_versamento};
+use server::mypay::wire::versamento::{build_versamento, Azione, DebtPosition};
 use server::mypay::{
-    AmountCents, Attestor, CancelOutcome, InsertOutcome, Iuv, MyPayClient, MyPayConfig, NotPayableReason, OffPagoPaPayment,
-    PaymentStatus, PendingReason, ReceiptLookup, RecordOutcome, VerifyOutcome,
+    AmountCents, Attestor, CancelOutcome, InsertOutcome, Iuv, MyPayClient, MyPayConfig, NotPayableReason,
+    OffPagoPaPayment, PaymentStatus, PendingReason, ReceiptLookup, RecordOutcome, VerifyOutcome,
 };
 use time::macros::date;
 
@@ -125,7 +127,8 @@ fn the_wsdl_check_can_fail() {
     let end = payload.find("</dovuto>").unwrap() + "</dovuto>".len();
     let without_dovuto = format!("{}{}", &payload[..start], &payload[end..]);
     assert_wsdl_invalid(&without_dovuto);
-    let registra = payload_of(&String::from_utf8(fixture("avvisi_8_5_request.xml")).unwrap(), "paaSILRegistraPagamento");
+    let registra =
+        payload_of(&String::from_utf8(fixture("avvisi_8_5_request.xml")).unwrap(), "paaSILRegistraPagamento");
     let swapped = registra.replacen("<codIpaEnte>R_VENETO</codIpaEnte>", "", 1).replacen(
         "</password>",
         "</password><codIpaEnte>R_VENETO</codIpaEnte>",
@@ -160,9 +163,11 @@ fn wire_answers_of_8_1_8_2_8_4() {
     assert!(ok.is_ok());
     assert_eq!(ok.iuv.as_deref(), Some(IUV));
     // &amp; resolved; the URL kept whole.
-    assert!(
-        ok.url_file_avviso.as_deref().unwrap().starts_with("https://mypay.example.invalid/public/landing/avviso?id=4711&securityToken=eyJ")
-    );
+    assert!(ok
+        .url_file_avviso
+        .as_deref()
+        .unwrap()
+        .starts_with("https://mypay.example.invalid/public/landing/avviso?id=4711&securityToken=eyJ"));
 
     // §8.2 (trap A2): a KO that carries a (consumed) IUV.
     let ko = reply("avvisi_8_2_response.xml");
@@ -182,10 +187,16 @@ fn wire_answers_of_8_1_8_2_8_4() {
 
 #[test]
 fn wire_answers_of_8_5_8_6_8_7() {
-    assert_eq!(parse_registra_pagamento_response(&fixture("avvisi_8_5_response_ok.xml")).unwrap(), RegistraPagamentoOutcome::Recorded);
+    assert_eq!(
+        parse_registra_pagamento_response(&fixture("avvisi_8_5_response_ok.xml")).unwrap(),
+        RegistraPagamentoOutcome::Recorded
+    );
     match parse_registra_pagamento_response(&fixture("avvisi_8_5_response_ko.xml")).unwrap() {
         RegistraPagamentoOutcome::Rejected(f) => {
-            assert_eq!((f.code, f.fault_string.as_str()), (FaultCode::EnteNonValido, "Password non valida per ente [R_VENETO]"))
+            assert_eq!(
+                (f.code, f.fault_string.as_str()),
+                (FaultCode::EnteNonValido, "Password non valida per ente [R_VENETO]")
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -308,7 +319,9 @@ async fn the_client_types_every_reference_answer() {
 
     let (client, task) = serve(fixture("avvisi_8_4_response.xml")).await;
     match client.importa_dovuto_inserisci(&position()).await.unwrap() {
-        InsertOutcome::Rejected { consumed_iuv: None, rejection } => assert_eq!(rejection.code, FaultCode::IuvNonValido),
+        InsertOutcome::Rejected { consumed_iuv: None, rejection } => {
+            assert_eq!(rejection.code, FaultCode::IuvNonValido)
+        }
         other => panic!("{other:?}"),
     }
     task.abort();
@@ -319,7 +332,11 @@ async fn the_client_types_every_reference_answer() {
         amount: AmountCents(10000),
         date: date!(2025 - 04 - 10),
         iur: "TRN-20250410-000123".into(),
-        attestor: Attestor { kind: AttestorKind::Bic, code: "ABCDITMMXXX".into(), name: "Banca Tesoriera Esempio S.p.A.".into() },
+        attestor: Attestor {
+            kind: AttestorKind::Bic,
+            code: "ABCDITMMXXX".into(),
+            name: "Banca Tesoriera Esempio S.p.A.".into(),
+        },
         index: Some(1),
     };
     assert_eq!(client.registra_pagamento(&payment).await.unwrap(), RecordOutcome::Recorded);

@@ -21,7 +21,9 @@ fn settings_for(sim: &Sim, password: &str) -> Settings {
 async fn chiedi_pagati_prints_the_decoded_outcome() {
     let sim = Sim::start(Mode::Legacy).await;
     let c = cart(2);
-    let SubmitOutcome::Accepted { id_session, .. } = sim.client().invia_dovuti(&c, "https://ecm.example.invalid/r").await.unwrap() else {
+    let SubmitOutcome::Accepted { id_session, .. } =
+        sim.client().invia_dovuti(&c, "https://ecm.example.invalid/r").await.unwrap()
+    else {
         panic!("cart refused")
     };
     let settings = settings_for(&sim, PASSWORD);

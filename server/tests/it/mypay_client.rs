@@ -103,20 +103,84 @@ async fn every_reachable_invia_dovuti_fault_code_comes_back_distinguished() {
     };
     let marca = "<datiMarcaBolloDigitale><tipoBollo>01</tipoBollo><hashDocumento>abc</hashDocumento><provinciaResidenza>VE</provinciaResidenza></datiMarcaBolloDigitale>";
     let cases: Vec<(String, bool, &str, String)> = vec![
-        (base(&fresh_iud()).replace("<importoSingoloVersamento>100.00<", "<importoSingoloVersamento>100.5<"), false, "PAA_XML_NON_VALIDO", "XML dei dovuti non valido".into()),
-        (base(&fresh_iud()).replace("</tipoVersamento>", "</tipoVersamento>\n    <identificativoUnivocoVersamento>RF123</identificativoUnivocoVersamento>"), false, "PAA_IUV_NON_VALIDO", "l'inserimento dello IUV è deprecato".into()),
-        (base(&fresh_iud()).replace(">ALL<", ">XYZ<"), false, "PAA_TIPO_VERSAMENTO_NON_VALIDO", "Tipo versamento non valido [XYZ]".into()),
-        (base(&fresh_iud()).replace("RSSMRA80A01H501U", "RSSMRA80A01H501V"), false, "PAA_CODICE_FISCALE_NON_VALIDO", "Codice fiscale non valido [RSSMRA80A01H501V]".into()),
-        (base(&fresh_iud()).replace(">F<", ">G<").replace("RSSMRA80A01H501U", "80007580278"), false, "PAA_P_IVA_NON_VALIDO", "P.IVA non valida [80007580278]".into()),
+        (
+            base(&fresh_iud()).replace("<importoSingoloVersamento>100.00<", "<importoSingoloVersamento>100.5<"),
+            false,
+            "PAA_XML_NON_VALIDO",
+            "XML dei dovuti non valido".into(),
+        ),
+        (
+            base(&fresh_iud()).replace(
+                "</tipoVersamento>",
+                "</tipoVersamento>\n    <identificativoUnivocoVersamento>RF123</identificativoUnivocoVersamento>",
+            ),
+            false,
+            "PAA_IUV_NON_VALIDO",
+            "l'inserimento dello IUV è deprecato".into(),
+        ),
+        (
+            base(&fresh_iud()).replace(">ALL<", ">XYZ<"),
+            false,
+            "PAA_TIPO_VERSAMENTO_NON_VALIDO",
+            "Tipo versamento non valido [XYZ]".into(),
+        ),
+        (
+            base(&fresh_iud()).replace("RSSMRA80A01H501U", "RSSMRA80A01H501V"),
+            false,
+            "PAA_CODICE_FISCALE_NON_VALIDO",
+            "Codice fiscale non valido [RSSMRA80A01H501V]".into(),
+        ),
+        (
+            base(&fresh_iud()).replace(">F<", ">G<").replace("RSSMRA80A01H501U", "80007580278"),
+            false,
+            "PAA_P_IVA_NON_VALIDO",
+            "P.IVA non valida [80007580278]".into(),
+        ),
         (base("000123"), false, "PAA_IUD_NON_VALIDO", "IdentificativoUnivocoDovuto non valido [000123]".into()),
         (base(&used_iud), false, "PAA_IUD_DUPLICATO", format!("IUD [{used_iud}] già inviato")),
-        (dovuti_xml(&fresh_iud(), "ECM_XYZ"), false, "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_VALIDO", "identificativoTipoDovuto [ECM_XYZ] non valido".into()),
-        (dovuti_xml(&fresh_iud(), "ECM_DISABILITATO"), false, "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_ABILITATO", "identificativoTipoDovuto [ECM_DISABILITATO] non abilitato".into()),
-        (dovuti_xml(&fresh_iud(), "MARCA_BOLLO_DIGITALE").replace("</datiSpecificiRiscossione>", &format!("</datiSpecificiRiscossione>{marca}")), false, "PAA_IMPORTO_MARCA_BOLLO_DIGITALE_NON_VALIDA", "importoSingoloVersamento non valido per tipo dovuto MARCA_BOLLO_DIGITALE".into()),
-        (base(&fresh_iud()).replace("</datiSpecificiRiscossione>", &format!("</datiSpecificiRiscossione>{marca}")), false, "PAA_MARCA_BOLLO_DIGITALE_NON_VALIDA", "dati marca da bollo non supportati su tipo dovuto diverso da marca da bollo".into()),
-        (with_bilancio(&fresh_iud(), "99.00"), false, "PAA_IMPORTO_BILANCIO_NON_VALIDO", "Importo bilancio non congruente per dovuto con importo [100.00]".into()),
-        (base(&fresh_iud()).replace("<causaleVersamento>Contributo ECM riga 1<", "<causaleVersamento>   <"), false, "PAA_CAUSALE_NON_PRESENTE", "Causale versamento obbligatoria mancante".into()),
-        (base(&fresh_iud()).replace("<e-mailPagatore>mario.rossi@example.org</e-mailPagatore>", ""), true, "PAA_ANAGRAFICA_NON_VALIDA", "paaSILInviaDovuti: Anagrafica Pagatore non validaemail non valida]".into()),
+        (
+            dovuti_xml(&fresh_iud(), "ECM_XYZ"),
+            false,
+            "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_VALIDO",
+            "identificativoTipoDovuto [ECM_XYZ] non valido".into(),
+        ),
+        (
+            dovuti_xml(&fresh_iud(), "ECM_DISABILITATO"),
+            false,
+            "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_ABILITATO",
+            "identificativoTipoDovuto [ECM_DISABILITATO] non abilitato".into(),
+        ),
+        (
+            dovuti_xml(&fresh_iud(), "MARCA_BOLLO_DIGITALE")
+                .replace("</datiSpecificiRiscossione>", &format!("</datiSpecificiRiscossione>{marca}")),
+            false,
+            "PAA_IMPORTO_MARCA_BOLLO_DIGITALE_NON_VALIDA",
+            "importoSingoloVersamento non valido per tipo dovuto MARCA_BOLLO_DIGITALE".into(),
+        ),
+        (
+            base(&fresh_iud()).replace("</datiSpecificiRiscossione>", &format!("</datiSpecificiRiscossione>{marca}")),
+            false,
+            "PAA_MARCA_BOLLO_DIGITALE_NON_VALIDA",
+            "dati marca da bollo non supportati su tipo dovuto diverso da marca da bollo".into(),
+        ),
+        (
+            with_bilancio(&fresh_iud(), "99.00"),
+            false,
+            "PAA_IMPORTO_BILANCIO_NON_VALIDO",
+            "Importo bilancio non congruente per dovuto con importo [100.00]".into(),
+        ),
+        (
+            base(&fresh_iud()).replace("<causaleVersamento>Contributo ECM riga 1<", "<causaleVersamento>   <"),
+            false,
+            "PAA_CAUSALE_NON_PRESENTE",
+            "Causale versamento obbligatoria mancante".into(),
+        ),
+        (
+            base(&fresh_iud()).replace("<e-mailPagatore>mario.rossi@example.org</e-mailPagatore>", ""),
+            true,
+            "PAA_ANAGRAFICA_NON_VALIDA",
+            "paaSILInviaDovuti: Anagrafica Pagatore non validaemail non valida]".into(),
+        ),
     ];
     for (xml, none, code, message) in cases {
         match client.invia_dovuti_unchecked(&xml, Some(RETURN_URL), none).await.unwrap() {
@@ -132,7 +196,10 @@ async fn every_reachable_invia_dovuti_fault_code_comes_back_distinguished() {
         }
     }
     // A bilancio that adds up is accepted.
-    assert!(matches!(client.invia_dovuti_unchecked(&with_bilancio(&fresh_iud(), "100.00"), None, false).await.unwrap(), SubmitOutcome::Accepted { .. }));
+    assert!(matches!(
+        client.invia_dovuti_unchecked(&with_bilancio(&fresh_iud(), "100.00"), None, false).await.unwrap(),
+        SubmitOutcome::Accepted { .. }
+    ));
 
     // Credentials: wrong IPA code, wrong password.
     let c = cart(1);
@@ -142,7 +209,8 @@ async fn every_reachable_invia_dovuti_fault_code_comes_back_distinguished() {
         }
         other => panic!("{other:?}"),
     }
-    match sim.client_with(COD_IPA, "Wrong#Pass2025", Duration::from_secs(5)).invia_dovuti(&c, RETURN_URL).await.unwrap() {
+    match sim.client_with(COD_IPA, "Wrong#Pass2025", Duration::from_secs(5)).invia_dovuti(&c, RETURN_URL).await.unwrap()
+    {
         SubmitOutcome::CredentialsRejected(r) => assert_eq!(r.message, "Password non valida per ente [R_VENETO]"),
         other => panic!("{other:?}"),
     }
@@ -165,7 +233,14 @@ async fn every_reachable_invia_dovuti_fault_code_comes_back_distinguished() {
 async fn missing_header_is_a_soap_fault_and_an_unknown_body_element_a_404() {
     let sim = Sim::start(Mode::Legacy).await;
     let no_header = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ente="http://www.regione.veneto.it/pagamenti/ente/"><soapenv:Body><ente:paaSILInviaDovuti><password>x</password><dovuti>PA==</dovuti></ente:paaSILInviaDovuti></soapenv:Body></soapenv:Envelope>"#;
-    let response = sim.http.post(&sim.soap_url).header("Content-Type", "text/xml; charset=utf-8").body(no_header).send().await.unwrap();
+    let response = sim
+        .http
+        .post(&sim.soap_url)
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(no_header)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body = response.text().await.unwrap();
     assert!(body.contains("<faultcode>SOAP-ENV:Server</faultcode>"), "{body}");
@@ -255,12 +330,18 @@ async fn legacy_mode_state_table() {
     let (id, _, _) = submit(&sim, 1).await;
     sim.act(&id, "abort").await;
     let s = status(&sim, &id).await;
-    assert_eq!((fault_of(&s).0, fault_of(&s).2), ("cancelled", format!("Pagamento annullato per idSession specificato [{id}]")));
+    assert_eq!(
+        (fault_of(&s).0, fault_of(&s).2),
+        ("cancelled", format!("Pagamento annullato per idSession specificato [{id}]"))
+    );
     let (id, _, _) = submit(&sim, 1).await;
     sim.act(&id, "checkout").await;
     sim.act(&id, "expire").await;
     let s = status(&sim, &id).await;
-    assert_eq!((fault_of(&s).0, fault_of(&s).2), ("expired", format!("Pagamento scaduto per idSession specificato [{id}]")));
+    assert_eq!(
+        (fault_of(&s).0, fault_of(&s).2),
+        ("expired", format!("Pagamento scaduto per idSession specificato [{id}]"))
+    );
 
     // Never checked out: cache gone (60–65 min) → ID_SESSION_NON_VALIDO, then SCADUTO.
     let (id, _, _) = submit(&sim, 1).await;
@@ -268,16 +349,29 @@ async fn legacy_mode_state_table() {
     assert_eq!(fault_of(&status(&sim, &id).await).0, "unknown_session");
     sim.advance_clock(300).await;
     let s = status(&sim, &id).await;
-    assert_eq!((fault_of(&s).0, fault_of(&s).2), ("expired", format!("Pagamento scaduto per l'idSession specificato [{id}]")));
+    assert_eq!(
+        (fault_of(&s).0, fault_of(&s).2),
+        ("expired", format!("Pagamento scaduto per l'idSession specificato [{id}]"))
+    );
 
     // Unknown ids: a recent timestamp → unknown; an old one → expired (MyPay reads the time).
     let s = status(&sim, "3f2a9c1e-7b4d-4e2a-9f11-zzzz").await;
-    assert_eq!(fault_of(&s), ("unknown_session", FaultCode::IdSessionNonValido, "idSession [3f2a9c1e-7b4d-4e2a-9f11-zzzz] non valido per l Ente specificato".into()));
+    assert_eq!(
+        fault_of(&s),
+        (
+            "unknown_session",
+            FaultCode::IdSessionNonValido,
+            "idSession [3f2a9c1e-7b4d-4e2a-9f11-zzzz] non valido per l Ente specificato".into()
+        )
+    );
     assert_eq!(fault_of(&status(&sim, "3f2a9c1e-7b4d-4e2a-9f11-e3a8cb1a9e0b").await).0, "expired");
 
     // Credentials.
     let s = sim.client_with(COD_IPA, "Wrong#Pass2025", Duration::from_secs(5)).chiedi_pagati(&id).await.unwrap();
-    assert_eq!(fault_of(&s), ("credentials_rejected", FaultCode::EnteNonValido, "Password non valida per ente [R_VENETO]".into()));
+    assert_eq!(
+        fault_of(&s),
+        ("credentials_rejected", FaultCode::EnteNonValido, "Password non valida per ente [R_VENETO]".into())
+    );
     sim.stop();
 }
 
@@ -292,7 +386,8 @@ async fn checkout_mode_state_table_with_late_receipt() {
     assert!(matches!(status(&sim, &id).await, PaymentStatus::Pending { reason: PendingReason::NotStarted, .. }));
 
     // Paid with a receipt delayed by 60 s.
-    let delayed = sim.admin(&format!("/admin/sessions/{id}/pay"), Some(serde_json::json!({"receipt_delay_seconds": 60}))).await;
+    let delayed =
+        sim.admin(&format!("/admin/sessions/{id}/pay"), Some(serde_json::json!({"receipt_delay_seconds": 60}))).await;
     assert_eq!(delayed, StatusCode::NO_CONTENT);
     assert!(matches!(status(&sim, &id).await, PaymentStatus::Pending { reason: PendingReason::NotStarted, .. }));
     sim.advance_clock(61).await;
@@ -304,7 +399,8 @@ async fn checkout_mode_state_table_with_late_receipt() {
 
     // A receipt so late that ChiediPagati already said SCADUTO still turns the session PAID.
     let (id, _, _) = submit(&sim, 1).await;
-    let late = sim.admin(&format!("/admin/sessions/{id}/pay"), Some(serde_json::json!({"receipt_delay_seconds": 4000}))).await;
+    let late =
+        sim.admin(&format!("/admin/sessions/{id}/pay"), Some(serde_json::json!({"receipt_delay_seconds": 4000}))).await;
     assert_eq!(late, StatusCode::NO_CONTENT);
     sim.advance_clock(3901 + 5).await;
     assert_eq!(fault_of(&status(&sim, &id).await).0, "expired");
@@ -331,10 +427,17 @@ async fn receipts_by_session_iud_and_iuv_validate_against_the_official_schemas()
         let (id, _, c) = submit(&sim, 2).await;
         // Before checkout MyPay does not know the IUD.
         let s = client.chiedi_pagati_con_ricevuta(&ReceiptLookup::Iud(c.debts[0].iud.clone())).await.unwrap();
-        assert_eq!(fault_of(&s), ("not_found", FaultCode::IudNonValido, "IUD non valido per ente [ R_VENETO ].".into()));
+        assert_eq!(
+            fault_of(&s),
+            ("not_found", FaultCode::IudNonValido, "IUD non valido per ente [ R_VENETO ].".into())
+        );
         sim.act(&id, "pay").await;
         let iuv = sim.session(&id).await["iuv"].as_str().unwrap().to_string();
-        for lookup in [ReceiptLookup::IdSession(id.clone()), ReceiptLookup::Iud(c.debts[1].iud.clone()), ReceiptLookup::Iuv(iuv.clone())] {
+        for lookup in [
+            ReceiptLookup::IdSession(id.clone()),
+            ReceiptLookup::Iud(c.debts[1].iud.clone()),
+            ReceiptLookup::Iuv(iuv.clone()),
+        ] {
             let p = paid(client.chiedi_pagati_con_ricevuta(&lookup).await.unwrap());
             assert_eq!(p.iuv, iuv);
             assert_eq!(p.verify(&expected(&c)), PaymentVerdict::Paid);
@@ -351,7 +454,9 @@ async fn receipts_by_session_iud_and_iuv_validate_against_the_official_schemas()
                     assert_eq!(receipt.tipo_firma, None);
                     let wrapped = format!(
                         r#"<pafn:paSendRTReq xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><idPA>80007580279</idPA><idBrokerPA>80007580279</idBrokerPA><idStation>80007580279_01</idStation>{}</pafn:paSendRTReq>"#,
-                        std::str::from_utf8(&rt).unwrap().trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#)
+                        std::str::from_utf8(&rt)
+                            .unwrap()
+                            .trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#)
                     );
                     assert_valid_against(wrapped.as_bytes(), &pa_for_node_xsd());
                 }
@@ -415,7 +520,15 @@ async fn landing_buttons_redirect_with_303_and_the_outcome_follows() {
 #[tokio::test]
 async fn the_wsdl_is_served_with_the_simulator_address() {
     let sim = Sim::start(Mode::Legacy).await;
-    let wsdl = sim.http.get(format!("{}/ws/pa/PagamentiTelematiciDovutiPagati.wsdl", sim.base)).send().await.unwrap().text().await.unwrap();
+    let wsdl = sim
+        .http
+        .get(format!("{}/ws/pa/PagamentiTelematiciDovutiPagati.wsdl", sim.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(wsdl.contains(&format!(r#"location="{}/ws/pa/""#, sim.base)), "address not rewritten");
     assert!(wsdl.contains("paaSILChiediPagatiConRicevuta"));
     sim.stop();
@@ -455,7 +568,10 @@ async fn injected_faults_become_the_right_transport_errors() {
     assert_eq!(client.chiedi_pagati("x").await.unwrap().label(), "unknown_session");
     sim.admin("/admin/faults", Some(serde_json::json!({"kind": "delay", "delay_ms": 100}))).await;
     assert_eq!(client.chiedi_pagati("x").await.unwrap().label(), "unknown_session");
-    assert_eq!(sim.http.delete(format!("{}/admin/faults", sim.base)).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        sim.http.delete(format!("{}/admin/faults", sim.base)).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
 
     // Nothing listening: a connection error.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -476,13 +592,14 @@ async fn injected_faults_become_the_right_transport_errors() {
 async fn an_oversized_answer_is_refused_without_being_read_whole() {
     use axum::body::Body;
     let huge = server::mypay::wire::xml::MAX_XML_BYTES + 1;
-    let app = axum::Router::new()
-        .route("/announced", axum::routing::post(move || async move { vec![b' '; huge] }))
-        .route(
+    let app =
+        axum::Router::new().route("/announced", axum::routing::post(move || async move { vec![b' '; huge] })).route(
             "/streamed",
             axum::routing::post(move || async move {
                 // 64 KiB chunks for ever: only a bounded reader stops.
-                let chunks = futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 64 * 1024])));
+                let chunks = futures_util::stream::repeat_with(|| {
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b' '; 64 * 1024]))
+                });
                 Body::from_stream(chunks)
             }),
         );

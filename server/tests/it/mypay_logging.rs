@@ -77,10 +77,25 @@ async fn password_never_appears() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     // The span and its fields are there (so the check below looks at real output).
-    for expected in ["mypay.soap", "paaSILInviaDovuti", "paaSILChiediPagati", "pending_not_started", "credentials_rejected", "timeout", "duration_ms"] {
+    for expected in [
+        "mypay.soap",
+        "paaSILInviaDovuti",
+        "paaSILChiediPagati",
+        "pending_not_started",
+        "credentials_rejected",
+        "timeout",
+        "duration_ms",
+    ] {
         assert!(logs.contains(expected), "{expected} missing in {logs}");
     }
-    for text in [logs, format!("{client:?}"), format!("{wrong:?}"), format!("{rejected:?}"), format!("{error:?}"), error.to_string()] {
+    for text in [
+        logs,
+        format!("{client:?}"),
+        format!("{wrong:?}"),
+        format!("{rejected:?}"),
+        format!("{error:?}"),
+        error.to_string(),
+    ] {
         assert!(!text.contains(PASSWORD) && !text.contains("Other#Secret99"), "{text}");
     }
     sim.stop();

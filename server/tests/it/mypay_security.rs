@@ -1,10 +1,10 @@
 //! DTD / entity hardening: nothing is ever expanded or fetched.
 
 use base64::Engine as _;
-use server::mypay::wire::pagati::{PagatiError, parse_pagati};
+use server::mypay::wire::pagati::{parse_pagati, PagatiError};
 use server::mypay::wire::soap::{
-    ResponseError, encode_pagati_field, parse_chiedi_pagati_con_ricevuta_response,
-    parse_chiedi_pagati_response, parse_invia_dovuti_response,
+    encode_pagati_field, parse_chiedi_pagati_con_ricevuta_response, parse_chiedi_pagati_response,
+    parse_invia_dovuti_response, ResponseError,
 };
 use server::mypay::wire::xml::XmlError;
 
@@ -48,10 +48,7 @@ fn billion_laughs_in_envelope_is_refused() {
         BILLION_LAUGHS,
         r#"<ns2:paaSILInviaDovutiRisposta xmlns:ns2="http://www.regione.veneto.it/pagamenti/ente/"><esito>&lol9;</esito></ns2:paaSILInviaDovutiRisposta>"#,
     );
-    assert_eq!(
-        parse_invia_dovuti_response(body.as_bytes()),
-        Err(ResponseError::Xml(XmlError::DoctypeForbidden))
-    );
+    assert_eq!(parse_invia_dovuti_response(body.as_bytes()), Err(ResponseError::Xml(XmlError::DoctypeForbidden)));
 }
 
 #[test]
@@ -59,16 +56,11 @@ fn billion_laughs_inside_pagati_is_refused() {
     let pagati = format!(
         r#"{BILLION_LAUGHS}<Pagati xmlns="http://www.regione.veneto.it/schemas/2012/Pagamenti/Ente/"><versioneOggetto>&lol9;</versioneOggetto></Pagati>"#
     );
-    assert_eq!(
-        parse_pagati(pagati.as_bytes()),
-        Err(PagatiError::Xml(XmlError::DoctypeForbidden))
-    );
+    assert_eq!(parse_pagati(pagati.as_bytes()), Err(PagatiError::Xml(XmlError::DoctypeForbidden)));
     let body = chiedi_pagati_with(&encode_pagati_field(pagati.as_bytes()));
     assert_eq!(
         parse_chiedi_pagati_response(body.as_bytes()),
-        Err(ResponseError::Pagati(PagatiError::Xml(
-            XmlError::DoctypeForbidden
-        )))
+        Err(ResponseError::Pagati(PagatiError::Xml(XmlError::DoctypeForbidden)))
     );
 }
 
@@ -91,9 +83,7 @@ fn external_entity_is_refused() {
     let body = chiedi_pagati_with(&std.encode(pagati.as_bytes()));
     assert_eq!(
         parse_chiedi_pagati_response(body.as_bytes()),
-        Err(ResponseError::Pagati(PagatiError::Xml(
-            XmlError::DoctypeForbidden
-        )))
+        Err(ResponseError::Pagati(PagatiError::Xml(XmlError::DoctypeForbidden)))
     );
 }
 
@@ -115,8 +105,5 @@ fn doctype_without_entities_is_still_refused() {
         "<!DOCTYPE Envelope SYSTEM \"http://attacker.invalid/x.dtd\">",
         r#"<ns2:paaSILInviaDovutiRisposta xmlns:ns2="http://www.regione.veneto.it/pagamenti/ente/"><esito>OK</esito></ns2:paaSILInviaDovutiRisposta>"#,
     );
-    assert_eq!(
-        parse_invia_dovuti_response(body.as_bytes()),
-        Err(ResponseError::Xml(XmlError::DoctypeForbidden))
-    );
+    assert_eq!(parse_invia_dovuti_response(body.as_bytes()), Err(ResponseError::Xml(XmlError::DoctypeForbidden)));
 }

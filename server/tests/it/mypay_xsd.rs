@@ -6,13 +6,11 @@ use crate::mypay_support;
 use mypay_support::fixture;
 use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid, original_xsd, patched_xsd};
 use server::mypay::wire::amount::AmountCents;
-use server::mypay::wire::dovuti::{Cart, Debt, Payer, PayerKind, build_dovuti};
-use server::mypay::wire::pagati::{
-    AllegatoRicevuta, EsitoPagamento, Pagati, PagatiError, PagatiKind, parse_pagati,
-};
+use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
+use server::mypay::wire::pagati::{parse_pagati, AllegatoRicevuta, EsitoPagamento, Pagati, PagatiError, PagatiKind};
 use server::mypay::wire::soap::{
-    PagatiOutcome, PaymentVerdict, encode_pagati_field, encode_rt_field, interpret_pagati,
-    parse_chiedi_pagati_con_ricevuta_response,
+    encode_pagati_field, encode_rt_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response, PagatiOutcome,
+    PaymentVerdict,
 };
 
 fn example_b() -> Pagati {
@@ -37,18 +35,10 @@ fn con_ricevuta() -> Pagati {
     e.localita = Some("Venezia".into());
     e.provincia = Some("Venezia".into()); // stText35 for the beneficiary
     e.nazione = Some("IT".into());
-    for (i, s) in p
-        .dati_pagamento
-        .dati_singolo_pagamento
-        .iter_mut()
-        .enumerate()
-    {
+    for (i, s) in p.dati_pagamento.dati_singolo_pagamento.iter_mut().enumerate() {
         s.indice_dati_singolo_pagamento = Some(i as u8 + 1);
         s.commissioni_applicate_psp = Some(AmountCents(150));
-        s.allegato_ricevuta = Some(AllegatoRicevuta {
-            tipo: "ES".into(),
-            testo: b"<esito/>".to_vec(),
-        });
+        s.allegato_ricevuta = Some(AllegatoRicevuta { tipo: "ES".into(), testo: b"<esito/>".to_vec() });
     }
     p
 }
@@ -57,9 +47,7 @@ fn con_ricevuta() -> Pagati {
 fn pagati_con_ricevuta_serializer_is_valid_and_roundtrips() {
     let p = con_ricevuta();
     let xml = p.to_xml();
-    assert!(xml.starts_with(
-        "<PagatiConRicevuta xmlns=\"http://www.regione.veneto.it/schemas/2012/Pagamenti/Ente/\">"
-    ));
+    assert!(xml.starts_with("<PagatiConRicevuta xmlns=\"http://www.regione.veneto.it/schemas/2012/Pagamenti/Ente/\">"));
     assert_xsd_valid(xml.as_bytes());
     assert_eq!(parse_pagati(xml.as_bytes()).unwrap(), p);
 }
@@ -90,22 +78,15 @@ fn legacy_not_paid_pagati_is_valid() {
     for s in &mut dp.dati_singolo_pagamento {
         s.singolo_importo_pagato = AmountCents::ZERO;
         s.esito_singolo_pagamento = Some("NON ESEGUITO".into());
-        s.causale_versamento =
-            "/RFS/RF20000000000000012345678/100.00/TXT/Iscrizione evento ECM 2025-123".into();
+        s.causale_versamento = "/RFS/RF20000000000000012345678/100.00/TXT/Iscrizione evento ECM 2025-123".into();
     }
     let xml = p.to_xml();
     assert!(xml.contains("<importoTotalePagato>0.00</importoTotalePagato>"));
     assert_xsd_valid(xml.as_bytes());
     let back = parse_pagati(xml.as_bytes()).unwrap();
     assert_eq!(back, p);
-    let expected = [
-        ("ECM-2025-000123-A1-01", AmountCents(10000)),
-        ("ECM-2025-000123-A1-02", AmountCents(5000)),
-    ];
-    assert_eq!(
-        interpret_pagati(&expected, &back),
-        PaymentVerdict::NotPaid(EsitoPagamento::NotPaid)
-    );
+    let expected = [("ECM-2025-000123-A1-01", AmountCents(10000)), ("ECM-2025-000123-A1-02", AmountCents(5000))];
+    assert_eq!(interpret_pagati(&expected, &back), PaymentVerdict::NotPaid(EsitoPagamento::NotPaid));
 
     // Without any datiSingoloPagamento (RT without IUR) and code 3.
     p.dati_pagamento.dati_singolo_pagamento.clear();
@@ -123,10 +104,7 @@ fn validator_rejects_bad_pagati() {
     );
     let msg = assert_xsd_invalid(xml.as_bytes());
     assert!(msg.contains("importoTotalePagato"), "{msg}");
-    assert!(matches!(
-        parse_pagati(xml.as_bytes()),
-        Err(PagatiError::InvalidValue { .. })
-    ));
+    assert!(matches!(parse_pagati(xml.as_bytes()), Err(PagatiError::InvalidValue { .. })));
 }
 
 #[test]
@@ -139,9 +117,7 @@ fn con_ricevuta_response_carries_rt_and_tipo_firma() {
         encode_rt_field(rt)
     );
     let out = parse_chiedi_pagati_con_ricevuta_response(body.as_bytes()).unwrap();
-    let PagatiOutcome::Paid(reply) = out else {
-        panic!("expected Paid, got {out:?}")
-    };
+    let PagatiOutcome::Paid(reply) = out else { panic!("expected Paid, got {out:?}") };
     assert_eq!(reply.pagati, p);
     assert_eq!(reply.rt.as_deref(), Some(&rt[..]));
     assert_eq!(reply.tipo_firma.as_deref(), Some(""));
@@ -240,20 +216,11 @@ fn validator_rejects_reordered_and_oversized_dovuti() {
     assert_ne!(reordered, xml.as_str());
     assert_xsd_invalid(reordered.as_bytes());
     // T9: six debts are refused by the schema (our builder refuses them earlier).
-    let one = xml
-        .as_str()
-        .split("<datiSingoloVersamento>")
-        .nth(1)
-        .unwrap()
-        .split("</datiSingoloVersamento>")
-        .next()
-        .unwrap();
+    let one =
+        xml.as_str().split("<datiSingoloVersamento>").nth(1).unwrap().split("</datiSingoloVersamento>").next().unwrap();
     let six = xml.as_str().replace(
         "</datiVersamento>",
-        &format!(
-            "{}</datiVersamento>",
-            format!("<datiSingoloVersamento>{one}</datiSingoloVersamento>").repeat(5)
-        ),
+        &format!("{}</datiVersamento>", format!("<datiSingoloVersamento>{one}</datiSingoloVersamento>").repeat(5)),
     );
     assert_xsd_invalid(six.as_bytes());
     // T8: an IUV is schema-valid but we never write one.

@@ -10,7 +10,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{fiscal_code, json_of, cart_page, scalar, segreteria, Backend, TestApp, TestSim};
+use support::{cart_page, fiscal_code, json_of, scalar, segreteria, Backend, TestApp, TestSim};
 
 /// A Gruppo B provider with its documents uploaded: it owes the first-year quota.
 async fn provider(app: &TestApp, email: &str, cf: &str) -> (reqwest::Client, String) {
@@ -23,8 +23,15 @@ async fn provider(app: &TestApp, email: &str, cf: &str) -> (reqwest::Client, Str
 
 /// "Genera l'avviso pagoPA" with the page's key.
 async fn issue(app: &TestApp, client: &reqwest::Client, key: &str, debt_id: &str) -> (StatusCode, Value) {
-    json_of(app.call(client, "payments/notice", &[("idempotency_key", key), ("debt", debt_id), ("payer_email", "amministrazione@example.it")]).await)
-        .await
+    json_of(
+        app.call(
+            client,
+            "payments/notice",
+            &[("idempotency_key", key), ("debt", debt_id), ("payer_email", "amministrazione@example.it")],
+        )
+        .await,
+    )
+    .await
 }
 
 /// The simulator's debt positions under one IUD: (state, IUV).
@@ -44,7 +51,10 @@ async fn pay_at_psp(sim: &TestSim, iuv: &str) -> StatusCode {
 
 async fn reconcile(app: &TestApp) -> usize {
     let gateway = app.state.payments.clone().unwrap();
-    app::payments::reconciler::run_pass(&app.state.db, gateway, &app.state.reconciler, "notices-test").await.unwrap().checked
+    app::payments::reconciler::run_pass(&app.state.db, gateway, &app.state.reconciler, "notices-test")
+        .await
+        .unwrap()
+        .checked
 }
 
 /// The notice attempt of a debt: (id, state, IUD).
@@ -62,7 +72,9 @@ async fn notice_of(app: &TestApp, debt_id: &str) -> (String, String, String) {
 /// Issued from the cart page, held, downloadable by its owner only, paid at a PSP, and the
 /// debt is PAGATO with its receipt after one reconciler pass — the provider never came back.
 async fn paid_at_a_psp(backend: Backend) {
-    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Checkout, &[]).await else { return };
+    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Checkout, &[]).await else {
+        return;
+    };
     let (client, debt_id) = provider(&app, "ufficio@formazione.it", "0800000001").await;
     let page = cart_page(&app, &client).await;
     let key = page["notice_key"].as_str().unwrap().to_string();
@@ -70,7 +82,10 @@ async fn paid_at_a_psp(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{answer}");
     let attempt_id = answer["Issued"]["attempt_id"].as_str().unwrap_or_else(|| panic!("issued: {answer}")).to_string();
     let iuv = scalar(&app, "SELECT iuv FROM payment_attempts WHERE id = $1", &attempt_id).await;
-    assert_eq!(scalar(&app, "SELECT notice_number FROM payment_attempts WHERE id = $1", &attempt_id).await, format!("3{iuv}"));
+    assert_eq!(
+        scalar(&app, "SELECT notice_number FROM payment_attempts WHERE id = $1", &attempt_id).await,
+        format!("3{iuv}")
+    );
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "IN_CORSO");
 
     // A double click: the same notice, no second import.
@@ -83,7 +98,11 @@ async fn paid_at_a_psp(backend: Backend) {
     let page = cart_page(&app, &client).await;
     assert_eq!(page["notices"][0]["notice_number"], format!("3{iuv}"), "{page}");
     assert_eq!(page["carts"].as_array().unwrap().len(), 0, "{page}");
-    let form = [("idempotency_key", page["idempotency_key"].as_str().unwrap()), ("debts", debt_id.as_str()), ("payer_email", "t@example.it")];
+    let form = [
+        ("idempotency_key", page["idempotency_key"].as_str().unwrap()),
+        ("debts", debt_id.as_str()),
+        ("payer_email", "t@example.it"),
+    ];
     let (status, refused) = json_of(app.call(&client, "payments/pay", &form).await).await;
     assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("payment_in_progress")), "{refused}");
     let (_, twice) = issue(&app, &client, page["notice_key"].as_str().unwrap(), &debt_id).await;
@@ -94,10 +113,17 @@ async fn paid_at_a_psp(backend: Backend) {
     assert_eq!(pdf.status(), StatusCode::OK);
     let bytes = pdf.bytes().await.unwrap();
     assert!(bytes.starts_with(b"%PDF-"), "a PDF");
-    let stranger = support::provider_with_draft(&app, "altro@formazione.it", "Altro", &fiscal_code("0800000002"), "IMPRESA").await;
-    assert_eq!(stranger.get(app.url(&format!("/avvisi/{attempt_id}/avviso.pdf"))).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let stranger =
+        support::provider_with_draft(&app, "altro@formazione.it", "Altro", &fiscal_code("0800000002"), "IMPRESA").await;
+    assert_eq!(
+        stranger.get(app.url(&format!("/avvisi/{attempt_id}/avviso.pdf"))).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let seg = segreteria(&app).await;
-    assert_eq!(seg.get(app.url(&format!("/avvisi/{attempt_id}/avviso.pdf"))).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        seg.get(app.url(&format!("/avvisi/{attempt_id}/avviso.pdf"))).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 
     // Not paid yet: the reconciler asks and waits.
     assert!(reconcile(&app).await >= 1);
@@ -106,7 +132,11 @@ async fn paid_at_a_psp(backend: Backend) {
 
     // Paid at a PSP (no idSession anywhere): the next pass pays the debt, with the receipt.
     assert_eq!(pay_at_psp(&sim, &iuv).await, StatusCode::OK);
-    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1").bind(&attempt_id).execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1")
+        .bind(&attempt_id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     assert!(reconcile(&app).await >= 1);
     assert_eq!(scalar(&app, "SELECT state FROM payment_attempts WHERE id = $1", &attempt_id).await, "PAGATA");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "PAGATO");
@@ -128,10 +158,15 @@ async fn paid_at_a_psp(backend: Backend) {
     }
     assert!(cart_page(&app, &client).await["notices"].as_array().unwrap().is_empty(), "no longer an open notice");
     // The Segreteria's console lists it among the paid payments, as a notice.
-    let (_, paid) = json_of(app.call(&seg, "segreteria/payments", &[("queue", "pagati"), ("search", &iuv), ("page", "1")]).await).await;
+    let (_, paid) =
+        json_of(app.call(&seg, "segreteria/payments", &[("queue", "pagati"), ("search", &iuv), ("page", "1")]).await)
+            .await;
     assert_eq!(paid["rows"][0]["id"], attempt_id.as_str(), "{paid}");
     assert_eq!(paid["rows"][0]["kind"], "Avviso", "{paid}");
-    assert_eq!(app::payments::model::AttemptKind::Avviso.label_it(app::payments::model::AttemptState::Inviata), "Avviso pagoPA emesso, da pagare");
+    assert_eq!(
+        app::payments::model::AttemptKind::Avviso.label_it(app::payments::model::AttemptState::Inviata),
+        "Avviso pagoPA emesso, da pagare"
+    );
     app.stop().await;
     sim.stop();
 }
@@ -148,7 +183,8 @@ async fn lost_answer(backend: Backend) {
     sim.fault(json!({"kind": "drop_connection", "count": 1, "operation": "paaSILImportaDovuto"})).await;
     let (status, answer) = issue(&app, &client, &key, &debt_id).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    let attempt_id = answer["Preparing"]["attempt_id"].as_str().unwrap_or_else(|| panic!("preparing: {answer}")).to_string();
+    let attempt_id =
+        answer["Preparing"]["attempt_id"].as_str().unwrap_or_else(|| panic!("preparing: {answer}")).to_string();
     let (_, state, iud) = notice_of(&app, &debt_id).await;
     assert_eq!(state, "CREATA");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "IN_CORSO", "held while unknown");
@@ -185,19 +221,25 @@ async fn lost_answer(backend: Backend) {
     reconcile(&app).await;
     assert_eq!(notice_of(&app, &debt_id).await.1, "CREATA");
     // Later the reconciler recovers it.
-    sqlx::query("UPDATE payment_attempts SET created_at = '2026-01-01T00:00:00.000Z', next_check_at = NULL WHERE id = $1")
-        .bind(&attempt_id)
-        .execute(app.state.db.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE payment_attempts SET created_at = '2026-01-01T00:00:00.000Z', next_check_at = NULL WHERE id = $1",
+    )
+    .bind(&attempt_id)
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
     assert!(reconcile(&app).await >= 1);
     assert_eq!(notice_of(&app, &debt_id).await.1, "INVIATA");
     let stored = scalar(&app, "SELECT iuv FROM payment_attempts WHERE id = $1", &attempt_id).await;
     assert_ne!(stored, hidden, "the unknown notice is not the one shown");
     let mut states = positions(&sim, &iud).await;
     states.sort();
-    assert_eq!(states, vec![("cancelled".to_string(), hidden.clone()), ("open".to_string(), stored.clone())], "one live notice");
-    assert_eq!(pay_at_psp(&sim, &hidden).await.is_success(), false, "the cancelled one cannot be paid");
+    assert_eq!(
+        states,
+        vec![("cancelled".to_string(), hidden.clone()), ("open".to_string(), stored.clone())],
+        "one live notice"
+    );
+    assert!(!pay_at_psp(&sim, &hidden).await.is_success(), "the cancelled one cannot be paid");
     let page = cart_page(&app, &client).await;
     assert_eq!(page["notices"][0]["notice_number"], format!("3{stored}"), "{page}");
 
@@ -205,9 +247,17 @@ async fn lost_answer(backend: Backend) {
     // (the intent was recorded first), so the notice is never cancelled in MyPay but open here.
     sim.fault(json!({"kind": "drop_connection", "count": 1, "operation": "paaSILImportaDovuto"})).await;
     let (status, cut) = json_of(app.call(&client, "payments/notice_cancel", &[("attempt", &attempt_id)]).await).await;
-    assert_eq!((status, cut["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("payment_gateway_down")), "{cut}");
+    assert_eq!(
+        (status, cut["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("payment_gateway_down")),
+        "{cut}"
+    );
     assert_eq!(notice_of(&app, &debt_id).await.1, "INVIATA");
-    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1").bind(&attempt_id).execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1")
+        .bind(&attempt_id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     assert!(reconcile(&app).await >= 1);
     assert_eq!(notice_of(&app, &debt_id).await.1, "ANNULLATA");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "DA_PAGARE");
@@ -221,47 +271,66 @@ both_backends!(an_import_whose_answer_was_lost_is_recovered_with_one_live_notice
 /// in the cart again. A notice paid at a PSP a moment before the cancellation is recorded as
 /// paid and never given back. The Segreteria's annulment cancels the notice too.
 async fn cancel_then_pay_online(backend: Backend) {
-    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Checkout, &[]).await else { return };
+    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Checkout, &[]).await else {
+        return;
+    };
     let (client, debt_id) = provider(&app, "ufficio@formazione.it", "0800000004").await;
-    let (_, answer) = issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
+    let (_, answer) =
+        issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
     let attempt_id = answer["Issued"]["attempt_id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string();
     let (_, _, iud) = notice_of(&app, &debt_id).await;
 
-    let (status, cancelled) = json_of(app.call(&client, "payments/notice_cancel", &[("attempt", &attempt_id)]).await).await;
+    let (status, cancelled) =
+        json_of(app.call(&client, "payments/notice_cancel", &[("attempt", &attempt_id)]).await).await;
     assert_eq!(status, StatusCode::OK, "{cancelled}");
     assert_eq!(scalar(&app, "SELECT state FROM payment_attempts WHERE id = $1", &attempt_id).await, "ANNULLATA");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "DA_PAGARE");
     assert_eq!(positions(&sim, &iud).await.first().map(|p| p.0.clone()).as_deref(), Some("cancelled"));
     let page = cart_page(&app, &client).await;
     assert_eq!(page["carts"][0][0]["id"], debt_id.as_str(), "in the cart again: {page}");
-    let form = [("idempotency_key", page["idempotency_key"].as_str().unwrap()), ("debts", debt_id.as_str()), ("payer_email", "t@example.it")];
+    let form = [
+        ("idempotency_key", page["idempotency_key"].as_str().unwrap()),
+        ("debts", debt_id.as_str()),
+        ("payer_email", "t@example.it"),
+    ];
     let (status, paying) = json_of(app.call(&client, "payments/pay", &form).await).await;
     assert_eq!(status, StatusCode::OK, "{paying}");
     assert!(paying["Redirect"]["url"].is_string(), "{paying}");
 
     // A second provider: its notice is paid at a PSP, then it asks to cancel.
     let (other, other_debt) = provider(&app, "altro@formazione.it", "0800000005").await;
-    let (_, answer) = issue(&app, &other, cart_page(&app, &other).await["notice_key"].as_str().unwrap(), &other_debt).await;
+    let (_, answer) =
+        issue(&app, &other, cart_page(&app, &other).await["notice_key"].as_str().unwrap(), &other_debt).await;
     let other_attempt = answer["Issued"]["attempt_id"].as_str().unwrap().to_string();
     let other_iuv = scalar(&app, "SELECT iuv FROM payment_attempts WHERE id = $1", &other_attempt).await;
     assert_eq!(pay_at_psp(&sim, &other_iuv).await, StatusCode::OK);
-    let (status, late) = json_of(app.call(&other, "payments/notice_cancel", &[("attempt", &other_attempt)]).await).await;
+    let (status, late) =
+        json_of(app.call(&other, "payments/notice_cancel", &[("attempt", &other_attempt)]).await).await;
     assert_eq!((status, late["code"].as_str()), (StatusCode::CONFLICT, Some("notice_paid")), "{late}");
-    assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &other_debt).await, "PAGATO", "recorded, not given back");
+    assert_eq!(
+        scalar(&app, "SELECT state FROM debts WHERE id = $1", &other_debt).await,
+        "PAGATO",
+        "recorded, not given back"
+    );
     // Another provider cannot cancel someone's notice.
     let (status, _) = json_of(app.call(&client, "payments/notice_cancel", &[("attempt", &other_attempt)]).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The Segreteria annuls a debt behind a notice: the notice is cancelled in MyPay first.
     let (third, third_debt) = provider(&app, "terzo@formazione.it", "0800000006").await;
-    let (_, answer) = issue(&app, &third, cart_page(&app, &third).await["notice_key"].as_str().unwrap(), &third_debt).await;
+    let (_, answer) =
+        issue(&app, &third, cart_page(&app, &third).await["notice_key"].as_str().unwrap(), &third_debt).await;
     let third_attempt = answer["Issued"]["attempt_id"].as_str().unwrap().to_string();
     let (_, _, third_iud) = notice_of(&app, &third_debt).await;
     let seg = segreteria(&app).await;
-    let (status, blank) = json_of(app.call(&seg, "segreteria/debt_annul", &[("id", &third_debt), ("reason", " ")]).await).await;
+    let (status, blank) =
+        json_of(app.call(&seg, "segreteria/debt_annul", &[("id", &third_debt), ("reason", " ")]).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{blank}");
     assert_eq!(positions(&sim, &third_iud).await[0].0, "open", "a refused annulment cancels nothing");
-    let (status, annulled) = json_of(app.call(&seg, "segreteria/debt_annul", &[("id", &third_debt), ("reason", "Esenzione deliberata")]).await).await;
+    let (status, annulled) = json_of(
+        app.call(&seg, "segreteria/debt_annul", &[("id", &third_debt), ("reason", "Esenzione deliberata")]).await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{annulled}");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &third_debt).await, "ANNULLATO");
     assert_eq!(scalar(&app, "SELECT state FROM payment_attempts WHERE id = $1", &third_attempt).await, "ANNULLATA");
@@ -276,13 +345,16 @@ both_backends!(paying_online_or_annulling_cancels_the_notice_first_and_a_paid_on
 async fn refused(backend: Backend) {
     let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[]).await else { return };
     let (client, debt_id) = provider(&app, "ufficio@formazione.it", "0800000007").await;
-    sim.fault(json!({"kind": "paa_fault", "code": "PAA_SYSTEM_ERROR", "count": 1, "operation": "paaSILImportaDovuto"})).await;
-    let (status, answer) = issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
+    sim.fault(json!({"kind": "paa_fault", "code": "PAA_SYSTEM_ERROR", "count": 1, "operation": "paaSILImportaDovuto"}))
+        .await;
+    let (status, answer) =
+        issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
     assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("notice_rejected")), "{answer}");
     assert!(app::error::AppError::NoticeRejected.message_it().contains("nessun avviso è stato creato"));
     assert_eq!(notice_of(&app, &debt_id).await.1, "ERRORE");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "DA_PAGARE");
-    let (status, answer) = issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
+    let (status, answer) =
+        issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
     assert_eq!(status, StatusCode::OK, "a retry issues it: {answer}");
     assert!(answer["Issued"].is_object(), "{answer}");
     app.stop().await;
@@ -297,17 +369,26 @@ both_backends!(a_refused_notice_leaves_the_debt_to_pay_with_an_italian_message, 
 async fn treasury_payment_of_a_notice(backend: Backend) {
     let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[]).await else { return };
     let (client, debt_id) = provider(&app, "ufficio@formazione.it", "0800000008").await;
-    let (_, answer) = issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
+    let (_, answer) =
+        issue(&app, &client, cart_page(&app, &client).await["notice_key"].as_str().unwrap(), &debt_id).await;
     let attempt_id = answer["Issued"]["attempt_id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string();
     let (_, _, iud) = notice_of(&app, &debt_id).await;
     let iuv = scalar(&app, "SELECT iuv FROM payment_attempts WHERE id = $1", &attempt_id).await;
     let provider_id = scalar(&app, "SELECT provider_id FROM debts WHERE id = $1", &debt_id).await;
     let seg = segreteria(&app).await;
-    let form = [("provider_id", provider_id.as_str()), ("enabled", "1"), ("treasury_reason", "Paga con ordinativo della tesoreria")];
+    let form = [
+        ("provider_id", provider_id.as_str()),
+        ("enabled", "1"),
+        ("treasury_reason", "Paga con ordinativo della tesoreria"),
+    ];
     assert_eq!(app.call(&seg, "segreteria/treasury_channel", &form).await.status(), StatusCode::OK);
 
     let (_, qpage) = json_of(app.call(&client, "quietanze/page", &[]).await).await;
-    assert_eq!(qpage["payable"][0]["id"], debt_id.as_str(), "the debt behind the notice can be paid by transfer: {qpage}");
+    assert_eq!(
+        qpage["payable"][0]["id"],
+        debt_id.as_str(),
+        "the debt behind the notice can be paid by transfer: {qpage}"
+    );
     let today = app::debts::service::date_text(app::debts::service::today());
     let multipart = reqwest::multipart::Form::new()
         .text("debt_id", debt_id.clone())
@@ -315,20 +396,32 @@ async fn treasury_payment_of_a_notice(backend: Backend) {
         .text("paid_amount", "258,22")
         .text("cro_trn", "TRN20261201000777")
         .text("paying_body", "Società Formazione")
-        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4\n% quietanza\n%%EOF".to_vec()).file_name("quietanza.pdf"));
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n% quietanza\n%%EOF".to_vec()).file_name("quietanza.pdf"),
+        );
     let response = client.post(app.url("/area/quietanza/carica")).multipart(multipart).send().await.unwrap();
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("inviata="), "stored: {location}");
-    let quietanza_id: String = sqlx::query_scalar("SELECT id FROM quietanze WHERE debt_id = $1").bind(&debt_id).fetch_one(app.state.db.pool()).await.unwrap();
+    let quietanza_id: String = sqlx::query_scalar("SELECT id FROM quietanze WHERE debt_id = $1")
+        .bind(&debt_id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(notice_of(&app, &debt_id).await.1, "INVIATA", "the notice still holds the debt");
     // While the quietanza waits, the notice cannot be cancelled (that would free the debt).
     let (status, held) = json_of(app.call(&client, "payments/notice_cancel", &[("attempt", &attempt_id)]).await).await;
     assert_eq!((status, held["code"].as_str()), (StatusCode::CONFLICT, Some("debt_not_payable")), "{held}");
-    let (status, held) = json_of(app.call(&seg, "segreteria/debt_annul", &[("id", &debt_id), ("reason", "Esenzione")]).await).await;
+    let (status, held) =
+        json_of(app.call(&seg, "segreteria/debt_annul", &[("id", &debt_id), ("reason", "Esenzione")]).await).await;
     assert_eq!((status, held["code"].as_str()), (StatusCode::CONFLICT, Some("debt_not_annullable")), "{held}");
     assert_eq!(positions(&sim, &iud).await[0].0, "open");
 
-    let (status, accepted) = json_of(app.call(&seg, "segreteria/quietanza_accept", &[("id", quietanza_id.as_str()), ("debt_id", debt_id.as_str())]).await).await;
+    let (status, accepted) = json_of(
+        app.call(&seg, "segreteria/quietanza_accept", &[("id", quietanza_id.as_str()), ("debt_id", debt_id.as_str())])
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{accepted}");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &debt_id).await, "PAGATO");
     assert_eq!(scalar(&app, "SELECT paid_channel FROM debts WHERE id = $1", &debt_id).await, "QUIETANZA");
@@ -340,7 +433,8 @@ async fn treasury_payment_of_a_notice(backend: Backend) {
     // Paid twice: the notice at a PSP while a quietanza waits. pagoPA's payment is recorded; the
     // quietanza cannot be accepted, and refusing it leaves the debt paid.
     let (other, other_debt) = provider(&app, "altro@formazione.it", "0800000009").await;
-    let (_, answer) = issue(&app, &other, cart_page(&app, &other).await["notice_key"].as_str().unwrap(), &other_debt).await;
+    let (_, answer) =
+        issue(&app, &other, cart_page(&app, &other).await["notice_key"].as_str().unwrap(), &other_debt).await;
     let other_attempt = answer["Issued"]["attempt_id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string();
     let other_iuv = scalar(&app, "SELECT iuv FROM payment_attempts WHERE id = $1", &other_attempt).await;
     let other_provider = scalar(&app, "SELECT provider_id FROM debts WHERE id = $1", &other_debt).await;
@@ -352,23 +446,44 @@ async fn treasury_payment_of_a_notice(backend: Backend) {
         .text("paid_amount", "258,22")
         .text("cro_trn", "TRN20261201000888")
         .text("paying_body", "Società Formazione")
-        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4\n% altra quietanza\n%%EOF".to_vec()).file_name("q.pdf"));
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n% altra quietanza\n%%EOF".to_vec()).file_name("q.pdf"),
+        );
     let response = other.post(app.url("/area/quietanza/carica")).multipart(multipart).send().await.unwrap();
     assert!(response.headers()["location"].to_str().unwrap().contains("inviata="));
-    let other_quietanza: String =
-        sqlx::query_scalar("SELECT id FROM quietanze WHERE debt_id = $1").bind(&other_debt).fetch_one(app.state.db.pool()).await.unwrap();
+    let other_quietanza: String = sqlx::query_scalar("SELECT id FROM quietanze WHERE debt_id = $1")
+        .bind(&other_debt)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(pay_at_psp(&sim, &other_iuv).await, StatusCode::OK);
-    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1").bind(&other_attempt).execute(app.state.db.pool()).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET next_check_at = NULL WHERE id = $1")
+        .bind(&other_attempt)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
     reconcile(&app).await;
     assert_eq!(scalar(&app, "SELECT paid_channel FROM debts WHERE id = $1", &other_debt).await, "PAGOPA");
     let form = [("id", other_quietanza.as_str()), ("debt_id", other_debt.as_str()), ("accept_note", "ok")];
     let (status, refused) = json_of(app.call(&seg, "segreteria/quietanza_accept", &form).await).await;
-    assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("quietanza_not_acceptable")), "{refused}");
-    let form = [("id", other_quietanza.as_str()), ("debt_id", other_debt.as_str()), ("refuse_reason", "Già pagato con l'avviso: rimborso")];
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (StatusCode::CONFLICT, Some("quietanza_not_acceptable")),
+        "{refused}"
+    );
+    let form = [
+        ("id", other_quietanza.as_str()),
+        ("debt_id", other_debt.as_str()),
+        ("refuse_reason", "Già pagato con l'avviso: rimborso"),
+    ];
     let (status, answer) = json_of(app.call(&seg, "segreteria/quietanza_refuse", &form).await).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(scalar(&app, "SELECT state FROM debts WHERE id = $1", &other_debt).await, "PAGATO");
-    let anomalies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_attempts WHERE state = 'ANOMALIA'").fetch_one(app.state.db.pool()).await.unwrap();
+    let anomalies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_attempts WHERE state = 'ANOMALIA'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
     assert_eq!(anomalies, 0);
     app.stop().await;
     sim.stop();

@@ -6,7 +6,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{json_of, fiscal_code, cart_page, Backend, TestApp};
+use support::{cart_page, fiscal_code, json_of, Backend, TestApp};
 
 /// A provider with censimento, draft request and every required document (the gate is open).
 async fn provider(app: &TestApp, email: &str, cf: &str, forma: &str) -> reqwest::Client {
@@ -15,13 +15,26 @@ async fn provider(app: &TestApp, email: &str, cf: &str, forma: &str) -> reqwest:
     client
 }
 
-
 fn first_cart_ids(page: &Value) -> String {
-    page["carts"][0].as_array().expect("a first cart").iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>().join(",")
+    page["carts"][0]
+        .as_array()
+        .expect("a first cart")
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 async fn pay(app: &TestApp, client: &reqwest::Client, key: &str, debts: &str) -> (StatusCode, Value) {
-    json_of(app.call(client, "payments/pay", &[("idempotency_key", key), ("debts", debts), ("payer_email", "tesoreria@example.it")]).await).await
+    json_of(
+        app.call(
+            client,
+            "payments/pay",
+            &[("idempotency_key", key), ("debts", debts), ("payer_email", "tesoreria@example.it")],
+        )
+        .await,
+    )
+    .await
 }
 
 /// Loads the cart page and pays its first cart with the page's key.
@@ -133,7 +146,13 @@ async fn cancel_and_retry(backend: Backend) {
 
     // The citizen presses "Annulla" on the landing page and comes back with esito=ERROR.
     let token = url.split("id=").nth(1).unwrap();
-    let back = sim.http.post(format!("{}/public/landing/inviaDovuti", sim.base)).form(&[("id", token), ("azione", "annulla")]).send().await.unwrap();
+    let back = sim
+        .http
+        .post(format!("{}/public/landing/inviaDovuti", sim.base))
+        .form(&[("id", token), ("azione", "annulla")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.status(), StatusCode::SEE_OTHER);
     let location = back.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("http://ecm.test/pagamenti/ritorno?idSession="), "{location}");
@@ -153,7 +172,8 @@ async fn cancel_and_retry(backend: Backend) {
     pay_first_cart(&app, &owner).await;
     let sessions = sim.sessions().await;
     assert_eq!(sessions.len(), 2);
-    let second_iuds: Vec<String> = sessions[1]["iuds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let second_iuds: Vec<String> =
+        sessions[1]["iuds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     assert_eq!(second_iuds.len(), 1);
     assert_ne!(second_iuds, first_iuds);
 
@@ -232,7 +252,9 @@ async fn idempotent_submission(backend: Backend) {
 both_backends!(the_same_key_never_sends_a_second_cart_even_concurrently, idempotent_submission);
 
 async fn send_timeout(backend: Backend) {
-    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_MYPAY_TIMEOUT_SECONDS", "1")]).await else { return };
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_MYPAY_TIMEOUT_SECONDS", "1")]).await else {
+        return;
+    };
     let owner = provider(&app, "b@provider.it", "80007580279", "SOCIETA_SCIENTIFICA").await;
     let page = cart_page(&app, &owner).await;
     sim.fault(json!({ "kind": "delay", "delay_ms": 2500, "count": 1 })).await;
@@ -264,16 +286,26 @@ async fn six_debts(backend: Backend) {
     cart_page(&app, &owner).await; // creates the annual fee
     let db = &app.state.db;
     let provider_id: String = sqlx::Row::get(
-        &sqlx::query("SELECT id FROM providers WHERE codice_fiscale = '80007580279'").fetch_one(db.pool()).await.unwrap(),
+        &sqlx::query("SELECT id FROM providers WHERE codice_fiscale = '80007580279'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap(),
         "id",
     );
     let view = app::providers::server::provider_by_id(db, &provider_id).await.unwrap().unwrap();
     for i in 1..=5 {
         let causale = format!("Contributo evento RES n. {i}");
-        app::payments::server::create_debt(db, &view, FeeKind::ContributoEvento, TariffCase::EventoResFsc { sponsored: false }, &causale, None)
-            .await
-            .unwrap()
-            .expect("Gruppo B pays per event");
+        app::payments::server::create_debt(
+            db,
+            &view,
+            FeeKind::ContributoEvento,
+            TariffCase::EventoResFsc { sponsored: false },
+            &causale,
+            None,
+        )
+        .await
+        .unwrap()
+        .expect("Gruppo B pays per event");
     }
     let page = cart_page(&app, &owner).await;
     let sizes: Vec<usize> = page["carts"].as_array().unwrap().iter().map(|c| c.as_array().unwrap().len()).collect();
@@ -281,7 +313,13 @@ async fn six_debts(backend: Backend) {
     assert_eq!(page["carts"][0][1]["amount_cents"], 17215);
 
     // Six debts in one submission are refused (pagoPA takes at most five).
-    let all: Vec<String> = page["carts"].as_array().unwrap().iter().flat_map(|c| c.as_array().unwrap().clone()).map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    let all: Vec<String> = page["carts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c.as_array().unwrap().clone())
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
     let (status, _) = pay(&app, &owner, page["idempotency_key"].as_str().unwrap(), &all.join(",")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(sim.sessions().await.is_empty());
@@ -322,10 +360,12 @@ async fn gruppo_a_and_no_mypay(backend: Backend) {
 }
 both_backends!(gruppo_a_pays_nothing_the_first_year_and_payments_say_when_unavailable, gruppo_a_and_no_mypay);
 
-
 async fn reconciler_and_anomalies(backend: Backend) {
     // The background loop waits an hour between passes: this test runs the passes itself.
-    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_RECONCILER_INTERVAL_SECONDS", "3600")]).await else { return };
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_RECONCILER_INTERVAL_SECONDS", "3600")]).await
+    else {
+        return;
+    };
     let owner = provider(&app, "b@provider.it", "80007580279", "SOCIETA_SCIENTIFICA").await;
     let gateway = app.state.payments.clone().expect("MyPay is configured");
     let config = app.state.reconciler.clone();
@@ -351,21 +391,38 @@ async fn reconciler_and_anomalies(backend: Backend) {
     let (_, attempt) = verify(&app, &other, &second, "OK").await;
     assert_eq!(attempt["state"], "Anomalia");
     assert_eq!(debt_states(&attempt), vec!["InCorso"]);
-    assert!(cart_page(&app, &other).await["carts"].as_array().unwrap().is_empty(), "no second payment while the Segreteria checks");
+    assert!(
+        cart_page(&app, &other).await["carts"].as_array().unwrap().is_empty(),
+        "no second payment while the Segreteria checks"
+    );
     sim.stop();
     app.stop().await;
 }
-both_backends!(the_reconciler_records_payments_of_users_who_never_return_and_partial_outcomes_are_anomalies, reconciler_and_anomalies);
+both_backends!(
+    the_reconciler_records_payments_of_users_who_never_return_and_partial_outcomes_are_anomalies,
+    reconciler_and_anomalies
+);
 
 async fn gate_closed(backend: Backend) {
     let Some((app, _sim)) = TestApp::spawn_with_mypay(backend, &[]).await else { return };
     let client = app.client();
     assert!(app.register(&client, "nodocs@provider.it", "Provider2026").await.status().is_success());
     let form: Vec<(String, String)> = [
-        ("denominazione", "Ente senza documenti"), ("codice_fiscale", "80007580279"), ("partita_iva", ""),
-        ("forma_giuridica", "IMPRESA"), ("legale_nome", "Mario"), ("legale_cognome", "Rossi"),
-        ("legale_codice_fiscale", "RSSMRA80A01H501U"), ("via", "Via Roma"), ("civico", "1"), ("cap", "30121"),
-        ("comune", "Venezia"), ("provincia", "VE"), ("pec", "e@pec.it"), ("email", "e@x.it"), ("telefono", "041 1234567"),
+        ("denominazione", "Ente senza documenti"),
+        ("codice_fiscale", "80007580279"),
+        ("partita_iva", ""),
+        ("forma_giuridica", "IMPRESA"),
+        ("legale_nome", "Mario"),
+        ("legale_cognome", "Rossi"),
+        ("legale_codice_fiscale", "RSSMRA80A01H501U"),
+        ("via", "Via Roma"),
+        ("civico", "1"),
+        ("cap", "30121"),
+        ("comune", "Venezia"),
+        ("provincia", "VE"),
+        ("pec", "e@pec.it"),
+        ("email", "e@x.it"),
+        ("telefono", "041 1234567"),
     ]
     .into_iter()
     .map(|(k, v)| (format!("form[{k}]"), v.to_string()))
@@ -386,13 +443,18 @@ both_backends!(the_payment_step_stays_locked_until_every_required_document_is_th
 
 /// The value of the metric line that starts with `prefix` (name and labels), if any.
 fn metric(text: &str, prefix: &str) -> Option<f64> {
-    text.lines().find(|line| line.starts_with(prefix)).and_then(|line| line.rsplit(' ').next()).and_then(|v| v.parse().ok())
+    text.lines()
+        .find(|line| line.starts_with(prefix))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
 }
 
 /// The operators' metrics see what a payment did: the MyPay call, the HTTP answers, and the
 /// attempt waiting in the reconciler's backlog.
 async fn operators_metrics(backend: Backend) {
-    let Some((app, _sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_METRICS_ADDR", "127.0.0.1:0")]).await else { return };
+    let Some((app, _sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_METRICS_ADDR", "127.0.0.1:0")]).await else {
+        return;
+    };
     let metrics_url = format!("http://{}/metrics", app.metrics.expect("ECM_METRICS_ADDR is bound"));
     let client = provider(&app, "metrics@provider.it", &fiscal_code("0123456789"), "IMPRESA").await;
     pay_first_cart(&app, &client).await;
@@ -403,7 +465,10 @@ async fn operators_metrics(backend: Backend) {
     let sent = metric(&text, r#"ecm_mypay_calls_total{operation="paaSILInviaDovuti",outcome="accepted"}"#);
     assert!(sent.is_some_and(|n| n >= 1.0), "{text}");
     assert!(text.contains(r#"ecm_mypay_call_duration_seconds_count{operation="paaSILInviaDovuti"}"#), "{text}");
-    let pay_answers = metric(&text, r#"ecm_http_request_duration_seconds_count{method="POST",route="/api/payments/pay",status="200"}"#);
+    let pay_answers = metric(
+        &text,
+        r#"ecm_http_request_duration_seconds_count{method="POST",route="/api/payments/pay",status="200"}"#,
+    );
     assert!(pay_answers.is_some_and(|n| n >= 1.0), "{text}");
     // The backlog is this portal's database, read at the scrape: one cart waits for MyPay.
     assert_eq!(metric(&text, "ecm_payment_attempts_open "), Some(1.0), "{text}");
@@ -419,12 +484,22 @@ both_backends!(operators_metrics_count_mypay_calls_http_answers_and_the_backlog,
 /// (at most 3 are allowed), answered from the recorded state; the browser's first `esito` is
 /// kept whatever later returns say; after the interval MyPay is asked again.
 async fn verify_interval(backend: Backend) {
-    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_VERIFY_MIN_INTERVAL_SECONDS", "2")]).await else { return };
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_VERIFY_MIN_INTERVAL_SECONDS", "2")]).await else {
+        return;
+    };
     let owner = provider(&app, "v@provider.it", &fiscal_code("0123456789"), "IMPRESA").await;
     pay_first_cart(&app, &owner).await;
     let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
     let calls = || async {
-        let session: Value = sim.http.get(format!("{}/admin/sessions/{id_session}", sim.base)).send().await.unwrap().json().await.unwrap();
+        let session: Value = sim
+            .http
+            .get(format!("{}/admin/sessions/{id_session}", sim.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         session["chiedi_pagati_calls"].as_u64().unwrap()
     };
     let before = calls().await;
@@ -453,12 +528,16 @@ both_backends!(verifications_on_demand_ask_mypay_at_most_once_per_interval_and_k
 /// The browser's first return always asks MyPay, even right after another check: a provider
 /// who has just paid sees it paid.
 async fn first_return(backend: Backend) {
-    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_VERIFY_MIN_INTERVAL_SECONDS", "60")]).await else { return };
+    let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[("ECM_VERIFY_MIN_INTERVAL_SECONDS", "60")]).await
+    else {
+        return;
+    };
     let owner = provider(&app, "ritorno@provider.it", &fiscal_code("0123456789"), "IMPRESA").await;
     pay_first_cart(&app, &owner).await;
     let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
     // A check moments ago (as the page's polling would make), before the payment.
-    let (status, polled) = json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str())]).await).await;
+    let (status, polled) =
+        json_of(app.call(&owner, "payments/verify", &[("id_session", id_session.as_str())]).await).await;
     assert_eq!(status, StatusCode::OK, "{polled}");
     assert_ne!(polled["state"], "Pagata");
     sim.act(&id_session, "pay").await;

@@ -6,7 +6,7 @@ use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{json_of, fiscal_code, segreteria, Backend, TestApp};
+use support::{fiscal_code, json_of, segreteria, Backend, TestApp};
 
 /// A provider with censimento, draft request and every required document (the gate is open).
 async fn provider(app: &TestApp, email: &str, name: &str, cf: &str) -> reqwest::Client {
@@ -15,16 +15,27 @@ async fn provider(app: &TestApp, email: &str, name: &str, cf: &str) -> reqwest::
     client
 }
 
-
 /// Pays the first cart of the provider's page; returns (attempt id, landing URL).
 async fn pay_first_cart(app: &TestApp, client: &reqwest::Client) -> (String, String) {
     let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let ids = page["carts"][0].as_array().expect("a first cart").iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>().join(",");
+    let ids = page["carts"][0]
+        .as_array()
+        .expect("a first cart")
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
     let key = page["idempotency_key"].as_str().unwrap();
-    let (status, answer) =
-        json_of(app.call(client, "payments/pay", &[("idempotency_key", key), ("debts", &ids), ("payer_email", "tesoreria@example.it")]).await)
-            .await;
+    let (status, answer) = json_of(
+        app.call(
+            client,
+            "payments/pay",
+            &[("idempotency_key", key), ("debts", &ids), ("payer_email", "tesoreria@example.it")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let redirect = &answer["Redirect"];
     (redirect["attempt_id"].as_str().expect("a redirect").to_string(), redirect["url"].as_str().unwrap().to_string())
@@ -35,7 +46,9 @@ async fn session_of(sim: &support::TestSim, index: usize) -> String {
 }
 
 async fn list(app: &TestApp, client: &reqwest::Client, queue: &str, search: &str) -> Value {
-    let (status, page) = json_of(app.call(client, "segreteria/payments", &[("queue", queue), ("search", search), ("page", "1")]).await).await;
+    let (status, page) =
+        json_of(app.call(client, "segreteria/payments", &[("queue", queue), ("search", search), ("page", "1")]).await)
+            .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page
 }
@@ -45,7 +58,12 @@ fn row_ids(page: &Value) -> Vec<String> {
 }
 
 fn count(page: &Value, queue: &str) -> i64 {
-    page["counts"].as_array().unwrap().iter().find(|c| c[0] == queue).unwrap_or_else(|| panic!("queue {queue} in {page}"))[1]
+    page["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == queue)
+        .unwrap_or_else(|| panic!("queue {queue} in {page}"))[1]
         .as_i64()
         .unwrap()
 }
@@ -97,11 +115,18 @@ async fn console(backend: Backend) {
     // Beta cancels on the landing page.
     let (cancelled_id, url) = pay_first_cart(&app, &beta).await;
     let token = url.split("id=").nth(1).unwrap();
-    let back = sim.http.post(format!("{}/public/landing/inviaDovuti", sim.base)).form(&[("id", token), ("azione", "annulla")]).send().await.unwrap();
+    let back = sim
+        .http
+        .post(format!("{}/public/landing/inviaDovuti", sim.base))
+        .form(&[("id", token), ("azione", "annulla")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.status(), StatusCode::SEE_OTHER);
     let cancelled_session = session_of(&sim, 1).await;
     let (status, attempt) =
-        json_of(app.call(&beta, "payments/verify", &[("id_session", &cancelled_session), ("esito", "ERROR")]).await).await;
+        json_of(app.call(&beta, "payments/verify", &[("id_session", &cancelled_session), ("esito", "ERROR")]).await)
+            .await;
     assert_eq!((status, attempt["state"].as_str()), (StatusCode::OK, Some("NonPagata")), "{attempt}");
 
     // The request detail shows the provider's own payments, with their state.
@@ -110,15 +135,24 @@ async fn console(backend: Backend) {
     let (status, detail) = json_of(app.call(&admin, "segreteria/request", &[("id", &alpha_request)]).await).await;
     assert_eq!(status, StatusCode::OK, "{detail}");
     let payments = detail["payments"].as_array().expect("payments in the request detail");
-    assert_eq!(payments.iter().map(|p| p["id"].as_str().unwrap()).collect::<Vec<_>>(), vec![paid_id.as_str()], "{detail}");
+    assert_eq!(
+        payments.iter().map(|p| p["id"].as_str().unwrap()).collect::<Vec<_>>(),
+        vec![paid_id.as_str()],
+        "{detail}"
+    );
     assert_eq!(payments[0]["state"], "Pagata");
-    let html = admin.get(app.url(&format!("/segreteria/domande/{alpha_request}"))).send().await.unwrap().text().await.unwrap();
+    let html =
+        admin.get(app.url(&format!("/segreteria/domande/{alpha_request}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(&format!("/segreteria/pagamenti/{paid_id}")) && html.contains("€ 258,22"), "{html}");
     assert!(!html.contains(&cancelled_id), "another provider's payment in the request detail");
 
     // Queues and search.
     let all = list(&app, &admin, "", "").await;
-    assert_eq!((count(&all, "Pagati"), count(&all, "Falliti"), count(&all, "InCorso"), count(&all, "Anomalie")), (1, 1, 0, 0), "{all}");
+    assert_eq!(
+        (count(&all, "Pagati"), count(&all, "Falliti"), count(&all, "InCorso"), count(&all, "Anomalie")),
+        (1, 1, 0, 0),
+        "{all}"
+    );
     assert_eq!(all["total"], 2);
     assert_eq!(row_ids(&list(&app, &admin, "pagati", "").await), vec![paid_id.clone()]);
     assert_eq!(row_ids(&list(&app, &admin, "falliti", "").await), vec![cancelled_id.clone()]);
@@ -137,9 +171,13 @@ async fn console(backend: Backend) {
     let html = admin.get(app.url(&format!("/segreteria/pagamenti?coda=pagati&cerca={iuv}"))).send().await.unwrap();
     assert_eq!(html.status(), StatusCode::OK);
     let html = html.text().await.unwrap();
-    assert!(html.contains("Tentativi di pagamento") && html.contains(&paid_session) && html.contains("€ 258,22"), "{html}");
+    assert!(
+        html.contains("Tentativi di pagamento") && html.contains(&paid_session) && html.contains("€ 258,22"),
+        "{html}"
+    );
     assert!(!html.contains(&cancelled_session));
-    let html = admin.get(app.url(&format!("/segreteria/pagamenti/{paid_id}"))).send().await.unwrap().text().await.unwrap();
+    let html =
+        admin.get(app.url(&format!("/segreteria/pagamenti/{paid_id}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Verifica ora") && html.contains("Storico degli stati") && html.contains(&iuv), "{html}");
     assert!(html.contains(&format!("/api/payments/{paid_id}/ricevuta")));
 

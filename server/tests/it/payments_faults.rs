@@ -21,14 +21,14 @@ use std::time::Duration;
 
 use app::db::{new_id, Db};
 use app::error::AppError;
-use app::payments::model::{FeeKind, TariffCase};
 use app::payments::model::ReconcilerConfig;
+use app::payments::model::{FeeKind, TariffCase};
 use app::payments::reconciler::run_pass;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::simulator::Mode;
 use sqlx::Row;
-use support::{json_of, attempt_state, everything_due, has_receipt, row, Backend, TestApp, TestSim};
+use support::{attempt_state, everything_due, has_receipt, json_of, row, Backend, TestApp, TestSim};
 
 /// The background loop waits an hour between passes; the client gives MyPay one second.
 const SETTINGS: [(&str, &str); 2] = [("ECM_RECONCILER_INTERVAL_SECONDS", "3600"), ("ECM_MYPAY_TIMEOUT_SECONDS", "1")];
@@ -65,12 +65,20 @@ struct SendRow {
 
 /// Faults at `paaSILInviaDovuti` other than MyPay's business codes.
 const SEND_ROWS: [SendRow; 6] = [
-    SendRow { name: "timeout", plan: || json!({ "kind": "delay", "delay_ms": TIMEOUT_MS }), expect: PayExpect::Verifying },
+    SendRow {
+        name: "timeout",
+        plan: || json!({ "kind": "delay", "delay_ms": TIMEOUT_MS }),
+        expect: PayExpect::Verifying,
+    },
     SendRow { name: "HTTP 500", plan: || json!({ "kind": "http500" }), expect: PayExpect::Verifying },
     SendRow { name: "SOAP Fault", plan: || json!({ "kind": "soap_fault" }), expect: PayExpect::Verifying },
     SendRow { name: "malformed XML", plan: || json!({ "kind": "malformed_xml" }), expect: PayExpect::Verifying },
     SendRow { name: "dropped connection", plan: || json!({ "kind": "drop_connection" }), expect: PayExpect::Verifying },
-    SendRow { name: "slow answer", plan: || json!({ "kind": "delay", "delay_ms": SLOW_MS }), expect: PayExpect::Redirect },
+    SendRow {
+        name: "slow answer",
+        plan: || json!({ "kind": "delay", "delay_ms": SLOW_MS }),
+        expect: PayExpect::Redirect,
+    },
 ];
 
 /// Every code MyPay can answer to `paaSILInviaDovuti` (docs/mypay.md §10): `esito=KO`, no cart.
@@ -122,12 +130,42 @@ struct CheckRow {
 }
 
 const CHECK_ROWS: [CheckRow; 6] = [
-    CheckRow { name: "timeout", plan: || json!({ "kind": "delay", "delay_ms": TIMEOUT_MS }), paid_first: true, expect: CheckExpect::Waiting },
-    CheckRow { name: "HTTP 500", plan: || json!({ "kind": "http500" }), paid_first: true, expect: CheckExpect::Waiting },
-    CheckRow { name: "SOAP Fault", plan: || json!({ "kind": "soap_fault" }), paid_first: true, expect: CheckExpect::Waiting },
-    CheckRow { name: "malformed XML", plan: || json!({ "kind": "malformed_xml" }), paid_first: true, expect: CheckExpect::Waiting },
-    CheckRow { name: "dropped connection", plan: || json!({ "kind": "drop_connection" }), paid_first: true, expect: CheckExpect::Waiting },
-    CheckRow { name: "slow answer", plan: || json!({ "kind": "delay", "delay_ms": SLOW_MS }), paid_first: true, expect: CheckExpect::Paid },
+    CheckRow {
+        name: "timeout",
+        plan: || json!({ "kind": "delay", "delay_ms": TIMEOUT_MS }),
+        paid_first: true,
+        expect: CheckExpect::Waiting,
+    },
+    CheckRow {
+        name: "HTTP 500",
+        plan: || json!({ "kind": "http500" }),
+        paid_first: true,
+        expect: CheckExpect::Waiting,
+    },
+    CheckRow {
+        name: "SOAP Fault",
+        plan: || json!({ "kind": "soap_fault" }),
+        paid_first: true,
+        expect: CheckExpect::Waiting,
+    },
+    CheckRow {
+        name: "malformed XML",
+        plan: || json!({ "kind": "malformed_xml" }),
+        paid_first: true,
+        expect: CheckExpect::Waiting,
+    },
+    CheckRow {
+        name: "dropped connection",
+        plan: || json!({ "kind": "drop_connection" }),
+        paid_first: true,
+        expect: CheckExpect::Waiting,
+    },
+    CheckRow {
+        name: "slow answer",
+        plan: || json!({ "kind": "delay", "delay_ms": SLOW_MS }),
+        paid_first: true,
+        expect: CheckExpect::Paid,
+    },
 ];
 
 /// Every code MyPay can answer to `paaSILChiediPagati` (docs/mypay.md §6.2, §8 decision table),
@@ -149,19 +187,28 @@ fn check_paa_rows() -> Vec<(&'static str, CheckExpect)> {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-
 async fn debt_state(db: &Db, debt_id: &str) -> String {
     row(db, "SELECT state FROM debts WHERE id = $1", debt_id).await.try_get("state").unwrap()
 }
 
 async fn paid_debts(db: &Db) -> i64 {
-    sqlx::query("SELECT COUNT(*) AS n FROM debts WHERE state = 'PAGATO'").fetch_one(db.pool()).await.unwrap().try_get("n").unwrap()
+    sqlx::query("SELECT COUNT(*) AS n FROM debts WHERE state = 'PAGATO'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap()
 }
 
 /// The attempt was created two hours ago (MyPay's cart cache has expired since).
 async fn age_two_hours(db: &Db, attempt_id: &str) {
     let then = app::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::hours(2));
-    sqlx::query("UPDATE payment_attempts SET created_at = $1 WHERE id = $2").bind(&then).bind(attempt_id).execute(db.pool()).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET created_at = $1 WHERE id = $2")
+        .bind(&then)
+        .bind(attempt_id)
+        .execute(db.pool())
+        .await
+        .unwrap();
 }
 
 async fn clear_faults(sim: &TestSim) {
@@ -178,8 +225,15 @@ fn only(operation: &str, mut plan: Value) -> Value {
 /// "Paga con pagoPA" for one debt with a fresh idempotency key.
 async fn pay(app: &TestApp, client: &reqwest::Client, debt: &str) -> (StatusCode, Value) {
     let key = new_id();
-    json_of(app.call(client, "payments/pay", &[("idempotency_key", key.as_str()), ("debts", debt), ("payer_email", "tesoreria@example.it")]).await)
-        .await
+    json_of(
+        app.call(
+            client,
+            "payments/pay",
+            &[("idempotency_key", key.as_str()), ("debts", debt), ("payer_email", "tesoreria@example.it")],
+        )
+        .await,
+    )
+    .await
 }
 
 /// Every attempt that ever claimed `debt`.
@@ -205,23 +259,43 @@ async fn citizen_pays(sim: &TestSim, id_session: &str) {
 
 /// A Gruppo B provider with every document, and `n` per-event debts besides the annual fee.
 async fn provider_with_debts(app: &TestApp, n: usize) -> (reqwest::Client, Vec<String>) {
-    let client = support::provider_with_draft(app, "tesoreria@provider.it", "Società Veneta di Formazione", CF, "SOCIETA_SCIENTIFICA").await;
+    let client = support::provider_with_draft(
+        app,
+        "tesoreria@provider.it",
+        "Società Veneta di Formazione",
+        CF,
+        "SOCIETA_SCIENTIFICA",
+    )
+    .await;
     support::upload_required_documents(app, &client).await;
     let (status, _) = json_of(app.call(&client, "payments/page", &[]).await).await; // creates the annual fee
     assert_eq!(status, StatusCode::OK);
     let db = &app.state.db;
-    let provider_id: String = row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", CF).await.try_get("id").unwrap();
+    let provider_id: String =
+        row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", CF).await.try_get("id").unwrap();
     let view = app::providers::server::provider_by_id(db, &provider_id).await.unwrap().unwrap();
     for i in 1..=n {
-        app::payments::server::create_debt(db, &view, FeeKind::ContributoEvento, TariffCase::EventoResFsc { sponsored: false }, &format!("Evento {i}"), None)
-            .await
-            .unwrap()
-            .expect("Gruppo B pays per event");
+        app::payments::server::create_debt(
+            db,
+            &view,
+            FeeKind::ContributoEvento,
+            TariffCase::EventoResFsc { sponsored: false },
+            &format!("Evento {i}"),
+            None,
+        )
+        .await
+        .unwrap()
+        .expect("Gruppo B pays per event");
     }
     let (status, page) = json_of(app.call(&client, "payments/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let debts: Vec<String> =
-        page["carts"].as_array().unwrap().iter().flat_map(|c| c.as_array().unwrap().clone()).map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    let debts: Vec<String> = page["carts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c.as_array().unwrap().clone())
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(debts.len(), n + 1);
     (client, debts)
 }
@@ -236,7 +310,15 @@ async fn pass(app: &TestApp) -> usize {
 
 /// One row at `paaSILInviaDovuti` on `debt` (DA_PAGARE); returns with the debt DA_PAGARE again,
 /// or PAGATO (the row's recovery paid it).
-async fn send_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt: &str, name: &str, plan: Value, expect: &PayExpect) -> bool {
+async fn send_row(
+    app: &TestApp,
+    sim: &TestSim,
+    client: &reqwest::Client,
+    debt: &str,
+    name: &str,
+    plan: Value,
+    expect: &PayExpect,
+) -> bool {
     let db = &app.state.db;
     let ctx = format!("InviaDovuti / {name}");
     let sessions_before = sim.sessions().await.len();
@@ -262,7 +344,10 @@ async fn send_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt: 
             assert_eq!(answer["Verifying"]["attempt_id"].as_str(), Some(attempt.as_str()), "{ctx}: {answer}");
             assert_eq!(attempt_state(db, &attempt).await, "CREATA", "{ctx}");
             assert_eq!(debt_state(db, debt).await, "IN_CORSO", "{ctx}: kept while the cart may exist");
-            let last: String = row(db, "SELECT last_outcome FROM payment_attempts WHERE id = $1", &attempt).await.try_get("last_outcome").unwrap();
+            let last: String = row(db, "SELECT last_outcome FROM payment_attempts WHERE id = $1", &attempt)
+                .await
+                .try_get("last_outcome")
+                .unwrap();
             assert_eq!(last, "send_unknown", "{ctx}");
         }
         PayExpect::Refused(error) => {
@@ -321,7 +406,16 @@ async fn verify(app: &TestApp, client: &reqwest::Client, id_session: &str) -> (S
 
 /// One row at `paaSILChiediPagati` on `debt` (DA_PAGARE), ending with the debt PAGATO.
 #[allow(clippy::too_many_arguments)]
-async fn check_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt: &str, name: &str, plan: Value, paid_first: bool, expect: CheckExpect) {
+async fn check_row(
+    app: &TestApp,
+    sim: &TestSim,
+    client: &reqwest::Client,
+    debt: &str,
+    name: &str,
+    plan: Value,
+    paid_first: bool,
+    expect: CheckExpect,
+) {
     let db = &app.state.db;
     let ctx = format!("ChiediPagati / {name}");
     let (status, answer) = pay(app, client, debt).await;
@@ -372,13 +466,14 @@ async fn check_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt:
     assert_eq!(attempt_state(db, &attempt).await, "PAGATA", "{ctx}");
     assert_eq!(debt_state(db, debt).await, "PAGATO", "{ctx}");
     assert!(has_receipt(db, &attempt).await, "{ctx}: receipt stored");
-    let paid_events: i64 = sqlx::query("SELECT COUNT(*) AS n FROM payment_events WHERE attempt_id = $1 AND to_state = 'PAGATA'")
-        .bind(&attempt)
-        .fetch_one(db.pool())
-        .await
-        .unwrap()
-        .try_get("n")
-        .unwrap();
+    let paid_events: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM payment_events WHERE attempt_id = $1 AND to_state = 'PAGATA'")
+            .bind(&attempt)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
     assert_eq!(paid_events, 1, "{ctx}: recorded once");
 }
 
@@ -403,7 +498,11 @@ async fn receipt_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, deb
     sim.fault(only("paaSILChiediPagatiConRicevuta", plan)).await;
     let (status, view) = verify(app, client, &id_session).await;
     assert_eq!(status, StatusCode::OK, "{ctx}: {view}");
-    assert_eq!((view["state"].as_str(), view["receipt_available"].as_bool()), (Some("Pagata"), Some(false)), "{ctx}: {view}");
+    assert_eq!(
+        (view["state"].as_str(), view["receipt_available"].as_bool()),
+        (Some("Pagata"), Some(false)),
+        "{ctx}: {view}"
+    );
     assert_eq!(debt_state(db, debt).await, "PAGATO", "{ctx}");
     everything_due(db).await;
     assert_eq!(pass(app).await, 1, "{ctx}: a paid attempt without receipt is due");
@@ -424,11 +523,24 @@ const ANOMALY_ROWS: [(&str, Plan, bool); 4] = [
     ("HTTP 500 for too long", || json!({ "kind": "http500" }), false),
     ("PAA_SYSTEM_ERROR for too long", || json!({ "kind": "paa_fault", "code": "PAA_SYSTEM_ERROR" }), false),
     ("PAA_ENTE_NON_VALIDO for too long", || json!({ "kind": "paa_fault", "code": "PAA_ENTE_NON_VALIDO" }), false),
-    ("PAA_ID_SESSION_NON_VALIDO after 70 minutes", || json!({ "kind": "paa_fault", "code": "PAA_ID_SESSION_NON_VALIDO" }), true),
+    (
+        "PAA_ID_SESSION_NON_VALIDO after 70 minutes",
+        || json!({ "kind": "paa_fault", "code": "PAA_ID_SESSION_NON_VALIDO" }),
+        true,
+    ),
 ];
 
 #[allow(clippy::too_many_arguments)]
-async fn anomaly_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, segreteria: &reqwest::Client, debt: &str, name: &str, plan: Value, old: bool) {
+async fn anomaly_row(
+    app: &TestApp,
+    sim: &TestSim,
+    client: &reqwest::Client,
+    segreteria: &reqwest::Client,
+    debt: &str,
+    name: &str,
+    plan: Value,
+    old: bool,
+) {
     let db = &app.state.db;
     let ctx = format!("ChiediPagati / {name}");
     let (status, answer) = pay(app, client, debt).await;
@@ -439,21 +551,31 @@ async fn anomaly_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, seg
         age_two_hours(db, &attempt).await;
     }
     sim.fault(only("paaSILChiediPagati", plan)).await;
-    let impatient = ReconcilerConfig { rate_per_second: 200, fault_anomaly_after: Duration::ZERO, ..app.state.reconciler.clone() };
+    let impatient =
+        ReconcilerConfig { rate_per_second: 200, fault_anomaly_after: Duration::ZERO, ..app.state.reconciler.clone() };
     everything_due(db).await;
     run_pass(db, app.state.payments.clone().unwrap(), &impatient, "faults-test").await.unwrap();
     assert_eq!(attempt_state(db, &attempt).await, "ANOMALIA", "{ctx}");
     assert_eq!(debt_state(db, debt).await, "IN_CORSO", "{ctx}: no second payment while the Segreteria checks");
     let (status, view) = verify(app, client, &id_session).await;
-    assert_eq!((status, view["state"].as_str()), (StatusCode::OK, Some("Anomalia")), "{ctx}: the return page says so: {view}");
+    assert_eq!(
+        (status, view["state"].as_str()),
+        (StatusCode::OK, Some("Anomalia")),
+        "{ctx}: the return page says so: {view}"
+    );
 
     // Fault gone, the citizen had paid: the Segreteria's re-check records the payment.
     clear_faults(sim).await;
     citizen_pays(sim, &id_session).await;
     everything_due(db).await;
     pass(app).await;
-    assert_eq!(attempt_state(db, &attempt).await, "ANOMALIA", "{ctx}: the reconciler leaves anomalies to the Segreteria");
-    let (status, report) = json_of(app.call(segreteria, "segreteria/payment_verify", &[("id", attempt.as_str())]).await).await;
+    assert_eq!(
+        attempt_state(db, &attempt).await,
+        "ANOMALIA",
+        "{ctx}: the reconciler leaves anomalies to the Segreteria"
+    );
+    let (status, report) =
+        json_of(app.call(segreteria, "segreteria/payment_verify", &[("id", attempt.as_str())]).await).await;
     assert_eq!((status, report["state"].as_str()), (StatusCode::OK, Some("Pagata")), "{ctx}: {report}");
     assert_eq!(debt_state(db, debt).await, "PAGATO", "{ctx}");
     assert!(has_receipt(db, &attempt).await, "{ctx}");
@@ -483,7 +605,8 @@ async fn matrix(backend: Backend, mode: Mode) {
 
     // paaSILChiediPagati: one debt per row, each ends paid.
     for row in &CHECK_ROWS {
-        check_row(&app, &sim, &client, &debts.next().unwrap(), row.name, (row.plan)(), row.paid_first, row.expect).await;
+        check_row(&app, &sim, &client, &debts.next().unwrap(), row.name, (row.plan)(), row.paid_first, row.expect)
+            .await;
     }
     for (code, expect) in check_paa_rows() {
         let plan = json!({ "kind": "paa_fault", "code": code });
@@ -541,7 +664,14 @@ async fn page(app: &TestApp, client: &reqwest::Client, location: &str) -> String
 async fn debts_of_another_cart(app: &TestApp, client: &reqwest::Client, but: &str) -> String {
     let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    page["carts"].as_array().unwrap().iter().flat_map(|c| c.as_array().unwrap().clone()).map(|d| d["id"].as_str().unwrap().to_string()).find(|d| d != but).expect("another debt")
+    page["carts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c.as_array().unwrap().clone())
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .find(|d| d != but)
+        .expect("another debt")
 }
 
 async fn without_javascript(backend: Backend) {

@@ -10,36 +10,47 @@ use std::time::Duration;
 
 use app::db::{new_id, now_utc, Db};
 use app::payments::gateway::{CartLine, CartPayer, CartRequest, PaymentGateway};
-use app::payments::model::{FeeKind, PayerType, TariffCase};
 use app::payments::model::ReconcilerConfig;
+use app::payments::model::{FeeKind, PayerType, TariffCase};
 use app::payments::reconciler::{claim_due, release_claim, run_pass};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::simulator::Mode;
 use sqlx::Row;
-use support::{json_of, fiscal_code, attempt_state, everything_due, has_receipt, row, Backend, TestApp, TestSim};
+use support::{attempt_state, everything_due, fiscal_code, has_receipt, json_of, row, Backend, TestApp, TestSim};
 
 /// The background loop waits an hour between passes: the tests run the passes themselves.
 const QUIET: (&str, &str) = ("ECM_RECONCILER_INTERVAL_SECONDS", "3600");
 
 async fn provider(app: &TestApp, email: &str, cf: &str) -> reqwest::Client {
-    let client = support::provider_with_draft(app, email, "Società Veneta di Formazione", cf, "SOCIETA_SCIENTIFICA").await;
+    let client =
+        support::provider_with_draft(app, email, "Società Veneta di Formazione", cf, "SOCIETA_SCIENTIFICA").await;
     support::upload_required_documents(app, &client).await;
     client
 }
-
 
 /// The provider's debts to pay (loads the cart page, which also creates the annual fee).
 async fn due_debts(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
     let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    page["carts"].as_array().unwrap().iter().flat_map(|c| c.as_array().unwrap().clone()).map(|d| d["id"].as_str().unwrap().to_string()).collect()
+    page["carts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c.as_array().unwrap().clone())
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn pay(app: &TestApp, client: &reqwest::Client, debts: &str) -> Value {
     let key = new_id();
     let (status, answer) = json_of(
-        app.call(client, "payments/pay", &[("idempotency_key", key.as_str()), ("debts", debts), ("payer_email", "tesoreria@example.it")]).await,
+        app.call(
+            client,
+            "payments/pay",
+            &[("idempotency_key", key.as_str()), ("debts", debts), ("payer_email", "tesoreria@example.it")],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
@@ -50,20 +61,24 @@ async fn pay(app: &TestApp, client: &reqwest::Client, debts: &str) -> Value {
 async fn pay_to_session(app: &TestApp, client: &reqwest::Client, debts: &str) -> (String, String) {
     let answer = pay(app, client, debts).await;
     let attempt_id = answer["Redirect"]["attempt_id"].as_str().expect("a redirect").to_string();
-    let id_session: String =
-        row(&app.state.db, "SELECT id_session FROM payment_attempts WHERE id = $1", &attempt_id).await.try_get("id_session").unwrap();
+    let id_session: String = row(&app.state.db, "SELECT id_session FROM payment_attempts WHERE id = $1", &attempt_id)
+        .await
+        .try_get("id_session")
+        .unwrap();
     (attempt_id, id_session)
 }
 
 async fn debt_states_of(db: &Db, attempt_id: &str) -> Vec<String> {
-    sqlx::query("SELECT d.state FROM attempt_debts ad JOIN debts d ON d.id = ad.debt_id WHERE ad.attempt_id = $1 ORDER BY d.id")
-        .bind(attempt_id)
-        .fetch_all(db.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get("state").unwrap())
-        .collect()
+    sqlx::query(
+        "SELECT d.state FROM attempt_debts ad JOIN debts d ON d.id = ad.debt_id WHERE ad.attempt_id = $1 ORDER BY d.id",
+    )
+    .bind(attempt_id)
+    .fetch_all(db.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get("state").unwrap())
+    .collect()
 }
 
 /// How many times the attempt was recorded entering `to_state`.
@@ -94,13 +109,21 @@ fn test_config() -> ReconcilerConfig {
 /// `n` extra per-event debts of the provider with codice fiscale `cf`.
 async fn event_debts(app: &TestApp, cf: &str, n: usize) {
     let db = &app.state.db;
-    let provider_id: String = row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", cf).await.try_get("id").unwrap();
+    let provider_id: String =
+        row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", cf).await.try_get("id").unwrap();
     let view = app::providers::server::provider_by_id(db, &provider_id).await.unwrap().unwrap();
     for i in 1..=n {
-        app::payments::server::create_debt(db, &view, FeeKind::ContributoEvento, TariffCase::EventoResFsc { sponsored: false }, &format!("Evento {i}"), None)
-            .await
-            .unwrap()
-            .expect("Gruppo B pays per event");
+        app::payments::server::create_debt(
+            db,
+            &view,
+            FeeKind::ContributoEvento,
+            TariffCase::EventoResFsc { sponsored: false },
+            &format!("Evento {i}"),
+            None,
+        )
+        .await
+        .unwrap()
+        .expect("Gruppo B pays per event");
     }
 }
 
@@ -117,7 +140,8 @@ async fn leases(backend: Backend) {
     // Two claimers at once, many times: exactly one wins each time.
     for round in 0..8 {
         let due = now_utc();
-        let (a, b) = tokio::join!(claim_due(db, "instance-a", &config, &due, 5), claim_due(db, "instance-b", &config, &due, 5));
+        let (a, b) =
+            tokio::join!(claim_due(db, "instance-a", &config, &due, 5), claim_due(db, "instance-b", &config, &due, 5));
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a.len() + b.len(), 1, "round {round}: one winner ({a:?}, {b:?})");
         let winner = if a.is_empty() { "instance-b" } else { "instance-a" };
@@ -136,7 +160,10 @@ async fn leases(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(claim_due(db, "instance-b", &config, &now_utc(), 5).await.unwrap(), vec![attempt_id.clone()]);
     assert!(!release_claim(db, &attempt_id, "crashed", None).await.unwrap());
-    let holder: String = row(db, "SELECT lease_owner FROM payment_attempts WHERE id = $1", &attempt_id).await.try_get("lease_owner").unwrap();
+    let holder: String = row(db, "SELECT lease_owner FROM payment_attempts WHERE id = $1", &attempt_id)
+        .await
+        .try_get("lease_owner")
+        .unwrap();
     assert_eq!(holder, "instance-b");
 
     // Released with a next check in the future: not due before then.
@@ -159,7 +186,9 @@ async fn second_instance(app: &TestApp, sim: &TestSim) -> (Db, Arc<dyn PaymentGa
         ("ECM_MYPAY_COD_IPA_ENTE", support::SIM_COD_IPA),
         ("ECM_MYPAY_PASSWORD", support::SIM_PASSWORD),
     ];
-    let settings = server::settings::Settings::from_map(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap();
+    let settings =
+        server::settings::Settings::from_map(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            .unwrap();
     let gateway = server::payments_gateway::MyPayGateway::new(&settings.mypay.unwrap()).unwrap();
     (db, Arc::new(gateway))
 }
@@ -177,7 +206,11 @@ async fn two_instances(backend: Backend) {
     let (db_b, gateway_b) = second_instance(&app, &sim).await;
     let gateway_a = app.state.payments.clone().unwrap();
     // Back-off of an hour: within this test an attempt is due once per round.
-    let config = ReconcilerConfig { backoff_min: Duration::from_secs(3600), backoff_max: Duration::from_secs(3600), ..test_config() };
+    let config = ReconcilerConfig {
+        backoff_min: Duration::from_secs(3600),
+        backoff_max: Duration::from_secs(3600),
+        ..test_config()
+    };
     // Every MyPay answer takes a while, so the checks of the two instances overlap in time.
     sim.fault(json!({ "kind": "delay", "delay_ms": 150 })).await;
 
@@ -270,7 +303,8 @@ async fn late_receipts(backend: Backend) {
     // Three providers pay; pagoPA's receipts will come two hours late; meanwhile the carts expire.
     let mut first = Vec::new();
     let mut clients = Vec::new();
-    for (i, cf) in ["80007580279".to_string(), fiscal_code("0123456789"), fiscal_code("0987654321")].iter().enumerate() {
+    for (i, cf) in ["80007580279".to_string(), fiscal_code("0123456789"), fiscal_code("0987654321")].iter().enumerate()
+    {
         let client = provider(&app, &format!("p{i}@provider.it"), cf).await;
         let debts = due_debts(&app, &client).await;
         let (attempt_id, id_session) = pay_to_session(&app, &client, &debts[0]).await;
@@ -292,7 +326,8 @@ async fn late_receipts(backend: Backend) {
     // Provider 2 pays the same debt again, at once: PAGATO by the second attempt.
     let (second_paid, s2) = pay_to_session(&app, &clients[1], &first[1].1).await;
     sim_post(&sim, &format!("/admin/sessions/{s2}/pay"), json!({ "receipt_delay_seconds": 0 })).await;
-    let (status, verified) = json_of(app.call(&clients[1], "payments/verify", &[("id_session", s2.as_str()), ("esito", "OK")]).await).await;
+    let (status, verified) =
+        json_of(app.call(&clients[1], "payments/verify", &[("id_session", s2.as_str()), ("esito", "OK")]).await).await;
     assert_eq!((status, verified["state"].as_str()), (StatusCode::OK, Some("Pagata")), "{verified}");
     // Provider 3 has started paying it again: the debt is in a live attempt.
     let (second_open, _) = pay_to_session(&app, &clients[2], &first[2].1).await;
@@ -304,12 +339,16 @@ async fn late_receipts(backend: Backend) {
     assert!(has_receipt(db, &first[0].0).await);
     // Paid meanwhile by another attempt: never a second PAGATO, an anomaly for the Segreteria.
     assert_eq!(attempt_state(db, &first[1].0).await, "ANOMALIA");
-    let detail: String = row(db, "SELECT detail FROM payment_events WHERE attempt_id = $1 AND to_state = 'ANOMALIA'", &first[1].0)
-        .await
-        .try_get("detail")
-        .unwrap();
+    let detail: String =
+        row(db, "SELECT detail FROM payment_events WHERE attempt_id = $1 AND to_state = 'ANOMALIA'", &first[1].0)
+            .await
+            .try_get("detail")
+            .unwrap();
     assert!(detail.contains("pagamento doppio"), "{detail}");
-    let paid_by: String = row(db, "SELECT paid_attempt_id FROM debts WHERE id = $1", &first[1].1).await.try_get("paid_attempt_id").unwrap();
+    let paid_by: String = row(db, "SELECT paid_attempt_id FROM debts WHERE id = $1", &first[1].1)
+        .await
+        .try_get("paid_attempt_id")
+        .unwrap();
     assert_eq!(paid_by, second_paid);
     assert_eq!(events_to(db, &first[1].0, "PAGATA").await + events_to(db, &second_paid, "PAGATA").await, 1);
     // In another live attempt: anomaly too, and the live attempt keeps its claim.
@@ -318,12 +357,30 @@ async fn late_receipts(backend: Backend) {
     assert!(["INVIATA", "IN_ATTESA"].contains(&attempt_state(db, &second_open).await.as_str()));
 
     // After the late-receipt window a closed attempt is no longer asked about.
-    sqlx::query("UPDATE payment_attempts SET state = 'SCADUTA' WHERE id = $1").bind(&first[0].0).execute(db.pool()).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET state = 'SCADUTA' WHERE id = $1")
+        .bind(&first[0].0)
+        .execute(db.pool())
+        .await
+        .unwrap();
     everything_due(db).await;
     let past_window = ReconcilerConfig { late_receipt_window: Duration::ZERO, ..config.clone() };
-    let calls_before = session(&sim, &row(db, "SELECT id_session FROM payment_attempts WHERE id = $1", &first[0].0).await.try_get::<String, _>("id_session").unwrap()).await;
+    let calls_before = session(
+        &sim,
+        &row(db, "SELECT id_session FROM payment_attempts WHERE id = $1", &first[0].0)
+            .await
+            .try_get::<String, _>("id_session")
+            .unwrap(),
+    )
+    .await;
     run_pass(db, gateway.clone(), &past_window, "instance-a").await.unwrap();
-    let calls_after = session(&sim, &row(db, "SELECT id_session FROM payment_attempts WHERE id = $1", &first[0].0).await.try_get::<String, _>("id_session").unwrap()).await;
+    let calls_after = session(
+        &sim,
+        &row(db, "SELECT id_session FROM payment_attempts WHERE id = $1", &first[0].0)
+            .await
+            .try_get::<String, _>("id_session")
+            .unwrap(),
+    )
+    .await;
     assert_eq!(calls_before["chiedi_pagati_calls"], calls_after["chiedi_pagati_calls"]);
     sim.stop();
     app.stop().await;
@@ -387,7 +444,10 @@ async fn iud_lookup(backend: Backend) {
     // Never checked out (PAA_IUD_NON_VALIDO), young: wait.
     assert_eq!(pass().await.unwrap().checked, 1);
     assert_eq!(attempt_state(db, &attempt_id).await, "CREATA");
-    let last: String = row(db, "SELECT last_outcome FROM payment_attempts WHERE id = $1", &attempt_id).await.try_get("last_outcome").unwrap();
+    let last: String = row(db, "SELECT last_outcome FROM payment_attempts WHERE id = $1", &attempt_id)
+        .await
+        .try_get("last_outcome")
+        .unwrap();
     assert_eq!(last, "unknown_debt");
     // Checked out, payment in progress: wait.
     sim.act(&id_session, "checkout").await;
@@ -408,7 +468,12 @@ async fn iud_lookup(backend: Backend) {
     let debts = due_debts(&app, &other).await;
     let (stale, _) = send_without_answer(&app, &sim, &other, &debts[0]).await;
     let two_hours_ago = app::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::hours(2));
-    sqlx::query("UPDATE payment_attempts SET created_at = $1 WHERE id = $2").bind(&two_hours_ago).bind(&stale).execute(db.pool()).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET created_at = $1 WHERE id = $2")
+        .bind(&two_hours_ago)
+        .bind(&stale)
+        .execute(db.pool())
+        .await
+        .unwrap();
     pass().await.unwrap();
     assert_eq!(attempt_state(db, &stale).await, "SCADUTA");
     assert_eq!(debt_states_of(db, &stale).await, vec!["DA_PAGARE"]);
@@ -437,7 +502,8 @@ async fn anomaly_recheck(backend: Backend) {
     let p1 = provider(&app, "p1@provider.it", "80007580279").await;
     let (partial, s1) = pay_to_session(&app, &p1, &due_debts(&app, &p1).await[0]).await;
     sim.act(&s1, "partial-timed-out").await;
-    let (status, _) = json_of(app.call(&p1, "payments/verify", &[("id_session", s1.as_str()), ("esito", "OK")]).await).await;
+    let (status, _) =
+        json_of(app.call(&p1, "payments/verify", &[("id_session", s1.as_str()), ("esito", "OK")]).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(attempt_state(db, &partial).await, "ANOMALIA");
     let (status, report) = verify_now(partial.clone()).await;
@@ -455,10 +521,11 @@ async fn anomaly_recheck(backend: Backend) {
     run_pass(db, gateway.clone(), &config, "instance-a").await.unwrap();
     for attempt in [&paid_later, &unpaid_later] {
         assert_eq!(attempt_state(db, attempt).await, "ANOMALIA");
-        let detail: String = row(db, "SELECT detail FROM payment_events WHERE attempt_id = $1 AND to_state = 'ANOMALIA'", attempt)
-            .await
-            .try_get("detail")
-            .unwrap();
+        let detail: String =
+            row(db, "SELECT detail FROM payment_events WHERE attempt_id = $1 AND to_state = 'ANOMALIA'", attempt)
+                .await
+                .try_get("detail")
+                .unwrap();
         assert!(detail.contains("MyPay non dà una risposta utilizzabile"), "{detail}");
     }
     // Anomalies are not asked about by the reconciler.
@@ -470,7 +537,11 @@ async fn anomaly_recheck(backend: Backend) {
     sim.act(&s2, "pay").await;
     sim.act(&s3, "not-paid").await;
     let (_, report) = verify_now(paid_later.clone()).await;
-    assert_eq!((report["previous_state"].as_str(), report["state"].as_str()), (Some("Anomalia"), Some("Pagata")), "{report}");
+    assert_eq!(
+        (report["previous_state"].as_str(), report["state"].as_str()),
+        (Some("Anomalia"), Some("Pagata")),
+        "{report}"
+    );
     assert_eq!(debt_states_of(db, &paid_later).await, vec!["PAGATO"]);
     assert!(has_receipt(db, &paid_later).await);
     let (_, report) = verify_now(unpaid_later.clone()).await;
@@ -498,12 +569,17 @@ async fn stale_copy(backend: Backend) {
     assert_eq!(attempt_state(db, &attempt_id).await, "INVIATA");
 
     sim.act(&id_session, "pay").await;
-    let expected: Vec<ExpectedLine> = stale.debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
+    let expected: Vec<ExpectedLine> =
+        stale.debts.iter().map(|d| ExpectedLine { iud: d.iud.clone(), amount_cents: d.amount_cents }).collect();
     let CheckOutcome::Paid(receipt) = app.state.payments.as_ref().unwrap().check(&id_session, &expected).await else {
         panic!("MyPay says paid");
     };
     // Another checker moves the attempt on before this one records the receipt.
-    sqlx::query("UPDATE payment_attempts SET state = 'IN_ATTESA' WHERE id = $1").bind(&attempt_id).execute(db.pool()).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET state = 'IN_ATTESA' WHERE id = $1")
+        .bind(&attempt_id)
+        .execute(db.pool())
+        .await
+        .unwrap();
 
     app::payments::server::apply_paid(db, &stale, "test", &receipt, false).await.unwrap();
     assert_eq!(attempt_state(db, &attempt_id).await, "PAGATA");

@@ -50,10 +50,19 @@ async fn sigterm_after_page_load_stops_the_server_and_nothing_failed(backend: Ba
     server.wait_ready(&reqwest::Client::new(), &portal.url("/healthz")).await;
 
     // Arrange: a provider with a draft request and its documents, and the Segreteria.
-    let provider = support::provider_with_draft(&*portal, "carico@provider.it", "Provider sotto carico", &fiscal_code("1234567890"), "IMPRESA").await;
+    let provider = support::provider_with_draft(
+        &*portal,
+        "carico@provider.it",
+        "Provider sotto carico",
+        &fiscal_code("1234567890"),
+        "IMPRESA",
+    )
+    .await;
     support::upload_required_documents(&*portal, &provider).await;
     let segreteria = support::browser();
-    let login = portal.call(&segreteria, "accounts/login", &[("email", support::ADMIN_EMAIL), ("password", support::ADMIN_PASSWORD)]).await;
+    let login = portal
+        .call(&segreteria, "accounts/login", &[("email", support::ADMIN_EMAIL), ("password", support::ADMIN_PASSWORD)])
+        .await;
     assert!(login.status().is_success());
     let pages: Vec<(reqwest::Client, &str)> = [
         "/area",
@@ -66,7 +75,11 @@ async fn sigterm_after_page_load_stops_the_server_and_nothing_failed(backend: Ba
     ]
     .into_iter()
     .map(|p| (provider.clone(), p))
-    .chain(["/segreteria", "/segreteria/pagamenti", "/segreteria/tariffe", "/segreteria/dovuti"].into_iter().map(|p| (segreteria.clone(), p)))
+    .chain(
+        ["/segreteria", "/segreteria/pagamenti", "/segreteria/tariffe", "/segreteria/dovuti"]
+            .into_iter()
+            .map(|p| (segreteria.clone(), p)),
+    )
     .collect();
 
     // Act: 64 clients load pages for a few seconds, then SIGTERM.
@@ -107,8 +120,14 @@ async fn sigterm_after_page_load_stops_the_server_and_nothing_failed(backend: Ba
     assert!(status.unwrap().success(), "exit status {status:?}; log tail:\n{}", server.log_tail());
     let served = served.load(Ordering::Relaxed);
     assert!(served > pages.len() * 4, "only {served} pages served in {LOAD:?}");
-    let wrong = wrong.lock().unwrap();
-    assert!(wrong.is_empty(), "{} of {} loads went wrong, e.g. {:?}", wrong.len(), served + wrong.len(), &wrong[..wrong.len().min(5)]);
+    let wrong = std::mem::take(&mut *wrong.lock().unwrap());
+    assert!(
+        wrong.is_empty(),
+        "{} of {} loads went wrong, e.g. {:?}",
+        wrong.len(),
+        served + wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
     for marker in ["internal error", "panicked"] {
         let lines: Vec<&str> = log.lines().filter(|l| l.contains(marker)).take(5).collect();
         assert!(lines.is_empty(), "the log holds {marker:?} after {served} page loads:\n{}", lines.join("\n"));
@@ -121,7 +140,10 @@ async fn sigterm_after_page_load_stops_the_server_and_nothing_failed(backend: Ba
     let _ = std::fs::remove_dir_all(&dir);
     db.cleanup().await;
 }
-both_backends!(sigterm_after_page_load_stops_the_server_and_nothing_failed, sigterm_after_page_load_stops_the_server_and_nothing_failed);
+both_backends!(
+    sigterm_after_page_load_stops_the_server_and_nothing_failed,
+    sigterm_after_page_load_stops_the_server_and_nothing_failed
+);
 
 /// The level of a tracing line (`<time> <LEVEL> <target>: …`), colours removed.
 fn level_of(line: &str) -> Option<String> {
@@ -144,6 +166,10 @@ fn level_of(line: &str) -> Option<String> {
 
 #[test]
 fn the_level_is_read_from_its_place_not_from_the_message() {
-    assert_eq!(level_of("\u{1b}[2m2026-12-01T20:20:14Z\u{1b}[0m \u{1b}[31mERROR\u{1b}[0m app::state: internal error").as_deref(), Some("ERROR"));
+    assert_eq!(
+        level_of("\u{1b}[2m2026-12-01T20:20:14Z\u{1b}[0m \u{1b}[31mERROR\u{1b}[0m app::state: internal error")
+            .as_deref(),
+        Some("ERROR")
+    );
     assert_eq!(level_of("2026-12-01T20:20:14Z  WARN sqlx::query: slow statement 'ERRORE'").as_deref(), Some("WARN"));
 }

@@ -48,9 +48,9 @@ fn serialized_resources(html: &str) -> Vec<Serialized> {
             }
         }
         let literal = body[..end].replace("\\\"", "\"").replace("\\\\", "\\");
-        let error = serde_json::from_str::<serde_json::Value>(&literal)
-            .ok()
-            .and_then(|value| value.get("Err").map(|e| e.get("code").and_then(|c| c.as_str()).unwrap_or("?").to_string()));
+        let error = serde_json::from_str::<serde_json::Value>(&literal).ok().and_then(|value| {
+            value.get("Err").map(|e| e.get("code").and_then(|c| c.as_str()).unwrap_or("?").to_string())
+        });
         found.insert(id, error);
         rest = &body[end..];
     }
@@ -93,12 +93,28 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
 
     // Arrange: a provider with a draft request, its documents and one payment attempt; the
     // Segreteria; an anonymous visitor.
-    let provider = support::provider_with_draft(&*app, "ssr@provider.it", "Società Veneta di Formazione", &fiscal_code("0123456789"), "SOCIETA_SCIENTIFICA").await;
+    let provider = support::provider_with_draft(
+        &*app,
+        "ssr@provider.it",
+        "Società Veneta di Formazione",
+        &fiscal_code("0123456789"),
+        "SOCIETA_SCIENTIFICA",
+    )
+    .await;
     support::upload_required_documents(&*app, &provider).await;
     let page: serde_json::Value = app.call(&provider, "payments/page", &[]).await.json().await.unwrap();
-    let ids = page["carts"][0].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>().join(",");
+    let ids =
+        page["carts"][0].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect::<Vec<_>>().join(",");
     let paid = app
-        .call(&provider, "payments/pay", &[("idempotency_key", page["idempotency_key"].as_str().unwrap()), ("debts", &ids), ("payer_email", "t@example.it")])
+        .call(
+            &provider,
+            "payments/pay",
+            &[
+                ("idempotency_key", page["idempotency_key"].as_str().unwrap()),
+                ("debts", &ids),
+                ("payer_email", "t@example.it"),
+            ],
+        )
         .await;
     assert_eq!(paid.status(), StatusCode::OK);
     let segreteria = support::browser();
@@ -136,8 +152,17 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
     ] {
         loads.push(Load { who: "provider", client: provider.clone(), path: path.into() });
     }
-    let mut segreteria_pages: Vec<String> =
-        ["/segreteria", "/segreteria/pagamenti", "/segreteria/tariffe", "/segreteria/dovuti", "/segreteria/dovuti?stato=QUIETANZE", "/account", "/area"].map(String::from).to_vec();
+    let mut segreteria_pages: Vec<String> = [
+        "/segreteria",
+        "/segreteria/pagamenti",
+        "/segreteria/tariffe",
+        "/segreteria/dovuti",
+        "/segreteria/dovuti?stato=QUIETANZE",
+        "/account",
+        "/area",
+    ]
+    .map(String::from)
+    .to_vec();
     for (list, prefix) in [
         ("/segreteria?stato=BOZZA", "/segreteria/domande/"),
         ("/segreteria/pagamenti", "/segreteria/pagamenti/"),
@@ -148,11 +173,12 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
         let detail = first_link(&html, prefix).unwrap_or_else(|| panic!("{list} links to a {prefix}… page"));
         segreteria_pages.push(detail);
     }
-    let provider_id: String = sqlx::query_scalar("SELECT p.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
-        .bind("ssr@provider.it")
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
+    let provider_id: String =
+        sqlx::query_scalar("SELECT p.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
+            .bind("ssr@provider.it")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
     segreteria_pages.push(format!("/segreteria/provider/{provider_id}/estratto-conto"));
     for path in segreteria_pages {
         loads.push(Load { who: "segreteria", client: segreteria.clone(), path });
@@ -206,7 +232,12 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
         }
     }
     assert_eq!(renders, ROUNDS * loads.len());
-    assert!(differences.is_empty(), "{} of {renders} renders differ from the page alone:\n{}", differences.len(), differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{} of {renders} renders differ from the page alone:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
 
     sim.stop();
     Arc::try_unwrap(app).ok().expect("no render still holds the app").stop().await;

@@ -72,7 +72,8 @@ both_backends!(created_account_can_log_in, account_round_trip);
 async fn duplicate_email_refused(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
     create_account(&db, &email("dup@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
-    let second = create_account(&db, &email("DUP@provider.it"), &name(), &password("Altra2026pass"), Role::Provider).await;
+    let second =
+        create_account(&db, &email("DUP@provider.it"), &name(), &password("Altra2026pass"), Role::Provider).await;
     assert_eq!(second.unwrap_err(), AppError::EmailTaken);
     // The first account still logs in with its own password: nothing was overwritten.
     assert!(authenticate(&db, &LIMITS, "dup@provider.it", "Provider2026", "10.0.0.1").await.is_ok());
@@ -95,7 +96,10 @@ async fn account_rate_limit(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
     create_account(&db, &email("a@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
     for _ in 0..LIMITS.max_failures_per_account {
-        assert_eq!(authenticate(&db, &LIMITS, "a@provider.it", "Sbagliata2026", "10.0.1.1").await.unwrap_err(), AppError::InvalidCredentials);
+        assert_eq!(
+            authenticate(&db, &LIMITS, "a@provider.it", "Sbagliata2026", "10.0.1.1").await.unwrap_err(),
+            AppError::InvalidCredentials
+        );
     }
     // The guessing address is refused for this account, even with the right password...
     let blocked = authenticate(&db, &LIMITS, "a@provider.it", "Provider2026", "10.0.1.1").await;
@@ -114,7 +118,10 @@ async fn address_rate_limit(backend: Backend) {
     for i in 0..LIMITS.max_failures_per_address {
         // Different accounts: only the per-address limit can trigger.
         let who = format!("x{i}@provider.it");
-        assert_eq!(authenticate(&db, &LIMITS, &who, "Sbagliata2026", "10.9.9.9").await.unwrap_err(), AppError::InvalidCredentials);
+        assert_eq!(
+            authenticate(&db, &LIMITS, &who, "Sbagliata2026", "10.9.9.9").await.unwrap_err(),
+            AppError::InvalidCredentials
+        );
     }
     let blocked = authenticate(&db, &LIMITS, "b@provider.it", "Provider2026", "10.9.9.9").await;
     assert_eq!(blocked.unwrap_err(), AppError::TooManyAttempts);
@@ -143,7 +150,8 @@ both_backends!(a_successful_login_resets_the_count_of_its_address, success_reset
 
 async fn sessions_live_and_die(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
-    let user = create_account(&db, &email("s@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
+    let user =
+        create_account(&db, &email("s@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
     let token = create_session(&db, &user.id, Duration::from_secs(3600)).await.unwrap();
     assert_eq!(session_user(&db, &token, IDLE).await.unwrap(), Some(user.clone()));
     assert_eq!(session_user(&db, "not-a-token", IDLE).await.unwrap(), None);
@@ -152,7 +160,11 @@ async fn sessions_live_and_die(backend: Backend) {
     assert_ne!(token, other, "each login gets a new session id");
     delete_session(&db, &token).await.unwrap();
     assert_eq!(session_user(&db, &token, IDLE).await.unwrap(), None);
-    assert_eq!(session_user(&db, &other, IDLE).await.unwrap(), Some(user.clone()), "logging out one session keeps the others");
+    assert_eq!(
+        session_user(&db, &other, IDLE).await.unwrap(),
+        Some(user.clone()),
+        "logging out one session keeps the others"
+    );
 
     let short = create_session(&db, &user.id, Duration::from_millis(1)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -167,25 +179,39 @@ both_backends!(sessions_expire_and_end_at_logout, sessions_live_and_die);
 /// expiry; using a session keeps it alive (its last use is refreshed).
 async fn idle_sessions(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
-    let user = create_account(&db, &email("idle@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
+    let user = create_account(&db, &email("idle@provider.it"), &name(), &password("Provider2026"), Role::Provider)
+        .await
+        .unwrap();
     let (used, forgotten) = (
         create_session(&db, &user.id, Duration::from_secs(8 * 3600)).await.unwrap(),
         create_session(&db, &user.id, Duration::from_secs(8 * 3600)).await.unwrap(),
     );
     // Both were opened two hours ago (the idle timeout is one hour).
     let two_hours_ago = app::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::hours(2));
-    sqlx::query("UPDATE sessions SET created_at = $1, last_seen_at = NULL").bind(&two_hours_ago).execute(db.pool()).await.unwrap();
+    sqlx::query("UPDATE sessions SET created_at = $1, last_seen_at = NULL")
+        .bind(&two_hours_ago)
+        .execute(db.pool())
+        .await
+        .unwrap();
     assert_eq!(session_user(&db, &forgotten, IDLE).await.unwrap(), None, "unused for two hours");
     // The other one was used ten minutes ago: alive, and this use is recorded.
     use sha2::Digest;
     let used_hash: String = sha2::Sha256::digest(used.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     let ten_minutes_ago = app::db::format_utc(time::OffsetDateTime::now_utc() - time::Duration::minutes(10));
-    let touched = sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2").bind(&ten_minutes_ago).bind(&used_hash).execute(db.pool()).await.unwrap();
+    let touched = sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(&ten_minutes_ago)
+        .bind(&used_hash)
+        .execute(db.pool())
+        .await
+        .unwrap();
     assert_eq!(touched.rows_affected(), 1);
     assert_eq!(session_user(&db, &used, IDLE).await.unwrap(), Some(user.clone()));
     assert_eq!(session_user(&db, &forgotten, IDLE).await.unwrap(), None);
-    let last_seen: String =
-        sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE id_hash = $1").bind(&used_hash).fetch_one(db.pool()).await.unwrap();
+    let last_seen: String = sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE id_hash = $1")
+        .bind(&used_hash)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert!(last_seen > ten_minutes_ago, "the use was recorded: {last_seen}");
     done(test_db, db).await;
 }
@@ -195,7 +221,9 @@ async fn first_segreteria_once(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
     let admin = email("segreteria@regione.veneto.it");
     assert!(ensure_first_segreteria(&db, &admin, &password("Segreteria2026")).await.unwrap());
-    assert!(!ensure_first_segreteria(&db, &email("altro@regione.veneto.it"), &password("Segreteria2026")).await.unwrap());
+    assert!(!ensure_first_segreteria(&db, &email("altro@regione.veneto.it"), &password("Segreteria2026"))
+        .await
+        .unwrap());
     assert_eq!(count_by_role(&db, Role::Segreteria).await.unwrap(), 1);
     let user = authenticate(&db, &LIMITS, "segreteria@regione.veneto.it", "Segreteria2026", "10.0.0.1").await.unwrap();
     assert_eq!(user.role, Role::Segreteria);

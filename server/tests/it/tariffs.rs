@@ -7,15 +7,15 @@ use app::payments::model::{FeeKind, TariffCase};
 use app::providers::model::ProviderClass;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{json_of, fiscal_code, segreteria, Backend, TestApp};
+use support::{fiscal_code, json_of, segreteria, Backend, TestApp};
 
 const PRIMO_ANNO_B: &str = "QUOTA_ANNUALE-B-PRIMO_ANNO";
 const FAD_B: &str = "CONTRIBUTO_EVENTO-B-EVENTO_FAD";
 
-
 /// A Gruppo B provider with censimento, draft request and every required document.
 async fn provider(app: &TestApp, email: &str, cf: &str) -> reqwest::Client {
-    let client = support::provider_with_draft(app, email, "Società Veneta di Formazione", cf, "SOCIETA_SCIENTIFICA").await;
+    let client =
+        support::provider_with_draft(app, email, "Società Veneta di Formazione", cf, "SOCIETA_SCIENTIFICA").await;
     support::upload_required_documents(app, &client).await;
     client
 }
@@ -40,7 +40,8 @@ async fn case(app: &TestApp, admin: &reqwest::Client, key: &str) -> Value {
 }
 
 async fn add(app: &TestApp, admin: &reqwest::Client, key: &str, amount: &str, from: &str) -> (StatusCode, Value) {
-    json_of(app.call(admin, "segreteria/tariff_new", &[("key", key), ("amount", amount), ("valid_from", from)]).await).await
+    json_of(app.call(admin, "segreteria/tariff_new", &[("key", key), ("amount", amount), ("valid_from", from)]).await)
+        .await
 }
 
 fn current_amount(case: &Value) -> i64 {
@@ -49,18 +50,30 @@ fn current_amount(case: &Value) -> i64 {
 }
 
 async fn tariff_on(app: &TestApp, date: time::Date) -> i64 {
-    app::payments::server::tariff(&app.state.db, FeeKind::QuotaAnnuale, ProviderClass::B, TariffCase::PrimoAnno, &text(date))
-        .await
-        .unwrap()
-        .expect("a tariff")
-        .1
+    app::payments::server::tariff(
+        &app.state.db,
+        FeeKind::QuotaAnnuale,
+        ProviderClass::B,
+        TariffCase::PrimoAnno,
+        &text(date),
+    )
+    .await
+    .unwrap()
+    .expect("a tariff")
+    .1
 }
 
 /// The amounts of the provider's debts in its cart page.
 async fn cart_amounts(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
     let (status, page) = json_of(app.call(client, "payments/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    page["carts"].as_array().unwrap().iter().flat_map(|c| c.as_array().unwrap().clone()).map(|d| d["amount_cents"].as_i64().unwrap()).collect()
+    page["carts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c.as_array().unwrap().clone())
+        .map(|d| d["amount_cents"].as_i64().unwrap())
+        .collect()
 }
 
 fn refused_field(body: &Value, field: &str) -> Vec<String> {
@@ -109,7 +122,10 @@ async fn future_version(backend: Backend) {
     assert_eq!(versions.len(), 2, "{after}");
     assert_eq!(versions[0]["amount_cents"], 30000, "newest first");
     assert_eq!(versions[0]["created_by"], "Segreteria ECM", "{after}");
-    assert_eq!((versions[1]["valid_from"].as_str(), versions[1]["valid_to"].as_str()), (Some("2017-01-01"), Some(text(day(9)).as_str())));
+    assert_eq!(
+        (versions[1]["valid_from"].as_str(), versions[1]["valid_to"].as_str()),
+        (Some("2017-01-01"), Some(text(day(9)).as_str()))
+    );
     assert_eq!(current_amount(&after), 25822, "a future version does not change today's amount");
 
     // Lookup by date: today and the day before still € 258,22; from the new date € 300,00.
@@ -153,7 +169,10 @@ async fn future_version(backend: Backend) {
     }
     let (status, body) = add(&app, &admin, PRIMO_ANNO_B, "-5", &text(day(-3))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!((refused_field(&body, "amount"), refused_field(&body, "valid_from")), (vec!["amount_negative".into()], vec!["date_in_past".into()]));
+    assert_eq!(
+        (refused_field(&body, "amount"), refused_field(&body, "valid_from")),
+        (vec!["amount_negative".into()], vec!["date_in_past".into()])
+    );
     let (status, _) = add(&app, &admin, "QUOTA_ANNUALE-C-PRIMO_ANNO", "1", &text(day(20))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(case(&app, &admin, PRIMO_ANNO_B).await["versions"].as_array().unwrap().len(), 2, "nothing changed");
@@ -163,7 +182,10 @@ async fn future_version(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["amount_cents"], 150000);
     let versions = case(&app, &admin, PRIMO_ANNO_B).await["versions"].clone();
-    assert_eq!((versions[1]["valid_from"].as_str(), versions[1]["valid_to"].as_str()), (Some(from.as_str()), Some(from.as_str())));
+    assert_eq!(
+        (versions[1]["valid_from"].as_str(), versions[1]["valid_to"].as_str()),
+        (Some(from.as_str()), Some(from.as_str()))
+    );
     assert_eq!(tariff_on(&app, day(10)).await, 30000);
     assert_eq!(tariff_on(&app, day(11)).await, 150000);
 
@@ -172,8 +194,15 @@ async fn future_version(backend: Backend) {
     assert_eq!(html.status(), StatusCode::OK);
     let html = html.text().await.unwrap();
     assert!(html.contains("Quota annuale") && html.contains("Contributo per evento"), "{html}");
-    assert!(html.contains("€ 258,22") && html.contains("€ 13.000,00") && html.contains("€ 1.500,00") && html.contains("Futura"), "{html}");
-    let html = admin.get(app.url(&format!("/segreteria/tariffe/{PRIMO_ANNO_B}"))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("€ 258,22")
+            && html.contains("€ 13.000,00")
+            && html.contains("€ 1.500,00")
+            && html.contains("Futura"),
+        "{html}"
+    );
+    let html =
+        admin.get(app.url(&format!("/segreteria/tariffe/{PRIMO_ANNO_B}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Nuova tariffa") && html.contains("€ 300,00") && html.contains("Segreteria ECM"), "{html}");
 
     app.stop().await;
@@ -218,9 +247,16 @@ async fn from_today(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with(&format!("/segreteria/tariffe/{FAD_B}?importo=12%2C345&dal={}", text(day(30)))), "{location}");
+    assert!(
+        location.starts_with(&format!("/segreteria/tariffe/{FAD_B}?importo=12%2C345&dal={}", text(day(30)))),
+        "{location}"
+    );
     let html = admin.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("L&#x27;importo può avere al massimo due decimali") || html.contains("L'importo può avere al massimo due decimali"), "{html}");
+    assert!(
+        html.contains("L&#x27;importo può avere al massimo due decimali")
+            || html.contains("L'importo può avere al massimo due decimali"),
+        "{html}"
+    );
     assert!(html.contains("value=\"12,345\"") && html.contains(&format!("value=\"{}\"", text(day(30)))), "{html}");
     // And an accepted one goes to the case page with the confirmation.
     let response = admin
@@ -249,19 +285,24 @@ async fn annulment(backend: Backend) {
     let beta = provider(&app, "beta@provider.it", &fiscal_code("0123456789")).await;
     assert_eq!(cart_amounts(&app, &alpha).await, vec![25822]);
 
-    let (status, list) = json_of(app.call(&admin, "segreteria/debts", &[("state", "DA_PAGARE"), ("search", "80007580279"), ("page", "1")]).await).await;
+    let (status, list) = json_of(
+        app.call(&admin, "segreteria/debts", &[("state", "DA_PAGARE"), ("search", "80007580279"), ("page", "1")]).await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["rows"].as_array().unwrap().len(), 1, "{list}");
     let alpha_debt = list["rows"][0]["id"].as_str().unwrap().to_string();
 
     // The reason is mandatory.
-    let (status, body) = json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &alpha_debt), ("reason", "  ")]).await).await;
+    let (status, body) =
+        json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &alpha_debt), ("reason", "  ")]).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(refused_field(&body, "reason"), vec!["required".to_string()]);
 
     // Annulled with reason, actor and time; shown to the Segreteria and to the provider.
     let reason = "Esenzione deliberata dalla Commissione regionale";
-    let (status, body) = json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &alpha_debt), ("reason", reason)]).await).await;
+    let (status, body) =
+        json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &alpha_debt), ("reason", reason)]).await).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, detail) = json_of(app.call(&admin, "segreteria/debt", &[("id", &alpha_debt)]).await).await;
     assert_eq!(detail["debt"]["state"], "Annullato", "{detail}");
@@ -270,7 +311,10 @@ async fn annulment(backend: Backend) {
     assert!(detail["annulment"]["annulled_at"].as_str().is_some_and(|at| at.starts_with(&text(day(0)))), "{detail}");
     let (status, mine) = json_of(app.call(&alpha, "payments/annulled", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{mine}");
-    assert_eq!((mine[0]["id"].as_str(), mine[0]["reason"].as_str(), mine[0]["amount_cents"].as_i64()), (Some(alpha_debt.as_str()), Some(reason), Some(25822)));
+    assert_eq!(
+        (mine[0]["id"].as_str(), mine[0]["reason"].as_str(), mine[0]["amount_cents"].as_i64()),
+        (Some(alpha_debt.as_str()), Some(reason), Some(25822))
+    );
     let (_, others) = json_of(app.call(&beta, "payments/annulled", &[]).await).await;
     assert_eq!(others, Value::Array(vec![]), "another provider sees nothing");
     // The annulment stands: the provider's pages do not re-open the debt.
@@ -279,9 +323,11 @@ async fn annulment(backend: Backend) {
     assert_eq!(summary["request_debts"], Value::Array(vec![]), "{summary}");
     let html = alpha.get(app.url("/area/pagamenti")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Dovuti annullati dalla Segreteria") && html.contains(reason), "{html}");
-    let html = admin.get(app.url(&format!("/segreteria/dovuti/{alpha_debt}"))).send().await.unwrap().text().await.unwrap();
+    let html =
+        admin.get(app.url(&format!("/segreteria/dovuti/{alpha_debt}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(reason) && html.contains("Annullato il"), "{html}");
-    let (status, body) = json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &alpha_debt), ("reason", "di nuovo")]).await).await;
+    let (status, body) =
+        json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &alpha_debt), ("reason", "di nuovo")]).await).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("debt_not_annullable")), "{body}");
 
     // A debt in a live attempt (IN_CORSO) is refused, and so is a paid one.
@@ -289,34 +335,60 @@ async fn annulment(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let beta_debt = page["carts"][0][0]["id"].as_str().unwrap().to_string();
     let key = page["idempotency_key"].as_str().unwrap();
-    let (status, answer) =
-        json_of(app.call(&beta, "payments/pay", &[("idempotency_key", key), ("debts", &beta_debt), ("payer_email", "t@example.it")]).await).await;
+    let (status, answer) = json_of(
+        app.call(
+            &beta,
+            "payments/pay",
+            &[("idempotency_key", key), ("debts", &beta_debt), ("payer_email", "t@example.it")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    let (status, body) = json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &beta_debt), ("reason", "prova")]).await).await;
+    let (status, body) =
+        json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &beta_debt), ("reason", "prova")]).await).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["detail"], "InCorso", "{body}");
     let (_, detail) = json_of(app.call(&admin, "segreteria/debt", &[("id", &beta_debt)]).await).await;
     assert_eq!(detail["debt"]["state"], "InCorso");
     assert_eq!(detail["annulment"], Value::Null);
-    let html = admin.get(app.url(&format!("/segreteria/dovuti/{beta_debt}"))).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Non si può annullare: c&#x27;è un pagamento in corso") || html.contains("Non si può annullare: c'è un pagamento in corso"), "{html}");
+    let html =
+        admin.get(app.url(&format!("/segreteria/dovuti/{beta_debt}"))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Non si può annullare: c&#x27;è un pagamento in corso")
+            || html.contains("Non si può annullare: c'è un pagamento in corso"),
+        "{html}"
+    );
 
     let id_session = sim.sessions().await[0]["id_session"].as_str().unwrap().to_string();
     sim.act(&id_session, "pay").await;
-    let (status, attempt) = json_of(app.call(&beta, "payments/verify", &[("id_session", &id_session), ("esito", "OK")]).await).await;
+    let (status, attempt) =
+        json_of(app.call(&beta, "payments/verify", &[("id_session", &id_session), ("esito", "OK")]).await).await;
     assert_eq!((status, attempt["state"].as_str()), (StatusCode::OK, Some("Pagata")), "{attempt}");
-    let (status, body) = json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &beta_debt), ("reason", "prova")]).await).await;
+    let (status, body) =
+        json_of(app.call(&admin, "segreteria/debt_annul", &[("id", &beta_debt), ("reason", "prova")]).await).await;
     assert_eq!((status, body["detail"].as_str()), (StatusCode::CONFLICT, Some("Pagato")), "{body}");
     let (_, detail) = json_of(app.call(&admin, "segreteria/debt", &[("id", &beta_debt)]).await).await;
     assert_eq!(detail["debt"]["state"], "Pagato");
-    let (status, _) = json_of(app.call(&admin, "segreteria/debt_annul", &[("id", "nessuno"), ("reason", "prova")]).await).await;
+    let (status, _) =
+        json_of(app.call(&admin, "segreteria/debt_annul", &[("id", "nessuno"), ("reason", "prova")]).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The list by state.
-    let (_, list) = json_of(app.call(&admin, "segreteria/debts", &[("state", ""), ("search", ""), ("page", "1")]).await).await;
-    let counts: Vec<(String, i64)> =
-        list["counts"].as_array().unwrap().iter().map(|c| (c[0].as_str().unwrap().to_string(), c[1].as_i64().unwrap())).collect();
-    assert!(counts.contains(&("Annullato".into(), 1)) && counts.contains(&("Pagato".into(), 1)) && counts.contains(&("DaPagare".into(), 0)), "{counts:?}");
+    let (_, list) =
+        json_of(app.call(&admin, "segreteria/debts", &[("state", ""), ("search", ""), ("page", "1")]).await).await;
+    let counts: Vec<(String, i64)> = list["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c[0].as_str().unwrap().to_string(), c[1].as_i64().unwrap()))
+        .collect();
+    assert!(
+        counts.contains(&("Annullato".into(), 1))
+            && counts.contains(&("Pagato".into(), 1))
+            && counts.contains(&("DaPagare".into(), 0)),
+        "{counts:?}"
+    );
 
     // Without JavaScript a refused annulment comes back with the typed reason.
     let response = admin
@@ -329,7 +401,10 @@ async fn annulment(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with(&format!("/segreteria/dovuti/{beta_debt}?motivo=pagato%20per%20errore&")), "{location}");
+    assert!(
+        location.starts_with(&format!("/segreteria/dovuti/{beta_debt}?motivo=pagato%20per%20errore&")),
+        "{location}"
+    );
     let html = admin.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("è già stato pagato"), "{html}");
 
@@ -354,13 +429,22 @@ async fn access(backend: Backend) {
         let (status, body) = json_of(app.call(&provider_client, endpoint, &form).await).await;
         assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{endpoint}: {body}");
         let (status, body) = json_of(app.call(&anonymous, endpoint, &form).await).await;
-        assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")), "{endpoint}: {body}");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthenticated")),
+            "{endpoint}: {body}"
+        );
     }
     // The provider-side list of annulled debts: providers only.
     assert_eq!(app.call(&anonymous, "payments/annulled", &[]).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.call(&admin, "payments/annulled", &[]).await.status(), StatusCode::FORBIDDEN);
     // The pages too.
-    for path in ["/segreteria/tariffe", "/segreteria/tariffe/QUOTA_ANNUALE-B-PRIMO_ANNO", "/segreteria/dovuti", "/segreteria/dovuti/x"] {
+    for path in [
+        "/segreteria/tariffe",
+        "/segreteria/tariffe/QUOTA_ANNUALE-B-PRIMO_ANNO",
+        "/segreteria/dovuti",
+        "/segreteria/dovuti/x",
+    ] {
         assert_eq!(provider_client.get(app.url(path)).send().await.unwrap().status(), StatusCode::FORBIDDEN, "{path}");
         assert_eq!(anonymous.get(app.url(path)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{path}");
     }

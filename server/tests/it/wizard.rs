@@ -30,13 +30,7 @@ fn provider_form(cf: &str) -> Vec<(String, String)> {
 }
 
 async fn save(app: &TestApp, client: &reqwest::Client, form: &[(String, String)]) -> reqwest::Response {
-    client
-        .post(app.url("/api/providers/save"))
-        .header("Accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap()
+    client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(form).send().await.unwrap()
 }
 
 async fn provider_account(app: &TestApp, email: &str) -> reqwest::Client {

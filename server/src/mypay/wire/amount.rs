@@ -18,9 +18,7 @@ use serde::{Deserialize, Serialize};
 /// The type itself accepts any `i64` so that arithmetic and comparisons are easy; range rules
 /// are applied where the wire format requires them ([`AmountCents::is_valid_dovuto`],
 /// [`AmountCents::parse`]).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AmountCents(pub i64);
 
@@ -145,24 +143,14 @@ mod tests {
         assert_eq!(AmountCents::parse("0.01"), Ok(AmountCents(1)));
         assert_eq!(AmountCents::parse("007.50"), Ok(AmountCents(750)));
         assert_eq!(AmountCents::parse("999999999.99"), Ok(AmountCents::MAX));
-        for bad in [
-            "10", "10.5", "10,50", "10.500", ".50", "-1.00", "+1.00", " 1.00", "1.00 ", "1e2.00",
-            "", "1.0a", "١.٠٠",
-        ] {
+        for bad in
+            ["10", "10.5", "10,50", "10.500", ".50", "-1.00", "+1.00", " 1.00", "1.00 ", "1e2.00", "", "1.0a", "١.٠٠"]
+        {
             assert_eq!(AmountCents::parse(bad), Err(AmountError::Format), "{bad:?}");
         }
-        assert_eq!(
-            AmountCents::parse("1000000000.00"),
-            Err(AmountError::OutOfRange)
-        );
-        assert_eq!(
-            AmountCents::parse("99999999999999999999999999999.00"),
-            Err(AmountError::OutOfRange)
-        );
-        assert_eq!(
-            AmountCents::parse("0000000000000000000001.00"),
-            Ok(AmountCents(100))
-        );
+        assert_eq!(AmountCents::parse("1000000000.00"), Err(AmountError::OutOfRange));
+        assert_eq!(AmountCents::parse("99999999999999999999999999999.00"), Err(AmountError::OutOfRange));
+        assert_eq!(AmountCents::parse("0000000000000000000001.00"), Ok(AmountCents(100)));
     }
 
     #[test]

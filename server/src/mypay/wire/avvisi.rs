@@ -27,24 +27,20 @@ use time::Date;
 use super::amount::AmountCents;
 use super::pagati::format_xsd_date;
 use super::soap::{
-    ENTE_ATTR, ENV_ATTR, InviaDovutiOutcome, MyPayFault, Operation, Payload, RequestError,
-    ResponseError, SoapFault, SoapRequest, check_cod_ipa, check_password, check_return_url, child,
-    child_text, clean_text, decode_base64_text, parse_envelope, parse_fault_bean,
-    parse_session_response,
+    check_cod_ipa, check_password, check_return_url, child, child_text, clean_text, decode_base64_text, parse_envelope,
+    parse_fault_bean, parse_session_response, InviaDovutiOutcome, MyPayFault, Operation, Payload, RequestError,
+    ResponseError, SoapFault, SoapRequest, ENTE_ATTR, ENV_ATTR,
 };
 use super::versamento::VersamentoXml;
-use super::xml::{XmlWriter, ns};
-use super::zip::{ZipEntry, extract_single_pdf};
+use super::xml::{ns, XmlWriter};
+use super::zip::{extract_single_pdf, ZipEntry};
 
 /// Largest notice PDF accepted, from `base64ZipAvviso` or from `urlFileAvviso` (MyPay's notices
 /// are a few hundred KiB).
 pub const MAX_NOTICE_PDF_BYTES: usize = 4 * 1024 * 1024;
 
 fn header_envelope(w: &mut XmlWriter, cod_ipa_ente: &str) {
-    w.start(
-        "soapenv:Envelope",
-        &[ENV_ATTR, ("xmlns:ppthead", ns::PPTHEAD), ENTE_ATTR],
-    );
+    w.start("soapenv:Envelope", &[ENV_ATTR, ("xmlns:ppthead", ns::PPTHEAD), ENTE_ATTR]);
     w.start("soapenv:Header", &[]);
     w.start("ppthead:intestazionePPT", &[]);
     w.text_element("codIpaEnte", cod_ipa_ente);
@@ -76,10 +72,7 @@ impl fmt::Debug for ImportaDovutoParams<'_> {
         f.debug_struct("ImportaDovutoParams")
             .field("cod_ipa_ente", &self.cod_ipa_ente)
             .field("password", &"<redacted>")
-            .field(
-                "versamento",
-                &format_args!("<{} bytes>", self.versamento.as_bytes().len()),
-            )
+            .field("versamento", &format_args!("<{} bytes>", self.versamento.as_bytes().len()))
             .field("flag_genera_iuv", &self.flag_genera_iuv)
             .finish()
     }
@@ -100,10 +93,7 @@ pub fn build_importa_dovuto(p: &ImportaDovutoParams<'_>) -> Result<SoapRequest, 
     }
     w.end("ente:paaSILImportaDovuto");
     close_envelope(&mut w);
-    Ok(SoapRequest {
-        operation: Operation::ImportaDovuto,
-        body: w.finish(),
-    })
+    Ok(SoapRequest { operation: Operation::ImportaDovuto, body: w.finish() })
 }
 
 /// The notice PDF of a `base64ZipAvviso`, out of its ZIP.
@@ -165,27 +155,19 @@ pub fn parse_importa_dovuto_response(body: &[u8]) -> Result<ImportaDovutoOutcome
     match (&fault, esito.as_deref()) {
         (None, Some("OK")) => {}
         (None, _) => {
-            return Err(ResponseError::Inconsistent(
-                "esito is not OK but no fault is present",
-            ));
+            return Err(ResponseError::Inconsistent("esito is not OK but no fault is present"));
         }
         // A fault is a refusal, with esito KO or (T19 leniency) none; never with OK.
         (Some(_), Some("OK")) => {
-            return Err(ResponseError::Inconsistent(
-                "esito OK together with a fault",
-            ));
+            return Err(ResponseError::Inconsistent("esito OK together with a fault"));
         }
         (Some(_), _) => {}
     }
     let notice = match child(&risposta, None, "base64ZipAvviso")? {
         Some(el) if !el.text.trim().is_empty() => {
-            let zip =
-                decode_base64_text(&el.text).ok_or(ResponseError::Base64("base64ZipAvviso"))?;
+            let zip = decode_base64_text(&el.text).ok_or(ResponseError::Base64("base64ZipAvviso"))?;
             let ZipEntry { name, data } = extract_single_pdf(&zip, MAX_NOTICE_PDF_BYTES)?;
-            Some(ZippedNotice {
-                file_name: name,
-                pdf: data,
-            })
+            Some(ZippedNotice { file_name: name, pdf: data })
         }
         _ => None,
     };
@@ -223,10 +205,7 @@ pub fn build_verifica_avviso(
     w.opt_text_element("enteSILInviaRispostaPagamentoUrl", return_url);
     w.end("ente:paaSILVerificaAvviso");
     close_envelope(&mut w);
-    Ok(SoapRequest {
-        operation: Operation::VerificaAvviso,
-        body: w.finish(),
-    })
+    Ok(SoapRequest { operation: Operation::VerificaAvviso, body: w.finish() })
 }
 
 /// Parses the answer to `paaSILVerificaAvviso`: the same shape as InviaDovuti's (§3.2 step 6).
@@ -310,9 +289,7 @@ impl fmt::Debug for RegistraPagamentoParams<'_> {
 
 /// Builds the `paaSILRegistraPagamento` request (§8.5). `codiceContestoPagamento` is never
 /// written: MyPay ignores it and stores `n/a`.
-pub fn build_registra_pagamento(
-    p: &RegistraPagamentoParams<'_>,
-) -> Result<SoapRequest, RequestError> {
+pub fn build_registra_pagamento(p: &RegistraPagamentoParams<'_>) -> Result<SoapRequest, RequestError> {
     check_cod_ipa(p.cod_ipa_ente)?;
     check_password(p.password)?;
     if !clean_text(p.iuv, 35) {
@@ -356,10 +333,7 @@ pub fn build_registra_pagamento(
     w.text_element("denominazioneAttestante", p.attestor_name);
     w.end("ente:paaSILRegistraPagamento");
     close_envelope(&mut w);
-    Ok(SoapRequest {
-        operation: Operation::RegistraPagamento,
-        body: w.finish(),
-    })
+    Ok(SoapRequest { operation: Operation::RegistraPagamento, body: w.finish() })
 }
 
 /// Answer to `paaSILRegistraPagamento`.
@@ -373,9 +347,7 @@ pub enum RegistraPagamentoOutcome {
 }
 
 /// Parses the answer to `paaSILRegistraPagamento`.
-pub fn parse_registra_pagamento_response(
-    body: &[u8],
-) -> Result<RegistraPagamentoOutcome, ResponseError> {
+pub fn parse_registra_pagamento_response(body: &[u8]) -> Result<RegistraPagamentoOutcome, ResponseError> {
     let risposta = match parse_envelope(body, Operation::RegistraPagamento)? {
         Payload::Fault(f) => return Ok(RegistraPagamentoOutcome::SoapFault(f)),
         Payload::Response(r) => r,
@@ -383,12 +355,8 @@ pub fn parse_registra_pagamento_response(
     let esito = non_empty(child_text(&risposta, "esito")?);
     match (parse_fault_bean(&risposta)?, esito.as_deref()) {
         (None, Some("OK")) => Ok(RegistraPagamentoOutcome::Recorded),
-        (None, _) => Err(ResponseError::Inconsistent(
-            "esito is not OK but no fault is present",
-        )),
-        (Some(_), Some("OK")) => Err(ResponseError::Inconsistent(
-            "esito OK together with a fault",
-        )),
+        (None, _) => Err(ResponseError::Inconsistent("esito is not OK but no fault is present")),
+        (Some(_), Some("OK")) => Err(ResponseError::Inconsistent("esito OK together with a fault")),
         (Some(f), _) => Ok(RegistraPagamentoOutcome::Rejected(f)),
     }
 }
@@ -424,24 +392,15 @@ mod tests {
         assert_eq!(ko.fault.unwrap().code, FaultCode::ImportIudDuplicato);
         assert_eq!(ko.iuv.as_deref(), Some("01000000012345789"));
         // T19: a fault without esito is still a refusal.
-        assert!(
-            !reply("<fault><faultCode>PAA_SYSTEM_ERROR</faultCode></fault>")
-                .unwrap()
-                .is_ok()
-        );
-        assert!(matches!(
-            reply("<esito>KO</esito>"),
-            Err(ResponseError::Inconsistent(_))
-        ));
+        assert!(!reply("<fault><faultCode>PAA_SYSTEM_ERROR</faultCode></fault>").unwrap().is_ok());
+        assert!(matches!(reply("<esito>KO</esito>"), Err(ResponseError::Inconsistent(_))));
         assert!(matches!(reply(""), Err(ResponseError::Inconsistent(_))));
         assert!(matches!(
             reply("<fault><faultCode>PAA_SYSTEM_ERROR</faultCode></fault><esito>OK</esito>"),
             Err(ResponseError::Inconsistent(_))
         ));
         let ok = reply("<esito>OK</esito>").unwrap();
-        assert!(
-            ok.is_ok() && ok.iuv.is_none() && ok.url_file_avviso.is_none() && ok.notice.is_none()
-        );
+        assert!(ok.is_ok() && ok.iuv.is_none() && ok.url_file_avviso.is_none() && ok.notice.is_none());
     }
 
     #[test]
@@ -449,24 +408,14 @@ mod tests {
         let pdf = b"%PDF-1.4\n%%EOF\n";
         let std = base64::engine::general_purpose::STANDARD;
         let zip = build_zip("avviso_80007580279_01123456789012345.pdf", pdf, true);
-        let ok = reply(&format!(
-            "<esito>OK</esito><base64ZipAvviso>{}</base64ZipAvviso>",
-            std.encode(&zip)
-        ))
-        .unwrap();
+        let ok = reply(&format!("<esito>OK</esito><base64ZipAvviso>{}</base64ZipAvviso>", std.encode(&zip))).unwrap();
         let notice = ok.notice.unwrap();
         assert_eq!(notice.pdf, pdf);
         assert_eq!(notice.file_name, "avviso_80007580279_01123456789012345.pdf");
-        assert!(
-            !format!("{notice:?}").contains("PDF-1.4"),
-            "Debug does not dump the PDF"
-        );
+        assert!(!format!("{notice:?}").contains("PDF-1.4"), "Debug does not dump the PDF");
         // Double base64 is not what MyPay sends here (§0.2): refused rather than guessed.
         assert!(matches!(
-            reply(&format!(
-                "<esito>OK</esito><base64ZipAvviso>{}</base64ZipAvviso>",
-                std.encode(std.encode(&zip))
-            )),
+            reply(&format!("<esito>OK</esito><base64ZipAvviso>{}</base64ZipAvviso>", std.encode(std.encode(&zip)))),
             Err(ResponseError::Zip(_))
         ));
         assert!(matches!(
@@ -491,51 +440,15 @@ mod tests {
         };
         let req = build_registra_pagamento(&base).unwrap();
         assert!(!format!("{base:?}").contains(PASSWORD) && !format!("{req:?}").contains(PASSWORD));
-        assert!(
-            !req.body.contains("intestazionePPT") && !req.body.contains("codiceContestoPagamento")
-        );
+        assert!(!req.body.contains("intestazionePPT") && !req.body.contains("codiceContestoPagamento"));
         let err = |p: RegistraPagamentoParams<'_>| build_registra_pagamento(&p).unwrap_err();
-        assert_eq!(
-            err(RegistraPagamentoParams {
-                amount: AmountCents(0),
-                ..base
-            }),
-            RequestError::InvalidAmount
-        );
-        assert_eq!(
-            err(RegistraPagamentoParams { iur: "  ", ..base }),
-            RequestError::InvalidIur
-        );
-        assert_eq!(
-            err(RegistraPagamentoParams {
-                attestor_name: "",
-                ..base
-            }),
-            RequestError::InvalidAttestor
-        );
-        assert_eq!(
-            err(RegistraPagamentoParams {
-                index: Some(6),
-                ..base
-            }),
-            RequestError::InvalidIndex
-        );
-        assert_eq!(
-            err(RegistraPagamentoParams { iuv: "", ..base }),
-            RequestError::InvalidIuv
-        );
-        assert_eq!(
-            err(RegistraPagamentoParams {
-                password: "",
-                ..base
-            }),
-            RequestError::InvalidPassword
-        );
-        for k in [
-            AttestorKind::FiscalCode,
-            AttestorKind::Abi,
-            AttestorKind::Bic,
-        ] {
+        assert_eq!(err(RegistraPagamentoParams { amount: AmountCents(0), ..base }), RequestError::InvalidAmount);
+        assert_eq!(err(RegistraPagamentoParams { iur: "  ", ..base }), RequestError::InvalidIur);
+        assert_eq!(err(RegistraPagamentoParams { attestor_name: "", ..base }), RequestError::InvalidAttestor);
+        assert_eq!(err(RegistraPagamentoParams { index: Some(6), ..base }), RequestError::InvalidIndex);
+        assert_eq!(err(RegistraPagamentoParams { iuv: "", ..base }), RequestError::InvalidIuv);
+        assert_eq!(err(RegistraPagamentoParams { password: "", ..base }), RequestError::InvalidPassword);
+        for k in [AttestorKind::FiscalCode, AttestorKind::Abi, AttestorKind::Bic] {
             assert_eq!(AttestorKind::from_code(k.code()), Some(k));
         }
         assert_eq!(AttestorKind::from_code("X"), None);

@@ -35,8 +35,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::amount::AmountCents;
-use super::fiscal::{FiscalError, validate_codice_fiscale, validate_partita_iva};
-use super::xml::{XmlWriter, is_xml_char, ns};
+use super::fiscal::{validate_codice_fiscale, validate_partita_iva, FiscalError};
+use super::xml::{is_xml_char, ns, XmlWriter};
 
 /// `versioneOggetto` written in every `Dovuti` (the value MyPay itself uses, §4.2).
 pub const VERSIONE_OGGETTO: &str = "6.2.0";
@@ -124,17 +124,12 @@ pub struct Cart {
 impl Cart {
     /// Sum of the debt amounts; `None` on overflow.
     pub fn total(&self) -> Option<AmountCents> {
-        self.debts
-            .iter()
-            .try_fold(AmountCents::ZERO, |acc, d| acc.checked_add(d.amount))
+        self.debts.iter().try_fold(AmountCents::ZERO, |acc, d| acc.checked_add(d.amount))
     }
 
     /// `(IUD, amount)` pairs, as expected by [`super::soap::interpret_pagati`].
     pub fn expected_lines(&self) -> Vec<(String, AmountCents)> {
-        self.debts
-            .iter()
-            .map(|d| (d.iud.clone(), d.amount))
-            .collect()
+        self.debts.iter().map(|d| (d.iud.clone(), d.amount)).collect()
     }
 }
 
@@ -336,14 +331,9 @@ pub fn is_valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'*+/=?`{|}~^.-".contains(&b));
-    let domain_ok = !domain.is_empty()
-        && domain
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let local_ok =
+        !local.is_empty() && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"_!#$%&'*+/=?`{|}~^.-".contains(&b));
+    let domain_ok = !domain.is_empty() && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
     local_ok && domain_ok
 }
 
@@ -359,9 +349,7 @@ pub fn is_valid_dati_specifici_riscossione(value: &str) -> bool {
     matches!(first, '0' | '1' | '2' | '9')
         && slash == '/'
         && (3..=138).contains(&rest.len())
-        && rest
-            .iter()
-            .all(|c| !c.is_whitespace() && !c.is_control() && is_xml_char(*c))
+        && rest.iter().all(|c| !c.is_whitespace() && !c.is_control() && is_xml_char(*c))
 }
 
 /// Validates the payer (shared with the `Versamento` builder); errors name a payer [`Field`].
@@ -387,13 +375,7 @@ pub(crate) fn validate_payer(payer: &Payer) -> Result<(), DovutiError> {
         // ASCII letters so that what we send is what MyPay stores.
         let actual = province.chars().count();
         if actual != 2 {
-            return Err(invalid(
-                Field::PayerProvince,
-                Problem::WrongLength {
-                    expected: 2,
-                    actual,
-                },
-            ));
+            return Err(invalid(Field::PayerProvince, Problem::WrongLength { expected: 2, actual }));
         }
         if !province.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(invalid(Field::PayerProvince, Problem::Pattern("[A-Z]{2}")));
@@ -429,10 +411,7 @@ fn validate_debt(i: usize, debt: &Debt, seen: &mut HashSet<String>) -> Result<()
     check_text(Field::Causale(i), &debt.causale, 1024)?;
     check_not_blank(Field::Causale(i), &debt.causale)?;
     if !is_valid_dati_specifici_riscossione(&debt.dati_specifici_riscossione) {
-        return Err(invalid(
-            Field::DatiSpecificiRiscossione(i),
-            Problem::Pattern("[0129]/\\S{3,138}"),
-        ));
+        return Err(invalid(Field::DatiSpecificiRiscossione(i), Problem::Pattern("[0129]/\\S{3,138}")));
     }
     Ok(())
 }
@@ -443,9 +422,7 @@ pub fn validate_cart(cart: &Cart) -> Result<(), DovutiError> {
         return Err(DovutiError::NoDebts);
     }
     if cart.debts.len() > MAX_DEBTS {
-        return Err(DovutiError::TooManyDebts {
-            count: cart.debts.len(),
-        });
+        return Err(DovutiError::TooManyDebts { count: cart.debts.len() });
     }
     validate_payer(&cart.payer)?;
     let mut seen = HashSet::new();
@@ -547,15 +524,9 @@ mod tests {
     #[test]
     fn sample_is_valid_and_has_no_iuv() {
         let xml = build_valid(&sample_cart());
-        assert!(
-            xml.as_str()
-                .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Dovuti xmlns=")
-        );
+        assert!(xml.as_str().starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Dovuti xmlns="));
         assert!(!xml.as_str().contains("identificativoUnivocoVersamento"));
-        assert!(
-            xml.as_str()
-                .contains("<importoSingoloVersamento>100.00</importoSingoloVersamento>")
-        );
+        assert!(xml.as_str().contains("<importoSingoloVersamento>100.00</importoSingoloVersamento>"));
         assert_eq!(sample_cart().total(), Some(AmountCents(15000)));
     }
 
@@ -564,57 +535,29 @@ mod tests {
         assert_eq!(err_of(|c| c.debts.clear()), DovutiError::NoDebts);
         let e = err_of(|c| {
             let d = c.debts[0].clone();
-            c.debts = (0..6)
-                .map(|i| Debt {
-                    iud: format!("X-{i}"),
-                    ..d.clone()
-                })
-                .collect();
+            c.debts = (0..6).map(|i| Debt { iud: format!("X-{i}"), ..d.clone() }).collect();
         });
         assert_eq!(e, DovutiError::TooManyDebts { count: 6 });
         let mut five = sample_cart();
         let d = five.debts[0].clone();
-        five.debts = (0..5)
-            .map(|i| Debt {
-                iud: format!("X-{i}"),
-                ..d.clone()
-            })
-            .collect();
+        five.debts = (0..5).map(|i| Debt { iud: format!("X-{i}"), ..d.clone() }).collect();
         build_valid(&five);
     }
 
     #[test]
     fn iud_rules() {
-        assert_eq!(
-            err_of(|c| c.debts[0].iud.clear()),
-            field_err(Field::Iud(0), Problem::Empty)
-        );
-        assert_eq!(
-            err_of(|c| c.debts[1].iud = "   ".into()),
-            field_err(Field::Iud(1), Problem::Blank)
-        );
+        assert_eq!(err_of(|c| c.debts[0].iud.clear()), field_err(Field::Iud(0), Problem::Empty));
+        assert_eq!(err_of(|c| c.debts[1].iud = "   ".into()), field_err(Field::Iud(1), Problem::Blank));
         assert_eq!(
             err_of(|c| c.debts[0].iud = "A".repeat(36)),
-            field_err(
-                Field::Iud(0),
-                Problem::TooLong {
-                    max: 35,
-                    actual: 36
-                }
-            )
+            field_err(Field::Iud(0), Problem::TooLong { max: 35, actual: 36 })
         );
-        assert_eq!(
-            err_of(|c| c.debts[0].iud = "000123".into()),
-            field_err(Field::Iud(0), Problem::IudStartsWithZeros)
-        );
+        assert_eq!(err_of(|c| c.debts[0].iud = "000123".into()), field_err(Field::Iud(0), Problem::IudStartsWithZeros));
         assert_eq!(
             err_of(|c| c.debts[1].iud = c.debts[0].iud.clone()),
             field_err(Field::Iud(1), Problem::DuplicateIud)
         );
-        assert_eq!(
-            err_of(|c| c.debts[0].iud = "A\u{1}B".into()),
-            field_err(Field::Iud(0), Problem::InvalidCharacter)
-        );
+        assert_eq!(err_of(|c| c.debts[0].iud = "A\u{1}B".into()), field_err(Field::Iud(0), Problem::InvalidCharacter));
         // 35 characters exactly, and "00" prefix is fine.
         let mut ok = sample_cart();
         ok.debts[0].iud = format!("00{}", "A".repeat(33));
@@ -644,37 +587,16 @@ mod tests {
 
     #[test]
     fn tipo_dovuto_causale_dsr_rules() {
-        assert_eq!(
-            err_of(|c| c.debts[0].tipo_dovuto.clear()),
-            field_err(Field::TipoDovuto(0), Problem::Empty)
-        );
+        assert_eq!(err_of(|c| c.debts[0].tipo_dovuto.clear()), field_err(Field::TipoDovuto(0), Problem::Empty));
         assert_eq!(
             err_of(|c| c.debts[0].tipo_dovuto = "T".repeat(65)),
-            field_err(
-                Field::TipoDovuto(0),
-                Problem::TooLong {
-                    max: 64,
-                    actual: 65
-                }
-            )
+            field_err(Field::TipoDovuto(0), Problem::TooLong { max: 64, actual: 65 })
         );
-        assert_eq!(
-            err_of(|c| c.debts[0].causale.clear()),
-            field_err(Field::Causale(0), Problem::Empty)
-        );
-        assert_eq!(
-            err_of(|c| c.debts[1].causale = " \u{a0} ".into()),
-            field_err(Field::Causale(1), Problem::Blank)
-        );
+        assert_eq!(err_of(|c| c.debts[0].causale.clear()), field_err(Field::Causale(0), Problem::Empty));
+        assert_eq!(err_of(|c| c.debts[1].causale = " \u{a0} ".into()), field_err(Field::Causale(1), Problem::Blank));
         assert_eq!(
             err_of(|c| c.debts[0].causale = "x".repeat(1025)),
-            field_err(
-                Field::Causale(0),
-                Problem::TooLong {
-                    max: 1024,
-                    actual: 1025
-                }
-            )
+            field_err(Field::Causale(0), Problem::TooLong { max: 1024, actual: 1025 })
         );
         assert_eq!(
             err_of(|c| c.debts[0].causale = "riga1\nriga2".into()),
@@ -684,28 +606,11 @@ mod tests {
             let v = v.to_string();
             err_of(move |c| c.debts[0].dati_specifici_riscossione = v)
         };
-        let dsr_err = field_err(
-            Field::DatiSpecificiRiscossione(0),
-            Problem::Pattern("[0129]/\\S{3,138}"),
-        );
-        for bad in [
-            "3/0301109AP",
-            "9-0301109AP",
-            "9/AB",
-            "9/ABC DEF",
-            "",
-            "9/",
-            &format!("9/{}", "A".repeat(139)),
-        ] {
+        let dsr_err = field_err(Field::DatiSpecificiRiscossione(0), Problem::Pattern("[0129]/\\S{3,138}"));
+        for bad in ["3/0301109AP", "9-0301109AP", "9/AB", "9/ABC DEF", "", "9/", &format!("9/{}", "A".repeat(139))] {
             assert_eq!(dsr(bad), dsr_err, "{bad:?}");
         }
-        for good in [
-            "0/ABC",
-            "1/ABC",
-            "2/ABC",
-            "9/0301109AP",
-            &format!("9/{}", "A".repeat(138)),
-        ] {
+        for good in ["0/ABC", "1/ABC", "2/ABC", "9/0301109AP", &format!("9/{}", "A".repeat(138))] {
             assert!(is_valid_dati_specifici_riscossione(good), "{good:?}");
         }
     }
@@ -714,39 +619,24 @@ mod tests {
     fn payer_rules() {
         assert_eq!(
             err_of(|c| c.payer.id_code = "RSSMRA80A01H501V".into()),
-            field_err(
-                Field::PayerIdCode,
-                Problem::Fiscal(FiscalError::CheckCharacterMismatch)
-            )
+            field_err(Field::PayerIdCode, Problem::Fiscal(FiscalError::CheckCharacterMismatch))
         );
         assert_eq!(
             err_of(|c| c.payer.id_code = "ANONIMO".into()),
-            field_err(
-                Field::PayerIdCode,
-                Problem::Fiscal(FiscalError::WrongLength { actual: 7 })
-            )
+            field_err(Field::PayerIdCode, Problem::Fiscal(FiscalError::WrongLength { actual: 7 }))
         );
-        assert_eq!(
-            err_of(|c| c.payer.id_code.clear()),
-            field_err(Field::PayerIdCode, Problem::Empty)
-        );
+        assert_eq!(err_of(|c| c.payer.id_code.clear()), field_err(Field::PayerIdCode, Problem::Empty));
         // G requires a partita IVA: a personal code is refused, a valid P.IVA accepted.
         assert_eq!(
             err_of(|c| c.payer.kind = PayerKind::Legal),
-            field_err(
-                Field::PayerIdCode,
-                Problem::Fiscal(FiscalError::WrongLength { actual: 16 })
-            )
+            field_err(Field::PayerIdCode, Problem::Fiscal(FiscalError::WrongLength { actual: 16 }))
         );
         assert_eq!(
             err_of(|c| {
                 c.payer.kind = PayerKind::Legal;
                 c.payer.id_code = "80007580278".into();
             }),
-            field_err(
-                Field::PayerIdCode,
-                Problem::Fiscal(FiscalError::CheckCharacterMismatch)
-            )
+            field_err(Field::PayerIdCode, Problem::Fiscal(FiscalError::CheckCharacterMismatch))
         );
         let mut legal = sample_cart();
         legal.payer.kind = PayerKind::Legal;
@@ -757,67 +647,28 @@ mod tests {
         numeric.payer.id_code = "80007580279".into();
         build_valid(&numeric);
 
-        assert_eq!(
-            err_of(|c| c.payer.name.clear()),
-            field_err(Field::PayerName, Problem::Empty)
-        );
-        assert_eq!(
-            err_of(|c| c.payer.name = "  ".into()),
-            field_err(Field::PayerName, Problem::Blank)
-        );
+        assert_eq!(err_of(|c| c.payer.name.clear()), field_err(Field::PayerName, Problem::Empty));
+        assert_eq!(err_of(|c| c.payer.name = "  ".into()), field_err(Field::PayerName, Problem::Blank));
         assert_eq!(
             err_of(|c| c.payer.name = "N".repeat(71)),
-            field_err(
-                Field::PayerName,
-                Problem::TooLong {
-                    max: 70,
-                    actual: 71
-                }
-            )
+            field_err(Field::PayerName, Problem::TooLong { max: 70, actual: 71 })
         );
         assert_eq!(
             err_of(|c| c.payer.address = Some("A".repeat(71))),
-            field_err(
-                Field::PayerAddress,
-                Problem::TooLong {
-                    max: 70,
-                    actual: 71
-                }
-            )
+            field_err(Field::PayerAddress, Problem::TooLong { max: 70, actual: 71 })
         );
-        assert_eq!(
-            err_of(|c| c.payer.address = Some(String::new())),
-            field_err(Field::PayerAddress, Problem::Empty)
-        );
+        assert_eq!(err_of(|c| c.payer.address = Some(String::new())), field_err(Field::PayerAddress, Problem::Empty));
         assert_eq!(
             err_of(|c| c.payer.civic_number = Some("1".repeat(17))),
-            field_err(
-                Field::PayerCivicNumber,
-                Problem::TooLong {
-                    max: 16,
-                    actual: 17
-                }
-            )
+            field_err(Field::PayerCivicNumber, Problem::TooLong { max: 16, actual: 17 })
         );
         assert_eq!(
             err_of(|c| c.payer.postal_code = Some("3".repeat(17))),
-            field_err(
-                Field::PayerPostalCode,
-                Problem::TooLong {
-                    max: 16,
-                    actual: 17
-                }
-            )
+            field_err(Field::PayerPostalCode, Problem::TooLong { max: 16, actual: 17 })
         );
         assert_eq!(
             err_of(|c| c.payer.city = Some("è".repeat(36))),
-            field_err(
-                Field::PayerCity,
-                Problem::TooLong {
-                    max: 35,
-                    actual: 36
-                }
-            )
+            field_err(Field::PayerCity, Problem::TooLong { max: 35, actual: 36 })
         );
         // 35 multi-byte characters are fine (lengths count characters, not bytes).
         let mut city = sample_cart();
@@ -825,13 +676,7 @@ mod tests {
         build_valid(&city);
         assert_eq!(
             err_of(|c| c.payer.province = Some("VEN".into())),
-            field_err(
-                Field::PayerProvince,
-                Problem::WrongLength {
-                    expected: 2,
-                    actual: 3
-                }
-            )
+            field_err(Field::PayerProvince, Problem::WrongLength { expected: 2, actual: 3 })
         );
         assert_eq!(
             err_of(|c| c.payer.province = Some("ve".into())),
@@ -851,13 +696,7 @@ mod tests {
         );
         assert_eq!(
             err_of(|c| c.payer.email = Some(format!("{}@example.org", "a".repeat(250)))),
-            field_err(
-                Field::PayerEmail,
-                Problem::TooLong {
-                    max: 256,
-                    actual: 262
-                }
-            )
+            field_err(Field::PayerEmail, Problem::TooLong { max: 256, actual: 262 })
         );
     }
 
@@ -876,24 +715,14 @@ mod tests {
         let mut cart = sample_cart();
         cart.payer.name = "Rossi & Figli <S.r.l.>".into();
         let xml = build_valid(&cart);
-        assert!(
-            xml.as_str().contains(
-                "<anagraficaPagatore>Rossi &amp; Figli &lt;S.r.l.&gt;</anagraficaPagatore>"
-            )
-        );
+        assert!(xml.as_str().contains("<anagraficaPagatore>Rossi &amp; Figli &lt;S.r.l.&gt;</anagraficaPagatore>"));
     }
 
     #[test]
     fn error_display_names_field() {
         let e = err_of(|c| c.debts[1].iud = "000X".into());
-        assert_eq!(
-            e.to_string(),
-            "datiSingoloVersamento[2].identificativoUnivocoDovuto: must not start with 000"
-        );
+        assert_eq!(e.to_string(), "datiSingoloVersamento[2].identificativoUnivocoDovuto: must not start with 000");
         let e = err_of(|c| c.payer.province = Some("V".into()));
-        assert_eq!(
-            e.to_string(),
-            "soggettoPagatore.provinciaPagatore: must be exactly 2 characters (got 1)"
-        );
+        assert_eq!(e.to_string(), "soggettoPagatore.provinciaPagatore: must be exactly 2 characters (got 1)");
     }
 }

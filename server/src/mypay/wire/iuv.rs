@@ -122,11 +122,7 @@ impl NoticeNumber {
     /// The text of the notice's QR code: `PAGOPA|002|{notice number}|{Ente fiscal code}|{cents}`
     /// (docs/mypay-avvisi.md §1.6).
     pub fn qr_code_text(&self, ente_fiscal_code: &str, amount: AmountCents) -> String {
-        format!(
-            "PAGOPA|002|{}|{ente_fiscal_code}|{}",
-            self.0,
-            amount.cents()
-        )
+        format!("PAGOPA|002|{}|{ente_fiscal_code}|{}", self.0, amount.cents())
     }
 }
 
@@ -170,10 +166,7 @@ mod tests {
         assert_eq!(Iuv::parse("01000000012345689"), Err(IuvError::CheckDigits));
         assert_eq!(Iuv::parse("0100000001234568"), Err(IuvError::Format));
         assert_eq!(Iuv::parse("010000000123456888"), Err(IuvError::Format));
-        assert_eq!(
-            Iuv::parse("RF23000000000000012345678"),
-            Err(IuvError::Format)
-        );
+        assert_eq!(Iuv::parse("RF23000000000000012345678"), Err(IuvError::Format));
         assert_eq!(Iuv::parse("0100000001234568x"), Err(IuvError::Format));
         assert_eq!(Iuv::parse("٠١000000012345688"), Err(IuvError::Format));
         assert_eq!(check_digits("01000000012345"), None);

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use super::amount::AmountCents;
-use super::dovuti::{Payer, PayerKind, write_payer};
-use super::xml::{self, Element, XmlError, XmlWriter, is_xml_whitespace, ns};
+use super::dovuti::{write_payer, Payer, PayerKind};
+use super::xml::{self, is_xml_whitespace, ns, Element, XmlError, XmlWriter};
 
 /// Which of the two document types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -221,10 +221,7 @@ pub enum PagatiError {
     #[error("more than 5 datiSingoloPagamento")]
     TooManyDatiSingoloPagamento,
     #[error("invalid value in {element}: {reason}")]
-    InvalidValue {
-        element: String,
-        reason: &'static str,
-    },
+    InvalidValue { element: String, reason: &'static str },
 }
 
 type Result<T> = std::result::Result<T, PagatiError>;
@@ -250,16 +247,11 @@ fn opt_text(el: &Element, name: &str) -> Result<Option<String>> {
 /// Text with XML whitespace collapsed at both ends (XSD `whiteSpace=collapse` of decimal/date
 /// types).
 fn req_token(el: &Element, name: &str) -> Result<String> {
-    Ok(req_text(el, name)?
-        .trim_matches(is_xml_whitespace)
-        .to_string())
+    Ok(req_text(el, name)?.trim_matches(is_xml_whitespace).to_string())
 }
 
 fn bad(element: &str, reason: &'static str) -> PagatiError {
-    PagatiError::InvalidValue {
-        element: element.to_string(),
-        reason,
-    }
+    PagatiError::InvalidValue { element: element.to_string(), reason }
 }
 
 fn req_amount(el: &Element, name: &str) -> Result<AmountCents> {
@@ -284,19 +276,16 @@ pub fn parse_pagati(xml_bytes: &[u8]) -> Result<Pagati> {
     let dominio_el = req(&root, "dominio")?;
     let dominio = Dominio {
         identificativo_dominio: req_text(dominio_el, "identificativoDominio")?,
-        identificativo_stazione_richiedente: opt_text(
-            dominio_el,
-            "identificativoStazioneRichiedente",
-        )?,
+        identificativo_stazione_richiedente: opt_text(dominio_el, "identificativoStazioneRichiedente")?,
     };
     let data_ora = req_token(&root, "dataOraMessaggioRicevuta")?;
-    let data_ora_messaggio_ricevuta = parse_xsd_date_time(&data_ora)
-        .ok_or_else(|| bad("dataOraMessaggioRicevuta", "not an xsd:dateTime"))?;
+    let data_ora_messaggio_ricevuta =
+        parse_xsd_date_time(&data_ora).ok_or_else(|| bad("dataOraMessaggioRicevuta", "not an xsd:dateTime"))?;
 
     let dp = req(&root, "datiPagamento")?;
     let codice = req_token(dp, "codiceEsitoPagamento")?;
-    let codice_esito_pagamento = EsitoPagamento::from_code(&codice)
-        .ok_or_else(|| bad("codiceEsitoPagamento", "not one of 0..4"))?;
+    let codice_esito_pagamento =
+        EsitoPagamento::from_code(&codice).ok_or_else(|| bad("codiceEsitoPagamento", "not one of 0..4"))?;
     let mut singoli = Vec::new();
     for s in dp.children_named(PAY, "datiSingoloPagamento") {
         if singoli.len() == 5 {
@@ -332,9 +321,7 @@ fn parse_singolo(s: &Element, kind: PagatiKind) -> Result<DatiSingoloPagamento> 
         match child(s, "indiceDatiSingoloPagamento")? {
             Some(e) => {
                 let t = e.text.trim_matches(is_xml_whitespace);
-                let v: u8 = t
-                    .parse()
-                    .map_err(|_| bad("indiceDatiSingoloPagamento", "not 1..5"))?;
+                let v: u8 = t.parse().map_err(|_| bad("indiceDatiSingoloPagamento", "not 1..5"))?;
                 if !(1..=5).contains(&v) {
                     return Err(bad("indiceDatiSingoloPagamento", "not 1..5"));
                 }
@@ -352,17 +339,11 @@ fn parse_singolo(s: &Element, kind: PagatiKind) -> Result<DatiSingoloPagamento> 
     };
     let allegato = match (con_ricevuta, child(s, "allegatoRicevuta")?) {
         (true, Some(a)) => {
-            let text: String = req_text(a, "testoAllegato")?
-                .chars()
-                .filter(|c| !is_xml_whitespace(*c))
-                .collect();
+            let text: String = req_text(a, "testoAllegato")?.chars().filter(|c| !is_xml_whitespace(*c)).collect();
             let testo = base64::engine::general_purpose::STANDARD
                 .decode(text.as_bytes())
                 .map_err(|_| bad("testoAllegato", "not base64"))?;
-            Some(AllegatoRicevuta {
-                tipo: req_text(a, "tipoAllegatoRicevuta")?,
-                testo,
-            })
+            Some(AllegatoRicevuta { tipo: req_text(a, "tipoAllegatoRicevuta")?, testo })
         }
         _ => None,
     };
@@ -403,8 +384,7 @@ fn parse_organization(el: &Element, suffix: &str) -> Result<Organization> {
 fn parse_payer(el: &Element) -> Result<Payer> {
     let id = req(el, "identificativoUnivocoPagatore")?;
     let tipo = req_token(id, "tipoIdentificativoUnivoco")?;
-    let kind = PayerKind::from_code(&tipo)
-        .ok_or_else(|| bad("tipoIdentificativoUnivoco", "not F or G"))?;
+    let kind = PayerKind::from_code(&tipo).ok_or_else(|| bad("tipoIdentificativoUnivoco", "not F or G"))?;
     Ok(Payer {
         kind,
         id_code: req_text(id, "codiceIdentificativoUnivoco")?,
@@ -425,16 +405,10 @@ impl Pagati {
     /// [`PaymentChannel::PagoPa`]. Either mark is enough: a mixed document is not a pagoPA receipt.
     pub fn channel(&self) -> PaymentChannel {
         let rend9_line = self.dati_pagamento.dati_singolo_pagamento.iter().any(|s| {
-            s.esito_singolo_pagamento
-                .as_deref()
-                .map(|t| t.trim_matches(is_xml_whitespace))
+            s.esito_singolo_pagamento.as_deref().map(|t| t.trim_matches(is_xml_whitespace))
                 == Some(ESITO_RENDICONTAZIONE_9)
         });
-        if rend9_line
-            || self
-                .identificativo_messaggio_ricevuta
-                .starts_with(REND9_ID_PREFIX)
-        {
+        if rend9_line || self.identificativo_messaggio_ricevuta.starts_with(REND9_ID_PREFIX) {
             PaymentChannel::RecordedByEnte
         } else {
             PaymentChannel::PagoPa
@@ -454,79 +428,33 @@ impl Pagati {
         w.start(root, &[("xmlns", ns::PAY_I)]);
         w.text_element("versioneOggetto", &self.versione_oggetto);
         w.start("dominio", &[]);
-        w.text_element(
-            "identificativoDominio",
-            &self.dominio.identificativo_dominio,
-        );
+        w.text_element("identificativoDominio", &self.dominio.identificativo_dominio);
         w.opt_text_element(
             "identificativoStazioneRichiedente",
             self.dominio.identificativo_stazione_richiedente.as_deref(),
         );
         w.end("dominio");
-        w.text_element(
-            "identificativoMessaggioRicevuta",
-            &self.identificativo_messaggio_ricevuta,
-        );
-        w.text_element(
-            "dataOraMessaggioRicevuta",
-            &format_xsd_date_time(&self.data_ora_messaggio_ricevuta),
-        );
-        w.text_element(
-            "riferimentoMessaggioRichiesta",
-            &self.riferimento_messaggio_richiesta,
-        );
-        w.text_element(
-            "riferimentoDataRichiesta",
-            &format_xsd_date(self.riferimento_data_richiesta),
-        );
-        write_organization(
-            &mut w,
-            "istitutoAttestante",
-            "Attestante",
-            &self.istituto_attestante,
-        );
-        write_organization(
-            &mut w,
-            "enteBeneficiario",
-            "Beneficiario",
-            &self.ente_beneficiario,
-        );
+        w.text_element("identificativoMessaggioRicevuta", &self.identificativo_messaggio_ricevuta);
+        w.text_element("dataOraMessaggioRicevuta", &format_xsd_date_time(&self.data_ora_messaggio_ricevuta));
+        w.text_element("riferimentoMessaggioRichiesta", &self.riferimento_messaggio_richiesta);
+        w.text_element("riferimentoDataRichiesta", &format_xsd_date(self.riferimento_data_richiesta));
+        write_organization(&mut w, "istitutoAttestante", "Attestante", &self.istituto_attestante);
+        write_organization(&mut w, "enteBeneficiario", "Beneficiario", &self.ente_beneficiario);
         write_payer(&mut w, "soggettoPagatore", &self.soggetto_pagatore);
 
         let dp = &self.dati_pagamento;
         w.start("datiPagamento", &[]);
         w.text_element("codiceEsitoPagamento", dp.codice_esito_pagamento.code());
-        w.text_element(
-            "importoTotalePagato",
-            &dp.importo_totale_pagato.to_wire_string(),
-        );
-        w.text_element(
-            "identificativoUnivocoVersamento",
-            &dp.identificativo_univoco_versamento,
-        );
+        w.text_element("importoTotalePagato", &dp.importo_totale_pagato.to_wire_string());
+        w.text_element("identificativoUnivocoVersamento", &dp.identificativo_univoco_versamento);
         w.text_element("codiceContestoPagamento", &dp.codice_contesto_pagamento);
         for s in &dp.dati_singolo_pagamento {
             w.start("datiSingoloPagamento", &[]);
-            w.text_element(
-                "identificativoUnivocoDovuto",
-                &s.identificativo_univoco_dovuto,
-            );
-            w.text_element(
-                "singoloImportoPagato",
-                &s.singolo_importo_pagato.to_wire_string(),
-            );
-            w.opt_text_element(
-                "esitoSingoloPagamento",
-                s.esito_singolo_pagamento.as_deref(),
-            );
-            w.text_element(
-                "dataEsitoSingoloPagamento",
-                &format_xsd_date(s.data_esito_singolo_pagamento),
-            );
-            w.text_element(
-                "identificativoUnivocoRiscossione",
-                &s.identificativo_univoco_riscossione,
-            );
+            w.text_element("identificativoUnivocoDovuto", &s.identificativo_univoco_dovuto);
+            w.text_element("singoloImportoPagato", &s.singolo_importo_pagato.to_wire_string());
+            w.opt_text_element("esitoSingoloPagamento", s.esito_singolo_pagamento.as_deref());
+            w.text_element("dataEsitoSingoloPagamento", &format_xsd_date(s.data_esito_singolo_pagamento));
+            w.text_element("identificativoUnivocoRiscossione", &s.identificativo_univoco_riscossione);
             w.text_element("causaleVersamento", &s.causale_versamento);
             w.text_element("datiSpecificiRiscossione", &s.dati_specifici_riscossione);
             if self.kind == PagatiKind::PagatiConRicevuta {
@@ -539,10 +467,7 @@ impl Pagati {
                 if let Some(a) = &s.allegato_ricevuta {
                     w.start("allegatoRicevuta", &[]);
                     w.text_element("tipoAllegatoRicevuta", &a.tipo);
-                    w.text_element(
-                        "testoAllegato",
-                        &base64::engine::general_purpose::STANDARD.encode(&a.testo),
-                    );
+                    w.text_element("testoAllegato", &base64::engine::general_purpose::STANDARD.encode(&a.testo));
                     w.end("allegatoRicevuta");
                 }
             }
@@ -559,10 +484,7 @@ fn write_organization(w: &mut XmlWriter, element: &str, suffix: &str, o: &Organi
     w.start(element, &[]);
     w.start(&n("identificativoUnivoco"), &[]);
     w.text_element("tipoIdentificativoUnivoco", &o.identificativo_univoco.tipo);
-    w.text_element(
-        "codiceIdentificativoUnivoco",
-        &o.identificativo_univoco.codice,
-    );
+    w.text_element("codiceIdentificativoUnivoco", &o.identificativo_univoco.codice);
     w.end(&n("identificativoUnivoco"));
     w.text_element(&n("denominazione"), &o.denominazione);
     w.opt_text_element(&n("codiceUnitOper"), o.codice_unit_oper.as_deref());
@@ -604,9 +526,7 @@ fn parse_offset(s: &str) -> Option<Option<UtcOffset>> {
     if h > 14 || m > 59 {
         return None;
     }
-    UtcOffset::from_hms(sign * h as i8, sign * m as i8, 0)
-        .ok()
-        .map(Some)
+    UtcOffset::from_hms(sign * h as i8, sign * m as i8, 0).ok().map(Some)
 }
 
 fn parse_date_part(s: &str) -> Option<Date> {
@@ -637,9 +557,7 @@ pub fn parse_xsd_date_time(s: &str) -> Option<XsdDateTime> {
     let mi = digits(it.next()?, 2)?;
     let se = digits(it.next()?, 2)?;
     let (nanos, tz) = if let Some(frac_and_tz) = rest.strip_prefix('.') {
-        let end = frac_and_tz
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(frac_and_tz.len());
+        let end = frac_and_tz.find(|c: char| !c.is_ascii_digit()).unwrap_or(frac_and_tz.len());
         let (frac, tz) = frac_and_tz.split_at(end);
         if frac.is_empty() {
             return None;
@@ -654,17 +572,9 @@ pub fn parse_xsd_date_time(s: &str) -> Option<XsdDateTime> {
         (0, rest)
     };
     let offset = parse_offset(tz)?;
-    let time = Time::from_hms_nano(
-        u8::try_from(h).ok()?,
-        u8::try_from(mi).ok()?,
-        u8::try_from(se).ok()?,
-        nanos,
-    )
-    .ok()?;
-    Some(XsdDateTime {
-        date_time: PrimitiveDateTime::new(date, time),
-        offset,
-    })
+    let time =
+        Time::from_hms_nano(u8::try_from(h).ok()?, u8::try_from(mi).ok()?, u8::try_from(se).ok()?, nanos).ok()?;
+    Some(XsdDateTime { date_time: PrimitiveDateTime::new(date, time), offset })
 }
 
 /// Formats `YYYY-MM-DD`.
@@ -676,26 +586,13 @@ pub fn format_xsd_date(d: Date) -> String {
 pub fn format_xsd_date_time(v: &XsdDateTime) -> String {
     let dt = v.date_time;
     let nanos = dt.nanosecond();
-    let frac = if nanos.is_multiple_of(1_000_000) {
-        format!("{:03}", nanos / 1_000_000)
-    } else {
-        format!("{nanos:09}")
-    };
-    let mut s = format!(
-        "{}T{:02}:{:02}:{:02}.{frac}",
-        format_xsd_date(dt.date()),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    );
+    let frac =
+        if nanos.is_multiple_of(1_000_000) { format!("{:03}", nanos / 1_000_000) } else { format!("{nanos:09}") };
+    let mut s = format!("{}T{:02}:{:02}:{:02}.{frac}", format_xsd_date(dt.date()), dt.hour(), dt.minute(), dt.second());
     if let Some(off) = v.offset {
         let (h, m, _) = off.as_hms();
         let sign = if off.is_negative() { '-' } else { '+' };
-        s.push_str(&format!(
-            "{sign}{:02}:{:02}",
-            h.unsigned_abs(),
-            m.unsigned_abs()
-        ));
+        s.push_str(&format!("{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs()));
     }
     s
 }
@@ -708,20 +605,9 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(parse_xsd_date("2025-03-14"), Some(date!(2025 - 03 - 14)));
-        assert_eq!(
-            parse_xsd_date("2025-03-14+01:00"),
-            Some(date!(2025 - 03 - 14))
-        );
+        assert_eq!(parse_xsd_date("2025-03-14+01:00"), Some(date!(2025 - 03 - 14)));
         assert_eq!(parse_xsd_date("2025-03-14Z"), Some(date!(2025 - 03 - 14)));
-        for bad in [
-            "2025-03-1è",
-            "2025-03-14è",
-            "2025-02-30",
-            "2025-03-14x",
-            "25-03-14",
-            "",
-            "2025-03-1",
-        ] {
+        for bad in ["2025-03-1è", "2025-03-14è", "2025-02-30", "2025-03-14x", "25-03-14", "", "2025-03-1"] {
             assert_eq!(parse_xsd_date(bad), None, "{bad}");
         }
         let v = parse_xsd_date_time("2025-03-14T10:21:47.000+01:00").unwrap();
@@ -734,10 +620,7 @@ mod tests {
         let v = parse_xsd_date_time("2025-03-14T10:21:47.5Z").unwrap();
         assert_eq!(format_xsd_date_time(&v), "2025-03-14T10:21:47.500+00:00");
         let v = parse_xsd_date_time("2025-03-14T10:21:47.123456789-05:30").unwrap();
-        assert_eq!(
-            format_xsd_date_time(&v),
-            "2025-03-14T10:21:47.123456789-05:30"
-        );
+        assert_eq!(format_xsd_date_time(&v), "2025-03-14T10:21:47.123456789-05:30");
         for bad in [
             "2025-03-14",
             "2025-03-14T10:21:4è",

@@ -35,13 +35,13 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
 
 use super::amount::AmountCents;
 use super::dovuti::DovutiXml;
-use super::pagati::{EsitoPagamento, Pagati, PagatiError, PaymentChannel, parse_pagati};
-use super::xml::{self, Element, XmlError, XmlWriter, is_xml_char, is_xml_whitespace, ns};
+use super::pagati::{parse_pagati, EsitoPagamento, Pagati, PagatiError, PaymentChannel};
+use super::xml::{self, is_xml_char, is_xml_whitespace, ns, Element, XmlError, XmlWriter};
 
 /// `Content-Type` of every request (SOAP 1.1, §2.2).
 pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
@@ -135,10 +135,7 @@ impl fmt::Debug for SoapRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SoapRequest")
             .field("operation", &self.operation)
-            .field(
-                "body",
-                &format_args!("<{} bytes, redacted>", self.body.len()),
-            )
+            .field("body", &format_args!("<{} bytes, redacted>", self.body.len()))
             .finish()
     }
 }
@@ -160,13 +157,9 @@ pub enum RequestError {
     InvalidReturnUrl,
     #[error("amount must be between 0.01 and 999999999.99")]
     InvalidAmount,
-    #[error(
-        "identificativoUnivocoRiscossione must be 1..=35 characters, not blank, without control characters"
-    )]
+    #[error("identificativoUnivocoRiscossione must be 1..=35 characters, not blank, without control characters")]
     InvalidIur,
-    #[error(
-        "the attesting institution needs a code of 1..=35 and a name of 1..=70 characters, not blank"
-    )]
+    #[error("the attesting institution needs a code of 1..=35 and a name of 1..=70 characters, not blank")]
     InvalidAttestor,
     #[error("indiceDatiSingoloPagamento must be 1..=5")]
     InvalidIndex,
@@ -189,10 +182,7 @@ impl fmt::Debug for InviaDovutiParams<'_> {
         f.debug_struct("InviaDovutiParams")
             .field("cod_ipa_ente", &self.cod_ipa_ente)
             .field("password", &"<redacted>")
-            .field(
-                "dovuti",
-                &format_args!("<{} bytes>", self.dovuti.as_bytes().len()),
-            )
+            .field("dovuti", &format_args!("<{} bytes>", self.dovuti.as_bytes().len()))
             .field("return_url", &self.return_url)
             .field("show_my_pay", &self.show_my_pay)
             .finish()
@@ -211,9 +201,7 @@ pub enum PagatiLookup<'a> {
 }
 
 pub(crate) fn clean_text(s: &str, max_chars: usize) -> bool {
-    !s.is_empty()
-        && s.chars().count() <= max_chars
-        && s.chars().all(|c| !c.is_control() && is_xml_char(c))
+    !s.is_empty() && s.chars().count() <= max_chars && s.chars().all(|c| !c.is_control() && is_xml_char(c))
 }
 
 pub(crate) fn check_cod_ipa(cod_ipa_ente: &str) -> Result<(), RequestError> {
@@ -266,10 +254,7 @@ pub fn build_invia_dovuti(params: &InviaDovutiParams<'_>) -> Result<SoapRequest,
         check_return_url(url)?;
     }
     let mut w = XmlWriter::new(true);
-    w.start(
-        "soapenv:Envelope",
-        &[ENV_ATTR, ("xmlns:ppthead", ns::PPTHEAD), ENTE_ATTR],
-    );
+    w.start("soapenv:Envelope", &[ENV_ATTR, ("xmlns:ppthead", ns::PPTHEAD), ENTE_ATTR]);
     w.start("soapenv:Header", &[]);
     w.start("ppthead:intestazionePPT", &[]);
     w.text_element("codIpaEnte", params.cod_ipa_ente);
@@ -284,18 +269,10 @@ pub fn build_invia_dovuti(params: &InviaDovutiParams<'_>) -> Result<SoapRequest,
     w.end("ente:paaSILInviaDovuti");
     w.end("soapenv:Body");
     w.end("soapenv:Envelope");
-    Ok(SoapRequest {
-        operation: Operation::InviaDovuti,
-        body: w.finish(),
-    })
+    Ok(SoapRequest { operation: Operation::InviaDovuti, body: w.finish() })
 }
 
-fn chiedi_envelope(
-    op: Operation,
-    cod_ipa_ente: &str,
-    password: &str,
-    selector: (&str, &str),
-) -> SoapRequest {
+fn chiedi_envelope(op: Operation, cod_ipa_ente: &str, password: &str, selector: (&str, &str)) -> SoapRequest {
     let root = format!("ente:{}", op.request_element());
     let mut w = XmlWriter::new(true);
     w.start("soapenv:Envelope", &[ENV_ATTR, ENTE_ATTR]);
@@ -310,27 +287,15 @@ fn chiedi_envelope(
     w.end(&root);
     w.end("soapenv:Body");
     w.end("soapenv:Envelope");
-    SoapRequest {
-        operation: op,
-        body: w.finish(),
-    }
+    SoapRequest { operation: op, body: w.finish() }
 }
 
 /// Builds the `paaSILChiediPagati` request (no header; `codIpaEnte`, `password`, `idSession`).
-pub fn build_chiedi_pagati(
-    cod_ipa_ente: &str,
-    password: &str,
-    id_session: &str,
-) -> Result<SoapRequest, RequestError> {
+pub fn build_chiedi_pagati(cod_ipa_ente: &str, password: &str, id_session: &str) -> Result<SoapRequest, RequestError> {
     check_cod_ipa(cod_ipa_ente)?;
     check_password(password)?;
     check_id_session(id_session)?;
-    Ok(chiedi_envelope(
-        Operation::ChiediPagati,
-        cod_ipa_ente,
-        password,
-        ("idSession", id_session),
-    ))
+    Ok(chiedi_envelope(Operation::ChiediPagati, cod_ipa_ente, password, ("idSession", id_session)))
 }
 
 /// Builds the `paaSILChiediPagatiConRicevuta` request with exactly one lookup key.
@@ -359,12 +324,7 @@ pub fn build_chiedi_pagati_con_ricevuta(
             ("identificativoUnivocoDovuto", iud)
         }
     };
-    Ok(chiedi_envelope(
-        Operation::ChiediPagatiConRicevuta,
-        cod_ipa_ente,
-        password,
-        selector,
-    ))
+    Ok(chiedi_envelope(Operation::ChiediPagatiConRicevuta, cod_ipa_ente, password, selector))
 }
 
 // ---- Responses ---------------------------------------------------------------------------
@@ -422,93 +382,39 @@ const FAULT_CODES: [(&str, FaultCode); 37] = [
     ("PAA_STATO_ENTE_NON_VALIDO", FaultCode::StatoEnteNonValido),
     ("PAA_XML_NON_VALIDO", FaultCode::XmlNonValido),
     ("PAA_IUV_NON_VALIDO", FaultCode::IuvNonValido),
-    (
-        "PAA_TIPO_VERSAMENTO_NON_VALIDO",
-        FaultCode::TipoVersamentoNonValido,
-    ),
-    (
-        "PAA_CODICE_FISCALE_NON_VALIDO",
-        FaultCode::CodiceFiscaleNonValido,
-    ),
+    ("PAA_TIPO_VERSAMENTO_NON_VALIDO", FaultCode::TipoVersamentoNonValido),
+    ("PAA_CODICE_FISCALE_NON_VALIDO", FaultCode::CodiceFiscaleNonValido),
     ("PAA_P_IVA_NON_VALIDO", FaultCode::PIvaNonValido),
     ("PAA_IUD_NON_VALIDO", FaultCode::IudNonValido),
     ("PAA_IUD_DUPLICATO", FaultCode::IudDuplicato),
-    (
-        "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_VALIDO",
-        FaultCode::IdentificativoTipoDovutoNonValido,
-    ),
-    (
-        "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_ABILITATO",
-        FaultCode::IdentificativoTipoDovutoNonAbilitato,
-    ),
-    (
-        "PAA_IMPORTO_MARCA_BOLLO_DIGITALE_NON_VALIDA",
-        FaultCode::ImportoMarcaBolloDigitaleNonValida,
-    ),
-    (
-        "PAA_MARCA_BOLLO_DIGITALE_NON_VALIDA",
-        FaultCode::MarcaBolloDigitaleNonValida,
-    ),
-    (
-        "PAA_DATI_SPECIFICI_RISCOSSIONE_NON_VALIDO",
-        FaultCode::DatiSpecificiRiscossioneNonValido,
-    ),
-    (
-        "PAA_IMPORTO_SINGOLO_VERSAMENTO_NON_VALIDO",
-        FaultCode::ImportoSingoloVersamentoNonValido,
-    ),
-    (
-        "PAA_IMPORTO_BILANCIO_NON_VALIDO",
-        FaultCode::ImportoBilancioNonValido,
-    ),
+    ("PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_VALIDO", FaultCode::IdentificativoTipoDovutoNonValido),
+    ("PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_ABILITATO", FaultCode::IdentificativoTipoDovutoNonAbilitato),
+    ("PAA_IMPORTO_MARCA_BOLLO_DIGITALE_NON_VALIDA", FaultCode::ImportoMarcaBolloDigitaleNonValida),
+    ("PAA_MARCA_BOLLO_DIGITALE_NON_VALIDA", FaultCode::MarcaBolloDigitaleNonValida),
+    ("PAA_DATI_SPECIFICI_RISCOSSIONE_NON_VALIDO", FaultCode::DatiSpecificiRiscossioneNonValido),
+    ("PAA_IMPORTO_SINGOLO_VERSAMENTO_NON_VALIDO", FaultCode::ImportoSingoloVersamentoNonValido),
+    ("PAA_IMPORTO_BILANCIO_NON_VALIDO", FaultCode::ImportoBilancioNonValido),
     ("PAA_CAUSALE_NON_PRESENTE", FaultCode::CausaleNonPresente),
     ("PAA_ANAGRAFICA_NON_VALIDA", FaultCode::AnagraficaNonValida),
     ("PAA_ID_SESSION_NON_VALIDO", FaultCode::IdSessionNonValido),
-    (
-        "PAA_PAGAMENTO_NON_INIZIATO",
-        FaultCode::PagamentoNonIniziato,
-    ),
+    ("PAA_PAGAMENTO_NON_INIZIATO", FaultCode::PagamentoNonIniziato),
     ("PAA_PAGAMENTO_IN_CORSO", FaultCode::PagamentoInCorso),
     ("PAA_PAGAMENTO_ANNULLATO", FaultCode::PagamentoAnnullato),
     ("PAA_PAGAMENTO_SCADUTO", FaultCode::PagamentoScaduto),
     ("PAA_SYSTEM_ERROR", FaultCode::SystemError),
     ("PAA_AZIONE_NON_VALIDO", FaultCode::AzioneNonValido),
-    (
-        "PAA_SOGG_PAG_NON_VALORIZZATO",
-        FaultCode::SoggPagNonValorizzato,
-    ),
-    (
-        "PAA_IDENT_TIPO_DOVUTO_NON_PRESENTE",
-        FaultCode::IdentTipoDovutoNonPresente,
-    ),
-    (
-        "PAA_LIMITAZIONE_ENTI_SECONDARI_ERROR",
-        FaultCode::LimitazioneEntiSecondariError,
-    ),
+    ("PAA_SOGG_PAG_NON_VALORIZZATO", FaultCode::SoggPagNonValorizzato),
+    ("PAA_IDENT_TIPO_DOVUTO_NON_PRESENTE", FaultCode::IdentTipoDovutoNonPresente),
+    ("PAA_LIMITAZIONE_ENTI_SECONDARI_ERROR", FaultCode::LimitazioneEntiSecondariError),
     ("PAA_IUV_SCADUTO", FaultCode::IuvScaduto),
     ("PAA_IMPORT_IUD_DUPLICATO", FaultCode::ImportIudDuplicato),
     ("PAA_IMPORT_IUV_DUPLICATO", FaultCode::ImportIuvDuplicato),
     ("PAA_IMPORT_IUV_NO_NULLABLE", FaultCode::ImportIuvNoNullable),
-    (
-        "PAA_IMPORT_TIPO_DOVUTO_NON_MODIFICABILE",
-        FaultCode::ImportTipoDovutoNonModificabile,
-    ),
-    (
-        "PAA_IMPORT_DATA_SCADENZA_PAGAMENTO_OBBLIGATORIA",
-        FaultCode::ImportDataScadenzaPagamentoObbligatoria,
-    ),
-    (
-        "PAA_IMPORT_DOVUTO_NON_PRESENTE",
-        FaultCode::ImportDovutoNonPresente,
-    ),
-    (
-        "PAA_IMPORT_OPERATORE_NO_PERMESSI",
-        FaultCode::ImportOperatoreNoPermessi,
-    ),
-    (
-        "PAA_IMPORT_COD_TIPO_DOVUTO_INESISTENTE",
-        FaultCode::ImportCodTipoDovutoInesistente,
-    ),
+    ("PAA_IMPORT_TIPO_DOVUTO_NON_MODIFICABILE", FaultCode::ImportTipoDovutoNonModificabile),
+    ("PAA_IMPORT_DATA_SCADENZA_PAGAMENTO_OBBLIGATORIA", FaultCode::ImportDataScadenzaPagamentoObbligatoria),
+    ("PAA_IMPORT_DOVUTO_NON_PRESENTE", FaultCode::ImportDovutoNonPresente),
+    ("PAA_IMPORT_OPERATORE_NO_PERMESSI", FaultCode::ImportOperatoreNoPermessi),
+    ("PAA_IMPORT_COD_TIPO_DOVUTO_INESISTENTE", FaultCode::ImportCodTipoDovutoInesistente),
 ];
 
 impl FaultCode {
@@ -527,10 +433,7 @@ impl FaultCode {
     pub fn as_str(&self) -> &str {
         match self {
             FaultCode::Unknown(s) => s,
-            known => FAULT_CODES
-                .iter()
-                .find(|(_, fc)| fc == known)
-                .map_or("", |(wire, _)| wire),
+            known => FAULT_CODES.iter().find(|(_, fc)| fc == known).map_or("", |(wire, _)| wire),
         }
     }
 }
@@ -629,9 +532,7 @@ impl PagatiOutcome {
     /// The reply, if the answer carried a `Pagati` document.
     pub fn reply(&self) -> Option<&PagatiReply> {
         match self {
-            PagatiOutcome::Paid(r) | PagatiOutcome::NotPaid(r) | PagatiOutcome::Partial(r) => {
-                Some(r)
-            }
+            PagatiOutcome::Paid(r) | PagatiOutcome::NotPaid(r) | PagatiOutcome::Partial(r) => Some(r),
             _ => None,
         }
     }
@@ -654,10 +555,7 @@ pub enum ResponseError {
     #[error("SOAP Body must contain exactly one element, found {0}")]
     BodyChildCount(usize),
     #[error("unexpected payload element {found}, expected {expected}")]
-    UnexpectedPayload {
-        found: String,
-        expected: &'static str,
-    },
+    UnexpectedPayload { found: String, expected: &'static str },
     #[error("missing element {0}")]
     Missing(&'static str),
     #[error("element {0} occurs more than once")]
@@ -673,10 +571,7 @@ pub enum ResponseError {
     #[error("invalid base64ZipAvviso: {0}")]
     Zip(#[from] super::zip::ZipError),
     #[error("invalid {element}: {reason}")]
-    InvalidValue {
-        element: &'static str,
-        reason: String,
-    },
+    InvalidValue { element: &'static str, reason: String },
 }
 
 pub(crate) enum Payload {
@@ -684,13 +579,8 @@ pub(crate) enum Payload {
     Fault(SoapFault),
 }
 
-pub(crate) fn child<'a>(
-    el: &'a Element,
-    ns: Option<&str>,
-    name: &str,
-) -> Result<Option<&'a Element>, ResponseError> {
-    el.child(ns, name)
-        .map_err(|d| ResponseError::Duplicate(d.0))
+pub(crate) fn child<'a>(el: &'a Element, ns: Option<&str>, name: &str) -> Result<Option<&'a Element>, ResponseError> {
+    el.child(ns, name).map_err(|d| ResponseError::Duplicate(d.0))
 }
 
 pub(crate) fn child_text(el: &Element, name: &str) -> Result<Option<String>, ResponseError> {
@@ -713,10 +603,7 @@ pub(crate) fn parse_envelope(body: &[u8], op: Operation) -> Result<Payload, Resp
     if payload.is(Some(ns::SOAP_ENV), "Fault") {
         // faultcode/faultstring/faultactor are unqualified in SOAP 1.1; parsed leniently.
         return Ok(Payload::Fault(SoapFault {
-            fault_code: child_text(payload, "faultcode")?
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
+            fault_code: child_text(payload, "faultcode")?.unwrap_or_default().trim().to_string(),
             fault_string: child_text(payload, "faultstring")?.unwrap_or_default(),
             fault_actor: child_text(payload, "faultactor")?,
         }));
@@ -754,10 +641,7 @@ pub fn parse_invia_dovuti_response(body: &[u8]) -> Result<InviaDovutiOutcome, Re
 
 /// Parses an answer shaped like `paaSILInviaDovutiRisposta` (`fault` or `esito`, `idSession`,
 /// `redirect`, `url`): InviaDovuti and VerificaAvviso (docs/mypay-avvisi.md §3.2).
-pub(crate) fn parse_session_response(
-    body: &[u8],
-    op: Operation,
-) -> Result<InviaDovutiOutcome, ResponseError> {
+pub(crate) fn parse_session_response(body: &[u8], op: Operation) -> Result<InviaDovutiOutcome, ResponseError> {
     let risposta = match parse_envelope(body, op)? {
         Payload::Fault(f) => return Ok(InviaDovutiOutcome::SoapFault(f)),
         Payload::Response(r) => r,
@@ -767,9 +651,7 @@ pub(crate) fn parse_session_response(
     }
     let esito = child_text(&risposta, "esito")?.ok_or(ResponseError::Missing("esito"))?;
     if esito.trim() != "OK" {
-        return Err(ResponseError::Inconsistent(
-            "esito is not OK but no fault is present",
-        ));
+        return Err(ResponseError::Inconsistent("esito is not OK but no fault is present"));
     }
     // idSession is opaque (T13): no format check, just non-empty.
     let id_session = child_text(&risposta, "idSession")?
@@ -789,9 +671,7 @@ pub fn parse_chiedi_pagati_response(body: &[u8]) -> Result<PagatiOutcome, Respon
 }
 
 /// Parses the answer to `paaSILChiediPagatiConRicevuta` (adds `rt` and `tipoFirma`).
-pub fn parse_chiedi_pagati_con_ricevuta_response(
-    body: &[u8],
-) -> Result<PagatiOutcome, ResponseError> {
+pub fn parse_chiedi_pagati_con_ricevuta_response(body: &[u8]) -> Result<PagatiOutcome, ResponseError> {
     parse_pagati_response(body, Operation::ChiediPagatiConRicevuta)
 }
 
@@ -818,10 +698,8 @@ fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiOutcome, Re
                 // paaSILRegistraPagamento (no receipt exists, docs/mypay-avvisi.md §5.4): the
                 // same as no `rt` at all.
                 let rt = match child(&risposta, None, "rt")? {
-                    Some(r) => {
-                        Some(decode_base64_text(&r.text).ok_or(ResponseError::Base64("rt"))?)
-                            .filter(|bytes| !bytes.is_empty())
-                    }
+                    Some(r) => Some(decode_base64_text(&r.text).ok_or(ResponseError::Base64("rt"))?)
+                        .filter(|bytes| !bytes.is_empty()),
                     None => None,
                 };
                 (rt, child_text(&risposta, "tipoFirma")?)
@@ -829,18 +707,11 @@ fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiOutcome, Re
                 (None, None)
             };
             let code = pagati.dati_pagamento.codice_esito_pagamento;
-            let reply = Box::new(PagatiReply {
-                pagati,
-                pagati_xml,
-                rt,
-                tipo_firma,
-            });
+            let reply = Box::new(PagatiReply { pagati, pagati_xml, rt, tipo_firma });
             return Ok(match code {
                 EsitoPagamento::Paid => PagatiOutcome::Paid(reply),
                 EsitoPagamento::NotPaid | EsitoPagamento::TimedOut => PagatiOutcome::NotPaid(reply),
-                EsitoPagamento::PartiallyPaid | EsitoPagamento::PartiallyTimedOut => {
-                    PagatiOutcome::Partial(reply)
-                }
+                EsitoPagamento::PartiallyPaid | EsitoPagamento::PartiallyTimedOut => PagatiOutcome::Partial(reply),
             });
         }
     };
@@ -850,25 +721,18 @@ fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiOutcome, Re
 /// Maps a ChiediPagati / ChiediPagatiConRicevuta fault to the §8 decision-table outcome.
 pub fn classify_fault(fault: MyPayFault) -> PagatiOutcome {
     match fault.code {
-        FaultCode::PagamentoNonIniziato | FaultCode::PagamentoInCorso => {
-            PagatiOutcome::Pending(fault)
-        }
+        FaultCode::PagamentoNonIniziato | FaultCode::PagamentoInCorso => PagatiOutcome::Pending(fault),
         FaultCode::PagamentoScaduto => PagatiOutcome::Expired(fault),
         FaultCode::PagamentoAnnullato => PagatiOutcome::Cancelled(fault),
         FaultCode::IdSessionNonValido => PagatiOutcome::UnknownSession(fault),
         FaultCode::IudNonValido | FaultCode::IuvNonValido => PagatiOutcome::NotFound(fault),
         // STATO_ENTE_NON_VALIDO is only produced by InviaDovuti, but it is a configuration /
         // credential problem of the same nature.
-        FaultCode::EnteNonValido | FaultCode::StatoEnteNonValido => {
-            PagatiOutcome::CredentialsError(fault)
-        }
+        FaultCode::EnteNonValido | FaultCode::StatoEnteNonValido => PagatiOutcome::CredentialsError(fault),
         // By IUD/IUV, a debt whose mandatory due date has passed is answered with a generic
         // system error whose description says so (docs/mypay-avvisi.md §2.3): it is expired.
         FaultCode::SystemError
-            if fault
-                .description
-                .as_deref()
-                .is_some_and(|d| d.trim_start().starts_with("Dovuto scaduto")) =>
+            if fault.description.as_deref().is_some_and(|d| d.trim_start().starts_with("Dovuto scaduto")) =>
         {
             PagatiOutcome::Expired(fault)
         }
@@ -887,19 +751,13 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 
 /// Decodes `xsd:base64Binary` text: XML whitespace (line breaks) is ignored.
 pub(crate) fn decode_base64_text(text: &str) -> Option<Vec<u8>> {
-    let compact: Vec<u8> = text
-        .bytes()
-        .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        .collect();
+    let compact: Vec<u8> = text.bytes().filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).collect();
     B64.decode(compact).ok()
 }
 
 fn looks_like_xml(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    bytes
-        .iter()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        .is_some_and(|&b| b == b'<')
+    bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).is_some_and(|&b| b == b'<')
 }
 
 /// Decodes the `pagati` element (T1): decode once; if the result is not XML (after optional
@@ -986,10 +844,7 @@ pub enum PaymentVerdict {
 /// Paid only if `codiceEsitoPagamento=0` AND `importoTotalePagato` equals the sum of `expected`
 /// AND every expected IUD has exactly one `datiSingoloPagamento` with the expected amount.
 /// Lines for IUDs outside the cart are treated as an anomaly too.
-pub fn interpret_pagati<S: AsRef<str>>(
-    expected: &[(S, AmountCents)],
-    pagati: &Pagati,
-) -> PaymentVerdict {
+pub fn interpret_pagati<S: AsRef<str>>(expected: &[(S, AmountCents)], pagati: &Pagati) -> PaymentVerdict {
     let dp = &pagati.dati_pagamento;
     match dp.codice_esito_pagamento {
         EsitoPagamento::NotPaid | EsitoPagamento::TimedOut => {
@@ -1009,10 +864,7 @@ pub fn interpret_pagati<S: AsRef<str>>(
     }
     let mut total = AmountCents::ZERO;
     for (i, (iud, amount)) in expected.iter().enumerate() {
-        if expected[..i]
-            .iter()
-            .any(|(other, _)| other.as_ref() == iud.as_ref())
-        {
+        if expected[..i].iter().any(|(other, _)| other.as_ref() == iud.as_ref()) {
             return mismatch(Mismatch::DuplicateExpectedIud(iud.as_ref().to_string()));
         }
         match total.checked_add(*amount) {
@@ -1021,18 +873,12 @@ pub fn interpret_pagati<S: AsRef<str>>(
         }
     }
     if dp.importo_totale_pagato != total {
-        return mismatch(Mismatch::TotalDiffers {
-            expected: total,
-            reported: dp.importo_totale_pagato,
-        });
+        return mismatch(Mismatch::TotalDiffers { expected: total, reported: dp.importo_totale_pagato });
     }
     let lines = &dp.dati_singolo_pagamento;
     for (i, line) in lines.iter().enumerate() {
         let iud = &line.identificativo_univoco_dovuto;
-        if lines[..i]
-            .iter()
-            .any(|l| &l.identificativo_univoco_dovuto == iud)
-        {
+        if lines[..i].iter().any(|l| &l.identificativo_univoco_dovuto == iud) {
             return mismatch(Mismatch::DuplicateLine { iud: iud.clone() });
         }
         if !expected.iter().any(|(e, _)| e.as_ref() == iud) {
@@ -1041,14 +887,9 @@ pub fn interpret_pagati<S: AsRef<str>>(
     }
     for (iud, amount) in expected {
         let iud = iud.as_ref();
-        match lines
-            .iter()
-            .find(|l| l.identificativo_univoco_dovuto == iud)
-        {
+        match lines.iter().find(|l| l.identificativo_univoco_dovuto == iud) {
             None => {
-                return mismatch(Mismatch::MissingLine {
-                    iud: iud.to_string(),
-                });
+                return mismatch(Mismatch::MissingLine { iud: iud.to_string() });
             }
             Some(l) if l.singolo_importo_pagato != *amount => {
                 return mismatch(Mismatch::LineAmountDiffers {
@@ -1066,10 +907,9 @@ pub fn interpret_pagati<S: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mypay::wire::dovuti::{Cart, Debt, Payer, PayerKind, build_dovuti};
+    use crate::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
     use crate::mypay::wire::pagati::{
-        DatiPagamento, DatiSingoloPagamento, Dominio, IdentificativoUnivoco, Organization,
-        PagatiKind, XsdDateTime,
+        DatiPagamento, DatiSingoloPagamento, Dominio, IdentificativoUnivoco, Organization, PagatiKind, XsdDateTime,
     };
     use time::macros::{date, datetime};
 
@@ -1083,11 +923,7 @@ mod tests {
     }
 
     fn fault_response(op: Operation, code: &str) -> Vec<u8> {
-        let esito = if op == Operation::InviaDovuti {
-            "<esito>KO</esito>"
-        } else {
-            ""
-        };
+        let esito = if op == Operation::InviaDovuti { "<esito>KO</esito>" } else { "" };
         envelope(&format!(
             r#"<ns2:{el} xmlns:ns2="http://www.regione.veneto.it/pagamenti/ente/"><fault><faultCode>{code}</faultCode><faultString>msg</faultString><id>R_VENETO</id></fault>{esito}</ns2:{el}>"#,
             el = op.response_element()
@@ -1105,22 +941,15 @@ mod tests {
                 assert_ne!(code, other, "{wire} vs {other_wire}");
             }
         }
-        assert_eq!(
-            FaultCode::from_wire("PAA_SEMANTICA"),
-            FaultCode::Unknown("PAA_SEMANTICA".into())
-        );
-        assert_eq!(
-            FaultCode::from_wire("paa_system_error"),
-            FaultCode::Unknown("paa_system_error".into())
-        );
+        assert_eq!(FaultCode::from_wire("PAA_SEMANTICA"), FaultCode::Unknown("PAA_SEMANTICA".into()));
+        assert_eq!(FaultCode::from_wire("paa_system_error"), FaultCode::Unknown("paa_system_error".into()));
         assert_eq!(FaultCode::Unknown("X".into()).to_string(), "X");
     }
 
     #[test]
     fn invia_dovuti_rejections_for_every_code() {
         for (wire, code) in &FAULT_CODES {
-            let out =
-                parse_invia_dovuti_response(&fault_response(Operation::InviaDovuti, wire)).unwrap();
+            let out = parse_invia_dovuti_response(&fault_response(Operation::InviaDovuti, wire)).unwrap();
             match out {
                 InviaDovutiOutcome::Rejected(f) => {
                     assert_eq!(&f.code, code);
@@ -1155,11 +984,8 @@ mod tests {
                 assert!(ok, "{wire} ({op:?}) -> {out:?}");
             }
         }
-        let out = parse_chiedi_pagati_response(&fault_response(Operation::ChiediPagati, "PAA_NEW"))
-            .unwrap();
-        assert!(
-            matches!(out, PagatiOutcome::OtherFault(f) if f.code == FaultCode::Unknown("PAA_NEW".into()))
-        );
+        let out = parse_chiedi_pagati_response(&fault_response(Operation::ChiediPagati, "PAA_NEW")).unwrap();
+        assert!(matches!(out, PagatiOutcome::OtherFault(f) if f.code == FaultCode::Unknown("PAA_NEW".into())));
     }
 
     #[test]
@@ -1184,78 +1010,49 @@ mod tests {
         let body = envelope(
             r#"<e:paaSILInviaDovutiRisposta xmlns:e="http://www.regione.veneto.it/pagamenti/ente/"><e:esito>OK</e:esito><e:idSession>x</e:idSession><e:url>u</e:url></e:paaSILInviaDovutiRisposta>"#,
         );
-        assert_eq!(
-            parse_invia_dovuti_response(&body),
-            Err(ResponseError::Missing("esito"))
-        );
+        assert_eq!(parse_invia_dovuti_response(&body), Err(ResponseError::Missing("esito")));
     }
 
     #[test]
     fn malformed_and_unexpected_responses() {
-        assert!(matches!(
-            parse_invia_dovuti_response(b"<html>oops"),
-            Err(ResponseError::Xml(_))
-        ));
-        assert!(matches!(
-            parse_invia_dovuti_response(b""),
-            Err(ResponseError::Xml(XmlError::NoRoot))
-        ));
+        assert!(matches!(parse_invia_dovuti_response(b"<html>oops"), Err(ResponseError::Xml(_))));
+        assert!(matches!(parse_invia_dovuti_response(b""), Err(ResponseError::Xml(XmlError::NoRoot))));
         assert!(matches!(
             parse_invia_dovuti_response(b"<Envelope><Body/></Envelope>"),
             Err(ResponseError::NotSoapEnvelope(_))
         ));
         // SOAP 1.2 envelope namespace is not accepted.
         assert!(matches!(
-            parse_invia_dovuti_response(br#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>"#),
+            parse_invia_dovuti_response(
+                br#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>"#
+            ),
             Err(ResponseError::NotSoapEnvelope(_))
         ));
         let wrong_op = fault_response(Operation::ChiediPagati, "PAA_SYSTEM_ERROR");
         assert!(matches!(
             parse_invia_dovuti_response(&wrong_op),
-            Err(ResponseError::UnexpectedPayload {
-                expected: "paaSILInviaDovutiRisposta",
-                ..
-            })
+            Err(ResponseError::UnexpectedPayload { expected: "paaSILInviaDovutiRisposta", .. })
         ));
-        assert_eq!(
-            parse_invia_dovuti_response(&envelope("")),
-            Err(ResponseError::BodyChildCount(0))
-        );
+        assert_eq!(parse_invia_dovuti_response(&envelope("")), Err(ResponseError::BodyChildCount(0)));
         let ko_without_fault = envelope(
             r#"<n:paaSILInviaDovutiRisposta xmlns:n="http://www.regione.veneto.it/pagamenti/ente/"><esito>KO</esito></n:paaSILInviaDovutiRisposta>"#,
         );
-        assert!(matches!(
-            parse_invia_dovuti_response(&ko_without_fault),
-            Err(ResponseError::Inconsistent(_))
-        ));
+        assert!(matches!(parse_invia_dovuti_response(&ko_without_fault), Err(ResponseError::Inconsistent(_))));
         let ok_without_session = envelope(
             r#"<n:paaSILInviaDovutiRisposta xmlns:n="http://www.regione.veneto.it/pagamenti/ente/"><esito>OK</esito><url>u</url></n:paaSILInviaDovutiRisposta>"#,
         );
-        assert_eq!(
-            parse_invia_dovuti_response(&ok_without_session),
-            Err(ResponseError::Missing("idSession"))
-        );
-        let empty = envelope(
-            r#"<n:paaSILChiediPagatiRisposta xmlns:n="http://www.regione.veneto.it/pagamenti/ente/"/>"#,
-        );
-        assert_eq!(
-            parse_chiedi_pagati_response(&empty),
-            Err(ResponseError::Missing("pagati"))
-        );
+        assert_eq!(parse_invia_dovuti_response(&ok_without_session), Err(ResponseError::Missing("idSession")));
+        let empty =
+            envelope(r#"<n:paaSILChiediPagatiRisposta xmlns:n="http://www.regione.veneto.it/pagamenti/ente/"/>"#);
+        assert_eq!(parse_chiedi_pagati_response(&empty), Err(ResponseError::Missing("pagati")));
         let both = envelope(
             r#"<n:paaSILChiediPagatiRisposta xmlns:n="http://www.regione.veneto.it/pagamenti/ente/"><fault><faultCode>PAA_SYSTEM_ERROR</faultCode></fault><pagati>PA==</pagati></n:paaSILChiediPagatiRisposta>"#,
         );
-        assert!(matches!(
-            parse_chiedi_pagati_response(&both),
-            Err(ResponseError::Inconsistent(_))
-        ));
+        assert!(matches!(parse_chiedi_pagati_response(&both), Err(ResponseError::Inconsistent(_))));
         let bad_b64 = envelope(
             r#"<n:paaSILChiediPagatiRisposta xmlns:n="http://www.regione.veneto.it/pagamenti/ente/"><pagati>***</pagati></n:paaSILChiediPagatiRisposta>"#,
         );
-        assert_eq!(
-            parse_chiedi_pagati_response(&bad_b64),
-            Err(ResponseError::Base64("pagati"))
-        );
+        assert_eq!(parse_chiedi_pagati_response(&bad_b64), Err(ResponseError::Base64("pagati")));
     }
 
     #[test]
@@ -1266,10 +1063,7 @@ mod tests {
         ));
         assert_eq!(
             parse_invia_dovuti_response(&body).unwrap(),
-            InviaDovutiOutcome::Accepted {
-                id_session: long.clone(),
-                url: "https://h/x?id=1&b=2".into()
-            }
+            InviaDovutiOutcome::Accepted { id_session: long.clone(), url: "https://h/x?id=1&b=2".into() }
         );
         assert!(build_chiedi_pagati("R_VENETO", PASSWORD, &long).is_ok());
     }
@@ -1282,10 +1076,7 @@ mod tests {
         assert_eq!(decode_pagati_field(&std.encode(xml)).unwrap(), xml);
         // BOM + whitespace before '<' count as XML.
         let bom = b"\xEF\xBB\xBF \n<Pagati/>";
-        assert_eq!(
-            decode_pagati_field(&std.encode(std.encode(bom))).unwrap(),
-            bom
-        );
+        assert_eq!(decode_pagati_field(&std.encode(std.encode(bom))).unwrap(), bom);
         // Line-wrapped base64 (xsd:base64Binary may contain whitespace).
         let wrapped: String = encode_pagati_field(xml)
             .chars()
@@ -1294,14 +1085,8 @@ mod tests {
             .collect();
         assert_eq!(decode_pagati_field(&wrapped).unwrap(), xml);
         // Neither once nor twice gives XML.
-        assert_eq!(
-            decode_pagati_field(&std.encode("hello world")),
-            Err(ResponseError::PagatiNotXml)
-        );
-        assert_eq!(
-            decode_pagati_field(&std.encode(std.encode("abcd"))),
-            Err(ResponseError::PagatiNotXml)
-        );
+        assert_eq!(decode_pagati_field(&std.encode("hello world")), Err(ResponseError::PagatiNotXml));
+        assert_eq!(decode_pagati_field(&std.encode(std.encode("abcd"))), Err(ResponseError::PagatiNotXml));
         assert_eq!(encode_rt_field(b"<RT/>"), "PFJULz4=");
     }
 
@@ -1309,14 +1094,8 @@ mod tests {
     fn soap_actions() {
         assert_eq!(Operation::InviaDovuti.soap_action(), "paaSILInviaDovuti");
         assert_eq!(Operation::ChiediPagati.soap_action(), "paaSILChiediPagati");
-        assert_eq!(
-            Operation::ChiediPagatiConRicevuta.soap_action(),
-            "paaSILChiediPagatiConRicevuta"
-        );
-        assert_eq!(
-            Operation::InviaDovuti.soap_action_header(),
-            "\"paaSILInviaDovuti\""
-        );
+        assert_eq!(Operation::ChiediPagatiConRicevuta.soap_action(), "paaSILChiediPagatiConRicevuta");
+        assert_eq!(Operation::InviaDovuti.soap_action_header(), "\"paaSILInviaDovuti\"");
         let req = build_chiedi_pagati("R_VENETO", PASSWORD, "abc").unwrap();
         assert_eq!(req.soap_action_header(), "\"paaSILChiediPagati\"");
     }
@@ -1364,25 +1143,12 @@ mod tests {
         // Errors raised while a password is involved never echo it.
         let bad_pw = "bad\u{7}Secret#1";
         let errors = [
-            build_invia_dovuti(&InviaDovutiParams {
-                password: bad_pw,
-                ..params
-            })
-            .unwrap_err(),
-            build_invia_dovuti(&InviaDovutiParams {
-                cod_ipa_ente: "",
-                ..params
-            })
-            .unwrap_err(),
-            build_invia_dovuti(&InviaDovutiParams {
-                return_url: Some("javascript:x"),
-                ..params
-            })
-            .unwrap_err(),
+            build_invia_dovuti(&InviaDovutiParams { password: bad_pw, ..params }).unwrap_err(),
+            build_invia_dovuti(&InviaDovutiParams { cod_ipa_ente: "", ..params }).unwrap_err(),
+            build_invia_dovuti(&InviaDovutiParams { return_url: Some("javascript:x"), ..params }).unwrap_err(),
             build_chiedi_pagati("R_VENETO", bad_pw, "abc").unwrap_err(),
             build_chiedi_pagati("R_VENETO", PASSWORD, "").unwrap_err(),
-            build_chiedi_pagati_con_ricevuta("R_VENETO", PASSWORD, PagatiLookup::Iud(""))
-                .unwrap_err(),
+            build_chiedi_pagati_con_ricevuta("R_VENETO", PASSWORD, PagatiLookup::Iud("")).unwrap_err(),
         ];
         assert_eq!(errors[0], RequestError::InvalidPassword);
         assert_eq!(errors[1], RequestError::InvalidCodIpaEnte);
@@ -1392,54 +1158,34 @@ mod tests {
         assert_eq!(errors[5], RequestError::InvalidIud);
         for e in &errors {
             for text in [e.to_string(), format!("{e:?}")] {
-                assert!(
-                    !text.contains(PASSWORD) && !text.contains("Secret"),
-                    "{text}"
-                );
+                assert!(!text.contains(PASSWORD) && !text.contains("Secret"), "{text}");
             }
         }
-        assert_eq!(
-            build_chiedi_pagati("R_VENETO", "", "abc").unwrap_err(),
-            RequestError::InvalidPassword
-        );
+        assert_eq!(build_chiedi_pagati("R_VENETO", "", "abc").unwrap_err(), RequestError::InvalidPassword);
     }
 
     #[test]
     fn request_shapes() {
-        let body = build_chiedi_pagati("R_VENETO", "p<&>ssword", "sess-1")
-            .unwrap()
-            .body;
+        let body = build_chiedi_pagati("R_VENETO", "p<&>ssword", "sess-1").unwrap().body;
         let root = xml::parse(body.as_bytes()).unwrap();
         assert!(root.is(Some(ns::SOAP_ENV), "Envelope"));
         // No intestazionePPT for ChiediPagati (T15).
         assert!(!body.contains("intestazionePPT"));
         let payload = &root.children[1].children[0];
         assert!(payload.is(Some(ns::ENTE), "paaSILChiediPagati"));
-        let names: Vec<_> = payload
-            .children
-            .iter()
-            .map(|c| (c.ns.clone(), c.local.as_str(), c.text.as_str()))
-            .collect();
+        let names: Vec<_> =
+            payload.children.iter().map(|c| (c.ns.clone(), c.local.as_str(), c.text.as_str())).collect();
         assert_eq!(
             names,
-            vec![
-                (None, "codIpaEnte", "R_VENETO"),
-                (None, "password", "p<&>ssword"),
-                (None, "idSession", "sess-1")
-            ]
+            vec![(None, "codIpaEnte", "R_VENETO"), (None, "password", "p<&>ssword"), (None, "idSession", "sess-1")]
         );
 
         for (lookup, el) in [
             (PagatiLookup::IdSession("s"), "idSession"),
-            (
-                PagatiLookup::Iuv("02000000000123456"),
-                "identificativoUnivocoVersamento",
-            ),
+            (PagatiLookup::Iuv("02000000000123456"), "identificativoUnivocoVersamento"),
             (PagatiLookup::Iud("ECM-1"), "identificativoUnivocoDovuto"),
         ] {
-            let body = build_chiedi_pagati_con_ricevuta("R_VENETO", PASSWORD, lookup)
-                .unwrap()
-                .body;
+            let body = build_chiedi_pagati_con_ricevuta("R_VENETO", PASSWORD, lookup).unwrap().body;
             let root = xml::parse(body.as_bytes()).unwrap();
             let payload = &root.children[1].children[0];
             assert!(payload.is(Some(ns::ENTE), "paaSILChiediPagatiConRicevuta"));
@@ -1447,30 +1193,16 @@ mod tests {
             assert!(payload.children[2].is(None, el));
         }
         assert_eq!(
-            build_chiedi_pagati_con_ricevuta(
-                "R_VENETO",
-                PASSWORD,
-                PagatiLookup::Iuv(&"1".repeat(36))
-            )
-            .unwrap_err(),
+            build_chiedi_pagati_con_ricevuta("R_VENETO", PASSWORD, PagatiLookup::Iuv(&"1".repeat(36))).unwrap_err(),
             RequestError::InvalidIuv
         );
-        assert_eq!(
-            build_chiedi_pagati("R_VENETO", PASSWORD, "a b").unwrap_err(),
-            RequestError::InvalidIdSession
-        );
-        assert_eq!(
-            build_chiedi_pagati(&"R".repeat(36), PASSWORD, "ab").unwrap_err(),
-            RequestError::InvalidCodIpaEnte
-        );
+        assert_eq!(build_chiedi_pagati("R_VENETO", PASSWORD, "a b").unwrap_err(), RequestError::InvalidIdSession);
+        assert_eq!(build_chiedi_pagati(&"R".repeat(36), PASSWORD, "ab").unwrap_err(), RequestError::InvalidCodIpaEnte);
     }
 
     fn pagati(code: EsitoPagamento, total: i64, lines: &[(&str, i64)]) -> Pagati {
         let org = Organization {
-            identificativo_univoco: IdentificativoUnivoco {
-                tipo: "G".into(),
-                codice: "80007580279".into(),
-            },
+            identificativo_univoco: IdentificativoUnivoco { tipo: "G".into(), codice: "80007580279".into() },
             denominazione: "X".into(),
             codice_unit_oper: None,
             denom_unit_oper: None,
@@ -1489,10 +1221,7 @@ mod tests {
                 identificativo_stazione_richiedente: None,
             },
             identificativo_messaggio_ricevuta: "r".into(),
-            data_ora_messaggio_ricevuta: XsdDateTime {
-                date_time: datetime!(2025-03-14 10:21:47),
-                offset: None,
-            },
+            data_ora_messaggio_ricevuta: XsdDateTime { date_time: datetime!(2025-03-14 10:21:47), offset: None },
             riferimento_messaggio_richiesta: "r".into(),
             riferimento_data_richiesta: date!(2025 - 03 - 14),
             istituto_attestante: org.clone(),
@@ -1528,43 +1257,19 @@ mod tests {
         let expected = [("A", AmountCents(10000)), ("B", AmountCents(5000))];
         let v = |p: &Pagati| interpret_pagati(&expected, p);
 
-        assert_eq!(
-            v(&pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])),
-            PaymentVerdict::Paid
-        );
-        assert_eq!(
-            v(&pagati(E::Paid, 15000, &[("B", 5000), ("A", 10000)])),
-            PaymentVerdict::Paid
-        );
-        assert_eq!(
-            v(&pagati(E::NotPaid, 0, &[])),
-            PaymentVerdict::NotPaid(E::NotPaid)
-        );
-        assert_eq!(
-            v(&pagati(E::TimedOut, 0, &[("A", 0)])),
-            PaymentVerdict::NotPaid(E::TimedOut)
-        );
-        assert_eq!(
-            v(&pagati(E::PartiallyPaid, 10000, &[("A", 10000)])),
-            PaymentVerdict::Partial(E::PartiallyPaid)
-        );
-        assert_eq!(
-            v(&pagati(E::PartiallyTimedOut, 10000, &[])),
-            PaymentVerdict::Partial(E::PartiallyTimedOut)
-        );
+        assert_eq!(v(&pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])), PaymentVerdict::Paid);
+        assert_eq!(v(&pagati(E::Paid, 15000, &[("B", 5000), ("A", 10000)])), PaymentVerdict::Paid);
+        assert_eq!(v(&pagati(E::NotPaid, 0, &[])), PaymentVerdict::NotPaid(E::NotPaid));
+        assert_eq!(v(&pagati(E::TimedOut, 0, &[("A", 0)])), PaymentVerdict::NotPaid(E::TimedOut));
+        assert_eq!(v(&pagati(E::PartiallyPaid, 10000, &[("A", 10000)])), PaymentVerdict::Partial(E::PartiallyPaid));
+        assert_eq!(v(&pagati(E::PartiallyTimedOut, 10000, &[])), PaymentVerdict::Partial(E::PartiallyTimedOut));
 
         let mm = |m| PaymentVerdict::AmountMismatch(m);
         assert_eq!(
             v(&pagati(E::Paid, 14999, &[("A", 10000), ("B", 5000)])),
-            mm(Mismatch::TotalDiffers {
-                expected: AmountCents(15000),
-                reported: AmountCents(14999)
-            })
+            mm(Mismatch::TotalDiffers { expected: AmountCents(15000), reported: AmountCents(14999) })
         );
-        assert_eq!(
-            v(&pagati(E::Paid, 15000, &[("A", 10000)])),
-            mm(Mismatch::MissingLine { iud: "B".into() })
-        );
+        assert_eq!(v(&pagati(E::Paid, 15000, &[("A", 10000)])), mm(Mismatch::MissingLine { iud: "B".into() }));
         assert_eq!(
             v(&pagati(E::Paid, 15000, &[("A", 9000), ("B", 6000)])),
             mm(Mismatch::LineAmountDiffers {
@@ -1574,50 +1279,27 @@ mod tests {
             })
         );
         assert_eq!(
-            v(&pagati(
-                E::Paid,
-                15000,
-                &[("A", 10000), ("B", 5000), ("C", 0)]
-            )),
+            v(&pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000), ("C", 0)])),
             mm(Mismatch::UnexpectedLine { iud: "C".into() })
         );
         assert_eq!(
-            v(&pagati(
-                E::Paid,
-                15000,
-                &[("A", 10000), ("A", 10000), ("B", 5000)]
-            )),
+            v(&pagati(E::Paid, 15000, &[("A", 10000), ("A", 10000), ("B", 5000)])),
             mm(Mismatch::DuplicateLine { iud: "A".into() })
         );
         let none: [(&str, AmountCents); 0] = [];
+        assert_eq!(interpret_pagati(&none, &pagati(E::Paid, 0, &[])), mm(Mismatch::NoExpectedLines));
         assert_eq!(
-            interpret_pagati(&none, &pagati(E::Paid, 0, &[])),
-            mm(Mismatch::NoExpectedLines)
-        );
-        assert_eq!(
-            interpret_pagati(
-                &[("A", AmountCents(1)), ("A", AmountCents(1))],
-                &pagati(E::Paid, 2, &[("A", 1)])
-            ),
+            interpret_pagati(&[("A", AmountCents(1)), ("A", AmountCents(1))], &pagati(E::Paid, 2, &[("A", 1)])),
             mm(Mismatch::DuplicateExpectedIud("A".into()))
         );
         assert_eq!(
-            interpret_pagati(
-                &[("A", AmountCents(i64::MAX)), ("B", AmountCents(1))],
-                &pagati(E::Paid, 2, &[])
-            ),
+            interpret_pagati(&[("A", AmountCents(i64::MAX)), ("B", AmountCents(1))], &pagati(E::Paid, 2, &[])),
             mm(Mismatch::Overflow)
         );
         // Works with owned strings too (Cart::expected_lines).
-        let owned = vec![
-            ("A".to_string(), AmountCents(10000)),
-            ("B".to_string(), AmountCents(5000)),
-        ];
+        let owned = vec![("A".to_string(), AmountCents(10000)), ("B".to_string(), AmountCents(5000))];
         assert_eq!(
-            interpret_pagati(
-                &owned,
-                &pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])
-            ),
+            interpret_pagati(&owned, &pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])),
             PaymentVerdict::Paid
         );
     }

@@ -26,12 +26,12 @@ use time::Date;
 
 use super::amount::AmountCents;
 use super::dovuti::{
-    DovutiError, Field as CartField, Payer, Problem, TIPO_VERSAMENTO, VERSIONE_OGGETTO,
-    is_valid_dati_specifici_riscossione, text_problem, validate_payer, write_payer,
+    is_valid_dati_specifici_riscossione, text_problem, validate_payer, write_payer, DovutiError, Field as CartField,
+    Payer, Problem, TIPO_VERSAMENTO, VERSIONE_OGGETTO,
 };
 use super::iuv::Iuv;
 use super::pagati::format_xsd_date;
-use super::xml::{XmlWriter, ns};
+use super::xml::{ns, XmlWriter};
 
 /// Longest causale written (pagoPA's limit, see the module documentation).
 pub const MAX_CAUSALE: usize = 140;
@@ -162,10 +162,7 @@ pub fn validate_position(p: &DebtPosition) -> Result<(), PositionError> {
     validate_payer(&p.payer).map_err(|e| match e {
         DovutiError::Invalid { field, problem } => invalid(PositionField::Payer(field), problem),
         // validate_payer only reports field problems; anything else is still a payer problem.
-        _ => invalid(
-            PositionField::Payer(CartField::PayerIdCode),
-            Problem::Pattern("valid payer"),
-        ),
+        _ => invalid(PositionField::Payer(CartField::PayerIdCode), Problem::Pattern("valid payer")),
     })?;
     check_text(PositionField::Iud, &p.iud, 35)?;
     check_not_blank(PositionField::Iud, &p.iud)?;
@@ -179,10 +176,7 @@ pub fn validate_position(p: &DebtPosition) -> Result<(), PositionError> {
     check_text(PositionField::Causale, &p.causale, MAX_CAUSALE)?;
     check_not_blank(PositionField::Causale, &p.causale)?;
     if !is_valid_dati_specifici_riscossione(&p.dati_specifici_riscossione) {
-        return Err(invalid(
-            PositionField::DatiSpecificiRiscossione,
-            Problem::Pattern("[0129]/\\S{3,138}"),
-        ));
+        return Err(invalid(PositionField::DatiSpecificiRiscossione, Problem::Pattern("[0129]/\\S{3,138}")));
     }
     Ok(())
 }
@@ -219,18 +213,11 @@ impl VersamentoXml {
 /// The IUV, when given, must be a 17-digit MyPay IUV with valid check digits: the portal only
 /// ever holds IUVs MyPay generated, and MyPay accepts those back only with `flagGeneraIuv=true`
 /// (§1.4 step 6) – the caller of this function decides the flag.
-pub fn build_versamento(
-    p: &DebtPosition,
-    azione: Azione,
-    iuv: Option<&str>,
-) -> Result<VersamentoXml, PositionError> {
+pub fn build_versamento(p: &DebtPosition, azione: Azione, iuv: Option<&str>) -> Result<VersamentoXml, PositionError> {
     validate_position(p)?;
     if let Some(iuv) = iuv {
         Iuv::parse(iuv).map_err(|_| {
-            invalid(
-                PositionField::Iuv,
-                Problem::Pattern("17-digit MyPay IUV with mod-93 check digits"),
-            )
+            invalid(PositionField::Iuv, Problem::Pattern("17-digit MyPay IUV with mod-93 check digits"))
         })?;
     }
     let mut w = XmlWriter::new(true);
@@ -282,18 +269,10 @@ mod tests {
 
     #[test]
     fn every_action_is_schema_valid() {
-        for azione in [
-            Azione::Inserimento,
-            Azione::Modifica,
-            Azione::Annullamento,
-            Azione::Stampa,
-        ] {
+        for azione in [Azione::Inserimento, Azione::Modifica, Azione::Annullamento, Azione::Stampa] {
             let xml = build_versamento(&sample(), azione, None).unwrap();
             crate::mypay::wire::xsd_check::assert_xsd_valid(xml.as_bytes());
-            assert!(
-                xml.as_str()
-                    .contains(&format!("<azione>{}</azione>", azione.code()))
-            );
+            assert!(xml.as_str().contains(&format!("<azione>{}</azione>", azione.code())));
             assert_eq!(Azione::from_code(azione.code()), Some(azione));
         }
         assert_eq!(Azione::from_code("9"), None);
@@ -312,65 +291,24 @@ mod tests {
     #[test]
     fn rules() {
         use PositionField as F;
-        assert_eq!(
-            err_of(|p| p.iud = "000X".into()),
-            invalid(F::Iud, Problem::IudStartsWithZeros)
-        );
-        assert_eq!(
-            err_of(|p| p.iud = " ".into()),
-            invalid(F::Iud, Problem::Blank)
-        );
-        assert_eq!(
-            err_of(|p| p.iud = "I".repeat(36)),
-            invalid(
-                F::Iud,
-                Problem::TooLong {
-                    max: 35,
-                    actual: 36
-                }
-            )
-        );
-        assert_eq!(
-            err_of(|p| p.amount = AmountCents(0)),
-            invalid(F::Amount, Problem::AmountOutOfRange)
-        );
-        assert_eq!(
-            err_of(|p| p.tipo_dovuto.clear()),
-            invalid(F::TipoDovuto, Problem::Empty)
-        );
+        assert_eq!(err_of(|p| p.iud = "000X".into()), invalid(F::Iud, Problem::IudStartsWithZeros));
+        assert_eq!(err_of(|p| p.iud = " ".into()), invalid(F::Iud, Problem::Blank));
+        assert_eq!(err_of(|p| p.iud = "I".repeat(36)), invalid(F::Iud, Problem::TooLong { max: 35, actual: 36 }));
+        assert_eq!(err_of(|p| p.amount = AmountCents(0)), invalid(F::Amount, Problem::AmountOutOfRange));
+        assert_eq!(err_of(|p| p.tipo_dovuto.clear()), invalid(F::TipoDovuto, Problem::Empty));
         assert_eq!(
             err_of(|p| p.causale = "c".repeat(141)),
-            invalid(
-                F::Causale,
-                Problem::TooLong {
-                    max: 140,
-                    actual: 141
-                }
-            )
+            invalid(F::Causale, Problem::TooLong { max: 140, actual: 141 })
         );
-        assert_eq!(
-            err_of(|p| p.causale = "\u{a0}".into()),
-            invalid(F::Causale, Problem::Blank)
-        );
+        assert_eq!(err_of(|p| p.causale = "\u{a0}".into()), invalid(F::Causale, Problem::Blank));
         assert_eq!(
             err_of(|p| p.dati_specifici_riscossione = "3/ABC".into()),
-            invalid(
-                F::DatiSpecificiRiscossione,
-                Problem::Pattern("[0129]/\\S{3,138}")
-            )
+            invalid(F::DatiSpecificiRiscossione, Problem::Pattern("[0129]/\\S{3,138}"))
         );
         let e = err_of(|p| p.payer.id_code = "RSSMRA80A01H501V".into());
         assert!(matches!(e.field, F::Payer(CartField::PayerIdCode)), "{e:?}");
-        assert_eq!(
-            e.to_string().split(':').next(),
-            Some("soggettoPagatore.codiceIdentificativoUnivoco")
-        );
-        assert_eq!(
-            build_versamento(&sample(), Azione::Modifica, Some("01000000012345689"))
-                .unwrap_err()
-                .field,
-            F::Iuv
-        );
+        assert_eq!(e.to_string().split(':').next(), Some("soggettoPagatore.codiceIdentificativoUnivoco"));
+        assert_eq!(build_versamento(&sample(), Azione::Modifica, Some("01000000012345689")).unwrap_err().field, F::Iuv);
         assert_eq!(
             invalid(F::Causale, Problem::Empty).to_string(),
             "datiVersamento.causaleVersamento: must not be empty"
@@ -379,9 +317,7 @@ mod tests {
         let mut long = sample();
         long.causale = "c".repeat(140);
         crate::mypay::wire::xsd_check::assert_xsd_valid(
-            build_versamento(&long, Azione::Inserimento, None)
-                .unwrap()
-                .as_bytes(),
+            build_versamento(&long, Azione::Inserimento, None).unwrap().as_bytes(),
         );
     }
 }

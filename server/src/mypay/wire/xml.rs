@@ -15,10 +15,10 @@
 
 use std::borrow::Cow;
 
-use quick_xml::NsReader;
 use quick_xml::escape::partial_escape;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
 
 /// Namespace URIs used by MyPay (docs/mypay.md §2.3).
 pub mod ns {
@@ -81,11 +81,7 @@ impl Element {
     }
 
     /// Child elements with the given name.
-    pub fn children_named<'a>(
-        &'a self,
-        ns: Option<&'a str>,
-        local: &'a str,
-    ) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn children_named<'a>(&'a self, ns: Option<&'a str>, local: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.is(ns, local))
     }
 
@@ -134,9 +130,7 @@ pub(crate) fn parse(input: &[u8]) -> Result<Element, XmlError> {
     let mut count = 0usize;
 
     loop {
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| XmlError::Syntax(e.to_string()))?;
+        let (resolved, event) = reader.read_resolved_event().map_err(|e| XmlError::Syntax(e.to_string()))?;
         let ns = match resolved {
             ResolveResult::Bound(ns) => Some(AsRef::<str>::as_ref(&ns).to_string()),
             ResolveResult::Unbound => None,
@@ -164,17 +158,10 @@ pub(crate) fn parse(input: &[u8]) -> Result<Element, XmlError> {
                     return Err(XmlError::TooDeep);
                 }
                 let local = AsRef::<str>::as_ref(&start.local_name()).to_string();
-                stack.push(Element {
-                    ns,
-                    local,
-                    text: String::new(),
-                    children: Vec::new(),
-                });
+                stack.push(Element { ns, local, text: String::new(), children: Vec::new() });
             }
             Event::End(_) => {
-                let done = stack
-                    .pop()
-                    .ok_or_else(|| XmlError::Syntax("unexpected end tag".into()))?;
+                let done = stack.pop().ok_or_else(|| XmlError::Syntax("unexpected end tag".into()))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(done),
                     None => root = Some(done),
@@ -216,9 +203,7 @@ pub(crate) fn parse(input: &[u8]) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Syntax(
-            "unclosed element at end of document".into(),
-        ));
+        return Err(XmlError::Syntax("unclosed element at end of document".into()));
     }
     root.ok_or(XmlError::NoRoot)
 }
@@ -255,17 +240,11 @@ pub(crate) struct XmlWriter {
 
 impl XmlWriter {
     pub fn new(indent: bool) -> Self {
-        XmlWriter {
-            out: String::new(),
-            indent,
-            depth: 0,
-            open_has_children: Vec::new(),
-        }
+        XmlWriter { out: String::new(), indent, depth: 0, open_has_children: Vec::new() }
     }
 
     pub fn declaration(&mut self) {
-        self.out
-            .push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+        self.out.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     }
 
     fn newline_and_indent(&mut self) {
@@ -348,14 +327,8 @@ mod tests {
 
     #[test]
     fn refuses_doctype_and_entities() {
-        assert_eq!(
-            parse(b"<!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>"),
-            Err(XmlError::DoctypeForbidden)
-        );
-        assert_eq!(
-            parse(b"<x>&a;</x>"),
-            Err(XmlError::EntityForbidden("a".into()))
-        );
+        assert_eq!(parse(b"<!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>"), Err(XmlError::DoctypeForbidden));
+        assert_eq!(parse(b"<x>&a;</x>"), Err(XmlError::EntityForbidden("a".into())));
         assert_eq!(parse(b"<x>&lt;&#65;&#x42;</x>").unwrap().text, "<AB");
     }
 
@@ -374,15 +347,13 @@ mod tests {
         );
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
         assert_eq!(parse(deep.as_bytes()), Err(XmlError::TooDeep));
-        assert_eq!(
-            parse(&vec![b' '; MAX_XML_BYTES + 1]),
-            Err(XmlError::TooLarge)
-        );
+        assert_eq!(parse(&vec![b' '; MAX_XML_BYTES + 1]), Err(XmlError::TooLarge));
     }
 
     #[test]
     fn accepts_bom_comments_cdata() {
-        let el = parse(b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><!-- c --><a><![CDATA[<x>]]></a>").unwrap();
+        let el =
+            parse(b"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><!-- c --><a><![CDATA[<x>]]></a>").unwrap();
         assert_eq!(el.text, "<x>");
     }
 
@@ -392,9 +363,6 @@ mod tests {
         w.start("a", &[("k", "\"<&")]);
         w.text_element("b", "x<y&z>");
         w.end("a");
-        assert_eq!(
-            w.finish(),
-            r#"<a k="&quot;&lt;&amp;"><b>x&lt;y&amp;z&gt;</b></a>"#
-        );
+        assert_eq!(w.finish(), r#"<a k="&quot;&lt;&amp;"><b>x&lt;y&amp;z&gt;</b></a>"#);
     }
 }

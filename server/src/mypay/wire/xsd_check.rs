@@ -65,10 +65,7 @@ pub fn xmllint(xml: &[u8], xsd: &std::path::Path) -> Lint {
         .output()
         .expect("xmllint not runnable: install Debian package libxml2-utils");
     let _ = std::fs::remove_file(&path);
-    Lint {
-        exit_code: out.status.code(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Lint { exit_code: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
 }
 
 /// Asserts that `xml` is valid against the patched schema (xmllint exit code 0).
@@ -100,11 +97,6 @@ pub fn assert_valid_against(xml: &[u8], xsd: &std::path::Path) {
 /// returns xmllint's message.
 pub fn assert_xsd_invalid(xml: &[u8]) -> String {
     let lint = xmllint(xml, &patched_xsd());
-    assert_eq!(
-        lint.exit_code,
-        Some(3),
-        "expected a validation error, got: {}",
-        lint.stderr
-    );
+    assert_eq!(lint.exit_code, Some(3), "expected a validation error, got: {}", lint.stderr);
     lint.stderr
 }

@@ -35,15 +35,11 @@ const CDH_SIG: u32 = 0x0201_4b50;
 const LFH_SIG: u32 = 0x0403_4b50;
 
 fn u16_at(b: &[u8], at: usize) -> Result<u16, ZipError> {
-    b.get(at..at + 2)
-        .map(|s| u16::from_le_bytes([s[0], s[1]]))
-        .ok_or(ZipError::Corrupt("short read"))
+    b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]])).ok_or(ZipError::Corrupt("short read"))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Result<u32, ZipError> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-        .ok_or(ZipError::Corrupt("short read"))
+    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]])).ok_or(ZipError::Corrupt("short read"))
 }
 
 /// One entry of the archive: its name and PDF bytes.
@@ -91,18 +87,14 @@ pub fn extract_single_pdf(zip: &[u8], max_bytes: usize) -> Result<ZipEntry, ZipE
     if uncompressed as usize > max_bytes {
         return Err(ZipError::TooLarge(max_bytes));
     }
-    let name = zip
-        .get(cd + 46..cd + 46 + name_len)
-        .ok_or(ZipError::Corrupt("entry name"))?;
+    let name = zip.get(cd + 46..cd + 46 + name_len).ok_or(ZipError::Corrupt("entry name"))?;
     let name = String::from_utf8_lossy(name).into_owned();
 
     if u32_at(zip, local)? != LFH_SIG {
         return Err(ZipError::Corrupt("local header"));
     }
     let start = local + 30 + u16_at(zip, local + 26)? as usize + u16_at(zip, local + 28)? as usize;
-    let raw = zip
-        .get(start..start + compressed as usize)
-        .ok_or(ZipError::Corrupt("entry data"))?;
+    let raw = zip.get(start..start + compressed as usize).ok_or(ZipError::Corrupt("entry data"))?;
     let data = match method {
         0 => raw.to_vec(),
         8 => {
@@ -131,8 +123,7 @@ pub fn extract_single_pdf(zip: &[u8], max_bytes: usize) -> Result<ZipEntry, ZipE
 pub fn build_zip(name: &str, data: &[u8], deflate: bool) -> Vec<u8> {
     use std::io::Write as _;
     let payload = if deflate {
-        let mut enc =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         enc.write_all(data).expect("writing to a Vec cannot fail");
         enc.finish().expect("writing to a Vec cannot fail")
     } else {
@@ -198,27 +189,15 @@ mod tests {
 
     #[test]
     fn refuses_bad_archives() {
-        assert_eq!(
-            extract_single_pdf(b"PK nothing", 1024),
-            Err(ZipError::NotZip)
-        );
-        assert_eq!(
-            extract_single_pdf(&build_zip("a.pdf", b"not a pdf", true), 1024),
-            Err(ZipError::NotPdf)
-        );
+        assert_eq!(extract_single_pdf(b"PK nothing", 1024), Err(ZipError::NotZip));
+        assert_eq!(extract_single_pdf(&build_zip("a.pdf", b"not a pdf", true), 1024), Err(ZipError::NotPdf));
         // Bounded: the declared size, and the real output when the declaration lies.
         let big = [b"%PDF-".as_slice(), &vec![b'x'; 10_000]].concat();
-        assert_eq!(
-            extract_single_pdf(&build_zip("a.pdf", &big, true), 1000),
-            Err(ZipError::TooLarge(1000))
-        );
+        assert_eq!(extract_single_pdf(&build_zip("a.pdf", &big, true), 1000), Err(ZipError::TooLarge(1000)));
         let mut lying = build_zip("a.pdf", &big, true);
         let cd = lying.len() - 22 - (46 + 5);
         lying[cd + 24..cd + 28].copy_from_slice(&10u32.to_le_bytes());
-        assert_eq!(
-            extract_single_pdf(&lying, 1000),
-            Err(ZipError::TooLarge(1000))
-        );
+        assert_eq!(extract_single_pdf(&lying, 1000), Err(ZipError::TooLarge(1000)));
         // A flipped byte in stored data is caught by the CRC.
         let mut damaged = build_zip("a.pdf", PDF, false);
         damaged[30 + 5 + 8] ^= 0xFF;
@@ -227,10 +206,7 @@ mod tests {
         let mut encrypted = build_zip("a.pdf", PDF, false);
         let cd = encrypted.len() - 22 - (46 + 5);
         encrypted[cd + 8] |= 1;
-        assert_eq!(
-            extract_single_pdf(&encrypted, 1024),
-            Err(ZipError::Unsupported("encryption"))
-        );
+        assert_eq!(extract_single_pdf(&encrypted, 1024), Err(ZipError::Unsupported("encryption")));
         // Two entries (entry count patched).
         let mut two = build_zip("a.pdf", PDF, false);
         let n = two.len();

@@ -14,17 +14,17 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use super::super::documents::{
-    ReceiptFacts, Rend9Facts, SimCart, SimDebt, SimVersamento, decode_dovuti_field, parse_validated_versamento, random_hex,
-    xmllint_validate,
+    decode_dovuti_field, parse_validated_versamento, random_hex, xmllint_validate, ReceiptFacts, Rend9Facts, SimCart,
+    SimDebt, SimVersamento,
 };
-use super::super::pdf::{NoticeFacts, notice_pdf};
+use super::super::pdf::{notice_pdf, NoticeFacts};
 use super::super::soap::{FaultBean, SoapAnswer};
-use super::{Engine, Phase, State, TIPI_VERSAMENTO, fault};
+use super::{fault, Engine, Phase, State, TIPI_VERSAMENTO};
 use crate::mypay::wire::amount::AmountCents;
-use crate::mypay::wire::dovuti::{Payer, PayerKind, is_valid_dati_specifici_riscossione};
+use crate::mypay::wire::dovuti::{is_valid_dati_specifici_riscossione, Payer, PayerKind};
 use crate::mypay::wire::fiscal::{validate_codice_fiscale, validate_partita_iva};
 use crate::mypay::wire::iuv::check_digits;
-use crate::mypay::wire::pagati::{EsitoPagamento, PagatiKind, parse_xsd_date};
+use crate::mypay::wire::pagati::{parse_xsd_date, EsitoPagamento, PagatiKind};
 use crate::mypay::wire::soap::encode_pagati_field;
 use crate::mypay::wire::versamento::Azione;
 use crate::mypay::wire::zip::build_zip;
@@ -214,7 +214,8 @@ impl Engine {
 
     /// A debt past its mandatory due date: no longer payable (§2.1).
     fn expired(&self, row: &Row, today: Date) -> bool {
-        self.tipo(&row.data.tipo_dovuto).is_some_and(|t| t.scadenza_obbligatoria) && row.data.due_date.is_some_and(|d| d < today)
+        self.tipo(&row.data.tipo_dovuto).is_some_and(|t| t.scadenza_obbligatoria)
+            && row.data.due_date.is_some_and(|d| d < today)
     }
 
     fn notice_number(&self, iuv: &str) -> Option<String> {
@@ -245,11 +246,19 @@ impl Engine {
         }
         registry.progressive += 1;
         let body = format!("{}00{:011}", self.config.segregation_code, registry.progressive % 100_000_000_000);
-        let check = check_digits(&body).ok_or_else(|| format!("codice di segregazione non valido [{}]", self.config.segregation_code))?;
+        let check = check_digits(&body)
+            .ok_or_else(|| format!("codice di segregazione non valido [{}]", self.config.segregation_code))?;
         Ok(format!("{body}{check}"))
     }
 
-    fn new_row(&self, state: &mut State, iud: &str, iuv: Option<String>, data: PositionData, paid: Option<Completion>) -> u64 {
+    fn new_row(
+        &self,
+        state: &mut State,
+        iud: &str,
+        iuv: Option<String>,
+        data: PositionData,
+        paid: Option<Completion>,
+    ) -> u64 {
         let now = Self::now(state);
         let registry = &mut state.avvisi;
         registry.next_id += 1;
@@ -270,7 +279,8 @@ impl Engine {
     /// `is_dovuto_annullato`: every earlier debt with this IUD was cancelled (§1.8).
     fn iud_reusable(state: &State, iud: &str) -> bool {
         let rows: Vec<&Row> = state.avvisi.rows.iter().filter(|r| r.iud == iud).collect();
-        rows.iter().any(|r| matches!(r.state, RowState::Cancelled)) && rows.iter().all(|r| matches!(r.state, RowState::Cancelled))
+        rows.iter().any(|r| matches!(r.state, RowState::Cancelled))
+            && rows.iter().all(|r| matches!(r.state, RowState::Cancelled))
     }
 
     // ---- paaSILImportaDovuto ----------------------------------------------------------------------
@@ -294,8 +304,9 @@ impl Engine {
         // 1: XSD first, before the Ente (trap A6).
         let xml_ko = |detail: String| {
             let mut f = fault("PAA_XML_NON_VALIDO", "XML dei dovuti non valido", id);
-            f.description =
-                Some(format!("XML ricevuto per paaSILImportaDovuto non conforme all' XSD per ente [{cod}]  XML Error: \n{detail}"));
+            f.description = Some(format!(
+                "XML ricevuto per paaSILImportaDovuto non conforme all' XSD per ente [{cod}]  XML Error: \n{detail}"
+            ));
             ko(f)
         };
         let Some(bytes) = decode_dovuti_field(&dovuto) else {
@@ -323,7 +334,11 @@ impl Engine {
         }
         // 5: azione.
         let Some(azione) = v.azione.as_deref().and_then(Azione::from_code) else {
-            return ko(fault("PAA_AZIONE_NON_VALIDO", format!("azione non valida [{}]", v.azione.as_deref().unwrap_or("null")), id));
+            return ko(fault(
+                "PAA_AZIONE_NON_VALIDO",
+                format!("azione non valida [{}]", v.azione.as_deref().unwrap_or("null")),
+                id,
+            ));
         };
         let mut state = self.lock();
         let now = Self::now(&state);
@@ -332,7 +347,11 @@ impl Engine {
         let request_iuv = non_blank(&v.iuv);
         if let Some(iuv) = &request_iuv {
             if !iuv_is_valid(iuv, flag, azione == Azione::Inserimento, today, &self.config.segregation_code) {
-                return ko(fault("PAA_IUV_NON_VALIDO", format!("IdentificativoUnivocoVersamento non valido [{iuv}] per ente [{cod}]"), id));
+                return ko(fault(
+                    "PAA_IUV_NON_VALIDO",
+                    format!("IdentificativoUnivocoVersamento non valido [{iuv}] per ente [{cod}]"),
+                    id,
+                ));
             }
         }
         // 9: bilancio.
@@ -360,23 +379,39 @@ impl Engine {
         }
         // 13: payer.
         let Some(payer) = v.payer.clone() else {
-            return ko(fault("PAA_SOGG_PAG_NON_VALORIZZATO", "paaSILImportaDovuto: soggettoPagatore non valorizzato. ", id));
+            return ko(fault(
+                "PAA_SOGG_PAG_NON_VALORIZZATO",
+                "paaSILImportaDovuto: soggettoPagatore non valorizzato. ",
+                id,
+            ));
         };
         // 14: tipoVersamento (blank = ALL).
         let tv = v.tipo_versamento.clone().unwrap_or_default();
         let tv_norm = tv.trim().to_ascii_uppercase();
         if !(tv_norm.is_empty() || tv_norm == "ALL" || tv_norm.split('|').all(|t| TIPI_VERSAMENTO.contains(&t))) {
-            return ko(fault("PAA_TIPO_VERSAMENTO_NON_VALIDO", format!("paaSILImportaDovuto: Tipo versamento non valido: {tv}"), id));
+            return ko(fault(
+                "PAA_TIPO_VERSAMENTO_NON_VALIDO",
+                format!("paaSILImportaDovuto: Tipo versamento non valido: {tv}"),
+                id,
+            ));
         }
         // 15: IUD.
         let iud = v.iud.clone().unwrap_or_default();
         if iud.trim().is_empty() || iud.starts_with("000") {
             let shown = v.iud.clone().unwrap_or_else(|| "null".into());
-            return ko(fault("PAA_IUD_NON_VALIDO", format!("paaSILImportaDovuto: IdentificativoUnivocoDovuto non valido: {shown}"), id));
+            return ko(fault(
+                "PAA_IUD_NON_VALIDO",
+                format!("paaSILImportaDovuto: IdentificativoUnivocoDovuto non valido: {shown}"),
+                id,
+            ));
         }
         // 16–17: causale, datiSpecificiRiscossione.
         if v.causale.trim().is_empty() {
-            return ko(fault("PAA_CAUSALE_NON_PRESENTE", "paaSILImportaDovuto: causaleVersamento non specificato ", id));
+            return ko(fault(
+                "PAA_CAUSALE_NON_PRESENTE",
+                "paaSILImportaDovuto: causaleVersamento non specificato ",
+                id,
+            ));
         }
         if !is_valid_dati_specifici_riscossione(&v.dati_specifici_riscossione) {
             return ko(fault(
@@ -389,7 +424,9 @@ impl Engine {
         let code = payer.id_code.trim().to_uppercase();
         let anonimo = code == "ANONIMO";
         let code_ko = match payer.kind {
-            PayerKind::Natural if anonimo || validate_codice_fiscale(&code).is_err() => Some("PAA_CODICE_FISCALE_NON_VALIDO"),
+            PayerKind::Natural if anonimo || validate_codice_fiscale(&code).is_err() => {
+                Some("PAA_CODICE_FISCALE_NON_VALIDO")
+            }
             PayerKind::Legal if anonimo || validate_partita_iva(&code).is_err() => Some("PAA_P_IVA_NON_VALIDO"),
             _ => None,
         };
@@ -455,16 +492,25 @@ impl Engine {
             },
             None => (None, None),
         };
-        let db_ko = |code: &'static str, desc: &str| import_ko(fault(code, import_text(iuv.as_deref(), iud, desc), id), generated.clone());
+        let db_ko = |code: &'static str, desc: &str| {
+            import_ko(fault(code, import_text(iuv.as_deref(), iud, desc), id), generated.clone())
+        };
         if let Some(desc) = self.due_date_problem(&data.tipo_dovuto, data.due_date, today) {
             return db_ko("PAA_IMPORT_DATA_SCADENZA_PAGAMENTO_OBBLIGATORIA", desc);
         }
         if state.iud_registry.contains(iud) && !Self::iud_reusable(state, iud) {
-            return db_ko("PAA_IMPORT_IUD_DUPLICATO", "IUD attivo presente nel database, non si accettano dovuti duplicati");
+            return db_ko(
+                "PAA_IMPORT_IUD_DUPLICATO",
+                "IUD attivo presente nel database, non si accettano dovuti duplicati",
+            );
         }
         if let Some(iuv) = &iuv {
-            if state.avvisi.rows.iter().any(|r| r.iuv.as_ref() == Some(iuv) && !matches!(r.state, RowState::Cancelled)) {
-                return db_ko("PAA_IMPORT_IUV_DUPLICATO", "IUV attivo presente nel database, non si accettano dovuti duplicati");
+            if state.avvisi.rows.iter().any(|r| r.iuv.as_ref() == Some(iuv) && !matches!(r.state, RowState::Cancelled))
+            {
+                return db_ko(
+                    "PAA_IMPORT_IUV_DUPLICATO",
+                    "IUV attivo presente nel database, non si accettano dovuti duplicati",
+                );
             }
         }
         let row_id = self.new_row(state, iud, iuv, data, None);
@@ -484,10 +530,16 @@ impl Engine {
         today: Date,
     ) -> SoapAnswer {
         let wrapped = |iuv: Option<&str>, message: &str| {
-            import_ko(fault("PAA_SYSTEM_ERROR", import_text(iuv, iud, &format!("Errore generazione iuv: {message}")), id), None)
+            import_ko(
+                fault("PAA_SYSTEM_ERROR", import_text(iuv, iud, &format!("Errore generazione iuv: {message}")), id),
+                None,
+            )
         };
         let Some(index) = state.avvisi.rows.iter().position(|r| r.iud == iud && r.is_open()) else {
-            return wrapped(request_iuv.as_deref(), &format!("Dovuto non trovato per IUD [{iud}] e codice IPA Ente [{cod}]"));
+            return wrapped(
+                request_iuv.as_deref(),
+                &format!("Dovuto non trovato per IUD [{iud}] e codice IPA Ente [{cod}]"),
+            );
         };
         if state.avvisi.rows[index].online().is_some() {
             return wrapped(request_iuv.as_deref(), "pa.debiti.nonModificabile");
@@ -501,26 +553,38 @@ impl Engine {
             None => (None, None),
         };
         let old = state.avvisi.rows[index].clone();
-        let db_ko =
-            |code: &'static str, desc: &str| import_ko(fault(code, import_text(new_iuv.as_deref(), iud, desc), id), generated.clone());
+        let db_ko = |code: &'static str, desc: &str| {
+            import_ko(fault(code, import_text(new_iuv.as_deref(), iud, desc), id), generated.clone())
+        };
         if let Some(desc) = self.due_date_problem(&data.tipo_dovuto, data.due_date, today) {
             return db_ko("PAA_IMPORT_DATA_SCADENZA_PAGAMENTO_OBBLIGATORIA", desc);
         }
         if data.tipo_dovuto != old.data.tipo_dovuto {
-            return db_ko("PAA_IMPORT_TIPO_DOVUTO_NON_MODIFICABILE", "Non è possibile modificare il tipo dovuto di un dovuto");
+            return db_ko(
+                "PAA_IMPORT_TIPO_DOVUTO_NON_MODIFICABILE",
+                "Non è possibile modificare il tipo dovuto di un dovuto",
+            );
         }
         if let Some(iuv) = &new_iuv {
-            let taken =
-                state.avvisi.rows.iter().any(|r| r.id != old.id && r.iuv.as_ref() == Some(iuv) && !matches!(r.state, RowState::Cancelled));
+            let taken = state
+                .avvisi
+                .rows
+                .iter()
+                .any(|r| r.id != old.id && r.iuv.as_ref() == Some(iuv) && !matches!(r.state, RowState::Cancelled));
             if taken {
-                return db_ko("PAA_IMPORT_IUV_DUPLICATO", "IUV duplicato nel database, non si accettano dovuti duplicati");
+                return db_ko(
+                    "PAA_IMPORT_IUV_DUPLICATO",
+                    "IUV duplicato nel database, non si accettano dovuti duplicati",
+                );
             }
         }
         match (&old.iuv, &new_iuv) {
             (Some(stored), Some(new)) if stored != new => {
                 return db_ko("PAA_IMPORT_IUV_DUPLICATO", "Non è possibile modificare il codice iuv di un dovuto");
             }
-            (Some(_), None) => return db_ko("PAA_IMPORT_IUV_NO_NULLABLE", "Non è possibile azzerare il codice iuv di un dovuto"),
+            (Some(_), None) => {
+                return db_ko("PAA_IMPORT_IUV_NO_NULLABLE", "Non è possibile azzerare il codice iuv di un dovuto")
+            }
             _ => {}
         }
         // The current row goes to "processed" as ANNULLATO; a new row with a new id replaces it.
@@ -529,9 +593,23 @@ impl Engine {
         self.ok_with_notice(state, row_id, generated, flag)
     }
 
-    fn cancel(&self, state: &mut State, iud: &str, request_iuv: Option<&str>, cod: &str, id: Option<&str>) -> SoapAnswer {
+    fn cancel(
+        &self,
+        state: &mut State,
+        iud: &str,
+        request_iuv: Option<&str>,
+        cod: &str,
+        id: Option<&str>,
+    ) -> SoapAnswer {
         let wrapped = |message: &str| {
-            import_ko(fault("PAA_SYSTEM_ERROR", import_text(request_iuv, iud, &format!("Errore generazione iuv: {message}")), id), None)
+            import_ko(
+                fault(
+                    "PAA_SYSTEM_ERROR",
+                    import_text(request_iuv, iud, &format!("Errore generazione iuv: {message}")),
+                    id,
+                ),
+                None,
+            )
         };
         let Some(row) = state.avvisi.rows.iter_mut().find(|r| r.iud == iud && r.is_open()) else {
             return wrapped(&format!("Dovuto non trovato per IUD [{iud}] e codice IPA Ente [{cod}]"));
@@ -557,8 +635,11 @@ impl Engine {
         let iuv = match request_iuv {
             Some(iuv) if !flag => iuv,
             other => {
-                let text =
-                    import_text(other.as_deref(), iud, "Errore richiesta azione 'S' prevede presenza di 'IUV' e assenza 'flag_genera_iuv'");
+                let text = import_text(
+                    other.as_deref(),
+                    iud,
+                    "Errore richiesta azione 'S' prevede presenza di 'IUV' e assenza 'flag_genera_iuv'",
+                );
                 return import_ko(fault("PAA_SYSTEM_ERROR", text, id), None);
             }
         };
@@ -574,18 +655,34 @@ impl Engine {
         let zip = build_zip(&format!("avviso_{}_{iuv}.pdf", self.config.ente.fiscal_code), &pdf, true);
         SoapAnswer::Risposta {
             element: R_IMPORTA,
-            children: vec![("esito", "OK".into()), ("base64ZipAvviso", base64::engine::general_purpose::STANDARD.encode(zip))],
+            children: vec![
+                ("esito", "OK".into()),
+                ("base64ZipAvviso", base64::engine::general_purpose::STANDARD.encode(zip)),
+            ],
             fault: None,
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn pdf_for(&self, payer: &Payer, amount: AmountCents, causale: &str, tipo: &str, due: Option<Date>, iuv: &str) -> Vec<u8> {
-        let address = [payer.address.as_deref(), payer.civic_number.as_deref(), payer.postal_code.as_deref(), payer.city.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+    fn pdf_for(
+        &self,
+        payer: &Payer,
+        amount: AmountCents,
+        causale: &str,
+        tipo: &str,
+        due: Option<Date>,
+        iuv: &str,
+    ) -> Vec<u8> {
+        let address = [
+            payer.address.as_deref(),
+            payer.civic_number.as_deref(),
+            payer.postal_code.as_deref(),
+            payer.city.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
         notice_pdf(&NoticeFacts {
             ente_name: self.config.ente.name.clone(),
             ente_fiscal_code: self.config.ente.fiscal_code.clone(),
@@ -643,7 +740,8 @@ impl Engine {
         let mut state = self.lock();
         self.settle(&mut state);
         let today = Self::now(&state).date();
-        let open: Vec<&Row> = state.avvisi.rows.iter().filter(|r| r.is_open() && r.iuv.as_deref() == Some(iuv.as_str())).collect();
+        let open: Vec<&Row> =
+            state.avvisi.rows.iter().filter(|r| r.is_open() && r.iuv.as_deref() == Some(iuv.as_str())).collect();
         // Step 2: a debt with an unknown or inactive tipo dovuto is removed from the list being
         // iterated: ConcurrentModificationException → SOAP Fault (§3.2, trap A9).
         if open.iter().any(|r| !self.tipo(&r.data.tipo_dovuto).is_some_and(|t| t.active)) {
@@ -656,9 +754,18 @@ impl Engine {
             return ko(fault("PAA_IUV_SCADUTO", format!("alcuni dovuti sono scaduti per il dato IUV [{iuv}]"), id));
         }
         let Some(row) = open.first() else {
-            return ko(fault("PAA_IUV_NON_VALIDO", format!("Error nessun dovuto trovato per IUV [{iuv}] ed ente [{cod}]"), id));
+            return ko(fault(
+                "PAA_IUV_NON_VALIDO",
+                format!("Error nessun dovuto trovato per IUV [{iuv}] ed ente [{cod}]"),
+                id,
+            ));
         };
-        let cart = SimCart { payer: row.data.payer.clone(), tipo_versamento: "ALL".into(), iuv: None, debts: vec![row.sim_debt()] };
+        let cart = SimCart {
+            payer: row.data.payer.clone(),
+            tipo_versamento: "ALL".into(),
+            iuv: None,
+            debts: vec![row.sim_debt()],
+        };
         let row_id = row.id;
         let (id_session, landing_token) = self.new_session(&mut state, cart, return_url, Some(row_id));
         SoapAnswer::Risposta {
@@ -683,7 +790,10 @@ impl Engine {
             return Err("Il dovuto non risulta più pagabile.".into());
         };
         if state.avvisi.rows[index].online().is_some() {
-            return Err("Esiste già una sessione di pagamento in corso per questo dovuto. Si prega di riprovare in seguito.".into());
+            return Err(
+                "Esiste già una sessione di pagamento in corso per questo dovuto. Si prega di riprovare in seguito."
+                    .into(),
+            );
         }
         if self.expired(&state.avvisi.rows[index], today) {
             return Err("Il dovuto risulta scaduto.".into());
@@ -707,7 +817,9 @@ impl Engine {
                 continue;
             }
             let result = match &s.phase {
-                Phase::Final { outcome: EsitoPagamento::Paid, visible_at, facts } if *visible_at <= now => Some(Some(facts.clone())),
+                Phase::Final { outcome: EsitoPagamento::Paid, visible_at, facts } if *visible_at <= now => {
+                    Some(Some(facts.clone()))
+                }
                 Phase::Final { visible_at, .. } if *visible_at <= now => Some(None),
                 Phase::CartExpired | Phase::Aborted | Phase::CheckoutFailed => Some(None),
                 _ => None,
@@ -795,8 +907,11 @@ impl Engine {
         let rows = &state.avvisi.rows;
         let open = rows.iter().position(|r| r.is_open() && r.iuv.as_deref() == Some(iuv.as_str()));
         let paid = rows.iter().any(|r| matches!(r.state, RowState::Paid(_)) && r.iuv.as_deref() == Some(iuv.as_str()));
-        let cancelled =
-            rows.iter().rev().find(|r| matches!(r.state, RowState::Cancelled) && r.iuv.as_deref() == Some(iuv.as_str())).cloned();
+        let cancelled = rows
+            .iter()
+            .rev()
+            .find(|r| matches!(r.state, RowState::Cancelled) && r.iuv.as_deref() == Some(iuv.as_str()))
+            .cloned();
         let generic = |tipo: &str| PositionData {
             payer: anonimo(),
             amount,
@@ -809,7 +924,8 @@ impl Engine {
             // An open debt – even one in an online payment – is marked paid, without checks (§5.3).
             (Some(index), _, _) => {
                 let row = &state.avvisi.rows[index];
-                let f = facts(&row.iud, row.data.payer.clone(), &row.data.causale, &row.data.dati_specifici_riscossione);
+                let f =
+                    facts(&row.iud, row.data.payer.clone(), &row.data.causale, &row.data.dati_specifici_riscossione);
                 state.avvisi.rows[index].state = RowState::Paid(Completion::Rend9(Box::new(f)));
             }
             // Already paid (by pagoPA or an earlier registration): nothing changes.
@@ -817,13 +933,25 @@ impl Engine {
             // Only a cancelled debt: a new paid copy, anonymous and generic (§5.3).
             (None, false, Some(old)) => {
                 let f = facts(&old.iud, anonimo(), "PAGATO", "9/---");
-                self.new_row(&mut state, &old.iud, Some(iuv.clone()), generic("DEFAULT"), Some(Completion::Rend9(Box::new(f))));
+                self.new_row(
+                    &mut state,
+                    &old.iud,
+                    Some(iuv.clone()),
+                    generic("DEFAULT"),
+                    Some(Completion::Rend9(Box::new(f))),
+                );
             }
             // Nothing at all: a synthetic paid record with a random IUD.
             (None, false, None) => {
                 let iud = format!("000{}", random_hex(32));
                 let f = facts(&iud, anonimo(), "PAGATO", "9/---");
-                self.new_row(&mut state, &iud, Some(iuv.clone()), generic("DEFAULT"), Some(Completion::Rend9(Box::new(f))));
+                self.new_row(
+                    &mut state,
+                    &iud,
+                    Some(iuv.clone()),
+                    generic("DEFAULT"),
+                    Some(Completion::Rend9(Box::new(f))),
+                );
             }
         }
         SoapAnswer::Risposta { element: R_REGISTRA, children: vec![("esito", "OK".into())], fault: None }
@@ -833,17 +961,30 @@ impl Engine {
 
     /// The answer for an imported debt (§2.3), or `None` when no imported debt has this IUD/IUV
     /// (the caller then looks at the carts of `paaSILInviaDovuti`).
-    pub(super) fn lookup_position(&self, state: &State, iud: Option<&str>, iuv: Option<&str>, cod: Option<&str>) -> Option<SoapAnswer> {
+    pub(super) fn lookup_position(
+        &self,
+        state: &State,
+        iud: Option<&str>,
+        iuv: Option<&str>,
+        cod: Option<&str>,
+    ) -> Option<SoapAnswer> {
         let (label, key, rows): (&str, String, Vec<&Row>) = match (iud, iuv) {
-            (Some(iud), _) => ("IUD", format!("[ {iud} ]"), state.avvisi.rows.iter().filter(|r| r.iud == iud).collect()),
-            (None, Some(iuv)) => ("IUV", format!("[{iuv}]"), state.avvisi.rows.iter().filter(|r| r.iuv.as_deref() == Some(iuv)).collect()),
+            (Some(iud), _) => {
+                ("IUD", format!("[ {iud} ]"), state.avvisi.rows.iter().filter(|r| r.iud == iud).collect())
+            }
+            (None, Some(iuv)) => (
+                "IUV",
+                format!("[{iuv}]"),
+                state.avvisi.rows.iter().filter(|r| r.iuv.as_deref() == Some(iuv)).collect(),
+            ),
             (None, None) => return None,
         };
         if rows.is_empty() {
             return None;
         }
         let cod_text = cod.unwrap_or("null");
-        let ko = |code: &'static str, text: String| SoapAnswer::business_fault(R_RICEVUTA, fault(code, text, cod), false);
+        let ko =
+            |code: &'static str, text: String| SoapAnswer::business_fault(R_RICEVUTA, fault(code, text, cod), false);
         let today = Self::now(state).date();
         if let Some(open) = rows.iter().find(|r| r.is_open()) {
             if self.expired(open, today) {
@@ -853,15 +994,22 @@ impl Engine {
                 return Some(SoapAnswer::business_fault(R_RICEVUTA, f, false));
             }
             return Some(match open.online() {
-                Some(_) => ko("PAA_PAGAMENTO_IN_CORSO", format!("Pagamento in corso per ente [ {cod_text} ], {label} {key}")),
-                None => ko("PAA_PAGAMENTO_NON_INIZIATO", format!("Pagamento non iniziato per ente [ {cod_text} ], {label} {key}")),
+                Some(_) => {
+                    ko("PAA_PAGAMENTO_IN_CORSO", format!("Pagamento in corso per ente [ {cod_text} ], {label} {key}"))
+                }
+                None => ko(
+                    "PAA_PAGAMENTO_NON_INIZIATO",
+                    format!("Pagamento non iniziato per ente [ {cod_text} ], {label} {key}"),
+                ),
             });
         }
         match rows.iter().find_map(|r| match &r.state {
             RowState::Paid(c) => Some(c),
             _ => None,
         }) {
-            Some(Completion::PagoPa(facts)) => Some(Self::pagati_answer(R_RICEVUTA, facts, PagatiKind::PagatiConRicevuta)),
+            Some(Completion::PagoPa(facts)) => {
+                Some(Self::pagati_answer(R_RICEVUTA, facts, PagatiKind::PagatiConRicevuta))
+            }
             // No receipt exists: an empty `rt` (§5.4).
             Some(Completion::Rend9(facts)) => {
                 let pagati = facts.pagati(PagatiKind::PagatiConRicevuta).to_xml();
@@ -887,7 +1035,8 @@ impl Engine {
         let now = Self::now(&state);
         let rows = &state.avvisi.rows;
         let Some(index) = rows.iter().position(|r| r.is_open() && r.iuv.as_deref() == Some(iuv)) else {
-            let with_iuv = |pred: fn(&RowState) -> bool| rows.iter().any(|r| r.iuv.as_deref() == Some(iuv) && pred(&r.state));
+            let with_iuv =
+                |pred: fn(&RowState) -> bool| rows.iter().any(|r| r.iuv.as_deref() == Some(iuv) && pred(&r.state));
             return Err(if with_iuv(|s| matches!(s, RowState::Paid(_))) {
                 (409, "PAA_PAGAMENTO_DUPLICATO".into())
             } else if with_iuv(|s| matches!(s, RowState::Cancelled)) {
@@ -917,7 +1066,8 @@ impl Engine {
             payer: row.data.payer.clone(),
             debts: vec![row.sim_debt()],
         };
-        let done = PspPayment { iuv: iuv.to_string(), iud: row.iud.clone(), receipt_id, amount: row.data.amount.to_string() };
+        let done =
+            PspPayment { iuv: iuv.to_string(), iud: row.iud.clone(), receipt_id, amount: row.data.amount.to_string() };
         state.avvisi.rows[index].state = RowState::Paid(Completion::PagoPa(Box::new(facts)));
         Ok(done)
     }

@@ -1,9 +1,9 @@
 //! Helpers shared by the MyPay tests: canonical XML, the fixtures, a simulator for the bare
 //! client, the WSDL's schemas.
 
-use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
 
 #[path = "../../../src/mypay/wire/xsd_check.rs"]
 pub mod xsd_check;
@@ -73,9 +73,7 @@ pub fn canonical(xml: &[u8]) -> Node {
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/mypay")
-        .join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mypay").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -106,16 +104,17 @@ pub struct Sim {
 
 /// Tipi dovuto of the test simulator: the portal defaults, one disabled, the digital stamp.
 pub fn test_config(mode: Mode) -> SimulatorConfig {
-    let mut config = SimulatorConfig::default();
-    config.bind = "127.0.0.1:0".parse().unwrap();
-    config.mode = mode;
-    config.tipi_dovuto = vec![
-        TipoDovuto::new("ECM_QUOTA_ANNUALE", true),
-        TipoDovuto::new("ECM_CONTRIBUTO_EVENTO", true),
-        TipoDovuto::new("ECM_DISABILITATO", false),
-        TipoDovuto::new("MARCA_BOLLO_DIGITALE", true),
-    ];
-    config
+    SimulatorConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        mode,
+        tipi_dovuto: vec![
+            TipoDovuto::new("ECM_QUOTA_ANNUALE", true),
+            TipoDovuto::new("ECM_CONTRIBUTO_EVENTO", true),
+            TipoDovuto::new("ECM_DISABILITATO", false),
+            TipoDovuto::new("MARCA_BOLLO_DIGITALE", true),
+        ],
+        ..SimulatorConfig::default()
+    }
 }
 
 impl Sim {
@@ -194,7 +193,13 @@ pub fn cart(n: usize) -> Cart {
         debts: (0..n)
             .map(|i| Debt {
                 iud: fresh_iud(),
-                amount: AmountCents(if i == 0 { 10000 } else if i == 1 { 5000 } else { 1000 }),
+                amount: AmountCents(if i == 0 {
+                    10000
+                } else if i == 1 {
+                    5000
+                } else {
+                    1000
+                }),
                 tipo_dovuto: if i == 0 { "ECM_QUOTA_ANNUALE".into() } else { "ECM_CONTRIBUTO_EVENTO".into() },
                 causale: format!("Contributo ECM riga {}", i + 1),
                 dati_specifici_riscossione: "9/0301109AP".into(),

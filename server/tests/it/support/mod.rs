@@ -43,7 +43,10 @@ impl TestDb {
                 let admin_url = std::env::var("ECM_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())?;
                 let name = format!("ecm_test_{}", &new_id()[..16]);
                 let admin = Db::connect(&admin_url).await.expect("ECM_TEST_POSTGRES_URL must answer");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(admin.pool()).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(admin.pool())
+                    .await
+                    .unwrap();
                 admin.close().await;
                 let (base, _) = admin_url.rsplit_once('/').expect("postgres URL with a database name");
                 Some(TestDb {
@@ -59,7 +62,9 @@ impl TestDb {
     pub async fn cleanup(self) {
         if let (Some(admin_url), Some(name)) = (&self.pg_admin_url, &self.pg_name) {
             if let Ok(admin) = Db::connect(admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(admin.pool()).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(admin.pool())
+                    .await;
                 admin.close().await;
             }
         }
@@ -177,7 +182,12 @@ pub trait Portal {
             .call(
                 client,
                 "accounts/register",
-                &[("email", email), ("display_name", "Anna Bianchi"), ("password", password), ("password_confirm", password)],
+                &[
+                    ("email", email),
+                    ("display_name", "Anna Bianchi"),
+                    ("password", password),
+                    ("password_confirm", password),
+                ],
             )
             .await;
         if !registered.status().is_success() {
@@ -271,9 +281,11 @@ impl TestSim {
 
     /// The simulator in one of MyPay's two operating modes.
     pub async fn start_mode(mode: server::simulator::Mode) -> TestSim {
-        let mut config = server::simulator::SimulatorConfig::default();
-        config.mode = mode;
-        config.bind = "127.0.0.1:0".parse().unwrap();
+        let config = server::simulator::SimulatorConfig {
+            mode,
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..server::simulator::SimulatorConfig::default()
+        };
         let sim = server::simulator::Simulator::build(config).await.expect("the simulator starts");
         let base = sim.base_url().to_string();
         let soap_url = sim.soap_url();
@@ -289,7 +301,13 @@ impl TestSim {
 
     /// `POST /admin/sessions/{id}/{action}` (pay, not-paid, abort, expire, …), asserting success.
     pub async fn act(&self, id_session: &str, action: &str) {
-        let status = self.http.post(format!("{}/admin/sessions/{id_session}/{action}", self.base)).send().await.unwrap().status();
+        let status = self
+            .http
+            .post(format!("{}/admin/sessions/{id_session}/{action}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(status, reqwest::StatusCode::NO_CONTENT, "{action} on {id_session}");
     }
 
@@ -316,7 +334,8 @@ impl TestApp {
         mode: server::simulator::Mode,
         extra: &[(&str, &str)],
     ) -> Option<(TestApp, TestSim)> {
-        if backend == Backend::Postgres && std::env::var("ECM_TEST_POSTGRES_URL").map(|v| v.is_empty()).unwrap_or(true) {
+        if backend == Backend::Postgres && std::env::var("ECM_TEST_POSTGRES_URL").map(|v| v.is_empty()).unwrap_or(true)
+        {
             return None;
         }
         let sim = TestSim::start_mode(mode).await;
@@ -343,7 +362,8 @@ pub async fn upload_required_documents(app: &impl Portal, client: &reqwest::Clie
         let code = slot["doc_type"]["code"].as_str().unwrap().to_string();
         let form = reqwest::multipart::Form::new().text("type_code", code.clone()).part(
             "file",
-            reqwest::multipart::Part::bytes(b"%PDF-1.4\n% documento di prova\n%%EOF".to_vec()).file_name(format!("{code}.pdf")),
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n% documento di prova\n%%EOF".to_vec())
+                .file_name(format!("{code}.pdf")),
         );
         let response = client
             .post(app.url("/documenti/carica"))
@@ -366,7 +386,11 @@ pub fn fiscal_code(base: &str) -> String {
             let d = u32::from(b - b'0');
             if i % 2 == 1 {
                 let d = d * 2;
-                if d > 9 { d - 9 } else { d }
+                if d > 9 {
+                    d - 9
+                } else {
+                    d
+                }
             } else {
                 d
             }
@@ -410,7 +434,13 @@ pub async fn provider_with_draft(app: &impl Portal, email: &str, name: &str, cf:
     let client = browser();
     assert!(app.register(&client, email, "Provider2026").await.status().is_success());
     let form = as_form(&censimento(name, cf, forma));
-    let saved = client.post(app.url("/api/providers/save")).header("Accept", "application/json").form(&form).send().await.unwrap();
+    let saved = client
+        .post(app.url("/api/providers/save"))
+        .header("Accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert!(saved.status().is_success(), "{}", saved.status());
     let kind = app.call(&client, "requests/kind", &[("kind", "PROVVISORIO")]).await;
     assert!(kind.status().is_success(), "{}", kind.status());
@@ -419,7 +449,13 @@ pub async fn provider_with_draft(app: &impl Portal, email: &str, name: &str, cf:
 
 /// A provider whose request the Segreteria accredited at `accredited_at` (RFC 3339), with
 /// every required document uploaded. Returns its client and provider id.
-pub async fn accredited(app: &TestApp, email: &str, cf: &str, forma: &str, accredited_at: &str) -> (reqwest::Client, String) {
+pub async fn accredited(
+    app: &TestApp,
+    email: &str,
+    cf: &str,
+    forma: &str,
+    accredited_at: &str,
+) -> (reqwest::Client, String) {
     let client = provider_with_draft(app, email, "Formazione Sanitaria Veneta", cf, forma).await;
     upload_required_documents(app, &client).await;
     let (provider_id, user_id) = provider_of(app, email).await;
@@ -428,11 +464,12 @@ pub async fn accredited(app: &TestApp, email: &str, cf: &str, forma: &str, accre
 }
 
 pub async fn provider_of(app: &TestApp, email: &str) -> (String, String) {
-    let row: (String, String) = sqlx::query_as("SELECT p.id, u.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
-        .bind(email)
-        .fetch_one(app.state.db.pool())
-        .await
-        .unwrap();
+    let row: (String, String) =
+        sqlx::query_as("SELECT p.id, u.id FROM providers p JOIN users u ON u.id = p.owner_user_id WHERE u.email = $1")
+            .bind(email)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
     row
 }
 
@@ -495,10 +532,14 @@ pub async fn attempt_state(db: &Db, attempt_id: &str) -> String {
 /// Whether the payment attempt has its receipt stored.
 pub async fn has_receipt(db: &Db, attempt_id: &str) -> bool {
     use sqlx::Row;
-    let n: i64 = row(db, "SELECT CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS n FROM payment_attempts WHERE id = $1", attempt_id)
-        .await
-        .try_get("n")
-        .unwrap();
+    let n: i64 = row(
+        db,
+        "SELECT CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS n FROM payment_attempts WHERE id = $1",
+        attempt_id,
+    )
+    .await
+    .try_get("n")
+    .unwrap();
     n == 1
 }
 
@@ -512,12 +553,9 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     use std::io::Write;
     let mut file = tempfile_path("pdf");
     std::fs::File::create(&file).and_then(|mut f| f.write_all(pdf)).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| panic!("pdftotext could not be started ({e}): install poppler-utils (scripts/bootstrap.sh does)"));
+    let out = std::process::Command::new("pdftotext").arg("-layout").arg(&file).arg("-").output().unwrap_or_else(|e| {
+        panic!("pdftotext could not be started ({e}): install poppler-utils (scripts/bootstrap.sh does)")
+    });
     assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_file(&mut file);
     String::from_utf8(out.stdout).unwrap()

@@ -94,12 +94,22 @@ impl Process {
         let started = Instant::now();
         loop {
             if let Some(status) = self.exited() {
-                panic!("{} exited during start-up ({status}); log {}:\n{}", self.program.display(), self.log.display(), self.log_tail());
+                panic!(
+                    "{} exited during start-up ({status}); log {}:\n{}",
+                    self.program.display(),
+                    self.log.display(),
+                    self.log_tail()
+                );
             }
             if let Some(addr) = self.log().lines().filter(|line| line.contains(marker)).find_map(addr_field) {
                 return addr;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "{} did not say where it listens after 60 s:\n{}", self.program.display(), self.log_tail());
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{} did not say where it listens after 60 s:\n{}",
+                self.program.display(),
+                self.log_tail()
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -109,14 +119,24 @@ impl Process {
         let started = Instant::now();
         loop {
             if let Some(status) = self.exited() {
-                panic!("{} exited during start-up ({status}); log {}:\n{}", self.program.display(), self.log.display(), self.log_tail());
+                panic!(
+                    "{} exited during start-up ({status}); log {}:\n{}",
+                    self.program.display(),
+                    self.log.display(),
+                    self.log_tail()
+                );
             }
             if let Ok(r) = http.get(url).send().await {
                 if r.status() == StatusCode::OK {
                     return;
                 }
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "{} not ready after 60 s:\n{}", self.program.display(), self.log_tail());
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{} not ready after 60 s:\n{}",
+                self.program.display(),
+                self.log_tail()
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -165,4 +185,3 @@ pub fn base_env() -> Vec<(String, String)> {
     }
     envs
 }
-
