@@ -827,6 +827,14 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
     let db = TestDb::create(backend).await.expect("the database of the trial");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
+    // The mail of the trial (verification at registration, payment verified) goes to a real SMTP
+    // sink in this process; its answers are slow, so that kills land while mail is on the wire.
+    // Started first: its port 0 cannot then take a port picked below for the simulator or portal.
+    let sink = MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None })
+        .expect("the sink starts");
+    sink.set_fault(Fault::Slow { delay_ms: 150, count: u32::MAX });
+    let smtp_url = format!("smtp://{}?tls=none", sink.smtp_addr());
+
     // The simulator: up for the whole trial.
     let sim_port = free_port();
     let sim_base = format!("http://127.0.0.1:{sim_port}");
@@ -862,12 +870,6 @@ async fn run_trial(number: u64, backend: Backend, seed: u64, workdir: &Path) -> 
         .chain(RECONCILER_SETTINGS)
         .map(|(k, v)| (k.to_string(), v.to_string())),
     );
-    // The mail of the trial (verification at registration, payment verified) goes to a real SMTP
-    // sink in this process; its answers are slow, so that kills land while mail is on the wire.
-    let sink = MailSink::start(SinkConfig { smtp_addr: "127.0.0.1:0".parse().unwrap(), http_addr: None, dir: None })
-        .expect("the sink starts");
-    sink.set_fault(Fault::Slow { delay_ms: 150, count: u32::MAX });
-    let smtp_url = format!("smtp://{}?tls=none", sink.smtp_addr());
     envs.extend(
         [("ECM_SMTP_URL", smtp_url.as_str())].iter().chain(MAIL_SETTINGS).map(|(k, v)| (k.to_string(), v.to_string())),
     );
