@@ -519,6 +519,48 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    /// The README's configuration table: (variable, default cell) for each row.
+    fn readme_settings() -> Vec<(String, String)> {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("## Configuration").expect("README has a Configuration section");
+        let section = &readme[start..];
+        let end = section[3..].find("\n## ").map_or(section.len(), |at| at + 3);
+        section[..end]
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                // "| `KEY` | default | meaning |" → ["", "`KEY`", "default", "meaning", ""]
+                let key = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((key.to_string(), cells.get(2)?.to_string()))
+            })
+            .collect()
+    }
+
+    /// Every default the README shows as a literal (a cell that starts with a `value`) is the
+    /// code's default: giving all of them explicitly changes nothing.
+    #[test]
+    fn the_readme_defaults_are_the_code_defaults() {
+        let literal = |cell: &str| -> Option<String> {
+            let value = cell.strip_prefix('`')?;
+            Some(value[..value.find('`')?].to_string())
+        };
+        let given: Vec<(String, String)> = readme_settings()
+            .into_iter()
+            .filter_map(|(key, cell)| Some((key, literal(&cell)?)))
+            // A default written in terms of another setting (`http://LEPTOS_SITE_ADDR`).
+            .filter(|(_, value)| !value.contains("LEPTOS_SITE_ADDR"))
+            .collect();
+        assert!(given.len() > 30, "only {} literal defaults read from the README", given.len());
+        let pairs: Vec<(&str, &str)> = given.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let explicit =
+            Settings::from_map(map(&pairs)).unwrap_or_else(|e| panic!("the README defaults are refused: {e}"));
+        assert_eq!(
+            explicit,
+            Settings::from_map(map(&[])).unwrap(),
+            "a README default differs from the code's: {given:?}"
+        );
+    }
+
     #[test]
     fn defaults_give_an_embedded_sqlite_portal_on_port_3000() {
         let settings = Settings::from_map(map(&[])).unwrap();
