@@ -228,7 +228,7 @@ pub async fn attempts_of_provider(db: &Db, provider_id: &str) -> Result<Vec<Atte
 }
 
 /// The attempts that carried a debt, newest first: (id, state, created at).
-pub async fn attempts_of_debt(db: &Db, debt_id: &str) -> Result<Vec<(String, AttemptState, String)>, AppError> {
+pub async fn attempts_of_debt(db: &Db, debt_id: &str) -> Result<Vec<store::attempts::AttemptOfDebt>, AppError> {
     Ok(store::attempts::of_debt(db, debt_id).await?)
 }
 

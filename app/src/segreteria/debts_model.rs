@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::debts::model::AnnulledDebtView;
-use crate::payments::model::{AttemptState, DebtState, DebtView, FeeKind};
+use crate::payments::model::{AttemptKind, AttemptState, DebtState, DebtView, FeeKind};
 
 /// One line of the debts list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +68,8 @@ pub struct DebtPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DebtAttempt {
     pub id: String,
+    /// A cart or a pagoPA notice.
+    pub kind: AttemptKind,
     pub state: AttemptState,
     pub created_at: String,
 }

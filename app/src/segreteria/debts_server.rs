@@ -61,7 +61,7 @@ pub async fn debt_detail(db: &Db, debt_id: &str) -> Result<DebtDetail, AppError>
     let attempts = crate::payments::server::attempts_of_debt(db, debt_id)
         .await?
         .into_iter()
-        .map(|(id, state, created_at)| DebtAttempt { id, state, created_at })
+        .map(|a| DebtAttempt { id: a.id, kind: a.kind, state: a.state, created_at: a.created_at })
         .collect();
     let debt = &line.debt;
     Ok(DebtDetail {

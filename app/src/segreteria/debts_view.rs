@@ -257,7 +257,7 @@ fn DebtDetailView(
                     <h2 class="h4">"Tentativi di pagamento"</h2>
                     <ul class="list-unstyled" data-testid="tentativi-dovuto">
                         {detail.attempts.clone().into_iter().map(|a| view! {
-                            <li><A href=format!("/segreteria/pagamenti/{}", a.id)>{short_time(&a.created_at)}</A> " — " {a.state.label_it()}</li>
+                            <li><A href=format!("/segreteria/pagamenti/{}", a.id)>{short_time(&a.created_at)}</A> " — " {a.kind.label_it(a.state)}</li>
                         }).collect_view()}
                     </ul>
                 })}

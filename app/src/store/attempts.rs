@@ -134,21 +134,38 @@ pub async fn of_provider(db: &Db, provider_id: &str) -> Result<Vec<AttemptView>,
 #[derive(FromRow)]
 struct OfDebtRow {
     id: String,
+    kind: String,
     state: String,
     created_at: String,
 }
 
-/// The attempts that carried a debt, newest first: (id, state, created at).
-pub async fn of_debt(db: &Db, debt_id: &str) -> Result<Vec<(String, AttemptState, String)>, StoreError> {
+/// One attempt that carried a debt: a cart or a pagoPA notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptOfDebt {
+    pub id: String,
+    pub kind: AttemptKind,
+    pub state: AttemptState,
+    pub created_at: String,
+}
+
+/// The attempts that carried a debt, newest first.
+pub async fn of_debt(db: &Db, debt_id: &str) -> Result<Vec<AttemptOfDebt>, StoreError> {
     sqlx::query_as::<_, OfDebtRow>(
-        "SELECT a.id, a.state, a.created_at FROM attempt_debts ad JOIN payment_attempts a ON a.id = ad.attempt_id
+        "SELECT a.id, a.kind, a.state, a.created_at FROM attempt_debts ad JOIN payment_attempts a ON a.id = ad.attempt_id
          WHERE ad.debt_id = $1 ORDER BY a.created_at DESC, a.id",
     )
     .bind(debt_id)
     .fetch_all(db.pool())
     .await?
     .into_iter()
-    .map(|r| Ok((r.id, decode(&r.state, "attempt state", AttemptState::from_db)?, r.created_at)))
+    .map(|r| {
+        Ok(AttemptOfDebt {
+            id: r.id,
+            kind: decode(&r.kind, "attempt kind", AttemptKind::from_db)?,
+            state: decode(&r.state, "attempt state", AttemptState::from_db)?,
+            created_at: r.created_at,
+        })
+    })
     .collect()
 }
 

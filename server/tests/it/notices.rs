@@ -124,6 +124,13 @@ async fn paid_at_a_psp(backend: Backend) {
         seg.get(app.url(&format!("/avvisi/{attempt_id}/avviso.pdf"))).send().await.unwrap().status(),
         StatusCode::OK
     );
+    // The Segreteria's page of the debt names the attempt as a notice, not a cart.
+    let (status, detail) = json_of(app.call(&seg, "segreteria/debt", &[("id", &debt_id)]).await).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(
+        (detail["attempts"][0]["id"].as_str(), &detail["attempts"][0]["kind"]),
+        (Some(attempt_id.as_str()), &json!("Avviso"))
+    );
 
     // Not paid yet: the reconciler asks and waits.
     assert!(reconcile(&app).await >= 1);
