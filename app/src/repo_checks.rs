@@ -45,8 +45,19 @@ struct TextFile {
     text: String,
 }
 
-/// Every UTF-8 file the checks read. Binary files (fonts, images, PDFs) are skipped.
-fn text_files() -> Vec<TextFile> {
+/// Every UTF-8 file the checks read, walked once for all of them. Binary files (fonts, images,
+/// PDFs) are skipped.
+fn text_files() -> &'static [TextFile] {
+    static FILES: std::sync::OnceLock<Vec<TextFile>> = std::sync::OnceLock::new();
+    FILES.get_or_init(walk_repository)
+}
+
+/// The Rust sources of the app crate.
+fn app_sources() -> impl Iterator<Item = &'static TextFile> {
+    text_files().iter().filter(|f| f.path.starts_with("app/src/") && f.path.ends_with(".rs"))
+}
+
+fn walk_repository() -> Vec<TextFile> {
     let root = root();
     let mut files = Vec::new();
     for folder in FOLDERS {
@@ -238,7 +249,7 @@ fn every_docs_citation_names_an_existing_numbered_heading() {
         .collect();
     let mut checked = 0;
     let mut dangling = Vec::new();
-    for file in &files {
+    for file in files {
         let in_docs = file.path.starts_with("docs/");
         for citation in citations(&file.text, in_docs) {
             checked += 1;
@@ -389,8 +400,7 @@ fn paths_after(code: &str, prefix: &str) -> Vec<String> {
 /// Module → the modules it uses, over every `.rs` file of `app/src`.
 fn app_module_graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = root().join("app/src");
-    let files: Vec<TextFile> =
-        text_files().into_iter().filter(|f| f.path.starts_with("app/src/") && f.path.ends_with(".rs")).collect();
+    let files: Vec<&TextFile> = app_sources().collect();
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(&f.path["app/src/".len()..])).collect();
     assert!(modules.len() > 50, "only {} modules found under {}", modules.len(), src.display());
     let resolve = |path: &str| -> Option<String> {
@@ -519,7 +529,7 @@ fn the_module_graph_of_app_has_no_cycle() {
 fn every_server_function_answers_in_the_app_codec() {
     let mut missing = vec![];
     let mut found = 0;
-    for file in text_files().iter().filter(|f| f.path.starts_with("app/src/") && f.path.ends_with(".rs")) {
+    for file in app_sources() {
         for (n, line) in file.text.lines().enumerate() {
             if line.trim_start().starts_with("#[server(") && !line.contains("#[server(default)]") {
                 found += 1;

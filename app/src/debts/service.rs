@@ -86,7 +86,7 @@ pub fn days_overdue(state: DebtState, due_date: Option<&str>, today: time::Date)
     (state == DebtState::DaPagare && due < today).then(|| (today - due).whole_days())
 }
 
-pub use super::model::check_reason;
+use super::model::check_reason;
 
 /// The Segreteria extends a debt's due date (proroga), as often as needed, with a reason; the
 /// provider sees the new date and why. Only a debt still to pay (or being paid) with a due date

@@ -332,7 +332,7 @@ pub async fn refuse(db: &Db, actor: &CurrentUser, id: &str, reason: &str) -> Res
     if actor.role != Role::Segreteria {
         return Err(AppError::Forbidden);
     }
-    let reason = crate::debts::service::check_reason("refuse_reason", reason)?;
+    let reason = crate::debts::model::check_reason("refuse_reason", reason)?;
     let mut tx = store::begin_write(db).await?;
     let (q, debt, provider) = pending_in(&mut tx, id).await?;
     store::quietanze::decide(&mut tx, id, QuietanzaState::Rifiutata, &actor.id, Some(reason)).await?;
@@ -363,7 +363,7 @@ pub async fn set_channel(
     if actor.role != Role::Segreteria {
         return Err(AppError::Forbidden);
     }
-    let reason = crate::debts::service::check_reason("treasury_reason", reason)?;
+    let reason = crate::debts::model::check_reason("treasury_reason", reason)?;
     let mut tx = store::begin_write(db).await?;
     let provider = store::providers::by_id_in(&mut tx, provider_id).await?.ok_or(AppError::NotFound)?;
     store::providers::set_treasury_channel(&mut tx, &provider, enabled, actor, reason).await?;

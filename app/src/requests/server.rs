@@ -251,7 +251,7 @@ pub async fn confirm_class(
         let note = (!reason.trim().is_empty()).then(|| reason.trim());
         store::providers::confirm_class(&mut tx, &provider.id, class, actor, note).await?;
     } else {
-        let reason = crate::debts::service::check_reason("class_reason", reason)?;
+        let reason = crate::debts::model::check_reason("class_reason", reason)?;
         let why = format!(
             "Gruppo corretto dalla Segreteria ({} → {}): {reason}",
             provider.provider_class.label_it(),
