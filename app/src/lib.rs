@@ -3,7 +3,8 @@
 //! Compiled twice: with `ssr` into the server (server functions run, pages render to HTML)
 //! and with `hydrate` into the browser bundle (pages become interactive). One module per
 //! domain concept: `accounts/`, `segreteria/`, ...; each has `model` (both targets),
-//! `api` (server functions), `server` (ssr-only services) and `view` (components).
+//! `api` (server functions), `service` (ssr-only services), `http` (plain axum routes) and
+//! `view` (components). CONTRIBUTING.md ("Layers") draws the tree.
 #![recursion_limit = "1024"]
 
 pub mod accounts;
@@ -31,6 +32,7 @@ pub mod segreteria;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod tariffs;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -50,10 +52,10 @@ use crate::payments::view::{PaymentPage, PaymentsPage, ReturnPage};
 use crate::providers::view::CensimentoPage;
 use crate::quietanze::view::QuietanzaPaymentPage;
 use crate::requests::view::DomandaPage;
-use crate::segreteria::debts_view::{DebtDetailPage, DebtsPage};
-use crate::segreteria::payments_view::{PaymentDetailPage, PaymentsConsolePage};
-use crate::segreteria::tariffs_view::{TariffCasePage, TariffsPage};
-use crate::segreteria::view::{RequestDetailPage, SegreteriaHomePage};
+use crate::segreteria::debts::view::{DebtDetailPage, DebtsPage};
+use crate::segreteria::payments::view::{PaymentDetailPage, PaymentsConsolePage};
+use crate::segreteria::requests::view::{RequestDetailPage, SegreteriaHomePage};
+use crate::tariffs::view::{TariffCasePage, TariffsPage};
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {

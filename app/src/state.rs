@@ -160,6 +160,16 @@ pub fn content_disposition(file_name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
+/// A plain HTML form post (no JavaScript) that failed goes back to `page` with the typed values
+/// and the error in the URL (`__path`, `__err`, read by `auth::form_error`): nothing is lost.
+/// With JavaScript the form stays on the page and nothing needs doing.
+pub fn back_to_form(page: &str, endpoint: &str, error: &AppError, values: &[(&str, &str)]) {
+    if !is_plain_form_post() {
+        return;
+    }
+    leptos_axum::redirect(&form_error_url(page, endpoint, error, values));
+}
+
 /// The address a form posted without JavaScript goes back to after `error`: `page` with the
 /// typed `values` and the error the way server functions encode it (`__path`, `__err`), which
 /// the page reads with `auth::form_error(endpoint)`.

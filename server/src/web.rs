@@ -250,7 +250,7 @@ fn router(
         .merge(app::debts::http::routes(app_state.clone()))
         .merge(app::quietanze::http::routes(app_state.clone()))
         .merge(app::receipts::http::routes(app_state.clone()))
-        .merge(app::segreteria::payments_server::routes(app_state.clone()))
+        .merge(app::segreteria::payments::http::routes(app_state.clone()))
         .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
         .route("/avvisi/{attempt}/avviso.pdf", get(app::payments::notices::pdf_handler))
         .merge(pages)
@@ -518,7 +518,7 @@ async fn reminders(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(error) = app::mail::worker::run_reminders(&state.db, app::debts::service::today()).await {
+        if let Err(error) = app::mail::worker::run_reminders(&state.db, app::domain::dates::today()).await {
             tracing::warn!(?error, "reminders pass failed");
         }
     }

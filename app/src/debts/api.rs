@@ -18,7 +18,7 @@ pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
         let Some(provider) = crate::store::providers::by_user(&db, &user.id).await? else {
             return Ok(None);
         };
-        super::service::statement(&db, &provider.id, super::service::today()).await.map(Some)
+        super::service::statement(&db, &provider.id, crate::domain::dates::today()).await.map(Some)
     })
     .await
 }
@@ -31,7 +31,7 @@ pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> 
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        super::service::statement(&app_state()?.db, id.trim(), super::service::today()).await
+        super::service::statement(&app_state()?.db, id.trim(), crate::domain::dates::today()).await
     })
     .await
 }

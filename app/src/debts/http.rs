@@ -39,7 +39,7 @@ async fn own(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 return Err(AppError::Forbidden);
             }
             let provider = crate::store::providers::by_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
-            super::service::statement(&state.db, &provider.id, super::service::today()).await
+            super::service::statement(&state.db, &provider.id, crate::domain::dates::today()).await
         }
         .await,
     )
@@ -52,7 +52,7 @@ async fn of_provider(State(state): State<AppState>, headers: HeaderMap, Path(id)
             if user.role != Role::Segreteria {
                 return Err(AppError::Forbidden);
             }
-            super::service::statement(&state.db, &id, super::service::today()).await
+            super::service::statement(&state.db, &id, crate::domain::dates::today()).await
         }
         .await,
     )

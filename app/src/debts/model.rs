@@ -117,6 +117,50 @@ impl Statement {
     }
 }
 
+/// The queues of the debts console: every debt, one state, the overdue ones (still to pay past
+/// their due date, the longest overdue first) or those with a quietanza to verify (the oldest
+/// first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DebtQueue {
+    All,
+    State(DebtState),
+    Overdue,
+    /// Debts with a quietanza waiting for the Segreteria.
+    Quietanze,
+}
+
+impl DebtQueue {
+    /// The code in the URL (`?stato=`): empty, a state's DB code, or `SCADUTI`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DebtQueue::All => "",
+            DebtQueue::State(state) => state.as_db(),
+            DebtQueue::Overdue => "SCADUTI",
+            DebtQueue::Quietanze => "QUIETANZE",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<DebtQueue> {
+        match code.trim() {
+            "" => Some(DebtQueue::All),
+            "SCADUTI" => Some(DebtQueue::Overdue),
+            "QUIETANZE" => Some(DebtQueue::Quietanze),
+            other => DebtState::from_db(other).map(DebtQueue::State),
+        }
+    }
+    pub fn label_it(self) -> &'static str {
+        match self {
+            DebtQueue::All => "Tutti",
+            DebtQueue::State(state) => state.label_it(),
+            DebtQueue::Overdue => "Scaduti",
+            DebtQueue::Quietanze => "Quietanze da verificare",
+        }
+    }
+    /// The console's tabs, in order: the queues that ask for the Segreteria first, then the states.
+    pub fn tabs() -> Vec<DebtQueue> {
+        [DebtQueue::Quietanze, DebtQueue::Overdue].into_iter().chain(DebtState::ALL.map(DebtQueue::State)).collect()
+    }
+}
+
 /// `31/03/2027` from `2027-03-31` (anything else as it is).
 pub fn date_it(value: &str) -> String {
     match (value.get(0..4), value.get(5..7), value.get(8..10)) {
@@ -168,7 +212,7 @@ pub const CSV_HEADER: [&str; 14] = [
 
 /// The statement as CSV (`;`-separated, UTF-8 with BOM, CRLF), one line per debt.
 pub fn statement_csv(statement: &Statement) -> String {
-    use crate::segreteria::payments_model::{csv_line, euro_plain};
+    use crate::domain::csv::{csv_line, euro_plain};
     let mut out = String::from("\u{feff}");
     out.push_str(&csv_line(&CSV_HEADER));
     for l in &statement.lines {

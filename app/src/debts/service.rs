@@ -1,21 +1,12 @@
 //! Ledger services: the fees of an accreditation request, recomputed at every submission.
 
+use crate::domain::dates::{date_text, today};
 use crate::error::AppError;
 use crate::payments::model::{causale_quota_annuale, DebtState, FeeKind, TariffCase};
 use crate::store::debts::{self, Change, Debt, NewDebt};
 use crate::store::providers::Provider;
 use crate::store::requests::Request;
 use crate::store::{tariffs, Tx};
-
-/// Today (UTC) as the fee rules use it.
-pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-/// `YYYY-MM-DD`.
-pub fn date_text(date: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
 
 /// Brings the request's fees in line with the provider's Gruppo as it is now, inside `tx`, and
 /// returns the request's live debts (annulled ones left out).
@@ -104,7 +95,7 @@ pub async fn extend_due(
     }
     let new_due = match new_due.trim() {
         "" => return Err(FieldError::new("new_due_date", FieldRule::Required).into()),
-        typed => crate::segreteria::tariffs_server::parse_date(typed)
+        typed => crate::domain::dates::parse_date(typed)
             .ok_or_else(|| FieldError::new("new_due_date", FieldRule::DateFormat))?,
     };
     let reason = check_reason("due_reason", reason)?;
@@ -152,7 +143,7 @@ pub async fn annul(
 pub async fn history(
     db: &crate::db::Db,
     debt_id: &str,
-) -> Result<Vec<crate::segreteria::debts_model::DebtHistoryLine>, AppError> {
+) -> Result<Vec<crate::segreteria::debts::model::DebtHistoryLine>, AppError> {
     use crate::store::debts::DebtEventKind;
     let state_label =
         |code: &Option<String>| code.as_deref().and_then(DebtState::from_db).map_or("—", DebtState::label_it);
@@ -189,7 +180,7 @@ pub async fn history(
                         .unwrap_or_default()
                 ),
             };
-            crate::segreteria::debts_model::DebtHistoryLine { at: e.at, actor: e.actor, what, reason: e.reason }
+            crate::segreteria::debts::model::DebtHistoryLine { at: e.at, actor: e.actor, what, reason: e.reason }
         })
         .collect())
 }

@@ -1,6 +1,9 @@
 //! Domain value types shared by the browser (instant feedback) and the server (final word).
 //! Parse, don't validate: each type has a private field and a fallible constructor.
 
+pub mod csv;
+#[cfg(feature = "ssr")]
+pub mod dates;
 pub mod fiscal;
 
 use serde::{Deserialize, Serialize};
@@ -33,7 +36,7 @@ pub enum FieldRule {
     Provincia,
     Telefono,
     Choice,
-    // Tariffs (segreteria/tariffs_model.rs).
+    // Tariffs (tariffs/model.rs).
     AmountFormat,
     AmountNegative,
     AmountDecimals,

@@ -93,6 +93,31 @@ pub fn ErrorAlert(error: AppError) -> impl IntoView {
     }
 }
 
+/// The body of a page that loads one resource: "Caricamento…" until it arrives (the previous
+/// content stays while it reloads), then `render` of the value, or the error box.
+pub fn loaded<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
 /// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
 pub fn set_page_status(status: u16) {
     #[cfg(feature = "ssr")]

@@ -14,7 +14,7 @@ use super::compose;
 use super::model::MailKind;
 use super::transport::{MailTransport, Message, SendOutcome};
 use crate::db::{format_utc, Db};
-use crate::debts::service::date_text;
+use crate::domain::dates::date_text;
 use crate::mail::model::MailConfig;
 use crate::store::{self, StoreError};
 

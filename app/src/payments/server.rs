@@ -115,7 +115,7 @@ pub async fn create_debt(
     causale: &str,
     due_date: Option<&str>,
 ) -> Result<Option<String>, AppError> {
-    let today = crate::debts::service::date_text(crate::debts::service::today());
+    let today = crate::domain::dates::date_text(crate::domain::dates::today());
     let Some((tariff_id, cents)) = tariff(db, fee, provider.provider_class, case, &today).await? else {
         return Err(internal(format!(
             "no tariff for {} {} {}",

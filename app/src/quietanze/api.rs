@@ -38,12 +38,9 @@ pub async fn accept_quietanza(
         let result = super::service::accept(&state.db, state.payments.as_deref(), &user, id.trim(), &accept_note).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=accettata")),
-            Err(error) => crate::segreteria::tariffs_api::back_to_form(
-                &page,
-                "segreteria/quietanza_accept",
-                error,
-                &[("nota", &accept_note)],
-            ),
+            Err(error) => {
+                crate::state::back_to_form(&page, "segreteria/quietanza_accept", error, &[("nota", &accept_note)])
+            }
         }
         result
     })
@@ -66,7 +63,7 @@ pub async fn refuse_quietanza(
         let result = super::service::refuse(&app_state()?.db, &user, id.trim(), &refuse_reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=rifiutata")),
-            Err(error) => crate::segreteria::tariffs_api::back_to_form(
+            Err(error) => crate::state::back_to_form(
                 &page,
                 "segreteria/quietanza_refuse",
                 error,
@@ -101,7 +98,7 @@ pub async fn set_treasury_channel(
         let result = super::service::set_channel(&app_state()?.db, &user, &provider_id, on, &treasury_reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?canale=1")),
-            Err(error) => crate::segreteria::tariffs_api::back_to_form(
+            Err(error) => crate::state::back_to_form(
                 &page,
                 "segreteria/treasury_channel",
                 error,

@@ -157,7 +157,7 @@ impl QuietanzaForm {
             }
             Some(date) => date,
         };
-        let amount_cents = match crate::segreteria::tariffs_model::parse_euro_cents(&self.paid_amount) {
+        let amount_cents = match crate::tariffs::model::parse_euro_cents(&self.paid_amount) {
             Ok(0) => {
                 errors.push(FieldError::new("paid_amount", FieldRule::AmountZero));
                 0

@@ -1,6 +1,6 @@
 //! The provider's treasury payment page (`/area/quietanza`): how to pay by bonifico di
 //! tesoreria, the form that sends the quietanza, and every quietanza sent with its outcome.
-//! The Segreteria decides them on the debt's page (`segreteria::debts_view`).
+//! The Segreteria decides them on the debt's page (`segreteria::debts::view`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -4,7 +4,7 @@
 use super::model::{ReceiptChannel, ReceiptDoc, BENEFICIARY_CF, BENEFICIARY_NAME};
 use crate::accounts::{CurrentUser, Role};
 use crate::db::Db;
-use crate::debts::service::{date_text, today};
+use crate::domain::dates::{date_text, today};
 use crate::error::AppError;
 use crate::payments::model::{DebtState, PaidChannel};
 use crate::store;

@@ -1,21 +1,9 @@
-//! The Segreteria ECM console: queues, request detail and actions.
-pub mod api;
-pub mod debts_api;
-pub mod debts_model;
-#[cfg(feature = "ssr")]
-pub mod debts_server;
-pub mod debts_view;
-pub mod model;
-pub mod payments_api;
-pub mod payments_model;
-#[cfg(feature = "ssr")]
-pub mod payments_server;
-pub mod payments_view;
-#[cfg(feature = "ssr")]
-pub mod server;
-pub mod tariffs_api;
-pub mod tariffs_model;
-#[cfg(feature = "ssr")]
-pub mod tariffs_server;
-pub mod tariffs_view;
-pub mod view;
+//! The Segreteria ECM console. Three queues over one [`queue`] component — the accreditation
+//! requests (the console's home page), the payment attempts and the debts (dovuti) — each with
+//! its detail page and actions. The tariff table the Segreteria edits is a concept of its own
+//! (`crate::tariffs`), as are the ledger it reads (`crate::debts`) and the quietanze it decides
+//! (`crate::quietanze`).
+pub mod debts;
+pub mod payments;
+pub mod queue;
+pub mod requests;

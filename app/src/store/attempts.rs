@@ -12,7 +12,7 @@ use sqlx::FromRow;
 use super::{decode, StoreError, Tx};
 use crate::db::{new_id, now_utc, Backend, Db};
 use crate::payments::model::{AttemptDebtView, AttemptKind, AttemptState, AttemptView, DebtState, FeeKind};
-use crate::segreteria::payments_model::{PaymentEventView, PaymentRow};
+use crate::segreteria::payments::model::{PaymentEventView, PaymentRow};
 
 // ---- reading ----------------------------------------------------------------------------------
 
@@ -904,38 +904,21 @@ pub async fn console(
     page: i64,
     page_size: i64,
 ) -> Result<(Vec<PaymentRow>, i64), StoreError> {
-    // A page number from the URL: clamped, so that the offset can neither overflow nor wrap.
-    let page = page.clamp(1, super::MAX_PAGE);
-    let mut binds: Vec<String> = states.iter().map(|s| s.as_db().to_string()).collect();
-    let mut filter = format!("a.state IN ({})", in_list(states, 1));
-    let search = search.trim().to_lowercase();
-    if !search.is_empty() {
-        binds.push(format!("%{search}%"));
-        let n = binds.len();
-        filter.push_str(&format!(
-            " AND (LOWER(p.denominazione) LIKE ${n} OR LOWER(p.codice_fiscale) LIKE ${n} OR LOWER(COALESCE(p.partita_iva, '')) LIKE ${n}
-               OR LOWER(COALESCE(a.id_session, '')) LIKE ${n} OR LOWER(COALESCE(a.iuv, '')) LIKE ${n})"
-        ));
-    }
-    let from = "FROM payment_attempts a JOIN providers p ON p.id = a.provider_id";
-    let mut count =
-        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {from} WHERE {filter}")));
-    for value in &binds {
-        count = count.bind(value.clone());
-    }
-    let total = count.fetch_one(db.pool()).await?;
-    let list_sql = format!(
-        "SELECT a.id, a.kind, a.state, a.id_session, a.iuv, a.total_cents, a.last_check_at, a.created_at, p.denominazione, p.codice_fiscale
-         {from} WHERE {filter} ORDER BY a.created_at DESC, a.id LIMIT {page_size} OFFSET {}",
-        (page - 1) * page_size
-    );
-    let mut list = sqlx::query_as::<_, ConsoleRow>(sqlx::AssertSqlSafe(list_sql));
-    for value in &binds {
-        list = list.bind(value.clone());
-    }
-    let rows = list
-        .fetch_all(db.pool())
-        .await?
+    let mut filter = super::paged::Filter::new();
+    filter.one_of("a.state", states.iter().map(|s| s.as_db()));
+    filter.search(search, &["p.denominazione", "p.codice_fiscale", "p.partita_iva", "a.id_session", "a.iuv"]);
+    let (rows, total) = super::paged::fetch_page::<ConsoleRow>(
+        db,
+        "a.id, a.kind, a.state, a.id_session, a.iuv, a.total_cents, a.last_check_at, a.created_at, \
+         p.denominazione, p.codice_fiscale",
+        "FROM payment_attempts a JOIN providers p ON p.id = a.provider_id",
+        &filter,
+        "a.created_at DESC, a.id",
+        page,
+        page_size,
+    )
+    .await?;
+    let rows = rows
         .into_iter()
         .map(|r| {
             Ok(PaymentRow {

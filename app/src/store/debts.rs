@@ -8,7 +8,7 @@ use sqlx::FromRow;
 
 use super::{decode, StoreError, Tx};
 use crate::db::{new_id, now_utc, Db};
-use crate::debts::model::AnnulledDebtView;
+use crate::debts::model::{AnnulledDebtView, DebtQueue};
 use crate::payments::model::{DebtState, FeeKind, PaidChannel};
 
 /// A debt of a provider (the ledger's entity).
@@ -481,22 +481,11 @@ pub async fn reprice(
 
 // ---- the Segreteria's console -----------------------------------------------------------------
 
-/// Which debts the console lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Queue {
-    All,
-    State(DebtState),
-    /// DA_PAGARE with a due date before today, the longest overdue first.
-    Overdue,
-    /// With a quietanza waiting for the Segreteria, the oldest first.
-    QuietanzaPending,
-}
-
 /// A console query: the queue, optional fee kind and year (of the due date, or of creation for
 /// a debt without one), a search on provider name, codes and causale, and the page.
 #[derive(Debug, Clone)]
 pub struct ConsoleQuery<'a> {
-    pub queue: Queue,
+    pub queue: DebtQueue,
     pub fee_kind: Option<FeeKind>,
     pub year: Option<i32>,
     pub search: &'a str,
@@ -523,72 +512,54 @@ struct ConsoleRow {
 }
 
 /// Overdue: still to pay, with a due date before the day bound at `$n`.
-fn overdue(n: usize) -> String {
-    format!("d.state = 'DA_PAGARE' AND d.due_date IS NOT NULL AND d.due_date < ${n}")
+fn overdue(n: &str) -> String {
+    format!("d.state = 'DA_PAGARE' AND d.due_date IS NOT NULL AND d.due_date < {n}")
 }
 
 /// A page of the console and the number of debts matching the query. Only `$n` placeholders
 /// carry values; the SQL text is fixed fragments.
 pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>, i64), StoreError> {
-    let mut binds: Vec<String> = Vec::new();
-    let mut filter = String::from("1 = 1");
+    let mut filter = super::paged::Filter::new();
     match q.queue {
-        Queue::All => {}
-        Queue::State(state) => {
-            binds.push(state.as_db().to_string());
-            filter.push_str(&format!(" AND d.state = ${}", binds.len()));
+        DebtQueue::All => {}
+        DebtQueue::State(state) => {
+            let n = filter.bind(state.as_db());
+            filter.and(&format!("d.state = {n}"));
         }
-        Queue::Overdue => {
-            binds.push(q.today.to_string());
-            filter.push_str(&format!(" AND {}", overdue(binds.len())));
+        DebtQueue::Overdue => {
+            let n = filter.bind(q.today);
+            filter.and(&overdue(&n));
         }
-        Queue::QuietanzaPending => {
-            filter
-                .push_str(" AND EXISTS (SELECT 1 FROM quietanze q WHERE q.debt_id = d.id AND q.state = 'IN_VERIFICA')");
+        DebtQueue::Quietanze => {
+            filter.and("EXISTS (SELECT 1 FROM quietanze q WHERE q.debt_id = d.id AND q.state = 'IN_VERIFICA')");
         }
     }
     if let Some(fee) = q.fee_kind {
-        binds.push(fee.as_db().to_string());
-        filter.push_str(&format!(" AND d.fee_kind = ${}", binds.len()));
+        let n = filter.bind(fee.as_db());
+        filter.and(&format!("d.fee_kind = {n}"));
     }
     if let Some(year) = q.year {
-        binds.push(format!("{year:04}"));
-        filter.push_str(&format!(" AND SUBSTR(COALESCE(d.due_date, d.created_at), 1, 4) = ${}", binds.len()));
+        let n = filter.bind(format!("{year:04}"));
+        filter.and(&format!("SUBSTR(COALESCE(d.due_date, d.created_at), 1, 4) = {n}"));
     }
-    let search = q.search.trim().to_lowercase();
-    if !search.is_empty() {
-        binds.push(format!("%{search}%"));
-        let n = binds.len();
-        filter.push_str(&format!(
-            " AND (LOWER(p.denominazione) LIKE ${n} OR LOWER(p.codice_fiscale) LIKE ${n}
-               OR LOWER(COALESCE(p.partita_iva, '')) LIKE ${n} OR LOWER(d.causale) LIKE ${n})"
-        ));
-    }
-    let from = "FROM debts d JOIN providers p ON p.id = d.provider_id";
-    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from} WHERE {filter}")));
-    for value in &binds {
-        count = count.bind(value.clone());
-    }
-    let total = count.fetch_one(db.pool()).await?;
+    filter.search(q.search, &["p.denominazione", "p.codice_fiscale", "p.partita_iva", "d.causale"]);
     let order = match q.queue {
-        Queue::Overdue => "d.due_date, d.created_at, d.id",
-        Queue::QuietanzaPending => "d.updated_at, d.id",
+        DebtQueue::Overdue => "d.due_date, d.created_at, d.id",
+        DebtQueue::Quietanze => "d.updated_at, d.id",
         _ => "d.created_at DESC, d.id",
     };
-    let page = q.page.clamp(1, super::MAX_PAGE);
     let columns = COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
-    let sql = format!(
-        "SELECT {columns}, p.denominazione, p.codice_fiscale {from} WHERE {filter} ORDER BY {order} LIMIT {} OFFSET {}",
+    let (rows, total) = super::paged::fetch_page::<ConsoleRow>(
+        db,
+        &format!("{columns}, p.denominazione, p.codice_fiscale"),
+        "FROM debts d JOIN providers p ON p.id = d.provider_id",
+        &filter,
+        order,
+        q.page,
         q.page_size,
-        (page - 1) * q.page_size
-    );
-    let mut list = sqlx::query_as::<_, ConsoleRow>(sqlx::AssertSqlSafe(sql));
-    for value in &binds {
-        list = list.bind(value.clone());
-    }
-    let lines = list
-        .fetch_all(db.pool())
-        .await?
+    )
+    .await?;
+    let lines = rows
         .into_iter()
         .map(|r| {
             Ok(ConsoleLine {
@@ -611,11 +582,13 @@ pub async fn counts(db: &Db, today: &str) -> Result<(Vec<(DebtState, i64)>, i64)
             .await?;
         by_state.push((state, n));
     }
-    let overdue =
-        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM debts d WHERE {}", overdue(1))))
-            .bind(today)
-            .fetch_one(db.pool())
-            .await?;
+    let overdue = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM debts d WHERE {}",
+        overdue("$1")
+    )))
+    .bind(today)
+    .fetch_one(db.pool())
+    .await?;
     Ok((by_state, overdue))
 }
 

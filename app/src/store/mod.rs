@@ -5,7 +5,8 @@
 //! (payment attempts, their lines and events, the reconciler's leases, the payments console),
 //! [`debts`] (debts, their events, annulments, the debts console, the statement), [`documents`],
 //! [`events`] (the training plan), [`providers`], [`quietanze`] (treasury payment evidence),
-//! [`requests`] (requests, their history, the requests console) and [`tariffs`].
+//! [`requests`] (requests, their history, the requests console) and [`tariffs`]; [`paged`] is
+//! the paged query every console queue runs on.
 //!
 //! Services call the functions here with domain values and get domain values back; rows are
 //! decoded with `sqlx::FromRow` into the private `…Row` structs of each module. One SQL text
@@ -34,6 +35,7 @@ pub mod debts;
 pub mod documents;
 pub mod events;
 pub mod outbox;
+pub mod paged;
 pub mod providers;
 pub mod quietanze;
 pub mod requests;

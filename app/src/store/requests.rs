@@ -11,7 +11,7 @@ use super::{decode, StoreError, Tx};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Backend, Db};
 use crate::requests::model::{HistoryEntry, RequestKind, RequestState};
-use crate::segreteria::model::RequestRow as ConsoleLine;
+use crate::segreteria::requests::model::RequestRow as ConsoleLine;
 
 /// An accreditation request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -353,42 +353,20 @@ pub async fn console(
     page: i64,
     page_size: i64,
 ) -> Result<(Vec<ConsoleLine>, i64), StoreError> {
-    // A page number from the URL: clamped, so that the offset can neither overflow nor wrap.
-    let page = page.clamp(1, super::MAX_PAGE);
-    // Placeholders are numbered in the order the values are bound below.
-    let mut binds: Vec<String> = states.iter().map(|s| s.as_db().to_string()).collect();
-    let state_list = (1..=states.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-    let mut filter = format!("r.state IN ({state_list})");
-    let search = search.trim().to_lowercase();
-    if !search.is_empty() {
-        binds.push(format!("%{search}%"));
-        let n = binds.len();
-        filter.push_str(&format!(
-            " AND (LOWER(p.denominazione) LIKE ${n} OR LOWER(p.codice_fiscale) LIKE ${n} OR LOWER(COALESCE(p.partita_iva, '')) LIKE ${n})"
-        ));
-    }
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id WHERE {filter}"
-    );
-    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
-    for value in &binds {
-        count = count.bind(value.clone());
-    }
-    let total = count.fetch_one(db.pool()).await?;
-
-    let list_sql = format!(
-        "SELECT r.id, r.kind, r.state, r.updated_at, p.denominazione, p.codice_fiscale, p.partita_iva
-         FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id
-         WHERE {filter} ORDER BY r.updated_at DESC, r.id LIMIT {page_size} OFFSET {}",
-        (page - 1) * page_size
-    );
-    let mut list = sqlx::query_as::<_, ConsoleRow>(sqlx::AssertSqlSafe(list_sql));
-    for value in &binds {
-        list = list.bind(value.clone());
-    }
-    let rows = list
-        .fetch_all(db.pool())
-        .await?
+    let mut filter = super::paged::Filter::new();
+    filter.one_of("r.state", states.iter().map(|s| s.as_db()));
+    filter.search(search, &["p.denominazione", "p.codice_fiscale", "p.partita_iva"]);
+    let (rows, total) = super::paged::fetch_page::<ConsoleRow>(
+        db,
+        "r.id, r.kind, r.state, r.updated_at, p.denominazione, p.codice_fiscale, p.partita_iva",
+        "FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id",
+        &filter,
+        "r.updated_at DESC, r.id",
+        page,
+        page_size,
+    )
+    .await?;
+    let rows = rows
         .into_iter()
         .map(|r| {
             Ok(ConsoleLine {

@@ -56,8 +56,13 @@ async fn queues_search_pages(backend: Backend) {
     assert_eq!(by_cf["rows"][0]["denominazione"], "Ente Formazione 07");
     let other_queue = list(&app, &client, "ACCREDITATO", "", "1").await;
     assert_eq!(other_queue["total"], 0);
-    let counts = first["counts"].as_array().unwrap();
-    assert_eq!(counts[0], serde_json::json!(["Inviata", 23]));
+    let tabs = first["tabs"].as_array().unwrap();
+    assert_eq!(
+        (&tabs[0]["code"], &tabs[0]["count"]),
+        (&serde_json::json!("INVIATA"), &serde_json::json!(23)),
+        "{first}"
+    );
+    assert_eq!(tabs.len(), 5, "one tab per queue state: {first}");
     app.stop().await;
 }
 both_backends!(the_console_lists_requests_by_state_with_search_and_pages, queues_search_pages);

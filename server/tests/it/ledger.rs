@@ -876,7 +876,7 @@ async fn accredited_identity(backend: Backend) {
     ok("seat change in the new draft", &save(&app, &owner, &moved).await);
 
     // Its events keep the Gruppo B contribution (FAD, sponsored: € 1.500,00).
-    let start = app::debts::service::date_text(app::debts::service::today() + time::Duration::days(30));
+    let start = app::domain::dates::date_text(app::domain::dates::today() + time::Duration::days(30));
     let key = app::db::new_id();
     let form = [
         ("declaration_key", key.as_str()),
@@ -1885,9 +1885,9 @@ impl Walk<'_> {
     }
 
     async fn declare(&mut self, who: &str, client: &reqwest::Client) {
-        let start = app::debts::service::today() + time::Duration::days(10 + self.rng.below(80) as i64);
+        let start = app::domain::dates::today() + time::Duration::days(10 + self.rng.below(80) as i64);
         let end = start + time::Duration::days(self.rng.below(3) as i64);
-        let (start, end) = (app::debts::service::date_text(start), app::debts::service::date_text(end));
+        let (start, end) = (app::domain::dates::date_text(start), app::domain::dates::date_text(end));
         let key = app::db::new_id();
         let procedure = self.rng.pick(&["RES", "FSC", "FAD"]);
         let sponsored = self.rng.pick(&["SI", "NO"]);
@@ -2090,14 +2090,14 @@ impl Walk<'_> {
             return "nothing (no debt)";
         };
         let parse = |d: &str| time::Date::parse(d, &time::macros::format_description!("[year]-[month]-[day]")).unwrap();
-        let base = due.as_deref().map_or_else(app::debts::service::today, parse);
+        let base = due.as_deref().map_or_else(app::domain::dates::today, parse);
         let earlier = self.rng.chance(15);
         let new_due = if earlier {
             base - time::Duration::days(1)
         } else {
             base + time::Duration::days(1 + self.rng.below(60) as i64)
         };
-        let new_due = app::debts::service::date_text(new_due);
+        let new_due = app::domain::dates::date_text(new_due);
         let reason = if self.rng.chance(10) { "" } else { "Proroga concessa su richiesta del provider" };
         let seg = self.seg.clone();
         let (_, _, error) = self

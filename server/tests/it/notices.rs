@@ -396,7 +396,7 @@ async fn treasury_payment_of_a_notice(backend: Backend) {
         debt_id.as_str(),
         "the debt behind the notice can be paid by transfer: {qpage}"
     );
-    let today = app::debts::service::date_text(app::debts::service::today());
+    let today = app::domain::dates::date_text(app::domain::dates::today());
     let multipart = reqwest::multipart::Form::new()
         .text("debt_id", debt_id.clone())
         .text("value_date", today)
@@ -449,7 +449,7 @@ async fn treasury_payment_of_a_notice(backend: Backend) {
     assert_eq!(app.call(&seg, "segreteria/treasury_channel", &form).await.status(), StatusCode::OK);
     let multipart = reqwest::multipart::Form::new()
         .text("debt_id", other_debt.clone())
-        .text("value_date", app::debts::service::date_text(app::debts::service::today()))
+        .text("value_date", app::domain::dates::date_text(app::domain::dates::today()))
         .text("paid_amount", "258,22")
         .text("cro_trn", "TRN20261201000888")
         .text("paying_body", "Società Formazione")

@@ -58,12 +58,12 @@ fn row_ids(page: &Value) -> Vec<String> {
 }
 
 fn count(page: &Value, queue: &str) -> i64 {
-    page["counts"]
+    page["tabs"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c[0] == queue)
-        .unwrap_or_else(|| panic!("queue {queue} in {page}"))[1]
+        .find(|t| t["code"] == queue)
+        .unwrap_or_else(|| panic!("queue {queue} in {page}"))["count"]
         .as_i64()
         .unwrap()
 }
@@ -149,7 +149,7 @@ async fn console(backend: Backend) {
     // Queues and search.
     let all = list(&app, &admin, "", "").await;
     assert_eq!(
-        (count(&all, "Pagati"), count(&all, "Falliti"), count(&all, "InCorso"), count(&all, "Anomalie")),
+        (count(&all, "pagati"), count(&all, "falliti"), count(&all, "in_corso"), count(&all, "anomalie")),
         (1, 1, 0, 0),
         "{all}"
     );

@@ -67,7 +67,7 @@ async fn debt_detail(app: &TestApp, seg: &reqwest::Client, debt_id: &str) -> Val
 }
 
 fn today() -> String {
-    app::debts::service::date_text(app::debts::service::today())
+    app::domain::dates::date_text(app::domain::dates::today())
 }
 
 /// A Gruppo A provider accredited last year owes this year's quota (band up to 30 events,
@@ -130,7 +130,9 @@ async fn gruppo_a_pays_by_quietanza(backend: Backend) {
     let (_, queue) =
         json_of(app.call(&seg, "segreteria/debts", &[("state", "QUIETANZE"), ("search", ""), ("page", "1")]).await)
             .await;
-    assert_eq!(queue["quietanze_pending"], 1, "{queue}");
+    let pending =
+        queue["tabs"].as_array().unwrap().iter().find(|t| t["code"] == "QUIETANZE").map(|t| t["count"].clone());
+    assert_eq!(pending, Some(serde_json::json!(1)), "{queue}");
     assert_eq!(queue["rows"][0]["id"], debt_id.as_str(), "{queue}");
     let detail = debt_detail(&app, &seg, &debt_id).await;
     assert_eq!(detail["quietanze"][0]["state"], "InVerifica", "{detail}");
@@ -391,7 +393,7 @@ async fn bad_input(backend: Backend) {
     assert_eq!(fields, ["value_date", "paid_amount", "cro_trn", "paying_body"]);
     assert_eq!(query_value(&location, "importo").as_deref(), Some("tremila"));
     assert_eq!(query_value(&location, "debito").as_deref(), Some(debt_id.as_str()));
-    let tomorrow = app::debts::service::date_text(app::debts::service::today() + time::Duration::days(1));
+    let tomorrow = app::domain::dates::date_text(app::domain::dates::today() + time::Duration::days(1));
     let future = Declared {
         debt_id: &debt_id,
         value_date: &tomorrow,

@@ -21,7 +21,7 @@ async fn provider(app: &TestApp, email: &str, cf: &str) -> reqwest::Client {
 }
 
 fn day(offset: i64) -> time::Date {
-    app::segreteria::tariffs_server::today() + time::Duration::days(offset)
+    app::domain::dates::today() + time::Duration::days(offset)
 }
 
 /// GG/MM/AAAA, as typed where the browser has no date picker.
@@ -30,7 +30,7 @@ fn itday(date: time::Date) -> String {
 }
 
 fn text(date: time::Date) -> String {
-    app::segreteria::tariffs_server::date_text(date)
+    app::domain::dates::date_text(date)
 }
 
 async fn case(app: &TestApp, admin: &reqwest::Client, key: &str) -> Value {
@@ -377,16 +377,16 @@ async fn annulment(backend: Backend) {
     // The list by state.
     let (_, list) =
         json_of(app.call(&admin, "segreteria/debts", &[("state", ""), ("search", ""), ("page", "1")]).await).await;
-    let counts: Vec<(String, i64)> = list["counts"]
+    let counts: Vec<(String, i64)> = list["tabs"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c[0].as_str().unwrap().to_string(), c[1].as_i64().unwrap()))
+        .map(|t| (t["code"].as_str().unwrap().to_string(), t["count"].as_i64().unwrap()))
         .collect();
     assert!(
-        counts.contains(&("Annullato".into(), 1))
-            && counts.contains(&("Pagato".into(), 1))
-            && counts.contains(&("DaPagare".into(), 0)),
+        counts.contains(&("ANNULLATO".into(), 1))
+            && counts.contains(&("PAGATO".into(), 1))
+            && counts.contains(&("DA_PAGARE".into(), 0)),
         "{counts:?}"
     );
 

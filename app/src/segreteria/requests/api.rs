@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::model::{RequestDetail, RequestPage};
+use super::model::{RequestDetail, RequestRow};
 use crate::error::AppError;
+use crate::segreteria::queue::QueuePage;
 
 /// Figures for the console's home page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +34,7 @@ pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
 
 /// A queue of requests: `state` empty for all queues, `search` on name / codice fiscale / P.IVA.
 #[server(endpoint = "segreteria/requests", output = crate::codec::Json)]
-pub async fn list_requests(state: String, search: String, page: i64) -> Result<RequestPage, AppError> {
+pub async fn list_requests(state: String, search: String, page: i64) -> Result<QueuePage<RequestRow>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::requests::model::RequestState;
@@ -44,7 +45,7 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<R
             "" => None,
             code => Some(RequestState::from_db(code).ok_or(AppError::NotFound)?),
         };
-        super::server::list_requests(&app_state()?.db, state_filter, &search, page).await
+        super::service::list_requests(&app_state()?.db, state_filter, &search, page).await
     })
     .await
 }
@@ -58,7 +59,7 @@ pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> 
         require_role(Role::Segreteria).await?;
         let db = app_state()?.db;
         let request = crate::requests::server::load_request(&db, &id).await?.ok_or(AppError::NotFound)?;
-        let provider_id = super::server::provider_of_request(&db, &id).await?.ok_or(AppError::NotFound)?;
+        let provider_id = super::service::provider_of_request(&db, &id).await?.ok_or(AppError::NotFound)?;
         let provider = crate::providers::server::provider_by_id(&db, &provider_id).await?.ok_or(AppError::NotFound)?;
         let documents = crate::documents::server::slots(&db, &id).await?;
         let payments = crate::payments::server::attempts_of_provider(&db, &provider_id).await?;
@@ -144,7 +145,7 @@ pub async fn set_provider_class(
         let result = crate::requests::server::confirm_class(&db, &user, id.trim(), class, &class_reason).await;
         if let Err(error) = &result {
             let page = format!("/segreteria/domande/{}", crate::domain::percent_encode(id.trim()));
-            super::tariffs_api::back_to_form(&page, "segreteria/class", error, &[("motivo_gruppo", &class_reason)]);
+            crate::state::back_to_form(&page, "segreteria/class", error, &[("motivo_gruppo", &class_reason)]);
         }
         result
     })

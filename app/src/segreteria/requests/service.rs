@@ -1,12 +1,11 @@
 //! Console queries: requests by state with search and pagination.
 
-use super::model::{RequestPage, QUEUE_STATES};
+use super::model::{RequestRow, QUEUE_STATES};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::requests::model::RequestState;
+use crate::segreteria::queue::{QueuePage, QueueTab, PAGE_SIZE};
 use crate::store;
-
-pub const PAGE_SIZE: i64 = 20;
 
 /// Requests in `state` (or in any queue state), whose provider name, codice fiscale or
 /// partita IVA contains `search` (case-insensitive), newest change first.
@@ -15,15 +14,15 @@ pub async fn list_requests(
     state: Option<RequestState>,
     search: &str,
     page: i64,
-) -> Result<RequestPage, AppError> {
+) -> Result<QueuePage<RequestRow>, AppError> {
     let page = page.clamp(1, crate::store::MAX_PAGE);
     let states: Vec<RequestState> = state.map(|s| vec![s]).unwrap_or_else(|| QUEUE_STATES.to_vec());
     let (rows, total) = store::requests::console(db, &states, search, page, PAGE_SIZE).await?;
-    let mut counts = Vec::new();
+    let mut tabs = Vec::new();
     for queue in QUEUE_STATES {
-        counts.push((queue, store::requests::count_in_state(db, queue).await?));
+        tabs.push(QueueTab::new(queue.as_db(), queue.label_it(), store::requests::count_in_state(db, queue).await?));
     }
-    Ok(RequestPage { rows, total, page, page_size: PAGE_SIZE, counts })
+    Ok(QueuePage { rows, total, page, page_size: PAGE_SIZE, tabs })
 }
 
 /// The provider id of a request.

@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 
-use super::payments_model::{PaymentDetail, PaymentPage, VerifyReport};
+use super::model::{PaymentDetail, PaymentRow, VerifyReport};
 use crate::error::AppError;
+use crate::segreteria::queue::QueuePage;
 
 /// A queue of attempts: `queue` empty for all, `search` on provider, CF/P.IVA, idSession, IUV.
 #[server(endpoint = "segreteria/payments", output = crate::codec::Json)]
-pub async fn list_payments(queue: String, search: String, page: i64) -> Result<PaymentPage, AppError> {
-    use super::payments_model::PaymentQueue;
+pub async fn list_payments(queue: String, search: String, page: i64) -> Result<QueuePage<PaymentRow>, AppError> {
+    use super::model::PaymentQueue;
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
@@ -18,7 +19,7 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<P
             "" => None,
             code => Some(PaymentQueue::from_code(code).ok_or(AppError::NotFound)?),
         };
-        super::payments_server::list_attempts(&app_state()?.db, queue, &search, page).await
+        super::service::list_attempts(&app_state()?.db, queue, &search, page).await
     })
     .await
 }
@@ -30,7 +31,7 @@ pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> 
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        super::payments_server::attempt_detail(&app_state()?.db, id.trim()).await
+        super::service::attempt_detail(&app_state()?.db, id.trim()).await
     })
     .await
 }
@@ -44,7 +45,7 @@ pub async fn verify_payment_now(id: String) -> Result<VerifyReport, AppError> {
     respond(async move {
         let user = require_role(Role::Segreteria).await?;
         let state = app_state()?;
-        super::payments_server::verify_now(&state.db, state.gateway()?, &user, id.trim()).await
+        super::service::verify_now(&state.db, state.gateway()?, &user, id.trim()).await
     })
     .await
 }

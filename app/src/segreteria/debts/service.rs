@@ -1,14 +1,15 @@
 //! Debts console services (ssr only): the queues with search and filters, and one debt.
 
-use super::debts_model::{DebtAttempt, DebtDetail, DebtPage, DebtQueue, DebtRow};
+use super::model::{DebtAttempt, DebtDetail, DebtRow};
 use crate::db::Db;
-use crate::debts::service::{date_text, days_overdue, today};
+use crate::debts::model::DebtQueue;
+use crate::debts::service::days_overdue;
+use crate::domain::dates::{date_text, today};
 use crate::error::AppError;
 use crate::payments::model::{DebtState, FeeKind};
 use crate::payments::server::debt_view;
-use crate::store::debts::{ConsoleQuery, Queue};
-
-pub const PAGE_SIZE: i64 = 20;
+use crate::segreteria::queue::{QueuePage, QueueTab, PAGE_SIZE};
+use crate::store::debts::ConsoleQuery;
 
 /// A page of a queue: debts matching `fee_kind`, `year` and `search` (provider name, codice
 /// fiscale, P.IVA or causale, case-insensitive); the overdue queue longest overdue first, the
@@ -20,24 +21,11 @@ pub async fn list_debts(
     year: Option<i32>,
     search: &str,
     page: i64,
-) -> Result<DebtPage, AppError> {
+) -> Result<QueuePage<DebtRow>, AppError> {
     let today = today();
     let today_text = date_text(today);
     let page = page.clamp(1, crate::store::MAX_PAGE);
-    let query = ConsoleQuery {
-        queue: match queue {
-            DebtQueue::All => Queue::All,
-            DebtQueue::State(state) => Queue::State(state),
-            DebtQueue::Overdue => Queue::Overdue,
-            DebtQueue::Quietanze => Queue::QuietanzaPending,
-        },
-        fee_kind,
-        year,
-        search,
-        page,
-        page_size: PAGE_SIZE,
-        today: &today_text,
-    };
+    let query = ConsoleQuery { queue, fee_kind, year, search, page, page_size: PAGE_SIZE, today: &today_text };
     let (lines, total) = crate::store::debts::console(db, &query).await?;
     let rows = lines
         .into_iter()
@@ -50,9 +38,21 @@ pub async fn list_debts(
             debt: debt_view(&line.debt),
         })
         .collect();
-    let (counts, overdue) = crate::store::debts::counts(db, &today_text).await?;
-    let quietanze_pending = crate::store::quietanze::pending_count(db).await?;
-    Ok(DebtPage { rows, total, page, page_size: PAGE_SIZE, counts, overdue, quietanze_pending, fee_kind, year })
+    let (by_state, overdue) = crate::store::debts::counts(db, &today_text).await?;
+    let quietanze = crate::store::quietanze::pending_count(db).await?;
+    let tabs = DebtQueue::tabs()
+        .into_iter()
+        .map(|tab| {
+            let count = match tab {
+                DebtQueue::Quietanze => quietanze,
+                DebtQueue::Overdue => overdue,
+                DebtQueue::State(state) => by_state.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n),
+                DebtQueue::All => by_state.iter().map(|(_, n)| n).sum(),
+            };
+            QueueTab::new(tab.code(), tab.label_it(), count)
+        })
+        .collect();
+    Ok(QueuePage { rows, total, page, page_size: PAGE_SIZE, tabs })
 }
 
 /// One debt with its provider, history, annulment and the attempts that carried it.

@@ -1,37 +1,29 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use super::api::{list_requests, load_overview, load_request_detail, ActOnRequest, SetProviderClass};
 use super::model::{RequestAction, RequestDetail, QUEUE_STATES};
-use super::payments_view::{LG, MD};
 use crate::accounts::Role;
 use crate::auth::form_error;
+use crate::debts::model::time_it;
 use crate::documents::model::format_size;
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{loaded, ErrorAlert};
 use crate::providers::model::{ProviderClass, Section};
 use crate::requests::model::RequestState;
 use crate::requests::view::RequestHistory;
+use crate::segreteria::queue::{queue_view, use_queue_query, QueueSearch, QueueText, LG, MD};
 
-/// Console home: the request queues, search and pagination (all in the URL, so the page
-/// works without JavaScript and can be bookmarked).
+/// Console home: the figures, the links to the other consoles and the queue of requests.
 #[component]
 pub fn SegreteriaHomePage() -> impl IntoView {
     guarded(Role::Segreteria, |user| {
-        let query = use_query_map();
-        let params = move || {
-            query.with(|q| {
-                (
-                    q.get("stato").unwrap_or_default(),
-                    q.get("cerca").unwrap_or_default(),
-                    q.get("pagina").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1),
-                )
-            })
-        };
+        let query = use_queue_query("stato");
         let figures = Resource::new(|| (), |_| load_overview());
-        let page = Resource::new(params, |(state, search, page)| list_requests(state, search, page));
+        let page = Resource::new(query, |q| list_requests(q.queue, q.search, q.page));
+        let options = QUEUE_STATES.into_iter().map(|s| (s.as_db(), s.label_it())).collect();
         view! {
             <Title text="Console Segreteria — Portale ECM"/>
             <h1>"Console della Segreteria ECM"</h1>
@@ -65,81 +57,44 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                 </ul>
             </nav>
             <h2 class="h4 mt-4">"Domande di accreditamento"</h2>
-            <form method="get" action="/segreteria" class="row g-2 align-items-end mb-3" role="search">
-                <div class="col-12 col-md-5">
-                    <label for="cerca" class="form-label">"Cerca per denominazione, codice fiscale o partita IVA"</label>
-                    <input type="search" id="cerca" name="cerca" class="form-control" value=move || params().1/>
-                </div>
-                <div class="col-12 col-md-4">
-                    <label for="stato" class="form-label">"Stato"</label>
-                    <select id="stato" name="stato" class="form-select">
-                        <option value="" selected=move || params().0.is_empty()>"Tutti"</option>
-                        {QUEUE_STATES.into_iter().map(|s| view! {
-                            <option value=s.as_db() selected=move || params().0 == s.as_db()>{s.label_it()}</option>
+            <QueueSearch action="/segreteria" key="stato" id="domande" query options all_label="Tutti"
+                search_label="Cerca per denominazione, codice fiscale o partita IVA" select_label="Stato"/>
+            {loaded(page, move |page| {
+                let q = query();
+                let link = move |state: &str, p: i64| {
+                    format!("/segreteria?stato={state}&cerca={}&pagina={p}", crate::domain::percent_encode(&q.search))
+                };
+                queue_view(page, &query().queue, link, REQUESTS, |rows| view! {
+                    <caption class="visually-hidden">"Domande di accreditamento"</caption>
+                    <thead><tr>
+                        <th scope="col">"Provider"</th><th scope="col" class=MD>"Codice fiscale"</th>
+                        <th scope="col" class=MD>"Tipo"</th><th scope="col">"Stato"</th><th scope="col" class=LG>"Aggiornata"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|row| view! {
+                            <tr>
+                                <td><A href=format!("/segreteria/domande/{}", row.id)>{row.denominazione.clone()}</A></td>
+                                <td class=MD>{row.codice_fiscale.clone()}</td>
+                                <td class=MD>{row.kind.label_it()}</td>
+                                <td>{row.state.label_it()}</td>
+                                <td class=LG>{time_it(&row.updated_at)}</td>
+                            </tr>
                         }).collect_view()}
-                    </select>
-                </div>
-                <div class="col-12 col-md-3">
-                    <button type="submit" class="btn btn-primary w-100">"Cerca"</button>
-                </div>
-            </form>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => {
-                            let (state, search, _) = params();
-                            let link = move |p: i64| format!("/segreteria?stato={}&cerca={}&pagina={p}", state, crate::domain::percent_encode(&search));
-                            let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
-                            view! {
-                                <ul class="nav nav-tabs ecm-queues mb-3" aria-label="Code per stato">
-                                    {page.counts.iter().map(|(s, n)| view! {
-                                        <li class="nav-item">
-                                            <a class="nav-link" href=format!("/segreteria?stato={}", s.as_db())>
-                                                {s.label_it()} " " <span class="badge bg-primary" data-testid=format!("coda-{}", s.as_db())>{*n}</span>
-                                            </a>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                                {if page.rows.is_empty() {
-                                    view! { <p data-testid="nessuna-domanda">"Nessuna domanda corrisponde alla ricerca."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <div class="table-responsive">
-                                            <table class="table" data-testid="elenco-domande">
-                                                <caption class="visually-hidden">"Domande di accreditamento"</caption>
-                                                <thead><tr>
-                                                    <th scope="col">"Provider"</th><th scope="col" class=MD>"Codice fiscale"</th>
-                                                    <th scope="col" class=MD>"Tipo"</th><th scope="col">"Stato"</th><th scope="col" class=LG>"Aggiornata"</th>
-                                                </tr></thead>
-                                                <tbody>
-                                                    {page.rows.into_iter().map(|row| view! {
-                                                        <tr>
-                                                            <td><A href=format!("/segreteria/domande/{}", row.id)>{row.denominazione.clone()}</A></td>
-                                                            <td class=MD>{row.codice_fiscale.clone()}</td>
-                                                            <td class=MD>{row.kind.label_it()}</td>
-                                                            <td>{row.state.label_it()}</td>
-                                                            <td class=LG>{row.updated_at.replace('T', " ").chars().take(16).collect::<String>()}</td>
-                                                        </tr>
-                                                    }).collect_view()}
-                                                </tbody>
-                                            </table>
-                                        </div>
-                                    }.into_any()
-                                }}
-                                <nav aria-label="Pagine" class="d-flex gap-3 align-items-center">
-                                    {(page.page > 1).then(|| view! { <a href=link(page.page - 1)>"Pagina precedente"</a> })}
-                                    <span>"Pagina " {page.page} " di " {pages} " (" {page.total} " domande)"</span>
-                                    {(page.page < pages).then(|| view! { <a href=link(page.page + 1)>"Pagina successiva"</a> })}
-                                </nav>
-                            }.into_any()
-                        }
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+                    </tbody>
+                })
+            })}
         }
     })
 }
+
+const REQUESTS: QueueText = QueueText {
+    tabs: "Code per stato",
+    count_testid: "coda",
+    table_testid: "elenco-domande",
+    empty_testid: "nessuna-domanda",
+    empty: "Nessuna domanda corrisponde alla ricerca.",
+    noun: "domande",
+};
 
 /// A request seen by the Segreteria: provider data, documents, history, actions.
 #[component]
@@ -155,14 +110,7 @@ pub fn RequestDetailPage() -> impl IntoView {
         view! {
             <Title text="Domanda — Console Segreteria"/>
             <p><A href="/segreteria">"← Torna alle domande"</A></p>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match detail.await {
-                        Ok(detail) => view! { <RequestDetailView detail act class/> }.into_any(),
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded(detail, move |detail| view! { <RequestDetailView detail act class/> })}
         }
     })
 }

@@ -3,19 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::tariffs_model::{TariffCasePage, TariffVersion, TariffsOverview};
+use super::model::{TariffCasePage, TariffVersion, TariffsOverview};
 use crate::error::AppError;
-
-/// A plain HTML form post (no JavaScript) that failed goes back to `page` with the typed values
-/// and the error in the URL (`__path`, `__err`, read by `auth::form_error`): nothing is lost.
-/// With JavaScript the form stays on the page and nothing needs doing.
-#[cfg(feature = "ssr")]
-pub(crate) fn back_to_form(page: &str, endpoint: &str, error: &AppError, values: &[(&str, &str)]) {
-    if !crate::state::is_plain_form_post() {
-        return;
-    }
-    leptos_axum::redirect(&crate::state::form_error_url(page, endpoint, error, values));
-}
 
 #[server(endpoint = "segreteria/tariffs", output = crate::codec::Json)]
 pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
@@ -24,7 +13,7 @@ pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        super::tariffs_server::overview(&app_state()?.db, super::tariffs_server::today()).await
+        super::service::overview(&app_state()?.db, crate::domain::dates::today()).await
     })
     .await
 }
@@ -36,9 +25,9 @@ pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        let today = super::tariffs_server::today();
-        let case = super::tariffs_server::case_view(&app_state()?.db, key.trim(), today).await?;
-        Ok(TariffCasePage { today: super::tariffs_server::date_text(today), case })
+        let today = crate::domain::dates::today();
+        let case = super::service::case_view(&app_state()?.db, key.trim(), today).await?;
+        Ok(TariffCasePage { today: crate::domain::dates::date_text(today), case })
     })
     .await
 }
@@ -53,20 +42,23 @@ pub async fn add_tariff_version(key: String, amount: String, valid_from: String)
         let user = require_role(Role::Segreteria).await?;
         let key = key.trim().to_string();
         let page = format!("/segreteria/tariffe/{}", crate::domain::percent_encode(&key));
-        let result = super::tariffs_server::add_version(
+        let result = super::service::add_version(
             &app_state()?.db,
             &user,
             &key,
             &amount,
             &valid_from,
-            super::tariffs_server::today(),
+            crate::domain::dates::today(),
         )
         .await;
         match &result {
             Ok(version) => leptos_axum::redirect(&format!("{page}?registrata={}", version.id)),
-            Err(error) => {
-                back_to_form(&page, "segreteria/tariff_new", error, &[("importo", &amount), ("dal", &valid_from)])
-            }
+            Err(error) => crate::state::back_to_form(
+                &page,
+                "segreteria/tariff_new",
+                error,
+                &[("importo", &amount), ("dal", &valid_from)],
+            ),
         }
         result
     })

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::tariffs_api::{load_tariff_case, load_tariffs, AddTariffVersion};
-use super::tariffs_model::{parse_euro_cents, TariffCasePage, TariffCaseView, TariffVersion};
+use super::api::{load_tariff_case, load_tariffs, AddTariffVersion};
+use super::model::{parse_euro_cents, TariffCasePage, TariffCaseView, TariffVersion};
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::debts::model::{date_it, time_it as short_time};

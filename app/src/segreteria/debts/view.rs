@@ -6,17 +6,18 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::debts_api::{list_debts, load_debt_detail, AnnulDebt, ExtendDebt};
-use super::debts_model::DebtDetail;
+use super::api::{list_debts, load_debt_detail, AnnulDebt, ExtendDebt};
+use super::model::DebtDetail;
 use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::debts::model::REASON_MAX_CHARS;
 use crate::debts::model::{due_label, overdue_label, time_it as short_time};
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{loaded, ErrorAlert};
 use crate::payments::model::{format_euro, DebtState};
 use crate::quietanze::api::{AcceptQuietanza, RefuseQuietanza};
 use crate::quietanze::view::QuietanzeReview;
+use crate::segreteria::queue::{page_number, queue_view, QueueText, MD};
 
 /// The queue, search, fee kind, year and page of the list, all in the URL.
 #[derive(Clone, PartialEq)]
@@ -43,7 +44,7 @@ impl DebtsQuery {
 
 #[component]
 pub fn DebtsPage() -> impl IntoView {
-    use super::debts_model::DebtQueue;
+    use crate::debts::model::DebtQueue;
     use crate::payments::model::FeeKind;
     guarded(Role::Segreteria, |_user| {
         let query = use_query_map();
@@ -53,7 +54,7 @@ pub fn DebtsPage() -> impl IntoView {
                 search: q.get("cerca").unwrap_or_default(),
                 fee: q.get("tipo").unwrap_or_default(),
                 year: q.get("anno").unwrap_or_default(),
-                page: q.get("pagina").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1),
+                page: page_number(q.get("pagina")),
             })
         };
         let page = Resource::new(params, |q| list_debts(q.state, q.search, q.page, q.fee, q.year));
@@ -71,10 +72,8 @@ pub fn DebtsPage() -> impl IntoView {
                     <label for="stato-dovuti" class="form-label">"Stato"</label>
                     <select id="stato-dovuti" name="stato" class="form-select">
                         <option value="" selected=move || params().state.is_empty()>"Tutti"</option>
-                        <option value="SCADUTI" selected=move || params().state == "SCADUTI">"Scaduti"</option>
-                        <option value="QUIETANZE" selected=move || params().state == "QUIETANZE">"Quietanze da verificare"</option>
-                        {DebtState::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_db() selected=move || params().state == s.as_db()>{s.label_it()}</option>
+                        {DebtQueue::tabs().into_iter().map(|t| view! {
+                            <option value=t.code() selected=move || params().state == t.code()>{t.label_it()}</option>
                         }).collect_view()}
                     </select>
                 </div>
@@ -96,77 +95,51 @@ pub fn DebtsPage() -> impl IntoView {
                     <button type="submit" class="btn btn-primary w-100">"Cerca"</button>
                 </div>
             </form>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => {
-                            let q = params();
-                            let overdue_queue = DebtQueue::from_code(&q.state) == Some(DebtQueue::Overdue);
-                            let pages = ((page.total + page.page_size - 1) / page.page_size).max(1);
-                            let tabs: Vec<(String, &'static str, i64)> = [("QUIETANZE".to_string(), "Quietanze da verificare", page.quietanze_pending), ("SCADUTI".to_string(), "Scaduti", page.overdue)]
-                                .into_iter()
-                                .chain(page.counts.iter().map(|(s, n)| (s.as_db().to_string(), s.label_it(), *n)))
-                                .collect();
-                            let (prev, next) = (q.link(&q.state, page.page - 1), q.link(&q.state, page.page + 1));
-                            view! {
-                                <ul class="nav nav-tabs mb-3" aria-label="Dovuti per stato">
-                                    {tabs.into_iter().map(|(code, label, n)| {
-                                        let current = q.state == code;
-                                        view! {
-                                            <li class="nav-item">
-                                                <a class="nav-link" class:active=current aria-current=current.then_some("page") href=q.link(&code, 1)>
-                                                    {label} " " <span class="badge bg-primary" data-testid=format!("dovuti-{code}")>{n}</span>
-                                                </a>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                                {if page.rows.is_empty() {
-                                    view! { <p data-testid="nessun-dovuto">"Nessun dovuto corrisponde alla ricerca."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <div class="table-responsive">
-                                            <table class="table" data-testid="elenco-dovuti">
-                                                <caption>{if overdue_queue { "Dovuti scaduti, dal più in ritardo" } else { "Dovuti, dal più recente" }}</caption>
-                                                <thead><tr>
-                                                    <th scope="col">"Provider"</th><th scope="col">"Causale"</th>
-                                                    <th scope="col" class="text-end">"Importo"</th><th scope="col">"Scadenza"</th><th scope="col">"Stato"</th>
-                                                    <th scope="col" class="d-none d-md-table-cell">"Creato"</th>
-                                                </tr></thead>
-                                                <tbody>
-                                                    {page.rows.into_iter().map(|row| view! {
-                                                        <tr data-testid="dovuto" data-ritardo=row.days_overdue.map(|d| d.to_string())>
-                                                            <th scope="row"><A href=format!("/segreteria/dovuti/{}", row.id)>{row.provider.clone()}</A>
-                                                                <br/><span class="small">{row.codice_fiscale.clone()}</span></th>
-                                                            <td>{row.debt.causale.clone()}<br/><span class="small">{row.debt.fee_kind.label_it()}</span></td>
-                                                            <td class="text-end text-nowrap">{format_euro(row.debt.amount_cents)}</td>
-                                                            <td class="text-nowrap">
-                                                                {due_label(row.debt.due_date.as_deref())}
-                                                                {row.days_overdue.map(|d| view! { <br/><span class="badge bg-danger" data-testid="giorni-ritardo">{overdue_label(d)}</span> })}
-                                                            </td>
-                                                            <td>{row.debt.state.label_it()}</td>
-                                                            <td class="d-none d-md-table-cell">{short_time(&row.created_at)}</td>
-                                                        </tr>
-                                                    }).collect_view()}
-                                                </tbody>
-                                            </table>
-                                        </div>
-                                    }.into_any()
-                                }}
-                                <nav aria-label="Pagine" class="d-flex flex-wrap gap-3 align-items-center">
-                                    {(page.page > 1).then(|| view! { <a href=prev>"Pagina precedente"</a> })}
-                                    <span>"Pagina " {page.page} " di " {pages} " (" {page.total} " dovuti)"</span>
-                                    {(page.page < pages).then(|| view! { <a href=next>"Pagina successiva"</a> })}
-                                </nav>
-                            }.into_any()
-                        }
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded(page, move |page| {
+                let q = params();
+                let caption = if DebtQueue::from_code(&q.state) == Some(DebtQueue::Overdue) {
+                    "Dovuti scaduti, dal più in ritardo"
+                } else {
+                    "Dovuti, dal più recente"
+                };
+                let current = q.state.clone();
+                queue_view(page, &current, move |state, p| q.link(state, p), DEBTS, move |rows| view! {
+                    <caption>{caption}</caption>
+                    <thead><tr>
+                        <th scope="col">"Provider"</th><th scope="col">"Causale"</th>
+                        <th scope="col" class="text-end">"Importo"</th><th scope="col">"Scadenza"</th><th scope="col">"Stato"</th>
+                        <th scope="col" class=MD>"Creato"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|row| view! {
+                            <tr data-testid="dovuto" data-ritardo=row.days_overdue.map(|d| d.to_string())>
+                                <th scope="row"><A href=format!("/segreteria/dovuti/{}", row.id)>{row.provider.clone()}</A>
+                                    <br/><span class="small">{row.codice_fiscale.clone()}</span></th>
+                                <td>{row.debt.causale.clone()}<br/><span class="small">{row.debt.fee_kind.label_it()}</span></td>
+                                <td class="text-end text-nowrap">{format_euro(row.debt.amount_cents)}</td>
+                                <td class="text-nowrap">
+                                    {due_label(row.debt.due_date.as_deref())}
+                                    {row.days_overdue.map(|d| view! { <br/><span class="badge bg-danger" data-testid="giorni-ritardo">{overdue_label(d)}</span> })}
+                                </td>
+                                <td>{row.debt.state.label_it()}</td>
+                                <td class=MD>{short_time(&row.created_at)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                })
+            })}
         }
     })
 }
+
+const DEBTS: QueueText = QueueText {
+    tabs: "Dovuti per stato",
+    count_testid: "dovuti",
+    table_testid: "elenco-dovuti",
+    empty_testid: "nessun-dovuto",
+    empty: "Nessun dovuto corrisponde alla ricerca.",
+    noun: "dovuti",
+};
 
 #[component]
 pub fn DebtDetailPage() -> impl IntoView {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::debts::model::AnnulledDebtView;
-use crate::payments::model::{AttemptKind, AttemptState, DebtState, DebtView, FeeKind};
+use crate::payments::model::{AttemptKind, AttemptState, DebtView};
 
 /// One line of the debts list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,53 +15,6 @@ pub struct DebtRow {
     pub created_at: String,
     /// Days past the due date, for a debt still to pay that is overdue.
     pub days_overdue: Option<i64>,
-}
-
-/// The queues of the console: every debt, one state, or the overdue ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DebtQueue {
-    All,
-    State(DebtState),
-    Overdue,
-    /// Debts with a quietanza waiting for the Segreteria.
-    Quietanze,
-}
-
-impl DebtQueue {
-    /// The code in the URL (`?stato=`): empty, a state's DB code, or `SCADUTI`.
-    pub fn code(self) -> &'static str {
-        match self {
-            DebtQueue::All => "",
-            DebtQueue::State(state) => state.as_db(),
-            DebtQueue::Overdue => "SCADUTI",
-            DebtQueue::Quietanze => "QUIETANZE",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<DebtQueue> {
-        match code.trim() {
-            "" => Some(DebtQueue::All),
-            "SCADUTI" => Some(DebtQueue::Overdue),
-            "QUIETANZE" => Some(DebtQueue::Quietanze),
-            other => DebtState::from_db(other).map(DebtQueue::State),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DebtPage {
-    pub rows: Vec<DebtRow>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-    /// Debts per state (all of them, whatever the search), for the tabs.
-    pub counts: Vec<(DebtState, i64)>,
-    /// Debts still to pay past their due date.
-    pub overdue: i64,
-    /// Quietanze waiting for the Segreteria.
-    pub quietanze_pending: i64,
-    /// The filters applied: fee kind and year.
-    pub fee_kind: Option<FeeKind>,
-    pub year: Option<i32>,
 }
 
 /// A payment attempt that carried the debt.

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::debts_model::{DebtDetail, DebtPage};
+use super::model::{DebtDetail, DebtRow};
 use crate::error::AppError;
+use crate::segreteria::queue::QueuePage;
 
 /// A queue of debts: `state` is empty (all), a state's DB code (`DA_PAGARE`, …) or `SCADUTI`
 /// (overdue); `fee` a fee kind code or empty; `year` four digits or empty; `search` on provider
@@ -16,10 +17,10 @@ pub async fn list_debts(
     page: i64,
     #[server(default)] fee: String,
     #[server(default)] year: String,
-) -> Result<DebtPage, AppError> {
-    use super::debts_model::DebtQueue;
+) -> Result<QueuePage<DebtRow>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
+    use crate::debts::model::DebtQueue;
     use crate::payments::model::FeeKind;
     use crate::state::*;
     respond(async move {
@@ -33,7 +34,7 @@ pub async fn list_debts(
             "" => None,
             y => Some(y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or(AppError::NotFound)?),
         };
-        super::debts_server::list_debts(&app_state()?.db, queue, fee, year, &search, page).await
+        super::service::list_debts(&app_state()?.db, queue, fee, year, &search, page).await
     })
     .await
 }
@@ -45,7 +46,7 @@ pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        super::debts_server::debt_detail(&app_state()?.db, id.trim()).await
+        super::service::debt_detail(&app_state()?.db, id.trim()).await
     })
     .await
 }
@@ -65,9 +66,7 @@ pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
             crate::payments::notices::annul_debt(&state.db, state.payments.as_deref(), &user, &id, &reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?annullato=1")),
-            Err(error) => {
-                super::tariffs_api::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)])
-            }
+            Err(error) => crate::state::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)]),
         }
         result
     })
@@ -88,7 +87,7 @@ pub async fn extend_debt(id: String, new_due_date: String, due_reason: String) -
         let result = crate::debts::service::extend_due(&app_state()?.db, &user, &id, &new_due_date, &due_reason).await;
         match &result {
             Ok(()) => leptos_axum::redirect(&format!("{page}?prorogato=1")),
-            Err(error) => super::tariffs_api::back_to_form(
+            Err(error) => crate::state::back_to_form(
                 &page,
                 "segreteria/debt_extend",
                 error,

@@ -5,11 +5,10 @@
 //! is closed the day before. Debts keep the amount they were created with (`debts.amount_cents`);
 //! `payments::server::tariff` picks the version valid on a date.
 
-use super::tariffs_model::{
-    case_key_of, parse_euro_cents, split_case_key, TariffCaseView, TariffVersion, TariffsOverview,
-};
+use super::model::{case_key_of, parse_euro_cents, split_case_key, TariffCaseView, TariffVersion, TariffsOverview};
 use crate::accounts::{CurrentUser, Role};
 use crate::db::{new_id, now_utc, Db};
+use crate::domain::dates::{date_text, parse_date};
 use crate::domain::{FieldError, FieldRule};
 use crate::error::internal;
 use crate::error::AppError;
@@ -30,23 +29,6 @@ const CASE_ORDER: [&str; 11] = [
     "EVENTO_RES_FSC_NON_SPONSORIZZATO",
     "EVENTO_FAD_NON_SPONSORIZZATO",
 ];
-
-/// Today's date (UTC, the same clock the debts use).
-pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-pub fn date_text(date: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
-/// `YYYY-MM-DD` (what `<input type="date">` sends) or `GG/MM/AAAA` (typed by hand where the
-/// browser shows a plain text field) as a date.
-pub fn parse_date(value: &str) -> Option<time::Date> {
-    let iso = time::macros::format_description!("[year]-[month]-[day]");
-    let italian = time::macros::format_description!("[day]/[month]/[year]");
-    time::Date::parse(value.trim(), &iso).or_else(|_| time::Date::parse(value.trim(), &italian)).ok()
-}
 
 /// Every case with its versions (newest first) and the version valid on `today`.
 pub async fn overview(db: &Db, today: time::Date) -> Result<TariffsOverview, AppError> {

@@ -1,17 +1,16 @@
 //! Payments console services (ssr only): queues, detail with history, "Verifica ora" and the
-//! CSV export handler (`GET /segreteria/pagamenti.csv`).
+//! CSV export's text (served by `super::http`).
 
-use super::payments_model::{csv_line, euro_plain, PaymentDetail, PaymentPage, PaymentQueue, VerifyReport, CSV_HEADER};
+use super::model::{PaymentDetail, PaymentQueue, PaymentRow, VerifyReport, CSV_HEADER};
 use crate::accounts::{CurrentUser, Role};
 use crate::db::Db;
+use crate::domain::csv::{csv_line, euro_plain};
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::model::AttemptState;
-use crate::state::AppState;
+use crate::segreteria::queue::{QueuePage, QueueTab, PAGE_SIZE};
 use crate::store;
-
-pub const PAGE_SIZE: i64 = 20;
 
 /// Attempts of `queue` (or all) whose provider name, codice fiscale, P.IVA, idSession or IUV
 /// contains `search` (case-insensitive), newest first, [`PAGE_SIZE`] per page.
@@ -20,15 +19,15 @@ pub async fn list_attempts(
     queue: Option<PaymentQueue>,
     search: &str,
     page: i64,
-) -> Result<PaymentPage, AppError> {
+) -> Result<QueuePage<PaymentRow>, AppError> {
     let page = page.clamp(1, crate::store::MAX_PAGE);
     let states: Vec<AttemptState> = queue.map(|q| q.states().to_vec()).unwrap_or_else(|| AttemptState::ALL.to_vec());
     let (rows, total) = store::attempts::console(db, &states, search, page, PAGE_SIZE).await?;
-    let mut counts = Vec::new();
+    let mut tabs = Vec::new();
     for queue in PaymentQueue::ALL {
-        counts.push((queue, store::attempts::count_in(db, queue.states()).await?));
+        tabs.push(QueueTab::new(queue.code(), queue.label_it(), store::attempts::count_in(db, queue.states()).await?));
     }
-    Ok(PaymentPage { rows, total, page, page_size: PAGE_SIZE, counts })
+    Ok(QueuePage { rows, total, page, page_size: PAGE_SIZE, tabs })
 }
 
 /// One attempt with its provider, debts, receipt data and full state history.
@@ -109,48 +108,4 @@ pub async fn export_csv(db: &Db, dal: Option<&str>, al: Option<&str>) -> Result<
         ]));
     }
     Ok(out)
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub struct CsvQuery {
-    pub dal: Option<String>,
-    pub al: Option<String>,
-}
-
-/// `GET /segreteria/pagamenti.csv?dal=YYYY-MM-DD&al=YYYY-MM-DD`: Segreteria only (401/403).
-pub async fn csv_handler(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::Query(query): axum::extract::Query<CsvQuery>,
-    headers: http::HeaderMap,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let result = async {
-        let user =
-            crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-        if user.role != Role::Segreteria {
-            tracing::warn!(user_id = %user.id, "access refused: payments export is for the Segreteria");
-            return Err(AppError::Forbidden);
-        }
-        export_csv(&state.db, query.dal.as_deref(), query.al.as_deref()).await
-    }
-    .await;
-    match result {
-        Ok(body) => (
-            [
-                (http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (http::header::CONTENT_DISPOSITION, "attachment; filename=\"pagamenti-ecm.csv\"".to_string()),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(error) => {
-            let status = http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
-        }
-    }
-}
-
-/// Routes of the console's plain HTTP endpoints.
-pub fn routes<S>(state: AppState) -> axum::Router<S> {
-    axum::Router::new().route("/segreteria/pagamenti.csv", axum::routing::get(csv_handler)).with_state(state)
 }

@@ -17,16 +17,6 @@ pub struct RequestRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestPage {
-    pub rows: Vec<RequestRow>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-    /// Requests per state (all states the Segreteria handles), for the queue tabs.
-    pub counts: Vec<(RequestState, i64)>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestDetail {
     pub request: RequestView,
     pub provider: ProviderView,
