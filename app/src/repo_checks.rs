@@ -300,6 +300,59 @@ fn sqlite_and_postgres_migrations_have_the_same_versions() {
     );
 }
 
+/// The `app/src` tree CONTRIBUTING.md draws: folder → its `.rs` files (the first ```text block
+/// that starts with `app/src/`; one line per folder, `./` for the root, a description after ` — `).
+fn contributing_tree() -> BTreeMap<String, BTreeSet<String>> {
+    let text = fs::read_to_string(root().join("CONTRIBUTING.md")).expect("CONTRIBUTING.md");
+    let start = text.find("```text\napp/src/\n").expect("CONTRIBUTING.md draws the app/src tree in a ```text block");
+    let block = &text[start + "```text\napp/src/\n".len()..];
+    let block = &block[..block.find("```").expect("the tree block ends")];
+    block
+        .lines()
+        .map(|line| {
+            let listing = line.split(" — ").next().unwrap_or(line);
+            let mut words = listing.split_whitespace();
+            let dir = match words.next().unwrap_or_default().trim_end_matches('/') {
+                "." => String::new(),
+                dir => dir.to_string(),
+            };
+            (dir, words.map(str::to_string).collect())
+        })
+        .collect()
+}
+
+/// The same from the folders: every folder of `app/src` with its `.rs` files.
+fn app_tree() -> BTreeMap<String, BTreeSet<String>> {
+    fn visit(base: &Path, dir: &Path, tree: &mut BTreeMap<String, BTreeSet<String>>) {
+        let mut files = BTreeSet::new();
+        for entry in fs::read_dir(dir).expect("app/src is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                visit(base, &path, tree);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.insert(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        tree.insert(relative(base, dir), files);
+    }
+    let base = root().join("app/src");
+    let mut tree = BTreeMap::new();
+    visit(&base, &base, &mut tree);
+    tree
+}
+
+#[test]
+fn the_tree_in_contributing_matches_the_folders_of_app_src() {
+    let drawn = contributing_tree();
+    let real = app_tree();
+    let missing: Vec<_> = real.iter().filter(|(dir, files)| drawn.get(*dir) != Some(files)).collect();
+    let stale: Vec<_> = drawn.keys().filter(|dir| !real.contains_key(*dir)).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "CONTRIBUTING.md's app/src tree disagrees with the folders: as they are now {missing:?}; drawn but gone {stale:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The module graph of `app`: an edge from module A to module B for every `crate::B…` or
 // `super::B…` path in A's code (comments and the `#[cfg(test)] mod tests` at the end of a file
@@ -308,7 +361,7 @@ fn sqlite_and_postgres_migrations_have_the_same_versions() {
 // view → api → service → store → model, and concepts call each other's services in one
 // direction only.
 
-/// The module a file of `app/src` is (`payments/server.rs` → `payments::server`, `payments/mod.rs`
+/// The module a file of `app/src` is (`payments/service.rs` → `payments::service`, `payments/mod.rs`
 /// → `payments`, `lib.rs` → the empty root).
 fn module_of(relative: &str) -> String {
     let stem = relative.trim_end_matches(".rs");
@@ -492,7 +545,7 @@ fn module_paths_are_read_with_their_groups() {
         vec!["accounts::Role", "payments::model::X", "payments::server", "db::Db::new"]
     );
     assert_eq!(paths_after(code, "super"), vec!["api::f"]);
-    assert_eq!(module_of("payments/server.rs"), "payments::server");
+    assert_eq!(module_of("payments/service.rs"), "payments::service");
     assert_eq!(module_of("payments/mod.rs"), "payments");
     assert_eq!(code_of("a // crate::b\nc\n#[cfg(test)]\nmod tests { crate::d }"), "a \nc");
 }

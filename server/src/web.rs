@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::accounts::model::LoginLimits;
-use app::accounts::server::{ensure_first_segreteria, purge_expired};
+use app::accounts::service::{ensure_first_segreteria, purge_expired};
 use app::db::Db;
 use app::domain::{Email, NewPassword};
 use app::payments::gateway::PaymentGateway;
@@ -251,7 +251,7 @@ fn router(
         .merge(app::quietanze::http::routes(app_state.clone()))
         .merge(app::receipts::http::routes(app_state.clone()))
         .merge(app::segreteria::payments::http::routes(app_state.clone()))
-        .route("/api/payments/{attempt}/ricevuta", get(app::payments::server::receipt_handler))
+        .route("/api/payments/{attempt}/ricevuta", get(app::payments::service::receipt_handler))
         .route("/avvisi/{attempt}/avviso.pdf", get(app::payments::notices::pdf_handler))
         .merge(pages)
         // Static files (precompressed `.br` / `.gz` beside them when built with `--precompress`),
@@ -454,7 +454,7 @@ async fn housekeeping(state: AppState) {
         // Once a day (and at start): the later-year annual fees of accredited providers.
         let today = time::OffsetDateTime::now_utc().date();
         if annual_debts_done != Some(today) {
-            match app::events::server::ensure_all_annual_debts(&state.db, today).await {
+            match app::events::service::ensure_all_annual_debts(&state.db, today).await {
                 Ok(created) => {
                     annual_debts_done = Some(today);
                     if created > 0 {

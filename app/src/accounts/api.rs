@@ -1,4 +1,4 @@
-//! Server functions for accounts. Thin: read context, parse input, call `server.rs`.
+//! Server functions for accounts. Thin: read context, parse input, call `service.rs`.
 
 use leptos::prelude::*;
 
@@ -23,10 +23,10 @@ pub async fn register(
         let email = Email::parse(&email)?;
         let display_name = DisplayName::parse(&display_name)?;
         let password = NewPassword::parse(&password, &password_confirm)?;
-        super::server::take_registration_slot(&state.db, &state.login_limits, &client_address()).await?;
-        match super::server::register_provider(&state.db, &email, &display_name, &password).await {
+        super::service::take_registration_slot(&state.db, &state.login_limits, &client_address()).await?;
+        match super::service::register_provider(&state.db, &email, &display_name, &password).await {
             Ok(_) => {}
-            Err(AppError::EmailTaken) => super::server::tell_existing_account(&state.db, &email).await?,
+            Err(AppError::EmailTaken) => super::service::tell_existing_account(&state.db, &email).await?,
             Err(error) => return Err(error),
         }
         leptos_axum::redirect("/registrazione?inviata=1");
@@ -42,11 +42,11 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     respond(async move {
         let state = app_state()?;
         let user =
-            super::server::authenticate(&state.db, &state.login_limits, &email, &password, &client_address()).await?;
+            super::service::authenticate(&state.db, &state.login_limits, &email, &password, &client_address()).await?;
         if let Some(previous) = session_token() {
-            super::server::delete_session(&state.db, &previous).await?;
+            super::service::delete_session(&state.db, &previous).await?;
         }
-        let token = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
+        let token = super::service::create_session(&state.db, &user.id, state.session_ttl).await?;
         set_session_cookie(&state, &token);
         leptos_axum::redirect(user.role.home_path());
         Ok(())
@@ -60,7 +60,7 @@ pub async fn logout() -> Result<(), AppError> {
     respond(async move {
         let state = app_state()?;
         if let Some(token) = session_token() {
-            super::server::delete_session(&state.db, &token).await?;
+            super::service::delete_session(&state.db, &token).await?;
         }
         clear_session_cookie(&state);
         leptos_axum::redirect("/");
@@ -86,7 +86,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
         let state = app_state()?;
         let email = Email::parse(&email)?;
         tokio::spawn(async move {
-            if let Err(error) = super::server::request_password_reset(&state.db, &email).await {
+            if let Err(error) = super::service::request_password_reset(&state.db, &email).await {
                 tracing::error!(%error, "password reset request not recorded");
             }
         });
@@ -104,7 +104,7 @@ pub async fn reset_password(token: String, password: String, password_confirm: S
     respond(async move {
         let state = app_state()?;
         let password = NewPassword::parse(&password, &password_confirm)?;
-        super::server::reset_password(&state.db, token.trim(), &password).await?;
+        super::service::reset_password(&state.db, token.trim(), &password).await?;
         clear_session_cookie(&state);
         leptos_axum::redirect("/accedi?password=reimpostata");
         Ok(())
@@ -119,10 +119,10 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::state::*;
     respond(async move {
         let state = app_state()?;
-        let user = super::server::verify_email(&state.db, token.trim()).await?;
+        let user = super::service::verify_email(&state.db, token.trim()).await?;
         // The link reached the mailbox: a visitor who just registered goes straight to the area.
         if current_user().await?.is_none() {
-            let session = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
+            let session = super::service::create_session(&state.db, &user.id, state.session_ttl).await?;
             set_session_cookie(&state, &session);
             leptos_axum::redirect(user.role.home_path());
         } else {
@@ -141,7 +141,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;
-        super::server::resend_verification(&state.db, &user).await
+        super::service::resend_verification(&state.db, &user).await
     })
     .await
 }
@@ -161,7 +161,7 @@ pub async fn change_password(
         let state = app_state()?;
         let user = require_user().await?;
         let password = NewPassword::parse(&password, &password_confirm)?;
-        super::server::change_password(
+        super::service::change_password(
             &state.db,
             &state.login_limits,
             &user,
@@ -170,7 +170,7 @@ pub async fn change_password(
             &client_address(),
         )
         .await?;
-        let token = super::server::create_session(&state.db, &user.id, state.session_ttl).await?;
+        let token = super::service::create_session(&state.db, &user.id, state.session_ttl).await?;
         set_session_cookie(&state, &token);
         leptos_axum::redirect("/account?password=cambiata");
         Ok(())
@@ -186,7 +186,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;
-        super::server::end_all_sessions(&state.db, &user).await?;
+        super::service::end_all_sessions(&state.db, &user).await?;
         clear_session_cookie(&state);
         leptos_axum::redirect("/accedi?uscita=ovunque");
         Ok(())

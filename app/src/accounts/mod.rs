@@ -3,7 +3,7 @@
 pub mod api;
 pub mod model;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
 pub mod view;

@@ -55,7 +55,7 @@ pub struct CurrentUser {
 }
 
 /// Limits on failed logins inside a sliding window (per account-and-address pair, per client
-/// address; per account a slow-down, see `accounts::server::slow_down`), and on registrations per hour.
+/// address; per account a slow-down, see `accounts::service::slow_down`), and on registrations per hour.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
     pub max_failures_per_account: i64,

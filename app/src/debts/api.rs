@@ -45,7 +45,7 @@ pub async fn load_my_annulled_debts() -> Result<Vec<super::model::AnnulledDebtVi
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
-        let Some(provider) = crate::providers::server::provider_of_user(&db, &user.id).await? else {
+        let Some(provider) = crate::providers::service::provider_of_user(&db, &user.id).await? else {
             return Ok(vec![]);
         };
         super::service::annulled_of_provider(&db, &provider.id).await

@@ -12,15 +12,15 @@ pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
-        let Some(provider) = crate::providers::server::provider_of_user(&state.db, &user.id).await? else {
+        let Some(provider) = crate::providers::service::provider_of_user(&state.db, &user.id).await? else {
             return Ok(None);
         };
         let Some(request) = crate::store::requests::latest_of_provider(&state.db, &provider.id).await? else {
             return Ok(None);
         };
         Ok(Some(DocumentsView {
-            slots: super::server::slots(&state.db, &request.id).await?,
-            editable: super::server::documents_open(&request),
+            slots: super::service::slots(&state.db, &request.id).await?,
+            editable: super::service::documents_open(&request),
             request_id: request.id,
             max_bytes: state.upload_limits.max_bytes,
         }))

@@ -62,9 +62,9 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
         Err(error) => return failed(json, error),
     };
     // The request being edited: the provider's latest, while the provider may change it.
-    let request = match crate::providers::server::provider_of_user(&state.db, &user.id).await {
+    let request = match crate::providers::service::provider_of_user(&state.db, &user.id).await {
         Ok(Some(provider)) => {
-            match crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await {
+            match crate::requests::service::latest_request_of_provider(&state.db, &provider.id).await {
                 Ok(Some(request)) => request,
                 Ok(None) => return failed(json, AppError::StepMissing),
                 Err(error) => return failed(json, error),
@@ -116,7 +116,7 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
     let Some((name, bytes)) = file else {
         return refused(json, StatusCode::UNPROCESSABLE_ENTITY, UploadProblem::Empty, max);
     };
-    match super::server::store_upload(&state.db, &user, &request.id, &type_code, &name, &bytes, &state.upload_limits)
+    match super::service::store_upload(&state.db, &user, &request.id, &type_code, &name, &bytes, &state.upload_limits)
         .await
     {
         Ok(Ok(version)) if json => {
@@ -175,13 +175,13 @@ async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): P
         Ok(None) => return failed(false, AppError::Unauthenticated),
         Err(error) => return failed(false, error),
     };
-    let file = match super::server::load_file(&state.db, &id).await {
+    let file = match super::service::load_file(&state.db, &id).await {
         Ok(Some(file)) => file,
         Ok(None) => return failed(false, AppError::NotFound),
         Err(error) => return failed(false, error),
     };
     if user.role != Role::Segreteria {
-        match super::server::request_owner(&state.db, &file.request_id).await {
+        match super::service::request_owner(&state.db, &file.request_id).await {
             Ok(Some(owner)) if owner == user.id => {}
             Ok(_) => {
                 tracing::warn!(user_id = %user.id, document_id = %id, "download refused: not the owner");

@@ -1,4 +1,4 @@
-//! Server functions of the training plan. Thin: check who calls, parse, call `events::server`.
+//! Server functions of the training plan. Thin: check who calls, parse, call `events::service`.
 
 use leptos::prelude::*;
 
@@ -17,8 +17,9 @@ pub async fn load_training_plan() -> Result<TrainingPlan, AppError> {
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
-        let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        super::server::training_plan(&db, &provider, time::OffsetDateTime::now_utc().date()).await
+        let provider =
+            crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        super::service::training_plan(&db, &provider, time::OffsetDateTime::now_utc().date()).await
     })
     .await
 }
@@ -51,9 +52,9 @@ pub async fn declare_event(
             let user = require_role(Role::Provider).await?;
             let db = app_state()?.db;
             let provider =
-                crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+                crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
             let event = form.validate().map_err(AppError::InvalidForm)?;
-            super::server::declare_event(
+            super::service::declare_event(
                 &db,
                 &user,
                 &provider,

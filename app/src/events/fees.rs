@@ -1,6 +1,6 @@
 //! Fee rules of the training plan (docs/domain.md §4): which row of the tariff table
 //! applies, on which date its version is looked up, when the debt is due and its causale.
-//! Amounts always come from the tariff table (`payments::server::tariff`), never from here.
+//! Amounts always come from the tariff table (`payments::service::tariff`), never from here.
 
 use super::model::{CalendarDate, Procedure};
 use crate::payments::model::TariffCase;

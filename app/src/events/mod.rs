@@ -7,5 +7,5 @@ pub mod api;
 pub mod fees;
 pub mod model;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod service;
 pub mod view;

@@ -22,7 +22,7 @@ pub async fn overview(db: &Db, payments_available: bool, user_id: &str) -> Resul
     };
     let request = store::requests::latest_of_provider(db, &provider.id).await?;
     let accredited = store::requests::accredited(db.pool(), &provider.id).await?;
-    let view = crate::providers::server::view(&provider, request.as_ref(), accredited);
+    let view = crate::providers::service::view(&provider, request.as_ref(), accredited);
     let mut missing = Vec::new();
     if let Err(errors) = view.form.validate() {
         missing.extend(errors.iter().map(|e| format!("dati del provider: {}", e.message_it())));
@@ -31,16 +31,16 @@ pub async fn overview(db: &Db, payments_available: bool, user_id: &str) -> Resul
         missing.push("la scelta del tipo di domanda".into());
         return Ok(AreaOverview { provider: Some(view), request: None, payments: None, gate: PaymentGate { missing } });
     };
-    let slots = crate::documents::server::slots(db, &request.id).await?;
+    let slots = crate::documents::service::slots(db, &request.id).await?;
     missing.extend(
         slots
             .iter()
             .filter(|s| s.doc_type.required && s.current.is_none())
             .map(|s| format!("il documento «{}»", s.doc_type.label)),
     );
-    let debts = crate::payments::server::debts_of_request(db, &request.id).await?;
+    let debts = crate::payments::service::debts_of_request(db, &request.id).await?;
     let request_paid = debts.iter().all(|d| d.state == crate::payments::model::DebtState::Pagato);
-    let request = crate::requests::server::view(db, request).await?;
+    let request = crate::requests::service::view(db, request).await?;
     Ok(AreaOverview {
         provider: Some(view),
         request: Some(request),

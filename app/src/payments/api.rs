@@ -1,5 +1,5 @@
 //! Server functions of the payments. Thin: read the context, check who calls, call
-//! `payments::server`.
+//! `payments::service`.
 
 use leptos::prelude::*;
 
@@ -16,9 +16,9 @@ pub async fn load_payment_page() -> Result<CartPage, AppError> {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
         let provider =
-            crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        let request = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?;
-        super::server::cart_page(&state.db, state.payments.is_some(), &provider, request.as_ref()).await
+            crate::providers::service::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let request = crate::requests::service::latest_request_of_provider(&state.db, &provider.id).await?;
+        super::service::cart_page(&state.db, state.payments.is_some(), &provider, request.as_ref()).await
     })
     .await
 }
@@ -36,14 +36,14 @@ pub async fn pay(idempotency_key: String, debts: String, payer_email: String) ->
         let gateway = state.gateway()?;
         let email = Email::parse(&payer_email).map_err(|e| FieldError::new("payer_email", e.rule))?;
         let provider =
-            crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        if crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?.is_some() {
-            super::server::payment_gate_open(&state.db, &provider).await?;
+            crate::providers::service::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        if crate::requests::service::latest_request_of_provider(&state.db, &provider.id).await?.is_some() {
+            super::service::payment_gate_open(&state.db, &provider).await?;
         }
         let debt_ids: Vec<String> =
             debts.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
         let answer =
-            super::server::pay(&state.db, gateway, &user, &provider, &idempotency_key, &debt_ids, &email).await?;
+            super::service::pay(&state.db, gateway, &user, &provider, &idempotency_key, &debt_ids, &email).await?;
         match &answer {
             PayAnswer::Redirect { url, .. } => leptos_axum::redirect(url),
             PayAnswer::Verifying { .. } | PayAnswer::Closed { .. } => leptos_axum::redirect("/area/pagamenti"),
@@ -71,9 +71,9 @@ pub async fn issue_notice(
         let gateway = state.gateway()?;
         let email = Email::parse(&payer_email).map_err(|e| FieldError::new("notice_payer_email", e.rule))?;
         let provider =
-            crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        if crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?.is_some() {
-            super::server::payment_gate_open(&state.db, &provider).await?;
+            crate::providers::service::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        if crate::requests::service::latest_request_of_provider(&state.db, &provider.id).await?.is_some() {
+            super::service::payment_gate_open(&state.db, &provider).await?;
         }
         if debt.trim().is_empty() {
             return Err(FieldError::new("notice_debt", crate::domain::FieldRule::Required).into());
@@ -122,7 +122,7 @@ pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result
     respond(async move {
         let user = require_user().await?;
         let state = app_state()?;
-        super::server::verify_session(
+        super::service::verify_session(
             &state.db,
             state.payments.as_deref(),
             &user,
@@ -144,10 +144,10 @@ pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
-        let Some(provider) = crate::providers::server::provider_of_user(&db, &user.id).await? else {
+        let Some(provider) = crate::providers::service::provider_of_user(&db, &user.id).await? else {
             return Ok(vec![]);
         };
-        super::server::attempts_of_provider(&db, &provider.id).await
+        super::service::attempts_of_provider(&db, &provider.id).await
     })
     .await
 }
@@ -162,9 +162,9 @@ pub async fn load_payment_summary() -> Result<PaymentSummary, AppError> {
         let user = require_role(Role::Provider).await?;
         let state = app_state()?;
         let provider =
-            crate::providers::server::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        let request = crate::requests::server::latest_request_of_provider(&state.db, &provider.id).await?;
-        super::server::summary(&state.db, state.payments.is_some(), request.as_ref()).await
+            crate::providers::service::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let request = crate::requests::service::latest_request_of_provider(&state.db, &provider.id).await?;
+        super::service::summary(&state.db, state.payments.is_some(), request.as_ref()).await
     })
     .await
 }

@@ -16,7 +16,7 @@ pub async fn read(db: &Db) -> Result<Backlog, AppError> {
     let row = crate::store::backlog::read(db).await?;
     Ok(Backlog {
         open: row.open,
-        oldest_open_age_seconds: row.oldest_open.as_deref().map_or(0, |at| super::server::age_of(at).as_secs()),
+        oldest_open_age_seconds: row.oldest_open.as_deref().map_or(0, |at| super::service::age_of(at).as_secs()),
         anomalies: row.anomalies,
         receipts_missing: row.receipts_missing,
     })

@@ -13,5 +13,5 @@ pub mod notices;
 #[cfg(feature = "ssr")]
 pub mod reconciler;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod service;
 pub mod view;

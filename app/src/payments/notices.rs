@@ -30,7 +30,7 @@ use super::gateway::{
     OfflinePayment, PaymentGateway, RecordOfflineOutcome,
 };
 use super::model::{iud_for, AttemptKind, AttemptState, AttemptView, DebtState};
-use super::server::{
+use super::service::{
     anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, open_attempt, release,
     store_receipt, CheckReport,
 };
@@ -162,7 +162,7 @@ pub async fn issue(
 
 /// The MyPay request of a stored notice (its provider's payer data, its one line).
 async fn request_of(db: &Db, attempt: &AttemptView, provider_id: &str) -> Result<NoticeRequest, AppError> {
-    let provider = crate::providers::server::provider_by_id(db, provider_id)
+    let provider = crate::providers::service::provider_by_id(db, provider_id)
         .await?
         .ok_or_else(|| internal("notice without provider"))?;
     let email = store::attempts::payer_email(db, &attempt.id).await?.unwrap_or_default();
@@ -296,7 +296,7 @@ pub(crate) async fn check(
         return Ok(CheckReport { asked: false, transport_error: false });
     };
     if from == AttemptState::Creata {
-        if super::server::age_of(&attempt.created_at) < ISSUE_GRACE {
+        if super::service::age_of(&attempt.created_at) < ISSUE_GRACE {
             return Ok(CheckReport { asked: false, transport_error: false });
         }
         let answered = recover(db, gateway, attempt, &found.provider_id, actor).await?;

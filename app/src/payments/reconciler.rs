@@ -18,7 +18,7 @@ use super::gateway::{
     NoticePdfOutcome, NoticeRequest, OfflinePayment, PaymentGateway, ReceiptOutcome, RecordOfflineOutcome, SendOutcome,
 };
 use super::model::{AttemptKind, AttemptState};
-use super::server::{anomaly, attempt_by_id, check_and_apply};
+use super::service::{anomaly, attempt_by_id, check_and_apply};
 use crate::db::{format_utc, new_id, Db};
 use crate::error::internal;
 use crate::error::AppError;
@@ -91,7 +91,8 @@ pub async fn check_claimed(
     let status = store::attempts::check_status(db, attempt_id).await?;
     let (state, checks, unanswered_since) = (status.state, status.check_count, status.unanswered_since);
     if state.is_open() && report.transport_error {
-        if let Some(since) = unanswered_since.filter(|since| super::server::age_of(since) >= config.fault_anomaly_after)
+        if let Some(since) =
+            unanswered_since.filter(|since| super::service::age_of(since) >= config.fault_anomaly_after)
         {
             let hours = config.fault_anomaly_after.as_secs() / 3600;
             let detail = format!(

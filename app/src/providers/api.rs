@@ -12,7 +12,7 @@ pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
     use crate::state::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
-        super::server::provider_of_user(&app_state()?.db, &user.id).await
+        super::service::provider_of_user(&app_state()?.db, &user.id).await
     })
     .await
 }
@@ -29,7 +29,7 @@ pub async fn save_provider(form: ProviderForm) -> Result<(), AppError> {
         // The fields of sections that are not open arrive empty (their fieldset is disabled):
         // they keep their value. One that arrives changed is refused by the service.
         let mut form = form;
-        if let Some(current) = super::server::provider_of_user(&db, &user.id).await? {
+        if let Some(current) = super::service::provider_of_user(&db, &user.id).await? {
             for field in super::model::ProviderForm::FIELDS {
                 if !current.field_open(field) && form.get(field).trim().is_empty() {
                     form.set(field, current.form.get(field).to_string());
@@ -37,7 +37,7 @@ pub async fn save_provider(form: ProviderForm) -> Result<(), AppError> {
             }
         }
         let valid = form.validate().map_err(AppError::InvalidForm)?;
-        super::server::save_provider(&db, &user, &valid).await?;
+        super::service::save_provider(&db, &user, &valid).await?;
         leptos_axum::redirect("/area/domanda");
         Ok(())
     })

@@ -4,5 +4,5 @@
 pub mod api;
 pub mod model;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod service;
 pub mod view;

@@ -21,7 +21,7 @@ use crate::mail::model::MailKind;
 use crate::payments::gateway::OfflinePayment;
 use crate::payments::gateway::PaymentGateway;
 use crate::payments::model::DebtState;
-use crate::payments::server::debt_view;
+use crate::payments::service::debt_view;
 use crate::store::debts::{Change, Debt};
 use crate::store::providers::Provider;
 use crate::store::quietanze::{NewQuietanza, Quietanza};

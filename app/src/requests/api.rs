@@ -12,10 +12,10 @@ pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
-        let Some(provider) = crate::providers::server::provider_of_user(&db, &user.id).await? else {
+        let Some(provider) = crate::providers::service::provider_of_user(&db, &user.id).await? else {
             return Ok(None);
         };
-        super::server::latest_request_of_provider(&db, &provider.id).await
+        super::service::latest_request_of_provider(&db, &provider.id).await
     })
     .await
 }
@@ -32,8 +32,9 @@ pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
         let user = require_role(Role::Provider).await?;
         let kind = RequestKind::from_db(&kind).ok_or_else(|| FieldError::new("request_kind", FieldRule::Choice))?;
         let db = app_state()?.db;
-        let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        super::server::choose_kind(&db, &user, &provider.id, kind).await?;
+        let provider =
+            crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        super::service::choose_kind(&db, &user, &provider.id, kind).await?;
         leptos_axum::redirect("/area");
         Ok(())
     })
@@ -51,17 +52,18 @@ pub async fn submit_integration() -> Result<(), AppError> {
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
-        let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let provider =
+            crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
         let request =
-            super::server::latest_request_of_provider(&db, &provider.id).await?.ok_or(AppError::StepMissing)?;
+            super::service::latest_request_of_provider(&db, &provider.id).await?.ok_or(AppError::StepMissing)?;
         if request.state != RequestState::IntegrazioneRichiesta {
             return Err(AppError::WrongState);
         }
-        let documents = crate::documents::server::slots(&db, &request.id).await?;
+        let documents = crate::documents::service::slots(&db, &request.id).await?;
         if documents.iter().any(|slot| slot.doc_type.required && slot.current.is_none()) {
             return Err(AppError::StepMissing);
         }
-        super::server::send(&db, &user, &provider.id, RequestState::IntegrazioneRichiesta).await?;
+        super::service::send(&db, &user, &provider.id, RequestState::IntegrazioneRichiesta).await?;
         Ok(())
     })
     .await
@@ -77,9 +79,10 @@ pub async fn submit_request() -> Result<(), AppError> {
     respond(async move {
         let user = require_role(Role::Provider).await?;
         let db = app_state()?.db;
-        let provider = crate::providers::server::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
-        crate::payments::server::payment_gate_open(&db, &provider).await?;
-        super::server::send(&db, &user, &provider.id, super::model::RequestState::Bozza).await?;
+        let provider =
+            crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        crate::payments::service::payment_gate_open(&db, &provider).await?;
+        super::service::send(&db, &user, &provider.id, super::model::RequestState::Bozza).await?;
         leptos_axum::redirect("/area");
         Ok(())
     })
@@ -94,7 +97,7 @@ pub async fn load_payment_gate() -> Result<super::model::PaymentGate, AppError> 
     use crate::state::*;
     respond(async move {
         let user = require_role(Role::Provider).await?;
-        super::server::payment_gate(&app_state()?.db, &user.id).await
+        super::service::payment_gate(&app_state()?.db, &user.id).await
     })
     .await
 }

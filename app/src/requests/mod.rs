@@ -3,5 +3,5 @@
 pub mod api;
 pub mod model;
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod service;
 pub mod view;

@@ -3,7 +3,7 @@
 //! Versions of a case never overlap and history is never rewritten: a new version starts after
 //! the latest one and not in the past, and in the same transaction the previous open version
 //! is closed the day before. Debts keep the amount they were created with (`debts.amount_cents`);
-//! `payments::server::tariff` picks the version valid on a date.
+//! `payments::service::tariff` picks the version valid on a date.
 
 use super::model::{case_key_of, parse_euro_cents, split_case_key, TariffCaseView, TariffVersion, TariffsOverview};
 use crate::accounts::{CurrentUser, Role};

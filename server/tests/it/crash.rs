@@ -520,7 +520,7 @@ async fn settle(trial: &Trial, db: &Db, settled: &mut HashSet<String>, rng: &mut
         }
     }
     let aged =
-        format_utc(time::OffsetDateTime::now_utc() - app::payments::server::UNSENT_GRACE - time::Duration::minutes(1));
+        format_utc(time::OffsetDateTime::now_utc() - app::payments::service::UNSENT_GRACE - time::Duration::minutes(1));
     sqlx::query(
         "UPDATE payment_attempts SET created_at = $1 WHERE state = 'CREATA' AND id_session IS NULL AND created_at > $1",
     )

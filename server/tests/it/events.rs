@@ -6,7 +6,7 @@
 use crate::support;
 
 use app::db::new_id;
-use app::events::server as plan_server;
+use app::events::service as plan_server;
 use reqwest::StatusCode;
 use serde_json::Value;
 use support::{accredited, count, fiscal_code, json_of, provider_of, Backend, TestApp};
@@ -384,7 +384,7 @@ async fn gruppo_a_bands(backend: Backend) {
         insert_events(&app, &provider_id, &user_id, 2028, events).await;
         insert_events(&app, &provider_id, &user_id, 2027, 3).await;
         insert_events(&app, &provider_id, &user_id, 2029, 40).await;
-        let provider = app::providers::server::provider_by_id(&app.state.db, &provider_id).await.unwrap().unwrap();
+        let provider = app::providers::service::provider_by_id(&app.state.db, &provider_id).await.unwrap().unwrap();
         let created =
             plan_server::ensure_annual_debts(&app.state.db, &provider, day(2029, Month::February, 1)).await.unwrap();
         assert_eq!(created, vec![2028, 2029], "no fee for the first year (2027)");
@@ -404,7 +404,7 @@ async fn gruppo_b_idempotent(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let (_, first) =
         accredited(&app, "b1@provider.it", &fiscal_code("0300000001"), "UNIVERSITA", "2027-11-30T16:00:00.000Z").await;
-    let provider = app::providers::server::provider_by_id(&app.state.db, &first).await.unwrap().unwrap();
+    let provider = app::providers::service::provider_by_id(&app.state.db, &first).await.unwrap().unwrap();
     let db = &app.state.db;
     let in_first_year = plan_server::ensure_annual_debts(db, &provider, day(2027, Month::December, 31)).await.unwrap();
     assert!(in_first_year.is_empty());
@@ -421,7 +421,7 @@ async fn gruppo_b_idempotent(backend: Backend) {
     // Concurrent calls (page loads racing the daily pass): one debt per year.
     let (_, second) =
         accredited(&app, "b2@provider.it", &fiscal_code("0300000002"), "UNIVERSITA", "2028-02-01T08:00:00.000Z").await;
-    let provider = app::providers::server::provider_by_id(db, &second).await.unwrap().unwrap();
+    let provider = app::providers::service::provider_by_id(db, &second).await.unwrap().unwrap();
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let (db, provider) = (db.clone(), provider.clone());

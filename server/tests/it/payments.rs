@@ -292,10 +292,10 @@ async fn six_debts(backend: Backend) {
             .unwrap(),
         "id",
     );
-    let view = app::providers::server::provider_by_id(db, &provider_id).await.unwrap().unwrap();
+    let view = app::providers::service::provider_by_id(db, &provider_id).await.unwrap().unwrap();
     for i in 1..=5 {
         let causale = format!("Contributo evento RES n. {i}");
-        app::payments::server::create_debt(
+        app::payments::service::create_debt(
             db,
             &view,
             FeeKind::ContributoEvento,

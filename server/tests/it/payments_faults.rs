@@ -273,9 +273,9 @@ async fn provider_with_debts(app: &TestApp, n: usize) -> (reqwest::Client, Vec<S
     let db = &app.state.db;
     let provider_id: String =
         row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", CF).await.try_get("id").unwrap();
-    let view = app::providers::server::provider_by_id(db, &provider_id).await.unwrap().unwrap();
+    let view = app::providers::service::provider_by_id(db, &provider_id).await.unwrap().unwrap();
     for i in 1..=n {
-        app::payments::server::create_debt(
+        app::payments::service::create_debt(
             db,
             &view,
             FeeKind::ContributoEvento,

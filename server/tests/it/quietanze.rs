@@ -86,7 +86,7 @@ async fn gruppo_a_pays_by_quietanza(backend: Backend) {
         &format!("{last_year}-05-01T10:00:00.000Z"),
     )
     .await;
-    app::events::server::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
+    app::events::service::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
 
     let before = page(&app, &client).await;
     assert_eq!(before["enabled"], true, "on by default for Gruppo A: {before}");
@@ -381,7 +381,7 @@ async fn bad_input(backend: Backend) {
     let email = "asl@provider.it";
     let (client, provider_id) =
         accredited(&app, email, &fiscal_code("0700000005"), "AZIENDA_SANITARIA", "2020-05-01T10:00:00.000Z").await;
-    app::events::server::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
+    app::events::service::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
     let debt_id = page(&app, &client).await["payable"][0]["id"].as_str().unwrap().to_string();
 
     let bad = Declared { debt_id: &debt_id, value_date: "31/02/2026", amount: "tremila", cro: "12-34", body: "" };
@@ -467,7 +467,7 @@ async fn race(backend: Backend) {
         &format!("{last_year}-05-01T10:00:00.000Z"),
     )
     .await;
-    app::events::server::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
+    app::events::service::ensure_all_annual_debts(&app.state.db, time::OffsetDateTime::now_utc().date()).await.unwrap();
     let debt_id = page(&app, &client).await["payable"][0]["id"].as_str().unwrap().to_string();
     let mut keys = Vec::new();
     for _ in 0..3 {

@@ -111,9 +111,9 @@ async fn event_debts(app: &TestApp, cf: &str, n: usize) {
     let db = &app.state.db;
     let provider_id: String =
         row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", cf).await.try_get("id").unwrap();
-    let view = app::providers::server::provider_by_id(db, &provider_id).await.unwrap().unwrap();
+    let view = app::providers::service::provider_by_id(db, &provider_id).await.unwrap().unwrap();
     for i in 1..=n {
-        app::payments::server::create_debt(
+        app::payments::service::create_debt(
             db,
             &view,
             FeeKind::ContributoEvento,
@@ -565,7 +565,7 @@ async fn stale_copy(backend: Backend) {
     let owner = provider(&app, "b@provider.it", "80007580279").await;
     let debts = due_debts(&app, &owner).await;
     let (attempt_id, id_session) = pay_to_session(&app, &owner, &debts[0]).await;
-    let stale = app::payments::server::attempt_by_id(db, &attempt_id).await.unwrap().expect("the attempt");
+    let stale = app::payments::service::attempt_by_id(db, &attempt_id).await.unwrap().expect("the attempt");
     assert_eq!(attempt_state(db, &attempt_id).await, "INVIATA");
 
     sim.act(&id_session, "pay").await;
@@ -581,12 +581,12 @@ async fn stale_copy(backend: Backend) {
         .await
         .unwrap();
 
-    app::payments::server::apply_paid(db, &stale, "test", &receipt, false).await.unwrap();
+    app::payments::service::apply_paid(db, &stale, "test", &receipt, false).await.unwrap();
     assert_eq!(attempt_state(db, &attempt_id).await, "PAGATA");
     assert_eq!(debt_states_of(db, &attempt_id).await, vec!["PAGATO"]);
     assert_eq!(events_to(db, &attempt_id, "PAGATA").await, 1);
     // Applying it again (a second late checker) changes nothing and records nothing.
-    app::payments::server::apply_paid(db, &stale, "test", &receipt, false).await.unwrap();
+    app::payments::service::apply_paid(db, &stale, "test", &receipt, false).await.unwrap();
     assert_eq!(events_to(db, &attempt_id, "PAGATA").await, 1);
     sim.stop();
     app.stop().await;

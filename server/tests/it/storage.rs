@@ -5,7 +5,7 @@ use crate::support;
 use std::time::Duration;
 
 use app::accounts::model::LoginLimits;
-use app::accounts::server::*;
+use app::accounts::service::*;
 use app::accounts::session::session_user;
 use app::accounts::Role;
 use app::db::Db;

@@ -50,7 +50,7 @@ fn current_amount(case: &Value) -> i64 {
 }
 
 async fn tariff_on(app: &TestApp, date: time::Date) -> i64 {
-    app::payments::server::tariff(
+    app::payments::service::tariff(
         &app.state.db,
         FeeKind::QuotaAnnuale,
         ProviderClass::B,

@@ -7,7 +7,7 @@ use crate::debts::service::days_overdue;
 use crate::domain::dates::{date_text, today};
 use crate::error::AppError;
 use crate::payments::model::{DebtState, FeeKind};
-use crate::payments::server::debt_view;
+use crate::payments::service::debt_view;
 use crate::segreteria::queue::{QueuePage, QueueTab, PAGE_SIZE};
 use crate::store::debts::ConsoleQuery;
 
@@ -58,7 +58,7 @@ pub async fn list_debts(
 /// One debt with its provider, history, annulment and the attempts that carried it.
 pub async fn debt_detail(db: &Db, debt_id: &str) -> Result<DebtDetail, AppError> {
     let line = crate::store::debts::console_line(db, debt_id).await?.ok_or(AppError::NotFound)?;
-    let attempts = crate::payments::server::attempts_of_debt(db, debt_id)
+    let attempts = crate::payments::service::attempts_of_debt(db, debt_id)
         .await?
         .into_iter()
         .map(|a| DebtAttempt { id: a.id, kind: a.kind, state: a.state, created_at: a.created_at })

@@ -33,7 +33,7 @@ pub async fn list_attempts(
 /// One attempt with its provider, debts, receipt data and full state history.
 pub async fn attempt_detail(db: &Db, attempt_id: &str) -> Result<PaymentDetail, AppError> {
     let detail = store::attempts::detail(db, attempt_id).await?.ok_or(AppError::NotFound)?;
-    let attempt = crate::payments::server::attempts_of_provider(db, &detail.provider_id)
+    let attempt = crate::payments::service::attempts_of_provider(db, &detail.provider_id)
         .await?
         .into_iter()
         .find(|a| a.id == attempt_id)
@@ -64,7 +64,7 @@ pub async fn verify_now(
     }
     let before = attempt_detail(db, attempt_id).await?;
     let previous_state = before.attempt.state;
-    crate::payments::server::verify_attempt_now(db, gateway, actor, attempt_id).await?;
+    crate::payments::service::verify_attempt_now(db, gateway, actor, attempt_id).await?;
     let status = store::attempts::check_status(db, attempt_id).await?;
     let asked = status.check_count > before.check_count;
     Ok(VerifyReport {

@@ -18,7 +18,7 @@ pub struct SegreteriaOverview {
 #[server(endpoint = "segreteria/overview", output = crate::codec::Json)]
 pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
     use crate::accounts::session::*;
-    use crate::accounts::{server::count_by_role, Role};
+    use crate::accounts::{service::count_by_role, Role};
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
@@ -58,13 +58,13 @@ pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> 
     respond(async move {
         require_role(Role::Segreteria).await?;
         let db = app_state()?.db;
-        let request = crate::requests::server::load_request(&db, &id).await?.ok_or(AppError::NotFound)?;
+        let request = crate::requests::service::load_request(&db, &id).await?.ok_or(AppError::NotFound)?;
         let provider_id = super::service::provider_of_request(&db, &id).await?.ok_or(AppError::NotFound)?;
-        let provider = crate::providers::server::provider_by_id(&db, &provider_id).await?.ok_or(AppError::NotFound)?;
-        let documents = crate::documents::server::slots(&db, &id).await?;
-        let payments = crate::payments::server::attempts_of_provider(&db, &provider_id).await?;
+        let provider = crate::providers::service::provider_by_id(&db, &provider_id).await?.ok_or(AppError::NotFound)?;
+        let documents = crate::documents::service::slots(&db, &id).await?;
+        let payments = crate::payments::service::attempts_of_provider(&db, &provider_id).await?;
         let fees =
-            crate::store::debts::of_request(&db, &id).await?.iter().map(crate::payments::server::debt_view).collect();
+            crate::store::debts::of_request(&db, &id).await?.iter().map(crate::payments::service::debt_view).collect();
         let changes = crate::store::providers::changes(&db, &provider_id).await?;
         Ok(RequestDetail { request, provider, documents, payments, fees, changes })
     })
@@ -109,7 +109,7 @@ pub async fn act_on_request(
             return Err(FieldError::new("note", FieldRule::TooLong).into());
         }
         let db = app_state()?.db;
-        crate::requests::server::transition(
+        crate::requests::service::transition(
             &db,
             &user,
             &id,
@@ -142,7 +142,7 @@ pub async fn set_provider_class(
         let class =
             ProviderClass::from_db(class.trim()).ok_or_else(|| FieldError::new("provider_class", FieldRule::Choice))?;
         let db = app_state()?.db;
-        let result = crate::requests::server::confirm_class(&db, &user, id.trim(), class, &class_reason).await;
+        let result = crate::requests::service::confirm_class(&db, &user, id.trim(), class, &class_reason).await;
         if let Err(error) = &result {
             let page = format!("/segreteria/domande/{}", crate::domain::percent_encode(id.trim()));
             crate::state::back_to_form(&page, "segreteria/class", error, &[("motivo_gruppo", &class_reason)]);

@@ -38,7 +38,7 @@ pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<DocumentSlot>, AppEr
 /// Segreteria reopened them with an integration.
 pub fn documents_open(request: &store::requests::Request) -> bool {
     // Being accredited closes only the identity of a draft, never its documents.
-    crate::providers::server::open_sections(Some(request), false).contains(&Section::Documenti)
+    crate::providers::service::open_sections(Some(request), false).contains(&Section::Documenti)
 }
 
 /// Checks and stores an upload as the current version of its type; the previous current

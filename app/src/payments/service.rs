@@ -53,7 +53,7 @@ const REPLAY_WAIT: Duration = Duration::from_secs(15);
 /// required document of the request is present (docs/domain.md §3.4); otherwise
 /// the error lists exactly what is missing.
 pub async fn payment_gate_open(db: &Db, provider: &ProviderView) -> Result<(), AppError> {
-    let gate = crate::requests::server::gate_for_provider(db, provider).await?;
+    let gate = crate::requests::service::gate_for_provider(db, provider).await?;
     if gate.is_open() {
         Ok(())
     } else {

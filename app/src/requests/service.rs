@@ -197,7 +197,7 @@ pub async fn transition(
 /// valid, the request exists as a draft, and every required document is present.
 pub async fn payment_gate(db: &Db, provider_user_id: &str) -> Result<super::model::PaymentGate, AppError> {
     let mut missing = Vec::new();
-    let Some(provider) = crate::providers::server::provider_of_user(db, provider_user_id).await? else {
+    let Some(provider) = crate::providers::service::provider_of_user(db, provider_user_id).await? else {
         missing.push("i dati del provider (censimento)".to_string());
         missing.push("la scelta del tipo di domanda".to_string());
         return Ok(super::model::PaymentGate { missing });
@@ -218,7 +218,7 @@ pub async fn gate_for_provider(
     match store::requests::latest_of_provider(db, &provider.id).await? {
         None => missing.push("la scelta del tipo di domanda".to_string()),
         Some(request) => {
-            let slots = crate::documents::server::slots(db, &request.id).await?;
+            let slots = crate::documents::service::slots(db, &request.id).await?;
             missing.extend(
                 slots
                     .iter()

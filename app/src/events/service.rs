@@ -18,7 +18,7 @@ use crate::domain::{FieldError, FieldRule};
 use crate::error::internal;
 use crate::error::AppError;
 use crate::payments::model::{causale_quota_annuale, DebtState, DebtView, FeeKind};
-use crate::payments::server::{debt_view, tariff};
+use crate::payments::service::{debt_view, tariff};
 use crate::providers::model::ProviderView;
 
 /// The calendar date of `today` as the fee rules use it.
@@ -103,7 +103,7 @@ pub async fn ensure_all_annual_debts(db: &Db, today: time::Date) -> Result<usize
     let ids = crate::store::requests::accredited_providers(db).await?;
     let mut created = 0;
     for id in ids {
-        let Some(provider) = crate::providers::server::provider_by_id(db, &id).await? else {
+        let Some(provider) = crate::providers::service::provider_by_id(db, &id).await? else {
             continue;
         };
         match ensure_annual_debts(db, &provider, today).await {
