@@ -22,7 +22,6 @@ use std::time::Duration;
 use app::db::{new_id, Db};
 use app::error::AppError;
 use app::payments::model::ReconcilerConfig;
-use app::payments::model::{FeeKind, TariffCase};
 use app::payments::reconciler::run_pass;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -270,23 +269,7 @@ async fn provider_with_debts(app: &TestApp, n: usize) -> (reqwest::Client, Vec<S
     support::upload_required_documents(app, &client).await;
     let (status, _) = json_of(app.call(&client, "payments/page", &[]).await).await; // creates the annual fee
     assert_eq!(status, StatusCode::OK);
-    let db = &app.state.db;
-    let provider_id: String =
-        row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", CF).await.try_get("id").unwrap();
-    let view = app::providers::service::provider_by_id(db, &provider_id).await.unwrap().unwrap();
-    for i in 1..=n {
-        app::payments::service::create_debt(
-            db,
-            &view,
-            FeeKind::ContributoEvento,
-            TariffCase::EventoResFsc { sponsored: false },
-            &format!("Evento {i}"),
-            None,
-        )
-        .await
-        .unwrap()
-        .expect("Gruppo B pays per event");
-    }
+    support::event_debts(app, CF, n).await;
     let (status, page) = json_of(app.call(&client, "payments/page", &[]).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let debts: Vec<String> = page["carts"]

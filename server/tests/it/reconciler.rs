@@ -11,7 +11,7 @@ use std::time::Duration;
 use app::db::{new_id, now_utc, Db};
 use app::payments::gateway::{CartLine, CartPayer, CartRequest, PaymentGateway};
 use app::payments::model::ReconcilerConfig;
-use app::payments::model::{FeeKind, PayerType, TariffCase};
+use app::payments::model::{FeeKind, PayerType};
 use app::payments::reconciler::{claim_due, release_claim, run_pass};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -106,27 +106,6 @@ fn test_config() -> ReconcilerConfig {
     ReconcilerConfig { rate_per_second: 200, ..ReconcilerConfig::default() }
 }
 
-/// `n` extra per-event debts of the provider with codice fiscale `cf`.
-async fn event_debts(app: &TestApp, cf: &str, n: usize) {
-    let db = &app.state.db;
-    let provider_id: String =
-        row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", cf).await.try_get("id").unwrap();
-    let view = app::providers::service::provider_by_id(db, &provider_id).await.unwrap().unwrap();
-    for i in 1..=n {
-        app::payments::service::create_debt(
-            db,
-            &view,
-            FeeKind::ContributoEvento,
-            TariffCase::EventoResFsc { sponsored: false },
-            &format!("Evento {i}"),
-            None,
-        )
-        .await
-        .unwrap()
-        .expect("Gruppo B pays per event");
-    }
-}
-
 // ---- leases -------------------------------------------------------------------------------------
 
 async fn leases(backend: Backend) {
@@ -196,7 +175,7 @@ async fn second_instance(app: &TestApp, sim: &TestSim) -> (Db, Arc<dyn PaymentGa
 async fn two_instances(backend: Backend) {
     let Some((app, sim)) = TestApp::spawn_with_mypay(backend, &[QUIET]).await else { return };
     let owner = provider(&app, "b@provider.it", "80007580279").await;
-    event_debts(&app, "80007580279", 11).await;
+    support::event_debts(&app, "80007580279", 11).await;
     let debts = due_debts(&app, &owner).await;
     assert_eq!(debts.len(), 12);
     let mut attempts = Vec::new();

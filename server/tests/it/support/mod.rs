@@ -509,6 +509,27 @@ pub async fn accredit(app: &TestApp, provider_id: &str, actor_id: &str, at: &str
 
 // ---- The database, read by the assertions ----------------------------------------------------
 
+/// `n` extra per-event debts of the provider with codice fiscale `cf`.
+pub async fn event_debts(app: &TestApp, cf: &str, n: usize) {
+    let db = &app.state.db;
+    let provider_id: String =
+        sqlx::Row::try_get(&row(db, "SELECT id FROM providers WHERE codice_fiscale = $1", cf).await, "id").unwrap();
+    let view = app::providers::service::provider_by_id(db, &provider_id).await.unwrap().unwrap();
+    for i in 1..=n {
+        app::payments::service::create_debt(
+            db,
+            &view,
+            app::payments::model::FeeKind::ContributoEvento,
+            app::payments::model::TariffCase::EventoResFsc { sponsored: false },
+            &format!("Evento {i}"),
+            None,
+        )
+        .await
+        .unwrap()
+        .expect("Gruppo B pays per event");
+    }
+}
+
 /// The row `sql` finds for its one parameter `id`.
 pub async fn row(db: &Db, sql: &'static str, id: &str) -> sqlx::any::AnyRow {
     sqlx::query(sql).bind(id).fetch_one(db.pool()).await.unwrap()
