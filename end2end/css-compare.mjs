@@ -277,16 +277,10 @@ let providerName = '';
     await page.getByLabel('Codice fiscale', { exact: false }).first().fill(uniqueCodiceFiscaleEnte());
     await page.getByLabel('Forma giuridica').selectOption('SOCIETA_SCIENTIFICA');
     await page.getByRole('textbox', { name: 'Nome', exact: true }).fill('Mario');
-    await page.getByLabel('Cognome').fill('Rossi');
-    await page.getByLabel('Codice fiscale del legale rappresentante').fill('RSSMRA80A01H501U');
-    await page.getByLabel('Via / piazza').fill('Via Roma');
-    await page.getByLabel('Numero civico').fill('1');
-    await page.getByLabel('CAP').fill('30121');
-    await page.getByLabel('Comune').fill('Venezia');
-    await page.getByLabel('Provincia').fill('VE');
-    await page.getByLabel('PEC').fill('formazione@pec.example.it');
-    await page.getByLabel('E-mail').fill('info@example.it');
-    await page.getByLabel('Telefono').fill('041 1234567');
+    const details = JSON.parse(readFileSync(join(HERE, 'censimento.json'), 'utf8'));
+    for (const [label, value] of Object.entries(details)) {
+      if (label !== '_') await page.getByLabel(label).fill(value);
+    }
     await click(page, page.getByRole('button', { name: 'Salva e continua' }));
     await page.waitForURL(/\/area\/domanda$/);
     await capture(page, 'domanda');

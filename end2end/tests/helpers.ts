@@ -1,5 +1,7 @@
 import { expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { mailSink } from '../playwright.config';
 
 export const PASSWORD = 'Provider2026';
@@ -80,16 +82,15 @@ export async function fillCensimento(page: Page, cf: string, forma = 'SOCIETA_SC
   await page.getByLabel('Codice fiscale', { exact: false }).first().fill(cf);
   await page.getByLabel('Forma giuridica').selectOption(forma);
   await page.getByRole('textbox', { name: 'Nome', exact: true }).fill('Mario');
-  await page.getByLabel('Cognome').fill('Rossi');
-  await page.getByLabel('Codice fiscale del legale rappresentante').fill('RSSMRA80A01H501U');
-  await page.getByLabel('Via / piazza').fill('Via Roma');
-  await page.getByLabel('Numero civico').fill('1');
-  await page.getByLabel('CAP').fill('30121');
-  await page.getByLabel('Comune').fill('Venezia');
-  await page.getByLabel('Provincia').fill('VE');
-  await page.getByLabel('PEC').fill('formazione@pec.example.it');
-  await page.getByLabel('E-mail').fill('info@example.it');
-  await page.getByLabel('Telefono').fill('041 1234567');
+  await fillProviderDetails(page);
+}
+
+/** The rest of the censimento form (legale rappresentante, sede, contacts): end2end/censimento.json. */
+export async function fillProviderDetails(page: Page): Promise<void> {
+  const fields: Record<string, string> = JSON.parse(readFileSync(join(__dirname, '..', 'censimento.json'), 'utf8'));
+  for (const [label, value] of Object.entries(fields)) {
+    if (label !== '_') await page.getByLabel(label).fill(value);
+  }
 }
 
 /** A small but real PDF (the portal checks the content, not the name). */

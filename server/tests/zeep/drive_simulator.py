@@ -24,18 +24,22 @@ NS_DOVUTI = "http://www.regione.veneto.it/schemas/2012/Pagamenti/Ente/"
 BINDING = "{http://www.regione.veneto.it/pagamenti/ente/PagamentiTelematiciDovutiPagati}PagamentiTelematiciDovutiPagatiBinding"
 
 
-def dovuti(iud: str) -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Dovuti xmlns="{NS_DOVUTI}">
-  <versioneOggetto>6.2.0</versioneOggetto>
-  <soggettoPagatore>
+# The payer of every test debt (the same person in a cart and in a notice).
+PAGATORE = """  <soggettoPagatore>
     <identificativoUnivocoPagatore>
       <tipoIdentificativoUnivoco>F</tipoIdentificativoUnivoco>
       <codiceIdentificativoUnivoco>RSSMRA80A01H501U</codiceIdentificativoUnivoco>
     </identificativoUnivocoPagatore>
     <anagraficaPagatore>Mario Rossi</anagraficaPagatore>
   </soggettoPagatore>
-  <datiVersamento>
+"""
+
+
+def dovuti(iud: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Dovuti xmlns="{NS_DOVUTI}">
+  <versioneOggetto>6.2.0</versioneOggetto>
+{PAGATORE}  <datiVersamento>
     <tipoVersamento>ALL</tipoVersamento>
     <datiSingoloVersamento>
       <identificativoUnivocoDovuto>{iud}</identificativoUnivocoDovuto>
@@ -53,14 +57,7 @@ def versamento(iud: str) -> bytes:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Versamento xmlns="{NS_DOVUTI}">
   <versioneOggetto>6.2.0</versioneOggetto>
-  <soggettoPagatore>
-    <identificativoUnivocoPagatore>
-      <tipoIdentificativoUnivoco>F</tipoIdentificativoUnivoco>
-      <codiceIdentificativoUnivoco>RSSMRA80A01H501U</codiceIdentificativoUnivoco>
-    </identificativoUnivocoPagatore>
-    <anagraficaPagatore>Mario Rossi</anagraficaPagatore>
-  </soggettoPagatore>
-  <datiVersamento>
+{PAGATORE}  <datiVersamento>
     <tipoVersamento>ALL</tipoVersamento>
     <identificativoUnivocoDovuto>{iud}</identificativoUnivocoDovuto>
     <importoSingoloVersamento>40.00</importoSingoloVersamento>
