@@ -376,9 +376,25 @@ pub fn percent_encode(value: &str) -> String {
         .collect()
 }
 
+/// A retry schedule: `min` after the first failure, doubled after each further one, never more
+/// than `max` (the reconciler's checks, the mail worker's tries).
+pub fn doubling_backoff(min: std::time::Duration, max: std::time::Duration, failures: i64) -> std::time::Duration {
+    let doublings = u32::try_from(failures.saturating_sub(1).clamp(0, 31)).unwrap_or(31);
+    min.saturating_mul(1u32 << doublings).min(max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backoff_doubles_from_the_minimum_up_to_the_maximum() {
+        use std::time::Duration;
+        let (min, max) = (Duration::from_secs(30), Duration::from_secs(3600));
+        let waits: Vec<u64> = (0..=9).map(|n| doubling_backoff(min, max, n).as_secs()).collect();
+        assert_eq!(waits, [30, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(doubling_backoff(min, max, i64::MAX), max, "no overflow after many failures");
+    }
 
     #[test]
     fn email_is_trimmed_and_lowercased() {

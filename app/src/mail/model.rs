@@ -164,6 +164,14 @@ pub struct MailConfig {
     pub reminders_every: Duration,
 }
 
+impl MailConfig {
+    /// The wait after the `tries`-th failed try: the minimum doubled once per try after the
+    /// first, never more than the maximum.
+    pub fn backoff(&self, tries: i64) -> std::time::Duration {
+        crate::domain::doubling_backoff(self.backoff_min, self.backoff_max, tries)
+    }
+}
+
 impl Default for MailConfig {
     fn default() -> Self {
         MailConfig {

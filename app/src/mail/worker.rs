@@ -18,14 +18,6 @@ use crate::domain::dates::date_text;
 use crate::mail::model::MailConfig;
 use crate::store::{self, StoreError};
 
-impl MailConfig {
-    /// The wait after the `tries`-th failed try.
-    pub fn backoff(&self, tries: i64) -> Duration {
-        let doublings = u32::try_from((tries - 1).clamp(0, 20)).unwrap_or(20);
-        self.backoff_min.saturating_mul(1u32 << doublings).min(self.backoff_max)
-    }
-}
-
 /// What a pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PassReport {

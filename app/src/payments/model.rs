@@ -604,6 +604,14 @@ pub struct ReconcilerConfig {
     pub verify_min_interval: Duration,
 }
 
+impl ReconcilerConfig {
+    /// The wait before the next check of an attempt already checked `checks` times: the
+    /// minimum doubled once per check after the first, never more than the maximum.
+    pub fn backoff(&self, checks: i64) -> std::time::Duration {
+        crate::domain::doubling_backoff(self.backoff_min, self.backoff_max, checks)
+    }
+}
+
 impl Default for ReconcilerConfig {
     fn default() -> Self {
         ReconcilerConfig {

@@ -25,15 +25,6 @@ use crate::error::AppError;
 use crate::payments::model::ReconcilerConfig;
 use crate::store;
 
-impl ReconcilerConfig {
-    /// The wait before the next check of an attempt already checked `checks` times: the
-    /// minimum doubled once per check, never more than the maximum.
-    pub fn backoff(&self, checks: i64) -> Duration {
-        let doublings = u32::try_from(checks.saturating_sub(1).clamp(0, 31)).unwrap_or(31);
-        self.backoff_min.saturating_mul(1u32 << doublings).min(self.backoff_max)
-    }
-}
-
 /// A fresh id for this server process, the owner written into its claims.
 pub fn instance_id() -> String {
     format!("pid{}-{}", std::process::id(), &new_id()[..12])
