@@ -1,7 +1,9 @@
 //! Domain value types shared by the browser (instant feedback) and the server (final word).
 //! Parse, don't validate: each type has a private field and a fallible constructor.
 
-pub mod fiscal;
+/// The codice fiscale / partita IVA checks: the `ecm-fiscal` crate (`app/fiscal/`), shared with
+/// the MyPay crates.
+pub use ecm_fiscal as fiscal;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -1,7 +1,7 @@
 //! Italian fiscal identifiers: codice fiscale and partita IVA.
 //!
-//! This module is deliberately dependency-free (std only, no `super::` imports) so that it can be
-//! shared with a crate compiled to wasm.
+//! This crate (`ecm-fiscal`, in `app/fiscal/`) is deliberately dependency-free (std only) so that
+//! the portal (`app::domain::fiscal`, server and browser/wasm) and the MyPay crates share one copy.
 //!
 //! MyPay checks the payer identifier of a `Dovuti` (docs/mypay.md §4.2 and §4.3 step 8/8b):
 //! for type `F` a 16-character personal codice fiscale with a correct check character, or an
