@@ -8,12 +8,12 @@ use app::payments::gateway::{
     RecordOfflineOutcome, SendOutcome,
 };
 use app::payments::model::{FeeKind, PayerType};
-
-use crate::mypay::{
+use mypay::{
     AmountCents, Attestor, AttestorKind, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, Iuv, MyPayClient,
     MyPayError, NoticeDownload, NoticeUrl, OffPagoPaPayment, Payer, PayerKind, Payment, PaymentStatus, PaymentVerdict,
     ReceiptLookup, RecordOutcome, SubmitOutcome,
 };
+
 use crate::settings::{FeeType, MyPaySettings};
 use std::time::Instant;
 

@@ -10,24 +10,24 @@ use crate::mypay_support;
 use std::time::Duration;
 
 use base64::Engine as _;
-use mypay_support::xsd_check::assert_xsd_valid;
-use mypay_support::{
-    assert_wsdl_invalid, assert_wsdl_valid, canonical, find_text, fixture, payload_of, COD_IPA, PASSWORD,
-};
-use server::mypay::wire::avvisi::{
+use mypay::wire::avvisi::{
     build_importa_dovuto, build_registra_pagamento, build_verifica_avviso, parse_importa_dovuto_response,
     parse_registra_pagamento_response, parse_verifica_avviso_response, AttestorKind, ImportaDovutoOutcome,
     ImportaDovutoParams, RegistraPagamentoOutcome, RegistraPagamentoParams,
 };
-use server::mypay::wire::pagati::{parse_pagati, PagatiKind, PaymentChannel};
-use server::mypay::wire::soap::{
+use mypay::wire::pagati::{parse_pagati, PagatiKind, PaymentChannel};
+use mypay::wire::soap::{
     build_chiedi_pagati_con_ricevuta, encode_pagati_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response,
     FaultCode, InviaDovutiOutcome, Operation, PagatiLookup, PagatiOutcome, PaymentVerdict,
 };
-use server::mypay::wire::versamento::{build_versamento, Azione, DebtPosition};
-use server::mypay::{
+use mypay::wire::versamento::{build_versamento, Azione, DebtPosition};
+use mypay::{
     AmountCents, Attestor, CancelOutcome, InsertOutcome, Iuv, MyPayClient, MyPayConfig, NotPayableReason,
     OffPagoPaPayment, PaymentStatus, PendingReason, ReceiptLookup, RecordOutcome, VerifyOutcome,
+};
+use mypay_support::xsd_check::assert_xsd_valid;
+use mypay_support::{
+    assert_wsdl_invalid, assert_wsdl_valid, canonical, find_text, fixture, payload_of, COD_IPA, PASSWORD,
 };
 use time::macros::date;
 
@@ -38,7 +38,7 @@ const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno?avviso=E
 fn position() -> DebtPosition {
     DebtPosition {
         iud: "ECM-2025-000456-AV-01".into(),
-        payer: server::mypay::wire::samples::golden_payer(),
+        payer: mypay::wire::samples::golden_payer(),
         amount: AmountCents(10000),
         due_date: Some(date!(2025 - 04 - 30)),
         tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),
@@ -150,7 +150,7 @@ fn the_wsdl_check_can_fail() {
     }
 }
 
-fn reply(name: &str) -> server::mypay::wire::avvisi::ImportaDovutoReply {
+fn reply(name: &str) -> mypay::wire::avvisi::ImportaDovutoReply {
     match parse_importa_dovuto_response(&fixture(name)).unwrap() {
         ImportaDovutoOutcome::Reply(r) => r,
         other => panic!("{other:?}"),
@@ -282,7 +282,7 @@ async fn serve(body: Vec<u8>) -> (MyPayClient, tokio::task::JoinHandle<()>) {
     let client = MyPayClient::new(MyPayConfig {
         endpoint: format!("http://{addr}/ws/pa/PagamentiTelematiciDovutiPagati"),
         cod_ipa_ente: COD_IPA.into(),
-        password: server::settings::Secret::new(PASSWORD),
+        password: mypay::Secret::new(PASSWORD),
         timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
     })

@@ -4,16 +4,16 @@
 use crate::mypay_support;
 
 use base64::Engine as _;
-use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid};
-use mypay_support::{canonical, find_text, fixture};
-use server::mypay::wire::amount::{AmountCents, AmountError};
-use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt};
-use server::mypay::wire::pagati::{format_xsd_date_time, parse_pagati, EsitoPagamento, PagatiKind};
-use server::mypay::wire::soap::{
+use mypay::wire::amount::{AmountCents, AmountError};
+use mypay::wire::dovuti::{build_dovuti, Cart, Debt};
+use mypay::wire::pagati::{format_xsd_date_time, parse_pagati, EsitoPagamento, PagatiKind};
+use mypay::wire::soap::{
     build_chiedi_pagati, build_invia_dovuti, interpret_pagati, parse_chiedi_pagati_response,
     parse_invia_dovuti_response, FaultCode, InviaDovutiOutcome, InviaDovutiParams, Operation, PagatiOutcome,
     PaymentVerdict, ShowMyPay,
 };
+use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid};
+use mypay_support::{canonical, find_text, fixture};
 use time::macros::{date, datetime, offset};
 
 const COD_IPA: &str = "R_VENETO";
@@ -24,7 +24,7 @@ const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno?ordine=2
 /// The inputs of Example A (§9.1).
 fn example_a_cart() -> Cart {
     Cart {
-        payer: server::mypay::wire::samples::golden_payer(),
+        payer: mypay::wire::samples::golden_payer(),
         debts: vec![
             Debt {
                 iud: "ECM-2025-000123-A1-01".into(),

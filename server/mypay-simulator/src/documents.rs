@@ -8,13 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use base64::Engine as _;
 use time::OffsetDateTime;
 
-use crate::mypay::wire::amount::AmountCents;
-use crate::mypay::wire::dovuti::{Payer, PayerKind};
-use crate::mypay::wire::pagati::{
+use mypay::wire::amount::AmountCents;
+use mypay::wire::dovuti::{Payer, PayerKind};
+use mypay::wire::pagati::{
     format_xsd_date, format_xsd_date_time, AllegatoRicevuta, DatiPagamento, DatiSingoloPagamento, Dominio,
     EsitoPagamento, IdentificativoUnivoco, Organization, Pagati, PagatiKind, XsdDateTime,
 };
-use crate::mypay::wire::xml::{self, ns, Element, XmlWriter};
+use mypay::wire::xml::{self, ns, Element, XmlWriter};
 
 /// A debt of a received `Dovuti`, after schema validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,7 +187,7 @@ pub fn parse_validated_versamento(bytes: &[u8]) -> Result<SimVersamento, String>
     let azione = token(&root, "azione");
     Ok(SimVersamento {
         payer,
-        due_date: get("dataEsecuzionePagamento").and_then(|d| crate::mypay::wire::pagati::parse_xsd_date(d.trim())),
+        due_date: get("dataEsecuzionePagamento").and_then(|d| mypay::wire::pagati::parse_xsd_date(d.trim())),
         tipo_versamento: get("tipoVersamento"),
         iuv: get("identificativoUnivocoVersamento"),
         iud: get("identificativoUnivocoDovuto"),

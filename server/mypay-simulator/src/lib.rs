@@ -12,7 +12,7 @@
 //!   outcomes, imported debts and "paid at a PSP". See [`router`].
 //!
 //! Both operating modes (docs/mypay.md §1) are implemented behind [`Mode`]. Start it from tests
-//! with `Simulator::build(config).await` on port 0, like [`crate::Application`].
+//! with `Simulator::build(config).await` on port 0, like the portal's `server::Application`.
 
 mod documents;
 mod engine;
@@ -40,6 +40,10 @@ pub use engine::{
 
 use engine::{Engine, LandingResult};
 use soap::{parse_request, RouteError, SoapAnswer};
+
+/// Codice fiscale of the Ente the simulated MyPay serves, the beneficiary of every ECM payment:
+/// Regione del Veneto (the portal's `app::payments::model::BENEFICIARY_FISCAL_CODE`).
+pub const BENEFICIARY_FISCAL_CODE: &str = "80007580279";
 
 /// MyPay's operating mode (docs/mypay.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +134,7 @@ impl Default for SimulatorConfig {
             ente: EnteConfig {
                 cod_ipa: "R_VENETO".into(),
                 password: "Ecm#Veneto2025".into(),
-                fiscal_code: crate::settings::BENEFICIARY_FISCAL_CODE.into(),
+                fiscal_code: BENEFICIARY_FISCAL_CODE.into(),
                 name: "Regione del Veneto".into(),
                 active: true,
                 default_return_url: None,
@@ -143,7 +147,7 @@ impl Default for SimulatorConfig {
             cache_ttl: Duration::from_secs(3600),
             expiry_grace: Duration::from_secs(300),
             receipt_delay: Duration::ZERO,
-            xsd_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../xsd"),
+            xsd_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../xsd"),
             xmllint: "xmllint".into(),
         }
     }

@@ -1,9 +1,9 @@
-//! Test support (compiled only for tests): validates documents against the patched
+//! Test support (compiled only for tests, and for other crates' tests with the `xsd-check`
+//! feature): validates documents against the patched
 //! `PagInf_Dovuti_Pagati_6_2_0.xsd` with Debian's `xmllint` (package libxml2-utils).
 //!
 //! The patched copy in the repository's `xsd/` folder replaces `\/` by `/` inside `xsd:pattern` values: libxml2 2.9.14
 //! refuses the original schema (docs/mypay.md §11, traps T2/T21); the meaning is unchanged.
-//! Also included by the integration tests via `#[path]`.
 
 #![allow(dead_code)]
 
@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The repository's `xsd/` folder (next to the `server` crate).
+/// The repository's `xsd/` folder (this crate is `server/mypay/`).
 pub fn xsd_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../xsd")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../xsd")
 }
 
 /// The patched schema used for validation.

@@ -3,7 +3,7 @@
 //! shaped like Spring-WS/JAXB's (`SOAP-ENV:` envelope, `ns2:` payload root, unqualified
 //! children).
 
-use crate::mypay::wire::xml::{self, ns, Element, XmlWriter};
+use mypay::wire::xml::{self, ns, Element, XmlWriter};
 
 /// A request, routed by the body's root element (docs/mypay.md §2.1: Spring-WS `@PayloadRoot`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -252,7 +252,7 @@ mod tests {
     pub(crate) fn sample() -> DebtPosition {
         DebtPosition {
             iud: "ECM-2025-000456-AV-01".into(),
-            payer: crate::mypay::wire::samples::golden_payer(),
+            payer: crate::wire::samples::golden_payer(),
             amount: AmountCents(10000),
             due_date: Some(date!(2025 - 04 - 30)),
             tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),
@@ -271,7 +271,7 @@ mod tests {
     fn every_action_is_schema_valid() {
         for azione in [Azione::Inserimento, Azione::Modifica, Azione::Annullamento, Azione::Stampa] {
             let xml = build_versamento(&sample(), azione, None).unwrap();
-            crate::mypay::wire::xsd_check::assert_xsd_valid(xml.as_bytes());
+            crate::wire::xsd_check::assert_xsd_valid(xml.as_bytes());
             assert!(xml.as_str().contains(&format!("<azione>{}</azione>", azione.code())));
             assert_eq!(Azione::from_code(azione.code()), Some(azione));
         }
@@ -280,7 +280,7 @@ mod tests {
         let mut no_date = sample();
         no_date.due_date = None;
         let xml = build_versamento(&no_date, Azione::Modifica, Some("01000000012345688")).unwrap();
-        crate::mypay::wire::xsd_check::assert_xsd_valid(xml.as_bytes());
+        crate::wire::xsd_check::assert_xsd_valid(xml.as_bytes());
         assert!(!xml.as_str().contains("dataEsecuzionePagamento"));
         assert!(xml.as_str().contains(
             "<tipoVersamento>ALL</tipoVersamento>\n    <identificativoUnivocoVersamento>01000000012345688</identificativoUnivocoVersamento>\n    <identificativoUnivocoDovuto>"
@@ -316,7 +316,7 @@ mod tests {
         // 140 characters exactly are fine.
         let mut long = sample();
         long.causale = "c".repeat(140);
-        crate::mypay::wire::xsd_check::assert_xsd_valid(
+        crate::wire::xsd_check::assert_xsd_valid(
             build_versamento(&long, Azione::Inserimento, None).unwrap().as_bytes(),
         );
     }

@@ -7,7 +7,7 @@
 
 use time::Date;
 
-use crate::mypay::wire::amount::AmountCents;
+use mypay::wire::amount::AmountCents;
 
 /// What the notice shows.
 #[derive(Debug, Clone)]

@@ -10,17 +10,18 @@
 //! A1–A16) and the official schemas in the repository's `xsd/` folder; no MyPay code is used.
 //! Where a file says so at its top, a bare "§n" is a section of the page it names.
 //!
-//! This module is an internal contract between the MyPay client, the simulator and the
-//! wire-level tests (`server/tests/it/mypay_*.rs`). It is `pub` only so that those integration
-//! tests can reach it, and hidden from the docs: portal code uses the domain types re-exported by
-//! [`crate::mypay`].
+//! This module is an internal contract between the MyPay client, the simulator (the
+//! `mypay-simulator` crate) and the wire-level tests (`server/tests/it/mypay_*.rs`). It is `pub`
+//! only so that those can reach it, and hidden from the docs: portal code uses the domain types
+//! re-exported by [`crate`].
 //!
-//! Codice fiscale / partita IVA checks live in `app::domain::fiscal`, shared with the browser.
+//! Codice fiscale / partita IVA checks live in the `ecm-fiscal` crate (`app::domain::fiscal` in
+//! the portal), shared with the browser.
 
 pub mod amount;
 pub mod avvisi;
 pub mod dovuti;
-pub use app::domain::fiscal;
+pub use ecm_fiscal as fiscal;
 pub mod iuv;
 pub mod pagati;
 #[doc(hidden)]
@@ -30,7 +31,8 @@ pub mod versamento;
 pub mod xml;
 pub mod zip;
 
-#[cfg(test)]
-pub(crate) mod xsd_check;
+#[cfg(any(test, feature = "xsd-check"))]
+#[doc(hidden)]
+pub mod xsd_check;
 
 pub use amount::AmountCents;

@@ -66,7 +66,7 @@ pub enum XmlError {
 
 /// An element of the parsed tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Element {
+pub struct Element {
     /// Namespace URI, `None` for unqualified elements.
     pub ns: Option<String>,
     pub local: String,
@@ -106,10 +106,10 @@ impl Element {
 
 /// An element that occurs more than once where at most one is allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Duplicate(pub String);
+pub struct Duplicate(pub String);
 
 /// Parses a UTF-8 document into an element tree, refusing DTDs and entities.
-pub(crate) fn parse(input: &[u8]) -> Result<Element, XmlError> {
+pub fn parse(input: &[u8]) -> Result<Element, XmlError> {
     if input.len() > MAX_XML_BYTES {
         return Err(XmlError::TooLarge);
     }
@@ -219,18 +219,18 @@ fn push_text(stack: &mut [Element], content: &str) -> Result<(), XmlError> {
     }
 }
 
-pub(crate) fn is_xml_whitespace(c: char) -> bool {
+pub fn is_xml_whitespace(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
 /// `true` if `c` may appear in XML 1.0 character data.
-pub(crate) fn is_xml_char(c: char) -> bool {
+pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
 /// A tiny string-based XML writer: the caller controls prefixes/namespace declarations, text is
 /// always escaped (`<`, `>`, `&`). Optional 2-space indentation for human-readable documents.
-pub(crate) struct XmlWriter {
+pub struct XmlWriter {
     out: String,
     indent: bool,
     depth: usize,

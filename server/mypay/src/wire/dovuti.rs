@@ -484,7 +484,7 @@ mod tests {
 
     fn sample_cart() -> Cart {
         Cart {
-            payer: crate::mypay::wire::samples::golden_payer(),
+            payer: crate::wire::samples::golden_payer(),
             debts: vec![
                 Debt {
                     iud: "ECM-2025-000123-A1-01".into(),
@@ -507,7 +507,7 @@ mod tests {
     /// Builds and validates with xmllint (every Dovuti built by the tests is XSD-checked).
     fn build_valid(cart: &Cart) -> DovutiXml {
         let xml = build_dovuti(cart).expect("cart should be accepted");
-        crate::mypay::wire::xsd_check::assert_xsd_valid(xml.as_bytes());
+        crate::wire::xsd_check::assert_xsd_valid(xml.as_bytes());
         xml
     }
 

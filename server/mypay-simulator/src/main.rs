@@ -1,7 +1,7 @@
-//! `mypay-simulator`: the MyPay SIL simulator as a program (see `server::simulator`).
+//! `mypay-simulator`: the MyPay SIL simulator as a program (the library of this crate).
 //! `mypay-simulator --help` lists the options; every option is also a `MYPAY_SIM_*` variable.
 
-use server::simulator::{Simulator, SimulatorConfig};
+use mypay_simulator::{Simulator, SimulatorConfig};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]

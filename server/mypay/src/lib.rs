@@ -1,4 +1,6 @@
-//! MyPay (Regione del Veneto) payment gateway: the typed SOAP client the portal uses.
+//! MyPay (Regione del Veneto) payment gateway: the typed SOAP client the portal uses. A crate of
+//! its own (`server/mypay/`), independent of the portal's `app` crate; the simulator
+//! (`server/mypay-simulator/`) shares its wire types.
 //!
 //! Layers (CONTRIBUTING.md, "The MyPay adapter, in layers"): schema → wire types and SOAP
 //! envelopes ([`wire`], internal) → transport and typed outcomes ([`client`], and [`avvisi`] for
@@ -8,6 +10,7 @@
 
 pub mod avvisi;
 pub mod client;
+pub mod config;
 #[doc(hidden)]
 pub mod wire;
 
@@ -19,6 +22,7 @@ pub use client::{
     MyPayClient, MyPayConfig, MyPayError, Payment, PaymentStatus, PendingReason, ReceiptDocument, ReceiptLine,
     ReceiptLookup, ReceiptOutcome, Rejection, SubmitOutcome,
 };
+pub use config::{FeeType, MyPaySettings, Secret};
 pub use wire::amount::AmountCents;
 pub use wire::avvisi::{AttestorKind, MAX_NOTICE_PDF_BYTES};
 pub use wire::dovuti::{Cart, Debt, DovutiError, Field as CartField, Payer, PayerKind, Problem as CartProblem};

@@ -20,14 +20,14 @@ use super::super::documents::{
 use super::super::pdf::{notice_pdf, NoticeFacts};
 use super::super::soap::{FaultBean, SoapAnswer};
 use super::{fault, Engine, Phase, State, TIPI_VERSAMENTO};
-use crate::mypay::wire::amount::AmountCents;
-use crate::mypay::wire::dovuti::{is_valid_dati_specifici_riscossione, Payer, PayerKind};
-use crate::mypay::wire::fiscal::{validate_codice_fiscale, validate_partita_iva};
-use crate::mypay::wire::iuv::check_digits;
-use crate::mypay::wire::pagati::{parse_xsd_date, EsitoPagamento, PagatiKind};
-use crate::mypay::wire::soap::encode_pagati_field;
-use crate::mypay::wire::versamento::Azione;
-use crate::mypay::wire::zip::build_zip;
+use mypay::wire::amount::AmountCents;
+use mypay::wire::dovuti::{is_valid_dati_specifici_riscossione, Payer, PayerKind};
+use mypay::wire::fiscal::{validate_codice_fiscale, validate_partita_iva};
+use mypay::wire::iuv::check_digits;
+use mypay::wire::pagati::{parse_xsd_date, EsitoPagamento, PagatiKind};
+use mypay::wire::soap::encode_pagati_field;
+use mypay::wire::versamento::Azione;
+use mypay::wire::zip::build_zip;
 
 const R_IMPORTA: &str = "paaSILImportaDovutoRisposta";
 const R_VERIFICA: &str = "paaSILVerificaAvvisoRisposta";
@@ -38,7 +38,7 @@ const TOKEN_LIFETIME_DAYS: i64 = 2 * 365;
 
 /// Imported debts and the IUV generator's state.
 #[derive(Debug, Default)]
-pub(in crate::simulator) struct Registry {
+pub(crate) struct Registry {
     next_id: u64,
     /// Per-Ente progressive of the IUV generator (§1.5), consumed even when the import fails.
     progressive: u64,

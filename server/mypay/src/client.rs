@@ -27,7 +27,7 @@ use super::wire::soap::{
 };
 use super::wire::versamento::PositionError;
 use super::wire::xml::MAX_XML_BYTES;
-use crate::settings::{MyPaySettings, Secret};
+use crate::config::{MyPaySettings, Secret};
 
 /// What the client needs to talk to MyPay (a subset of [`MyPaySettings`]).
 #[derive(Debug, Clone)]

@@ -20,10 +20,10 @@ use super::documents::{
 };
 use super::soap::{FaultBean, SoapAnswer, SoapCall};
 use super::{Mode, SimulatorConfig};
-use crate::mypay::wire::dovuti::{is_valid_dati_specifici_riscossione, is_valid_email, PayerKind};
-use crate::mypay::wire::fiscal::{validate_codice_fiscale, validate_partita_iva};
-use crate::mypay::wire::pagati::{EsitoPagamento, PagatiKind};
-use crate::mypay::wire::soap::{encode_pagati_field, encode_rt_field};
+use mypay::wire::dovuti::{is_valid_dati_specifici_riscossione, is_valid_email, PayerKind};
+use mypay::wire::fiscal::{validate_codice_fiscale, validate_partita_iva};
+use mypay::wire::pagati::{EsitoPagamento, PagatiKind};
+use mypay::wire::soap::{encode_pagati_field, encode_rt_field};
 
 /// Where a cart is in its life.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -907,8 +907,8 @@ pub fn interpret_pagati<S: AsRef<str>>(expected: &[(S, AmountCents)], pagati: &P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
-    use crate::mypay::wire::pagati::{
+    use crate::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
+    use crate::wire::pagati::{
         DatiPagamento, DatiSingoloPagamento, Dominio, IdentificativoUnivoco, Organization, PagatiKind, XsdDateTime,
     };
     use time::macros::{date, datetime};
@@ -1127,7 +1127,7 @@ mod tests {
     #[test]
     fn password_never_in_debug_or_errors() {
         let dovuti = build_dovuti(&sample_cart()).unwrap();
-        crate::mypay::wire::xsd_check::assert_xsd_valid(dovuti.as_bytes());
+        crate::wire::xsd_check::assert_xsd_valid(dovuti.as_bytes());
         let params = InviaDovutiParams {
             cod_ipa_ente: "R_VENETO",
             password: PASSWORD,

@@ -364,8 +364,8 @@ pub fn parse_registra_pagamento_response(body: &[u8]) -> Result<RegistraPagament
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mypay::wire::soap::FaultCode;
-    use crate::mypay::wire::zip::build_zip;
+    use crate::wire::soap::FaultCode;
+    use crate::wire::zip::build_zip;
     use base64::Engine as _;
     use time::macros::date;
 

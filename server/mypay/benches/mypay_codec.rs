@@ -13,20 +13,20 @@
 //! case (counted by a wrapping global allocator; the counting costs two relaxed atomic adds per
 //! allocation, included in the timings).
 //!
-//! Run: `cargo bench -p server --bench mypay_codec -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p mypay --bench mypay_codec -- --warm-up-time 1 --measurement-time 3`
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use server::mypay::wire::amount::AmountCents;
-use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer};
-use server::mypay::wire::pagati::{
+use mypay::wire::amount::AmountCents;
+use mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer};
+use mypay::wire::pagati::{
     DatiPagamento, DatiSingoloPagamento, Dominio, EsitoPagamento, IdentificativoUnivoco, Organization, Pagati,
     PagatiKind, XsdDateTime,
 };
-use server::mypay::wire::soap::{encode_pagati_field, parse_chiedi_pagati_response, PagatiOutcome, PaymentVerdict};
+use mypay::wire::soap::{encode_pagati_field, parse_chiedi_pagati_response, PagatiOutcome, PaymentVerdict};
 use time::macros::{date, datetime, offset};
 
 // ---- allocation counter ------------------------------------------------------------------
@@ -74,7 +74,7 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (u64, u64) {
 const DEBTS: usize = 5;
 
 fn payer() -> Payer {
-    server::mypay::wire::samples::golden_payer()
+    mypay::wire::samples::golden_payer()
 }
 
 /// A provider paying five ECM items at once (event registrations and fees).
