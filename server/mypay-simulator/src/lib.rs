@@ -35,7 +35,6 @@ use tokio::net::TcpListener;
 
 pub use engine::{
     AdminAction, AvvisoView, FaultKind, FaultPlan, LandingAction, NoticeAnswer, PspPayment, SessionView, OPERATIONS,
-    PAA_CODES,
 };
 
 use engine::{Engine, LandingResult};

@@ -1,6 +1,9 @@
 //! Fault injection (a test knob, not a MyPay feature): what the next SOAP calls should suffer.
 
 use super::*;
+use mypay::wire::soap::FaultCode;
+#[cfg(doc)]
+use mypay::wire::soap::FAULT_CODES;
 
 /// What the simulator should do to the next SOAP calls (test knob, not a MyPay feature).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,48 +23,6 @@ pub enum FaultKind {
     /// answer to the operation (`esito=KO` for `paaSILInviaDovuti`); nothing is created or changed.
     PaaFault,
 }
-
-/// The `PAA_*` codes MyPay's SIL operations can answer (docs/mypay.md §10,
-/// docs/mypay-avvisi.md §7), for `paa_fault`.
-pub const PAA_CODES: [&str; 37] = [
-    "PAA_ENTE_NON_VALIDO",
-    "PAA_STATO_ENTE_NON_VALIDO",
-    "PAA_XML_NON_VALIDO",
-    "PAA_IUV_NON_VALIDO",
-    "PAA_TIPO_VERSAMENTO_NON_VALIDO",
-    "PAA_CODICE_FISCALE_NON_VALIDO",
-    "PAA_P_IVA_NON_VALIDO",
-    "PAA_IUD_NON_VALIDO",
-    "PAA_IUD_DUPLICATO",
-    "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_VALIDO",
-    "PAA_IDENTIFICATIVO_TIPO_DOVUTO_NON_ABILITATO",
-    "PAA_IMPORTO_MARCA_BOLLO_DIGITALE_NON_VALIDA",
-    "PAA_MARCA_BOLLO_DIGITALE_NON_VALIDA",
-    "PAA_DATI_SPECIFICI_RISCOSSIONE_NON_VALIDO",
-    "PAA_IMPORTO_SINGOLO_VERSAMENTO_NON_VALIDO",
-    "PAA_IMPORTO_BILANCIO_NON_VALIDO",
-    "PAA_CAUSALE_NON_PRESENTE",
-    "PAA_ANAGRAFICA_NON_VALIDA",
-    "PAA_ID_SESSION_NON_VALIDO",
-    "PAA_PAGAMENTO_NON_INIZIATO",
-    "PAA_PAGAMENTO_IN_CORSO",
-    "PAA_PAGAMENTO_ANNULLATO",
-    "PAA_PAGAMENTO_SCADUTO",
-    "PAA_SYSTEM_ERROR",
-    "PAA_AZIONE_NON_VALIDO",
-    "PAA_SOGG_PAG_NON_VALORIZZATO",
-    "PAA_IDENT_TIPO_DOVUTO_NON_PRESENTE",
-    "PAA_LIMITAZIONE_ENTI_SECONDARI_ERROR",
-    "PAA_IUV_SCADUTO",
-    "PAA_IMPORT_IUD_DUPLICATO",
-    "PAA_IMPORT_IUV_DUPLICATO",
-    "PAA_IMPORT_IUV_NO_NULLABLE",
-    "PAA_IMPORT_TIPO_DOVUTO_NON_MODIFICABILE",
-    "PAA_IMPORT_DATA_SCADENZA_PAGAMENTO_OBBLIGATORIA",
-    "PAA_IMPORT_DOVUTO_NON_PRESENTE",
-    "PAA_IMPORT_OPERATORE_NO_PERMESSI",
-    "PAA_IMPORT_COD_TIPO_DOVUTO_INESISTENTE",
-];
 
 /// The SOAP operations a fault plan can be limited to.
 pub const OPERATIONS: [&str; 6] = [
@@ -95,7 +56,7 @@ pub struct FaultPlan {
     /// Number of next SOAP calls affected; absent = until `DELETE /admin/faults` or reset.
     #[serde(default)]
     pub count: Option<u32>,
-    /// For `paa_fault`: the `PAA_*` code to answer (one of [`PAA_CODES`]).
+    /// For `paa_fault`: the `PAA_*` code to answer (one of the `mypay` crate's [`FAULT_CODES`]).
     #[serde(default)]
     pub code: Option<String>,
     /// Only calls of this operation (one of [`OPERATIONS`]) are affected and counted; absent:
@@ -111,7 +72,7 @@ impl FaultPlan {
             return Some(format!("unknown operation {op} (expected one of {OPERATIONS:?})"));
         }
         match (self.kind, self.code.as_deref()) {
-            (FaultKind::PaaFault, Some(code)) if PAA_CODES.contains(&code) => None,
+            (FaultKind::PaaFault, Some(code)) if FaultCode::known_wire_code(code).is_some() => None,
             (FaultKind::PaaFault, Some(code)) => Some(format!("unknown PAA code {code}")),
             (FaultKind::PaaFault, None) => Some("paa_fault needs a code".into()),
             (_, Some(_)) => Some("code is only for paa_fault".into()),
@@ -122,7 +83,7 @@ impl FaultPlan {
     /// The static spelling of the plan's `PAA_*` code.
     pub fn paa_code(&self) -> Option<&'static str> {
         let code = self.code.as_deref()?;
-        PAA_CODES.iter().copied().find(|c| *c == code)
+        FaultCode::known_wire_code(code)
     }
 }
 
@@ -145,5 +106,64 @@ impl Engine {
             None => {}
         }
         Some(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// pagoPA's own codes, answered by the admin knob "paid at a PSP" (docs/mypay-avvisi.md §2.2):
+    /// not SIL faults, so not in the `mypay` crate's list.
+    const PAGOPA_CODES: [&str; 2] = ["PAA_PAGAMENTO_SCONOSCIUTO", "PAA_PAGAMENTO_DUPLICATO"];
+
+    #[test]
+    fn every_paa_code_the_simulator_answers_is_in_the_one_list() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("admin.rs"),
+            include_str!("avvisi.rs"),
+            include_str!("carts.rs"),
+            include_str!("faults.rs"),
+            include_str!("landing.rs"),
+            include_str!("receipts.rs"),
+            include_str!("../soap.rs"),
+            include_str!("../lib.rs"),
+        ];
+        // A quote, then the prefix: assembled so that this file does not match itself.
+        let needle = format!("{}PAA_", '"');
+        let mut seen = 0;
+        for source in sources {
+            // The code, not its tests (which also send unknown codes on purpose).
+            let code_part = source.split("#[cfg(test)]").next().unwrap_or_default();
+            for (start, _) in code_part.match_indices(needle.as_str()) {
+                let code: String =
+                    code_part[start + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+                // `"PAA_…"` in a doc comment is a placeholder.
+                if code == "PAA_" || PAGOPA_CODES.contains(&code.as_str()) {
+                    continue;
+                }
+                assert!(FaultCode::known_wire_code(&code).is_some(), "{code} is not in mypay's FAULT_CODES");
+                seen += 1;
+            }
+        }
+        assert!(seen > 30, "the scan found only {seen} codes: wrong files?");
+    }
+
+    #[test]
+    fn a_fault_plan_takes_exactly_the_known_codes() {
+        let plan = |code: &str| FaultPlan {
+            kind: FaultKind::PaaFault,
+            delay_ms: 0,
+            count: None,
+            code: Some(code.into()),
+            operation: None,
+        };
+        for code in FaultCode::wire_codes() {
+            assert_eq!(plan(code).problem(), None, "{code}");
+            assert_eq!(plan(code).paa_code(), Some(code));
+        }
+        assert_eq!(plan("PAA_SEMANTICA").problem().as_deref(), Some("unknown PAA code PAA_SEMANTICA"));
+        assert_eq!(plan("PAA_SEMANTICA").paa_code(), None);
     }
 }

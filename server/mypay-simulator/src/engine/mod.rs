@@ -16,7 +16,7 @@ mod receipts;
 
 pub use admin::{AdminAction, SessionView};
 pub use avvisi::{AvvisoView, NoticeAnswer, PspPayment};
-pub use faults::{response_shape, FaultKind, FaultPlan, OPERATIONS, PAA_CODES};
+pub use faults::{response_shape, FaultKind, FaultPlan, OPERATIONS};
 pub use landing::{LandingAction, LandingResult};
 
 use std::collections::{HashMap, HashSet};

@@ -53,7 +53,10 @@ pub enum FaultCode {
     Unknown(String),
 }
 
-pub(crate) const FAULT_CODES: [(&str, FaultCode); 37] = [
+/// The one list of MyPay's `PAA_*` codes (docs/mypay.md §10, docs/mypay-avvisi.md §7): the wire
+/// spelling of each [`FaultCode`]. The client reads faults with it and the simulator answers
+/// (and accepts fault plans) with it.
+pub const FAULT_CODES: [(&str, FaultCode); 37] = [
     ("PAA_ENTE_NON_VALIDO", FaultCode::EnteNonValido),
     ("PAA_STATO_ENTE_NON_VALIDO", FaultCode::StatoEnteNonValido),
     ("PAA_XML_NON_VALIDO", FaultCode::XmlNonValido),
@@ -94,6 +97,16 @@ pub(crate) const FAULT_CODES: [(&str, FaultCode); 37] = [
 ];
 
 impl FaultCode {
+    /// The wire spelling of every known code, in the order of [`FAULT_CODES`].
+    pub fn wire_codes() -> impl Iterator<Item = &'static str> {
+        FAULT_CODES.iter().map(|(wire, _)| *wire)
+    }
+
+    /// The static wire spelling of `code` if it is exactly one of the known codes.
+    pub fn known_wire_code(code: &str) -> Option<&'static str> {
+        FaultCode::wire_codes().find(|wire| *wire == code)
+    }
+
     /// Maps the wire code (surrounding whitespace ignored, case-sensitive like MyPay's
     /// constants).
     pub fn from_wire(code: &str) -> FaultCode {
@@ -163,5 +176,9 @@ mod tests {
         assert_eq!(FaultCode::from_wire("PAA_SEMANTICA"), FaultCode::Unknown("PAA_SEMANTICA".into()));
         assert_eq!(FaultCode::from_wire("paa_system_error"), FaultCode::Unknown("paa_system_error".into()));
         assert_eq!(FaultCode::Unknown("X".into()).to_string(), "X");
+        assert_eq!(FaultCode::wire_codes().count(), 37);
+        assert_eq!(FaultCode::known_wire_code("PAA_SYSTEM_ERROR"), Some("PAA_SYSTEM_ERROR"));
+        assert_eq!(FaultCode::known_wire_code(" PAA_SYSTEM_ERROR"), None, "exact spelling only");
+        assert_eq!(FaultCode::known_wire_code("PAA_SEMANTICA"), None);
     }
 }
