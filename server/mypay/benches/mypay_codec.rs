@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mypay::wire::amount::AmountCents;
-use mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer};
+use mypay::wire::dovuti::{build_dovuti, Cart, Debt};
 use mypay::wire::pagati::{
     DatiPagamento, DatiSingoloPagamento, Dominio, EsitoPagamento, IdentificativoUnivoco, Organization, Pagati,
     PagatiKind, XsdDateTime,
@@ -73,33 +73,25 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (u64, u64) {
 
 const DEBTS: usize = 5;
 
-fn payer() -> Payer {
-    mypay::wire::samples::golden_payer()
-}
-
-/// A provider paying five ECM items at once (event registrations and fees).
+/// A provider paying five ECM items at once: the two of the one sample cart (Example A) and three
+/// more (event registrations and fees).
 fn cart() -> Cart {
-    let items = [
-        (10000, "ECM_ISCRIZIONE_EVENTO", "Iscrizione evento ECM 2025-123"),
-        (5000, "ECM_DIRITTI_SEGRETERIA", "Diritti di segreteria evento ECM 2025-123"),
+    let mut cart = mypay::wire::samples::example_a_cart();
+    let more = [
         (25850, "ECM_ISCRIZIONE_EVENTO", "Iscrizione evento ECM 2025-124 (residenziale)"),
         (1600, "ECM_BOLLO", "Imposta di bollo istanza di accreditamento provider"),
         (120000, "ECM_ACCREDITAMENTO", "Contributo accreditamento provvisorio provider ECM"),
     ];
-    Cart {
-        payer: payer(),
-        debts: items
-            .iter()
-            .enumerate()
-            .map(|(i, (cents, tipo, causale))| Debt {
-                iud: format!("ECM-2025-000123-A1-{:02}", i + 1),
-                amount: AmountCents(*cents),
-                tipo_dovuto: (*tipo).into(),
-                causale: (*causale).into(),
-                dati_specifici_riscossione: "9/0301109AP".into(),
-            })
-            .collect(),
+    for (cents, tipo, causale) in more {
+        cart.debts.push(Debt {
+            iud: format!("ECM-2025-000123-A1-{:02}", cart.debts.len() + 1),
+            amount: AmountCents(cents),
+            tipo_dovuto: tipo.into(),
+            causale: causale.into(),
+            dati_specifici_riscossione: "9/0301109AP".into(),
+        });
     }
+    cart
 }
 
 fn organization(tipo: &str, codice: &str, name: &str) -> Organization {

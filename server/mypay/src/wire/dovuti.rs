@@ -483,25 +483,7 @@ mod tests {
     use super::*;
 
     fn sample_cart() -> Cart {
-        Cart {
-            payer: crate::wire::samples::golden_payer(),
-            debts: vec![
-                Debt {
-                    iud: "ECM-2025-000123-A1-01".into(),
-                    amount: AmountCents(10000),
-                    tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),
-                    causale: "Iscrizione evento ECM 2025-123".into(),
-                    dati_specifici_riscossione: "9/0301109AP".into(),
-                },
-                Debt {
-                    iud: "ECM-2025-000123-A1-02".into(),
-                    amount: AmountCents(5000),
-                    tipo_dovuto: "ECM_DIRITTI_SEGRETERIA".into(),
-                    causale: "Diritti di segreteria evento ECM 2025-123".into(),
-                    dati_specifici_riscossione: "9/0301109AP".into(),
-                },
-            ],
-        }
+        crate::wire::samples::example_a_cart()
     }
 
     /// Builds and validates with xmllint (every Dovuti built by the tests is XSD-checked).

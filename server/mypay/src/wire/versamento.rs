@@ -247,18 +247,9 @@ pub fn build_versamento(p: &DebtPosition, azione: Azione, iuv: Option<&str>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
 
-    pub(crate) fn sample() -> DebtPosition {
-        DebtPosition {
-            iud: "ECM-2025-000456-AV-01".into(),
-            payer: crate::wire::samples::golden_payer(),
-            amount: AmountCents(10000),
-            due_date: Some(date!(2025 - 04 - 30)),
-            tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),
-            causale: "Iscrizione evento ECM 2025-456".into(),
-            dati_specifici_riscossione: "9/0301109AP".into(),
-        }
+    fn sample() -> DebtPosition {
+        crate::wire::samples::golden_position()
     }
 
     fn err_of(mutate: impl FnOnce(&mut DebtPosition)) -> PositionError {

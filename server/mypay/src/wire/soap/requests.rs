@@ -221,39 +221,14 @@ pub fn build_chiedi_pagati_con_ricevuta(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::amount::AmountCents;
-    use crate::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
+    use crate::wire::dovuti::build_dovuti;
     use crate::wire::xml;
 
     const PASSWORD: &str = "Ecm#Veneto2025";
 
-    fn sample_cart() -> Cart {
-        Cart {
-            payer: Payer {
-                kind: PayerKind::Natural,
-                id_code: "RSSMRA80A01H501U".into(),
-                name: "Mario Rossi".into(),
-                address: None,
-                civic_number: None,
-                postal_code: None,
-                city: None,
-                province: None,
-                country: None,
-                email: None,
-            },
-            debts: vec![Debt {
-                iud: "IUD-1".into(),
-                amount: AmountCents(1000),
-                tipo_dovuto: "T".into(),
-                causale: "C".into(),
-                dati_specifici_riscossione: "9/ABC".into(),
-            }],
-        }
-    }
-
     #[test]
     fn password_never_in_debug_or_errors() {
-        let dovuti = build_dovuti(&sample_cart()).unwrap();
+        let dovuti = build_dovuti(&crate::wire::samples::example_a_cart()).unwrap();
         crate::wire::xsd_check::assert_xsd_valid(dovuti.as_bytes());
         let params = InviaDovutiParams {
             cod_ipa_ente: "R_VENETO",
