@@ -122,7 +122,10 @@ mod tests {
         let sources = [
             include_str!("mod.rs"),
             include_str!("admin.rs"),
-            include_str!("avvisi.rs"),
+            include_str!("avvisi/mod.rs"),
+            include_str!("avvisi/admin.rs"),
+            include_str!("avvisi/import.rs"),
+            include_str!("avvisi/payments.rs"),
             include_str!("carts.rs"),
             include_str!("faults.rs"),
             include_str!("landing.rs"),
