@@ -455,4 +455,11 @@ mod tests {
             SendOutcome::TransportError { maybe_received: true, retryable: true, .. }
         ));
     }
+
+    #[test]
+    fn the_simulated_ente_is_the_portal_s_beneficiary() {
+        // The simulator writes its Ente's fiscal code into every receipt (mypay-simulator's own
+        // constant, since it does not depend on app): it must be the beneficiary the portal shows.
+        assert_eq!(mypay_simulator::BENEFICIARY_FISCAL_CODE, app::payments::model::BENEFICIARY_FISCAL_CODE);
+    }
 }
