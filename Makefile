@@ -57,21 +57,21 @@ build-release: assets
 
 build-debug: assets
 	cargo leptos build
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build -p server --bin mypay-simulator
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build -p mypay-simulator
 
 run: build-release
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator --bin mail-sink
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p mypay-simulator -p server --bin mypay-simulator --bin mail-sink
 	TARGET_DIR=$(TARGET_DIR) RUN_ADDR=$(RUN_ADDR) ECM_ADMIN_EMAIL='$(DEMO_ADMIN_EMAIL)' \
 	ECM_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)' bash scripts/run-demo.sh
 
 test: lint test-rust test-crash test-e2e
 
-## Formatting (rustfmt.toml) and clippy with warnings as errors: app and server for the server,
+## Formatting (rustfmt.toml) and clippy with warnings as errors: app, server and the MyPay crates for the server,
 ## app and frontend for the browser bundle (linted separately: app's two feature sets, ssr and
 ## hydrate, must never be unified in one build).
 lint: tools
 	cargo fmt --all --check
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo clippy -p app -p server --all-targets -- -D warnings
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo clippy -p app -p ecm-fiscal -p server -p mypay -p mypay-simulator --all-targets -- -D warnings
 	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 ## A third-party SOAP client (Python zeep, loading the official WSDL) checks the simulator.
@@ -82,7 +82,7 @@ $(ZEEP_PYTHON):
 ## Unit and integration tests; the storage and HTTP suites also run on PostgreSQL
 ## when ECM_TEST_POSTGRES_URL is set (e.g. postgres://postgres@127.0.0.1:5432/postgres).
 test-rust: tools $(ZEEP_PYTHON)
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" ECM_ZEEP_PYTHON=$(ZEEP_PYTHON) cargo test -p app -p server
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" ECM_ZEEP_PYTHON=$(ZEEP_PYTHON) cargo test -p app -p ecm-fiscal -p server -p mypay -p mypay-simulator
 
 ## SIGKILL crash test of the pay flow: the real server killed at random points, then the
 ## invariants (scripts/crash-test.sh; README "Crash test"). A few trials here; 200 for a soak.
@@ -93,7 +93,7 @@ test-crash: tools
 ## Playwright in Debian's Chromium against the real server (fresh SQLite database), with the
 ## release bundle a user gets (the 10 MB debug bundle hydrates slowly on a loaded machine).
 test-e2e: build-release
-	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p server --bin mypay-simulator --bin mail-sink
+	RUSTFLAGS="$(TEST_RUSTFLAGS)" cargo build --release -p mypay-simulator -p server --bin mypay-simulator --bin mail-sink
 	cd end2end && E2E_PORT=$(E2E_PORT) E2E_SIM_PORT=$(E2E_SIM_PORT) \
 	  E2E_SINK_SMTP_PORT=$(E2E_SINK_SMTP_PORT) E2E_SINK_HTTP_PORT=$(E2E_SINK_HTTP_PORT) \
 	  E2E_SERVER_BIN=$(abspath $(TARGET_DIR))/release/ecm-server \

@@ -37,7 +37,7 @@ command -v wrk >/dev/null || { echo "wrk is missing (Debian package wrk)" >&2; e
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   make build-release
   # Same flags as cargo-leptos passes (always-erase-components): shared artifacts, fair baseline.
-  RUSTFLAGS="--cfg erase_components" cargo build --release -p server --bin leptos-baseline --bin mypay-simulator
+  RUSTFLAGS="--cfg erase_components" cargo build --release -p server -p mypay-simulator --bin leptos-baseline --bin mypay-simulator
 fi
 
 work=$(mktemp -d /tmp/ecm-bench.XXXXXX)

@@ -19,6 +19,9 @@ command -v xmllint >/dev/null || { echo "xmllint is missing (Debian package libx
 # The same flags as `make test-rust`, so the test build reuses its artifacts.
 export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
 export CRASH_TRIALS="$TRIALS"
+# The simulator runs as its own process: its binary, beside ecm-server in the target directory
+# (the test copies it from there, or from CRASH_SIMULATOR_BIN).
+cargo build -p mypay-simulator --bin mypay-simulator
 # `-p app -p server` as in `make test-rust`: the same feature set, so no second build. The
 # crash test is a module of the one integration-test binary `it`; --exact runs it and no other.
 exec cargo test -p app -p server --test it -- --ignored --exact \

@@ -13,11 +13,18 @@ export async function segreteriaSession(browser: Browser, page: Page): Promise<{
   return { staff, segreteria };
 }
 
+/** Opens the request of the provider with codice fiscale `cf` from the queue on screen. Many
+ * providers of a run share a name, and while a new search loads the queue still shows the
+ * previous rows: the row is found by its codice fiscale, never as "the first link". */
+export async function openRequestRow(segreteria: Page, cf: string): Promise<void> {
+  await segreteria.getByTestId('elenco-domande').getByRole('row').filter({ hasText: cf }).getByRole('link').click();
+}
+
 /** The Segreteria finds the request of the provider with codice fiscale `cf` and takes it in charge. */
 export async function takeInCharge(segreteria: Page, cf: string): Promise<void> {
   await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(cf);
   await segreteria.getByRole('button', { name: 'Cerca' }).click();
-  await segreteria.getByTestId('elenco-domande').getByRole('link').first().click();
+  await openRequestRow(segreteria, cf);
   await segreteria.getByRole('button', { name: 'Prendi in carico' }).click();
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('In istruttoria');
 }

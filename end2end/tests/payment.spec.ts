@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { admin } from '../playwright.config';
+import { openRequestRow } from './flows';
 import { expectAccessible, fillCensimento, login, register, uniqueCodiceFiscaleEnte, uniqueEmail, uploadAllRequiredDocuments } from './helpers';
 
 test('from registration to ACCREDITATO: documents, the annual fee paid with pagoPA and verified, the Segreteria decides', async ({ page, browser }) => {
@@ -7,7 +8,8 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   await register(page, uniqueEmail('pay'));
   await expect(page).toHaveURL(/\/area$/);
   await page.goto('/area/censimento');
-  await fillCensimento(page, uniqueCodiceFiscaleEnte());
+  const cf = uniqueCodiceFiscaleEnte();
+  await fillCensimento(page, cf);
   await page.getByRole('button', { name: 'Salva e continua' }).click();
   await expect(page).toHaveURL(/\/area\/domanda$/);
   await page.getByLabel(/Accreditamento provvisorio/).check();
@@ -62,10 +64,10 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   const segreteria = await staff.newPage();
   await login(segreteria, admin.email, admin.password);
   await expect(segreteria).toHaveURL(/\/segreteria$/);
-  await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(provider);
+  await segreteria.getByLabel('Cerca per denominazione, codice fiscale o partita IVA').fill(cf);
   await segreteria.getByLabel('Stato', { exact: true }).selectOption('INVIATA');
   await segreteria.getByRole('button', { name: 'Cerca' }).click();
-  await segreteria.getByTestId('elenco-domande').getByRole('link', { name: provider }).first().click();
+  await openRequestRow(segreteria, cf);
   await expect(segreteria.getByTestId('stato-domanda')).toHaveText('Inviata');
   await expect(segreteria.getByTestId('documenti-domanda')).toContainText('documento-1.pdf');
   await expectAccessible(segreteria);
@@ -96,10 +98,11 @@ test('from registration to ACCREDITATO: documents, the annual fee paid with pago
   await segreteria.goto('/segreteria/pagamenti');
   await expect(segreteria.getByRole('heading', { level: 1 })).toBeVisible();
   await expectAccessible(segreteria);
-  await segreteria.getByRole('searchbox').first().fill(provider);
+  await segreteria.getByRole('searchbox').first().fill(cf);
   await segreteria.getByRole('button', { name: 'Cerca' }).click();
-  await expect(segreteria.locator('table')).toContainText(provider);
-  await segreteria.locator('table').getByRole('link').first().click();
+  const paymentRow = segreteria.getByTestId('elenco-pagamenti').getByRole('row').filter({ hasText: cf });
+  await expect(paymentRow).toContainText(provider);
+  await paymentRow.getByRole('link').first().click();
   await expect(segreteria).toHaveURL(/\/segreteria\/pagamenti\/[^/]+$/);
   await expectAccessible(segreteria);
   await staff.close();

@@ -78,7 +78,7 @@ test('a Gruppo A provider in its second year pays its quota by quietanza, the Se
   // The Segreteria finds it in its queue and accepts it beside the debt.
   const { staff, segreteria } = await segreteriaSession(browser, page);
   await segreteria.goto('/segreteria/dovuti?stato=QUIETANZE');
-  await segreteria.getByTestId('elenco-dovuti').getByRole('link', { name: 'Società Veneta di Formazione' }).first().click();
+  await segreteria.getByTestId('dovuto').filter({ hasText: cf }).getByRole('link').first().click();
   const review = segreteria.getByTestId('quietanza-segreteria');
   await expect(review.getByTestId('cro')).toHaveText('A1B2C3D4E5F6G7H8');
   await expect(review.getByTestId('nessuna-differenza')).toBeVisible();

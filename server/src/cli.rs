@@ -9,7 +9,8 @@
 
 use std::fmt::Write as _;
 
-use crate::mypay::{MyPayClient, MyPayError, Payment, PaymentStatus, PendingReason};
+use mypay::{MyPayClient, MyPayError, Payment, PaymentStatus, PendingReason};
+
 use crate::settings::Settings;
 
 /// What the command line asks for.

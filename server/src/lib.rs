@@ -9,10 +9,8 @@ pub mod http_limits;
 pub mod mail_sink;
 pub mod mail_transport;
 pub mod metrics;
-pub mod mypay;
 pub mod payments_gateway;
 pub mod settings;
-pub mod simulator;
 pub mod web;
 
 pub use web::Application;

@@ -8,12 +8,12 @@ use app::payments::gateway::{
     RecordOfflineOutcome, SendOutcome,
 };
 use app::payments::model::{FeeKind, PayerType};
-
-use crate::mypay::{
+use mypay::{
     AmountCents, Attestor, AttestorKind, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, Iuv, MyPayClient,
     MyPayError, NoticeDownload, NoticeUrl, OffPagoPaPayment, Payer, PayerKind, Payment, PaymentStatus, PaymentVerdict,
     ReceiptLookup, RecordOutcome, SubmitOutcome,
 };
+
 use crate::settings::{FeeType, MyPaySettings};
 use std::time::Instant;
 
@@ -454,5 +454,12 @@ mod tests {
             send_outcome(Err(MyPayError::Timeout)),
             SendOutcome::TransportError { maybe_received: true, retryable: true, .. }
         ));
+    }
+
+    #[test]
+    fn the_simulated_ente_is_the_portal_s_beneficiary() {
+        // The simulator writes its Ente's fiscal code into every receipt (mypay-simulator's own
+        // constant, since it does not depend on app): it must be the beneficiary the portal shows.
+        assert_eq!(mypay_simulator::BENEFICIARY_FISCAL_CODE, app::payments::model::BENEFICIARY_FISCAL_CODE);
     }
 }

@@ -1,9 +1,9 @@
 //! Typed settings from environment variables (documented in the README's configuration
 //! table). Unknown `ECM_*` variables are rejected so that a typo cannot silently fall back
-//! to a default. Secrets are wrapped in [`Secret`], whose `Debug` prints `<redacted>`.
+//! to a default. Secrets are wrapped in [`Secret`] (from the `mypay` crate), whose `Debug` prints
+//! `<redacted>`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -17,24 +17,7 @@ use crate::client_ip::TrustedProxies;
 use crate::http_limits::HttpLimits;
 use crate::mail_transport::{SmtpSettings, SmtpUrl};
 
-/// A value that must never appear in logs, errors or the browser.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+pub use mypay::config::{FeeType, MyPaySettings, Secret};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SettingsError {
@@ -48,44 +31,8 @@ pub enum SettingsError {
     MyPayIncomplete(&'static str),
 }
 
-/// Codice fiscale of the beneficiary of every ECM payment: Regione del Veneto.
-pub const BENEFICIARY_FISCAL_CODE: &str = "80007580279";
-
 /// Path of the portal page MyPay sends the browser back to (`enteSILInviaRispostaPagamentoUrl`).
 pub const MYPAY_RETURN_PATH: &str = "/pagamenti/ritorno";
-
-/// How one kind of fee is booked in MyPay: the *tipo dovuto* configured for the Ente and its
-/// `datiSpecificiRiscossione` (accounting type/code, `[0129]/\S{3,138}`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeeType {
-    pub tipo_dovuto: String,
-    pub dati_specifici_riscossione: String,
-}
-
-/// Connection to MyPay's SIL SOAP service. Present only when the endpoint, the IPA code and the
-/// password are all configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MyPaySettings {
-    /// `ECM_MYPAY_ENDPOINT`: full SOAP URL, e.g. `https://…/ws/pa/PagamentiTelematiciDovutiPagati`.
-    pub endpoint: String,
-    /// `ECM_MYPAY_COD_IPA_ENTE`: the Ente's IPA code as registered in MyPay (1..=35 characters).
-    pub cod_ipa_ente: String,
-    /// `ECM_MYPAY_PASSWORD`: the Ente's MyPay password (agree 10..=15 characters, docs/mypay.md
-    /// trap T14).
-    pub password: Secret,
-    /// `ECM_MYPAY_TIMEOUT_SECONDS` (default 30): whole-request timeout of one SOAP call.
-    pub timeout: Duration,
-    /// `ECM_MYPAY_CONNECT_TIMEOUT_SECONDS` (default 5): TCP/TLS connect timeout.
-    pub connect_timeout: Duration,
-    /// `ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE` (default `ECM_QUOTA_ANNUALE`) and
-    /// `ECM_MYPAY_DSR_QUOTA_ANNUALE` (default `9/0301109AP`): the providers' annual fee.
-    pub quota_annuale: FeeType,
-    /// `ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO` (default `ECM_CONTRIBUTO_EVENTO`) and
-    /// `ECM_MYPAY_DSR_CONTRIBUTO_EVENTO` (default `9/0301109AP`): the per-event contribution.
-    pub contributo_evento: FeeType,
-    /// `enteSILInviaRispostaPagamentoUrl`: `ECM_PUBLIC_URL` + [`MYPAY_RETURN_PATH`].
-    pub return_url: String,
-}
 
 /// The first Segreteria account, created at start-up when none exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -413,7 +360,7 @@ fn mypay_settings(
             return Err(invalid(tipo_name, "expected 1..=64 printable characters"));
         }
         let dati_specifici_riscossione = get(dsr_name).unwrap_or_else(|| "9/0301109AP".to_string());
-        if !crate::mypay::wire::dovuti::is_valid_dati_specifici_riscossione(&dati_specifici_riscossione) {
+        if !mypay::wire::dovuti::is_valid_dati_specifici_riscossione(&dati_specifici_riscossione) {
             return Err(invalid(dsr_name, "expected the pattern [0129]/\\S{3,138}, e.g. 9/0301109AP"));
         }
         Ok(FeeType { tipo_dovuto, dati_specifici_riscossione })

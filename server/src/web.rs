@@ -41,7 +41,7 @@ pub enum StartError {
     #[error("first Segreteria account (ECM_ADMIN_EMAIL / ECM_ADMIN_PASSWORD): {0}")]
     Admin(String),
     #[error("MyPay client: {0}")]
-    MyPay(#[from] crate::mypay::MyPayError),
+    MyPay(#[from] mypay::MyPayError),
     #[error("mail: {0}")]
     Mail(String),
     #[error("cannot listen on {addr}: {source}")]

@@ -4,7 +4,9 @@
 pub mod csv;
 #[cfg(feature = "ssr")]
 pub mod dates;
-pub mod fiscal;
+/// The codice fiscale / partita IVA checks: the `ecm-fiscal` crate (`app/fiscal/`), shared with
+/// the MyPay crates.
+pub use ecm_fiscal as fiscal;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

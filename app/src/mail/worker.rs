@@ -8,8 +8,6 @@
 //! between leaves a lease that expires, and the message is sent again with the same Message-ID
 //! (receivers and the sink recognise it); a message confirmed as SENT is never sent again.
 
-use std::time::Duration;
-
 use super::compose;
 use super::model::MailKind;
 use super::transport::{MailTransport, Message, SendOutcome};
@@ -142,6 +140,7 @@ pub async fn run_reminders(db: &Db, today: time::Date) -> Result<usize, StoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn the_wait_doubles_from_the_minimum_and_stops_at_the_maximum() {

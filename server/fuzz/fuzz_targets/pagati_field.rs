@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use server::mypay::wire::pagati::parse_pagati;
-use server::mypay::wire::soap::{decode_pagati_field, encode_pagati_field};
+use mypay::wire::pagati::parse_pagati;
+use mypay::wire::soap::{decode_pagati_field, encode_pagati_field};
 
 /// Same rule as the decoder: first byte after an optional BOM and XML whitespace is `<`.
 fn looks_like_xml(bytes: &[u8]) -> bool {

@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use server::mypay::wire::amount::AmountCents;
-use server::mypay::wire::pagati::parse_pagati;
-use server::mypay::wire::soap::{
+use mypay::wire::amount::AmountCents;
+use mypay::wire::pagati::parse_pagati;
+use mypay::wire::soap::{
     interpret_pagati, parse_chiedi_pagati_con_ricevuta_response, parse_chiedi_pagati_response,
     parse_invia_dovuti_response,
 };

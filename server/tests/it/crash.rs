@@ -1057,7 +1057,14 @@ async fn sigkill_at_random_points_of_the_pay_flow_keeps_every_payment_invariant(
     // even if the target directory is rebuilt meanwhile (e.g. shared by several checkouts).
     std::fs::create_dir_all(workdir.join("bin")).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_ecm-server"), workdir.join("bin/ecm-server")).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_mypay-simulator"), workdir.join("bin/mypay-simulator")).unwrap();
+    // The simulator is another package's binary (`cargo build -p mypay-simulator`, done by
+    // scripts/crash-test.sh): CRASH_SIMULATOR_BIN, or beside ecm-server in the target directory.
+    let simulator_bin = std::env::var_os("CRASH_SIMULATOR_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_BIN_EXE_ecm-server")).with_file_name("mypay-simulator"));
+    std::fs::copy(&simulator_bin, workdir.join("bin/mypay-simulator")).unwrap_or_else(|e| {
+        panic!("no simulator at {} ({e}): build it with `cargo build -p mypay-simulator`", simulator_bin.display())
+    });
     println!(
         "crash test: {trials} trials, seed {seed}, SQLite{}, work folder {}",
         if postgres { " + PostgreSQL" } else { "" },

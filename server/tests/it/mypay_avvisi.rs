@@ -8,16 +8,16 @@ use crate::mypay_support;
 
 use std::time::Duration;
 
-use mypay_support::xsd_check::{assert_valid_against, assert_xsd_valid, pa_for_node_xsd};
-use mypay_support::{assert_wsdl_valid, fresh_iud, payer, test_config, Sim, COD_IPA, PASSWORD};
-use reqwest::StatusCode;
-use server::mypay::wire::iuv::check_digits;
-use server::mypay::{
+use mypay::wire::iuv::check_digits;
+use mypay::{
     AmountCents, Attestor, AttestorKind, CancelOutcome, DebtPosition, FaultCode, InsertOutcome, IssuedNotice, Iuv,
     ModifyOutcome, MyPayError, NotPayableReason, NoticeDownload, NoticeUrl, OffPagoPaPayment, PaymentChannel,
     PaymentStatus, PaymentVerdict, PendingReason, ReceiptLookup, RecordOutcome, SubmitOutcome, VerifyOutcome,
 };
-use server::simulator::{Mode, TipoDovuto};
+use mypay_simulator::{Mode, TipoDovuto};
+use mypay_support::xsd_check::{assert_valid_against, assert_xsd_valid, pa_for_node_xsd};
+use mypay_support::{assert_wsdl_valid, fresh_iud, payer, test_config, Sim, COD_IPA, PASSWORD};
+use reqwest::StatusCode;
 use time::macros::date;
 
 /// Whether a client error is of one kind (the fault tables below).
@@ -215,9 +215,7 @@ async fn a_modification_keeps_iud_and_iuv_changes_the_data_and_kills_the_old_url
         other => panic!("{other:?}"),
     }
     // Without the IUV (what the client never sends): MyPay generates one and refuses it (§1.3).
-    let xml =
-        server::mypay::wire::versamento::build_versamento(&p, server::mypay::wire::versamento::Azione::Modifica, None)
-            .unwrap();
+    let xml = mypay::wire::versamento::build_versamento(&p, mypay::wire::versamento::Azione::Modifica, None).unwrap();
     let reply = client.importa_dovuto_unchecked(xml.as_str(), Some(true)).await.unwrap();
     let f = reply.fault.unwrap();
     assert_eq!(f.code, FaultCode::ImportIuvDuplicato);
@@ -496,15 +494,11 @@ async fn importa_dovuto_follows_mypays_check_order_and_texts() {
     let sim = Sim::start(Mode::Legacy).await;
     let client = sim.client();
     let p = position(&fresh_iud());
-    let valid = server::mypay::wire::versamento::build_versamento(
-        &p,
-        server::mypay::wire::versamento::Azione::Inserimento,
-        None,
-    )
-    .unwrap()
-    .as_str()
-    .to_string();
-    let fault_of = |reply: server::mypay::wire::avvisi::ImportaDovutoReply| {
+    let valid = mypay::wire::versamento::build_versamento(&p, mypay::wire::versamento::Azione::Inserimento, None)
+        .unwrap()
+        .as_str()
+        .to_string();
+    let fault_of = |reply: mypay::wire::avvisi::ImportaDovutoReply| {
         let f = reply.fault.expect("a KO");
         (f.code.as_str().to_string(), f.fault_string, f.description)
     };
@@ -523,7 +517,7 @@ async fn importa_dovuto_follows_mypays_check_order_and_texts() {
         (valid.replace("<azione>I<", "<azione>9<"), Some(true), "PAA_AZIONE_NON_VALIDO", "azione non valida [9]".into()),
         // A Dovuti document is schema-valid but has no azione (§1.2).
         (
-            server::mypay::wire::dovuti::build_dovuti(&mypay_support::cart(1)).unwrap().as_str().to_string(),
+            mypay::wire::dovuti::build_dovuti(&mypay_support::cart(1)).unwrap().as_str().to_string(),
             Some(true),
             "PAA_AZIONE_NON_VALIDO",
             "azione non valida [null]".into(),
@@ -625,7 +619,7 @@ async fn action_s_zips_the_pdf_of_an_ente_generated_iuv() {
     let body = "011234567890123";
     let ente_iuv = format!("{body}{}", check_digits(body).unwrap());
     let with_iuv = |azione: &str| {
-        server::mypay::wire::versamento::build_versamento(&p, server::mypay::wire::versamento::Azione::Inserimento, None)
+        mypay::wire::versamento::build_versamento(&p, mypay::wire::versamento::Azione::Inserimento, None)
             .unwrap()
             .as_str()
             .replace("<azione>I<", &format!("<azione>{azione}<"))
@@ -651,7 +645,7 @@ async fn action_s_zips_the_pdf_of_an_ente_generated_iuv() {
     let text = String::from_utf8_lossy(&notice.pdf);
     assert!(text.contains(&format!(
         "(Codice Avviso: {})",
-        server::mypay::wire::iuv::Iuv::parse(&ente_iuv).unwrap().notice_number().grouped()
+        mypay::wire::iuv::Iuv::parse(&ente_iuv).unwrap().notice_number().grouped()
     )));
     // S with flagGeneraIuv=true is refused (§1.4 step 19).
     let refused = client.importa_dovuto_unchecked(&with_iuv("S"), Some(true)).await.unwrap().fault.unwrap();
@@ -837,14 +831,10 @@ async fn the_simulators_answers_validate_against_the_wsdl() {
                 .unwrap()
         }
     };
-    let versamento = server::mypay::wire::versamento::build_versamento(
-        &p,
-        server::mypay::wire::versamento::Azione::Inserimento,
-        None,
-    )
-    .unwrap();
+    let versamento =
+        mypay::wire::versamento::build_versamento(&p, mypay::wire::versamento::Azione::Inserimento, None).unwrap();
     let request = |flag| {
-        server::mypay::wire::avvisi::build_importa_dovuto(&server::mypay::wire::avvisi::ImportaDovutoParams {
+        mypay::wire::avvisi::build_importa_dovuto(&mypay::wire::avvisi::ImportaDovutoParams {
             cod_ipa_ente: COD_IPA,
             password: PASSWORD,
             versamento: &versamento,
@@ -860,9 +850,8 @@ async fn the_simulators_answers_validate_against_the_wsdl() {
     assert_wsdl_valid(&ko, "paaSILImportaDovutoRisposta");
     let fresh = position(&fresh_iud());
     assert!(matches!(client.importa_dovuto_inserisci(&fresh).await.unwrap(), InsertOutcome::Created(_)));
-    let verifica = |iuv: &str| {
-        server::mypay::wire::avvisi::build_verifica_avviso(COD_IPA, PASSWORD, iuv, Some(RETURN_URL)).unwrap().body
-    };
+    let verifica =
+        |iuv: &str| mypay::wire::avvisi::build_verifica_avviso(COD_IPA, PASSWORD, iuv, Some(RETURN_URL)).unwrap().body;
     let ok = post(verifica(notice.iuv.as_str()), "paaSILVerificaAvviso").await;
     assert!(ok.contains("<esito>OK</esito>"));
     assert_wsdl_valid(&ok, "paaSILVerificaAvvisoRisposta");
@@ -870,10 +859,10 @@ async fn the_simulators_answers_validate_against_the_wsdl() {
     assert!(unknown.contains("PAA_IUV_NON_VALIDO"));
     assert_wsdl_valid(&unknown, "paaSILVerificaAvvisoRisposta");
     let ricevuta = |iud: &str| {
-        server::mypay::wire::soap::build_chiedi_pagati_con_ricevuta(
+        mypay::wire::soap::build_chiedi_pagati_con_ricevuta(
             COD_IPA,
             PASSWORD,
-            server::mypay::wire::soap::PagatiLookup::Iud(iud),
+            mypay::wire::soap::PagatiLookup::Iud(iud),
         )
         .unwrap()
         .body
@@ -882,21 +871,20 @@ async fn the_simulators_answers_validate_against_the_wsdl() {
         &post(ricevuta(&p.iud), "paaSILChiediPagatiConRicevuta").await,
         "paaSILChiediPagatiConRicevutaRisposta",
     );
-    let registra =
-        server::mypay::wire::avvisi::build_registra_pagamento(&server::mypay::wire::avvisi::RegistraPagamentoParams {
-            cod_ipa_ente: COD_IPA,
-            password: PASSWORD,
-            iuv: notice.iuv.as_str(),
-            amount: AmountCents(10000),
-            date: date!(2025 - 04 - 10),
-            index: Some(1),
-            iur: "TRN-1",
-            attestor_kind: AttestorKind::Bic,
-            attestor_code: "ABCDITMMXXX",
-            attestor_name: "Banca",
-        })
-        .unwrap()
-        .body;
+    let registra = mypay::wire::avvisi::build_registra_pagamento(&mypay::wire::avvisi::RegistraPagamentoParams {
+        cod_ipa_ente: COD_IPA,
+        password: PASSWORD,
+        iuv: notice.iuv.as_str(),
+        amount: AmountCents(10000),
+        date: date!(2025 - 04 - 10),
+        index: Some(1),
+        iur: "TRN-1",
+        attestor_kind: AttestorKind::Bic,
+        attestor_code: "ABCDITMMXXX",
+        attestor_name: "Banca",
+    })
+    .unwrap()
+    .body;
     let recorded = post(registra, "paaSILRegistraPagamento").await;
     assert_wsdl_valid(&recorded, "paaSILRegistraPagamentoRisposta");
     let after = post(ricevuta(&p.iud), "paaSILChiediPagatiConRicevuta").await;

@@ -10,45 +10,33 @@ use crate::mypay_support;
 use std::time::Duration;
 
 use base64::Engine as _;
-use mypay_support::xsd_check::assert_xsd_valid;
-use mypay_support::{
-    assert_wsdl_invalid, assert_wsdl_valid, canonical, find_text, fixture, payload_of, COD_IPA, PASSWORD,
-};
-use server::mypay::wire::avvisi::{
+use mypay::wire::avvisi::{
     build_importa_dovuto, build_registra_pagamento, build_verifica_avviso, parse_importa_dovuto_response,
     parse_registra_pagamento_response, parse_verifica_avviso_response, AttestorKind, ImportaDovutoOutcome,
     ImportaDovutoParams, RegistraPagamentoOutcome, RegistraPagamentoParams,
 };
-use server::mypay::wire::pagati::{parse_pagati, PagatiKind, PaymentChannel};
-use server::mypay::wire::soap::{
+use mypay::wire::pagati::{parse_pagati, PagatiKind, PaymentChannel};
+use mypay::wire::samples::golden_position;
+use mypay::wire::soap::{
     build_chiedi_pagati_con_ricevuta, encode_pagati_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response,
     FaultCode, InviaDovutiOutcome, Operation, PagatiLookup, PagatiOutcome, PaymentVerdict,
 };
-use server::mypay::wire::versamento::{build_versamento, Azione, DebtPosition};
-use server::mypay::{
+use mypay::wire::versamento::{build_versamento, Azione};
+use mypay::{
     AmountCents, Attestor, CancelOutcome, InsertOutcome, Iuv, MyPayClient, MyPayConfig, NotPayableReason,
     OffPagoPaPayment, PaymentStatus, PendingReason, ReceiptLookup, RecordOutcome, VerifyOutcome,
+};
+use mypay_support::xsd_check::assert_xsd_valid;
+use mypay_support::{
+    assert_wsdl_invalid, assert_wsdl_valid, canonical, find_text, fixture, payload_of, COD_IPA, PASSWORD,
 };
 use time::macros::date;
 
 const IUV: &str = "01000000012345688";
 const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno?avviso=ECM-2025-000456";
 
-/// The debt of §8.1.
-fn position() -> DebtPosition {
-    DebtPosition {
-        iud: "ECM-2025-000456-AV-01".into(),
-        payer: server::mypay::wire::samples::golden_payer(),
-        amount: AmountCents(10000),
-        due_date: Some(date!(2025 - 04 - 30)),
-        tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),
-        causale: "Iscrizione evento ECM 2025-456".into(),
-        dati_specifici_riscossione: "9/0301109AP".into(),
-    }
-}
-
 fn importa_request(azione: Azione, iuv: Option<&str>, flag: Option<bool>) -> String {
-    let versamento = build_versamento(&position(), azione, iuv).unwrap();
+    let versamento = build_versamento(&golden_position(), azione, iuv).unwrap();
     let request = build_importa_dovuto(&ImportaDovutoParams {
         cod_ipa_ente: COD_IPA,
         password: PASSWORD,
@@ -63,7 +51,7 @@ fn importa_request(azione: Azione, iuv: Option<&str>, flag: Option<bool>) -> Str
 
 #[test]
 fn versamento_of_8_1_is_byte_identical_and_schema_valid() {
-    let built = build_versamento(&position(), Azione::Inserimento, None).unwrap();
+    let built = build_versamento(&golden_position(), Azione::Inserimento, None).unwrap();
     let reference = fixture("avvisi_8_1_versamento.xml");
     assert_eq!(built.as_str(), std::str::from_utf8(&reference).unwrap());
     assert_xsd_valid(built.as_bytes());
@@ -150,7 +138,7 @@ fn the_wsdl_check_can_fail() {
     }
 }
 
-fn reply(name: &str) -> server::mypay::wire::avvisi::ImportaDovutoReply {
+fn reply(name: &str) -> mypay::wire::avvisi::ImportaDovutoReply {
     match parse_importa_dovuto_response(&fixture(name)).unwrap() {
         ImportaDovutoOutcome::Reply(r) => r,
         other => panic!("{other:?}"),
@@ -282,7 +270,7 @@ async fn serve(body: Vec<u8>) -> (MyPayClient, tokio::task::JoinHandle<()>) {
     let client = MyPayClient::new(MyPayConfig {
         endpoint: format!("http://{addr}/ws/pa/PagamentiTelematiciDovutiPagati"),
         cod_ipa_ente: COD_IPA.into(),
-        password: server::settings::Secret::new(PASSWORD),
+        password: mypay::Secret::new(PASSWORD),
         timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
     })
@@ -295,7 +283,7 @@ async fn the_client_types_every_reference_answer() {
     let iuv = Iuv::parse(IUV).unwrap();
 
     let (client, task) = serve(fixture("avvisi_8_1_response.xml")).await;
-    match client.importa_dovuto_inserisci(&position()).await.unwrap() {
+    match client.importa_dovuto_inserisci(&golden_position()).await.unwrap() {
         InsertOutcome::Created(notice) => {
             assert_eq!(notice.iuv, iuv);
             assert_eq!(notice.notice_number.as_str(), "301000000012345688");
@@ -308,7 +296,7 @@ async fn the_client_types_every_reference_answer() {
     task.abort();
 
     let (client, task) = serve(fixture("avvisi_8_2_response.xml")).await;
-    match client.importa_dovuto_inserisci(&position()).await.unwrap() {
+    match client.importa_dovuto_inserisci(&golden_position()).await.unwrap() {
         InsertOutcome::AlreadyExists { consumed_iuv, rejection } => {
             assert_eq!(consumed_iuv.as_deref(), Some("01000000012345789"));
             assert_eq!(rejection.code, FaultCode::ImportIudDuplicato);
@@ -318,7 +306,7 @@ async fn the_client_types_every_reference_answer() {
     task.abort();
 
     let (client, task) = serve(fixture("avvisi_8_4_response.xml")).await;
-    match client.importa_dovuto_inserisci(&position()).await.unwrap() {
+    match client.importa_dovuto_inserisci(&golden_position()).await.unwrap() {
         InsertOutcome::Rejected { consumed_iuv: None, rejection } => {
             assert_eq!(rejection.code, FaultCode::IuvNonValido)
         }
@@ -378,6 +366,6 @@ async fn the_client_types_every_reference_answer() {
         .unwrap()
         .replace("paaSILRegistraPagamentoRisposta", "paaSILImportaDovutoRisposta");
     let (client, task) = serve(cancelled.into_bytes()).await;
-    assert_eq!(client.importa_dovuto_annulla(&position()).await.unwrap(), CancelOutcome::Cancelled);
+    assert_eq!(client.importa_dovuto_annulla(&golden_position()).await.unwrap(), CancelOutcome::Cancelled);
     task.abort();
 }

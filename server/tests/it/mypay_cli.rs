@@ -2,11 +2,11 @@
 
 use crate::mypay_support;
 
+use mypay::SubmitOutcome;
+use mypay_simulator::Mode;
 use mypay_support::{cart, Sim, COD_IPA, PASSWORD};
 use server::cli::mypay_chiedi_pagati;
-use server::mypay::SubmitOutcome;
 use server::settings::Settings;
-use server::simulator::Mode;
 
 fn settings_for(sim: &Sim, password: &str) -> Settings {
     let vars = [

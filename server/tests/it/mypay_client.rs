@@ -6,18 +6,18 @@ use crate::mypay_support;
 
 use std::time::Duration;
 
-use mypay_support::xsd_check::{assert_valid_against, assert_xsd_valid, pa_for_node_xsd, rpt_rt_xsd};
-use mypay_support::{cart, fresh_iud, Sim, COD_IPA, PASSWORD};
-use reqwest::StatusCode;
-use server::mypay::{
+use mypay::{
     FaultCode, MyPayError, Payment, PaymentStatus, PaymentVerdict, PendingReason, ReceiptLookup, ReceiptOutcome,
     SubmitOutcome,
 };
-use server::simulator::Mode;
+use mypay_simulator::Mode;
+use mypay_support::xsd_check::{assert_valid_against, assert_xsd_valid, pa_for_node_xsd, rpt_rt_xsd};
+use mypay_support::{cart, fresh_iud, Sim, COD_IPA, PASSWORD};
+use reqwest::StatusCode;
 
 const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno";
 
-async fn submit(sim: &Sim, n: usize) -> (String, String, server::mypay::Cart) {
+async fn submit(sim: &Sim, n: usize) -> (String, String, mypay::Cart) {
     let cart = cart(n);
     match sim.client().invia_dovuti(&cart, RETURN_URL).await.unwrap() {
         SubmitOutcome::Accepted { id_session, url } => (id_session, url, cart),
@@ -25,7 +25,7 @@ async fn submit(sim: &Sim, n: usize) -> (String, String, server::mypay::Cart) {
     }
 }
 
-fn expected(cart: &server::mypay::Cart) -> Vec<(String, server::mypay::AmountCents)> {
+fn expected(cart: &mypay::Cart) -> Vec<(String, mypay::AmountCents)> {
     cart.debts.iter().map(|d| (d.iud.clone(), d.amount)).collect()
 }
 
@@ -80,7 +80,7 @@ async fn accepted_cart_gets_a_mypay_style_session_and_an_italian_landing_page() 
 fn dovuti_xml(iud: &str, tipo: &str) -> String {
     // Built valid, then the IUD and tipo dovuto are replaced: they may be what MyPay refuses.
     let c = cart(1);
-    let xml = server::mypay::wire::dovuti::build_dovuti(&c).unwrap().as_str().to_string();
+    let xml = mypay::wire::dovuti::build_dovuti(&c).unwrap().as_str().to_string();
     xml.replace(&c.debts[0].iud, iud).replace(&c.debts[0].tipo_dovuto, tipo)
 }
 
@@ -253,7 +253,7 @@ async fn missing_header_is_a_soap_fault_and_an_unknown_body_element_a_404() {
 
     // The client reports an HTTP 404 with an empty body as such.
     let mut wrong = sim.client();
-    wrong = server::mypay::MyPayClient::new(server::mypay::MyPayConfig {
+    wrong = mypay::MyPayClient::new(mypay::MyPayConfig {
         endpoint: format!("{}/nowhere", sim.base),
         ..mypay_support_config(&wrong)
     })
@@ -262,11 +262,11 @@ async fn missing_header_is_a_soap_fault_and_an_unknown_body_element_a_404() {
     sim.stop();
 }
 
-fn mypay_support_config(_client: &server::mypay::MyPayClient) -> server::mypay::MyPayConfig {
-    server::mypay::MyPayConfig {
+fn mypay_support_config(_client: &mypay::MyPayClient) -> mypay::MyPayConfig {
+    mypay::MyPayConfig {
         endpoint: String::new(),
         cod_ipa_ente: COD_IPA.into(),
-        password: server::settings::Secret::new(PASSWORD),
+        password: mypay::Secret::new(PASSWORD),
         timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
     }
@@ -577,7 +577,7 @@ async fn injected_faults_become_the_right_transport_errors() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = closed.local_addr().unwrap();
     drop(closed);
-    let nowhere = server::mypay::MyPayClient::new(server::mypay::MyPayConfig {
+    let nowhere = mypay::MyPayClient::new(mypay::MyPayConfig {
         endpoint: format!("http://{addr}/ws/pa/PagamentiTelematiciDovutiPagati"),
         ..mypay_support_config(&client)
     })
@@ -591,7 +591,7 @@ async fn injected_faults_become_the_right_transport_errors() {
 #[tokio::test]
 async fn an_oversized_answer_is_refused_without_being_read_whole() {
     use axum::body::Body;
-    let huge = server::mypay::wire::xml::MAX_XML_BYTES + 1;
+    let huge = mypay::wire::xml::MAX_XML_BYTES + 1;
     let app =
         axum::Router::new().route("/announced", axum::routing::post(move || async move { vec![b' '; huge] })).route(
             "/streamed",
@@ -607,10 +607,10 @@ async fn an_oversized_answer_is_refused_without_being_read_whole() {
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     for path in ["announced", "streamed"] {
-        let client = server::mypay::MyPayClient::new(server::mypay::MyPayConfig {
+        let client = mypay::MyPayClient::new(mypay::MyPayConfig {
             endpoint: format!("http://{addr}/{path}"),
             cod_ipa_ente: COD_IPA.into(),
-            password: server::settings::Secret::new(PASSWORD),
+            password: mypay::Secret::new(PASSWORD),
             timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(2),
         })

@@ -4,45 +4,23 @@
 use crate::mypay_support;
 
 use base64::Engine as _;
-use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid};
-use mypay_support::{canonical, find_text, fixture};
-use server::mypay::wire::amount::{AmountCents, AmountError};
-use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt};
-use server::mypay::wire::pagati::{format_xsd_date_time, parse_pagati, EsitoPagamento, PagatiKind};
-use server::mypay::wire::soap::{
+use mypay::wire::amount::{AmountCents, AmountError};
+use mypay::wire::dovuti::build_dovuti;
+use mypay::wire::pagati::{format_xsd_date_time, parse_pagati, EsitoPagamento, PagatiKind};
+use mypay::wire::samples::example_a_cart;
+use mypay::wire::soap::{
     build_chiedi_pagati, build_invia_dovuti, interpret_pagati, parse_chiedi_pagati_response,
     parse_invia_dovuti_response, FaultCode, InviaDovutiOutcome, InviaDovutiParams, Operation, PagatiOutcome,
     PaymentVerdict, ShowMyPay,
 };
+use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid};
+use mypay_support::{canonical, find_text, fixture};
 use time::macros::{date, datetime, offset};
 
 const COD_IPA: &str = "R_VENETO";
 const PASSWORD: &str = "Ecm#Veneto2025";
 const ID_SESSION: &str = "3f2a9c1e-7b4d-4e2a-9f11-e3a8cb1a9e0b";
 const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno?ordine=2025-000123";
-
-/// The inputs of Example A (§9.1).
-fn example_a_cart() -> Cart {
-    Cart {
-        payer: server::mypay::wire::samples::golden_payer(),
-        debts: vec![
-            Debt {
-                iud: "ECM-2025-000123-A1-01".into(),
-                amount: AmountCents(10000),
-                tipo_dovuto: "ECM_ISCRIZIONE_EVENTO".into(),
-                causale: "Iscrizione evento ECM 2025-123".into(),
-                dati_specifici_riscossione: "9/0301109AP".into(),
-            },
-            Debt {
-                iud: "ECM-2025-000123-A1-02".into(),
-                amount: AmountCents(5000),
-                tipo_dovuto: "ECM_DIRITTI_SEGRETERIA".into(),
-                causale: "Diritti di segreteria evento ECM 2025-123".into(),
-                dati_specifici_riscossione: "9/0301109AP".into(),
-            },
-        ],
-    }
-}
 
 #[test]
 fn example_a_dovuti_matches_reference() {

@@ -11,9 +11,9 @@ use crate::mypay_support;
 
 use std::time::Duration;
 
+use mypay::SubmitOutcome;
+use mypay_simulator::Mode;
 use mypay_support::{cart, Sim, COD_IPA, PASSWORD};
-use server::mypay::SubmitOutcome;
-use server::simulator::Mode;
 
 const RETURN_URL: &str = "https://ecm.example.invalid/pagamenti/ritorno";
 

@@ -1,12 +1,12 @@
 //! DTD / entity hardening: nothing is ever expanded or fetched.
 
 use base64::Engine as _;
-use server::mypay::wire::pagati::{parse_pagati, PagatiError};
-use server::mypay::wire::soap::{
+use mypay::wire::pagati::{parse_pagati, PagatiError};
+use mypay::wire::soap::{
     encode_pagati_field, parse_chiedi_pagati_con_ricevuta_response, parse_chiedi_pagati_response,
     parse_invia_dovuti_response, ResponseError,
 };
-use server::mypay::wire::xml::XmlError;
+use mypay::wire::xml::XmlError;
 
 const BILLION_LAUGHS: &str = r#"<?xml version="1.0"?>
 <!DOCTYPE lolz [

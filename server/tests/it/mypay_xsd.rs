@@ -3,15 +3,15 @@
 
 use crate::mypay_support;
 
-use mypay_support::fixture;
-use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid, original_xsd, patched_xsd};
-use server::mypay::wire::amount::AmountCents;
-use server::mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
-use server::mypay::wire::pagati::{parse_pagati, AllegatoRicevuta, EsitoPagamento, Pagati, PagatiError, PagatiKind};
-use server::mypay::wire::soap::{
+use mypay::wire::amount::AmountCents;
+use mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
+use mypay::wire::pagati::{parse_pagati, AllegatoRicevuta, EsitoPagamento, Pagati, PagatiError, PagatiKind};
+use mypay::wire::soap::{
     encode_pagati_field, encode_rt_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response, PagatiOutcome,
     PaymentVerdict,
 };
+use mypay_support::fixture;
+use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid, original_xsd, patched_xsd};
 
 fn example_b() -> Pagati {
     parse_pagati(&fixture("example_b_pagati.xml")).unwrap()

@@ -4,8 +4,8 @@
 
 use crate::mypay_support;
 
+use mypay_simulator::Mode;
 use mypay_support::Sim;
-use server::simulator::Mode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zeep_drives_the_simulator_through_send_pay_and_receipts() {

@@ -72,7 +72,7 @@ async fn notice_of(app: &TestApp, debt_id: &str) -> (String, String, String) {
 /// Issued from the cart page, held, downloadable by its owner only, paid at a PSP, and the
 /// debt is PAGATO with its receipt after one reconciler pass — the provider never came back.
 async fn paid_at_a_psp(backend: Backend) {
-    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Checkout, &[]).await else {
+    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, mypay_simulator::Mode::Checkout, &[]).await else {
         return;
     };
     let (client, debt_id) = provider(&app, "ufficio@formazione.it", "0800000001").await;
@@ -278,7 +278,7 @@ both_backends!(an_import_whose_answer_was_lost_is_recovered_with_one_live_notice
 /// in the cart again. A notice paid at a PSP a moment before the cancellation is recorded as
 /// paid and never given back. The Segreteria's annulment cancels the notice too.
 async fn cancel_then_pay_online(backend: Backend) {
-    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Checkout, &[]).await else {
+    let Some((app, sim)) = TestApp::spawn_with_mypay_mode(backend, mypay_simulator::Mode::Checkout, &[]).await else {
         return;
     };
     let (client, debt_id) = provider(&app, "ufficio@formazione.it", "0800000004").await;

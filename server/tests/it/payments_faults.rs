@@ -23,9 +23,9 @@ use app::db::{new_id, Db};
 use app::error::AppError;
 use app::payments::model::ReconcilerConfig;
 use app::payments::reconciler::run_pass;
+use mypay_simulator::Mode;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use server::simulator::Mode;
 use sqlx::Row;
 use support::{attempt_state, everything_due, has_receipt, json_of, row, Backend, TestApp, TestSim};
 

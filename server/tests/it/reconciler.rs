@@ -13,9 +13,9 @@ use app::payments::gateway::{CartLine, CartPayer, CartRequest, PaymentGateway};
 use app::payments::model::ReconcilerConfig;
 use app::payments::model::{FeeKind, PayerType};
 use app::payments::reconciler::{claim_due, release_claim, run_pass};
+use mypay_simulator::Mode;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use server::simulator::Mode;
 use sqlx::Row;
 use support::{attempt_state, everything_due, fiscal_code, has_receipt, json_of, row, Backend, TestApp, TestSim};
 

@@ -5,8 +5,7 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
-#[path = "../../../src/mypay/wire/xsd_check.rs"]
-pub mod xsd_check;
+pub use mypay::wire::xsd_check;
 
 /// A canonical element: (namespace URI, local name, trimmed text, children). Prefixes and
 /// whitespace-only text between elements are ignored. Built with quick-xml directly, i.e.
@@ -87,9 +86,9 @@ pub fn find_text(node: &Node, name: &str) -> Option<String> {
 
 // ---- MyPay simulator over real HTTP ----------------------------------------------------------
 
-use server::mypay::{AmountCents, Cart, Debt, MyPayClient, MyPayConfig, Payer};
-use server::settings::Secret;
-use server::simulator::{Mode, Simulator, SimulatorConfig, TipoDovuto};
+use mypay::Secret;
+use mypay::{AmountCents, Cart, Debt, MyPayClient, MyPayConfig, Payer};
+use mypay_simulator::{Mode, Simulator, SimulatorConfig, TipoDovuto};
 
 pub const COD_IPA: &str = "R_VENETO";
 pub const PASSWORD: &str = "Ecm#Veneto2025";
@@ -183,7 +182,7 @@ pub fn fresh_iud() -> String {
 }
 
 pub fn payer() -> Payer {
-    server::mypay::wire::samples::golden_payer()
+    mypay::wire::samples::golden_payer()
 }
 
 /// A valid cart of `n` debts with fresh IUDs, € 100.00 + € 50.00 + € 10.00 …

@@ -276,17 +276,17 @@ pub const SIM_PASSWORD: &str = "Ecm#Veneto2025";
 
 impl TestSim {
     pub async fn start() -> TestSim {
-        TestSim::start_mode(server::simulator::Mode::Legacy).await
+        TestSim::start_mode(mypay_simulator::Mode::Legacy).await
     }
 
     /// The simulator in one of MyPay's two operating modes.
-    pub async fn start_mode(mode: server::simulator::Mode) -> TestSim {
-        let config = server::simulator::SimulatorConfig {
+    pub async fn start_mode(mode: mypay_simulator::Mode) -> TestSim {
+        let config = mypay_simulator::SimulatorConfig {
             mode,
             bind: "127.0.0.1:0".parse().unwrap(),
-            ..server::simulator::SimulatorConfig::default()
+            ..mypay_simulator::SimulatorConfig::default()
         };
-        let sim = server::simulator::Simulator::build(config).await.expect("the simulator starts");
+        let sim = mypay_simulator::Simulator::build(config).await.expect("the simulator starts");
         let base = sim.base_url().to_string();
         let soap_url = sim.soap_url();
         let task = tokio::spawn(sim.run());
@@ -325,13 +325,13 @@ impl TestSim {
 impl TestApp {
     /// The portal wired to a fresh MyPay simulator (plus `extra` settings).
     pub async fn spawn_with_mypay(backend: Backend, extra: &[(&str, &str)]) -> Option<(TestApp, TestSim)> {
-        TestApp::spawn_with_mypay_mode(backend, server::simulator::Mode::Legacy, extra).await
+        TestApp::spawn_with_mypay_mode(backend, mypay_simulator::Mode::Legacy, extra).await
     }
 
     /// [`TestApp::spawn_with_mypay`] with the simulator in `mode`.
     pub async fn spawn_with_mypay_mode(
         backend: Backend,
-        mode: server::simulator::Mode,
+        mode: mypay_simulator::Mode,
         extra: &[(&str, &str)],
     ) -> Option<(TestApp, TestSim)> {
         if backend == Backend::Postgres && std::env::var("ECM_TEST_POSTGRES_URL").map(|v| v.is_empty()).unwrap_or(true)
