@@ -86,59 +86,181 @@ pub struct Settings {
     pub mail: MailConfig,
 }
 
-const KNOWN_ECM_KEYS: &[&str] = &[
-    "ECM_PUBLIC_URL",
-    "ECM_ADMIN_EMAIL",
-    "ECM_ADMIN_PASSWORD",
-    "ECM_SESSION_TTL_MINUTES",
-    "ECM_SESSION_IDLE_MINUTES",
-    "ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
-    "ECM_LOGIN_MAX_FAILURES_PER_ADDRESS",
-    "ECM_LOGIN_WINDOW_MINUTES",
-    "ECM_REGISTRATIONS_PER_ADDRESS",
-    "ECM_REGISTRATIONS_PER_HOUR",
-    "ECM_DOCUMENT_MAX_BYTES",
-    "ECM_DOCUMENT_MAX_VERSIONS",
-    "ECM_DOCUMENT_MAX_REQUEST_BYTES",
-    "ECM_UPLOADS_PER_HOUR",
-    "ECM_MYPAY_ENDPOINT",
-    "ECM_MYPAY_COD_IPA_ENTE",
-    "ECM_MYPAY_PASSWORD",
-    "ECM_MYPAY_TIMEOUT_SECONDS",
-    "ECM_MYPAY_CONNECT_TIMEOUT_SECONDS",
-    "ECM_MYPAY_ALLOW_HTTP",
-    "ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE",
-    "ECM_MYPAY_DSR_QUOTA_ANNUALE",
-    "ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO",
-    "ECM_MYPAY_DSR_CONTRIBUTO_EVENTO",
-    "ECM_RECONCILER_INTERVAL_SECONDS",
-    "ECM_RECONCILER_BACKOFF_MIN_SECONDS",
-    "ECM_RECONCILER_BACKOFF_MAX_SECONDS",
-    "ECM_RECONCILER_CONCURRENCY",
-    "ECM_RECONCILER_RATE_PER_SECOND",
-    "ECM_RECONCILER_LEASE_SECONDS",
-    "ECM_RECONCILER_LATE_RECEIPT_HOURS",
-    "ECM_VERIFY_MIN_INTERVAL_SECONDS",
-    "ECM_TRUSTED_PROXIES",
-    "ECM_METRICS_ADDR",
-    "ECM_HTTP_MAX_CONNECTIONS",
-    "ECM_HTTP_IDLE_TIMEOUT_SECONDS",
-    "ECM_HTTP_BODY_TIMEOUT_SECONDS",
-    "ECM_HTTP_UPLOAD_TIMEOUT_SECONDS",
-    "ECM_SMTP_URL",
-    "ECM_SMTP_TIMEOUT_SECONDS",
-    "ECM_MAIL_FROM",
-    "ECM_MAIL_INTERVAL_SECONDS",
-    "ECM_MAIL_MAX_TRIES",
-    "ECM_MAIL_BACKOFF_MIN_SECONDS",
-    "ECM_MAIL_BACKOFF_MAX_SECONDS",
-    "ECM_MAIL_LEASE_SECONDS",
-    // Read by the test suite only: the Python interpreter (with zeep) of the WSDL check.
-    "ECM_ZEEP_PYTHON",
-    // Test-suite settings, read by the tests and tools, not by the server.
-    "ECM_TEST_POSTGRES_URL",
-    "ECM_TOOLS_DIR",
+/// How the value of a setting is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// A whole number of `unit`s in `min..=max`.
+    Number { default: u64, min: u64, max: u64, unit: Unit },
+    /// Text (an address, a URL, a name), checked where it is read; `None`: unset unless given.
+    Text(Option<&'static str>),
+    /// Taken verbatim, never trimmed, never shown (passwords).
+    Secret,
+    /// Not read by the portal: the tests and the tools.
+    Tooling,
+}
+
+/// The unit of a [`Value::Number`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Seconds,
+    Minutes,
+    Hours,
+}
+
+/// One setting: its variable and how its value is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    pub key: &'static str,
+    pub value: Value,
+}
+
+const fn number(key: &'static str, default: u64, min: u64, max: u64, unit: Unit) -> Setting {
+    Setting { key, value: Value::Number { default, min, max, unit } }
+}
+
+const fn text(key: &'static str, default: Option<&'static str>) -> Setting {
+    Setting { key, value: Value::Text(default) }
+}
+
+const DAY: u64 = 86_400;
+
+/// Every setting, with its default and limits: the one list the readers below take them from,
+/// and that README.md's configuration table must match (a test compares them). An `ECM_*`
+/// variable not listed here is refused at start-up.
+pub const SETTINGS: &[Setting] = &[
+    text("DATABASE_URL", Some("sqlite://data/ecm.sqlite")),
+    text("LEPTOS_SITE_ADDR", Some("127.0.0.1:3000")),
+    // Default: http:// + LEPTOS_SITE_ADDR.
+    text("ECM_PUBLIC_URL", None),
+    text("ECM_ADMIN_EMAIL", None),
+    Setting { key: "ECM_ADMIN_PASSWORD", value: Value::Secret },
+    number("ECM_SESSION_TTL_MINUTES", 480, 1, 30 * 24 * 60, Unit::Minutes),
+    number("ECM_SESSION_IDLE_MINUTES", 60, 1, 30 * 24 * 60, Unit::Minutes),
+    number("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1_000, Unit::Count),
+    number("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 100_000, Unit::Count),
+    text("ECM_TRUSTED_PROXIES", None),
+    text("ECM_METRICS_ADDR", None),
+    number("ECM_LOGIN_WINDOW_MINUTES", 15, 1, 24 * 60, Unit::Minutes),
+    number("ECM_REGISTRATIONS_PER_ADDRESS", 10, 1, 100_000, Unit::Count),
+    number("ECM_REGISTRATIONS_PER_HOUR", 300, 1, 1_000_000, Unit::Count),
+    number("ECM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024, 1, 1 << 30, Unit::Count),
+    number("ECM_DOCUMENT_MAX_VERSIONS", 10, 1, 1_000, Unit::Count),
+    number("ECM_DOCUMENT_MAX_REQUEST_BYTES", 40 * 1024 * 1024, 1, 1 << 34, Unit::Count),
+    number("ECM_UPLOADS_PER_HOUR", 60, 1, 100_000, Unit::Count),
+    number("ECM_HTTP_MAX_CONNECTIONS", 512, 1, 1_000_000, Unit::Count),
+    number("ECM_HTTP_IDLE_TIMEOUT_SECONDS", 60, 1, 3_600, Unit::Seconds),
+    number("ECM_HTTP_BODY_TIMEOUT_SECONDS", 30, 1, 3_600, Unit::Seconds),
+    number("ECM_HTTP_UPLOAD_TIMEOUT_SECONDS", 120, 1, 3_600, Unit::Seconds),
+    text("ECM_MYPAY_ENDPOINT", None),
+    text("ECM_MYPAY_ALLOW_HTTP", Some("false")),
+    text("ECM_MYPAY_COD_IPA_ENTE", None),
+    Setting { key: "ECM_MYPAY_PASSWORD", value: Value::Secret },
+    // A send without answer keeps its debts for UNSENT_GRACE (5 minutes): a call must be over
+    // well before that.
+    number("ECM_MYPAY_TIMEOUT_SECONDS", 30, 1, 120, Unit::Seconds),
+    number("ECM_MYPAY_CONNECT_TIMEOUT_SECONDS", 5, 1, 120, Unit::Seconds),
+    text("ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE", Some("ECM_QUOTA_ANNUALE")),
+    text("ECM_MYPAY_DSR_QUOTA_ANNUALE", Some("9/0301109AP")),
+    text("ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO", Some("ECM_CONTRIBUTO_EVENTO")),
+    text("ECM_MYPAY_DSR_CONTRIBUTO_EVENTO", Some("9/0301109AP")),
+    number("ECM_RECONCILER_INTERVAL_SECONDS", 10, 1, DAY, Unit::Seconds),
+    number("ECM_RECONCILER_BACKOFF_MIN_SECONDS", 10, 1, DAY, Unit::Seconds),
+    number("ECM_RECONCILER_BACKOFF_MAX_SECONDS", 300, 1, DAY, Unit::Seconds),
+    number("ECM_RECONCILER_CONCURRENCY", 4, 1, 64, Unit::Count),
+    number("ECM_RECONCILER_RATE_PER_SECOND", 5, 1, 1_000, Unit::Count),
+    number("ECM_RECONCILER_LEASE_SECONDS", 120, 1, DAY, Unit::Seconds),
+    number("ECM_RECONCILER_LATE_RECEIPT_HOURS", 48, 0, 24 * 365, Unit::Hours),
+    number("ECM_VERIFY_MIN_INTERVAL_SECONDS", 3, 0, 300, Unit::Seconds),
+    // Taken verbatim (it may hold a password); errors never repeat it.
+    Setting { key: "ECM_SMTP_URL", value: Value::Secret },
+    text("ECM_MAIL_FROM", Some("Portale ECM <ecm-noreply@localhost>")),
+    number("ECM_SMTP_TIMEOUT_SECONDS", 30, 1, 120, Unit::Seconds),
+    number("ECM_MAIL_INTERVAL_SECONDS", 5, 1, 3_600, Unit::Seconds),
+    number("ECM_MAIL_MAX_TRIES", 8, 1, 100, Unit::Count),
+    number("ECM_MAIL_BACKOFF_MIN_SECONDS", 30, 1, DAY, Unit::Seconds),
+    number("ECM_MAIL_BACKOFF_MAX_SECONDS", 3_600, 1, 7 * DAY, Unit::Seconds),
+    // Above ECM_SMTP_TIMEOUT_SECONDS (at least 1), so at least 2.
+    number("ECM_MAIL_LEASE_SECONDS", 120, 2, 3_600, Unit::Seconds),
+    // Read by `tracing` in main.rs.
+    text("RUST_LOG", Some("info,sqlx=warn,tower_http=info")),
+    Setting { key: "ECM_TEST_POSTGRES_URL", value: Value::Tooling },
+    Setting { key: "ECM_TOOLS_DIR", value: Value::Tooling },
+    Setting { key: "ECM_ZEEP_PYTHON", value: Value::Tooling },
 ];
+
+/// The entry of `key` in [`SETTINGS`]. A key missing there is a programming error, caught by
+/// every test that reads the settings.
+fn setting(key: &str) -> &'static Setting {
+    SETTINGS.iter().find(|s| s.key == key).unwrap_or_else(|| panic!("{key} is not in settings::SETTINGS"))
+}
+
+/// The default text of a [`Value::Text`] setting.
+pub fn text_default(key: &str) -> Option<&'static str> {
+    match setting(key).value {
+        Value::Text(default) => default,
+        other => panic!("{key} is not a text setting: {other:?}"),
+    }
+}
+
+/// Reads settings from a map of variables, each with the default and limits of [`SETTINGS`].
+struct Reader<'a> {
+    vars: &'a BTreeMap<String, String>,
+}
+
+impl Reader<'_> {
+    /// The trimmed value, if given and not blank.
+    fn get(&self, key: &str) -> Option<String> {
+        self.vars.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    /// The value as given (not trimmed), if not empty: secrets.
+    fn verbatim(&self, key: &str) -> Option<String> {
+        self.vars.get(key).filter(|v| !v.is_empty()).cloned()
+    }
+
+    /// The value, or the table's default.
+    fn text(&self, key: &str) -> Option<String> {
+        self.get(key).or_else(|| text_default(key).map(str::to_string))
+    }
+
+    /// A [`Value::Number`] in its limits (the table's default when not given).
+    fn number(&self, key: &'static str) -> Result<u64, SettingsError> {
+        let Value::Number { default, min, max, .. } = setting(key).value else {
+            panic!("{key} is not a number setting")
+        };
+        let value = match self.get(key) {
+            None => default,
+            Some(text) => {
+                text.parse::<u64>().map_err(|e| SettingsError::Invalid { name: key, reason: e.to_string() })?
+            }
+        };
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else if max == u64::MAX {
+            Err(SettingsError::Invalid { name: key, reason: format!("must be at least {min}") })
+        } else {
+            Err(SettingsError::Invalid { name: key, reason: format!("must be between {min} and {max}") })
+        }
+    }
+
+    /// A number setting of seconds, minutes or hours as a duration.
+    fn duration(&self, key: &'static str) -> Result<Duration, SettingsError> {
+        let Value::Number { unit, .. } = setting(key).value else { panic!("{key} is not a number setting") };
+        let n = self.number(key)?;
+        Ok(match unit {
+            Unit::Seconds => Duration::from_secs(n),
+            Unit::Minutes => Duration::from_secs(n * 60),
+            Unit::Hours => Duration::from_secs(n * 3600),
+            Unit::Count => panic!("{key} is a count, not a duration"),
+        })
+    }
+
+    /// A count setting.
+    fn count(&self, key: &'static str) -> Result<i64, SettingsError> {
+        Ok(i64::try_from(self.number(key)?).unwrap_or(i64::MAX))
+    }
+}
 
 impl Settings {
     /// Reads the process environment.
@@ -149,134 +271,75 @@ impl Settings {
     /// Reads settings from a map of variables (the environment, or a test's own map).
     pub fn from_map(vars: BTreeMap<String, String>) -> Result<Settings, SettingsError> {
         if let Some(unknown) =
-            vars.keys().find(|key| key.starts_with("ECM_") && !KNOWN_ECM_KEYS.contains(&key.as_str()))
+            vars.keys().find(|key| key.starts_with("ECM_") && !SETTINGS.iter().any(|s| s.key == key.as_str()))
         {
             return Err(SettingsError::Unknown(unknown.clone()));
         }
-        let get = |name: &str| vars.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let read = Reader { vars: &vars };
+        let invalid = |name: &'static str, reason: &str| SettingsError::Invalid { name, reason: reason.to_string() };
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/ecm.sqlite".to_string());
+        let database_url = read.text("DATABASE_URL").unwrap_or_default();
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres:")
             || database_url.starts_with("postgresql:"))
         {
-            return Err(SettingsError::Invalid {
-                name: "DATABASE_URL",
-                reason: "expected a sqlite:// or postgres:// URL".into(),
-            });
+            return Err(invalid("DATABASE_URL", "expected a sqlite:// or postgres:// URL"));
         }
-        let site_addr: SocketAddr = get("LEPTOS_SITE_ADDR")
-            .unwrap_or_else(|| "127.0.0.1:3000".to_string())
+        let site_addr: SocketAddr = read
+            .text("LEPTOS_SITE_ADDR")
+            .unwrap_or_default()
             .parse()
-            .map_err(|e: std::net::AddrParseError| SettingsError::Invalid {
-                name: "LEPTOS_SITE_ADDR",
-                reason: e.to_string(),
-            })?;
-        let public_url = get("ECM_PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
+            .map_err(|e: std::net::AddrParseError| invalid("LEPTOS_SITE_ADDR", &e.to_string()))?;
+        let public_url = read.get("ECM_PUBLIC_URL").unwrap_or_else(|| format!("http://{site_addr}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(SettingsError::Invalid {
-                name: "ECM_PUBLIC_URL",
-                reason: "expected an http:// or https:// URL".into(),
-            });
+            return Err(invalid("ECM_PUBLIC_URL", "expected an http:// or https:// URL"));
         }
         let public_url = public_url.trim_end_matches('/').to_string();
-        let admin = match (get("ECM_ADMIN_EMAIL"), vars.get("ECM_ADMIN_PASSWORD").filter(|v| !v.is_empty())) {
-            (Some(email), Some(password)) => Some(AdminBootstrap { email, password: Secret::new(password.clone()) }),
+        let admin = match (read.get("ECM_ADMIN_EMAIL"), read.verbatim("ECM_ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) => Some(AdminBootstrap { email, password: Secret::new(password) }),
             (None, None) => None,
             _ => return Err(SettingsError::AdminIncomplete),
         };
-        let minutes = |name: &'static str, default: u64| -> Result<Duration, SettingsError> {
-            let value = get(name)
-                .map(|v| v.parse::<u64>())
-                .transpose()
-                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
-            match value.unwrap_or(default) {
-                0 => Err(SettingsError::Invalid { name, reason: "must be at least 1".into() }),
-                n => Ok(Duration::from_secs(n * 60)),
-            }
-        };
-        let count = |name: &'static str, default: i64| -> Result<i64, SettingsError> {
-            let value = get(name)
-                .map(|v| v.parse::<i64>())
-                .transpose()
-                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
-            match value.unwrap_or(default) {
-                n if n >= 1 => Ok(n),
-                _ => Err(SettingsError::Invalid { name, reason: "must be at least 1".into() }),
-            }
-        };
-        let mypay = mypay_settings(&get, &vars, &public_url)?;
-        let reconciler = reconciler_settings(&get)?;
-        let http_seconds = |name: &'static str, default: Duration| -> Result<Duration, SettingsError> {
-            let value = get(name)
-                .map(|v| v.parse::<u64>())
-                .transpose()
-                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
-            match value {
-                None => Ok(default),
-                Some(n @ 1..=3600) => Ok(Duration::from_secs(n)),
-                Some(_) => Err(SettingsError::Invalid { name, reason: "must be between 1 and 3600".into() }),
-            }
-        };
-        let defaults = HttpLimits::default();
+        let mypay = mypay_settings(&read, &public_url)?;
+        let reconciler = reconciler_settings(&read)?;
         let http = HttpLimits {
-            max_connections: usize::try_from(count("ECM_HTTP_MAX_CONNECTIONS", defaults.max_connections as i64)?)
-                .unwrap_or(usize::MAX),
-            idle_timeout: http_seconds("ECM_HTTP_IDLE_TIMEOUT_SECONDS", defaults.idle_timeout)?,
-            body_timeout: http_seconds("ECM_HTTP_BODY_TIMEOUT_SECONDS", defaults.body_timeout)?,
-            upload_timeout: http_seconds("ECM_HTTP_UPLOAD_TIMEOUT_SECONDS", defaults.upload_timeout)?,
+            max_connections: usize::try_from(read.number("ECM_HTTP_MAX_CONNECTIONS")?).unwrap_or(usize::MAX),
+            idle_timeout: read.duration("ECM_HTTP_IDLE_TIMEOUT_SECONDS")?,
+            body_timeout: read.duration("ECM_HTTP_BODY_TIMEOUT_SECONDS")?,
+            upload_timeout: read.duration("ECM_HTTP_UPLOAD_TIMEOUT_SECONDS")?,
         };
-        let trusted_proxies = TrustedProxies::parse(&get("ECM_TRUSTED_PROXIES").unwrap_or_default())
+        let trusted_proxies = TrustedProxies::parse(&read.get("ECM_TRUSTED_PROXIES").unwrap_or_default())
             .map_err(|reason| SettingsError::Invalid { name: "ECM_TRUSTED_PROXIES", reason })?;
-        let metrics_addr = get("ECM_METRICS_ADDR")
+        let metrics_addr = read
+            .get("ECM_METRICS_ADDR")
             .map(|addr| addr.parse::<SocketAddr>())
             .transpose()
-            .map_err(|e| SettingsError::Invalid { name: "ECM_METRICS_ADDR", reason: e.to_string() })?;
-        let mail_seconds = |name: &'static str, default: Duration, max: u64| -> Result<Duration, SettingsError> {
-            let value = get(name)
-                .map(|v| v.parse::<u64>())
-                .transpose()
-                .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?;
-            match value {
-                None => Ok(default),
-                Some(n) if (1..=max).contains(&n) => Ok(Duration::from_secs(n)),
-                Some(_) => Err(SettingsError::Invalid { name, reason: format!("must be between 1 and {max}") }),
-            }
-        };
-        let mail_defaults = MailConfig::default();
+            .map_err(|e| invalid("ECM_METRICS_ADDR", &e.to_string()))?;
         let mail = MailConfig {
             public_url: public_url.clone(),
-            interval: mail_seconds("ECM_MAIL_INTERVAL_SECONDS", mail_defaults.interval, 3600)?,
-            max_tries: count("ECM_MAIL_MAX_TRIES", mail_defaults.max_tries)?,
-            backoff_min: mail_seconds("ECM_MAIL_BACKOFF_MIN_SECONDS", mail_defaults.backoff_min, 86_400)?,
-            backoff_max: mail_seconds("ECM_MAIL_BACKOFF_MAX_SECONDS", mail_defaults.backoff_max, 7 * 86_400)?,
-            lease: mail_seconds("ECM_MAIL_LEASE_SECONDS", mail_defaults.lease, 3600)?,
-            ..mail_defaults
+            interval: read.duration("ECM_MAIL_INTERVAL_SECONDS")?,
+            max_tries: read.count("ECM_MAIL_MAX_TRIES")?,
+            backoff_min: read.duration("ECM_MAIL_BACKOFF_MIN_SECONDS")?,
+            backoff_max: read.duration("ECM_MAIL_BACKOFF_MAX_SECONDS")?,
+            lease: read.duration("ECM_MAIL_LEASE_SECONDS")?,
+            ..MailConfig::default()
         };
         if mail.backoff_max < mail.backoff_min {
-            return Err(SettingsError::Invalid {
-                name: "ECM_MAIL_BACKOFF_MAX_SECONDS",
-                reason: "must not be below ECM_MAIL_BACKOFF_MIN_SECONDS".into(),
-            });
+            return Err(invalid("ECM_MAIL_BACKOFF_MAX_SECONDS", "must not be below ECM_MAIL_BACKOFF_MIN_SECONDS"));
         }
-        let smtp_timeout = mail_seconds("ECM_SMTP_TIMEOUT_SECONDS", Duration::from_secs(30), 120)?;
+        let smtp_timeout = read.duration("ECM_SMTP_TIMEOUT_SECONDS")?;
         if mail.lease <= smtp_timeout {
-            return Err(SettingsError::Invalid {
-                name: "ECM_MAIL_LEASE_SECONDS",
-                reason: "must be above ECM_SMTP_TIMEOUT_SECONDS".into(),
-            });
+            return Err(invalid("ECM_MAIL_LEASE_SECONDS", "must be above ECM_SMTP_TIMEOUT_SECONDS"));
         }
-        let mail_from = get("ECM_MAIL_FROM").unwrap_or_else(|| "Portale ECM <ecm-noreply@localhost>".to_string());
+        let mail_from = read.text("ECM_MAIL_FROM").unwrap_or_default();
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(SettingsError::Invalid {
-                name: "ECM_MAIL_FROM",
-                reason: "expected an address, e.g. Portale ECM <ecm@regione.veneto.it>".into(),
-            });
+            return Err(invalid("ECM_MAIL_FROM", "expected an address, e.g. Portale ECM <ecm@regione.veneto.it>"));
         }
-        // Taken verbatim (it may hold a password); errors never repeat it.
-        let smtp = match vars.get("ECM_SMTP_URL").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        // Errors never repeat the URL: it may hold a password.
+        let smtp = match read.verbatim("ECM_SMTP_URL").filter(|v| !v.trim().is_empty()) {
             Some(url) => Some(SmtpSettings {
-                url: SmtpUrl::parse(url).map_err(|reason| SettingsError::Invalid { name: "ECM_SMTP_URL", reason })?,
+                url: SmtpUrl::parse(url.trim())
+                    .map_err(|reason| SettingsError::Invalid { name: "ECM_SMTP_URL", reason })?,
                 from: mail_from,
                 timeout: smtp_timeout,
             }),
@@ -289,21 +352,18 @@ impl Settings {
             site_addr,
             public_url,
             admin,
-            session_ttl: minutes("ECM_SESSION_TTL_MINUTES", 480)?,
-            session_idle: minutes("ECM_SESSION_IDLE_MINUTES", 60)?,
-            login_max_failures_per_account: count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
-            login_max_failures_per_address: count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)?,
-            login_window: minutes("ECM_LOGIN_WINDOW_MINUTES", 15)?,
-            registrations_per_address: count("ECM_REGISTRATIONS_PER_ADDRESS", 10)?,
-            registrations_per_hour: count("ECM_REGISTRATIONS_PER_HOUR", 300)?,
-            upload_limits: {
-                let defaults = UploadLimits::default();
-                UploadLimits {
-                    max_bytes: count("ECM_DOCUMENT_MAX_BYTES", defaults.max_bytes)?,
-                    max_versions: count("ECM_DOCUMENT_MAX_VERSIONS", defaults.max_versions)?,
-                    max_request_bytes: count("ECM_DOCUMENT_MAX_REQUEST_BYTES", defaults.max_request_bytes)?,
-                    per_hour: count("ECM_UPLOADS_PER_HOUR", defaults.per_hour)?,
-                }
+            session_ttl: read.duration("ECM_SESSION_TTL_MINUTES")?,
+            session_idle: read.duration("ECM_SESSION_IDLE_MINUTES")?,
+            login_max_failures_per_account: read.count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT")?,
+            login_max_failures_per_address: read.count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS")?,
+            login_window: read.duration("ECM_LOGIN_WINDOW_MINUTES")?,
+            registrations_per_address: read.count("ECM_REGISTRATIONS_PER_ADDRESS")?,
+            registrations_per_hour: read.count("ECM_REGISTRATIONS_PER_HOUR")?,
+            upload_limits: UploadLimits {
+                max_bytes: read.count("ECM_DOCUMENT_MAX_BYTES")?,
+                max_versions: read.count("ECM_DOCUMENT_MAX_VERSIONS")?,
+                max_request_bytes: read.count("ECM_DOCUMENT_MAX_REQUEST_BYTES")?,
+                per_hour: read.count("ECM_UPLOADS_PER_HOUR")?,
             },
             mypay,
             reconciler,
@@ -338,57 +398,42 @@ fn is_loopback_url(url: &str) -> bool {
     is_loopback_host(host)
 }
 
-fn mypay_settings(
-    get: &dyn Fn(&str) -> Option<String>,
-    vars: &BTreeMap<String, String>,
-    public_url: &str,
-) -> Result<Option<MyPaySettings>, SettingsError> {
+fn mypay_settings(read: &Reader<'_>, public_url: &str) -> Result<Option<MyPaySettings>, SettingsError> {
     let invalid = |name: &'static str, reason: &str| SettingsError::Invalid { name, reason: reason.to_string() };
-    let seconds = |name: &'static str, default: u64| -> Result<Duration, SettingsError> {
-        let value = get(name).map(|v| v.parse::<u64>()).transpose().map_err(|e| invalid(name, &e.to_string()))?;
-        match value.unwrap_or(default) {
-            0 => Err(invalid(name, "must be at least 1")),
-            // A send without answer keeps its debts for UNSENT_GRACE (5 minutes): a call must
-            // be over well before that.
-            n if n > 120 => Err(invalid(name, "must be at most 120")),
-            n => Ok(Duration::from_secs(n)),
-        }
-    };
-    let fee = |tipo_name: &'static str, tipo_default: &str, dsr_name: &'static str| -> Result<FeeType, SettingsError> {
-        let tipo_dovuto = get(tipo_name).unwrap_or_else(|| tipo_default.to_string());
+    let fee = |tipo_name: &'static str, dsr_name: &'static str| -> Result<FeeType, SettingsError> {
+        let tipo_dovuto = read.text(tipo_name).unwrap_or_default();
         if tipo_dovuto.chars().count() > 64 || tipo_dovuto.chars().any(char::is_control) {
             return Err(invalid(tipo_name, "expected 1..=64 printable characters"));
         }
-        let dati_specifici_riscossione = get(dsr_name).unwrap_or_else(|| "9/0301109AP".to_string());
+        let dati_specifici_riscossione = read.text(dsr_name).unwrap_or_default();
         if !mypay::wire::dovuti::is_valid_dati_specifici_riscossione(&dati_specifici_riscossione) {
             return Err(invalid(dsr_name, "expected the pattern [0129]/\\S{3,138}, e.g. 9/0301109AP"));
         }
         Ok(FeeType { tipo_dovuto, dati_specifici_riscossione })
     };
     // Validated even when MyPay is off, so that a typo is reported before it matters.
-    let timeout = seconds("ECM_MYPAY_TIMEOUT_SECONDS", 30)?;
-    let connect_timeout = seconds("ECM_MYPAY_CONNECT_TIMEOUT_SECONDS", 5)?;
-    let quota_annuale = fee("ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE", "ECM_QUOTA_ANNUALE", "ECM_MYPAY_DSR_QUOTA_ANNUALE")?;
-    let contributo_evento =
-        fee("ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO", "ECM_CONTRIBUTO_EVENTO", "ECM_MYPAY_DSR_CONTRIBUTO_EVENTO")?;
+    let timeout = read.duration("ECM_MYPAY_TIMEOUT_SECONDS")?;
+    let connect_timeout = read.duration("ECM_MYPAY_CONNECT_TIMEOUT_SECONDS")?;
+    let quota_annuale = fee("ECM_MYPAY_TIPO_DOVUTO_QUOTA_ANNUALE", "ECM_MYPAY_DSR_QUOTA_ANNUALE")?;
+    let contributo_evento = fee("ECM_MYPAY_TIPO_DOVUTO_CONTRIBUTO_EVENTO", "ECM_MYPAY_DSR_CONTRIBUTO_EVENTO")?;
 
     // The password is taken verbatim (not trimmed): MyPay trims both sides itself.
-    let password = vars.get("ECM_MYPAY_PASSWORD").filter(|v| !v.is_empty()).cloned();
-    let (endpoint, cod_ipa_ente, password) = match (get("ECM_MYPAY_ENDPOINT"), get("ECM_MYPAY_COD_IPA_ENTE"), password)
-    {
-        (None, None, None) => return Ok(None),
-        (Some(e), Some(c), Some(p)) => (e, c, p),
-        (None, _, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_ENDPOINT")),
-        (_, None, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_COD_IPA_ENTE")),
-        (_, _, None) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_PASSWORD")),
-    };
+    let password = read.verbatim("ECM_MYPAY_PASSWORD");
+    let (endpoint, cod_ipa_ente, password) =
+        match (read.get("ECM_MYPAY_ENDPOINT"), read.get("ECM_MYPAY_COD_IPA_ENTE"), password) {
+            (None, None, None) => return Ok(None),
+            (Some(e), Some(c), Some(p)) => (e, c, p),
+            (None, _, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_ENDPOINT")),
+            (_, None, _) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_COD_IPA_ENTE")),
+            (_, _, None) => return Err(SettingsError::MyPayIncomplete("ECM_MYPAY_PASSWORD")),
+        };
     if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) || endpoint.contains(char::is_whitespace)
     {
         return Err(invalid("ECM_MYPAY_ENDPOINT", "expected an http:// or https:// URL"));
     }
     // The password travels in every call: in clear only to this machine (the simulator), or
     // where ECM_MYPAY_ALLOW_HTTP says so explicitly (a simulator on another test host).
-    let allow_http = match get("ECM_MYPAY_ALLOW_HTTP").as_deref() {
+    let allow_http = match read.text("ECM_MYPAY_ALLOW_HTTP").as_deref() {
         None | Some("false") => false,
         Some("true") => true,
         Some(_) => return Err(invalid("ECM_MYPAY_ALLOW_HTTP", "expected true or false")),
@@ -418,42 +463,24 @@ fn mypay_settings(
     }))
 }
 
-fn reconciler_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<ReconcilerConfig, SettingsError> {
-    let number = |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, SettingsError> {
-        let value = get(name)
-            .map(|v| v.parse::<u64>())
-            .transpose()
-            .map_err(|e| SettingsError::Invalid { name, reason: e.to_string() })?
-            .unwrap_or(default);
-        if (min..=max).contains(&value) {
-            Ok(value)
-        } else {
-            Err(SettingsError::Invalid { name, reason: format!("must be between {min} and {max}") })
-        }
-    };
-    let interval = number("ECM_RECONCILER_INTERVAL_SECONDS", 10, 1, 86_400)?;
-    let backoff_min = number("ECM_RECONCILER_BACKOFF_MIN_SECONDS", 10, 1, 86_400)?;
-    let backoff_max = number("ECM_RECONCILER_BACKOFF_MAX_SECONDS", 300, 1, 86_400)?;
+fn reconciler_settings(read: &Reader<'_>) -> Result<ReconcilerConfig, SettingsError> {
+    let backoff_min = read.duration("ECM_RECONCILER_BACKOFF_MIN_SECONDS")?;
+    let backoff_max = read.duration("ECM_RECONCILER_BACKOFF_MAX_SECONDS")?;
     if backoff_max < backoff_min {
         return Err(SettingsError::Invalid {
             name: "ECM_RECONCILER_BACKOFF_MAX_SECONDS",
             reason: "must not be smaller than ECM_RECONCILER_BACKOFF_MIN_SECONDS".into(),
         });
     }
-    let concurrency = number("ECM_RECONCILER_CONCURRENCY", 4, 1, 64)?;
-    let rate_per_second = number("ECM_RECONCILER_RATE_PER_SECOND", 5, 1, 1_000)?;
-    let lease = number("ECM_RECONCILER_LEASE_SECONDS", 120, 1, 86_400)?;
-    let late_receipt_hours = number("ECM_RECONCILER_LATE_RECEIPT_HOURS", 48, 0, 24 * 365)?;
-    let verify_min_interval = number("ECM_VERIFY_MIN_INTERVAL_SECONDS", 3, 0, 300)?;
     Ok(ReconcilerConfig {
-        interval: Duration::from_secs(interval),
-        backoff_min: Duration::from_secs(backoff_min),
-        backoff_max: Duration::from_secs(backoff_max),
-        concurrency: usize::try_from(concurrency).unwrap_or(64),
-        rate_per_second: u32::try_from(rate_per_second).unwrap_or(1_000),
-        lease: Duration::from_secs(lease),
-        late_receipt_window: Duration::from_secs(late_receipt_hours * 3600),
-        verify_min_interval: Duration::from_secs(verify_min_interval),
+        interval: read.duration("ECM_RECONCILER_INTERVAL_SECONDS")?,
+        backoff_min,
+        backoff_max,
+        concurrency: usize::try_from(read.number("ECM_RECONCILER_CONCURRENCY")?).unwrap_or(64),
+        rate_per_second: u32::try_from(read.number("ECM_RECONCILER_RATE_PER_SECOND")?).unwrap_or(1_000),
+        lease: read.duration("ECM_RECONCILER_LEASE_SECONDS")?,
+        late_receipt_window: read.duration("ECM_RECONCILER_LATE_RECEIPT_HOURS")?,
+        verify_min_interval: read.duration("ECM_VERIFY_MIN_INTERVAL_SECONDS")?,
         ..ReconcilerConfig::default()
     })
 }
@@ -676,10 +703,83 @@ mod tests {
     #[test]
     fn the_readme_table_documents_every_setting_and_no_other() {
         let rows = readme_settings();
-        let documented: std::collections::BTreeSet<&str> =
-            rows.iter().map(|(key, _)| key.as_str()).filter(|key| key.starts_with("ECM_")).collect();
-        let known: std::collections::BTreeSet<&str> = KNOWN_ECM_KEYS.iter().copied().collect();
-        assert_eq!(documented, known, "README.md's configuration table and KNOWN_ECM_KEYS differ");
+        let documented: std::collections::BTreeSet<&str> = rows.iter().map(|(key, _)| key.as_str()).collect();
+        let known: std::collections::BTreeSet<&str> = SETTINGS.iter().map(|s| s.key).collect();
+        assert_eq!(documented, known, "README.md's configuration table and settings::SETTINGS differ");
+        assert_eq!(known.len(), SETTINGS.len(), "a key is listed twice in SETTINGS");
+    }
+
+    /// The default column of the README is the table's: the number (before any unit note) or
+    /// the text in backticks, or a dash / "(none)" for a setting without one.
+    #[test]
+    fn the_readme_shows_the_defaults_of_the_table() {
+        let readme: BTreeMap<String, String> = readme_settings().into_iter().collect();
+        for setting in SETTINGS {
+            let cell = &readme[setting.key];
+            let literal = cell.strip_prefix('`').and_then(|v| v.split('`').next());
+            match setting.value {
+                Value::Number { default, .. } => {
+                    assert_eq!(literal, Some(default.to_string().as_str()), "{}: README says {cell}", setting.key)
+                }
+                Value::Text(Some(default)) => assert_eq!(literal, Some(default), "{}: README says {cell}", setting.key),
+                Value::Text(None) | Value::Secret | Value::Tooling => {
+                    let derived = setting.key == "ECM_PUBLIC_URL" || setting.key == "ECM_TOOLS_DIR";
+                    assert!(
+                        derived || cell.starts_with('—') || cell.starts_with("(none)"),
+                        "{}: README shows a default ({cell}) the table does not have",
+                        setting.key
+                    );
+                }
+            }
+        }
+    }
+
+    /// The limits of the table are enforced: its minimum and maximum are accepted, one beyond
+    /// either is refused with the setting's name.
+    #[test]
+    fn every_number_is_read_within_the_limits_of_the_table() {
+        for setting in SETTINGS {
+            let Value::Number { min, max, .. } = setting.value else { continue };
+            // Settings checked against another one are given a partner that admits both limits.
+            let partners: &[(&str, &str)] = match setting.key {
+                "ECM_MAIL_BACKOFF_MIN_SECONDS" => &[("ECM_MAIL_BACKOFF_MAX_SECONDS", "604800")],
+                "ECM_MAIL_BACKOFF_MAX_SECONDS" => &[("ECM_MAIL_BACKOFF_MIN_SECONDS", "1")],
+                "ECM_RECONCILER_BACKOFF_MIN_SECONDS" => &[("ECM_RECONCILER_BACKOFF_MAX_SECONDS", "86400")],
+                "ECM_RECONCILER_BACKOFF_MAX_SECONDS" => &[("ECM_RECONCILER_BACKOFF_MIN_SECONDS", "1")],
+                "ECM_MAIL_LEASE_SECONDS" => &[("ECM_SMTP_TIMEOUT_SECONDS", "1")],
+                "ECM_SMTP_TIMEOUT_SECONDS" => &[("ECM_MAIL_LEASE_SECONDS", "3600")],
+                _ => &[],
+            };
+            for (value, accepted) in
+                [(Some(min), true), (Some(max), true), (min.checked_sub(1), false), (max.checked_add(1), false)]
+            {
+                let Some(value) = value else { continue };
+                let text = value.to_string();
+                let mut pairs = vec![(setting.key, text.as_str())];
+                pairs.extend_from_slice(partners);
+                let result = Settings::from_map(map(&pairs));
+                if accepted {
+                    assert!(result.is_ok(), "{} = {value} is within its limits: {result:?}", setting.key);
+                } else {
+                    assert!(
+                        matches!(&result, Err(SettingsError::Invalid { name, .. }) if *name == setting.key),
+                        "{} = {value} is outside its limits: {result:?}",
+                        setting.key
+                    );
+                }
+            }
+        }
+    }
+
+    /// The table's defaults are those of the configuration types the rest of the code (and its
+    /// tests) starts from.
+    #[test]
+    fn the_table_defaults_are_the_config_types_defaults() {
+        let settings = Settings::from_map(map(&[])).unwrap();
+        assert_eq!(settings.reconciler, ReconcilerConfig::default());
+        assert_eq!(settings.http, HttpLimits::default());
+        assert_eq!(settings.upload_limits, UploadLimits::default());
+        assert_eq!(settings.mail, MailConfig { public_url: settings.public_url.clone(), ..MailConfig::default() });
     }
 
     #[test]
