@@ -145,7 +145,7 @@ pub const SETTINGS: &[Setting] = &[
     number("ECM_REGISTRATIONS_PER_ADDRESS", 10, 1, 100_000, Unit::Count),
     number("ECM_REGISTRATIONS_PER_HOUR", 300, 1, 1_000_000, Unit::Count),
     number("ECM_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024, 1, 1 << 30, Unit::Count),
-    number("ECM_DOCUMENT_MAX_VERSIONS", 10, 1, 1_000, Unit::Count),
+    number("ECM_DOCUMENT_MAX_VERSIONS", 10, 1, 100_000, Unit::Count),
     number("ECM_DOCUMENT_MAX_REQUEST_BYTES", 40 * 1024 * 1024, 1, 1 << 34, Unit::Count),
     number("ECM_UPLOADS_PER_HOUR", 60, 1, 100_000, Unit::Count),
     number("ECM_HTTP_MAX_CONNECTIONS", 512, 1, 1_000_000, Unit::Count),

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use time::OffsetDateTime;
 
 use mypay::wire::amount::AmountCents;
-use mypay::wire::dovuti::{Payer, PayerKind};
+use mypay::wire::dovuti::{write_payer, Payer, PayerKind};
 use mypay::wire::pagati::{
     format_xsd_date, format_xsd_date_time, AllegatoRicevuta, DatiPagamento, DatiSingoloPagamento, Dominio,
     EsitoPagamento, IdentificativoUnivoco, Organization, Pagati, PagatiKind, XsdDateTime,
@@ -470,21 +470,7 @@ impl ReceiptFacts {
         w.end("identificativoUnivocoBeneficiario");
         w.text_element("denominazioneBeneficiario", &self.ente_name);
         w.end("enteBeneficiario");
-        let p = &self.payer;
-        w.start("soggettoPagatore", &[]);
-        w.start("identificativoUnivocoPagatore", &[]);
-        w.text_element("tipoIdentificativoUnivoco", p.kind.code());
-        w.text_element("codiceIdentificativoUnivoco", &p.id_code);
-        w.end("identificativoUnivocoPagatore");
-        w.text_element("anagraficaPagatore", &p.name);
-        w.opt_text_element("indirizzoPagatore", p.address.as_deref());
-        w.opt_text_element("civicoPagatore", p.civic_number.as_deref());
-        w.opt_text_element("capPagatore", p.postal_code.as_deref());
-        w.opt_text_element("localitaPagatore", p.city.as_deref());
-        w.opt_text_element("provinciaPagatore", p.province.as_deref());
-        w.opt_text_element("nazionePagatore", p.country.as_deref());
-        w.opt_text_element("e-mailPagatore", p.email.as_deref());
-        w.end("soggettoPagatore");
+        write_payer(&mut w, "soggettoPagatore", &self.payer);
         w.start("datiPagamento", &[]);
         w.text_element("codiceEsitoPagamento", self.outcome.code());
         w.text_element("importoTotalePagato", &self.total().to_wire_string());

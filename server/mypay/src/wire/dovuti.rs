@@ -461,7 +461,7 @@ pub fn build_dovuti(cart: &Cart) -> Result<DovutiXml, DovutiError> {
 }
 
 /// Writes a `ctSoggettoPagatore` (unprefixed names; the caller sets the default namespace).
-pub(crate) fn write_payer(w: &mut XmlWriter, element: &str, p: &Payer) {
+pub fn write_payer(w: &mut XmlWriter, element: &str, p: &Payer) {
     w.start(element, &[]);
     w.start("identificativoUnivocoPagatore", &[]);
     w.text_element("tipoIdentificativoUnivoco", p.kind.code());
