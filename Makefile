@@ -50,9 +50,11 @@ tools:
 assets: tools
 	@node style/build-css.mjs
 
-## Release bundle: precompressed (.br/.gz beside every file) and sealed in pkg/<content hash>/.
+## Release bundle: the Segreteria's pages split into wasm chunks loaded when first shown
+## (`--split`, app/src/lib.rs `lazy_page!`), precompressed (.br/.gz beside every file) and
+## sealed in pkg/<content hash>/.
 build-release: assets
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 	bash scripts/seal-site.sh target/site
 
 build-debug: assets

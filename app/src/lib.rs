@@ -37,7 +37,7 @@ pub mod tariffs;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::accounts::view::{
     AccountPage, LoginPage, PasswordForgottenPage, RegisterPage, ResetPasswordPage, VerifyEmailPage,
@@ -78,6 +78,36 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A route whose page is compiled into a chunk of the wasm bundle of its own, loaded when the
+/// route is first shown (`cargo leptos build --split`): the Segreteria's console is not part of
+/// what a provider downloads (docs/BENCHMARKS.md, "First visit").
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(SegreteriaHomeRoute, SegreteriaHomePage);
+lazy_page!(RequestDetailRoute, RequestDetailPage);
+lazy_page!(PaymentsConsoleRoute, PaymentsConsolePage);
+lazy_page!(PaymentDetailRoute, PaymentDetailPage);
+lazy_page!(TariffsRoute, TariffsPage);
+lazy_page!(TariffCaseRoute, TariffCasePage);
+lazy_page!(DebtsRoute, DebtsPage);
+lazy_page!(DebtDetailRoute, DebtDetailPage);
+lazy_page!(ProviderStatementRoute, ProviderStatementPage);
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -105,15 +135,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/area/eventi") view=EventsPage ssr=SsrMode::Async/>
                     <Route path=path!("/area/estratto-conto") view=MyStatementPage ssr=SsrMode::Async/>
                     <Route path=path!("/pagamenti/ritorno") view=ReturnPage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria") view=SegreteriaHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/domande/:id") view=RequestDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/pagamenti") view=PaymentsConsolePage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/pagamenti/:id") view=PaymentDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/tariffe") view=TariffsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/tariffe/:caso") view=TariffCasePage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/dovuti") view=DebtsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/dovuti/:id") view=DebtDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/segreteria/provider/:id/estratto-conto") view=ProviderStatementPage ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria") view={Lazy::<SegreteriaHomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/domande/:id") view={Lazy::<RequestDetailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/pagamenti") view={Lazy::<PaymentsConsoleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/pagamenti/:id") view={Lazy::<PaymentDetailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/tariffe") view={Lazy::<TariffsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/tariffe/:caso") view={Lazy::<TariffCaseRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/dovuti") view={Lazy::<DebtsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/dovuti/:id") view={Lazy::<DebtDetailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/segreteria/provider/:id/estratto-conto") view={Lazy::<ProviderStatementRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>
