@@ -135,27 +135,90 @@ pub fn text_error(error: &AppError) -> axum::response::Response {
     (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
 }
 
-/// A PDF as a private download: `application/pdf`, never cached, its file name (UTF-8 safe) and,
-/// when known, its SHA-256 in `x-content-sha256`.
-pub fn pdf_download(file_name: &str, sha256: Option<&str>, bytes: Vec<u8>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    use http::header;
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Ok(value) = HeaderValue::from_str(&content_disposition(file_name)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
+/// A file answered to the signed-in user who asked for it over plain HTTP (documents, receipts,
+/// notices, quietanze, CSV exports): never cached, its file name (UTF-8 safe) and, when known,
+/// its SHA-256 in `x-content-sha256`.
+#[derive(Debug)]
+pub struct Download {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub sha256: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Download {
+    pub fn pdf(file_name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self { file_name: file_name.into(), content_type: "application/pdf", sha256: None, bytes }
     }
-    if let Some(Ok(value)) = sha256.map(HeaderValue::from_str) {
-        headers.insert("x-content-sha256", value);
+
+    pub fn csv(file_name: impl Into<String>, text: String) -> Self {
+        Self { file_name: file_name.into(), content_type: "text/csv; charset=utf-8", sha256: None, bytes: text.into_bytes() }
     }
-    response
+
+    pub fn xml(file_name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self { file_name: file_name.into(), content_type: "application/xml", sha256: None, bytes }
+    }
+
+    pub fn with_sha256(self, sha256: impl Into<String>) -> Self {
+        Self { sha256: Some(sha256.into()), ..self }
+    }
+
+    pub fn into_response(self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        use http::header;
+        let mut response = (StatusCode::OK, self.bytes).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        if let Ok(value) = HeaderValue::from_str(&content_disposition(&self.file_name)) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        if let Some(Ok(value)) = self.sha256.as_deref().map(HeaderValue::from_str) {
+            headers.insert("x-content-sha256", value);
+        }
+        response
+    }
+}
+
+/// The one shape of every download endpoint: the caller's account from the request's session
+/// cookie (401 when nobody is signed in), then `fetch` with the state and that account. The file, or the
+/// error's status with its Italian message as plain text.
+pub async fn download<Fut>(
+    state: AppState,
+    headers: &http::HeaderMap,
+    fetch: impl FnOnce(AppState, CurrentUser) -> Fut,
+) -> axum::response::Response
+where
+    Fut: Future<Output = Result<Download, AppError>>,
+{
+    let result = async {
+        let user =
+            crate::accounts::session::user_from_headers(&state, headers).await?.ok_or(AppError::Unauthenticated)?;
+        fetch(state, user).await
+    }
+    .await;
+    match result {
+        Ok(file) => file.into_response(),
+        Err(error) => text_error(&error),
+    }
+}
+
+/// `Forbidden` (logged) unless `user` has `role`: for plain HTTP endpoints, which get their
+/// caller from [`download`] rather than from `accounts::session::require_role`.
+pub fn ensure_role(user: &CurrentUser, role: crate::accounts::Role, what: &str) -> Result<(), AppError> {
+    if user.role == role {
+        return Ok(());
+    }
+    tracing::warn!(user_id = %user.id, required = role.as_db(), what, "access refused: wrong role");
+    Err(AppError::Forbidden)
 }
 
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 5987).
 pub fn content_disposition(file_name: &str) -> String {
-    let ascii: String = file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let ascii: String = file_name
+        .chars()
+        .map(|c| if (c.is_ascii_graphic() || c == ' ') && c != '"' && c != '\\' { c } else { '_' })
+        .collect();
     let encoded = crate::domain::percent_encode(file_name);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

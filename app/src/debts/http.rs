@@ -2,60 +2,35 @@
 //! `GET /segreteria/provider/{id}/estratto-conto.csv` (the Segreteria, any provider).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
-use crate::accounts::session::user_from_headers;
 use crate::accounts::Role;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{download, ensure_role, AppState, Download};
 
-fn csv_answer(result: Result<super::model::Statement, AppError>) -> Response {
-    match result {
-        Ok(statement) => {
-            let name = format!("estratto-conto-{}-{}.csv", statement.codice_fiscale, statement.today);
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                    (header::CACHE_CONTROL, "private, no-store".to_string()),
-                ],
-                super::model::statement_csv(&statement),
-            )
-                .into_response()
-        }
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
-        }
-    }
+fn csv_file(statement: &super::model::Statement) -> Download {
+    let name = format!("estratto-conto-{}-{}.csv", statement.codice_fiscale, statement.today);
+    Download::csv(name, super::model::statement_csv(statement))
 }
 
 async fn own(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    csv_answer(
-        async {
-            let user = user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-            if user.role != Role::Provider {
-                return Err(AppError::Forbidden);
-            }
-            let provider = crate::store::providers::by_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
-            super::service::statement(&state.db, &provider.id, crate::domain::dates::today()).await
-        }
-        .await,
-    )
+    download(state, &headers, |state, user| async move {
+        ensure_role(&user, Role::Provider, "own statement of account")?;
+        let provider = crate::store::providers::by_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let statement = super::service::statement(&state.db, &provider.id, crate::domain::dates::today()).await?;
+        Ok(csv_file(&statement))
+    })
+    .await
 }
 
 async fn of_provider(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    csv_answer(
-        async {
-            let user = user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-            if user.role != Role::Segreteria {
-                return Err(AppError::Forbidden);
-            }
-            super::service::statement(&state.db, &id, crate::domain::dates::today()).await
-        }
-        .await,
-    )
+    download(state, &headers, |state, user| async move {
+        ensure_role(&user, Role::Segreteria, "a provider's statement of account")?;
+        let statement = super::service::statement(&state.db, &id, crate::domain::dates::today()).await?;
+        Ok(csv_file(&statement))
+    })
+    .await
 }
 
 pub fn routes<S>(state: AppState) -> axum::Router<S> {

@@ -18,7 +18,7 @@ use crate::accounts::session::user_from_headers;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::requests::model::RequestState;
-use crate::state::{pdf_download, AppState};
+use crate::state::{download, AppState, Download};
 
 /// Routes of this module, with a body limit a little above the document limit (the
 /// handler enforces the exact limit while reading).
@@ -26,7 +26,7 @@ pub fn routes<S>(state: AppState) -> Router<S> {
     let body_limit = usize::try_from(state.upload_limits.max_bytes).unwrap_or(usize::MAX).saturating_add(256 * 1024);
     Router::new()
         .route("/documenti/carica", post(upload).layer(DefaultBodyLimit::max(body_limit)))
-        .route("/documenti/{id}", get(download))
+        .route("/documenti/{id}", get(file))
         .with_state(state)
 }
 
@@ -169,29 +169,19 @@ pub(crate) async fn read_file(
     }
 }
 
-async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let user = match user_from_headers(&state, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return failed(false, AppError::Unauthenticated),
-        Err(error) => return failed(false, error),
-    };
-    let file = match super::service::load_file(&state.db, &id).await {
-        Ok(Some(file)) => file,
-        Ok(None) => return failed(false, AppError::NotFound),
-        Err(error) => return failed(false, error),
-    };
-    if user.role != Role::Segreteria {
-        match super::service::request_owner(&state.db, &file.request_id).await {
-            Ok(Some(owner)) if owner == user.id => {}
-            Ok(_) => {
-                tracing::warn!(user_id = %user.id, document_id = %id, "download refused: not the owner");
-                // Same answer as a missing document: another provider learns nothing.
-                return failed(false, AppError::NotFound);
-            }
-            Err(error) => return failed(false, error),
+async fn file(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    download(state, &headers, |state, user| async move {
+        let file = super::service::load_file(&state.db, &id).await?.ok_or(AppError::NotFound)?;
+        if user.role != Role::Segreteria
+            && super::service::request_owner(&state.db, &file.request_id).await?.as_deref() != Some(user.id.as_str())
+        {
+            tracing::warn!(user_id = %user.id, document_id = %id, "download refused: not the owner");
+            // Same answer as a missing document: another provider learns nothing.
+            return Err(AppError::NotFound);
         }
-    }
-    pdf_download(&file.file_name, Some(&file.sha256), file.content)
+        Ok(Download::pdf(file.file_name, file.content).with_sha256(file.sha256))
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -202,5 +192,11 @@ mod tests {
             crate::state::content_disposition("Piano qualità.pdf"),
             "attachment; filename=\"Piano qualit_.pdf\"; filename*=UTF-8''Piano%20qualit%C3%A0.pdf"
         );
+    }
+
+    #[test]
+    fn a_quote_or_backslash_in_a_file_name_cannot_end_the_header_value_early() {
+        let header = crate::state::content_disposition("a\"b\\c.pdf");
+        assert!(header.starts_with("attachment; filename=\"a_b_c.pdf\"; "), "{header}");
     }
 }

@@ -544,16 +544,11 @@ pub async fn pdf_handler(
     axum::extract::Path(attempt_id): axum::extract::Path<String>,
     headers: http::HeaderMap,
 ) -> axum::response::Response {
-    let result = async {
-        let user =
-            crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-        pdf(&state.db, state.payments.as_deref(), &user, &attempt_id).await
-    }
-    .await;
-    match result {
-        Ok((name, bytes)) => crate::state::pdf_download(&name, None, bytes),
-        Err(error) => crate::state::text_error(&error),
-    }
+    crate::state::download(state, &headers, |state, user| async move {
+        let (name, bytes) = pdf(&state.db, state.payments.as_deref(), &user, &attempt_id).await?;
+        Ok(crate::state::Download::pdf(name, bytes))
+    })
+    .await
 }
 
 /// The Segreteria annuls a debt: a debt behind an issued pagoPA notice has its notice cancelled

@@ -916,24 +916,11 @@ pub async fn receipt_handler(
     axum::extract::Path(attempt_id): axum::extract::Path<String>,
     headers: http::HeaderMap,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let result = async {
-        let user =
-            crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-        receipt(&state.db, &user, &attempt_id).await
-    }
-    .await;
-    match result {
-        Ok((name, bytes)) => (
-            [
-                (http::header::CONTENT_TYPE, "application/xml".to_string()),
-                (http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(error) => crate::state::text_error(&error),
-    }
+    crate::state::download(state, &headers, |state, user| async move {
+        let (name, bytes) = receipt(&state.db, &user, &attempt_id).await?;
+        Ok(crate::state::Download::xml(name, bytes))
+    })
+    .await
 }
 
 #[cfg(test)]

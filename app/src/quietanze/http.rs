@@ -18,7 +18,7 @@ use crate::accounts::session::user_from_headers;
 use crate::documents::model::UploadProblem;
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
-use crate::state::{form_error_url, text_error as plain_error, AppState};
+use crate::state::{download, form_error_url, text_error as plain_error, AppState, Download};
 
 const PAGE: &str = "/area/quietanza";
 
@@ -31,7 +31,7 @@ pub fn routes<S>(state: AppState) -> Router<S> {
         .saturating_add(256 * 1024);
     Router::new()
         .route("/area/quietanza/carica", post(upload).layer(DefaultBodyLimit::max(body_limit)))
-        .route("/quietanze/{id}", get(download))
+        .route("/quietanze/{id}", get(file))
         .with_state(state)
 }
 
@@ -110,15 +110,10 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart
     }
 }
 
-async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let user = match user_from_headers(&state, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return plain_error(&AppError::Unauthenticated),
-        Err(error) => return plain_error(&error),
-    };
-    let (name, sha256, content) = match super::service::file(&state.db, &user, &id).await {
-        Ok(found) => found,
-        Err(error) => return plain_error(&error),
-    };
-    crate::state::pdf_download(&name, Some(&sha256), content)
+async fn file(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    download(state, &headers, |state, user| async move {
+        let (name, sha256, content) = super::service::file(&state.db, &user, &id).await?;
+        Ok(Download::pdf(name, content).with_sha256(sha256))
+    })
+    .await
 }

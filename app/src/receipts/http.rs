@@ -7,23 +7,16 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use crate::accounts::session::user_from_headers;
-use crate::error::AppError;
-use crate::state::{text_error as failed, AppState};
+use crate::state::{download, AppState, Download};
 
 pub fn routes<S>(state: AppState) -> Router<S> {
-    Router::new().route("/dovuti/{id}/ricevuta.pdf", get(download)).with_state(state)
+    Router::new().route("/dovuti/{id}/ricevuta.pdf", get(receipt)).with_state(state)
 }
 
-async fn download(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let user = match user_from_headers(&state, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return failed(&AppError::Unauthenticated),
-        Err(error) => return failed(&error),
-    };
-    let (name, bytes) = match super::service::receipt_pdf(&state.db, &user, &id).await {
-        Ok(found) => found,
-        Err(error) => return failed(&error),
-    };
-    crate::state::pdf_download(&name, None, bytes)
+async fn receipt(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    download(state, &headers, |state, user| async move {
+        let (name, bytes) = super::service::receipt_pdf(&state.db, &user, &id).await?;
+        Ok(Download::pdf(name, bytes))
+    })
+    .await
 }

@@ -1,8 +1,7 @@
 //! The console's plain HTTP endpoint: `GET /segreteria/pagamenti.csv` (the CSV export).
 
 use crate::accounts::Role;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{download, ensure_role, AppState, Download};
 
 #[derive(Debug, serde::Deserialize)]
 pub struct CsvQuery {
@@ -16,31 +15,12 @@ pub async fn csv_handler(
     axum::extract::Query(query): axum::extract::Query<CsvQuery>,
     headers: http::HeaderMap,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let result = async {
-        let user =
-            crate::accounts::session::user_from_headers(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-        if user.role != Role::Segreteria {
-            tracing::warn!(user_id = %user.id, "access refused: payments export is for the Segreteria");
-            return Err(AppError::Forbidden);
-        }
-        super::service::export_csv(&state.db, query.dal.as_deref(), query.al.as_deref()).await
-    }
-    .await;
-    match result {
-        Ok(body) => (
-            [
-                (http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (http::header::CONTENT_DISPOSITION, "attachment; filename=\"pagamenti-ecm.csv\"".to_string()),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(error) => {
-            let status = http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.message_it()).into_response()
-        }
-    }
+    download(state, &headers, |state, user| async move {
+        ensure_role(&user, Role::Segreteria, "payments export")?;
+        let body = super::service::export_csv(&state.db, query.dal.as_deref(), query.al.as_deref()).await?;
+        Ok(Download::csv("pagamenti-ecm.csv", body))
+    })
+    .await
 }
 
 /// Routes of the console's plain HTTP endpoints.
