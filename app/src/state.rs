@@ -152,7 +152,12 @@ impl Download {
     }
 
     pub fn csv(file_name: impl Into<String>, text: String) -> Self {
-        Self { file_name: file_name.into(), content_type: "text/csv; charset=utf-8", sha256: None, bytes: text.into_bytes() }
+        Self {
+            file_name: file_name.into(),
+            content_type: "text/csv; charset=utf-8",
+            sha256: None,
+            bytes: text.into_bytes(),
+        }
     }
 
     pub fn xml(file_name: impl Into<String>, bytes: Vec<u8>) -> Self {
