@@ -185,31 +185,8 @@ impl Download {
     }
 }
 
-/// The one shape of every download endpoint: the caller's account from the request's session
-/// cookie (401 when nobody is signed in), then `fetch` with the state and that account. The file, or the
-/// error's status with its Italian message as plain text.
-pub async fn download<Fut>(
-    state: AppState,
-    headers: &http::HeaderMap,
-    fetch: impl FnOnce(AppState, CurrentUser) -> Fut,
-) -> axum::response::Response
-where
-    Fut: Future<Output = Result<Download, AppError>>,
-{
-    let result = async {
-        let user =
-            crate::accounts::session::user_from_headers(&state, headers).await?.ok_or(AppError::Unauthenticated)?;
-        fetch(state, user).await
-    }
-    .await;
-    match result {
-        Ok(file) => file.into_response(),
-        Err(error) => text_error(&error),
-    }
-}
-
 /// `Forbidden` (logged) unless `user` has `role`: for plain HTTP endpoints, which get their
-/// caller from [`download`] rather than from `accounts::session::require_role`.
+/// caller from `accounts::session::download` rather than from `accounts::session::require_role`.
 pub fn ensure_role(user: &CurrentUser, role: crate::accounts::Role, what: &str) -> Result<(), AppError> {
     if user.role == role {
         return Ok(());

@@ -71,3 +71,25 @@ pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
     }
     Ok(user)
 }
+
+/// The one shape of every download endpoint: the caller's account from the request's session
+/// cookie (401 when nobody is signed in), then `fetch` with the state and that account. The file, or the
+/// error's status with its Italian message as plain text.
+pub async fn download<Fut>(
+    state: AppState,
+    headers: &http::HeaderMap,
+    fetch: impl FnOnce(AppState, CurrentUser) -> Fut,
+) -> axum::response::Response
+where
+    Fut: std::future::Future<Output = Result<crate::state::Download, AppError>>,
+{
+    let result = async {
+        let user = user_from_headers(&state, headers).await?.ok_or(AppError::Unauthenticated)?;
+        fetch(state, user).await
+    }
+    .await;
+    match result {
+        Ok(file) => file.into_response(),
+        Err(error) => crate::state::text_error(&error),
+    }
+}

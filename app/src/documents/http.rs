@@ -14,11 +14,12 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::model::UploadProblem;
+use crate::accounts::session::download;
 use crate::accounts::session::user_from_headers;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::requests::model::RequestState;
-use crate::state::{download, AppState, Download};
+use crate::state::{AppState, Download};
 
 /// Routes of this module, with a body limit a little above the document limit (the
 /// handler enforces the exact limit while reading).

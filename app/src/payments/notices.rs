@@ -544,7 +544,7 @@ pub async fn pdf_handler(
     axum::extract::Path(attempt_id): axum::extract::Path<String>,
     headers: http::HeaderMap,
 ) -> axum::response::Response {
-    crate::state::download(state, &headers, |state, user| async move {
+    crate::accounts::session::download(state, &headers, |state, user| async move {
         let (name, bytes) = pdf(&state.db, state.payments.as_deref(), &user, &attempt_id).await?;
         Ok(crate::state::Download::pdf(name, bytes))
     })

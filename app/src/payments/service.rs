@@ -916,7 +916,7 @@ pub async fn receipt_handler(
     axum::extract::Path(attempt_id): axum::extract::Path<String>,
     headers: http::HeaderMap,
 ) -> axum::response::Response {
-    crate::state::download(state, &headers, |state, user| async move {
+    crate::accounts::session::download(state, &headers, |state, user| async move {
         let (name, bytes) = receipt(&state.db, &user, &attempt_id).await?;
         Ok(crate::state::Download::xml(name, bytes))
     })

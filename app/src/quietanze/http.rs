@@ -14,11 +14,12 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::model::{QuietanzaForm, UPLOAD_ENDPOINT};
+use crate::accounts::session::download;
 use crate::accounts::session::user_from_headers;
 use crate::documents::model::UploadProblem;
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;
-use crate::state::{download, form_error_url, text_error as plain_error, AppState, Download};
+use crate::state::{form_error_url, text_error as plain_error, AppState, Download};
 
 const PAGE: &str = "/area/quietanza";
 

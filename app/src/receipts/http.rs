@@ -7,7 +7,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use crate::state::{download, AppState, Download};
+use crate::accounts::session::download;
+use crate::state::{AppState, Download};
 
 pub fn routes<S>(state: AppState) -> Router<S> {
     Router::new().route("/dovuti/{id}/ricevuta.pdf", get(receipt)).with_state(state)

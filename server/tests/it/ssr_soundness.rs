@@ -66,6 +66,13 @@ fn the_parser_reads_ids_and_errors_of_serialized_resources() {
     );
 }
 
+/// The text of the page's `<title>` (empty when it has none).
+fn page_title(html: &str) -> String {
+    let Some(start) = html.find("<title>") else { return String::new() };
+    let rest = &html[start + "<title>".len()..];
+    rest[..rest.find("</title>").unwrap_or(0)].to_string()
+}
+
 /// A page to render, and the browser (cookie jar) that asks for it.
 #[derive(Clone)]
 struct Load {
@@ -196,6 +203,12 @@ async fn pages_render_under_concurrency_as_they_do_alone(backend: Backend) {
             let impossible = r.error.as_deref() == Some("internal")
                 || (load.who != "anonymous" && r.error.as_deref() == Some("unauthenticated"));
             assert!(!impossible, "{} {} alone: resource {} is {:?}", load.who, load.path, r.id, r.error);
+        }
+        // Every console page names itself in the browser's tab from the server HTML on, also
+        // the lazy ones (a page in a wasm chunk of its own, app/src/lib.rs `lazy_page!`).
+        if load.who == "segreteria" && load.path.starts_with("/segreteria") {
+            let title = page_title(&html);
+            assert!(title.contains("Console Segreteria"), "{}: <title> is {title:?}", load.path);
         }
         alone.push((status, resources));
     }
