@@ -10,8 +10,8 @@ use app::payments::gateway::{
 use app::payments::model::{FeeKind, PayerType};
 use mypay::{
     AmountCents, Attestor, AttestorKind, CancelOutcome, Cart, Debt, DebtPosition, InsertOutcome, Iuv, MyPayClient,
-    MyPayError, NoticeDownload, NoticeUrl, OffPagoPaPayment, Payer, PayerKind, Payment, PaymentStatus, PaymentVerdict,
-    ReceiptLookup, RecordOutcome, SubmitOutcome,
+    MyPayError, NoticeDownload, NoticeUrl, OffPagoPaPayment, Payer, PayerKind, Payment, PaymentStatus, ReceiptLookup,
+    RecordOutcome, SubmitOutcome,
 };
 
 use crate::settings::{FeeType, MyPaySettings};
@@ -231,15 +231,8 @@ fn check_outcome(result: Result<PaymentStatus, MyPayError>, expected: &[Expected
             let lines: Vec<(&str, AmountCents)> =
                 expected.iter().map(|e| (e.iud.as_str(), AmountCents(e.amount_cents))).collect();
             match payment.verify(&lines) {
-                PaymentVerdict::Paid => CheckOutcome::Paid(paid_receipt(&payment)),
-                PaymentVerdict::AmountMismatch(m) => CheckOutcome::AmountMismatch { detail: format!("{m:?}") },
-                PaymentVerdict::NotPaid(code) => {
-                    CheckOutcome::NotPaid { detail: format!("codiceEsitoPagamento {}", code.code()) }
-                }
-                PaymentVerdict::Partial(code) => {
-                    CheckOutcome::Partial { detail: format!("codiceEsitoPagamento {}", code.code()) }
-                }
-                PaymentVerdict::RecordedByEnte => CheckOutcome::AmountMismatch { detail: RECORDED_BY_ENTE.into() },
+                Ok(()) => CheckOutcome::Paid(paid_receipt(&payment)),
+                Err(mismatch) => CheckOutcome::AmountMismatch { detail: format!("{mismatch:?}") },
             }
         }
         // A payment the Ente recorded itself is never a pagoPA payment of a cart: an anomaly.

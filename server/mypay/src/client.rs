@@ -22,8 +22,8 @@ use super::wire::amount::AmountCents;
 use super::wire::dovuti::{build_dovuti, Cart, DovutiError, DovutiXml};
 use super::wire::pagati::{EsitoPagamento, Pagati, PaymentChannel};
 use super::wire::soap::{
-    self, interpret_pagati, FaultCode, InviaDovutiOutcome, InviaDovutiParams, MyPayFault, PagatiLookup, PagatiOutcome,
-    PagatiReply, PaymentVerdict, RequestError, ResponseError, ShowMyPay, SoapRequest,
+    self, match_cart, FaultCode, InviaDovutiOutcome, InviaDovutiParams, Mismatch, MyPayFault, PagatiAnswer,
+    PagatiLookup, PagatiReply, RequestError, ResponseError, ShowMyPay, SoapRequest,
 };
 use super::wire::versamento::PositionError;
 use super::wire::xml::MAX_XML_BYTES;
@@ -199,12 +199,11 @@ impl Payment {
         self.receipt_utc_offset.map(|o| self.receipt_date_time.assume_offset(o))
     }
 
-    /// Does this receipt prove payment of the cart (IUD, amount)? Paid only if the outcome is 0,
-    /// it is a pagoPA receipt (not a `paaSILRegistraPagamento` record:
-    /// [`PaymentVerdict::RecordedByEnte`]), the total matches and every IUD was paid with its
-    /// amount (docs/mypay.md §6.3).
-    pub fn verify<S: AsRef<str>>(&self, expected: &[(S, AmountCents)]) -> PaymentVerdict {
-        interpret_pagati(expected, &self.document)
+    /// Does this receipt prove payment of the cart (IUD, amount)? Only if the outcome is 0, it is
+    /// a pagoPA receipt (not a `paaSILRegistraPagamento` record: [`Mismatch::RecordedByEnte`]),
+    /// the total matches and every IUD was paid with its amount (docs/mypay.md §6.3).
+    pub fn verify<S: AsRef<str>>(&self, expected: &[(S, AmountCents)]) -> Result<(), Mismatch> {
+        match_cart(expected, &self.document)
     }
 }
 
@@ -244,36 +243,56 @@ pub enum PaymentStatus {
 }
 
 impl PaymentStatus {
-    fn from_wire(outcome: PagatiOutcome, con_ricevuta: bool) -> Result<PaymentStatus, MyPayError> {
-        Ok(match outcome {
-            PagatiOutcome::Paid(r) => {
-                let payment = Payment::from_reply(*r, con_ricevuta);
-                match payment.channel {
-                    PaymentChannel::PagoPa => PaymentStatus::Paid(payment),
-                    PaymentChannel::RecordedByEnte => PaymentStatus::RecordedByEnte(payment),
-                }
+    /// The one classification of a `Pagati` answer (docs/mypay.md §8 decision table).
+    fn from_wire(answer: PagatiAnswer, con_ricevuta: bool) -> Result<PaymentStatus, MyPayError> {
+        let fault = match answer {
+            PagatiAnswer::Document(reply) => {
+                let payment = Payment::from_reply(*reply, con_ricevuta);
+                return Ok(match (payment.outcome, payment.channel) {
+                    (EsitoPagamento::Paid, PaymentChannel::PagoPa) => PaymentStatus::Paid(payment),
+                    (EsitoPagamento::Paid, PaymentChannel::RecordedByEnte) => PaymentStatus::RecordedByEnte(payment),
+                    (EsitoPagamento::NotPaid | EsitoPagamento::TimedOut, _) => PaymentStatus::NotPaid(payment),
+                    (EsitoPagamento::PartiallyPaid | EsitoPagamento::PartiallyTimedOut, _) => {
+                        PaymentStatus::Partial(payment)
+                    }
+                });
             }
-            PagatiOutcome::NotPaid(r) => PaymentStatus::NotPaid(Payment::from_reply(*r, con_ricevuta)),
-            PagatiOutcome::Partial(r) => PaymentStatus::Partial(Payment::from_reply(*r, con_ricevuta)),
-            PagatiOutcome::Pending(f) => PaymentStatus::Pending {
-                reason: if f.code == FaultCode::PagamentoInCorso {
-                    PendingReason::InProgress
-                } else {
-                    PendingReason::NotStarted
-                },
-                rejection: f.into(),
-            },
-            PagatiOutcome::Expired(f) => PaymentStatus::Expired(f.into()),
-            PagatiOutcome::Cancelled(f) => PaymentStatus::Cancelled(f.into()),
-            PagatiOutcome::UnknownSession(f) => PaymentStatus::UnknownSession(f.into()),
-            PagatiOutcome::NotFound(f) => PaymentStatus::NotFound(f.into()),
-            PagatiOutcome::CredentialsError(f) => PaymentStatus::CredentialsRejected(f.into()),
-            PagatiOutcome::SystemError(f) => PaymentStatus::SystemError(f.into()),
-            PagatiOutcome::OtherFault(f) => PaymentStatus::OtherFault(f.into()),
-            PagatiOutcome::SoapFault(f) => {
+            PagatiAnswer::SoapFault(f) => {
                 return Err(MyPayError::SoapFault { fault_code: f.fault_code, fault_string: f.fault_string })
             }
-        })
+            PagatiAnswer::Fault(fault) => fault,
+        };
+        Ok(PaymentStatus::from_fault(fault))
+    }
+
+    /// What a fault bean of ChiediPagati / ChiediPagatiConRicevuta means for the payment.
+    fn from_fault(fault: MyPayFault) -> PaymentStatus {
+        match fault.code {
+            FaultCode::PagamentoNonIniziato => {
+                PaymentStatus::Pending { reason: PendingReason::NotStarted, rejection: fault.into() }
+            }
+            FaultCode::PagamentoInCorso => {
+                PaymentStatus::Pending { reason: PendingReason::InProgress, rejection: fault.into() }
+            }
+            FaultCode::PagamentoScaduto => PaymentStatus::Expired(fault.into()),
+            FaultCode::PagamentoAnnullato => PaymentStatus::Cancelled(fault.into()),
+            FaultCode::IdSessionNonValido => PaymentStatus::UnknownSession(fault.into()),
+            FaultCode::IudNonValido | FaultCode::IuvNonValido => PaymentStatus::NotFound(fault.into()),
+            // STATO_ENTE_NON_VALIDO is only produced by InviaDovuti, but it is a configuration /
+            // credential problem of the same nature.
+            FaultCode::EnteNonValido | FaultCode::StatoEnteNonValido => {
+                PaymentStatus::CredentialsRejected(fault.into())
+            }
+            // By IUD/IUV, a debt whose mandatory due date has passed is answered with a generic
+            // system error whose description says so (docs/mypay-avvisi.md §2.3): it is expired.
+            FaultCode::SystemError
+                if fault.description.as_deref().is_some_and(|d| d.trim_start().starts_with("Dovuto scaduto")) =>
+            {
+                PaymentStatus::Expired(fault.into())
+            }
+            FaultCode::SystemError => PaymentStatus::SystemError(fault.into()),
+            _ => PaymentStatus::OtherFault(fault.into()),
+        }
     }
 
     /// A short, stable label for logs and metrics.
@@ -561,5 +580,54 @@ impl MyPayClient {
             Err(fault @ MyPayError::SoapFault { .. }) => Err(fault),
             _ => Err(MyPayError::HttpStatus { status: status.as_u16(), empty_body: body.is_empty() }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::soap::FAULT_CODES;
+
+    fn fault(code: FaultCode, description: Option<&str>) -> MyPayFault {
+        MyPayFault {
+            code,
+            fault_string: "msg".into(),
+            id: None,
+            description: description.map(str::to_string),
+            serial: None,
+            original_fault_code: None,
+            original_fault_string: None,
+            original_description: None,
+        }
+    }
+
+    #[test]
+    fn every_fault_code_has_its_meaning_for_the_payment() {
+        use FaultCode as F;
+        for (wire, code) in &FAULT_CODES {
+            let status = PaymentStatus::from_fault(fault(code.clone(), None));
+            let expected = match code {
+                F::PagamentoNonIniziato => "pending_not_started",
+                F::PagamentoInCorso => "pending_in_progress",
+                F::PagamentoScaduto => "expired",
+                F::PagamentoAnnullato => "cancelled",
+                F::IdSessionNonValido => "unknown_session",
+                F::IudNonValido | F::IuvNonValido => "not_found",
+                F::EnteNonValido | F::StatoEnteNonValido => "credentials_rejected",
+                F::SystemError => "system_error",
+                _ => "other_fault",
+            };
+            assert_eq!(status.label(), expected, "{wire}");
+        }
+        let unknown = PaymentStatus::from_fault(fault(FaultCode::Unknown("PAA_NEW".into()), None));
+        assert_eq!(unknown.label(), "other_fault");
+    }
+
+    #[test]
+    fn a_system_error_that_says_the_debt_is_overdue_means_expired() {
+        let overdue = fault(FaultCode::SystemError, Some("  Dovuto scaduto il 2025-03-01"));
+        assert_eq!(PaymentStatus::from_fault(overdue).label(), "expired");
+        let other = fault(FaultCode::SystemError, Some("Errore interno: dovuto scaduto"));
+        assert_eq!(PaymentStatus::from_fault(other).label(), "system_error");
     }
 }

@@ -28,5 +28,5 @@ pub use wire::avvisi::{AttestorKind, MAX_NOTICE_PDF_BYTES};
 pub use wire::dovuti::{Cart, Debt, DovutiError, Field as CartField, Payer, PayerKind, Problem as CartProblem};
 pub use wire::iuv::{Iuv, IuvError, NoticeNumber};
 pub use wire::pagati::PaymentChannel;
-pub use wire::soap::{FaultCode, Mismatch, PaymentVerdict};
+pub use wire::soap::{FaultCode, Mismatch};
 pub use wire::versamento::{DebtPosition, PositionError, PositionField};

@@ -11,8 +11,8 @@ use std::time::Duration;
 use mypay::wire::iuv::check_digits;
 use mypay::{
     AmountCents, Attestor, AttestorKind, CancelOutcome, DebtPosition, FaultCode, InsertOutcome, IssuedNotice, Iuv,
-    ModifyOutcome, MyPayError, NotPayableReason, NoticeDownload, NoticeUrl, OffPagoPaPayment, PaymentChannel,
-    PaymentStatus, PaymentVerdict, PendingReason, ReceiptLookup, RecordOutcome, SubmitOutcome, VerifyOutcome,
+    Mismatch, ModifyOutcome, MyPayError, NotPayableReason, NoticeDownload, NoticeUrl, OffPagoPaPayment, PaymentChannel,
+    PaymentStatus, PendingReason, ReceiptLookup, RecordOutcome, SubmitOutcome, VerifyOutcome,
 };
 use mypay_simulator::{Mode, TipoDovuto};
 use mypay_support::xsd_check::{assert_valid_against, assert_xsd_valid, pa_for_node_xsd};
@@ -297,10 +297,10 @@ async fn a_notice_paid_at_a_psp_is_a_pagopa_payment_by_iud_and_by_iuv_in_both_mo
             assert_eq!(payment.channel, PaymentChannel::PagoPa);
             assert_eq!(payment.iuv, notice.iuv.as_str());
             assert_eq!(payment.receipt_id, receipt["receipt_id"].as_str().unwrap());
-            assert_eq!(payment.verify(&[(p.iud.as_str(), p.amount)]), PaymentVerdict::Paid);
+            assert_eq!(payment.verify(&[(p.iud.as_str(), p.amount)]), Ok(()));
             assert!(matches!(
                 payment.verify(&[(p.iud.as_str(), AmountCents(9999))]),
-                PaymentVerdict::AmountMismatch(_)
+                Err(Mismatch::TotalDiffers { .. })
             ));
             // Checkout receipt shape in both modes: CCP = IUR = receiptId, esito "0".
             assert_eq!(payment.lines.len(), 1);
@@ -361,7 +361,7 @@ async fn a_payment_recorded_with_registra_pagamento_shows_as_code_9_never_as_pag
         assert_eq!(payment.psp, "Banca Tesoriera Esempio S.p.A.");
         assert_eq!(payment.receipt.as_ref().unwrap().rt, None, "no receipt exists");
         // Even with the amounts it reports, it is not a pagoPA payment.
-        assert_eq!(payment.verify(&[(p.iud.as_str(), AmountCents(8000))]), PaymentVerdict::RecordedByEnte);
+        assert_eq!(payment.verify(&[(p.iud.as_str(), AmountCents(8000))]), Err(Mismatch::RecordedByEnte));
         assert_xsd_valid(&payment.pagati_xml);
     }
     assert_eq!(client.scarica_avviso(&notice.url).await.unwrap(), NoticeDownload::Gone);
@@ -450,7 +450,7 @@ async fn verifica_avviso_in_legacy_mode_locks_the_debt_while_the_payment_runs() 
         other => panic!("{other:?}"),
     };
     assert_eq!(paid.iuv, notice.iuv.as_str(), "legacy online payment of a notice uses the debt's own IUV");
-    assert_eq!(paid.verify(&[(p.iud.as_str(), p.amount)]), PaymentVerdict::Paid);
+    assert_eq!(paid.verify(&[(p.iud.as_str(), p.amount)]), Ok(()));
     match by(&sim, ReceiptLookup::Iud(p.iud.clone())).await {
         PaymentStatus::Paid(payment) => assert_eq!(payment.receipt_id, paid.receipt_id),
         other => panic!("{other:?}"),

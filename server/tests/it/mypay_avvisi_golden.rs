@@ -15,11 +15,11 @@ use mypay::wire::avvisi::{
     parse_registra_pagamento_response, parse_verifica_avviso_response, AttestorKind, ImportaDovutoOutcome,
     ImportaDovutoParams, RegistraPagamentoOutcome, RegistraPagamentoParams,
 };
-use mypay::wire::pagati::{parse_pagati, PagatiKind, PaymentChannel};
+use mypay::wire::pagati::{parse_pagati, EsitoPagamento, PagatiKind, PaymentChannel};
 use mypay::wire::samples::golden_position;
 use mypay::wire::soap::{
-    build_chiedi_pagati_con_ricevuta, encode_pagati_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response,
-    FaultCode, InviaDovutiOutcome, Operation, PagatiLookup, PagatiOutcome, PaymentVerdict,
+    build_chiedi_pagati_con_ricevuta, encode_pagati_field, match_cart, parse_chiedi_pagati_con_ricevuta_response,
+    FaultCode, InviaDovutiOutcome, Mismatch, Operation, PagatiAnswer, PagatiLookup,
 };
 use mypay::wire::versamento::{build_versamento, Azione};
 use mypay::{
@@ -200,7 +200,7 @@ fn wire_answers_of_8_5_8_6_8_7() {
         InviaDovutiOutcome::Rejected(f) if f.code == FaultCode::IuvNonValido
     ));
     match parse_chiedi_pagati_con_ricevuta_response(&fixture("avvisi_8_7_response.xml")).unwrap() {
-        PagatiOutcome::Pending(f) => {
+        PagatiAnswer::Fault(f) => {
             assert_eq!(f.code, FaultCode::PagamentoNonIniziato);
             assert_eq!(f.fault_string, format!("Pagamento non iniziato per ente [ R_VENETO ], IUV [{IUV}]"));
         }
@@ -229,7 +229,7 @@ fn the_code_9_record_of_8_5_is_never_a_pagopa_payment() {
     assert_eq!(p.channel(), PaymentChannel::RecordedByEnte);
     // Amount and IUD match the debt, code 0 – and still not "Paid".
     let expected = [("ECM-2025-000456-AV-01", AmountCents(10000))];
-    assert_eq!(interpret_pagati(&expected, &p), PaymentVerdict::RecordedByEnte);
+    assert_eq!(match_cart(&expected, &p), Err(Mismatch::RecordedByEnte));
     // Either mark alone is enough.
     let mut only_id = p.clone();
     only_id.dati_pagamento.dati_singolo_pagamento[0].esito_singolo_pagamento = Some("0".into());
@@ -240,10 +240,11 @@ fn the_code_9_record_of_8_5_is_never_a_pagopa_payment() {
     let mut neither = only_text.clone();
     neither.dati_pagamento.dati_singolo_pagamento[0].esito_singolo_pagamento = Some("0".into());
     assert_eq!(neither.channel(), PaymentChannel::PagoPa);
-    assert_eq!(interpret_pagati(&expected, &neither), PaymentVerdict::Paid);
+    assert_eq!(match_cart(&expected, &neither), Ok(()));
 
     match parse_chiedi_pagati_con_ricevuta_response(&rend9_answer()).unwrap() {
-        PagatiOutcome::Paid(reply) => {
+        PagatiAnswer::Document(reply) => {
+            assert_eq!(reply.pagati.dati_pagamento.codice_esito_pagamento, EsitoPagamento::Paid);
             assert_eq!(reply.rt, None, "an empty rt is no receipt");
             assert_eq!(reply.pagati.channel(), PaymentChannel::RecordedByEnte);
         }
@@ -355,7 +356,7 @@ async fn the_client_types_every_reference_answer() {
         PaymentStatus::RecordedByEnte(p) => {
             assert_eq!(p.channel, PaymentChannel::RecordedByEnte);
             assert_eq!(p.receipt.as_ref().and_then(|r| r.rt.clone()), None);
-            assert_eq!(p.verify(&[("ECM-2025-000456-AV-01", AmountCents(10000))]), PaymentVerdict::RecordedByEnte);
+            assert_eq!(p.verify(&[("ECM-2025-000456-AV-01", AmountCents(10000))]), Err(Mismatch::RecordedByEnte));
         }
         other => panic!("expected RecordedByEnte, got {other:?}"),
     }

@@ -7,8 +7,7 @@ use crate::mypay_support;
 use std::time::Duration;
 
 use mypay::{
-    FaultCode, MyPayError, Payment, PaymentStatus, PaymentVerdict, PendingReason, ReceiptLookup, ReceiptOutcome,
-    SubmitOutcome,
+    FaultCode, MyPayError, Payment, PaymentStatus, PendingReason, ReceiptLookup, ReceiptOutcome, SubmitOutcome,
 };
 use mypay_simulator::Mode;
 use mypay_support::xsd_check::{assert_valid_against, assert_xsd_valid, pa_for_node_xsd, rpt_rt_xsd};
@@ -297,7 +296,7 @@ async fn legacy_mode_state_table() {
     assert_eq!(p.lines.iter().map(|l| (l.iud.clone(), l.amount)).collect::<Vec<_>>(), expected(&c));
     assert!(p.lines.iter().all(|l| !l.iur.is_empty() && l.outcome_text.as_deref() == Some("ESEGUITO")));
     assert!(!p.receipt_id.is_empty() && p.receipt_offset_date_time().is_some());
-    assert_eq!(p.verify(&expected(&c)), PaymentVerdict::Paid);
+    assert_eq!(p.verify(&expected(&c)), Ok(()));
     assert_xsd_valid(&p.pagati_xml);
 
     // Not paid (1), timed out (3), partial timed out (4), partially paid (2 → SYSTEM_ERROR).
@@ -394,7 +393,7 @@ async fn checkout_mode_state_table_with_late_receipt() {
     let p = paid(status(&sim, &id).await);
     assert!(p.iuv.len() == 17 && p.iuv.bytes().all(|b| b.is_ascii_digit()), "{}", p.iuv);
     assert!(p.lines.iter().all(|l| l.iur == p.receipt_id && l.outcome_text.as_deref() == Some("0")));
-    assert_eq!(p.verify(&expected(&c)), PaymentVerdict::Paid);
+    assert_eq!(p.verify(&expected(&c)), Ok(()));
     assert_xsd_valid(&p.pagati_xml);
 
     // A receipt so late that ChiediPagati already said SCADUTO still turns the session PAID.
@@ -440,7 +439,7 @@ async fn receipts_by_session_iud_and_iuv_validate_against_the_official_schemas()
         ] {
             let p = paid(client.chiedi_pagati_con_ricevuta(&lookup).await.unwrap());
             assert_eq!(p.iuv, iuv);
-            assert_eq!(p.verify(&expected(&c)), PaymentVerdict::Paid);
+            assert_eq!(p.verify(&expected(&c)), Ok(()));
             assert_xsd_valid(&p.pagati_xml);
             assert!(std::str::from_utf8(&p.pagati_xml).unwrap().starts_with("<PagatiConRicevuta"));
             let receipt = p.receipt.expect("ConRicevuta carries the receipt");

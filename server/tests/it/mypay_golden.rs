@@ -9,9 +9,8 @@ use mypay::wire::dovuti::build_dovuti;
 use mypay::wire::pagati::{format_xsd_date_time, parse_pagati, EsitoPagamento, PagatiKind};
 use mypay::wire::samples::example_a_cart;
 use mypay::wire::soap::{
-    build_chiedi_pagati, build_invia_dovuti, interpret_pagati, parse_chiedi_pagati_response,
-    parse_invia_dovuti_response, FaultCode, InviaDovutiOutcome, InviaDovutiParams, Operation, PagatiOutcome,
-    PaymentVerdict, ShowMyPay,
+    build_chiedi_pagati, build_invia_dovuti, match_cart, parse_chiedi_pagati_response, parse_invia_dovuti_response,
+    FaultCode, InviaDovutiOutcome, InviaDovutiParams, Mismatch, Operation, PagatiAnswer, ShowMyPay,
 };
 use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid};
 use mypay_support::{canonical, find_text, fixture};
@@ -82,7 +81,7 @@ fn example_b_request_matches_reference() {
 #[test]
 fn example_b_response_is_paid() {
     let out = parse_chiedi_pagati_response(&fixture("example_b_response.xml")).unwrap();
-    let PagatiOutcome::Paid(reply) = &out else { panic!("expected Paid, got {out:?}") };
+    let PagatiAnswer::Document(reply) = &out else { panic!("expected a Pagati document, got {out:?}") };
     let p = &reply.pagati;
 
     // The decoded (double base64, T1) document is the reference one.
@@ -129,12 +128,11 @@ fn example_b_response_is_paid() {
 
     // §8: the payment matches the Example A cart.
     let expected = example_a_cart().expected_lines();
-    assert_eq!(interpret_pagati(&expected, p), PaymentVerdict::Paid);
-    assert_eq!(out.verdict(&expected), Some(PaymentVerdict::Paid));
+    assert_eq!(match_cart(&expected, p), Ok(()));
     // ...and would not match a cart with a different amount.
     let mut other = expected.clone();
     other[1].1 = AmountCents(5001);
-    assert!(matches!(interpret_pagati(&other, p), PaymentVerdict::AmountMismatch(_)));
+    assert!(matches!(match_cart(&other, p), Err(Mismatch::LineAmountDiffers { .. } | Mismatch::TotalDiffers { .. })));
 }
 
 #[test]
@@ -149,7 +147,7 @@ fn example_b_pagati_serializer_roundtrip() {
 #[test]
 fn example_c_in_progress_is_pending() {
     let out = parse_chiedi_pagati_response(&fixture("example_c_response.xml")).unwrap();
-    let PagatiOutcome::Pending(f) = out else { panic!("expected Pending, got {out:?}") };
+    let PagatiAnswer::Fault(f) = out else { panic!("expected a fault, got {out:?}") };
     assert_eq!(f.code, FaultCode::PagamentoInCorso);
     assert_eq!(f.fault_string, format!("Pagamento in corso per idSession specificato [{ID_SESSION}]"));
     assert_eq!(f.id.as_deref(), Some(COD_IPA));
@@ -160,7 +158,7 @@ fn example_c_in_progress_is_pending() {
         .unwrap()
         .replace("PAA_PAGAMENTO_IN_CORSO", "PAA_PAGAMENTO_NON_INIZIATO");
     let out = parse_chiedi_pagati_response(checkout.as_bytes()).unwrap();
-    assert!(matches!(out, PagatiOutcome::Pending(f) if f.code == FaultCode::PagamentoNonIniziato));
+    assert!(matches!(out, PagatiAnswer::Fault(f) if f.code == FaultCode::PagamentoNonIniziato));
 }
 
 #[test]
@@ -198,5 +196,5 @@ fn soap_fault_example() {
     assert_eq!(f.fault_code, "SOAP-ENV:Server");
     assert_eq!(f.fault_string, "(Java exception message, may be empty)");
     let out = parse_chiedi_pagati_response(&fixture("soap_fault_server.xml")).unwrap();
-    assert!(matches!(out, PagatiOutcome::SoapFault(_)));
+    assert!(matches!(out, PagatiAnswer::SoapFault(_)));
 }

@@ -7,8 +7,7 @@ use mypay::wire::amount::AmountCents;
 use mypay::wire::dovuti::{build_dovuti, Cart, Debt, Payer, PayerKind};
 use mypay::wire::pagati::{parse_pagati, AllegatoRicevuta, EsitoPagamento, Pagati, PagatiError, PagatiKind};
 use mypay::wire::soap::{
-    encode_pagati_field, encode_rt_field, interpret_pagati, parse_chiedi_pagati_con_ricevuta_response, PagatiOutcome,
-    PaymentVerdict,
+    encode_pagati_field, encode_rt_field, match_cart, parse_chiedi_pagati_con_ricevuta_response, Mismatch, PagatiAnswer,
 };
 use mypay_support::fixture;
 use mypay_support::xsd_check::{assert_xsd_invalid, assert_xsd_valid, original_xsd, patched_xsd};
@@ -86,7 +85,7 @@ fn legacy_not_paid_pagati_is_valid() {
     let back = parse_pagati(xml.as_bytes()).unwrap();
     assert_eq!(back, p);
     let expected = [("ECM-2025-000123-A1-01", AmountCents(10000)), ("ECM-2025-000123-A1-02", AmountCents(5000))];
-    assert_eq!(interpret_pagati(&expected, &back), PaymentVerdict::NotPaid(EsitoPagamento::NotPaid));
+    assert_eq!(match_cart(&expected, &back), Err(Mismatch::NotPaid(EsitoPagamento::NotPaid)));
 
     // Without any datiSingoloPagamento (RT without IUR) and code 3.
     p.dati_pagamento.dati_singolo_pagamento.clear();
@@ -117,7 +116,7 @@ fn con_ricevuta_response_carries_rt_and_tipo_firma() {
         encode_rt_field(rt)
     );
     let out = parse_chiedi_pagati_con_ricevuta_response(body.as_bytes()).unwrap();
-    let PagatiOutcome::Paid(reply) = out else { panic!("expected Paid, got {out:?}") };
+    let PagatiAnswer::Document(reply) = out else { panic!("expected a Pagati document, got {out:?}") };
     assert_eq!(reply.pagati, p);
     assert_eq!(reply.rt.as_deref(), Some(&rt[..]));
     assert_eq!(reply.tipo_firma.as_deref(), Some(""));

@@ -127,7 +127,7 @@ impl Cart {
         self.debts.iter().try_fold(AmountCents::ZERO, |acc, d| acc.checked_add(d.amount))
     }
 
-    /// `(IUD, amount)` pairs, as expected by [`super::soap::interpret_pagati`].
+    /// `(IUD, amount)` pairs, as expected by [`super::soap::match_cart`].
     pub fn expected_lines(&self) -> Vec<(String, AmountCents)> {
         self.debts.iter().map(|d| (d.iud.clone(), d.amount)).collect()
     }

@@ -1,13 +1,11 @@
-//! Parsing every answer of the cart and receipt operations into a typed outcome: the envelope,
+//! Parsing every answer of the cart and receipt operations into what MyPay sent: the envelope,
 //! the fault bean, `paaSILInviaDovutiRisposta` and the two `Pagati` answers (the decision table
 //! of docs/mypay.md §8).
 
 use super::encoding::{decode_base64_text, decode_pagati_field};
 use super::faults::{FaultCode, MyPayFault, SoapFault};
-use super::verdict::{interpret_pagati, PaymentVerdict};
 use super::Operation;
-use crate::wire::amount::AmountCents;
-use crate::wire::pagati::{parse_pagati, EsitoPagamento, Pagati, PagatiError};
+use crate::wire::pagati::{parse_pagati, Pagati, PagatiError};
 use crate::wire::xml::{self, ns, Element, XmlError};
 
 /// Answer to `paaSILInviaDovuti`.
@@ -34,53 +32,18 @@ pub struct PagatiReply {
     pub tipo_firma: Option<String>,
 }
 
-/// Answer to `paaSILChiediPagati` / `paaSILChiediPagatiConRicevuta`, classified per the decision
-/// table of §8.
-///
-/// `Paid` only means MyPay reported `codiceEsitoPagamento=0`; before marking an order paid,
-/// confirm amounts and IUDs with [`interpret_pagati`] (or [`PagatiOutcome::verdict`]).
+/// Answer to `paaSILChiediPagati` / `paaSILChiediPagatiConRicevuta` as MyPay sent it: a
+/// `Pagati` document, a fault bean, or a SOAP Fault. What it means for the payment (paid,
+/// pending, expired…) is decided once, by the client's `PaymentStatus` (docs/mypay.md §8); a
+/// document proves payment of a cart only through [`match_cart`](super::verdict::match_cart).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PagatiOutcome {
-    /// `Pagati` with code 0.
-    Paid(Box<PagatiReply>),
-    /// `Pagati` with code 1 (not paid) or 3 (timed out).
-    NotPaid(Box<PagatiReply>),
-    /// `Pagati` with code 2 or 4: manual review.
-    Partial(Box<PagatiReply>),
-    /// `PAA_PAGAMENTO_NON_INIZIATO` / `PAA_PAGAMENTO_IN_CORSO`: poll again with back-off.
-    /// "Not started" may mean "in progress" in Checkout mode (T12).
-    Pending(MyPayFault),
-    /// `PAA_PAGAMENTO_SCADUTO`: not paid (keep a slow reconciliation for late receipts, §6.2).
-    Expired(MyPayFault),
-    /// `PAA_PAGAMENTO_ANNULLATO`.
-    Cancelled(MyPayFault),
-    /// `PAA_ID_SESSION_NON_VALIDO`: unknown session (retry if younger than ~70 min).
-    UnknownSession(MyPayFault),
-    /// `PAA_IUD_NON_VALIDO` / `PAA_IUV_NON_VALIDO` (ConRicevuta lookups by IUD/IUV).
-    NotFound(MyPayFault),
-    /// `PAA_ENTE_NON_VALIDO` (also wrong password, §6.2): alert, do not change the order.
-    CredentialsError(MyPayFault),
-    /// `PAA_SYSTEM_ERROR`: retry with back-off, alert after N tries (T17).
-    SystemError(MyPayFault),
-    /// Any other fault code (not expected for these operations).
-    OtherFault(MyPayFault),
+pub enum PagatiAnswer {
+    /// A `Pagati` document, whatever its `codiceEsitoPagamento`.
+    Document(Box<PagatiReply>),
+    /// A fault bean (`PAA_PAGAMENTO_NON_INIZIATO`, `PAA_ID_SESSION_NON_VALIDO`, …).
+    Fault(MyPayFault),
     /// SOAP Fault.
     SoapFault(SoapFault),
-}
-
-impl PagatiOutcome {
-    /// The reply, if the answer carried a `Pagati` document.
-    pub fn reply(&self) -> Option<&PagatiReply> {
-        match self {
-            PagatiOutcome::Paid(r) | PagatiOutcome::NotPaid(r) | PagatiOutcome::Partial(r) => Some(r),
-            _ => None,
-        }
-    }
-
-    /// [`interpret_pagati`] applied to the reply, if any.
-    pub fn verdict<S: AsRef<str>>(&self, expected: &[(S, AmountCents)]) -> Option<PaymentVerdict> {
-        self.reply().map(|r| interpret_pagati(expected, &r.pagati))
-    }
 }
 
 /// A response that does not have the shape MyPay produces. Every variant means "malformed".
@@ -206,18 +169,18 @@ pub(crate) fn parse_session_response(body: &[u8], op: Operation) -> Result<Invia
 }
 
 /// Parses the answer to `paaSILChiediPagati`.
-pub fn parse_chiedi_pagati_response(body: &[u8]) -> Result<PagatiOutcome, ResponseError> {
+pub fn parse_chiedi_pagati_response(body: &[u8]) -> Result<PagatiAnswer, ResponseError> {
     parse_pagati_response(body, Operation::ChiediPagati)
 }
 
 /// Parses the answer to `paaSILChiediPagatiConRicevuta` (adds `rt` and `tipoFirma`).
-pub fn parse_chiedi_pagati_con_ricevuta_response(body: &[u8]) -> Result<PagatiOutcome, ResponseError> {
+pub fn parse_chiedi_pagati_con_ricevuta_response(body: &[u8]) -> Result<PagatiAnswer, ResponseError> {
     parse_pagati_response(body, Operation::ChiediPagatiConRicevuta)
 }
 
-fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiOutcome, ResponseError> {
+fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiAnswer, ResponseError> {
     let risposta = match parse_envelope(body, op)? {
-        Payload::Fault(f) => return Ok(PagatiOutcome::SoapFault(f)),
+        Payload::Fault(f) => return Ok(PagatiAnswer::SoapFault(f)),
         Payload::Response(r) => r,
     };
     let fault = parse_fault_bean(&risposta)?;
@@ -246,39 +209,10 @@ fn parse_pagati_response(body: &[u8], op: Operation) -> Result<PagatiOutcome, Re
             } else {
                 (None, None)
             };
-            let code = pagati.dati_pagamento.codice_esito_pagamento;
-            let reply = Box::new(PagatiReply { pagati, pagati_xml, rt, tipo_firma });
-            return Ok(match code {
-                EsitoPagamento::Paid => PagatiOutcome::Paid(reply),
-                EsitoPagamento::NotPaid | EsitoPagamento::TimedOut => PagatiOutcome::NotPaid(reply),
-                EsitoPagamento::PartiallyPaid | EsitoPagamento::PartiallyTimedOut => PagatiOutcome::Partial(reply),
-            });
+            return Ok(PagatiAnswer::Document(Box::new(PagatiReply { pagati, pagati_xml, rt, tipo_firma })));
         }
     };
-    Ok(classify_fault(fault))
-}
-
-/// Maps a ChiediPagati / ChiediPagatiConRicevuta fault to the §8 decision-table outcome.
-pub fn classify_fault(fault: MyPayFault) -> PagatiOutcome {
-    match fault.code {
-        FaultCode::PagamentoNonIniziato | FaultCode::PagamentoInCorso => PagatiOutcome::Pending(fault),
-        FaultCode::PagamentoScaduto => PagatiOutcome::Expired(fault),
-        FaultCode::PagamentoAnnullato => PagatiOutcome::Cancelled(fault),
-        FaultCode::IdSessionNonValido => PagatiOutcome::UnknownSession(fault),
-        FaultCode::IudNonValido | FaultCode::IuvNonValido => PagatiOutcome::NotFound(fault),
-        // STATO_ENTE_NON_VALIDO is only produced by InviaDovuti, but it is a configuration /
-        // credential problem of the same nature.
-        FaultCode::EnteNonValido | FaultCode::StatoEnteNonValido => PagatiOutcome::CredentialsError(fault),
-        // By IUD/IUV, a debt whose mandatory due date has passed is answered with a generic
-        // system error whose description says so (docs/mypay-avvisi.md §2.3): it is expired.
-        FaultCode::SystemError
-            if fault.description.as_deref().is_some_and(|d| d.trim_start().starts_with("Dovuto scaduto")) =>
-        {
-            PagatiOutcome::Expired(fault)
-        }
-        FaultCode::SystemError => PagatiOutcome::SystemError(fault),
-        _ => PagatiOutcome::OtherFault(fault),
-    }
+    Ok(PagatiAnswer::Fault(fault))
 }
 #[cfg(test)]
 mod tests {
@@ -318,30 +252,15 @@ mod tests {
     }
 
     #[test]
-    fn chiedi_pagati_fault_classification_for_every_code() {
-        use FaultCode as F;
+    fn chiedi_pagati_faults_are_read_with_their_code() {
         for (wire, code) in &FAULT_CODES {
             for op in [Operation::ChiediPagati, Operation::ChiediPagatiConRicevuta] {
                 let out = parse_pagati_response(&fault_response(op, wire), op).unwrap();
-                let ok = match code {
-                    F::PagamentoNonIniziato | F::PagamentoInCorso => {
-                        matches!(out, PagatiOutcome::Pending(_))
-                    }
-                    F::PagamentoScaduto => matches!(out, PagatiOutcome::Expired(_)),
-                    F::PagamentoAnnullato => matches!(out, PagatiOutcome::Cancelled(_)),
-                    F::IdSessionNonValido => matches!(out, PagatiOutcome::UnknownSession(_)),
-                    F::IudNonValido | F::IuvNonValido => matches!(out, PagatiOutcome::NotFound(_)),
-                    F::EnteNonValido | F::StatoEnteNonValido => {
-                        matches!(out, PagatiOutcome::CredentialsError(_))
-                    }
-                    F::SystemError => matches!(out, PagatiOutcome::SystemError(_)),
-                    _ => matches!(out, PagatiOutcome::OtherFault(ref f) if &f.code == code),
-                };
-                assert!(ok, "{wire} ({op:?}) -> {out:?}");
+                assert!(matches!(out, PagatiAnswer::Fault(ref f) if &f.code == code), "{wire} ({op:?}) -> {out:?}");
             }
         }
         let out = parse_chiedi_pagati_response(&fault_response(Operation::ChiediPagati, "PAA_NEW")).unwrap();
-        assert!(matches!(out, PagatiOutcome::OtherFault(f) if f.code == FaultCode::Unknown("PAA_NEW".into())));
+        assert!(matches!(out, PagatiAnswer::Fault(f) if f.code == FaultCode::Unknown("PAA_NEW".into())));
     }
 
     #[test]
@@ -351,7 +270,8 @@ mod tests {
             r#"<e:paaSILChiediPagatiRisposta xmlns:e="http://www.regione.veneto.it/pagamenti/ente/"><fault><faultCode>PAA_ENTE_NON_VALIDO</faultCode></fault></e:paaSILChiediPagatiRisposta>"#,
         );
         match parse_chiedi_pagati_response(&body).unwrap() {
-            PagatiOutcome::CredentialsError(f) => {
+            PagatiAnswer::Fault(f) => {
+                assert_eq!(f.code, FaultCode::EnteNonValido);
                 assert_eq!(f.id, None);
                 assert_eq!(f.fault_string, "");
                 assert_eq!(f.description, None);

@@ -1,12 +1,19 @@
-//! The portal's decision on a `Pagati`: paid only if the outcome is 0 and the document matches
-//! the cart, IUD by IUD and amount by amount.
+//! Does a `Pagati` prove payment of the cart? Only if the outcome is 0, it is a pagoPA receipt,
+//! and the document matches the cart IUD by IUD and amount by amount. What the answer means
+//! otherwise (pending, expired, not paid…) is the client's `PaymentStatus`, decided once.
 
 use crate::wire::amount::AmountCents;
 use crate::wire::pagati::{EsitoPagamento, Pagati, PaymentChannel};
 
-/// Why a code-0 `Pagati` does not match the cart.
+/// Why a `Pagati` does not prove payment of the cart it is checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mismatch {
+    /// `codiceEsitoPagamento` is not 0: MyPay itself reports the cart as not (fully) paid.
+    NotPaid(EsitoPagamento),
+    /// Code 0 written by `paaSILRegistraPagamento` ("PAGATO CON RENDICONTAZIONE 9",
+    /// docs/mypay-avvisi.md §5): the Ente's own record of a payment outside pagoPA, with no
+    /// receipt and no check by MyPay. Never a pagoPA payment, whatever the amounts.
+    RecordedByEnte,
     /// No expected lines were given (a cart always has 1..=5).
     NoExpectedLines,
     /// The expected lines contain the same IUD twice.
@@ -35,77 +42,48 @@ pub enum Mismatch {
     },
 }
 
-/// The portal's decision on a `Pagati` (§8 decision table, \[DESIGN\]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PaymentVerdict {
-    /// Code 0, total equals the cart total, every IUD paid with its amount.
-    Paid,
-    /// Code 1 or 3: failed; a new attempt needs new IUDs.
-    NotPaid(EsitoPagamento),
-    /// Code 2 or 4: manual review.
-    Partial(EsitoPagamento),
-    /// Code 0 but the document does not match the cart: an anomaly, do not mark paid.
-    AmountMismatch(Mismatch),
-    /// Code 0 written by `paaSILRegistraPagamento` ("PAGATO CON RENDICONTAZIONE 9",
-    /// docs/mypay-avvisi.md §5): the Ente's own record of a payment outside pagoPA, with no
-    /// receipt and no check by MyPay. Never a pagoPA payment, whatever the amounts.
-    RecordedByEnte,
-}
-
-/// Decides whether `pagati` proves payment of the cart described by `expected` (IUD, amount).
-///
-/// Paid only if `codiceEsitoPagamento=0` AND `importoTotalePagato` equals the sum of `expected`
-/// AND every expected IUD has exactly one `datiSingoloPagamento` with the expected amount.
-/// Lines for IUDs outside the cart are treated as an anomaly too.
-pub fn interpret_pagati<S: AsRef<str>>(expected: &[(S, AmountCents)], pagati: &Pagati) -> PaymentVerdict {
+/// `Ok` only if `pagati` proves payment of the cart described by `expected` (IUD, amount):
+/// `codiceEsitoPagamento=0`, a pagoPA receipt (not a `paaSILRegistraPagamento` record),
+/// `importoTotalePagato` equal to the sum of `expected`, and every expected IUD with exactly one
+/// `datiSingoloPagamento` of the expected amount. Lines for IUDs outside the cart are an
+/// anomaly too (docs/mypay.md §8). The one place where amounts are matched.
+pub fn match_cart<S: AsRef<str>>(expected: &[(S, AmountCents)], pagati: &Pagati) -> Result<(), Mismatch> {
     let dp = &pagati.dati_pagamento;
-    match dp.codice_esito_pagamento {
-        EsitoPagamento::NotPaid | EsitoPagamento::TimedOut => {
-            return PaymentVerdict::NotPaid(dp.codice_esito_pagamento);
-        }
-        EsitoPagamento::PartiallyPaid | EsitoPagamento::PartiallyTimedOut => {
-            return PaymentVerdict::Partial(dp.codice_esito_pagamento);
-        }
-        EsitoPagamento::Paid => {}
+    if dp.codice_esito_pagamento != EsitoPagamento::Paid {
+        return Err(Mismatch::NotPaid(dp.codice_esito_pagamento));
     }
     if pagati.channel() == PaymentChannel::RecordedByEnte {
-        return PaymentVerdict::RecordedByEnte;
+        return Err(Mismatch::RecordedByEnte);
     }
-    let mismatch = |m| PaymentVerdict::AmountMismatch(m);
     if expected.is_empty() {
-        return mismatch(Mismatch::NoExpectedLines);
+        return Err(Mismatch::NoExpectedLines);
     }
     let mut total = AmountCents::ZERO;
     for (i, (iud, amount)) in expected.iter().enumerate() {
         if expected[..i].iter().any(|(other, _)| other.as_ref() == iud.as_ref()) {
-            return mismatch(Mismatch::DuplicateExpectedIud(iud.as_ref().to_string()));
+            return Err(Mismatch::DuplicateExpectedIud(iud.as_ref().to_string()));
         }
-        match total.checked_add(*amount) {
-            Some(t) => total = t,
-            None => return mismatch(Mismatch::Overflow),
-        }
+        total = total.checked_add(*amount).ok_or(Mismatch::Overflow)?;
     }
     if dp.importo_totale_pagato != total {
-        return mismatch(Mismatch::TotalDiffers { expected: total, reported: dp.importo_totale_pagato });
+        return Err(Mismatch::TotalDiffers { expected: total, reported: dp.importo_totale_pagato });
     }
     let lines = &dp.dati_singolo_pagamento;
     for (i, line) in lines.iter().enumerate() {
         let iud = &line.identificativo_univoco_dovuto;
         if lines[..i].iter().any(|l| &l.identificativo_univoco_dovuto == iud) {
-            return mismatch(Mismatch::DuplicateLine { iud: iud.clone() });
+            return Err(Mismatch::DuplicateLine { iud: iud.clone() });
         }
         if !expected.iter().any(|(e, _)| e.as_ref() == iud) {
-            return mismatch(Mismatch::UnexpectedLine { iud: iud.clone() });
+            return Err(Mismatch::UnexpectedLine { iud: iud.clone() });
         }
     }
     for (iud, amount) in expected {
         let iud = iud.as_ref();
         match lines.iter().find(|l| l.identificativo_univoco_dovuto == iud) {
-            None => {
-                return mismatch(Mismatch::MissingLine { iud: iud.to_string() });
-            }
+            None => return Err(Mismatch::MissingLine { iud: iud.to_string() }),
             Some(l) if l.singolo_importo_pagato != *amount => {
-                return mismatch(Mismatch::LineAmountDiffers {
+                return Err(Mismatch::LineAmountDiffers {
                     iud: iud.to_string(),
                     expected: *amount,
                     reported: l.singolo_importo_pagato,
@@ -114,7 +92,7 @@ pub fn interpret_pagati<S: AsRef<str>>(expected: &[(S, AmountCents)], pagati: &P
             Some(_) => {}
         }
     }
-    PaymentVerdict::Paid
+    Ok(())
 }
 #[cfg(test)]
 mod tests {
@@ -179,16 +157,16 @@ mod tests {
     fn verdict_decision_table() {
         use EsitoPagamento as E;
         let expected = [("A", AmountCents(10000)), ("B", AmountCents(5000))];
-        let v = |p: &Pagati| interpret_pagati(&expected, p);
+        let v = |p: &Pagati| match_cart(&expected, p);
 
-        assert_eq!(v(&pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])), PaymentVerdict::Paid);
-        assert_eq!(v(&pagati(E::Paid, 15000, &[("B", 5000), ("A", 10000)])), PaymentVerdict::Paid);
-        assert_eq!(v(&pagati(E::NotPaid, 0, &[])), PaymentVerdict::NotPaid(E::NotPaid));
-        assert_eq!(v(&pagati(E::TimedOut, 0, &[("A", 0)])), PaymentVerdict::NotPaid(E::TimedOut));
-        assert_eq!(v(&pagati(E::PartiallyPaid, 10000, &[("A", 10000)])), PaymentVerdict::Partial(E::PartiallyPaid));
-        assert_eq!(v(&pagati(E::PartiallyTimedOut, 10000, &[])), PaymentVerdict::Partial(E::PartiallyTimedOut));
+        assert_eq!(v(&pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])), Ok(()));
+        assert_eq!(v(&pagati(E::Paid, 15000, &[("B", 5000), ("A", 10000)])), Ok(()));
+        assert_eq!(v(&pagati(E::NotPaid, 0, &[])), Err(Mismatch::NotPaid(E::NotPaid)));
+        assert_eq!(v(&pagati(E::TimedOut, 0, &[("A", 0)])), Err(Mismatch::NotPaid(E::TimedOut)));
+        assert_eq!(v(&pagati(E::PartiallyPaid, 10000, &[("A", 10000)])), Err(Mismatch::NotPaid(E::PartiallyPaid)));
+        assert_eq!(v(&pagati(E::PartiallyTimedOut, 10000, &[])), Err(Mismatch::NotPaid(E::PartiallyTimedOut)));
 
-        let mm = |m| PaymentVerdict::AmountMismatch(m);
+        let mm = Err;
         assert_eq!(
             v(&pagati(E::Paid, 14999, &[("A", 10000), ("B", 5000)])),
             mm(Mismatch::TotalDiffers { expected: AmountCents(15000), reported: AmountCents(14999) })
@@ -211,20 +189,17 @@ mod tests {
             mm(Mismatch::DuplicateLine { iud: "A".into() })
         );
         let none: [(&str, AmountCents); 0] = [];
-        assert_eq!(interpret_pagati(&none, &pagati(E::Paid, 0, &[])), mm(Mismatch::NoExpectedLines));
+        assert_eq!(match_cart(&none, &pagati(E::Paid, 0, &[])), mm(Mismatch::NoExpectedLines));
         assert_eq!(
-            interpret_pagati(&[("A", AmountCents(1)), ("A", AmountCents(1))], &pagati(E::Paid, 2, &[("A", 1)])),
+            match_cart(&[("A", AmountCents(1)), ("A", AmountCents(1))], &pagati(E::Paid, 2, &[("A", 1)])),
             mm(Mismatch::DuplicateExpectedIud("A".into()))
         );
         assert_eq!(
-            interpret_pagati(&[("A", AmountCents(i64::MAX)), ("B", AmountCents(1))], &pagati(E::Paid, 2, &[])),
+            match_cart(&[("A", AmountCents(i64::MAX)), ("B", AmountCents(1))], &pagati(E::Paid, 2, &[])),
             mm(Mismatch::Overflow)
         );
         // Works with owned strings too (Cart::expected_lines).
         let owned = vec![("A".to_string(), AmountCents(10000)), ("B".to_string(), AmountCents(5000))];
-        assert_eq!(
-            interpret_pagati(&owned, &pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])),
-            PaymentVerdict::Paid
-        );
+        assert_eq!(match_cart(&owned, &pagati(E::Paid, 15000, &[("A", 10000), ("B", 5000)])), Ok(()));
     }
 }
