@@ -92,10 +92,53 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                preload_lazy_chunks();
                 view! { <$page/> }.into_any()
             }
         }
     };
+}
+
+/// Server side of a lazy page: `<link rel="preload">` in the page's `<head>` for the wasm chunks
+/// it needs (from the split manifest, `__wasm_split_manifest.json`) and `modulepreload` for the
+/// split loader, so a browser fetches them beside the main bundle instead of discovering them
+/// while hydrating, one round trip later.
+///
+/// Leptos would add these links itself once the page has rendered, but it does so outside the
+/// request's reactive owner (leptos_integration_utils 0.8.9, `ExtendResponse::from_app`): it
+/// usually finds no split manifest there and adds nothing, and when the thread holds another
+/// request's owner it renders them where there is no `ServerMetaContext`, and leptos_meta logs
+/// "tried to use a leptos_meta component without `ServerMetaContext` provided". Here the
+/// links are rendered in the page's own owner, and the requests are taken out of Leptos' list so
+/// that its own pass finds nothing to do.
+#[cfg(feature = "ssr")]
+fn preload_lazy_chunks() {
+    use leptos_meta::Link;
+    let Some(requested) = use_context::<leptos::PrefetchLazyFn>() else { return };
+    let ids: Vec<&'static str> = requested.0.try_update_value(|ids| ids.drain().collect()).unwrap_or_default();
+    let Some(manifest) = use_context::<leptos::WasmSplitManifest>() else { return };
+    let Some(chunks) = manifest.0.try_with_value(|(pkg_path, modules, loader)| {
+        let mut chunks: Vec<String> = ids
+            .iter()
+            .flat_map(|id| modules.get(*id).into_iter().flatten())
+            .map(|module| format!("{pkg_path}/{module}.wasm"))
+            .collect();
+        chunks.sort();
+        chunks.dedup();
+        (!chunks.is_empty()).then(|| (chunks, format!("{pkg_path}/{loader}")))
+    }) else {
+        return;
+    };
+    let Some((chunks, loader)) = chunks else { return };
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    for href in chunks {
+        // `to_html` of a leptos_meta element hands it to the page's <head>.
+        let _ =
+            view! { <Link rel="preload" href=href as_="fetch" type_="application/wasm" crossorigin=nonce.clone()/> }
+                .to_html();
+    }
+    let _ = view! { <Link rel="modulepreload" href=loader crossorigin=nonce/> }.to_html();
 }
 
 lazy_page!(SegreteriaHomeRoute, SegreteriaHomePage);

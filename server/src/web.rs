@@ -241,7 +241,10 @@ fn router(
         })
         .route_layer(axum::middleware::from_fn_with_state(app_state.clone(), resolve_user))
         // HTML and server-function answers (static files come precompressed, see `cache_policy`).
-        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)));
+        // Brotli quality 1: on the 8.4 KB HTML of `/area`, quality 4 costs ~280 µs per answer
+        // (it sets up and zeroes a hash table of megabytes for every stream) for 3,055 B, quality 1
+        // ~50 µs for 3,471 B (docs/BENCHMARKS.md "Compression of pages").
+        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(1)));
     let not_found = not_found_page(leptos_options.clone(), app_state.clone());
     Router::new()
         .route("/healthz", get(healthz))
