@@ -118,19 +118,22 @@ fn preload_lazy_chunks() {
     let Some(requested) = use_context::<leptos::PrefetchLazyFn>() else { return };
     let ids: Vec<&'static str> = requested.0.try_update_value(|ids| ids.drain().collect()).unwrap_or_default();
     let Some(manifest) = use_context::<leptos::WasmSplitManifest>() else { return };
-    let Some(chunks) = manifest.0.try_with_value(|(pkg_path, modules, loader)| {
-        let mut chunks: Vec<String> = ids
-            .iter()
-            .flat_map(|id| modules.get(*id).into_iter().flatten())
-            .map(|module| format!("{pkg_path}/{module}.wasm"))
-            .collect();
-        chunks.sort();
-        chunks.dedup();
-        (!chunks.is_empty()).then(|| (chunks, format!("{pkg_path}/{loader}")))
-    }) else {
+    let Some((chunks, loader)) = manifest
+        .0
+        .try_with_value(|(pkg_path, modules, loader)| {
+            let mut chunks: Vec<String> = ids
+                .iter()
+                .flat_map(|id| modules.get(*id).into_iter().flatten())
+                .map(|module| format!("{pkg_path}/{module}.wasm"))
+                .collect();
+            chunks.sort();
+            chunks.dedup();
+            (!chunks.is_empty()).then(|| (chunks, format!("{pkg_path}/{loader}")))
+        })
+        .flatten()
+    else {
         return;
     };
-    let Some((chunks, loader)) = chunks else { return };
     let nonce = leptos::nonce::use_nonce().map(|n| n.to_string()).unwrap_or_default();
     for href in chunks {
         // `to_html` of a leptos_meta element hands it to the page's <head>.

@@ -185,16 +185,6 @@ impl Download {
     }
 }
 
-/// `Forbidden` (logged) unless `user` has `role`: for plain HTTP endpoints, which get their
-/// caller from `accounts::session::download` rather than from `accounts::session::require_role`.
-pub fn ensure_role(user: &CurrentUser, role: crate::accounts::Role, what: &str) -> Result<(), AppError> {
-    if user.role == role {
-        return Ok(());
-    }
-    tracing::warn!(user_id = %user.id, required = role.as_db(), what, "access refused: wrong role");
-    Err(AppError::Forbidden)
-}
-
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 5987).
 pub fn content_disposition(file_name: &str) -> String {
     let ascii: String = file_name

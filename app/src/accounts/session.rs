@@ -65,11 +65,18 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
 
 pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
     let user = require_user().await?;
-    if user.role != role {
-        tracing::warn!(user_id = %user.id, required = role.as_db(), "access refused: wrong role");
-        return Err(AppError::Forbidden);
-    }
+    ensure_role(&user, role, "server function")?;
     Ok(user)
+}
+
+/// `Forbidden` (logged) unless `user` has `role`: [`require_role`] for server functions, and
+/// plain HTTP endpoints, which get their caller from [`download`].
+pub fn ensure_role(user: &CurrentUser, role: Role, what: &str) -> Result<(), AppError> {
+    if user.role == role {
+        return Ok(());
+    }
+    tracing::warn!(user_id = %user.id, required = role.as_db(), what, "access refused: wrong role");
+    Err(AppError::Forbidden)
 }
 
 /// The one shape of every download endpoint: the caller's account from the request's session

@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use crate::accounts::session::download;
+use crate::accounts::session::{download, ensure_role};
 use crate::accounts::Role;
 use crate::error::AppError;
-use crate::state::{ensure_role, AppState, Download};
+use crate::state::{AppState, Download};
 
 fn csv_file(statement: &super::model::Statement) -> Download {
     let name = format!("estratto-conto-{}-{}.csv", statement.codice_fiscale, statement.today);

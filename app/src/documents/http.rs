@@ -14,8 +14,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::model::UploadProblem;
-use crate::accounts::session::download;
-use crate::accounts::session::user_from_headers;
+use crate::accounts::session::{download, user_from_headers};
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::requests::model::RequestState;

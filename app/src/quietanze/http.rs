@@ -14,8 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::model::{QuietanzaForm, UPLOAD_ENDPOINT};
-use crate::accounts::session::download;
-use crate::accounts::session::user_from_headers;
+use crate::accounts::session::{download, user_from_headers};
 use crate::documents::model::UploadProblem;
 use crate::domain::{FieldError, FieldRule};
 use crate::error::AppError;

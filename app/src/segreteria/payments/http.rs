@@ -1,8 +1,8 @@
 //! The console's plain HTTP endpoint: `GET /segreteria/pagamenti.csv` (the CSV export).
 
-use crate::accounts::session::download;
+use crate::accounts::session::{download, ensure_role};
 use crate::accounts::Role;
-use crate::state::{ensure_role, AppState, Download};
+use crate::state::{AppState, Download};
 
 #[derive(Debug, serde::Deserialize)]
 pub struct CsvQuery {
