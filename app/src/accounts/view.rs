@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use crate::auth::{form_error, use_auth};
 use crate::domain::{Email, NewPassword};
 use crate::layout::form::TextField as Field;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{ErrorAlert, NarrowPage};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -15,38 +15,34 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || auth.login.value().get().map_or_else(|| redirected.get(), Result::err);
     let query = use_query_map();
     view! {
-        <Title text="Accedi — Portale ECM"/>
-        <div class="row justify-content-center">
-            <div class="col-12 col-md-8 col-lg-6">
-                <h1 class="mb-4">"Accedi"</h1>
-                {move || {
-                    (query.read().get("uscita").as_deref() == Some("ovunque")).then(|| view! {
-                        <div class="alert alert-success" role="status" data-testid="uscita-ovunque">
-                            "Sei uscito da tutti i dispositivi: ogni sessione del tuo account è stata chiusa."
-                        </div>
-                    })
-                }}
-                {move || {
-                    (query.read().get("password").as_deref() == Some("reimpostata")).then(|| view! {
-                        <div class="alert alert-success" role="status" data-testid="password-reimpostata">
-                            "Password reimpostata. Accedi con la nuova password: le sessioni aperte in precedenza sono state chiuse."
-                        </div>
-                    })
-                }}
-                {move || error().map(|error| view! { <ErrorAlert error/> })}
-                <ActionForm action=auth.login attr:novalidate=true>
-                    <Field id="email" label="E-mail" kind="email" autocomplete="username"/>
-                    <Field id="password" label="Password" kind="password" autocomplete="current-password"/>
-                    <button type="submit" class="btn btn-primary" disabled=move || auth.login.pending().get()>
-                        "Accedi"
-                    </button>
-                </ActionForm>
-                <p class="mt-3"><A href="/password-dimenticata">"Password dimenticata?"</A></p>
-                <p class="mt-2">
-                    "Non hai ancora un account? " <A href="/registrazione">"Registrati come provider"</A>
-                </p>
-            </div>
-        </div>
+        <NarrowPage title="Accedi" heading_class="mb-4">
+            {move || {
+                (query.read().get("uscita").as_deref() == Some("ovunque")).then(|| view! {
+                    <div class="alert alert-success" role="status" data-testid="uscita-ovunque">
+                        "Sei uscito da tutti i dispositivi: ogni sessione del tuo account è stata chiusa."
+                    </div>
+                })
+            }}
+            {move || {
+                (query.read().get("password").as_deref() == Some("reimpostata")).then(|| view! {
+                    <div class="alert alert-success" role="status" data-testid="password-reimpostata">
+                        "Password reimpostata. Accedi con la nuova password: le sessioni aperte in precedenza sono state chiuse."
+                    </div>
+                })
+            }}
+            {move || error().map(|error| view! { <ErrorAlert error/> })}
+            <ActionForm action=auth.login attr:novalidate=true>
+                <Field id="email" label="E-mail" kind="email" autocomplete="username"/>
+                <Field id="password" label="Password" kind="password" autocomplete="current-password"/>
+                <button type="submit" class="btn btn-primary" disabled=move || auth.login.pending().get()>
+                    "Accedi"
+                </button>
+            </ActionForm>
+            <p class="mt-3"><A href="/password-dimenticata">"Password dimenticata?"</A></p>
+            <p class="mt-2">
+                "Non hai ancora un account? " <A href="/registrazione">"Registrati come provider"</A>
+            </p>
+        </NarrowPage>
     }
 }
 
@@ -107,33 +103,29 @@ pub fn PasswordForgottenPage() -> impl IntoView {
     let query = use_query_map();
     let sent = move || query.read().get("inviata").is_some();
     view! {
-        <Title text="Password dimenticata — Portale ECM"/>
-        <div class="row justify-content-center">
-            <div class="col-12 col-md-8 col-lg-6">
-                <h1 class="mb-3">"Password dimenticata"</h1>
-                <Show
-                    when=sent
-                    fallback=move || view! {
-                        <p class="mb-4">
-                            "Scrivi l'indirizzo e-mail del tuo account: ti invieremo un link per scegliere una nuova password."
-                        </p>
-                        {move || error().map(|error| view! { <ErrorAlert error/> })}
-                        <ActionForm action attr:novalidate=true>
-                            <Field id="email" label="E-mail" kind="email" autocomplete="username"/>
-                            <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
-                                "Invia il link"
-                            </button>
-                        </ActionForm>
-                    }
-                >
-                    <div class="alert alert-success" role="status" data-testid="reset-inviato">
-                        "Se l'indirizzo corrisponde a un account del portale, riceverai entro pochi minuti un messaggio con il link per scegliere una nuova password. Il link vale un'ora e si può usare una sola volta."
-                    </div>
-                    <p>"Non trovi il messaggio? Controlla la cartella della posta indesiderata, oppure " <A href="/password-dimenticata">"chiedi un nuovo link"</A> "."</p>
-                </Show>
-                <p class="mt-4"><A href="/accedi">"Torna all'accesso"</A></p>
-            </div>
-        </div>
+        <NarrowPage title="Password dimenticata">
+            <Show
+                when=sent
+                fallback=move || view! {
+                    <p class="mb-4">
+                        "Scrivi l'indirizzo e-mail del tuo account: ti invieremo un link per scegliere una nuova password."
+                    </p>
+                    {move || error().map(|error| view! { <ErrorAlert error/> })}
+                    <ActionForm action attr:novalidate=true>
+                        <Field id="email" label="E-mail" kind="email" autocomplete="username"/>
+                        <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                            "Invia il link"
+                        </button>
+                    </ActionForm>
+                }
+            >
+                <div class="alert alert-success" role="status" data-testid="reset-inviato">
+                    "Se l'indirizzo corrisponde a un account del portale, riceverai entro pochi minuti un messaggio con il link per scegliere una nuova password. Il link vale un'ora e si può usare una sola volta."
+                </div>
+                <p>"Non trovi il messaggio? Controlla la cartella della posta indesiderata, oppure " <A href="/password-dimenticata">"chiedi un nuovo link"</A> "."</p>
+            </Show>
+            <p class="mt-4"><A href="/accedi">"Torna all'accesso"</A></p>
+        </NarrowPage>
     }
 }
 
@@ -146,34 +138,30 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     view! {
-        <Title text="Nuova password — Portale ECM"/>
-        <div class="row justify-content-center">
-            <div class="col-12 col-md-8 col-lg-6">
-                <h1 class="mb-3">"Scegli una nuova password"</h1>
-                <p class="mb-4">"La nuova password vale da subito; le sessioni aperte con il tuo account vengono chiuse."</p>
-                <Show
-                    when=move || !token().is_empty()
-                    fallback=|| view! {
-                        <div class="alert alert-danger" role="alert">
-                            "Il link è incompleto: aprilo di nuovo dal messaggio ricevuto, oppure "
-                            <A href="/password-dimenticata">"chiedine uno nuovo"</A> "."
-                        </div>
-                    }
-                >
-                    {move || error().map(|error| view! { <ErrorAlert error/> })}
-                    {move || (error() == Some(crate::error::AppError::LinkInvalid)).then(|| view! {
-                        <p><A href="/password-dimenticata">"Chiedi un nuovo link"</A></p>
-                    })}
-                    <ActionForm action attr:novalidate=true>
-                        <input type="hidden" name="token" prop:value=token/>
-                        <NewPasswordFields label="Nuova password" confirm_label="Conferma la nuova password"/>
-                        <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
-                            "Salva la nuova password"
-                        </button>
-                    </ActionForm>
-                </Show>
-            </div>
-        </div>
+        <NarrowPage title="Nuova password" heading="Scegli una nuova password">
+            <p class="mb-4">"La nuova password vale da subito; le sessioni aperte con il tuo account vengono chiuse."</p>
+            <Show
+                when=move || !token().is_empty()
+                fallback=|| view! {
+                    <div class="alert alert-danger" role="alert">
+                        "Il link è incompleto: aprilo di nuovo dal messaggio ricevuto, oppure "
+                        <A href="/password-dimenticata">"chiedine uno nuovo"</A> "."
+                    </div>
+                }
+            >
+                {move || error().map(|error| view! { <ErrorAlert error/> })}
+                {move || (error() == Some(crate::error::AppError::LinkInvalid)).then(|| view! {
+                    <p><A href="/password-dimenticata">"Chiedi un nuovo link"</A></p>
+                })}
+                <ActionForm action attr:novalidate=true>
+                    <input type="hidden" name="token" prop:value=token/>
+                    <NewPasswordFields label="Nuova password" confirm_label="Conferma la nuova password"/>
+                    <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                        "Salva la nuova password"
+                    </button>
+                </ActionForm>
+            </Show>
+        </NarrowPage>
     }
 }
 
@@ -188,30 +176,26 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let token = move || query.read().get("token").unwrap_or_default();
     let confirmed = move || query.read().get("esito").as_deref() == Some("confermato");
     view! {
-        <Title text="Conferma dell'indirizzo e-mail — Portale ECM"/>
-        <div class="row justify-content-center">
-            <div class="col-12 col-md-8 col-lg-6">
-                <h1 class="mb-3">"Conferma dell'indirizzo e-mail"</h1>
-                <Show
-                    when=move || !confirmed()
-                    fallback=|| view! {
-                        <div class="alert alert-success" role="status" data-testid="email-verificata">
-                            "Indirizzo e-mail confermato. Grazie!"
-                        </div>
-                        <p><A href="/area">"Vai alla tua area"</A></p>
-                    }
-                >
-                    {move || error().map(|error| view! { <ErrorAlert error/> })}
-                    <p>"Premi il pulsante per confermare che l'indirizzo e-mail del tuo account è corretto."</p>
-                    <ActionForm action>
-                        <input type="hidden" name="token" prop:value=token/>
-                        <button type="submit" class="btn btn-primary" disabled=move || action.pending().get() || token().is_empty()>
-                            "Conferma indirizzo"
-                        </button>
-                    </ActionForm>
-                </Show>
-            </div>
-        </div>
+        <NarrowPage title="Conferma dell'indirizzo e-mail">
+            <Show
+                when=move || !confirmed()
+                fallback=|| view! {
+                    <div class="alert alert-success" role="status" data-testid="email-verificata">
+                        "Indirizzo e-mail confermato. Grazie!"
+                    </div>
+                    <p><A href="/area">"Vai alla tua area"</A></p>
+                }
+            >
+                {move || error().map(|error| view! { <ErrorAlert error/> })}
+                <p>"Premi il pulsante per confermare che l'indirizzo e-mail del tuo account è corretto."</p>
+                <ActionForm action>
+                    <input type="hidden" name="token" prop:value=token/>
+                    <button type="submit" class="btn btn-primary" disabled=move || action.pending().get() || token().is_empty()>
+                        "Conferma indirizzo"
+                    </button>
+                </ActionForm>
+            </Show>
+        </NarrowPage>
     }
 }
 

@@ -267,6 +267,7 @@ pub fn check_reason<'a>(field: &str, reason: &'a str) -> Result<&'a str, crate::
 /// see it. Only a DA_PAGARE debt can be annulled, with a mandatory reason recorded with actor
 /// and time; a debt IN_CORSO (a live MyPay attempt may still be paid) or PAGATO never is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AnnulledDebtView {
     pub id: String,
     pub fee_kind: FeeKind,

@@ -10,7 +10,7 @@ use super::api::{load_my_statement, load_provider_statement};
 use super::model::{date_it, due_label, overdue_label, Statement, Totals};
 use crate::accounts::Role;
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{loaded, ErrorAlert};
 use crate::payments::model::{format_euro, DebtState};
 
 #[component]
@@ -21,18 +21,13 @@ pub fn MyStatementPage() -> impl IntoView {
             <Title text="Estratto conto — Portale ECM"/>
             <p><A href="/area">"← Torna all'area provider"</A></p>
             <h1>"Estratto conto"</h1>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match statement.await {
-                        Ok(Some(statement)) => view! { <StatementView statement csv="/area/estratto-conto.csv".to_string()/> }.into_any(),
-                        Ok(None) => view! {
-                            <p data-testid="estratto-vuoto">"Non ci sono ancora contributi: inserisci prima i dati del provider."</p>
-                            <A href="/area/censimento" attr:class="btn btn-primary">"Dati del provider"</A>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded(statement, |statement| match statement {
+                Some(statement) => view! { <StatementView statement csv="/area/estratto-conto.csv".to_string()/> }.into_any(),
+                None => view! {
+                    <p data-testid="estratto-vuoto">"Non ci sono ancora contributi: inserisci prima i dati del provider."</p>
+                    <A href="/area/censimento" attr:class="btn btn-primary">"Dati del provider"</A>
+                }.into_any(),
+            })}
         }
     })
 }
@@ -49,18 +44,11 @@ pub fn ProviderStatementPage() -> impl IntoView {
             <Title text="Estratto conto del provider — Console Segreteria"/>
             <p><A href="/segreteria/dovuti">"← Torna ai dovuti"</A></p>
             <h1>"Estratto conto del provider"</h1>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match statement.await {
-                        Ok(statement) => {
-                            let csv = format!("/segreteria/provider/{}/estratto-conto.csv", crate::domain::percent_encode(&statement.provider_id));
-                            let treasury = (statement.provider_id.clone(), statement.treasury_enabled, statement.treasury_default);
-                            view! { <StatementView statement csv/> <TreasuryChannelForm treasury/> }.into_any()
-                        }
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded(statement, |statement| {
+                let csv = format!("/segreteria/provider/{}/estratto-conto.csv", crate::domain::percent_encode(&statement.provider_id));
+                let treasury = (statement.provider_id.clone(), statement.treasury_enabled, statement.treasury_default);
+                view! { <StatementView statement csv/> <TreasuryChannelForm treasury/> }
+            })}
             <crate::mail::view::MailLog lines=mail/>
         }
     })

@@ -1,13 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::api::load_my_documents;
 use super::model::{format_size, DocumentSlot, DocumentsView, UploadProblem};
 use crate::accounts::Role;
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{loaded, StepNeeded};
 use crate::layout::wizard::{WizardStep, WizardStepper};
 
 /// Step 3 of the wizard: one slot per document type.
@@ -22,28 +21,23 @@ pub fn DocumentsPage() -> impl IntoView {
             <WizardStepper current=WizardStep::Documenti/>
             <h1>"Documenti"</h1>
             <p class="lead">"Carica un file PDF per ogni documento richiesto. Puoi sostituire un documento finché la domanda non è inviata: le versioni precedenti restano nello storico."</p>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match documents.await {
-                        Ok(Some(view)) => {
-                            // Outcome of an upload made without JavaScript (303 back here).
-                            let notice = query.with_untracked(|q| {
-                                if let Some(code) = q.get("errore") {
-                                    UploadProblem::from_code(&code).map(|p| (false, p.message_it(view.max_bytes)))
-                                } else {
-                                    q.get("caricato").map(|_| (true, "Documento caricato.".to_string()))
-                                }
-                            });
-                            view! { <DocumentList view notice reload/> }.into_any()
+            {loaded(documents, move |documents| match documents {
+                Some(view) => {
+                    // Outcome of an upload made without JavaScript (303 back here).
+                    let notice = query.with_untracked(|q| {
+                        if let Some(code) = q.get("errore") {
+                            UploadProblem::from_code(&code).map(|p| (false, p.message_it(view.max_bytes)))
+                        } else {
+                            q.get("caricato").map(|_| (true, "Documento caricato.".to_string()))
                         }
-                        Ok(None) => view! {
-                            <div class="alert alert-warning" role="alert">"Prima di caricare i documenti scegli il tipo di domanda."</div>
-                            <A href="/area/domanda" attr:class="btn btn-primary">"Scegli il tipo di domanda"</A>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+                    });
+                    view! { <DocumentList view notice reload/> }.into_any()
+                }
+                None => view! {
+                    <StepNeeded message="Prima di caricare i documenti scegli il tipo di domanda."
+                        href="/area/domanda" label="Scegli il tipo di domanda"/>
+                }.into_any(),
+            })}
         }
     })
 }

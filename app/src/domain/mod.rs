@@ -299,6 +299,19 @@ impl DisplayName {
     }
 }
 
+/// A fiscal code as typed, normalised (upper case, no spaces) and checked by `valid`; `rule` is
+/// the error when the check fails.
+fn parse_fiscal(field: &str, input: &str, rule: FieldRule, valid: impl Fn(&str) -> bool) -> Result<String, FieldError> {
+    let value = fiscal::normalize_fiscal_code(input);
+    if value.is_empty() {
+        return Err(FieldError::new(field, FieldRule::Required));
+    }
+    if !valid(&value) {
+        return Err(FieldError::new(field, rule));
+    }
+    Ok(value)
+}
+
 /// A codice fiscale: 16-character personal code (check character verified, omocodia allowed)
 /// or 11-digit numeric code of a legal person (check digit verified). Upper-cased, no spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -306,12 +319,7 @@ pub struct CodiceFiscale(String);
 
 impl CodiceFiscale {
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
-        let value = fiscal::normalize_fiscal_code(input);
-        if value.is_empty() {
-            return Err(FieldError::new(field, FieldRule::Required));
-        }
-        fiscal::validate_codice_fiscale(&value).map_err(|_| FieldError::new(field, FieldRule::CodiceFiscale))?;
-        Ok(CodiceFiscale(value))
+        parse_fiscal(field, input, FieldRule::CodiceFiscale, |v| fiscal::validate_codice_fiscale(v).is_ok()).map(CodiceFiscale)
     }
 
     /// A natural person's code (16 characters), as required for a legal representative.
@@ -338,12 +346,7 @@ pub struct PartitaIva(String);
 
 impl PartitaIva {
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
-        let value = fiscal::normalize_fiscal_code(input);
-        if value.is_empty() {
-            return Err(FieldError::new(field, FieldRule::Required));
-        }
-        fiscal::validate_partita_iva(&value).map_err(|_| FieldError::new(field, FieldRule::PartitaIva))?;
-        Ok(PartitaIva(value))
+        parse_fiscal(field, input, FieldRule::PartitaIva, |v| fiscal::validate_partita_iva(v).is_ok()).map(PartitaIva)
     }
 
     pub fn as_str(&self) -> &str {

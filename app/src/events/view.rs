@@ -14,7 +14,7 @@ use crate::auth::form_error;
 use crate::error::AppError;
 use crate::layout::form::TextField;
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{loaded_or, DataTable, ErrorAlert, StepNeeded};
 use crate::payments::model::{format_euro, DebtState, DebtView};
 
 /// The form's values: kept across re-renders of the page, filled from the URL after a
@@ -74,20 +74,15 @@ pub fn EventsPage() -> impl IntoView {
                 </div>
             })}
             {move || server_error.get().map(|error| view! { <ErrorAlert error/> })}
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match plan.await {
-                        Ok(plan) => view! { <Plan plan declare values server_error/> }.into_any(),
-                        Err(AppError::StepMissing) => view! {
-                            <div class="alert alert-warning" role="alert">
-                                "Il piano formativo è disponibile dopo l'accreditamento: prima inserisci i dati del provider e presenta la domanda."
-                            </div>
-                            <A href="/area" attr:class="btn btn-primary">"Torna all'area provider"</A>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded_or(plan, move |answer| match answer {
+                Ok(plan) => view! { <Plan plan declare values server_error/> }.into_any(),
+                Err(AppError::StepMissing) => view! {
+                    <StepNeeded
+                        message="Il piano formativo è disponibile dopo l'accreditamento: prima inserisci i dati del provider e presenta la domanda."
+                        href="/area" label="Torna all'area provider"/>
+                }.into_any(),
+                Err(error) => view! { <ErrorAlert error/> }.into_any(),
+            })}
         }
     })
 }
@@ -264,47 +259,36 @@ fn debt_state_text(debt: &DebtView) -> String {
 fn EventTable(events: Vec<EventView>) -> impl IntoView {
     // Three columns, so that the table fits a phone: the event's details go under its title.
     view! {
-        <div class="table-responsive">
-            <table class="table" data-testid="eventi">
-                <caption>"Eventi del piano formativo, dal più recente"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Evento"</th>
-                        <th scope="col" class="text-end">"Contributo"</th>
-                        <th scope="col">"Stato del pagamento"</th>
+        <DataTable testid="eventi" caption="Eventi del piano formativo, dal più recente"
+            columns=&[("Evento", ""), ("Contributo", "text-end"), ("Stato del pagamento", "")]>
+            {events.into_iter().map(|e| {
+                let state = e.debt.as_ref().map(|d| d.state.as_db()).unwrap_or("NESSUNO");
+                let status = e.debt.as_ref().map(debt_state_text).unwrap_or_else(|| "—".into());
+                let dates = if e.start_date == e.end_date {
+                    format!("il {}", date_it(&e.start_date))
+                } else {
+                    format!("dal {} al {}", date_it(&e.start_date), date_it(&e.end_date))
+                };
+                let details = format!(
+                    "{} · {dates} · {}",
+                    e.procedure.label_it(),
+                    if e.sponsored { "sponsorizzato o finanziato" } else { "né sponsorizzato né finanziato" },
+                );
+                view! {
+                    <tr data-testid="evento" data-stato=state>
+                        <th scope="row" class="fw-normal">
+                            <span class="fw-semibold">{e.title}</span>
+                            <br/>
+                            <span class="small text-muted" data-testid="dettagli-evento">{details}</span>
+                        </th>
+                        <td class="text-end text-nowrap" data-testid="contributo">
+                            {if e.fee_cents == 0 { "Nessun contributo dovuto".to_string() } else { format_euro(e.fee_cents) }}
+                        </td>
+                        <td data-testid="stato-contributo">{status}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {events.into_iter().map(|e| {
-                        let state = e.debt.as_ref().map(|d| d.state.as_db()).unwrap_or("NESSUNO");
-                        let status = e.debt.as_ref().map(debt_state_text).unwrap_or_else(|| "—".into());
-                        let dates = if e.start_date == e.end_date {
-                            format!("il {}", date_it(&e.start_date))
-                        } else {
-                            format!("dal {} al {}", date_it(&e.start_date), date_it(&e.end_date))
-                        };
-                        let details = format!(
-                            "{} · {dates} · {}",
-                            e.procedure.label_it(),
-                            if e.sponsored { "sponsorizzato o finanziato" } else { "né sponsorizzato né finanziato" },
-                        );
-                        view! {
-                            <tr data-testid="evento" data-stato=state>
-                                <th scope="row" class="fw-normal">
-                                    <span class="fw-semibold">{e.title}</span>
-                                    <br/>
-                                    <span class="small text-muted" data-testid="dettagli-evento">{details}</span>
-                                </th>
-                                <td class="text-end text-nowrap" data-testid="contributo">
-                                    {if e.fee_cents == 0 { "Nessun contributo dovuto".to_string() } else { format_euro(e.fee_cents) }}
-                                </td>
-                                <td data-testid="stato-contributo">{status}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
     }
 }
 
@@ -312,26 +296,15 @@ fn EventTable(events: Vec<EventView>) -> impl IntoView {
 fn AnnualFees(fees: Vec<(i32, DebtView)>) -> impl IntoView {
     view! {
         <h2 class="h4 mt-4">"Quote annuali"</h2>
-        <div class="table-responsive">
-            <table class="table" data-testid="quote-annuali">
-                <caption>"Quote annuali degli anni successivi al primo"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Anno"</th>
-                        <th scope="col" class="text-end">"Importo"</th>
-                        <th scope="col">"Stato del pagamento"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {fees.into_iter().map(|(year, debt)| view! {
-                        <tr data-testid="quota-annuale" data-stato=debt.state.as_db()>
-                            <th scope="row">{year}</th>
-                            <td class="text-end text-nowrap">{format_euro(debt.amount_cents)}</td>
-                            <td>{debt_state_text(&debt)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable testid="quote-annuali" caption="Quote annuali degli anni successivi al primo"
+            columns=&[("Anno", ""), ("Importo", "text-end"), ("Stato del pagamento", "")]>
+            {fees.into_iter().map(|(year, debt)| view! {
+                <tr data-testid="quota-annuale" data-stato=debt.state.as_db()>
+                    <th scope="row">{year}</th>
+                    <td class="text-end text-nowrap">{format_euro(debt.amount_cents)}</td>
+                    <td>{debt_state_text(&debt)}</td>
+                </tr>
+            }).collect_view()}
+        </DataTable>
     }
 }

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::auth::use_auth;
@@ -83,6 +84,50 @@ pub fn Footer() -> impl IntoView {
     }
 }
 
+/// A page of one narrow column (sign-in, registration, the password and e-mail pages): the
+/// window title, the heading (the title unless told otherwise) and the content.
+#[component]
+pub fn NarrowPage(
+    title: &'static str,
+    #[prop(optional)] heading: Option<&'static str>,
+    #[prop(default = "mb-3")] heading_class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <Title text=format!("{title} — Portale ECM")/>
+        <div class="row justify-content-center">
+            <div class="col-12 col-md-8 col-lg-6">
+                <h1 class=heading_class>{heading.unwrap_or(title)}</h1>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+/// A table that scrolls sideways on a narrow screen, with its caption and column headings
+/// (`(heading, class)`, the class empty for none); `children` are the rows.
+#[component]
+pub fn DataTable(
+    testid: &'static str,
+    caption: &'static str,
+    columns: &'static [(&'static str, &'static str)],
+    children: Children,
+) -> impl IntoView {
+    let headings = columns
+        .iter()
+        .map(|(heading, class)| view! { <th scope="col" class=(!class.is_empty()).then_some(*class)>{*heading}</th> })
+        .collect_view();
+    view! {
+        <div class="table-responsive">
+            <table class="table" data-testid=testid>
+                <caption>{caption}</caption>
+                <thead><tr>{headings}</tr></thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
 /// An error box with the Italian message of an `AppError`.
 #[component]
 pub fn ErrorAlert(error: AppError) -> impl IntoView {
@@ -103,18 +148,37 @@ where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     V: IntoView + 'static,
 {
+    loaded_or(resource, move |answer| match answer {
+        Ok(value) => render(value).into_any(),
+        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+    })
+}
+
+/// [`loaded`] for a page that shows some answers its own way (a step still missing, nothing
+/// yet to show): `render` gets the whole `Result`.
+pub fn loaded_or<T>(
+    resource: Resource<Result<T, AppError>>,
+    render: impl Fn(Result<T, AppError>) -> AnyView + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
     view! {
         <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
             {move || {
                 let render = render.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => render(value).into_any(),
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })
+                Suspend::new(async move { render(resource.await) })
             }}
         </Transition>
+    }
+}
+
+/// The page needs an earlier step first: what is missing and a button to it.
+#[component]
+pub fn StepNeeded(message: &'static str, href: &'static str, label: &'static str) -> impl IntoView {
+    view! {
+        <div class="alert alert-warning" role="alert">{message}</div>
+        <A href=href attr:class="btn btn-primary">{label}</A>
     }
 }
 

@@ -17,8 +17,7 @@ use crate::auth::form_error;
 use crate::error::AppError;
 use crate::layout::form::TextField;
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
-use crate::layout::view::PaymentsUnavailable;
+use crate::layout::view::{loaded_or, ErrorAlert, PaymentsUnavailable, StepNeeded};
 use crate::layout::wizard::{WizardStep, WizardStepper};
 
 #[component]
@@ -108,20 +107,15 @@ pub fn PaymentPage() -> impl IntoView {
                     "MyPay non ha risposto in tempo: stiamo verificando il pagamento. Nessun importo verrà addebitato due volte."
                 </div>
             })}
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(data) => view! { <CartReview data pay notice cancel/> }.into_any(),
-                        Err(AppError::StepMissing) => view! {
-                            <div class="alert alert-warning" role="alert">
-                                "Prima del pagamento inserisci i dati del provider e scegli il tipo di domanda."
-                            </div>
-                            <A href="/area" attr:class="btn btn-primary">"Torna all'area provider"</A>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded_or(page, move |answer| match answer {
+                Ok(data) => view! { <CartReview data pay notice cancel/> }.into_any(),
+                Err(AppError::StepMissing) => view! {
+                    <StepNeeded
+                        message="Prima del pagamento inserisci i dati del provider e scegli il tipo di domanda."
+                        href="/area" label="Torna all'area provider"/>
+                }.into_any(),
+                Err(error) => view! { <ErrorAlert error/> }.into_any(),
+            })}
         }
     })
 }

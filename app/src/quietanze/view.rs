@@ -13,9 +13,9 @@ use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::debts::model::{date_it, due_label};
 use crate::documents::model::format_size;
-use crate::layout::form::TextField;
+use crate::layout::form::{TextArea, TextField};
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{loaded_or, ErrorAlert, StepNeeded};
 use crate::payments::model::{format_euro, BENEFICIARY_FISCAL_CODE, BENEFICIARY_NAME};
 
 #[component]
@@ -33,18 +33,13 @@ pub fn QuietanzaPaymentPage() -> impl IntoView {
                     "Fino ad allora il contributo risulta «in verifica» e non va pagato di nuovo."
                 </div>
             })}
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(data) => view! { <QuietanzaPageView data/> }.into_any(),
-                        Err(crate::error::AppError::StepMissing) => view! {
-                            <div class="alert alert-warning" role="alert">"Prima inserisci i dati del provider (censimento)."</div>
-                            <A href="/area" attr:class="btn btn-primary">"Torna all'area provider"</A>
-                        }.into_any(),
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded_or(page, |answer| match answer {
+                Ok(data) => view! { <QuietanzaPageView data/> }.into_any(),
+                Err(crate::error::AppError::StepMissing) => view! {
+                    <StepNeeded message="Prima inserisci i dati del provider (censimento)." href="/area" label="Torna all'area provider"/>
+                }.into_any(),
+                Err(error) => view! { <ErrorAlert error/> }.into_any(),
+            })}
         }
     })
 }
@@ -233,13 +228,9 @@ pub fn QuietanzeReview(
                                     <ActionForm action=accept attr:novalidate=true attr:data-testid="accetta-quietanza">
                                         <input type="hidden" name="id" value=id_a/>
                                         <input type="hidden" name="debt_id" value=debt_a/>
-                                        <div class="form-group mb-3">
-                                            <label for="accept_note" class="active">"Nota di accettazione" {differs.then(|| view! { <span aria-hidden="true">" *"</span> })}</label>
-                                            <textarea id="accept_note" name="accept_note" class="form-control" rows="2" maxlength=NOTE_MAX_CHARS
-                                                class:is-invalid=move || note_error().is_some()>{typed_note}</textarea>
-                                            <small class="form-text">{if differs { "Obbligatoria: perché accetti nonostante le differenze." } else { "Facoltativa." }}</small>
-                                            {move || note_error().map(|m| view! { <div class="invalid-feedback d-block" role="status">{m}</div> })}
-                                        </div>
+                                        <TextArea id="accept_note" label="Nota di accettazione" required=differs maxlength=NOTE_MAX_CHARS value=typed_note
+                                            hint=if differs { "Obbligatoria: perché accetti nonostante le differenze." } else { "Facoltativa." }
+                                            error=Signal::derive(note_error)/>
                                         <button type="submit" class="btn btn-primary mb-3" disabled=move || blocking || accept.pending().get()>"Accetta la quietanza"</button>
                                     </ActionForm>
                                 </div>
@@ -247,13 +238,8 @@ pub fn QuietanzeReview(
                                     <ActionForm action=refuse attr:novalidate=true attr:data-testid="rifiuta-quietanza">
                                         <input type="hidden" name="id" value=id_r/>
                                         <input type="hidden" name="debt_id" value=debt_r/>
-                                        <div class="form-group mb-3">
-                                            <label for="refuse_reason" class="active">"Motivo del rifiuto" <span aria-hidden="true">" *"</span></label>
-                                            <textarea id="refuse_reason" name="refuse_reason" class="form-control" rows="2" maxlength=NOTE_MAX_CHARS
-                                                class:is-invalid=move || reason_error().is_some()>{typed_reason}</textarea>
-                                            <small class="form-text">"Il provider lo legge e può caricare una quietanza corretta."</small>
-                                            {move || reason_error().map(|m| view! { <div class="invalid-feedback d-block" role="status">{m}</div> })}
-                                        </div>
+                                        <TextArea id="refuse_reason" label="Motivo del rifiuto" maxlength=NOTE_MAX_CHARS value=typed_reason
+                                            hint="Il provider lo legge e può caricare una quietanza corretta." error=Signal::derive(reason_error)/>
                                         <button type="submit" class="btn btn-outline-danger mb-3" disabled=move || refuse.pending().get()>"Rifiuta la quietanza"</button>
                                     </ActionForm>
                                 </div>

@@ -6,13 +6,13 @@
 
 use sqlx::FromRow;
 
-use super::{decode, StoreError, Tx};
+use super::{StoreError, Tx};
 use crate::db::{new_id, now_utc, Db};
 use crate::debts::model::{AnnulledDebtView, DebtQueue};
 use crate::payments::model::{DebtState, FeeKind, PaidChannel};
 
 /// A debt of a provider (the ledger's entity).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Debt {
     pub id: String,
     pub provider_id: String,
@@ -44,122 +44,50 @@ pub struct Debt {
     pub updated_at: String,
 }
 
-#[derive(FromRow)]
-struct DebtRow {
-    id: String,
-    provider_id: String,
-    request_id: Option<String>,
-    event_id: Option<String>,
-    fee_kind: String,
-    tariff_id: Option<String>,
-    causale: String,
-    amount_cents: i64,
-    due_date: Option<String>,
-    reference_year: Option<i64>,
-    state: String,
-    paid_at: Option<String>,
-    iuv: Option<String>,
-    iur: Option<String>,
-    paid_attempt_id: Option<String>,
-    paid_channel: Option<String>,
-    paid_quietanza_id: Option<String>,
-    annulled_at: Option<String>,
-    annulled_by: Option<String>,
-    annulled_reason: Option<String>,
-    created_at: String,
-    updated_at: String,
-}
-
 const COLUMNS: &str = "id, provider_id, request_id, event_id, fee_kind, tariff_id, causale, amount_cents, due_date, \
     reference_year, state, paid_at, iuv, iur, paid_attempt_id, paid_channel, paid_quietanza_id, annulled_at, annulled_by, annulled_reason, created_at, updated_at";
-
-impl TryFrom<DebtRow> for Debt {
-    type Error = StoreError;
-    fn try_from(r: DebtRow) -> Result<Debt, StoreError> {
-        Ok(Debt {
-            fee_kind: decode(&r.fee_kind, "fee kind", FeeKind::from_db)?,
-            state: decode(&r.state, "debt state", DebtState::from_db)?,
-            paid_channel: r
-                .paid_channel
-                .as_deref()
-                .map(|c| decode(c, "paid channel", PaidChannel::from_db))
-                .transpose()?,
-            reference_year: r
-                .reference_year
-                .map(i32::try_from)
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            id: r.id,
-            provider_id: r.provider_id,
-            request_id: r.request_id,
-            event_id: r.event_id,
-            tariff_id: r.tariff_id,
-            causale: r.causale,
-            amount_cents: r.amount_cents,
-            due_date: r.due_date,
-            paid_at: r.paid_at,
-            iuv: r.iuv,
-            iur: r.iur,
-            paid_attempt_id: r.paid_attempt_id,
-            paid_quietanza_id: r.paid_quietanza_id,
-            annulled_at: r.annulled_at,
-            annulled_by: r.annulled_by,
-            annulled_reason: r.annulled_reason,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
-fn all(rows: Vec<DebtRow>) -> Result<Vec<Debt>, StoreError> {
-    rows.into_iter().map(Debt::try_from).collect()
-}
 
 // ---- reading ----------------------------------------------------------------------------------
 
 pub async fn by_id(db: &Db, debt_id: &str) -> Result<Option<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE id = $1");
-    sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql))
         .bind(debt_id)
         .fetch_optional(db.pool())
-        .await?
-        .map(Debt::try_from)
-        .transpose()
+        .await?)
 }
 
 /// The debt as it is inside `tx` (a write transaction sees its own changes and holds the lock).
 pub async fn by_id_in(tx: &mut Tx, debt_id: &str) -> Result<Option<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE id = $1");
-    sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql))
         .bind(debt_id)
         .fetch_optional(&mut **tx)
-        .await?
-        .map(Debt::try_from)
-        .transpose()
+        .await?)
 }
 
 /// The debts of a request (annulled ones included), oldest first.
 pub async fn of_request(db: &Db, request_id: &str) -> Result<Vec<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE request_id = $1 ORDER BY created_at, id");
-    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_all(db.pool()).await?)
 }
 
 /// [`of_request`] inside a transaction.
 pub async fn of_request_in(tx: &mut Tx, request_id: &str) -> Result<Vec<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE request_id = $1 ORDER BY created_at, id");
-    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_all(&mut **tx).await?)
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql)).bind(request_id).fetch_all(&mut **tx).await?)
 }
 
 /// Every debt of a provider, oldest first.
 pub async fn of_provider(db: &Db, provider_id: &str) -> Result<Vec<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE provider_id = $1 ORDER BY created_at, id");
-    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_all(db.pool()).await?)
 }
 
 /// A provider's debts in one state, oldest first.
 pub async fn of_provider_in_state(db: &Db, provider_id: &str, state: DebtState) -> Result<Vec<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE provider_id = $1 AND state = $2 ORDER BY created_at, id");
-    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql))
         .bind(provider_id)
         .bind(state.as_db())
         .fetch_all(db.pool())
@@ -178,7 +106,7 @@ pub async fn has_annual_quota(db: &Db, provider_id: &str, year: i32) -> Result<b
 }
 
 /// One line of a debt's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct DebtEvent {
     pub at: String,
     pub actor: String,
@@ -212,37 +140,15 @@ impl DebtEventKind {
     }
 }
 
-#[derive(FromRow)]
-struct EventRow {
-    at: String,
-    actor: String,
-    kind: String,
-    from_value: Option<String>,
-    to_value: Option<String>,
-    reason: Option<String>,
-}
-
 /// The history of a debt, oldest first; `actor` is the user's display name when it is a user.
 pub async fn events(db: &Db, debt_id: &str) -> Result<Vec<DebtEvent>, StoreError> {
-    sqlx::query_as::<_, EventRow>(
+    Ok(sqlx::query_as::<_, DebtEvent>(
         "SELECT e.at, COALESCE(u.display_name, e.actor) AS actor, e.kind, e.from_value, e.to_value, e.reason
          FROM debt_events e LEFT JOIN users u ON u.id = e.actor WHERE e.debt_id = $1 ORDER BY e.at, e.id",
     )
     .bind(debt_id)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(DebtEvent {
-            kind: decode(&r.kind, "debt event", DebtEventKind::from_db)?,
-            at: r.at,
-            actor: r.actor,
-            from_value: r.from_value,
-            to_value: r.to_value,
-            reason: r.reason,
-        })
-    })
-    .collect()
+    .await?)
 }
 
 // ---- the writer -------------------------------------------------------------------------------
@@ -496,19 +402,12 @@ pub struct ConsoleQuery<'a> {
 }
 
 /// One console line: the debt and its provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ConsoleLine {
+    #[sqlx(flatten)]
     pub debt: Debt,
     pub provider: String,
     pub codice_fiscale: String,
-}
-
-#[derive(FromRow)]
-struct ConsoleRow {
-    #[sqlx(flatten)]
-    debt: DebtRow,
-    denominazione: String,
-    codice_fiscale: String,
 }
 
 /// Overdue: still to pay, with a due date before the day bound at `$n`.
@@ -549,27 +448,16 @@ pub async fn console(db: &Db, q: &ConsoleQuery<'_>) -> Result<(Vec<ConsoleLine>,
         _ => "d.created_at DESC, d.id",
     };
     let columns = COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
-    let (rows, total) = super::paged::fetch_page::<ConsoleRow>(
+    super::paged::fetch_page::<ConsoleLine>(
         db,
-        &format!("{columns}, p.denominazione, p.codice_fiscale"),
+        &format!("{columns}, p.denominazione AS provider, p.codice_fiscale"),
         "FROM debts d JOIN providers p ON p.id = d.provider_id",
         &filter,
         order,
         q.page,
         q.page_size,
     )
-    .await?;
-    let lines = rows
-        .into_iter()
-        .map(|r| {
-            Ok(ConsoleLine {
-                debt: Debt::try_from(r.debt)?,
-                provider: r.denominazione,
-                codice_fiscale: r.codice_fiscale,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok((lines, total))
+    .await
 }
 
 /// How many debts each state holds, and how many are overdue (for the console's tabs).
@@ -595,19 +483,10 @@ pub async fn counts(db: &Db, today: &str) -> Result<(Vec<(DebtState, i64)>, i64)
 /// One console line by debt id.
 pub async fn console_line(db: &Db, debt_id: &str) -> Result<Option<ConsoleLine>, StoreError> {
     let columns = COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
-    let sql = format!("SELECT {columns}, p.denominazione, p.codice_fiscale FROM debts d JOIN providers p ON p.id = d.provider_id WHERE d.id = $1");
-    sqlx::query_as::<_, ConsoleRow>(sqlx::AssertSqlSafe(sql))
-        .bind(debt_id)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| {
-            Ok(ConsoleLine {
-                debt: Debt::try_from(r.debt)?,
-                provider: r.denominazione,
-                codice_fiscale: r.codice_fiscale,
-            })
-        })
-        .transpose()
+    let sql = format!(
+        "SELECT {columns}, p.denominazione AS provider, p.codice_fiscale FROM debts d JOIN providers p ON p.id = d.provider_id WHERE d.id = $1"
+    );
+    Ok(sqlx::query_as::<_, ConsoleLine>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_optional(db.pool()).await?)
 }
 
 // ---- the statement of account (estratto conto) ------------------------------------------------
@@ -615,7 +494,7 @@ pub async fn console_line(db: &Db, debt_id: &str) -> Result<Option<ConsoleLine>,
 #[derive(FromRow)]
 struct StatementRow {
     #[sqlx(flatten)]
-    debt: DebtRow,
+    debt: Debt,
     has_receipt: i64,
 }
 
@@ -633,23 +512,21 @@ pub async fn statement(db: &Db, provider_id: &str) -> Result<Vec<(Debt, bool)>, 
         .fetch_all(db.pool())
         .await?
         .into_iter()
-        .map(|r| Ok((Debt::try_from(r.debt)?, r.has_receipt == 1)))
+        .map(|r| Ok((r.debt, r.has_receipt == 1)))
         .collect()
 }
 
 #[derive(FromRow)]
 struct ExtensionRow {
     debt_id: String,
-    at: String,
-    from_value: Option<String>,
-    to_value: Option<String>,
-    reason: Option<String>,
+    #[sqlx(flatten)]
+    event: DebtEvent,
 }
 
 /// The due-date extensions (proroghe) of a provider's debts, oldest first: (debt id, event).
 pub async fn extensions(db: &Db, provider_id: &str) -> Result<Vec<(String, DebtEvent)>, StoreError> {
     Ok(sqlx::query_as::<_, ExtensionRow>(
-        "SELECT e.debt_id, e.at, e.from_value, e.to_value, e.reason FROM debt_events e JOIN debts d ON d.id = e.debt_id
+        "SELECT e.debt_id, e.at, '' AS actor, e.kind, e.from_value, e.to_value, e.reason FROM debt_events e JOIN debts d ON d.id = e.debt_id
          WHERE d.provider_id = $1 AND e.kind = $2 ORDER BY e.at, e.id",
     )
     .bind(provider_id)
@@ -657,51 +534,15 @@ pub async fn extensions(db: &Db, provider_id: &str) -> Result<Vec<(String, DebtE
     .fetch_all(db.pool())
     .await?
     .into_iter()
-    .map(|r| {
-        let event = DebtEvent {
-            at: r.at,
-            actor: String::new(),
-            kind: DebtEventKind::DueDate,
-            from_value: r.from_value,
-            to_value: r.to_value,
-            reason: r.reason,
-        };
-        (r.debt_id, event)
-    })
+    .map(|r| (r.debt_id, r.event))
     .collect())
 }
 
 // ---- annulments by the Segreteria -------------------------------------------------------------
 
-const ANNULLED_SELECT: &str = "SELECT d.id, d.fee_kind, d.causale, d.amount_cents, d.annulled_at, d.annulled_reason,
-        COALESCE(u.display_name, d.annulled_by, 'Portale (ricalcolo automatico dei contributi)') AS annulled_by_name
+const ANNULLED_SELECT: &str = "SELECT d.id, d.fee_kind, d.causale, d.amount_cents, d.annulled_at, d.annulled_reason AS reason,
+        COALESCE(u.display_name, d.annulled_by, 'Portale (ricalcolo automatico dei contributi)') AS annulled_by
      FROM debts d LEFT JOIN users u ON u.id = d.annulled_by";
-
-#[derive(FromRow)]
-struct AnnulledRow {
-    id: String,
-    fee_kind: String,
-    causale: String,
-    amount_cents: i64,
-    annulled_at: String,
-    annulled_reason: String,
-    annulled_by_name: String,
-}
-
-impl TryFrom<AnnulledRow> for AnnulledDebtView {
-    type Error = StoreError;
-    fn try_from(r: AnnulledRow) -> Result<AnnulledDebtView, StoreError> {
-        Ok(AnnulledDebtView {
-            fee_kind: decode(&r.fee_kind, "fee kind", FeeKind::from_db)?,
-            id: r.id,
-            causale: r.causale,
-            amount_cents: r.amount_cents,
-            annulled_at: r.annulled_at,
-            annulled_by: r.annulled_by_name,
-            reason: r.annulled_reason,
-        })
-    }
-}
 
 /// Debts of a provider annulled by the Segreteria (not the automatic ones), newest first.
 pub async fn annulled_of_provider(db: &Db, provider_id: &str) -> Result<Vec<AnnulledDebtView>, StoreError> {
@@ -709,24 +550,13 @@ pub async fn annulled_of_provider(db: &Db, provider_id: &str) -> Result<Vec<Annu
         "{ANNULLED_SELECT} WHERE d.provider_id = $1 AND d.state = 'ANNULLATO' AND d.annulled_at IS NOT NULL
          ORDER BY d.annulled_at DESC, d.id"
     );
-    sqlx::query_as::<_, AnnulledRow>(sqlx::AssertSqlSafe(sql))
-        .bind(provider_id)
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(AnnulledDebtView::try_from)
-        .collect()
+    Ok(sqlx::query_as::<_, AnnulledDebtView>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_all(db.pool()).await?)
 }
 
 /// The annulment of one debt, if the Segreteria annulled it.
 pub async fn annulment_of(db: &Db, debt_id: &str) -> Result<Option<AnnulledDebtView>, StoreError> {
     let sql = format!("{ANNULLED_SELECT} WHERE d.id = $1 AND d.state = 'ANNULLATO' AND d.annulled_at IS NOT NULL");
-    sqlx::query_as::<_, AnnulledRow>(sqlx::AssertSqlSafe(sql))
-        .bind(debt_id)
-        .fetch_optional(db.pool())
-        .await?
-        .map(AnnulledDebtView::try_from)
-        .transpose()
+    Ok(sqlx::query_as::<_, AnnulledDebtView>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_optional(db.pool()).await?)
 }
 
 // ---- the later-year annual quotas -------------------------------------------------------------
@@ -736,7 +566,7 @@ pub async fn annual_quotas(db: &Db, provider_id: &str) -> Result<Vec<Debt>, Stor
     let sql = format!(
         "SELECT {COLUMNS} FROM debts WHERE provider_id = $1 AND fee_kind = $2 AND reference_year IS NOT NULL ORDER BY reference_year DESC"
     );
-    all(sqlx::query_as::<_, DebtRow>(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql))
         .bind(provider_id)
         .bind(FeeKind::QuotaAnnuale.as_db())
         .fetch_all(db.pool())

@@ -111,6 +111,41 @@ pub async fn begin_read(db: &Db) -> Result<Tx, StoreError> {
     Ok(db.pool().begin().await?)
 }
 
+/// The domain's coded enums are TEXT columns: a row struct holds them directly, decoded by
+/// their `from_db` (an unknown code fails the read, naming the type and the code).
+macro_rules! text_codes {
+    ($($ty:ty),* $(,)?) => {$(
+        impl sqlx::Type<sqlx::Any> for $ty {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <str as sqlx::Type<sqlx::Any>>::type_info()
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $ty {
+            fn decode(value: <sqlx::Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let code = <&str as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                <$ty>::from_db(code).ok_or_else(|| format!("unknown {} code {code:?}", stringify!($ty)).into())
+            }
+        }
+    )*};
+}
+
+text_codes!(
+    crate::accounts::Role,
+    crate::events::model::Procedure,
+    crate::mail::model::MailKind,
+    crate::mail::model::MailState,
+    crate::payments::model::AttemptKind,
+    crate::payments::model::AttemptState,
+    crate::payments::model::DebtState,
+    crate::payments::model::FeeKind,
+    crate::payments::model::PaidChannel,
+    crate::providers::model::ProviderClass,
+    crate::quietanze::model::QuietanzaState,
+    crate::requests::model::RequestKind,
+    crate::requests::model::RequestState,
+    debts::DebtEventKind,
+);
+
 /// A domain code read from a column: `parse` or [`StoreError::Corrupt`].
 pub(crate) fn decode<T>(value: &str, what: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, StoreError> {
     parse(value).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {value:?}")))

@@ -14,7 +14,7 @@ use crate::debts::model::{date_it, time_it as short_time};
 use crate::domain::FieldError;
 use crate::layout::form::TextField;
 use crate::layout::guard::guarded;
-use crate::layout::view::ErrorAlert;
+use crate::layout::view::{loaded, loaded_or, ErrorAlert};
 use crate::payments::model::{format_euro, FeeKind};
 
 fn period(version: &TariffVersion) -> String {
@@ -78,27 +78,20 @@ pub fn TariffsPage() -> impl IntoView {
             <Title text="Tariffe — Console Segreteria"/>
             <p><A href="/segreteria">"← Torna alla console"</A></p>
             <h1>"Tariffe"</h1>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match overview.await {
-                        Ok(overview) => {
-                            let today = overview.today.clone();
-                            view! {
-                                <p class="lead">
-                                    "Importi in vigore oggi, " {date_it(&today)} ", e storico delle versioni. Una nuova tariffa vale "
-                                    "solo per i dovuti creati dalla sua data: i dovuti già creati mantengono il loro importo."
-                                </p>
-                                {[FeeKind::QuotaAnnuale, FeeKind::ContributoEvento].into_iter().map(|fee| {
-                                    let cases: Vec<TariffCaseView> = overview.cases.iter().filter(|c| c.fee_kind == fee).cloned().collect();
-                                    let today = today.clone();
-                                    view! { <TariffGroup fee cases today/> }
-                                }).collect_view()}
-                            }.into_any()
-                        }
-                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded(overview, |overview| {
+                let today = overview.today.clone();
+                view! {
+                    <p class="lead">
+                        "Importi in vigore oggi, " {date_it(&today)} ", e storico delle versioni. Una nuova tariffa vale "
+                        "solo per i dovuti creati dalla sua data: i dovuti già creati mantengono il loro importo."
+                    </p>
+                    {[FeeKind::QuotaAnnuale, FeeKind::ContributoEvento].into_iter().map(|fee| {
+                        let cases: Vec<TariffCaseView> = overview.cases.iter().filter(|c| c.fee_kind == fee).cloned().collect();
+                        let today = today.clone();
+                        view! { <TariffGroup fee cases today/> }
+                    }).collect_view()}
+                }
+            })}
         }
     })
 }
@@ -164,14 +157,10 @@ pub fn TariffCasePage() -> impl IntoView {
         view! {
             <Title text="Tariffa — Console Segreteria"/>
             <p><A href="/segreteria/tariffe">"← Torna alle tariffe"</A></p>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => view! { <CaseDetail page add/> }.into_any(),
-                        Err(error) => view! { <h1>"Tariffa"</h1><ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded_or(page, move |answer| match answer {
+                Ok(page) => view! { <CaseDetail page add/> }.into_any(),
+                Err(error) => view! { <h1>"Tariffa"</h1><ErrorAlert error/> }.into_any(),
+            })}
         }
     })
 }

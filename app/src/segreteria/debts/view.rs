@@ -12,8 +12,9 @@ use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::debts::model::REASON_MAX_CHARS;
 use crate::debts::model::{due_label, overdue_label, time_it as short_time};
+use crate::layout::form::TextArea;
 use crate::layout::guard::guarded;
-use crate::layout::view::{loaded, ErrorAlert};
+use crate::layout::view::{loaded, loaded_or, ErrorAlert};
 use crate::payments::model::{format_euro, DebtState};
 use crate::quietanze::api::{AcceptQuietanza, RefuseQuietanza};
 use crate::quietanze::view::QuietanzeReview;
@@ -166,14 +167,10 @@ pub fn DebtDetailPage() -> impl IntoView {
         view! {
             <Title text="Dovuto — Console Segreteria"/>
             <p><A href="/segreteria/dovuti">"← Torna ai dovuti"</A></p>
-            <Transition fallback=|| view! { <p>"Caricamento…"</p> }>
-                {move || Suspend::new(async move {
-                    match detail.await {
-                        Ok(detail) => view! { <DebtDetailView detail annul extend accept refuse/> }.into_any(),
-                        Err(error) => view! { <h1>"Dovuto"</h1><ErrorAlert error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded_or(detail, move |answer| match answer {
+                Ok(detail) => view! { <DebtDetailView detail annul extend accept refuse/> }.into_any(),
+                Err(error) => view! { <h1>"Dovuto"</h1><ErrorAlert error/> }.into_any(),
+            })}
         }
     })
 }
@@ -248,15 +245,8 @@ fn DebtDetailView(
                             <small id="new_due_date-aiuto" class="form-text">"Successiva alla scadenza attuale (gg/mm/aaaa se il browser non mostra il calendario)."</small>
                             {move || due_error().map(|m| view! { <div id="new_due_date-errore" class="invalid-feedback d-block" role="status">{m}</div> })}
                         </div>
-                        <div class="form-group mb-3">
-                            <label for="due_reason" class="active">"Motivo della proroga" <span aria-hidden="true">" *"</span></label>
-                            <textarea id="due_reason" name="due_reason" class="form-control" rows="2" required=true maxlength=REASON_MAX_CHARS
-                                class:is-invalid=move || due_reason_error().is_some()
-                                aria-describedby=move || if due_reason_error().is_some() { "due_reason-aiuto due_reason-errore" } else { "due_reason-aiuto" }
-                            >{typed_due_reason}</textarea>
-                            <small id="due_reason-aiuto" class="form-text">"Obbligatorio: il provider lo vedrà accanto alla nuova scadenza."</small>
-                            {move || due_reason_error().map(|m| view! { <div id="due_reason-errore" class="invalid-feedback d-block" role="status">{m}</div> })}
-                        </div>
+                        <TextArea id="due_reason" label="Motivo della proroga" maxlength=REASON_MAX_CHARS value=typed_due_reason
+                            hint="Obbligatorio: il provider lo vedrà accanto alla nuova scadenza." error=Signal::derive(due_reason_error)/>
                         <button type="submit" class="btn btn-primary mb-4" disabled=move || extend.pending().get()>"Proroga la scadenza"</button>
                     </ActionForm>
                 })}
@@ -265,15 +255,8 @@ fn DebtDetailView(
                     (DebtState::DaPagare, _) => view! {
                         <ActionForm action=annul attr:novalidate=true attr:data-testid="annulla-dovuto">
                             <input type="hidden" name="id" value=id/>
-                            <div class="form-group mb-3">
-                                <label for="reason" class="active">"Motivo dell'annullamento" <span aria-hidden="true">" *"</span></label>
-                                <textarea id="reason" name="reason" class="form-control" rows="3" required=true maxlength=REASON_MAX_CHARS
-                                    class:is-invalid=move || reason_error().is_some()
-                                    aria-describedby=move || if reason_error().is_some() { "reason-aiuto reason-errore" } else { "reason-aiuto" }
-                                >{typed_reason}</textarea>
-                                <small id="reason-aiuto" class="form-text">"Obbligatorio: il provider lo vedrà nella sua pagina dei pagamenti."</small>
-                                {move || reason_error().map(|m| view! { <div id="reason-errore" class="invalid-feedback d-block" role="status">{m}</div> })}
-                            </div>
+                            <TextArea id="reason" label="Motivo dell'annullamento" rows=3 maxlength=REASON_MAX_CHARS value=typed_reason
+                                hint="Obbligatorio: il provider lo vedrà nella sua pagina dei pagamenti." error=Signal::derive(reason_error)/>
                             <button type="submit" class="btn btn-outline-danger" disabled=move || annul.pending().get()>"Annulla il dovuto"</button>
                         </ActionForm>
                     }.into_any(),

@@ -9,6 +9,7 @@ use crate::accounts::Role;
 use crate::auth::form_error;
 use crate::debts::model::time_it;
 use crate::documents::model::format_size;
+use crate::layout::form::TextArea;
 use crate::layout::guard::guarded;
 use crate::layout::view::{loaded, ErrorAlert};
 use crate::providers::model::{ProviderClass, Section};
@@ -284,13 +285,8 @@ fn ClassPanel(
         <ActionForm action=action attr:class="mb-4" attr:novalidate=true attr:data-testid="correggi-gruppo">
             <input type="hidden" name="id" value=request_id/>
             <input type="hidden" name="class" value=other.as_db()/>
-            <div class="form-group mb-2">
-                <label for="class_reason" class="active">{format!("Motivo della correzione in {} (obbligatorio)", other.label_it())}</label>
-                <textarea id="class_reason" name="class_reason" class="form-control" rows="2" required=true
-                    class:is-invalid=move || reason_error().is_some()
-                    aria-describedby=move || reason_error().is_some().then_some("class_reason-errore")></textarea>
-                {move || reason_error().map(|m| view! { <div id="class_reason-errore" class="invalid-feedback d-block" role="status">{m}</div> })}
-            </div>
+            <TextArea id="class_reason" label=format!("Motivo della correzione in {}", other.label_it())
+                error=Signal::derive(reason_error) spacing="mb-2"/>
             <button type="submit" class="btn btn-outline-primary" disabled=move || action.pending().get()>{format!("Correggi in {}", other.label_it())}</button>
         </ActionForm>
     }
