@@ -197,6 +197,20 @@ function familiesUsed(root) {
 }
 
 // Every kept @font-face: family used or removed, font-display: swap, absolute font URLs.
+// Bootstrap Italia 2 ships the Titillium Web files but no @font-face rules (its JS loader adds
+// them): the portal declares the weights it uses, so pages look right without JavaScript.
+// fixFontFaces below adds font-display: swap and the unicode range to each.
+const TITILLIUM_FACES = { 300: "300", 400: "regular", 600: "600", 700: "700" };
+function titilliumFaces() {
+  return Object.entries(TITILLIUM_FACES)
+    .map(
+      ([weight, file]) =>
+        `@font-face { font-family: "Titillium Web"; font-style: normal; font-weight: ${weight}; ` +
+        `src: url("${FONTS_URL}Titillium_Web/titillium-web-v10-latin-ext_latin-${file}.woff2") format("woff2"); }\n`,
+    )
+    .join("");
+}
+
 // Returns the font files (relative to dist/fonts/) the kept rules reference.
 function fixFontFaces(root, cssDir, families) {
   const files = new Set();
@@ -294,7 +308,7 @@ async function main() {
 
   // Bootstrap Italia (purged) first, then the portal's own rules.
   const bi = postcss.parse(purged[0].css, { from: undefined });
-  const own = postcss.parse(mainCss, { from: undefined });
+  const own = postcss.parse(titilliumFaces() + mainCss, { from: undefined });
   const root = postcss.root();
   root.append(bi.nodes);
   root.append(postcss.comment({ text: " style/main.css: the portal's own rules " }));

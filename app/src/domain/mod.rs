@@ -319,7 +319,8 @@ pub struct CodiceFiscale(String);
 
 impl CodiceFiscale {
     pub fn parse(field: &str, input: &str) -> Result<Self, FieldError> {
-        parse_fiscal(field, input, FieldRule::CodiceFiscale, |v| fiscal::validate_codice_fiscale(v).is_ok()).map(CodiceFiscale)
+        parse_fiscal(field, input, FieldRule::CodiceFiscale, |v| fiscal::validate_codice_fiscale(v).is_ok())
+            .map(CodiceFiscale)
     }
 
     /// A natural person's code (16 characters), as required for a legal representative.

@@ -14,7 +14,7 @@ use crate::auth::form_error;
 use crate::error::AppError;
 use crate::layout::form::TextField;
 use crate::layout::guard::guarded;
-use crate::layout::view::{loaded_or, DataTable, ErrorAlert, StepNeeded};
+use crate::layout::view::{loaded_after_step, DataTable, ErrorAlert, Missing};
 use crate::payments::model::{format_euro, DebtState, DebtView};
 
 /// The form's values: kept across re-renders of the page, filled from the URL after a
@@ -74,14 +74,10 @@ pub fn EventsPage() -> impl IntoView {
                 </div>
             })}
             {move || server_error.get().map(|error| view! { <ErrorAlert error/> })}
-            {loaded_or(plan, move |answer| match answer {
-                Ok(plan) => view! { <Plan plan declare values server_error/> }.into_any(),
-                Err(AppError::StepMissing) => view! {
-                    <StepNeeded
-                        message="Il piano formativo è disponibile dopo l'accreditamento: prima inserisci i dati del provider e presenta la domanda."
-                        href="/area" label="Torna all'area provider"/>
-                }.into_any(),
-                Err(error) => view! { <ErrorAlert error/> }.into_any(),
+            {loaded_after_step(plan, move |plan| view! { <Plan plan declare values server_error/> }, Missing {
+                message: "Il piano formativo è disponibile dopo l'accreditamento: prima inserisci i dati del provider e presenta la domanda.",
+                href: "/area",
+                label: "Torna all'area provider",
             })}
         }
     })

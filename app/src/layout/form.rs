@@ -104,7 +104,11 @@ fn FieldNotes(id: &'static str, hint: Option<String>, error: Signal<Option<Strin
 }
 
 /// The `aria-describedby` of a field: its hint, and its error while there is one.
-fn described_by(id: &str, hint: bool, error: Signal<Option<String>>) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+fn described_by(
+    id: &str,
+    hint: bool,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static {
     let (hint_id, error_id) = (format!("{id}-aiuto"), format!("{id}-errore"));
     move || {
         let mut ids = Vec::new();

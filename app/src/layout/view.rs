@@ -173,6 +173,34 @@ where
     }
 }
 
+/// [`loaded`] for a page that needs an earlier step (the censimento, the request): while that
+/// step is missing it says so and links to it, instead of the error box.
+pub fn loaded_after_step<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+    missing: Missing,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    loaded_or(resource, move |answer| match answer {
+        Ok(value) => render(value).into_any(),
+        Err(AppError::StepMissing) => {
+            view! { <StepNeeded message=missing.message href=missing.href label=missing.label/> }.into_any()
+        }
+        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+    })
+}
+
+/// What a page says while an earlier step is missing, and the link to it.
+#[derive(Clone, Copy)]
+pub struct Missing {
+    pub message: &'static str,
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
 /// The page needs an earlier step first: what is missing and a button to it.
 #[component]
 pub fn StepNeeded(message: &'static str, href: &'static str, label: &'static str) -> impl IntoView {

@@ -126,6 +126,7 @@ impl MailState {
 
 /// One line of a provider's mail log (never the body: it may hold a link with a token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MailLogLine {
     pub id: String,
     pub kind: MailKind,

@@ -447,6 +447,7 @@ pub enum PayAnswer {
 
 /// One attempt line as the pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AttemptDebtView {
     pub debt_id: String,
     pub iud: String,

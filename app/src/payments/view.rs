@@ -17,7 +17,7 @@ use crate::auth::form_error;
 use crate::error::AppError;
 use crate::layout::form::TextField;
 use crate::layout::guard::guarded;
-use crate::layout::view::{loaded_or, ErrorAlert, PaymentsUnavailable, StepNeeded};
+use crate::layout::view::{loaded_after_step, ErrorAlert, Missing, PaymentsUnavailable};
 use crate::layout::wizard::{WizardStep, WizardStepper};
 
 #[component]
@@ -107,14 +107,10 @@ pub fn PaymentPage() -> impl IntoView {
                     "MyPay non ha risposto in tempo: stiamo verificando il pagamento. Nessun importo verrà addebitato due volte."
                 </div>
             })}
-            {loaded_or(page, move |answer| match answer {
-                Ok(data) => view! { <CartReview data pay notice cancel/> }.into_any(),
-                Err(AppError::StepMissing) => view! {
-                    <StepNeeded
-                        message="Prima del pagamento inserisci i dati del provider e scegli il tipo di domanda."
-                        href="/area" label="Torna all'area provider"/>
-                }.into_any(),
-                Err(error) => view! { <ErrorAlert error/> }.into_any(),
+            {loaded_after_step(page, move |data| view! { <CartReview data pay notice cancel/> }, Missing {
+                message: "Prima del pagamento inserisci i dati del provider e scegli il tipo di domanda.",
+                href: "/area",
+                label: "Torna all'area provider",
             })}
         }
     })

@@ -350,6 +350,7 @@ impl ProviderView {
 
 /// One change of a provider's data, as the Segreteria sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ProviderChangeView {
     pub at: String,
     /// Display name of who changed it.

@@ -15,7 +15,7 @@ use crate::debts::model::{date_it, due_label};
 use crate::documents::model::format_size;
 use crate::layout::form::{TextArea, TextField};
 use crate::layout::guard::guarded;
-use crate::layout::view::{loaded_or, ErrorAlert, StepNeeded};
+use crate::layout::view::{loaded_after_step, ErrorAlert, Missing};
 use crate::payments::model::{format_euro, BENEFICIARY_FISCAL_CODE, BENEFICIARY_NAME};
 
 #[component]
@@ -33,12 +33,10 @@ pub fn QuietanzaPaymentPage() -> impl IntoView {
                     "Fino ad allora il contributo risulta «in verifica» e non va pagato di nuovo."
                 </div>
             })}
-            {loaded_or(page, |answer| match answer {
-                Ok(data) => view! { <QuietanzaPageView data/> }.into_any(),
-                Err(crate::error::AppError::StepMissing) => view! {
-                    <StepNeeded message="Prima inserisci i dati del provider (censimento)." href="/area" label="Torna all'area provider"/>
-                }.into_any(),
-                Err(error) => view! { <ErrorAlert error/> }.into_any(),
+            {loaded_after_step(page, |data| view! { <QuietanzaPageView data/> }, Missing {
+                message: "Prima inserisci i dati del provider (censimento).",
+                href: "/area",
+                label: "Torna all'area provider",
             })}
         }
     })

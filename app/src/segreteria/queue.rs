@@ -187,6 +187,16 @@ where
     .into_any()
 }
 
+/// A filter from the URL: empty for none, else a code `parse` must know (an unknown one is
+/// `NotFound`, as for a page that does not exist).
+#[cfg(feature = "ssr")]
+pub fn filter<T>(code: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<Option<T>, crate::error::AppError> {
+    match code.trim() {
+        "" => Ok(None),
+        code => parse(code).map(Some).ok_or(crate::error::AppError::NotFound),
+    }
+}
+
 /// A value, or a dash for none.
 pub fn or_dash(value: Option<String>) -> String {
     value.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".to_string())

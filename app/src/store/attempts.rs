@@ -11,7 +11,7 @@ use sqlx::FromRow;
 
 use super::{decode, StoreError, Tx};
 use crate::db::{new_id, now_utc, Backend, Db};
-use crate::payments::model::{AttemptDebtView, AttemptKind, AttemptState, AttemptView, DebtState, FeeKind};
+use crate::payments::model::{AttemptDebtView, AttemptKind, AttemptState, AttemptView};
 use crate::segreteria::payments::model::{PaymentEventView, PaymentRow};
 
 // ---- reading ----------------------------------------------------------------------------------
@@ -44,40 +44,16 @@ struct AttemptRow {
 const COLUMNS: &str = "id, provider_id, kind, state, notice_number, id_session, esito_ritorno, total_cents, iuv, \
     CASE WHEN receipt IS NULL THEN 0 ELSE 1 END AS has_receipt, receipt_date, last_check_at, created_at, updated_at";
 
-#[derive(FromRow)]
-struct LineRow {
-    debt_id: String,
-    iud: String,
-    causale: String,
-    amount_cents: i64,
-    iur: Option<String>,
-    fee_kind: String,
-    state: String,
-}
-
 /// The lines of an attempt (its debts, with the debts' current state), in the debts' order.
 pub async fn lines(db: &Db, attempt_id: &str) -> Result<Vec<AttemptDebtView>, StoreError> {
-    sqlx::query_as::<_, LineRow>(
-        "SELECT ad.debt_id, ad.iud, ad.causale, ad.amount_cents, ad.iur, d.fee_kind, d.state
+    Ok(sqlx::query_as::<_, AttemptDebtView>(
+        "SELECT ad.debt_id, ad.iud, ad.causale, ad.amount_cents, ad.iur, d.fee_kind, d.state AS debt_state
          FROM attempt_debts ad JOIN debts d ON d.id = ad.debt_id
          WHERE ad.attempt_id = $1 ORDER BY d.created_at, d.id",
     )
     .bind(attempt_id)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(AttemptDebtView {
-            fee_kind: decode(&r.fee_kind, "fee kind", FeeKind::from_db)?,
-            debt_state: decode(&r.state, "debt state", DebtState::from_db)?,
-            debt_id: r.debt_id,
-            iud: r.iud,
-            causale: r.causale,
-            amount_cents: r.amount_cents,
-            iur: r.iur,
-        })
-    })
-    .collect()
+    .await?)
 }
 
 async fn attempt(db: &Db, r: AttemptRow) -> Result<Attempt, StoreError> {
@@ -880,20 +856,6 @@ fn in_list(states: &[AttemptState], first: usize) -> String {
     (0..states.len()).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
 }
 
-#[derive(FromRow)]
-struct ConsoleRow {
-    id: String,
-    kind: String,
-    state: String,
-    id_session: Option<String>,
-    iuv: Option<String>,
-    total_cents: i64,
-    last_check_at: Option<String>,
-    created_at: String,
-    denominazione: String,
-    codice_fiscale: String,
-}
-
 /// A page of the console: attempts in `states` whose provider name, codice fiscale, P.IVA,
 /// idSession or IUV contains `search` (case-insensitive), newest first; and how many match.
 /// Only `$n` placeholders carry values; the SQL text is fixed fragments.
@@ -907,35 +869,17 @@ pub async fn console(
     let mut filter = super::paged::Filter::new();
     filter.one_of("a.state", states.iter().map(|s| s.as_db()));
     filter.search(search, &["p.denominazione", "p.codice_fiscale", "p.partita_iva", "a.id_session", "a.iuv"]);
-    let (rows, total) = super::paged::fetch_page::<ConsoleRow>(
+    super::paged::fetch_page::<PaymentRow>(
         db,
         "a.id, a.kind, a.state, a.id_session, a.iuv, a.total_cents, a.last_check_at, a.created_at, \
-         p.denominazione, p.codice_fiscale",
+         p.denominazione AS provider, p.codice_fiscale",
         "FROM payment_attempts a JOIN providers p ON p.id = a.provider_id",
         &filter,
         "a.created_at DESC, a.id",
         page,
         page_size,
     )
-    .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| {
-            Ok(PaymentRow {
-                kind: decode(&r.kind, "attempt kind", AttemptKind::from_db)?,
-                state: decode(&r.state, "attempt state", AttemptState::from_db)?,
-                id: r.id,
-                provider: r.denominazione,
-                codice_fiscale: r.codice_fiscale,
-                id_session: r.id_session,
-                iuv: r.iuv,
-                total_cents: r.total_cents,
-                last_check_at: r.last_check_at,
-                created_at: r.created_at,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok((rows, total))
+    .await
 }
 
 /// How many attempts are in one of `states`.

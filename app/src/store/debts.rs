@@ -51,19 +51,13 @@ const COLUMNS: &str = "id, provider_id, request_id, event_id, fee_kind, tariff_i
 
 pub async fn by_id(db: &Db, debt_id: &str) -> Result<Option<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE id = $1");
-    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql))
-        .bind(debt_id)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_optional(db.pool()).await?)
 }
 
 /// The debt as it is inside `tx` (a write transaction sees its own changes and holds the lock).
 pub async fn by_id_in(tx: &mut Tx, debt_id: &str) -> Result<Option<Debt>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM debts WHERE id = $1");
-    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql))
-        .bind(debt_id)
-        .fetch_optional(&mut **tx)
-        .await?)
+    Ok(sqlx::query_as::<_, Debt>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_optional(&mut **tx).await?)
 }
 
 /// The debts of a request (annulled ones included), oldest first.
@@ -540,7 +534,8 @@ pub async fn extensions(db: &Db, provider_id: &str) -> Result<Vec<(String, DebtE
 
 // ---- annulments by the Segreteria -------------------------------------------------------------
 
-const ANNULLED_SELECT: &str = "SELECT d.id, d.fee_kind, d.causale, d.amount_cents, d.annulled_at, d.annulled_reason AS reason,
+const ANNULLED_SELECT: &str =
+    "SELECT d.id, d.fee_kind, d.causale, d.amount_cents, d.annulled_at, d.annulled_reason AS reason,
         COALESCE(u.display_name, d.annulled_by, 'Portale (ricalcolo automatico dei contributi)') AS annulled_by
      FROM debts d LEFT JOIN users u ON u.id = d.annulled_by";
 

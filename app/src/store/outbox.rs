@@ -220,36 +220,6 @@ pub async fn retry_later(
     Ok(done.rows_affected() == 1)
 }
 
-#[derive(FromRow)]
-struct LogRow {
-    id: String,
-    kind: String,
-    recipient: String,
-    subject: String,
-    state: String,
-    tries: i64,
-    last_error: Option<String>,
-    created_at: String,
-    sent_at: Option<String>,
-}
-
-impl TryFrom<LogRow> for MailLogLine {
-    type Error = StoreError;
-    fn try_from(r: LogRow) -> Result<MailLogLine, StoreError> {
-        Ok(MailLogLine {
-            kind: decode(&r.kind, "mail kind", MailKind::from_db)?,
-            state: decode(&r.state, "mail state", MailState::from_db)?,
-            id: r.id,
-            recipient: r.recipient,
-            subject: r.subject,
-            tries: r.tries,
-            last_error: r.last_error,
-            created_at: r.created_at,
-            sent_at: r.sent_at,
-        })
-    }
-}
-
 const LOG_COLUMNS: &str = "id, kind, recipient, subject, state, tries, last_error, created_at, sent_at";
 
 /// The mail of a provider (its account's mail included), newest first, at most `limit` lines.
@@ -263,15 +233,12 @@ pub async fn log_of_provider(
         "SELECT {LOG_COLUMNS} FROM mail_outbox WHERE provider_id = $1 OR (provider_id IS NULL AND user_id = $2)
          ORDER BY created_at DESC, id DESC LIMIT $3"
     );
-    sqlx::query_as::<_, LogRow>(sqlx::AssertSqlSafe(sql))
+    Ok(sqlx::query_as::<_, MailLogLine>(sqlx::AssertSqlSafe(sql))
         .bind(provider_id)
         .bind(owner_user_id)
         .bind(limit)
         .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(MailLogLine::try_from)
-        .collect()
+        .await?)
 }
 
 /// The most recent failed notifications (every provider), newest first.
@@ -279,13 +246,7 @@ pub async fn failed(db: &Db, limit: i64) -> Result<Vec<MailLogLine>, StoreError>
     let sql = format!(
         "SELECT {LOG_COLUMNS} FROM mail_outbox WHERE state = 'FAILED' ORDER BY created_at DESC, id DESC LIMIT $1"
     );
-    sqlx::query_as::<_, LogRow>(sqlx::AssertSqlSafe(sql))
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(MailLogLine::try_from)
-        .collect()
+    Ok(sqlx::query_as::<_, MailLogLine>(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(db.pool()).await?)
 }
 
 /// How many rows are in `state`.
@@ -342,7 +303,7 @@ pub async fn provider_contacts(tx: &mut Tx, provider_id: &str) -> Result<Option<
 }
 
 /// A debt a reminder may be due for: to pay, with a due date.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct DebtDue {
     pub debt_id: String,
     pub provider_id: String,
@@ -356,17 +317,8 @@ pub struct DebtDue {
 /// (`YYYY-MM-DD`, both included), oldest first; not those whose quietanza waits for the
 /// Segreteria (the provider has paid, as far as it knows).
 pub async fn debts_due_between(db: &Db, from: &str, until: &str) -> Result<Vec<DebtDue>, StoreError> {
-    #[derive(FromRow)]
-    struct Row {
-        id: String,
-        provider_id: String,
-        fee_kind: String,
-        causale: String,
-        amount_cents: i64,
-        due_date: String,
-    }
-    Ok(sqlx::query_as::<_, Row>(
-        "SELECT id, provider_id, fee_kind, causale, amount_cents, due_date FROM debts
+    Ok(sqlx::query_as::<_, DebtDue>(
+        "SELECT id AS debt_id, provider_id, fee_kind, causale, amount_cents, due_date FROM debts
          WHERE state IN ('DA_PAGARE', 'IN_CORSO') AND due_date IS NOT NULL AND due_date >= $1 AND due_date <= $2
            AND NOT EXISTS (SELECT 1 FROM quietanze q WHERE q.debt_id = debts.id AND q.state = 'IN_VERIFICA')
          ORDER BY due_date, id",
@@ -374,15 +326,5 @@ pub async fn debts_due_between(db: &Db, from: &str, until: &str) -> Result<Vec<D
     .bind(from)
     .bind(until)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| DebtDue {
-        debt_id: r.id,
-        provider_id: r.provider_id,
-        fee_kind: r.fee_kind,
-        causale: r.causale,
-        amount_cents: r.amount_cents,
-        due_date: r.due_date,
-    })
-    .collect())
+    .await?)
 }

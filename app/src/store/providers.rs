@@ -365,35 +365,13 @@ pub async fn clear_class_confirmation(tx: &mut Tx, provider_id: &str) -> Result<
     Ok(())
 }
 
-#[derive(FromRow)]
-struct ChangeRow {
-    at: String,
-    actor: String,
-    actor_role: String,
-    field: String,
-    old_value: Option<String>,
-    new_value: Option<String>,
-    reason: Option<String>,
-}
-
 /// Every change of the provider's data, oldest first.
 pub async fn changes(db: &Db, provider_id: &str) -> Result<Vec<ProviderChangeView>, StoreError> {
-    Ok(sqlx::query_as::<_, ChangeRow>(
+    Ok(sqlx::query_as::<_, ProviderChangeView>(
         "SELECT c.at, COALESCE(u.display_name, c.actor_id) AS actor, c.actor_role, c.field, c.old_value, c.new_value, c.reason
          FROM provider_changes c LEFT JOIN users u ON u.id = c.actor_id WHERE c.provider_id = $1 ORDER BY c.at, c.id",
     )
     .bind(provider_id)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| ProviderChangeView {
-        at: r.at,
-        actor: r.actor,
-        actor_role: r.actor_role,
-        field: r.field,
-        old_value: r.old_value,
-        new_value: r.new_value,
-        reason: r.reason,
-    })
-    .collect())
+    .await?)
 }

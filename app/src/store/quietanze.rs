@@ -6,12 +6,12 @@
 
 use sqlx::FromRow;
 
-use super::{decode, StoreError, Tx};
+use super::{StoreError, Tx};
 use crate::db::{now_utc, Db};
 use crate::quietanze::model::QuietanzaState;
 
 /// A stored quietanza (without the file's bytes).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Quietanza {
     pub id: String,
     pub debt_id: String,
@@ -31,91 +31,33 @@ pub struct Quietanza {
     pub decision_note: Option<String>,
 }
 
-#[derive(FromRow)]
-struct Row {
-    id: String,
-    debt_id: String,
-    provider_id: String,
-    state: String,
-    file_name: String,
-    size_bytes: i64,
-    sha256: String,
-    value_date: String,
-    amount_cents: i64,
-    cro_trn: String,
-    paying_body: String,
-    uploaded_by: String,
-    uploaded_at: String,
-    decided_by: Option<String>,
-    decided_at: Option<String>,
-    decision_note: Option<String>,
-}
-
 const COLUMNS: &str =
     "id, debt_id, provider_id, state, file_name, size_bytes, sha256, value_date, amount_cents, cro_trn, \
     paying_body, uploaded_by, uploaded_at, decided_by, decided_at, decision_note";
-
-impl TryFrom<Row> for Quietanza {
-    type Error = StoreError;
-    fn try_from(r: Row) -> Result<Quietanza, StoreError> {
-        Ok(Quietanza {
-            state: decode(&r.state, "quietanza state", QuietanzaState::from_db)?,
-            id: r.id,
-            debt_id: r.debt_id,
-            provider_id: r.provider_id,
-            file_name: r.file_name,
-            size_bytes: r.size_bytes,
-            sha256: r.sha256,
-            value_date: r.value_date,
-            amount_cents: r.amount_cents,
-            cro_trn: r.cro_trn,
-            paying_body: r.paying_body,
-            uploaded_by: r.uploaded_by,
-            uploaded_at: r.uploaded_at,
-            decided_by: r.decided_by,
-            decided_at: r.decided_at,
-            decision_note: r.decision_note,
-        })
-    }
-}
-
-fn all(rows: Vec<Row>) -> Result<Vec<Quietanza>, StoreError> {
-    rows.into_iter().map(Quietanza::try_from).collect()
-}
 
 // ---- reading ----------------------------------------------------------------------------------
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Quietanza>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM quietanze WHERE id = $1");
-    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .map(Quietanza::try_from)
-        .transpose()
+    Ok(sqlx::query_as::<_, Quietanza>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(db.pool()).await?)
 }
 
 /// The quietanza as it is inside `tx`.
 pub async fn by_id_in(tx: &mut Tx, id: &str) -> Result<Option<Quietanza>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM quietanze WHERE id = $1");
-    sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(Quietanza::try_from)
-        .transpose()
+    Ok(sqlx::query_as::<_, Quietanza>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut **tx).await?)
 }
 
 /// The quietanze of a debt, newest first.
 pub async fn of_debt(db: &Db, debt_id: &str) -> Result<Vec<Quietanza>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM quietanze WHERE debt_id = $1 ORDER BY uploaded_at DESC, id");
-    all(sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as::<_, Quietanza>(sqlx::AssertSqlSafe(sql)).bind(debt_id).fetch_all(db.pool()).await?)
 }
 
 /// The quietanze of a provider, newest first.
 pub async fn of_provider(db: &Db, provider_id: &str) -> Result<Vec<Quietanza>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM quietanze WHERE provider_id = $1 ORDER BY uploaded_at DESC, id");
-    all(sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as::<_, Quietanza>(sqlx::AssertSqlSafe(sql)).bind(provider_id).fetch_all(db.pool()).await?)
 }
 
 /// How many other quietanze, in verification or accepted, carry this CRO/TRN, and how many

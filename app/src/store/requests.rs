@@ -332,17 +332,6 @@ pub async fn provider_of(db: &Db, request_id: &str) -> Result<Option<String>, St
 
 // ---- the Segreteria's console -----------------------------------------------------------------
 
-#[derive(FromRow)]
-struct ConsoleRow {
-    id: String,
-    kind: String,
-    state: String,
-    updated_at: String,
-    denominazione: String,
-    codice_fiscale: String,
-    partita_iva: Option<String>,
-}
-
 /// A page of the console: requests in `states` whose provider name, codice fiscale or partita
 /// IVA contains `search` (case-insensitive), newest change first; and how many match. Only `$n`
 /// placeholders carry values; the SQL text is fixed fragments.
@@ -356,7 +345,7 @@ pub async fn console(
     let mut filter = super::paged::Filter::new();
     filter.one_of("r.state", states.iter().map(|s| s.as_db()));
     filter.search(search, &["p.denominazione", "p.codice_fiscale", "p.partita_iva"]);
-    let (rows, total) = super::paged::fetch_page::<ConsoleRow>(
+    super::paged::fetch_page::<ConsoleLine>(
         db,
         "r.id, r.kind, r.state, r.updated_at, p.denominazione, p.codice_fiscale, p.partita_iva",
         "FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id",
@@ -365,22 +354,7 @@ pub async fn console(
         page,
         page_size,
     )
-    .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| {
-            Ok(ConsoleLine {
-                kind: decode(&r.kind, "request kind", RequestKind::from_db)?,
-                state: decode(&r.state, "request state", RequestState::from_db)?,
-                id: r.id,
-                denominazione: r.denominazione,
-                codice_fiscale: r.codice_fiscale,
-                partita_iva: r.partita_iva,
-                updated_at: r.updated_at,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok((rows, total))
+    .await
 }
 
 /// How many requests are in `state`.

@@ -2,7 +2,7 @@
 //! version for the Segreteria, and [`add_version`], the only writer (a new version never
 //! overlaps: it closes the open one the day before).
 
-use super::{decode, StoreError};
+use super::StoreError;
 use crate::db::Db;
 use crate::payments::model::{FeeKind, TariffCase};
 use crate::providers::model::ProviderClass;
@@ -37,7 +37,7 @@ pub async fn in_force(
 }
 
 /// A tariff version, with the display name of who created it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Version {
     pub id: String,
     pub fee_kind: FeeKind,
@@ -51,45 +51,15 @@ pub struct Version {
     pub created_at: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct VersionRow {
-    id: String,
-    fee_kind: String,
-    provider_class: String,
-    case_key: String,
-    description: String,
-    amount_cents: i64,
-    valid_from: String,
-    valid_to: Option<String>,
-    created_by_name: String,
-    created_at: String,
-}
-
 /// Every version of every case, newest first (by start, then creation).
 pub async fn all(db: &Db) -> Result<Vec<Version>, StoreError> {
-    sqlx::query_as::<_, VersionRow>(
+    Ok(sqlx::query_as::<_, Version>(
         "SELECT t.id, t.fee_kind, t.provider_class, t.case_key, t.description, t.amount_cents, t.valid_from,
-                t.valid_to, COALESCE(u.display_name, t.created_by) AS created_by_name, t.created_at
+                t.valid_to, COALESCE(u.display_name, t.created_by) AS created_by, t.created_at
          FROM tariffs t LEFT JOIN users u ON u.id = t.created_by ORDER BY t.valid_from DESC, t.created_at DESC",
     )
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(Version {
-            fee_kind: decode(&r.fee_kind, "fee kind", FeeKind::from_db)?,
-            provider_class: decode(&r.provider_class, "provider class", ProviderClass::from_db)?,
-            id: r.id,
-            case_key: r.case_key,
-            description: r.description,
-            amount_cents: r.amount_cents,
-            valid_from: r.valid_from,
-            valid_to: r.valid_to,
-            created_by: r.created_by_name,
-            created_at: r.created_at,
-        })
-    })
-    .collect()
+    .await?)
 }
 
 /// A new version of a case.

@@ -26,14 +26,9 @@ pub async fn list_debts(
     respond(async move {
         require_role(Role::Segreteria).await?;
         let queue = DebtQueue::from_code(&state).ok_or(AppError::NotFound)?;
-        let fee = match fee.trim() {
-            "" => None,
-            code => Some(FeeKind::from_db(code).ok_or(AppError::NotFound)?),
-        };
-        let year = match year.trim() {
-            "" => None,
-            y => Some(y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or(AppError::NotFound)?),
-        };
+        use crate::segreteria::queue::filter;
+        let fee = filter(&fee, FeeKind::from_db)?;
+        let year = filter(&year, |y| y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)))?;
         super::service::list_debts(&app_state()?.db, queue, fee, year, &search, page).await
     })
     .await

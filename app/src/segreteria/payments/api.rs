@@ -15,10 +15,7 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<Q
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        let queue = match queue.trim() {
-            "" => None,
-            code => Some(PaymentQueue::from_code(code).ok_or(AppError::NotFound)?),
-        };
+        let queue = crate::segreteria::queue::filter(&queue, PaymentQueue::from_code)?;
         super::service::list_attempts(&app_state()?.db, queue, &search, page).await
     })
     .await

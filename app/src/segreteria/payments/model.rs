@@ -54,6 +54,7 @@ impl PaymentQueue {
 
 /// One line of a payments queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct PaymentRow {
     pub id: String,
     pub provider: String,

@@ -41,10 +41,7 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<Q
     use crate::state::*;
     respond(async move {
         require_role(Role::Segreteria).await?;
-        let state_filter = match state.trim() {
-            "" => None,
-            code => Some(RequestState::from_db(code).ok_or(AppError::NotFound)?),
-        };
+        let state_filter = crate::segreteria::queue::filter(&state, RequestState::from_db)?;
         super::service::list_requests(&app_state()?.db, state_filter, &search, page).await
     })
     .await

@@ -6,6 +6,7 @@ use crate::requests::model::{RequestKind, RequestState, RequestView};
 
 /// One line of a Segreteria queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct RequestRow {
     pub id: String,
     pub denominazione: String,
