@@ -69,3 +69,14 @@ pub fn form_error(endpoint: &'static str) -> Memo<Option<AppError>> {
         Some(AppError::from_url(AppError::de(bytes.into())))
     })
 }
+
+/// The error of a form's last submission: the action's answer when the page is hydrated, else
+/// the one a plain form post brought back in the URL ([`form_error`] of the function's path).
+pub fn action_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<AppError> + Copy + Send + Sync + 'static
+where
+    S: server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let redirected = form_error(S::PATH);
+    move || action.value().get().map_or_else(|| redirected.get(), Result::err)
+}

@@ -205,6 +205,23 @@ pub fn back_to_form(page: &str, endpoint: &str, error: &AppError, values: &[(&st
     leptos_axum::redirect(&form_error_url(page, endpoint, error, values));
 }
 
+/// The end of a form's action: on success, to `page` with `done` in its query (`annullato=1`:
+/// the page says what happened); on failure, back to the form with what was typed
+/// ([`back_to_form`]). The result is handed back as it came.
+pub fn after_form<T>(
+    result: Result<T, AppError>,
+    page: &str,
+    done: &str,
+    endpoint: &str,
+    values: &[(&str, &str)],
+) -> Result<T, AppError> {
+    match &result {
+        Ok(_) => leptos_axum::redirect(&format!("{page}?{done}")),
+        Err(error) => back_to_form(page, endpoint, error, values),
+    }
+    result
+}
+
 /// The address a form posted without JavaScript goes back to after `error`: `page` with the
 /// typed `values` and the error the way server functions encode it (`__path`, `__err`), which
 /// the page reads with `auth::form_error(endpoint)`.

@@ -480,18 +480,10 @@ async fn reconciler(state: AppState) {
     tracing::info!(%instance, config = ?state.reconciler, "payment reconciler started");
     // How often a pass starts (ECM_RECONCILER_INTERVAL_SECONDS); each open attempt is asked
     // about with its own back-off, so a user who never comes back still gets the payment recorded.
-    let mut tick = tokio::time::interval(state.reconciler.interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match app::payments::reconciler::run_pass(&state.db, gateway.clone(), &state.reconciler, &instance).await {
-            Ok(report) if report.checked == 0 && report.failed == 0 => {}
-            Ok(report) => {
-                tracing::debug!(checked = report.checked, failed = report.failed, "payment reconciliation pass")
-            }
-            Err(error) => tracing::warn!(?error, "payment reconciliation failed"),
-        }
-    }
+    every("payment reconciliation", state.reconciler.interval, || {
+        app::payments::reconciler::run_pass(&state.db, gateway.clone(), &state.reconciler, &instance)
+    })
+    .await
 }
 
 /// Sends the outbox (docs/mail.md). Without `ECM_SMTP_URL` the rows wait.
@@ -501,28 +493,36 @@ async fn mail_worker(state: AppState) {
     };
     let instance = app::payments::reconciler::instance_id();
     tracing::info!(%instance, config = ?state.mail, "mail worker started");
-    let mut tick = tokio::time::interval(state.mail.interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match app::mail::worker::run_pass(&state.db, mailer.as_ref(), &state.mail, &instance).await {
-            Ok(report) if report == app::mail::worker::PassReport::default() => {}
-            Ok(report) => {
-                tracing::debug!(sent = report.sent, retried = report.retried, failed = report.failed, "mail pass")
-            }
-            Err(error) => tracing::warn!(?error, "mail pass failed"),
-        }
-    }
+    every("mail", state.mail.interval, || {
+        app::mail::worker::run_pass(&state.db, mailer.as_ref(), &state.mail, &instance)
+    })
+    .await
 }
 
 /// Writes the due-date reminders (at start, then every `reminders_every`).
 async fn reminders(state: AppState) {
-    let mut tick = tokio::time::interval(state.mail.reminders_every);
+    every("reminders", state.mail.reminders_every, || {
+        app::mail::worker::run_reminders(&state.db, app::domain::dates::today())
+    })
+    .await
+}
+
+/// Runs `pass` at once, then every `interval` (a late tick waits: passes never pile up). A pass
+/// that did nothing is not logged; one that did something is (debug), a failed one too (warn).
+async fn every<R, E, Fut>(what: &'static str, interval: Duration, mut pass: impl FnMut() -> Fut)
+where
+    R: std::fmt::Debug + Default + PartialEq,
+    E: std::fmt::Debug,
+    Fut: std::future::Future<Output = Result<R, E>>,
+{
+    let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(error) = app::mail::worker::run_reminders(&state.db, app::domain::dates::today()).await {
-            tracing::warn!(?error, "reminders pass failed");
+        match pass().await {
+            Ok(report) if report == R::default() => {}
+            Ok(report) => tracing::debug!(?report, "{what} pass"),
+            Err(error) => tracing::warn!(?error, "{what} pass failed"),
         }
     }
 }

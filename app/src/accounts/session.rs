@@ -69,6 +69,21 @@ pub async fn require_role(role: Role) -> Result<CurrentUser, AppError> {
     Ok(user)
 }
 
+/// The body of a server function for an account with `role`: it gets the caller and the
+/// application state; a caller without the role gets `Unauthenticated` or `Forbidden`, and any
+/// error its HTTP status ([`crate::state::respond`]).
+pub async fn as_role<T, F, Fut>(role: Role, body: F) -> Result<T, AppError>
+where
+    F: FnOnce(CurrentUser, AppState) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    crate::state::respond(async move {
+        let user = require_role(role).await?;
+        body(user, app_state()?).await
+    })
+    .await
+}
+
 /// `Forbidden` (logged) unless `user` has `role`: [`require_role`] for server functions, and
 /// plain HTTP endpoints, which get their caller from [`download`].
 pub fn ensure_role(user: &CurrentUser, role: Role, what: &str) -> Result<(), AppError> {

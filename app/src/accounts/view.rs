@@ -11,8 +11,7 @@ use crate::layout::view::{ErrorAlert, NarrowPage};
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let redirected = form_error("accounts/login");
-    let error = move || auth.login.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(auth.login);
     let query = use_query_map();
     view! {
         <NarrowPage title="Accedi" heading_class="mb-4">
@@ -55,8 +54,7 @@ pub fn RegisterPage() -> impl IntoView {
         let value = email.get();
         (!value.is_empty()).then(|| Email::parse(&value).err().map(|e| e.message_it())).flatten()
     });
-    let redirected = form_error("accounts/register");
-    let error = move || auth.register.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(auth.register);
     let query = use_query_map();
     view! {
         <Title text="Registrazione provider — Portale ECM"/>
@@ -98,8 +96,7 @@ pub fn RegisterPage() -> impl IntoView {
 #[component]
 pub fn PasswordForgottenPage() -> impl IntoView {
     let action = ServerAction::<crate::accounts::api::RequestPasswordReset>::new();
-    let redirected = form_error("accounts/password-reset-request");
-    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(action);
     let query = use_query_map();
     let sent = move || query.read().get("inviata").is_some();
     view! {
@@ -133,8 +130,7 @@ pub fn PasswordForgottenPage() -> impl IntoView {
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<crate::accounts::api::ResetPassword>::new();
-    let redirected = form_error("accounts/password-reset");
-    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(action);
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     view! {
@@ -170,8 +166,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let action = ServerAction::<crate::accounts::api::VerifyEmail>::new();
-    let redirected = form_error("accounts/verify-email");
-    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(action);
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let confirmed = move || query.read().get("esito").as_deref() == Some("confermato");

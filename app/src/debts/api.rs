@@ -11,10 +11,8 @@ use crate::error::AppError;
 pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         let Some(provider) = crate::store::providers::by_user(&db, &user.id).await? else {
             return Ok(None);
         };
@@ -28,10 +26,8 @@ pub async fn load_my_statement() -> Result<Option<Statement>, AppError> {
 pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
-        super::service::statement(&app_state()?.db, id.trim(), crate::domain::dates::today()).await
+    as_role(Role::Segreteria, |_, state| async move {
+        super::service::statement(&state.db, id.trim(), crate::domain::dates::today()).await
     })
     .await
 }
@@ -41,10 +37,8 @@ pub async fn load_provider_statement(id: String) -> Result<Statement, AppError> 
 pub async fn load_my_annulled_debts() -> Result<Vec<super::model::AnnulledDebtView>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         let Some(provider) = crate::providers::service::provider_of_user(&db, &user.id).await? else {
             return Ok(vec![]);
         };

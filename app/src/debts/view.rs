@@ -59,8 +59,7 @@ pub fn ProviderStatementPage() -> impl IntoView {
 fn TreasuryChannelForm(treasury: (String, bool, bool)) -> impl IntoView {
     let (provider_id, enabled, by_default) = treasury;
     let action = ServerAction::<crate::quietanze::api::SetTreasuryChannel>::new();
-    let redirected = crate::auth::form_error("segreteria/treasury_channel");
-    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(action);
     let reason_error = move || error().and_then(|e| e.field_message("treasury_reason"));
     let query = leptos_router::hooks::use_query_map();
     let typed = query.with_untracked(|q| q.get("motivo_canale").unwrap_or_default());

@@ -8,10 +8,7 @@ use crate::error::AppError;
 pub async fn load_my_documents() -> Result<Option<DocumentsView>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         let Some(provider) = crate::providers::service::provider_of_user(&state.db, &user.id).await? else {
             return Ok(None);
         };

@@ -389,6 +389,44 @@ pub fn doubling_backoff(min: std::time::Duration, max: std::time::Duration, fail
     min.saturating_mul(1u32 << doublings).min(max)
 }
 
+/// An enum of fixed codes: each variant with the code it travels as (in a URL, a form, the
+/// database) and its Italian label. Gives `ALL` (in the declared order), `code`, `from_code`
+/// (`None` for an unknown code) and `label_it`; further methods go in an `impl` of their own.
+macro_rules! coded_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident = ($code:literal, $label:literal)),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $($(#[$variant_meta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: [$name; [$($code),+].len()] = [$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<$name> {
+                $name::ALL.into_iter().find(|v| v.code() == code)
+            }
+
+            pub fn label_it(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label),+
+                }
+            }
+        }
+    };
+}
+pub(crate) use coded_enum;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,10 +13,8 @@ pub const PAGE: &str = "/area/eventi";
 pub async fn load_training_plan() -> Result<TrainingPlan, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         let provider =
             crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
         super::service::training_plan(&db, &provider, time::OffsetDateTime::now_utc().date()).await
@@ -46,26 +44,16 @@ pub async fn declare_event(
         data_fine,
         sponsorizzato: sponsorizzato.unwrap_or_default(),
     };
-    let body = {
-        let form = form.clone();
-        async move {
-            let user = require_role(Role::Provider).await?;
-            let db = app_state()?.db;
-            let provider =
-                crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
-            let event = form.validate().map_err(AppError::InvalidForm)?;
-            super::service::declare_event(
-                &db,
-                &user,
-                &provider,
-                &declaration_key,
-                &event,
-                time::OffsetDateTime::now_utc().date(),
-            )
-            .await
-        }
-    };
-    let result = respond(body).await;
+    let event = form.clone();
+    let result = as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
+        let provider =
+            crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
+        let event = event.validate().map_err(AppError::InvalidForm)?;
+        let today = time::OffsetDateTime::now_utc().date();
+        super::service::declare_event(&db, &user, &provider, &declaration_key, &event, today).await
+    })
+    .await;
     if is_plain_form_post() {
         match &result {
             Ok(_) => leptos_axum::redirect(&format!("{PAGE}?inserito=1")),

@@ -10,7 +10,6 @@ use leptos_router::hooks::use_query_map;
 use super::api::{load_training_plan, DeclareEvent};
 use super::model::{date_it, EventForm, EventView, PlanAccess, Procedure, TrainingPlan, TITLE_MAX_CHARS};
 use crate::accounts::Role;
-use crate::auth::form_error;
 use crate::error::AppError;
 use crate::layout::form::TextField;
 use crate::layout::guard::guarded;
@@ -45,8 +44,7 @@ pub fn EventsPage() -> impl IntoView {
     guarded(Role::Provider, |_user| {
         let declare = ServerAction::<DeclareEvent>::new();
         let query = use_query_map();
-        let redirected = form_error("events/declare");
-        let server_error = Signal::derive(move || declare.value().get().map_or_else(|| redirected.get(), Result::err));
+        let server_error = Signal::derive(crate::auth::action_error(declare));
         let initial = query.read_untracked();
         let values = FormValues(StoredValue::new(
             EventForm::FIELDS.iter().map(|f| (*f, RwSignal::new(initial.get(f).unwrap_or_default()))).collect(),

@@ -11,10 +11,7 @@ use crate::error::AppError;
 pub async fn load_area_overview() -> Result<AreaOverview, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         super::service::overview(&state.db, state.payments.is_some(), &user.id).await
     })
     .await

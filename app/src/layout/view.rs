@@ -11,60 +11,61 @@ pub fn Header() -> impl IntoView {
     view! {
         <a class="visually-hidden-focusable" href="#contenuto">"Vai al contenuto principale"</a>
         <header class="it-header-wrapper">
-            <div class="it-header-slim-wrapper">
-                <div class="container">
-                    <div class="row">
-                        <div class="col-12">
-                            <div class="it-header-slim-wrapper-content">
-                                <span class="d-lg-block navbar-brand">"Regione del Veneto"</span>
-                                <div class="it-header-slim-right-zone">
-                                    <Suspense fallback=|| ()>
-                                        {move || Suspend::new(async move {
-                                            match auth.user.await {
-                                                Ok(Some(user)) => view! {
-                                                    <span class="text-white me-3 d-none d-md-inline" data-testid="utente-corrente">
-                                                        {user.display_name.clone()} " · " {user.role.label_it()}
-                                                    </span>
-                                                    <A href="/account" attr:class="btn btn-outline-light btn-sm me-2" attr:data-testid="link-account">"Account"</A>
-                                                    <ActionForm action=auth.logout attr:class="d-inline">
-                                                        <button type="submit" class="btn btn-primary btn-sm">"Esci"</button>
-                                                    </ActionForm>
-                                                }.into_any(),
-                                                _ => view! {
-                                                    <A href="/accedi" attr:class="btn btn-primary btn-sm">"Accedi"</A>
-                                                }.into_any(),
-                                            }
-                                        })}
-                                    </Suspense>
-                                </div>
-                            </div>
-                        </div>
-                    </div>
+            <HeaderBand wrapper="it-header-slim-wrapper" content="it-header-slim-wrapper-content">
+                <span class="d-lg-block navbar-brand">"Regione del Veneto"</span>
+                <div class="it-header-slim-right-zone">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match auth.user.await {
+                                Ok(Some(user)) => view! {
+                                    <span class="text-white me-3 d-none d-md-inline" data-testid="utente-corrente">
+                                        {user.display_name.clone()} " · " {user.role.label_it()}
+                                    </span>
+                                    <A href="/account" attr:class="btn btn-outline-light btn-sm me-2" attr:data-testid="link-account">"Account"</A>
+                                    <ActionForm action=auth.logout attr:class="d-inline">
+                                        <button type="submit" class="btn btn-primary btn-sm">"Esci"</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                _ => view! {
+                                    <A href="/accedi" attr:class="btn btn-primary btn-sm">"Accedi"</A>
+                                }.into_any(),
+                            }
+                        })}
+                    </Suspense>
                 </div>
-            </div>
+            </HeaderBand>
             <div class="it-nav-wrapper">
-                <div class="it-header-center-wrapper">
-                    <div class="container">
-                        <div class="row">
-                            <div class="col-12">
-                                <div class="it-header-center-content-wrapper">
-                                    <div class="it-brand-wrapper">
-                                        <a href="/">
-                                            <div class="it-brand-text">
-                                                <div class="it-brand-title">"Regione del Veneto — Portale ECM"</div>
-                                                <div class="it-brand-tagline d-none d-md-block">
-                                                    "Educazione Continua in Medicina: accreditamento dei provider"
-                                                </div>
-                                            </div>
-                                        </a>
-                                    </div>
+                <HeaderBand wrapper="it-header-center-wrapper" content="it-header-center-content-wrapper">
+                    <div class="it-brand-wrapper">
+                        <a href="/">
+                            <div class="it-brand-text">
+                                <div class="it-brand-title">"Regione del Veneto — Portale ECM"</div>
+                                <div class="it-brand-tagline d-none d-md-block">
+                                    "Educazione Continua in Medicina: accreditamento dei provider"
                                 </div>
                             </div>
-                        </div>
+                        </a>
                     </div>
-                </div>
+                </HeaderBand>
             </div>
         </header>
+    }
+}
+
+/// One band of Bootstrap Italia's header: its wrapper, the container, row and column, and the
+/// band's content box around `children`.
+#[component]
+fn HeaderBand(wrapper: &'static str, content: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class=wrapper>
+            <div class="container">
+                <div class="row">
+                    <div class="col-12">
+                        <div class=content>{children()}</div>
+                    </div>
+                </div>
+            </div>
+        </div>
     }
 }
 
@@ -113,18 +114,39 @@ pub fn DataTable(
     columns: &'static [(&'static str, &'static str)],
     children: Children,
 ) -> impl IntoView {
-    let headings = columns
-        .iter()
-        .map(|(heading, class)| view! { <th scope="col" class=(!class.is_empty()).then_some(*class)>{*heading}</th> })
-        .collect_view();
     view! {
         <div class="table-responsive">
             <table class="table" data-testid=testid>
                 <caption>{caption}</caption>
-                <thead><tr>{headings}</tr></thead>
+                <thead><tr>{column_headings(columns)}</tr></thead>
                 <tbody>{children()}</tbody>
             </table>
         </div>
+    }
+}
+
+/// The `<th scope="col">` headings of a table's columns: `(heading, class)`, the class empty
+/// for none.
+pub fn column_headings(columns: &'static [(&'static str, &'static str)]) -> impl IntoView {
+    columns
+        .iter()
+        .map(|(heading, class)| view! { <th scope="col" class=(!class.is_empty()).then_some(*class)>{*heading}</th> })
+        .collect_view()
+}
+
+/// The items of a list group (`item` makes each `<li class="list-group-item">`), or the
+/// paragraph `empty` when there are none; either carries `testid`.
+pub fn item_list<T, V: IntoView + 'static>(
+    testid: &'static str,
+    empty: &'static str,
+    items: Vec<T>,
+    item: impl FnMut(T) -> V,
+) -> AnyView {
+    if items.is_empty() {
+        view! { <p data-testid=testid>{empty}</p> }.into_any()
+    } else {
+        view! { <ul class="list-group mb-4" data-testid=testid>{items.into_iter().map(item).collect_view()}</ul> }
+            .into_any()
     }
 }
 

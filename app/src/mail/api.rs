@@ -13,10 +13,7 @@ pub const LOG_LINES: i64 = 100;
 pub async fn load_mail_log(provider_id: String) -> Result<Vec<MailLogLine>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let state = app_state()?;
-        require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |_, state| async move {
         let owner = crate::store::providers::owner(&state.db, &provider_id).await?.ok_or(AppError::NotFound)?;
         Ok(crate::store::outbox::log_of_provider(&state.db, &provider_id, &owner, LOG_LINES).await?)
     })

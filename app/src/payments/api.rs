@@ -11,10 +11,7 @@ use crate::error::AppError;
 pub async fn load_payment_page() -> Result<CartPage, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         let provider =
             crate::providers::service::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
         let request = crate::requests::service::latest_request_of_provider(&state.db, &provider.id).await?;
@@ -29,10 +26,7 @@ pub async fn pay(idempotency_key: String, debts: String, payer_email: String) ->
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::domain::{Email, FieldError};
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         let gateway = state.gateway()?;
         let email = Email::parse(&payer_email).map_err(|e| FieldError::new("payer_email", e.rule))?;
         let provider =
@@ -64,10 +58,7 @@ pub async fn issue_notice(
     use crate::accounts::Role;
     use crate::domain::{Email, FieldError};
     use crate::payments::notices::IssueAnswer;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         let gateway = state.gateway()?;
         let email = Email::parse(&payer_email).map_err(|e| FieldError::new("notice_payer_email", e.rule))?;
         let provider =
@@ -103,10 +94,7 @@ pub async fn issue_notice(
 pub async fn cancel_notice(attempt: String) -> Result<(), AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         let gateway = state.gateway()?;
         crate::payments::notices::cancel(&state.db, gateway, &user, attempt.trim(), "richiesto dal provider").await
     })
@@ -140,10 +128,8 @@ pub async fn verify_attempt(id_session: String, esito: Option<String>) -> Result
 pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         let Some(provider) = crate::providers::service::provider_of_user(&db, &user.id).await? else {
             return Ok(vec![]);
         };
@@ -157,10 +143,7 @@ pub async fn load_my_payments() -> Result<Vec<AttemptView>, AppError> {
 pub async fn load_payment_summary() -> Result<PaymentSummary, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         let provider =
             crate::providers::service::provider_of_user(&state.db, &user.id).await?.ok_or(AppError::StepMissing)?;
         let request = crate::requests::service::latest_request_of_provider(&state.db, &provider.id).await?;

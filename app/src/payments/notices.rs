@@ -31,8 +31,8 @@ use super::gateway::{
 };
 use super::model::{iud_for, AttemptKind, AttemptState, AttemptView, DebtState};
 use super::service::{
-    anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, open_attempt, release,
-    store_receipt, CheckReport,
+    anomaly, apply_paid, attempt_by_id, cart_payer, check_owner, fetch_receipt_if_missing, never_sent, open_attempt,
+    release, store_receipt, CheckReport,
 };
 use crate::accounts::CurrentUser;
 use crate::db::{now_utc, Db};
@@ -127,29 +127,25 @@ pub async fn issue(
         }
         IssueOutcome::Rejected { code, message } => {
             tracing::error!(%attempt_id, %code, %message, "MyPay refused the notice");
-            release(
+            never_sent(
                 db,
                 &attempt_id,
                 &actor.id,
-                AttemptState::Creata,
-                AttemptState::Errore,
                 &format!("avviso rifiutato da MyPay: {code}"),
+                AppError::NoticeRejected,
             )
-            .await?;
-            Err(AppError::NoticeRejected)
+            .await
         }
         IssueOutcome::TransportError { maybe_received: false, detail } => {
             tracing::error!(%attempt_id, %detail, "the notice could not be sent to MyPay");
-            release(
+            never_sent(
                 db,
                 &attempt_id,
                 &actor.id,
-                AttemptState::Creata,
-                AttemptState::Errore,
                 "MyPay non raggiungibile: avviso non richiesto",
+                AppError::PaymentGatewayDown,
             )
-            .await?;
-            Err(AppError::PaymentGatewayDown)
+            .await
         }
         // A fresh IUD cannot exist in MyPay: treat it as an unknown outcome, recovered later.
         IssueOutcome::AlreadyExists | IssueOutcome::TransportError { .. } => {

@@ -267,6 +267,20 @@ pub(crate) async fn release(
     release_ex(db, attempt_id, actor, from, to, detail, false).await
 }
 
+/// The end of an attempt MyPay never took (it refused the request, or could not be reached
+/// before sending): CREATA → ERRORE with `detail`, its debts given back, and `error` for the
+/// provider.
+pub(crate) async fn never_sent<T>(
+    db: &Db,
+    attempt_id: &str,
+    actor: &str,
+    detail: &str,
+    error: AppError,
+) -> Result<T, AppError> {
+    release(db, attempt_id, actor, AttemptState::Creata, AttemptState::Errore, detail).await?;
+    Err(error)
+}
+
 /// [`release`], also for the Segreteria's re-check of an anomaly.
 async fn release_ex(
     db: &Db,
@@ -841,29 +855,25 @@ pub async fn pay(
         }
         SendOutcome::Rejected { code, message } => {
             tracing::error!(%attempt_id, %code, %message, "MyPay refused the cart");
-            release(
+            never_sent(
                 db,
                 &attempt_id,
                 &actor.id,
-                AttemptState::Creata,
-                AttemptState::Errore,
                 &format!("carrello rifiutato da MyPay: {code}"),
+                AppError::PaymentRejected,
             )
-            .await?;
-            Err(AppError::PaymentRejected)
+            .await
         }
         SendOutcome::TransportError { maybe_received: false, detail, .. } => {
             tracing::error!(%attempt_id, %detail, "the cart could not be sent to MyPay");
-            release(
+            never_sent(
                 db,
                 &attempt_id,
                 &actor.id,
-                AttemptState::Creata,
-                AttemptState::Errore,
                 "MyPay non raggiungibile: carrello non inviato",
+                AppError::PaymentGatewayDown,
             )
-            .await?;
-            Err(AppError::PaymentGatewayDown)
+            .await
         }
         SendOutcome::TransportError { detail, .. } => {
             // The cart may exist in MyPay, but nobody has its URL: keep the debts claimed and

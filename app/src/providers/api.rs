@@ -9,12 +9,8 @@ use crate::error::AppError;
 pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        super::service::provider_of_user(&app_state()?.db, &user.id).await
-    })
-    .await
+    as_role(Role::Provider, |user, state| async move { super::service::provider_of_user(&state.db, &user.id).await })
+        .await
 }
 
 /// Saves the censimento (every field checked again here) and moves on to the request step.
@@ -22,10 +18,8 @@ pub async fn load_my_provider() -> Result<Option<ProviderView>, AppError> {
 pub async fn save_provider(form: ProviderForm) -> Result<(), AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         // The fields of sections that are not open arrive empty (their fieldset is disabled):
         // they keep their value. One that arrives changed is refused by the service.
         let mut form = form;

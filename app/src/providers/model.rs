@@ -269,44 +269,22 @@ impl ProviderForm {
     }
 }
 
-/// The sections of the censimento (and the documents). While the request is a draft the
-/// provider may change everything; once it is sent, nothing, until the Segreteria asks for an
-/// integration and reopens the sections it chooses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Section {
-    /// Denominazione, codice fiscale, partita IVA and legal form (hence the Gruppo).
-    Identita,
-    LegaleRappresentante,
-    Sede,
-    Contatti,
-    Documenti,
+crate::domain::coded_enum! {
+    /// The sections of the censimento (and the documents). While the request is a draft the
+    /// provider may change everything; once it is sent, nothing, until the Segreteria asks for an
+    /// integration and reopens the sections it chooses.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum Section {
+        /// Denominazione, codice fiscale, partita IVA and legal form (hence the Gruppo).
+        Identita = ("IDENTITA", "Denominazione, codice fiscale, partita IVA e forma giuridica"),
+        LegaleRappresentante = ("LEGALE", "Legale rappresentante"),
+        Sede = ("SEDE", "Sede legale"),
+        Contatti = ("CONTATTI", "PEC, e-mail e telefono"),
+        Documenti = ("DOCUMENTI", "Documenti della domanda"),
+    }
 }
 
 impl Section {
-    pub const ALL: [Section; 5] =
-        [Section::Identita, Section::LegaleRappresentante, Section::Sede, Section::Contatti, Section::Documenti];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Section::Identita => "IDENTITA",
-            Section::LegaleRappresentante => "LEGALE",
-            Section::Sede => "SEDE",
-            Section::Contatti => "CONTATTI",
-            Section::Documenti => "DOCUMENTI",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<Section> {
-        Section::ALL.into_iter().find(|s| s.code() == code)
-    }
-    pub fn label_it(self) -> &'static str {
-        match self {
-            Section::Identita => "Denominazione, codice fiscale, partita IVA e forma giuridica",
-            Section::LegaleRappresentante => "Legale rappresentante",
-            Section::Sede => "Sede legale",
-            Section::Contatti => "PEC, e-mail e telefono",
-            Section::Documenti => "Documenti della domanda",
-        }
-    }
     /// The censimento fields of the section (none for the documents).
     pub fn fields(self) -> &'static [&'static str] {
         match self {

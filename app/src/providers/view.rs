@@ -4,7 +4,6 @@ use leptos_meta::Title;
 use super::api::{load_my_provider, SaveProvider};
 use super::model::{forma_giuridica, ProviderForm, Section, FORME_GIURIDICHE};
 use crate::accounts::Role;
-use crate::auth::form_error;
 use crate::layout::form::TextField;
 use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
@@ -51,8 +50,7 @@ fn CensimentoForm(initial: ProviderForm, open: Vec<Section>, identity_kept: bool
         .collect();
     let closed = move |section: Section| !open.contains(&section);
     let save = ServerAction::<SaveProvider>::new();
-    let redirected = form_error("providers/save");
-    let server_error = Signal::derive(move || save.value().get().map_or_else(|| redirected.get(), Result::err));
+    let server_error = Signal::derive(crate::auth::action_error(save));
     let values: Vec<(&'static str, RwSignal<String>)> =
         ProviderForm::FIELDS.iter().map(|field| (*field, RwSignal::new(initial.get(field).to_string()))).collect();
     let values = StoredValue::new(values);

@@ -12,10 +12,7 @@ use crate::error::AppError;
 pub async fn load_quietanza_page() -> Result<QuietanzaPage, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let state = app_state()?;
+    as_role(Role::Provider, |user, state| async move {
         super::service::page(&state.db, &user, state.upload_limits.max_bytes).await
     })
     .await
@@ -31,18 +28,10 @@ pub async fn accept_quietanza(
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
-        let state = app_state()?;
         let result = super::service::accept(&state.db, state.payments.as_deref(), &user, id.trim(), &accept_note).await;
-        match &result {
-            Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=accettata")),
-            Err(error) => {
-                crate::state::back_to_form(&page, "segreteria/quietanza_accept", error, &[("nota", &accept_note)])
-            }
-        }
-        result
+        after_form(result, &page, "quietanza=accettata", "segreteria/quietanza_accept", &[("nota", &accept_note)])
     })
     .await
 }
@@ -57,20 +46,16 @@ pub async fn refuse_quietanza(
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(debt_id.trim()));
-        let result = super::service::refuse(&app_state()?.db, &user, id.trim(), &refuse_reason).await;
-        match &result {
-            Ok(()) => leptos_axum::redirect(&format!("{page}?quietanza=rifiutata")),
-            Err(error) => crate::state::back_to_form(
-                &page,
-                "segreteria/quietanza_refuse",
-                error,
-                &[("motivo_rifiuto", &refuse_reason)],
-            ),
-        }
-        result
+        let result = super::service::refuse(&state.db, &user, id.trim(), &refuse_reason).await;
+        after_form(
+            result,
+            &page,
+            "quietanza=rifiutata",
+            "segreteria/quietanza_refuse",
+            &[("motivo_rifiuto", &refuse_reason)],
+        )
     })
     .await
 }
@@ -86,8 +71,7 @@ pub async fn set_treasury_channel(
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let provider_id = provider_id.trim().to_string();
         let page = format!("/segreteria/provider/{}/estratto-conto", crate::domain::percent_encode(&provider_id));
         let on = match enabled.trim() {
@@ -95,17 +79,8 @@ pub async fn set_treasury_channel(
             "0" => false,
             _ => return Err(AppError::BadRequest("enabled must be 0 or 1".into())),
         };
-        let result = super::service::set_channel(&app_state()?.db, &user, &provider_id, on, &treasury_reason).await;
-        match &result {
-            Ok(()) => leptos_axum::redirect(&format!("{page}?canale=1")),
-            Err(error) => crate::state::back_to_form(
-                &page,
-                "segreteria/treasury_channel",
-                error,
-                &[("motivo_canale", &treasury_reason)],
-            ),
-        }
-        result
+        let result = super::service::set_channel(&state.db, &user, &provider_id, on, &treasury_reason).await;
+        after_form(result, &page, "canale=1", "segreteria/treasury_channel", &[("motivo_canale", &treasury_reason)])
     })
     .await
 }

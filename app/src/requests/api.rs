@@ -8,10 +8,8 @@ use crate::error::AppError;
 pub async fn load_my_request() -> Result<Option<RequestView>, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         let Some(provider) = crate::providers::service::provider_of_user(&db, &user.id).await? else {
             return Ok(None);
         };
@@ -27,11 +25,9 @@ pub async fn choose_request_kind(kind: String) -> Result<(), AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
+    as_role(Role::Provider, |user, state| async move {
         let kind = RequestKind::from_db(&kind).ok_or_else(|| FieldError::new("request_kind", FieldRule::Choice))?;
-        let db = app_state()?.db;
+        let db = state.db;
         let provider =
             crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
         super::service::choose_kind(&db, &user, &provider.id, kind).await?;
@@ -48,10 +44,8 @@ pub async fn submit_integration() -> Result<(), AppError> {
     use super::model::RequestState;
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         let provider =
             crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
         let request =
@@ -75,10 +69,8 @@ pub async fn submit_integration() -> Result<(), AppError> {
 pub async fn submit_request() -> Result<(), AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        let db = app_state()?.db;
+    as_role(Role::Provider, |user, state| async move {
+        let db = state.db;
         let provider =
             crate::providers::service::provider_of_user(&db, &user.id).await?.ok_or(AppError::StepMissing)?;
         crate::payments::service::payment_gate_open(&db, &provider).await?;
@@ -94,10 +86,5 @@ pub async fn submit_request() -> Result<(), AppError> {
 pub async fn load_payment_gate() -> Result<super::model::PaymentGate, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Provider).await?;
-        super::service::payment_gate(&app_state()?.db, &user.id).await
-    })
-    .await
+    as_role(Role::Provider, |user, state| async move { super::service::payment_gate(&state.db, &user.id).await }).await
 }

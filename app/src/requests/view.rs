@@ -5,7 +5,6 @@ use leptos_router::components::A;
 use super::api::{load_my_request, ChooseRequestKind};
 use super::model::{RequestKind, RequestState, RequestView};
 use crate::accounts::Role;
-use crate::auth::form_error;
 use crate::layout::guard::guarded;
 use crate::layout::view::ErrorAlert;
 use crate::layout::wizard::{WizardStep, WizardStepper};
@@ -16,8 +15,7 @@ use crate::providers::api::load_my_provider;
 pub fn DomandaPage() -> impl IntoView {
     guarded(Role::Provider, |_user| {
         let choose = ServerAction::<ChooseRequestKind>::new();
-        let redirected = form_error("requests/kind");
-        let error = move || choose.value().get().map_or_else(|| redirected.get(), Result::err);
+        let error = crate::auth::action_error(choose);
         let data = Resource::new(
             || (),
             |_| async { Ok::<_, crate::error::AppError>((load_my_provider().await?, load_my_request().await?)) },
@@ -84,8 +82,7 @@ pub fn RequestSummary(
     /// "Invia l'integrazione": owned by the page, which reloads the request when it completes.
     integrate: ServerAction<super::api::SubmitIntegration>,
 ) -> impl IntoView {
-    let redirected = form_error("requests/integration");
-    let error = move || integrate.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(integrate);
     let asked = request.state == RequestState::IntegrazioneRichiesta;
     view! {
         <div class="card card-bg mb-4" data-testid="domanda">

@@ -7,7 +7,10 @@
 //! and can be bookmarked.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
+
+use crate::layout::view::column_headings;
 
 /// Rows per page of every queue.
 pub const PAGE_SIZE: i64 = 20;
@@ -133,17 +136,21 @@ pub struct QueueText {
     pub empty: &'static str,
     /// What the rows are, in the plural ("domande"): "Pagina 1 di 2 (23 domande)".
     pub noun: &'static str,
+    /// The table's column headings: `(heading, class)`, the class empty for none.
+    pub columns: &'static [(&'static str, &'static str)],
 }
 
 /// A queue's page below its search form: the tabs with their counts (the current one marked),
-/// the message when nothing matches or the table (`table` gives its caption, head and body),
-/// then the pager. `link(tab, page)` is the URL of a page of a tab with the same search.
+/// the message when nothing matches or the table (`caption`, the headings of `text.columns`,
+/// then one `row` a row), then the pager. `link(tab, page)` is the URL of a page of a tab with
+/// the same search.
 pub fn queue_view<R, V>(
     page: QueuePage<R>,
     current: &str,
     link: impl Fn(&str, i64) -> String,
     text: QueueText,
-    table: impl FnOnce(Vec<R>) -> V,
+    caption: impl IntoView + 'static,
+    row: impl FnMut(R) -> V,
 ) -> AnyView
 where
     V: IntoView + 'static,
@@ -170,7 +177,11 @@ where
     } else {
         view! {
             <div class="table-responsive">
-                <table class="table" data-testid=text.table_testid>{table(page.rows)}</table>
+                <table class="table" data-testid=text.table_testid>
+                    {caption}
+                    <thead><tr>{column_headings(text.columns)}</tr></thead>
+                    <tbody>{page.rows.into_iter().map(row).collect_view()}</tbody>
+                </table>
             </div>
         }
         .into_any()
@@ -185,6 +196,15 @@ where
         </nav>
     }
     .into_any()
+}
+
+/// The first cell of a row that names a provider: its name, linking to `href`, and below it
+/// its codice fiscale.
+#[component]
+pub fn ProviderCell(href: String, name: String, codice_fiscale: String) -> impl IntoView {
+    view! {
+        <th scope="row"><A href=href>{name}</A><br/><span class="small">{codice_fiscale}</span></th>
+    }
 }
 
 /// A filter from the URL: empty for none, else a code `parse` must know (an unknown one is

@@ -107,16 +107,8 @@ pub async fn of_provider(db: &Db, provider_id: &str) -> Result<Vec<AttemptView>,
     Ok(out)
 }
 
-#[derive(FromRow)]
-struct OfDebtRow {
-    id: String,
-    kind: String,
-    state: String,
-    created_at: String,
-}
-
 /// One attempt that carried a debt: a cart or a pagoPA notice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct AttemptOfDebt {
     pub id: String,
     pub kind: AttemptKind,
@@ -126,27 +118,17 @@ pub struct AttemptOfDebt {
 
 /// The attempts that carried a debt, newest first.
 pub async fn of_debt(db: &Db, debt_id: &str) -> Result<Vec<AttemptOfDebt>, StoreError> {
-    sqlx::query_as::<_, OfDebtRow>(
+    Ok(sqlx::query_as::<_, AttemptOfDebt>(
         "SELECT a.id, a.kind, a.state, a.created_at FROM attempt_debts ad JOIN payment_attempts a ON a.id = ad.attempt_id
          WHERE ad.debt_id = $1 ORDER BY a.created_at DESC, a.id",
     )
     .bind(debt_id)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(AttemptOfDebt {
-            id: r.id,
-            kind: decode(&r.kind, "attempt kind", AttemptKind::from_db)?,
-            state: decode(&r.state, "attempt state", AttemptState::from_db)?,
-            created_at: r.created_at,
-        })
-    })
-    .collect()
+    .await?)
 }
 
 /// What an idempotency key's attempt holds for a replay.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Keyed {
     pub id: String,
     pub provider_id: String,
@@ -155,33 +137,14 @@ pub struct Keyed {
     pub last_outcome: Option<String>,
 }
 
-#[derive(FromRow)]
-struct KeyedRow {
-    id: String,
-    provider_id: String,
-    state: String,
-    redirect_url: Option<String>,
-    last_outcome: Option<String>,
-}
-
 /// The attempt that claimed an idempotency key.
 pub async fn by_key(db: &Db, key: &str) -> Result<Option<Keyed>, StoreError> {
-    sqlx::query_as::<_, KeyedRow>(
+    Ok(sqlx::query_as::<_, Keyed>(
         "SELECT id, provider_id, state, redirect_url, last_outcome FROM payment_attempts WHERE idempotency_key = $1",
     )
     .bind(key)
     .fetch_optional(db.pool())
-    .await?
-    .map(|r| {
-        Ok(Keyed {
-            state: decode(&r.state, "attempt state", AttemptState::from_db)?,
-            id: r.id,
-            provider_id: r.provider_id,
-            redirect_url: r.redirect_url,
-            last_outcome: r.last_outcome,
-        })
-    })
-    .transpose()
+    .await?)
 }
 
 /// The stored receipt (RT) of an attempt.
@@ -914,36 +877,16 @@ pub async fn detail(db: &Db, attempt_id: &str) -> Result<Option<Detail>, StoreEr
     .await?)
 }
 
-#[derive(FromRow)]
-struct EventRow {
-    at: String,
-    actor: String,
-    from_state: Option<String>,
-    to_state: String,
-    detail: Option<String>,
-}
-
 /// The history of an attempt, oldest first; `actor` is the user's display name when it is a user.
 pub async fn events(db: &Db, attempt_id: &str) -> Result<Vec<PaymentEventView>, StoreError> {
-    sqlx::query_as::<_, EventRow>(
+    Ok(sqlx::query_as::<_, PaymentEventView>(
         "SELECT e.at, COALESCE(u.display_name, e.actor) AS actor, e.from_state, e.to_state, e.detail
          FROM payment_events e LEFT JOIN users u ON u.id = e.actor
          WHERE e.attempt_id = $1 ORDER BY e.at, e.id",
     )
     .bind(attempt_id)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(PaymentEventView {
-            at: r.at,
-            actor: r.actor,
-            from_state: r.from_state.as_deref().and_then(AttemptState::from_db),
-            to_state: decode(&r.to_state, "attempt state", AttemptState::from_db)?,
-            detail: r.detail,
-        })
-    })
-    .collect()
+    .await?)
 }
 
 /// One line of the payments export: an attempt-debt.

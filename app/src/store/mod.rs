@@ -53,6 +53,22 @@ pub const MAX_PAGE: i64 = 1_000_000;
 /// A transaction on either database.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
+/// The insert of an audit row (a request's history, a provider's changes) with what every such
+/// row starts with already bound: `$1` a new id, `$2` the subject, `$3` now, `$4`/`$5` the
+/// actor's id and role. The caller binds the rest, from `$6`.
+pub(crate) fn audit_row<'q>(
+    sql: &'static str,
+    subject: &'q str,
+    actor: &'q crate::accounts::CurrentUser,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sql)
+        .bind(crate::db::new_id())
+        .bind(subject)
+        .bind(crate::db::now_utc())
+        .bind(&actor.id)
+        .bind(actor.role.as_db())
+}
+
 /// What can go wrong in the store. Services turn it into an [`AppError`] with `?`.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

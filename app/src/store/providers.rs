@@ -5,7 +5,7 @@
 
 use sqlx::FromRow;
 
-use super::{decode, StoreError, Tx};
+use super::{audit_row, decode, StoreError, Tx};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Db};
 use crate::providers::model::{ProviderChangeView, ProviderClass, ProviderForm};
@@ -150,21 +150,10 @@ async fn record(
     new: Option<&str>,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let sql =
         "INSERT INTO provider_changes (id, provider_id, at, actor_id, actor_role, field, old_value, new_value, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(new_id())
-    .bind(provider_id)
-    .bind(now_utc())
-    .bind(&actor.id)
-    .bind(actor.role.as_db())
-    .bind(field)
-    .bind(old)
-    .bind(new)
-    .bind(reason)
-    .execute(&mut **tx)
-    .await?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    audit_row(sql, provider_id, actor).bind(field).bind(old).bind(new).bind(reason).execute(&mut **tx).await?;
     Ok(())
 }
 

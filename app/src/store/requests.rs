@@ -7,7 +7,7 @@
 
 use sqlx::FromRow;
 
-use super::{decode, StoreError, Tx};
+use super::{audit_row, decode, StoreError, Tx};
 use crate::accounts::CurrentUser;
 use crate::db::{new_id, now_utc, Backend, Db};
 use crate::requests::model::{HistoryEntry, RequestKind, RequestState};
@@ -182,21 +182,16 @@ async fn record(
     note: Option<&str>,
     snapshot: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let sql =
         "INSERT INTO request_history (id, request_id, at, actor_id, actor_role, from_state, to_state, note, snapshot)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(new_id())
-    .bind(request_id)
-    .bind(now_utc())
-    .bind(&actor.id)
-    .bind(actor.role.as_db())
-    .bind(from.map(RequestState::as_db))
-    .bind(to.as_db())
-    .bind(note)
-    .bind(snapshot)
-    .execute(&mut **tx)
-    .await?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    audit_row(sql, request_id, actor)
+        .bind(from.map(RequestState::as_db))
+        .bind(to.as_db())
+        .bind(note)
+        .bind(snapshot)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

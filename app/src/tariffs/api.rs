@@ -10,10 +10,8 @@ use crate::error::AppError;
 pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
-        super::service::overview(&app_state()?.db, crate::domain::dates::today()).await
+    as_role(Role::Segreteria, |_, state| async move {
+        super::service::overview(&state.db, crate::domain::dates::today()).await
     })
     .await
 }
@@ -22,11 +20,9 @@ pub async fn load_tariffs() -> Result<TariffsOverview, AppError> {
 pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |_, state| async move {
         let today = crate::domain::dates::today();
-        let case = super::service::case_view(&app_state()?.db, key.trim(), today).await?;
+        let case = super::service::case_view(&state.db, key.trim(), today).await?;
         Ok(TariffCasePage { today: crate::domain::dates::date_text(today), case })
     })
     .await
@@ -37,20 +33,12 @@ pub async fn load_tariff_case(key: String) -> Result<TariffCasePage, AppError> {
 pub async fn add_tariff_version(key: String, amount: String, valid_from: String) -> Result<TariffVersion, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let key = key.trim().to_string();
         let page = format!("/segreteria/tariffe/{}", crate::domain::percent_encode(&key));
-        let result = super::service::add_version(
-            &app_state()?.db,
-            &user,
-            &key,
-            &amount,
-            &valid_from,
-            crate::domain::dates::today(),
-        )
-        .await;
+        let result =
+            super::service::add_version(&state.db, &user, &key, &amount, &valid_from, crate::domain::dates::today())
+                .await;
         match &result {
             Ok(version) => leptos_axum::redirect(&format!("{page}?registrata={}", version.id)),
             Err(error) => crate::state::back_to_form(

@@ -9,7 +9,6 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::api::{load_tariff_case, load_tariffs, AddTariffVersion};
 use super::model::{parse_euro_cents, TariffCasePage, TariffCaseView, TariffVersion};
 use crate::accounts::Role;
-use crate::auth::form_error;
 use crate::debts::model::{date_it, time_it as short_time};
 use crate::domain::FieldError;
 use crate::layout::form::TextField;
@@ -169,8 +168,7 @@ pub fn TariffCasePage() -> impl IntoView {
 fn CaseDetail(page: TariffCasePage, add: ServerAction<AddTariffVersion>) -> impl IntoView {
     let query = use_query_map();
     let TariffCasePage { today, case } = page;
-    let redirected = form_error("segreteria/tariff_new");
-    let error = move || add.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(add);
     let saved = move || {
         let id = query.with(|q| q.get("registrata"))?;
         add.value().get().is_none_or(|r| r.is_ok()).then_some(id)

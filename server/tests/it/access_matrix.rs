@@ -63,6 +63,10 @@ struct Row {
     expect: [Expect; 4],
 }
 
+fn row(endpoint: &'static str, args: fn(&Fixture) -> Vec<(String, String)>, expect: [Expect; 4]) -> Row {
+    Row { endpoint, args, expect }
+}
+
 fn none(_: &Fixture) -> Vec<(String, String)> {
     Vec::new()
 }
@@ -82,140 +86,117 @@ use Expect::{Ok as Allowed, Own, Refused, RefusedAny};
 /// 404 not found (another provider's object is never confirmed to exist), 409 wrong state.
 const NOT_YOURS: &[u16] = &[403, 404];
 
+/// What only the Segreteria may read: nobody signed in, a provider (A or B).
+const SEGRETERIA_ONLY: [Expect; 4] = [Refused(401), Refused(403), Refused(403), Allowed];
+
 fn matrix() -> Vec<Row> {
     vec![
         // ---- accounts: public by nature -----------------------------------------------------
-        Row { endpoint: "accounts/me", args: none, expect: [Allowed, Allowed, Allowed, Allowed] },
-        Row {
-            endpoint: "accounts/register",
-            args: |_| pairs(&[("email", "x"), ("display_name", ""), ("password", "a"), ("password_confirm", "b")]),
-            // Invalid input on purpose: open to all, answered with the form errors.
-            expect: [Refused(422), Refused(422), Refused(422), Refused(422)],
-        },
-        Row {
-            endpoint: "accounts/login",
-            args: |f| pairs(&[("email", f.email_a), ("password", "wrong-password")]),
-            // Nobody gets in with A's e-mail and a wrong password, whoever asks.
-            expect: [Refused(401), Refused(401), Refused(401), Refused(401)],
-        },
-        Row { endpoint: "accounts/logout", args: none, expect: [Allowed, Own, Own, Own] },
+        row("accounts/me", none, [Allowed, Allowed, Allowed, Allowed]),
+        // Invalid input on purpose: open to all, answered with the form errors.
+        row(
+            "accounts/register",
+            |_| pairs(&[("email", "x"), ("display_name", ""), ("password", "a"), ("password_confirm", "b")]),
+            [Refused(422), Refused(422), Refused(422), Refused(422)],
+        ),
+        // Nobody gets in with A's e-mail and a wrong password, whoever asks.
+        row(
+            "accounts/login",
+            |f| pairs(&[("email", f.email_a), ("password", "wrong-password")]),
+            [Refused(401), Refused(401), Refused(401), Refused(401)],
+        ),
+        row("accounts/logout", none, [Allowed, Own, Own, Own]),
         // Mail links: open to all (the token decides); a wrong token is refused alike for all.
-        Row {
-            endpoint: "accounts/password-reset-request",
-            args: |_| pairs(&[("email", "non-una-mail")]),
-            expect: [Refused(422), Refused(422), Refused(422), Refused(422)],
-        },
-        Row {
-            endpoint: "accounts/password-reset",
-            args: |_| {
-                pairs(&[("token", "not-a-token"), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")])
-            },
-            expect: [Refused(410), Refused(410), Refused(410), Refused(410)],
-        },
-        Row {
-            endpoint: "accounts/verify-email",
-            args: |_| pairs(&[("token", "not-a-token")]),
-            expect: [Refused(410), Refused(410), Refused(410), Refused(410)],
-        },
-        Row { endpoint: "accounts/verify-email-again", args: none, expect: [Refused(401), Own, Own, Own] },
+        row(
+            "accounts/password-reset-request",
+            |_| pairs(&[("email", "non-una-mail")]),
+            [Refused(422), Refused(422), Refused(422), Refused(422)],
+        ),
+        row(
+            "accounts/password-reset",
+            |_| pairs(&[("token", "not-a-token"), ("password", "Nuova2026pw"), ("password_confirm", "Nuova2026pw")]),
+            [Refused(410), Refused(410), Refused(410), Refused(410)],
+        ),
+        row(
+            "accounts/verify-email",
+            |_| pairs(&[("token", "not-a-token")]),
+            [Refused(410), Refused(410), Refused(410), Refused(410)],
+        ),
+        row("accounts/verify-email-again", none, [Refused(401), Own, Own, Own]),
         // One's own account only: a wrong current password changes nothing, whoever asks.
-        Row {
-            endpoint: "accounts/password-change",
-            args: |_| {
+        row(
+            "accounts/password-change",
+            |_| {
                 pairs(&[
                     ("current_password", "sbagliata-2026"),
                     ("password", "Nuova2026pw"),
                     ("password_confirm", "Nuova2026pw"),
                 ])
             },
-            expect: [Refused(401), Refused(422), Refused(422), Refused(422)],
-        },
-        Row { endpoint: "accounts/logout-everywhere", args: none, expect: [Refused(401), Own, Own, Own] },
-        Row {
-            endpoint: "mail/log",
-            args: |f| pairs(&[("provider_id", &f.provider_a)]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
+            [Refused(401), Refused(422), Refused(422), Refused(422)],
+        ),
+        row("accounts/logout-everywhere", none, [Refused(401), Own, Own, Own]),
+        row("mail/log", |f| pairs(&[("provider_id", &f.provider_a)]), SEGRETERIA_ONLY),
         // ---- provider wizard ----------------------------------------------------------------
-        Row { endpoint: "providers/mine", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row {
-            endpoint: "providers/save",
-            args: |_| censimento("Intrusa Srl"),
-            expect: [Refused(401), Own, Own, Refused(403)],
-        },
-        Row { endpoint: "requests/mine", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row {
-            endpoint: "requests/kind",
-            args: |_| pairs(&[("kind", "STANDARD")]),
-            expect: [Refused(401), Own, Own, Refused(403)],
-        },
-        Row {
-            endpoint: "requests/integration",
-            args: none,
-            // Neither request is waiting for an integration: refused by state for providers.
-            expect: [Refused(401), Refused(409), Refused(409), Refused(403)],
-        },
-        Row {
-            endpoint: "requests/submit",
-            args: none,
-            // B has not paid: the payment gate refuses; A's submission is the wizard suite's.
-            expect: [Refused(401), Own, Refused(409), Refused(403)],
-        },
-        Row { endpoint: "requests/gate", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row { endpoint: "documents/mine", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
+        row("providers/mine", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row("providers/save", |_| censimento("Intrusa Srl"), [Refused(401), Own, Own, Refused(403)]),
+        row("requests/mine", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row("requests/kind", |_| pairs(&[("kind", "STANDARD")]), [Refused(401), Own, Own, Refused(403)]),
+        // Neither request is waiting for an integration: refused by state for providers.
+        row("requests/integration", none, [Refused(401), Refused(409), Refused(409), Refused(403)]),
+        // B has not paid: the payment gate refuses; A's submission is the wizard suite's.
+        row("requests/submit", none, [Refused(401), Own, Refused(409), Refused(403)]),
+        row("requests/gate", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row("documents/mine", none, [Refused(401), Allowed, Allowed, Refused(403)]),
         // ---- payments -----------------------------------------------------------------------
-        Row { endpoint: "payments/page", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row { endpoint: "payments/mine", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row { endpoint: "payments/annulled", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
+        row("payments/page", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row("payments/mine", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row("payments/annulled", none, [Refused(401), Allowed, Allowed, Refused(403)]),
         // Each provider gets its own statement of account; the Segreteria any provider's.
-        Row { endpoint: "debts/statement", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row { endpoint: "area/overview", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row {
-            endpoint: "segreteria/statement",
-            args: |f| pairs(&[("id", &f.provider_a)]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row { endpoint: "payments/summary", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row {
-            endpoint: "payments/pay",
-            // A's debt (already paid) with a fresh key: nobody may pay it, A included.
-            args: |f| {
+        row("debts/statement", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row("area/overview", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row("segreteria/statement", |f| pairs(&[("id", &f.provider_a)]), SEGRETERIA_ONLY),
+        row("payments/summary", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        // A's debt (already paid) with a fresh key: nobody may pay it, A included.
+        row(
+            "payments/pay",
+            |f| {
                 pairs(&[
                     ("idempotency_key", "matrix-key-0000000001"),
                     ("debts", &f.debt_a),
                     ("payer_email", "x@example.it"),
                 ])
             },
-            expect: [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
-        },
-        Row {
-            endpoint: "payments/notice",
-            // A's debt (already paid): nobody may issue a notice for it, A included.
-            args: |f| {
+            [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
+        ),
+        // A's debt (already paid): nobody may issue a notice for it, A included.
+        row(
+            "payments/notice",
+            |f| {
                 pairs(&[
                     ("idempotency_key", "matrix-key-0000000002"),
                     ("debt", &f.debt_a),
                     ("payer_email", "x@example.it"),
                 ])
             },
-            expect: [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
-        },
-        Row {
-            // A cart is not a notice: nobody can cancel it as one; the Segreteria annuls debts instead.
-            endpoint: "payments/notice_cancel",
-            args: |f| pairs(&[("attempt", &f.attempt_a)]),
-            expect: [Refused(401), Refused(404), Refused(404), Refused(403)],
-        },
-        Row {
-            endpoint: "payments/verify",
-            args: |f| pairs(&[("id_session", &f.session_a), ("esito", "OK")]),
-            expect: [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed],
-        },
+            [Refused(401), RefusedAny(&[409]), RefusedAny(NOT_YOURS), Refused(403)],
+        ),
+        // A cart is not a notice: nobody can cancel it as one; the Segreteria annuls debts instead.
+        row(
+            "payments/notice_cancel",
+            |f| pairs(&[("attempt", &f.attempt_a)]),
+            [Refused(401), Refused(404), Refused(404), Refused(403)],
+        ),
+        row(
+            "payments/verify",
+            |f| pairs(&[("id_session", &f.session_a), ("esito", "OK")]),
+            [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed],
+        ),
         // ---- training plan (accredited providers only; neither provider is accredited yet) ----
-        Row { endpoint: "events/plan", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row {
-            endpoint: "events/declare",
-            args: |_| {
+        row("events/plan", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        row(
+            "events/declare",
+            |_| {
                 pairs(&[
                     ("declaration_key", "matrix-declaration-0001"),
                     ("titolo", "Corso di prova"),
@@ -225,102 +206,64 @@ fn matrix() -> Vec<Row> {
                     ("sponsorizzato", "NO"),
                 ])
             },
-            expect: [Refused(401), Refused(412), Refused(412), Refused(403)],
-        },
+            [Refused(401), Refused(412), Refused(412), Refused(403)],
+        ),
         // ---- Segreteria console -------------------------------------------------------------
-        Row {
-            endpoint: "segreteria/overview",
-            args: none,
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row {
-            endpoint: "segreteria/requests",
-            args: |_| pairs(&[("state", "INVIATA"), ("search", ""), ("page", "1")]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row {
-            endpoint: "segreteria/request",
-            args: |f| pairs(&[("id", &f.request_a)]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row {
-            endpoint: "segreteria/act",
-            args: |f| pairs(&[("id", &f.request_a), ("action", "ACCREDITA"), ("note", "")]),
-            expect: [Refused(401), Refused(403), Refused(403), Own],
-        },
-        Row { endpoint: "segreteria/tariffs", args: none, expect: [Refused(401), Refused(403), Refused(403), Allowed] },
-        Row {
-            endpoint: "segreteria/tariff_case",
-            args: |_| pairs(&[("key", "QUOTA_ANNUALE-B-PRIMO_ANNO")]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row {
-            endpoint: "segreteria/tariff_new",
-            args: |_| pairs(&[("key", "QUOTA_ANNUALE-B-PRIMO_ANNO"), ("amount", "1,00"), ("valid_from", "2099-01-01")]),
-            expect: [Refused(401), Refused(403), Refused(403), Own],
-        },
-        Row {
-            endpoint: "segreteria/debts",
-            args: |_| pairs(&[("state", ""), ("search", ""), ("page", "1")]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row {
-            endpoint: "segreteria/debt",
-            args: |f| pairs(&[("id", &f.debt_a)]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row {
-            endpoint: "segreteria/debt_annul",
-            // A's debt is paid: not even the Segreteria may annul it.
-            args: |f| pairs(&[("id", &f.debt_a), ("reason", "Prova di accesso")]),
-            expect: [Refused(401), Refused(403), Refused(403), Refused(409)],
-        },
-        Row {
-            endpoint: "segreteria/class",
-            // A's request is a draft: the Gruppo is confirmed once it reaches the Segreteria.
-            args: |f| pairs(&[("id", &f.request_a), ("class", "B")]),
-            expect: [Refused(401), Refused(403), Refused(403), Refused(409)],
-        },
-        Row {
-            endpoint: "segreteria/debt_extend",
-            // A's debt is paid: nobody extends the due date of a paid debt.
-            args: |f| pairs(&[("id", &f.debt_a), ("new_due_date", "2099-01-01"), ("due_reason", "Prova di accesso")]),
-            expect: [Refused(401), Refused(403), Refused(403), Refused(409)],
-        },
-        Row {
-            endpoint: "segreteria/payments",
-            args: |_| pairs(&[("queue", "pagati"), ("search", ""), ("page", "1")]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row { endpoint: "quietanze/page", args: none, expect: [Refused(401), Allowed, Allowed, Refused(403)] },
-        Row {
-            endpoint: "segreteria/quietanza_accept",
-            // A has no quietanza: even the Segreteria finds nothing to accept.
-            args: |f| pairs(&[("id", "nessuna"), ("debt_id", &f.debt_a)]),
-            expect: [Refused(401), Refused(403), Refused(403), Refused(404)],
-        },
-        Row {
-            endpoint: "segreteria/quietanza_refuse",
-            args: |f| pairs(&[("id", "nessuna"), ("debt_id", &f.debt_a), ("refuse_reason", "Prova di accesso")]),
-            expect: [Refused(401), Refused(403), Refused(403), Refused(404)],
-        },
-        Row {
-            endpoint: "segreteria/treasury_channel",
-            args: |f| {
-                pairs(&[("provider_id", &f.provider_a), ("enabled", "1"), ("treasury_reason", "Prova di accesso")])
-            },
-            expect: [Refused(401), Refused(403), Refused(403), Own],
-        },
-        Row {
-            endpoint: "segreteria/payment",
-            args: |f| pairs(&[("id", &f.attempt_a)]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
-        Row {
-            endpoint: "segreteria/payment_verify",
-            args: |f| pairs(&[("id", &f.attempt_a)]),
-            expect: [Refused(401), Refused(403), Refused(403), Allowed],
-        },
+        row("segreteria/overview", none, SEGRETERIA_ONLY),
+        row("segreteria/requests", |_| pairs(&[("state", "INVIATA"), ("search", ""), ("page", "1")]), SEGRETERIA_ONLY),
+        row("segreteria/request", |f| pairs(&[("id", &f.request_a)]), SEGRETERIA_ONLY),
+        row(
+            "segreteria/act",
+            |f| pairs(&[("id", &f.request_a), ("action", "ACCREDITA"), ("note", "")]),
+            [Refused(401), Refused(403), Refused(403), Own],
+        ),
+        row("segreteria/tariffs", none, SEGRETERIA_ONLY),
+        row("segreteria/tariff_case", |_| pairs(&[("key", "QUOTA_ANNUALE-B-PRIMO_ANNO")]), SEGRETERIA_ONLY),
+        row(
+            "segreteria/tariff_new",
+            |_| pairs(&[("key", "QUOTA_ANNUALE-B-PRIMO_ANNO"), ("amount", "1,00"), ("valid_from", "2099-01-01")]),
+            [Refused(401), Refused(403), Refused(403), Own],
+        ),
+        row("segreteria/debts", |_| pairs(&[("state", ""), ("search", ""), ("page", "1")]), SEGRETERIA_ONLY),
+        row("segreteria/debt", |f| pairs(&[("id", &f.debt_a)]), SEGRETERIA_ONLY),
+        // A's debt is paid: not even the Segreteria may annul it.
+        row(
+            "segreteria/debt_annul",
+            |f| pairs(&[("id", &f.debt_a), ("reason", "Prova di accesso")]),
+            [Refused(401), Refused(403), Refused(403), Refused(409)],
+        ),
+        // A's request is a draft: the Gruppo is confirmed once it reaches the Segreteria.
+        row(
+            "segreteria/class",
+            |f| pairs(&[("id", &f.request_a), ("class", "B")]),
+            [Refused(401), Refused(403), Refused(403), Refused(409)],
+        ),
+        // A's debt is paid: nobody extends the due date of a paid debt.
+        row(
+            "segreteria/debt_extend",
+            |f| pairs(&[("id", &f.debt_a), ("new_due_date", "2099-01-01"), ("due_reason", "Prova di accesso")]),
+            [Refused(401), Refused(403), Refused(403), Refused(409)],
+        ),
+        row("segreteria/payments", |_| pairs(&[("queue", "pagati"), ("search", ""), ("page", "1")]), SEGRETERIA_ONLY),
+        row("quietanze/page", none, [Refused(401), Allowed, Allowed, Refused(403)]),
+        // A has no quietanza: even the Segreteria finds nothing to accept.
+        row(
+            "segreteria/quietanza_accept",
+            |f| pairs(&[("id", "nessuna"), ("debt_id", &f.debt_a)]),
+            [Refused(401), Refused(403), Refused(403), Refused(404)],
+        ),
+        row(
+            "segreteria/quietanza_refuse",
+            |f| pairs(&[("id", "nessuna"), ("debt_id", &f.debt_a), ("refuse_reason", "Prova di accesso")]),
+            [Refused(401), Refused(403), Refused(403), Refused(404)],
+        ),
+        row(
+            "segreteria/treasury_channel",
+            |f| pairs(&[("provider_id", &f.provider_a), ("enabled", "1"), ("treasury_reason", "Prova di accesso")]),
+            [Refused(401), Refused(403), Refused(403), Own],
+        ),
+        row("segreteria/payment", |f| pairs(&[("id", &f.attempt_a)]), SEGRETERIA_ONLY),
+        row("segreteria/payment_verify", |f| pairs(&[("id", &f.attempt_a)]), SEGRETERIA_ONLY),
     ]
 }
 
@@ -330,15 +273,9 @@ fn downloads(f: &Fixture) -> Vec<(String, [Expect; 4])> {
         (format!("/documenti/{}", f.document_a), [Refused(401), Allowed, Refused(404), Allowed]),
         (format!("/api/payments/{}/ricevuta", f.attempt_a), [Refused(401), Allowed, RefusedAny(NOT_YOURS), Allowed]),
         (format!("/dovuti/{}/ricevuta.pdf", f.debt_a), [Refused(401), Allowed, Refused(404), Allowed]),
-        (
-            "/segreteria/pagamenti.csv?dal=2000-01-01&al=2100-12-31".to_string(),
-            [Refused(401), Refused(403), Refused(403), Allowed],
-        ),
+        ("/segreteria/pagamenti.csv?dal=2000-01-01&al=2100-12-31".to_string(), SEGRETERIA_ONLY),
         ("/area/estratto-conto.csv".to_string(), [Refused(401), Allowed, Allowed, Refused(403)]),
-        (
-            format!("/segreteria/provider/{}/estratto-conto.csv", f.provider_a),
-            [Refused(401), Refused(403), Refused(403), Allowed],
-        ),
+        (format!("/segreteria/provider/{}/estratto-conto.csv", f.provider_a), SEGRETERIA_ONLY),
     ]
 }
 

@@ -119,52 +119,15 @@ enum CheckExpect {
     Paid,
 }
 
-struct CheckRow {
-    name: &'static str,
-    /// The simulator's fault plan for `paaSILChiediPagati` (until cleared).
-    plan: Plan,
-    /// The citizen pays before the verification (else after the fault is cleared).
-    paid_first: bool,
-    expect: CheckExpect,
-}
-
-const CHECK_ROWS: [CheckRow; 6] = [
-    CheckRow {
-        name: "timeout",
-        plan: || json!({ "kind": "delay", "delay_ms": TIMEOUT_MS }),
-        paid_first: true,
-        expect: CheckExpect::Waiting,
-    },
-    CheckRow {
-        name: "HTTP 500",
-        plan: || json!({ "kind": "http500" }),
-        paid_first: true,
-        expect: CheckExpect::Waiting,
-    },
-    CheckRow {
-        name: "SOAP Fault",
-        plan: || json!({ "kind": "soap_fault" }),
-        paid_first: true,
-        expect: CheckExpect::Waiting,
-    },
-    CheckRow {
-        name: "malformed XML",
-        plan: || json!({ "kind": "malformed_xml" }),
-        paid_first: true,
-        expect: CheckExpect::Waiting,
-    },
-    CheckRow {
-        name: "dropped connection",
-        plan: || json!({ "kind": "drop_connection" }),
-        paid_first: true,
-        expect: CheckExpect::Waiting,
-    },
-    CheckRow {
-        name: "slow answer",
-        plan: || json!({ "kind": "delay", "delay_ms": SLOW_MS }),
-        paid_first: true,
-        expect: CheckExpect::Paid,
-    },
+/// One fault of `paaSILChiediPagati` per row: its name, the simulator's fault plan (until
+/// cleared) and what verification must leave. The citizen has paid before the verification.
+const CHECK_ROWS: [(&str, Plan, CheckExpect); 6] = [
+    ("timeout", || json!({ "kind": "delay", "delay_ms": TIMEOUT_MS }), CheckExpect::Waiting),
+    ("HTTP 500", || json!({ "kind": "http500" }), CheckExpect::Waiting),
+    ("SOAP Fault", || json!({ "kind": "soap_fault" }), CheckExpect::Waiting),
+    ("malformed XML", || json!({ "kind": "malformed_xml" }), CheckExpect::Waiting),
+    ("dropped connection", || json!({ "kind": "drop_connection" }), CheckExpect::Waiting),
+    ("slow answer", || json!({ "kind": "delay", "delay_ms": SLOW_MS }), CheckExpect::Paid),
 ];
 
 /// Every code MyPay can answer to `paaSILChiediPagati` (docs/mypay.md §6.2, §8 decision table),
@@ -587,9 +550,8 @@ async fn matrix(backend: Backend, mode: Mode) {
     }
 
     // paaSILChiediPagati: one debt per row, each ends paid.
-    for row in &CHECK_ROWS {
-        check_row(&app, &sim, &client, &debts.next().unwrap(), row.name, (row.plan)(), row.paid_first, row.expect)
-            .await;
+    for (name, plan, expect) in CHECK_ROWS {
+        check_row(&app, &sim, &client, &debts.next().unwrap(), name, plan(), true, expect).await;
     }
     for (code, expect) in check_paa_rows() {
         let plan = json!({ "kind": "paa_fault", "code": code });

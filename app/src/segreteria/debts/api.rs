@@ -22,14 +22,12 @@ pub async fn list_debts(
     use crate::accounts::Role;
     use crate::debts::model::DebtQueue;
     use crate::payments::model::FeeKind;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |_, app| async move {
         let queue = DebtQueue::from_code(&state).ok_or(AppError::NotFound)?;
         use crate::segreteria::queue::filter;
         let fee = filter(&fee, FeeKind::from_db)?;
         let year = filter(&year, |y| y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)))?;
-        super::service::list_debts(&app_state()?.db, queue, fee, year, &search, page).await
+        super::service::list_debts(&app.db, queue, fee, year, &search, page).await
     })
     .await
 }
@@ -38,12 +36,7 @@ pub async fn list_debts(
 pub async fn load_debt_detail(id: String) -> Result<DebtDetail, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
-        super::service::debt_detail(&app_state()?.db, id.trim()).await
-    })
-    .await
+    as_role(Role::Segreteria, |_, state| async move { super::service::debt_detail(&state.db, id.trim()).await }).await
 }
 
 /// Annuls a DA_PAGARE debt with a mandatory reason (never IN_CORSO or PAGATO).
@@ -52,18 +45,12 @@ pub async fn annul_debt(id: String, reason: String) -> Result<(), AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let id = id.trim().to_string();
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(&id));
-        let state = app_state()?;
         let result =
             crate::payments::notices::annul_debt(&state.db, state.payments.as_deref(), &user, &id, &reason).await;
-        match &result {
-            Ok(()) => leptos_axum::redirect(&format!("{page}?annullato=1")),
-            Err(error) => crate::state::back_to_form(&page, "segreteria/debt_annul", error, &[("motivo", &reason)]),
-        }
-        result
+        after_form(result, &page, "annullato=1", "segreteria/debt_annul", &[("motivo", &reason)])
     })
     .await
 }
@@ -75,21 +62,17 @@ pub async fn extend_debt(id: String, new_due_date: String, due_reason: String) -
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let id = id.trim().to_string();
         let page = format!("/segreteria/dovuti/{}", crate::domain::percent_encode(&id));
-        let result = crate::debts::service::extend_due(&app_state()?.db, &user, &id, &new_due_date, &due_reason).await;
-        match &result {
-            Ok(()) => leptos_axum::redirect(&format!("{page}?prorogato=1")),
-            Err(error) => crate::state::back_to_form(
-                &page,
-                "segreteria/debt_extend",
-                error,
-                &[("scadenza", &new_due_date), ("motivo_proroga", &due_reason)],
-            ),
-        }
-        result
+        let result = crate::debts::service::extend_due(&state.db, &user, &id, &new_due_date, &due_reason).await;
+        after_form(
+            result,
+            &page,
+            "prorogato=1",
+            "segreteria/debt_extend",
+            &[("scadenza", &new_due_date), ("motivo_proroga", &due_reason)],
+        )
     })
     .await
 }

@@ -18,7 +18,7 @@ use crate::layout::view::{loaded, loaded_or, ErrorAlert};
 use crate::payments::model::{format_euro, DebtState};
 use crate::quietanze::api::{AcceptQuietanza, RefuseQuietanza};
 use crate::quietanze::view::QuietanzeReview;
-use crate::segreteria::queue::{page_number, queue_view, QueueText, MD};
+use crate::segreteria::queue::{page_number, queue_view, ProviderCell, QueueText, MD};
 
 /// The queue, search, fee kind, year and page of the list, all in the URL.
 #[derive(Clone, PartialEq)]
@@ -104,29 +104,18 @@ pub fn DebtsPage() -> impl IntoView {
                     "Dovuti, dal più recente"
                 };
                 let current = q.state.clone();
-                queue_view(page, &current, move |state, p| q.link(state, p), DEBTS, move |rows| view! {
-                    <caption>{caption}</caption>
-                    <thead><tr>
-                        <th scope="col">"Provider"</th><th scope="col">"Causale"</th>
-                        <th scope="col" class="text-end">"Importo"</th><th scope="col">"Scadenza"</th><th scope="col">"Stato"</th>
-                        <th scope="col" class=MD>"Creato"</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|row| view! {
-                            <tr data-testid="dovuto" data-ritardo=row.days_overdue.map(|d| d.to_string())>
-                                <th scope="row"><A href=format!("/segreteria/dovuti/{}", row.id)>{row.provider.clone()}</A>
-                                    <br/><span class="small">{row.codice_fiscale.clone()}</span></th>
-                                <td>{row.debt.causale.clone()}<br/><span class="small">{row.debt.fee_kind.label_it()}</span></td>
-                                <td class="text-end text-nowrap">{format_euro(row.debt.amount_cents)}</td>
-                                <td class="text-nowrap">
-                                    {due_label(row.debt.due_date.as_deref())}
-                                    {row.days_overdue.map(|d| view! { <br/><span class="badge bg-danger" data-testid="giorni-ritardo">{overdue_label(d)}</span> })}
-                                </td>
-                                <td>{row.debt.state.label_it()}</td>
-                                <td class=MD>{short_time(&row.created_at)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
+                queue_view(page, &current, move |state, p| q.link(state, p), DEBTS, view! { <caption>{caption}</caption> }, |row| view! {
+                    <tr data-testid="dovuto" data-ritardo=row.days_overdue.map(|d| d.to_string())>
+                        <ProviderCell href=format!("/segreteria/dovuti/{}", row.id) name=row.provider codice_fiscale=row.codice_fiscale/>
+                        <td>{row.debt.causale}<br/><span class="small">{row.debt.fee_kind.label_it()}</span></td>
+                        <td class="text-end text-nowrap">{format_euro(row.debt.amount_cents)}</td>
+                        <td class="text-nowrap">
+                            {due_label(row.debt.due_date.as_deref())}
+                            {row.days_overdue.map(|d| view! { <br/><span class="badge bg-danger" data-testid="giorni-ritardo">{overdue_label(d)}</span> })}
+                        </td>
+                        <td>{row.debt.state.label_it()}</td>
+                        <td class=MD>{short_time(&row.created_at)}</td>
+                    </tr>
                 })
             })}
         }
@@ -140,6 +129,14 @@ const DEBTS: QueueText = QueueText {
     empty_testid: "nessun-dovuto",
     empty: "Nessun dovuto corrisponde alla ricerca.",
     noun: "dovuti",
+    columns: &[
+        ("Provider", ""),
+        ("Causale", ""),
+        ("Importo", "text-end"),
+        ("Scadenza", ""),
+        ("Stato", ""),
+        ("Creato", MD),
+    ],
 };
 
 #[component]
@@ -184,8 +181,7 @@ fn DebtDetailView(
     refuse: ServerAction<RefuseQuietanza>,
 ) -> impl IntoView {
     let query = use_query_map();
-    let redirected = form_error("segreteria/debt_annul");
-    let error = move || annul.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(annul);
     let reason_error = move || error().and_then(|e| e.field_message("reason"));
     let typed_reason = query.with_untracked(|q| q.get("motivo").unwrap_or_default());
     let redirected_extend = form_error("segreteria/debt_extend");

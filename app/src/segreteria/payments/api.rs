@@ -12,11 +12,9 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<Q
     use super::model::PaymentQueue;
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |_, state| async move {
         let queue = crate::segreteria::queue::filter(&queue, PaymentQueue::from_code)?;
-        super::service::list_attempts(&app_state()?.db, queue, &search, page).await
+        super::service::list_attempts(&state.db, queue, &search, page).await
     })
     .await
 }
@@ -25,12 +23,8 @@ pub async fn list_payments(queue: String, search: String, page: i64) -> Result<Q
 pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
-        super::service::attempt_detail(&app_state()?.db, id.trim()).await
-    })
-    .await
+    as_role(Role::Segreteria, |_, state| async move { super::service::attempt_detail(&state.db, id.trim()).await })
+        .await
 }
 
 /// "Verifica ora": asks MyPay about the attempt now and applies the decision table.
@@ -38,10 +32,7 @@ pub async fn load_payment_detail(id: String) -> Result<PaymentDetail, AppError> 
 pub async fn verify_payment_now(id: String) -> Result<VerifyReport, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
-        let state = app_state()?;
+    as_role(Role::Segreteria, |user, state| async move {
         super::service::verify_now(&state.db, state.gateway()?, &user, id.trim()).await
     })
     .await

@@ -5,38 +5,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::payments::model::{AttemptKind, AttemptState, AttemptView};
 
-/// The console's queues of attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PaymentQueue {
-    InCorso,
-    Pagati,
-    Falliti,
-    Anomalie,
+crate::domain::coded_enum! {
+    /// The console's queues of attempts.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum PaymentQueue {
+        InCorso = ("in_corso", "In corso"),
+        Pagati = ("pagati", "Pagati"),
+        Falliti = ("falliti", "Falliti"),
+        Anomalie = ("anomalie", "Anomalie"),
+    }
 }
 
 impl PaymentQueue {
-    pub const ALL: [PaymentQueue; 4] =
-        [PaymentQueue::InCorso, PaymentQueue::Pagati, PaymentQueue::Falliti, PaymentQueue::Anomalie];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PaymentQueue::InCorso => "in_corso",
-            PaymentQueue::Pagati => "pagati",
-            PaymentQueue::Falliti => "falliti",
-            PaymentQueue::Anomalie => "anomalie",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<PaymentQueue> {
-        PaymentQueue::ALL.into_iter().find(|q| q.code() == code)
-    }
-    pub fn label_it(self) -> &'static str {
-        match self {
-            PaymentQueue::InCorso => "In corso",
-            PaymentQueue::Pagati => "Pagati",
-            PaymentQueue::Falliti => "Falliti",
-            PaymentQueue::Anomalie => "Anomalie",
-        }
-    }
     pub fn states(self) -> &'static [AttemptState] {
         match self {
             PaymentQueue::InCorso => &[AttemptState::Creata, AttemptState::Inviata, AttemptState::InAttesa],
@@ -71,6 +51,7 @@ pub struct PaymentRow {
 
 /// One row of `payment_events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct PaymentEventView {
     pub at: String,
     /// Display name of the user, or `system` / `reconciler`.

@@ -13,7 +13,7 @@ use crate::debts::model::time_it as short_time;
 use crate::layout::guard::guarded;
 use crate::layout::view::{loaded, ErrorAlert};
 use crate::payments::model::format_euro;
-use crate::segreteria::queue::{or_dash, queue_view, use_queue_query, QueueSearch, QueueText, LG, MD};
+use crate::segreteria::queue::{or_dash, queue_view, use_queue_query, ProviderCell, QueueSearch, QueueText, LG, MD};
 
 #[component]
 pub fn PaymentsConsolePage() -> impl IntoView {
@@ -45,27 +45,16 @@ pub fn PaymentsConsolePage() -> impl IntoView {
                 let link = move |queue: &str, p: i64| {
                     format!("/segreteria/pagamenti?coda={queue}&cerca={}&pagina={p}", crate::domain::percent_encode(&q.search))
                 };
-                queue_view(page, &query().queue, link, PAYMENTS, |rows| view! {
-                    <caption>"Tentativi di pagamento"</caption>
-                    <thead><tr>
-                        <th scope="col">"Provider"</th><th scope="col" class=MD>"idSession"</th><th scope="col" class=MD>"IUV"</th>
-                        <th scope="col">"Totale"</th><th scope="col">"Stato"</th>
-                        <th scope="col" class=LG>"Ultima verifica"</th><th scope="col" class=LG>"Creato"</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|row| view! {
-                            <tr>
-                                <th scope="row"><A href=format!("/segreteria/pagamenti/{}", row.id)>{row.provider.clone()}</A>
-                                    <br/><span class="small">{row.codice_fiscale.clone()}</span></th>
-                                <td class=MD><code>{or_dash(row.id_session.clone())}</code></td>
-                                <td class=MD>{or_dash(row.iuv.clone())}</td>
-                                <td>{format_euro(row.total_cents)}</td>
-                                <td>{row.kind.label_it(row.state)}</td>
-                                <td class=LG>{or_dash(row.last_check_at.as_deref().map(short_time))}</td>
-                                <td class=LG>{short_time(&row.created_at)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
+                queue_view(page, &query().queue, link, PAYMENTS, view! { <caption>"Tentativi di pagamento"</caption> }, |row| view! {
+                    <tr>
+                        <ProviderCell href=format!("/segreteria/pagamenti/{}", row.id) name=row.provider codice_fiscale=row.codice_fiscale/>
+                        <td class=MD><code>{or_dash(row.id_session)}</code></td>
+                        <td class=MD>{or_dash(row.iuv)}</td>
+                        <td>{format_euro(row.total_cents)}</td>
+                        <td>{row.kind.label_it(row.state)}</td>
+                        <td class=LG>{or_dash(row.last_check_at.as_deref().map(short_time))}</td>
+                        <td class=LG>{short_time(&row.created_at)}</td>
+                    </tr>
                 })
             })}
         }
@@ -79,6 +68,15 @@ const PAYMENTS: QueueText = QueueText {
     empty_testid: "nessun-pagamento",
     empty: "Nessun pagamento corrisponde alla ricerca.",
     noun: "tentativi",
+    columns: &[
+        ("Provider", ""),
+        ("idSession", MD),
+        ("IUV", MD),
+        ("Totale", ""),
+        ("Stato", ""),
+        ("Ultima verifica", LG),
+        ("Creato", LG),
+    ],
 };
 
 #[component]

@@ -19,10 +19,7 @@ pub struct SegreteriaOverview {
 pub async fn load_overview() -> Result<SegreteriaOverview, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::{service::count_by_role, Role};
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
-        let state = app_state()?;
+    as_role(Role::Segreteria, |_, state| async move {
         Ok(SegreteriaOverview {
             provider_accounts: count_by_role(&state.db, Role::Provider).await?,
             segreteria_accounts: count_by_role(&state.db, Role::Segreteria).await?,
@@ -38,11 +35,9 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<Q
     use crate::accounts::session::*;
     use crate::accounts::Role;
     use crate::requests::model::RequestState;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |_, app| async move {
         let state_filter = crate::segreteria::queue::filter(&state, RequestState::from_db)?;
-        super::service::list_requests(&app_state()?.db, state_filter, &search, page).await
+        super::service::list_requests(&app.db, state_filter, &search, page).await
     })
     .await
 }
@@ -51,10 +46,8 @@ pub async fn list_requests(state: String, search: String, page: i64) -> Result<Q
 pub async fn load_request_detail(id: String) -> Result<RequestDetail, AppError> {
     use crate::accounts::session::*;
     use crate::accounts::Role;
-    use crate::state::*;
-    respond(async move {
-        require_role(Role::Segreteria).await?;
-        let db = app_state()?.db;
+    as_role(Role::Segreteria, |_, state| async move {
+        let db = state.db;
         let request = crate::requests::service::load_request(&db, &id).await?.ok_or(AppError::NotFound)?;
         let provider_id = super::service::provider_of_request(&db, &id).await?.ok_or(AppError::NotFound)?;
         let provider = crate::providers::service::provider_by_id(&db, &provider_id).await?.ok_or(AppError::NotFound)?;
@@ -84,9 +77,7 @@ pub async fn act_on_request(
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
     use crate::providers::model::Section;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let action = RequestAction::from_code(&action).ok_or_else(|| FieldError::new("action", FieldRule::Choice))?;
         let mut reopened = Vec::new();
         for code in &sections {
@@ -105,7 +96,7 @@ pub async fn act_on_request(
         if note.chars().count() > 2000 {
             return Err(FieldError::new("note", FieldRule::TooLong).into());
         }
-        let db = app_state()?.db;
+        let db = state.db;
         crate::requests::service::transition(
             &db,
             &user,
@@ -133,12 +124,10 @@ pub async fn set_provider_class(
     use crate::accounts::Role;
     use crate::domain::{FieldError, FieldRule};
     use crate::providers::model::ProviderClass;
-    use crate::state::*;
-    respond(async move {
-        let user = require_role(Role::Segreteria).await?;
+    as_role(Role::Segreteria, |user, state| async move {
         let class =
             ProviderClass::from_db(class.trim()).ok_or_else(|| FieldError::new("provider_class", FieldRule::Choice))?;
-        let db = app_state()?.db;
+        let db = state.db;
         let result = crate::requests::service::confirm_class(&db, &user, id.trim(), class, &class_reason).await;
         if let Err(error) = &result {
             let page = format!("/segreteria/domande/{}", crate::domain::percent_encode(id.trim()));

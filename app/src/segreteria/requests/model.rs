@@ -31,38 +31,18 @@ pub struct RequestDetail {
     pub changes: Vec<crate::providers::model::ProviderChangeView>,
 }
 
-/// What the Segreteria can do with a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RequestAction {
-    TakeInCharge,
-    AskIntegration,
-    Accredit,
-    Reject,
+crate::domain::coded_enum! {
+    /// What the Segreteria can do with a request.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum RequestAction {
+        TakeInCharge = ("prendi_in_carico", "Prendi in carico"),
+        AskIntegration = ("richiedi_integrazione", "Richiedi integrazione"),
+        Accredit = ("accredita", "Accredita"),
+        Reject = ("rigetta", "Rigetta"),
+    }
 }
 
 impl RequestAction {
-    pub const ALL: [RequestAction; 4] =
-        [RequestAction::TakeInCharge, RequestAction::AskIntegration, RequestAction::Accredit, RequestAction::Reject];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            RequestAction::TakeInCharge => "prendi_in_carico",
-            RequestAction::AskIntegration => "richiedi_integrazione",
-            RequestAction::Accredit => "accredita",
-            RequestAction::Reject => "rigetta",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<RequestAction> {
-        RequestAction::ALL.into_iter().find(|a| a.code() == code)
-    }
-    pub fn label_it(self) -> &'static str {
-        match self {
-            RequestAction::TakeInCharge => "Prendi in carico",
-            RequestAction::AskIntegration => "Richiedi integrazione",
-            RequestAction::Accredit => "Accredita",
-            RequestAction::Reject => "Rigetta",
-        }
-    }
     pub fn target(self) -> RequestState {
         match self {
             RequestAction::TakeInCharge => RequestState::InIstruttoria,

@@ -6,12 +6,11 @@ use leptos_router::hooks::use_params_map;
 use super::api::{list_requests, load_overview, load_request_detail, ActOnRequest, SetProviderClass};
 use super::model::{RequestAction, RequestDetail, QUEUE_STATES};
 use crate::accounts::Role;
-use crate::auth::form_error;
 use crate::debts::model::time_it;
 use crate::documents::model::format_size;
 use crate::layout::form::TextArea;
 use crate::layout::guard::guarded;
-use crate::layout::view::{loaded, ErrorAlert};
+use crate::layout::view::{item_list, loaded, ErrorAlert};
 use crate::providers::model::{ProviderClass, Section};
 use crate::requests::model::RequestState;
 use crate::requests::view::RequestHistory;
@@ -65,23 +64,15 @@ pub fn SegreteriaHomePage() -> impl IntoView {
                 let link = move |state: &str, p: i64| {
                     format!("/segreteria?stato={state}&cerca={}&pagina={p}", crate::domain::percent_encode(&q.search))
                 };
-                queue_view(page, &query().queue, link, REQUESTS, |rows| view! {
-                    <caption class="visually-hidden">"Domande di accreditamento"</caption>
-                    <thead><tr>
-                        <th scope="col">"Provider"</th><th scope="col" class=MD>"Codice fiscale"</th>
-                        <th scope="col" class=MD>"Tipo"</th><th scope="col">"Stato"</th><th scope="col" class=LG>"Aggiornata"</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|row| view! {
-                            <tr>
-                                <td><A href=format!("/segreteria/domande/{}", row.id)>{row.denominazione.clone()}</A></td>
-                                <td class=MD>{row.codice_fiscale.clone()}</td>
-                                <td class=MD>{row.kind.label_it()}</td>
-                                <td>{row.state.label_it()}</td>
-                                <td class=LG>{time_it(&row.updated_at)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
+                let caption = view! { <caption class="visually-hidden">"Domande di accreditamento"</caption> };
+                queue_view(page, &query().queue, link, REQUESTS, caption, |row| view! {
+                    <tr>
+                        <td><A href=format!("/segreteria/domande/{}", row.id)>{row.denominazione}</A></td>
+                        <td class=MD>{row.codice_fiscale}</td>
+                        <td class=MD>{row.kind.label_it()}</td>
+                        <td>{row.state.label_it()}</td>
+                        <td class=LG>{time_it(&row.updated_at)}</td>
+                    </tr>
                 })
             })}
         }
@@ -95,6 +86,7 @@ const REQUESTS: QueueText = QueueText {
     empty_testid: "nessuna-domanda",
     empty: "Nessuna domanda corrisponde alla ricerca.",
     noun: "domande",
+    columns: &[("Provider", ""), ("Codice fiscale", MD), ("Tipo", MD), ("Stato", ""), ("Aggiornata", LG)],
 };
 
 /// A request seen by the Segreteria: provider data, documents, history, actions.
@@ -122,8 +114,7 @@ fn RequestDetailView(
     act: ServerAction<ActOnRequest>,
     class: ServerAction<SetProviderClass>,
 ) -> impl IntoView {
-    let redirected = form_error("segreteria/act");
-    let error = move || act.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(act);
     let p = detail.provider.form.clone();
     let request = detail.request.clone();
     let actions = RequestAction::available(request.state);
@@ -227,29 +218,21 @@ fn RequestPayments(payments: Vec<crate::payments::model::AttemptView>) -> impl I
     use crate::payments::model::format_euro;
     view! {
         <h2 class="h4">"Pagamenti"</h2>
-        {if payments.is_empty() {
-            view! { <p data-testid="pagamenti-domanda">"Nessun tentativo di pagamento."</p> }.into_any()
-        } else {
+        {item_list("pagamenti-domanda", "Nessun tentativo di pagamento.", payments, |attempt| {
+            let causali = attempt.debts.iter().map(|d| d.causale.clone()).collect::<Vec<_>>().join("; ");
             view! {
-                <ul class="list-group mb-4" data-testid="pagamenti-domanda">
-                    {payments.into_iter().map(|attempt| {
-                        let causali = attempt.debts.iter().map(|d| d.causale.clone()).collect::<Vec<_>>().join("; ");
-                        view! {
-                            <li class="list-group-item">
-                                <a href=format!("/segreteria/pagamenti/{}", attempt.id)>
-                                    {format!("{} — {}", attempt.created_at.replace('T', " ").chars().take(16).collect::<String>(), format_euro(attempt.total_cents))}
-                                </a>
-                                " " <span class="badge bg-secondary">{attempt.state.label_it()}</span>
-                                {attempt.receipt_available.then(|| view! {
-                                    " " <a class="small" href=attempt.receipt_url()>"Ricevuta"</a>
-                                })}
-                                <br/><span class="small">{causali}</span>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            }.into_any()
-        }}
+                <li class="list-group-item">
+                    <a href=format!("/segreteria/pagamenti/{}", attempt.id)>
+                        {format!("{} — {}", attempt.created_at.replace('T', " ").chars().take(16).collect::<String>(), format_euro(attempt.total_cents))}
+                    </a>
+                    " " <span class="badge bg-secondary">{attempt.state.label_it()}</span>
+                    {attempt.receipt_available.then(|| view! {
+                        " " <a class="small" href=attempt.receipt_url()>"Ricevuta"</a>
+                    })}
+                    <br/><span class="small">{causali}</span>
+                </li>
+            }
+        })}
     }
 }
 
@@ -262,8 +245,7 @@ fn ClassPanel(
     confirmed: bool,
     action: ServerAction<SetProviderClass>,
 ) -> impl IntoView {
-    let redirected = form_error("segreteria/class");
-    let error = move || action.value().get().map_or_else(|| redirected.get(), Result::err);
+    let error = crate::auth::action_error(action);
     let reason_error = move || error().and_then(|e| e.field_message("class_reason"));
     let other = if class == ProviderClass::A { ProviderClass::B } else { ProviderClass::A };
     let confirm_id = request_id.clone();
@@ -298,20 +280,17 @@ fn RequestFees(fees: Vec<crate::payments::model::DebtView>) -> impl IntoView {
     use crate::payments::model::format_euro;
     view! {
         <h2 class="h4">"Contributi della domanda"</h2>
-        {if fees.is_empty() {
-            view! { <p data-testid="contributi-domanda">"Nessun contributo: per il Gruppo dichiarato non è dovuta la quota del primo anno."</p> }.into_any()
-        } else {
-            view! {
-                <ul class="list-group mb-4" data-testid="contributi-domanda">
-                    {fees.into_iter().map(|d| view! {
-                        <li class="list-group-item">
-                            <a href=format!("/segreteria/dovuti/{}", d.id)>{d.causale.clone()}</a> " — " {format_euro(d.amount_cents)}
-                            " " <span class="badge bg-secondary">{d.state.label_it()}</span>
-                        </li>
-                    }).collect_view()}
-                </ul>
-            }.into_any()
-        }}
+        {item_list(
+            "contributi-domanda",
+            "Nessun contributo: per il Gruppo dichiarato non è dovuta la quota del primo anno.",
+            fees,
+            |d| view! {
+                <li class="list-group-item">
+                    <a href=format!("/segreteria/dovuti/{}", d.id)>{d.causale}</a> " — " {format_euro(d.amount_cents)}
+                    " " <span class="badge bg-secondary">{d.state.label_it()}</span>
+                </li>
+            },
+        )}
     }
 }
 

@@ -35,23 +35,9 @@ impl Engine {
         let Some(dovuti) = dovuti else {
             return SoapAnswer::Fault("dovuti is null".into());
         };
-        let xml_ko = |detail: String| {
-            let mut f = fault("PAA_XML_NON_VALIDO", "XML dei dovuti non valido", id);
-            f.description = Some(format!(
-                "XML ricevuto per paaSILInviaDovuti non conforme all' XSD per ente [{cod}]  XML Error: \n{detail}"
-            ));
-            ko(f)
-        };
-        let Some(bytes) = decode_dovuti_field(&dovuti) else {
-            return xml_ko("contenuto base64 non valido".into());
-        };
-        let xsd = self.config.xsd_dir.join("PagInf_Dovuti_Pagati_6_2_0.patched.xsd");
-        if let Err(detail) = xmllint_validate(&self.config.xmllint, &xsd, &bytes).await {
-            return xml_ko(detail);
-        }
-        let cart = match parse_validated_dovuti(&bytes) {
+        let cart = match self.validated_xml(&dovuti, "paaSILInviaDovuti", &cod, id, parse_validated_dovuti).await {
             Ok(cart) => cart,
-            Err(detail) => return xml_ko(detail),
+            Err(f) => return ko(f),
         };
         // 5: unreachable after the XSD (minOccurs=1), kept for the order.
         if cart.debts.is_empty() {

@@ -131,6 +131,29 @@ impl Engine {
         Engine { config, base_url, state: Mutex::new(State::default()) }
     }
 
+    /// A `Dovuti` field as MyPay reads it for `operation`: base64, then valid against the XSD,
+    /// then parsed by `parse`. Each failure is MyPay's `PAA_XML_NON_VALIDO` with its detail.
+    async fn validated_xml<T>(
+        &self,
+        field: &str,
+        operation: &str,
+        cod: &str,
+        id: Option<&str>,
+        parse: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<T, FaultBean> {
+        let xml_fault = |detail: String| {
+            let mut f = fault("PAA_XML_NON_VALIDO", "XML dei dovuti non valido", id);
+            f.description = Some(format!(
+                "XML ricevuto per {operation} non conforme all' XSD per ente [{cod}]  XML Error: \n{detail}"
+            ));
+            f
+        };
+        let bytes = decode_dovuti_field(field).ok_or_else(|| xml_fault("contenuto base64 non valido".into()))?;
+        let xsd = self.config.xsd_dir.join("PagInf_Dovuti_Pagati_6_2_0.patched.xsd");
+        xmllint_validate(&self.config.xmllint, &xsd, &bytes).await.map_err(xml_fault)?;
+        parse(&bytes).map_err(xml_fault)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

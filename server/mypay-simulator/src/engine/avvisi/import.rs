@@ -23,23 +23,9 @@ impl Engine {
         let ko = |f: FaultBean| import_ko(f, None);
 
         // 1: XSD first, before the Ente (trap A6).
-        let xml_ko = |detail: String| {
-            let mut f = fault("PAA_XML_NON_VALIDO", "XML dei dovuti non valido", id);
-            f.description = Some(format!(
-                "XML ricevuto per paaSILImportaDovuto non conforme all' XSD per ente [{cod}]  XML Error: \n{detail}"
-            ));
-            ko(f)
-        };
-        let Some(bytes) = decode_dovuti_field(&dovuto) else {
-            return xml_ko("contenuto base64 non valido".into());
-        };
-        let xsd = self.config.xsd_dir.join("PagInf_Dovuti_Pagati_6_2_0.patched.xsd");
-        if let Err(detail) = xmllint_validate(&self.config.xmllint, &xsd, &bytes).await {
-            return xml_ko(detail);
-        }
-        let v = match parse_validated_versamento(&bytes) {
+        let v = match self.validated_xml(&dovuto, "paaSILImportaDovuto", &cod, id, parse_validated_versamento).await {
             Ok(v) => v,
-            Err(detail) => return xml_ko(detail),
+            Err(f) => return ko(f),
         };
         // 2–4: Ente, state (answered as PAA_ENTE_NON_VALIDO here), password.
         if cod_ipa.as_deref() != Some(ente.cod_ipa.as_str()) {

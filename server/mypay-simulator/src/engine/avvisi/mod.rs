@@ -18,8 +18,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use super::super::documents::{
-    decode_dovuti_field, parse_validated_versamento, random_hex, xmllint_validate, ReceiptFacts, Rend9Facts, SimCart,
-    SimDebt, SimVersamento,
+    parse_validated_versamento, random_hex, ReceiptFacts, Rend9Facts, SimCart, SimDebt, SimVersamento,
 };
 use super::super::pdf::{notice_pdf, NoticeFacts};
 use super::super::soap::{FaultBean, SoapAnswer};
