@@ -218,17 +218,15 @@ async fn plain_form_post(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     // A browser without JavaScript posts the form and accepts HTML: it must be sent back to
     // the form (302) with the error in the URL, not shown a bare 401 body.
-    let response = app
-        .client()
-        .post(app.url("/api/accounts/login"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/accedi"))
-        .form(&[("email", "nessuno@provider.it"), ("password", "Sbagliata2026")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers().get("location").unwrap().to_str().unwrap().to_string();
+    let client = app.client();
+    let location = app
+        .post_plain_form(
+            &client,
+            "accounts/login",
+            "/accedi",
+            &[("email", "nessuno@provider.it"), ("password", "Sbagliata2026")],
+        )
+        .await;
     assert!(location.starts_with(&app.url("/accedi?")), "{location}");
     let page = app.client().get(&location).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("E-mail o password non corretti."), "the login page shows the error");

@@ -350,6 +350,15 @@ async fn verify(app: &TestApp, client: &reqwest::Client, id_session: &str) -> (S
     json_of(app.call(client, "payments/verify", &[("id_session", id_session), ("esito", "OK")]).await).await
 }
 
+/// "Paga con pagoPA" on `debt`, which must open a cart in MyPay: its attempt and idSession.
+async fn live_cart(app: &TestApp, client: &reqwest::Client, debt: &str, ctx: &str) -> (String, String) {
+    let (status, answer) = pay(app, client, debt).await;
+    assert_eq!(status, StatusCode::OK, "{ctx}: {answer}");
+    let attempt = answer["Redirect"]["attempt_id"].as_str().expect("a live cart").to_string();
+    let id_session = id_session_of(&app.state.db, &attempt).await;
+    (attempt, id_session)
+}
+
 /// One row at `paaSILChiediPagati` on `debt` (DA_PAGARE), ending with the debt PAGATO.
 #[allow(clippy::too_many_arguments)]
 async fn check_row(
@@ -364,10 +373,7 @@ async fn check_row(
 ) {
     let db = &app.state.db;
     let ctx = format!("ChiediPagati / {name}");
-    let (status, answer) = pay(app, client, debt).await;
-    assert_eq!(status, StatusCode::OK, "{ctx}: {answer}");
-    let attempt = answer["Redirect"]["attempt_id"].as_str().expect("a live cart").to_string();
-    let id_session = id_session_of(db, &attempt).await;
+    let (attempt, id_session) = live_cart(app, client, debt, &ctx).await;
     if paid_first {
         citizen_pays(sim, &id_session).await;
     }
@@ -436,10 +442,7 @@ const RECEIPT_ROWS: [(&str, Plan); 3] = [
 async fn receipt_row(app: &TestApp, sim: &TestSim, client: &reqwest::Client, debt: &str, name: &str, plan: Value) {
     let db = &app.state.db;
     let ctx = format!("ChiediPagatiConRicevuta / {name}");
-    let (status, answer) = pay(app, client, debt).await;
-    assert_eq!(status, StatusCode::OK, "{ctx}: {answer}");
-    let attempt = answer["Redirect"]["attempt_id"].as_str().expect("a live cart").to_string();
-    let id_session = id_session_of(db, &attempt).await;
+    let (attempt, id_session) = live_cart(app, client, debt, &ctx).await;
     citizen_pays(sim, &id_session).await;
     sim.fault(only("paaSILChiediPagatiConRicevuta", plan)).await;
     let (status, view) = verify(app, client, &id_session).await;
@@ -489,10 +492,7 @@ async fn anomaly_row(
 ) {
     let db = &app.state.db;
     let ctx = format!("ChiediPagati / {name}");
-    let (status, answer) = pay(app, client, debt).await;
-    assert_eq!(status, StatusCode::OK, "{ctx}: {answer}");
-    let attempt = answer["Redirect"]["attempt_id"].as_str().expect("a live cart").to_string();
-    let id_session = id_session_of(db, &attempt).await;
+    let (attempt, id_session) = live_cart(app, client, debt, &ctx).await;
     if old {
         age_two_hours(db, &attempt).await;
     }
@@ -586,16 +586,8 @@ both_backends!(the_fault_matrix_in_checkout_mode, checkout);
 /// "Paga con pagoPA" posted by a browser without JavaScript (native form, accepts HTML).
 async fn pay_without_javascript(app: &TestApp, client: &reqwest::Client, debt: &str) -> String {
     let key = new_id();
-    let response = client
-        .post(app.url("/api/payments/pay"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/area/pagamento"))
-        .form(&[("idempotency_key", key.as_str()), ("debts", debt), ("payer_email", "tesoreria@example.it")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FOUND, "the browser is sent on to a page");
-    response.headers()["location"].to_str().unwrap().to_string()
+    let form = [("idempotency_key", key.as_str()), ("debts", debt), ("payer_email", "tesoreria@example.it")];
+    app.post_plain_form(client, "payments/pay", "/area/pagamento", &form).await
 }
 
 async fn page(app: &TestApp, client: &reqwest::Client, location: &str) -> String {

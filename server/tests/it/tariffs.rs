@@ -237,16 +237,14 @@ async fn from_today(backend: Backend) {
     assert_eq!(current_amount(&case(&app, &admin, FAD_B).await), 160050);
 
     // Without JavaScript a refused form comes back with what was typed and the Italian message.
-    let response = admin
-        .post(app.url("/api/segreteria/tariff_new"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url(&format!("/segreteria/tariffe/{FAD_B}")))
-        .form(&[("key", FAD_B), ("amount", "12,345"), ("valid_from", &text(day(30)))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let location = app
+        .post_plain_form(
+            &admin,
+            "segreteria/tariff_new",
+            &format!("/segreteria/tariffe/{FAD_B}"),
+            &[("key", FAD_B), ("amount", "12,345"), ("valid_from", &text(day(30)))],
+        )
+        .await;
     assert!(
         location.starts_with(&format!("/segreteria/tariffe/{FAD_B}?importo=12%2C345&dal={}", text(day(30)))),
         "{location}"
@@ -259,16 +257,14 @@ async fn from_today(backend: Backend) {
     );
     assert!(html.contains("value=\"12,345\"") && html.contains(&format!("value=\"{}\"", text(day(30)))), "{html}");
     // And an accepted one goes to the case page with the confirmation.
-    let response = admin
-        .post(app.url("/api/segreteria/tariff_new"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url(&format!("/segreteria/tariffe/{FAD_B}")))
-        .form(&[("key", FAD_B), ("amount", "1.700,00"), ("valid_from", &text(day(30)))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let location = app
+        .post_plain_form(
+            &admin,
+            "segreteria/tariff_new",
+            &format!("/segreteria/tariffe/{FAD_B}"),
+            &[("key", FAD_B), ("amount", "1.700,00"), ("valid_from", &text(day(30)))],
+        )
+        .await;
     assert!(location.starts_with(&format!("/segreteria/tariffe/{FAD_B}?registrata=")), "{location}");
     let html = admin.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
     let confirmation = html.split("data-testid=\"tariffa-registrata\"").nth(1).expect("the confirmation");
@@ -391,16 +387,14 @@ async fn annulment(backend: Backend) {
     );
 
     // Without JavaScript a refused annulment comes back with the typed reason.
-    let response = admin
-        .post(app.url("/api/segreteria/debt_annul"))
-        .header("Accept", "text/html")
-        .header("Referer", app.url(&format!("/segreteria/dovuti/{beta_debt}")))
-        .form(&[("id", beta_debt.as_str()), ("reason", "pagato per errore")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let location = app
+        .post_plain_form(
+            &admin,
+            "segreteria/debt_annul",
+            &format!("/segreteria/dovuti/{beta_debt}"),
+            &[("id", beta_debt.as_str()), ("reason", "pagato per errore")],
+        )
+        .await;
     assert!(
         location.starts_with(&format!("/segreteria/dovuti/{beta_debt}?motivo=pagato%20per%20errore&")),
         "{location}"

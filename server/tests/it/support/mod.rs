@@ -137,6 +137,27 @@ impl TestApp {
         Portal::call(self, client, endpoint, form).await
     }
 
+    /// Posts a server function's form the way a browser without JavaScript does (a native form
+    /// on `page`, HTML accepted): the portal must answer 302; returns where it sends the browser.
+    pub async fn post_plain_form(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        page: &str,
+        form: &(impl serde::Serialize + ?Sized),
+    ) -> String {
+        let response = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("Accept", "text/html")
+            .header("Referer", self.url(page))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::FOUND, "{endpoint}: the browser is sent on to a page");
+        response.headers()["location"].to_str().unwrap().to_string()
+    }
+
     pub async fn register(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
         Portal::register(self, client, email, password).await
     }
