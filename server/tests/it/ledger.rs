@@ -410,15 +410,18 @@ impl Ledger {
         }
 
         // Accredited requests: never with a first-year quota still to pay; when it became
-        // ACCREDITATO the Gruppo was confirmed and a Gruppo B provider had paid its quota; the
-        // Gruppo stays confirmed while it is the provider's latest request.
+        // ACCREDITATO the Gruppo was confirmed and a Gruppo B provider accredited for the first
+        // time had paid its quota; the Gruppo stays confirmed while it is the provider's latest
+        // request.
         let accredited = sqlx::query(
             "SELECT r.id, p.provider_class, p.class_confirmed_at,
                 (SELECT COUNT(*) FROM debts d WHERE d.request_id = r.id AND d.fee_kind = 'QUOTA_ANNUALE'
                     AND d.state NOT IN ('ANNULLATO', 'PAGATO')) AS unpaid,
                 (SELECT COUNT(*) FROM debts d WHERE d.request_id = r.id AND d.fee_kind = 'QUOTA_ANNUALE' AND d.state = 'PAGATO') AS paid,
                 (SELECT COUNT(*) FROM accreditation_requests n WHERE n.provider_id = r.provider_id AND n.id <> r.id
-                    AND n.created_at >= r.created_at) AS newer
+                    AND n.created_at >= r.created_at) AS newer,
+                (SELECT COUNT(*) FROM request_history h JOIN accreditation_requests o ON o.id = h.request_id
+                    WHERE o.provider_id = r.provider_id AND o.id <> r.id AND h.to_state = 'ACCREDITATO') AS accredited_before
              FROM accreditation_requests r JOIN providers p ON p.id = r.provider_id WHERE r.state = 'ACCREDITATO'",
         )
         .fetch_all(pool)
@@ -429,13 +432,16 @@ impl Ledger {
             let class: String = r.get("provider_class");
             let confirmed: Option<String> = r.get("class_confirmed_at");
             let (unpaid, paid, newer): (i64, i64, i64) = (r.get("unpaid"), r.get("paid"), r.get("newer"));
+            // The first-year quota is owed once: a provider accredited before (a standard request
+            // after its provisional one) owes the later years' quotas instead (debts::service).
+            let first_accreditation = r.get::<i64, _>("accredited_before") == 0;
             if unpaid > 0 {
                 out.push(format!("request {id} is ACCREDITATO with {unpaid} first-year quota(s) not paid"));
             }
             if newer == 0 && confirmed.is_none() {
                 out.push(format!("request {id} is ACCREDITATO with the Gruppo unconfirmed"));
             }
-            if self.accredited.insert(id.clone()) && class == "B" && paid == 0 {
+            if self.accredited.insert(id.clone()) && class == "B" && paid == 0 && first_accreditation {
                 out.push(format!("request {id} became ACCREDITATO as Gruppo B without a paid first-year quota"));
             }
         }
