@@ -482,34 +482,28 @@ async fn legacy_rt_of_a_negative_outcome_is_schema_valid_too() {
 #[tokio::test]
 async fn landing_buttons_redirect_with_303_and_the_outcome_follows() {
     let sim = Sim::start(Mode::Legacy).await;
-    let landing = |url: String| url.split_once("id=").unwrap().1.to_string();
-    let press = |token: String, azione: &'static str| {
-        let http = sim.http.clone();
-        let url = format!("{}/public/landing/inviaDovuti", sim.base);
-        async move { http.post(url).form(&[("id", token.as_str()), ("azione", azione)]).send().await.unwrap() }
-    };
 
     let (id, url, _) = submit(&sim, 1).await;
-    let response = press(landing(url.clone()), "paga").await;
+    let response = sim.press(&url, "paga").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with(&format!("{RETURN_URL}?idSession={id}&esito=OK&pollingToken=")), "{location}");
     assert!(matches!(status(&sim, &id).await, PaymentStatus::Paid(_)));
     // The landing id is single use.
-    assert_eq!(press(landing(url), "paga").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(sim.press(&url, "paga").await.status(), StatusCode::BAD_REQUEST);
 
     let (id, url, _) = submit(&sim, 1).await;
-    let location = press(landing(url), "annulla").await.headers()["location"].to_str().unwrap().to_string();
+    let location = sim.press(&url, "annulla").await.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("&esito=ERROR&"), "{location}");
     assert!(matches!(status(&sim, &id).await, PaymentStatus::NotPaid(_)));
 
     let (id, url, _) = submit(&sim, 1).await;
-    let location = press(landing(url), "errore").await.headers()["location"].to_str().unwrap().to_string();
+    let location = sim.press(&url, "errore").await.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("&esito=ERROR&"), "{location}");
     assert_eq!(fault_of(&status(&sim, &id).await).0, "pending_in_progress");
 
     let (id, url, _) = submit(&sim, 1).await;
-    let response = press(landing(url), "abbandona").await;
+    let response = sim.press(&url, "abbandona").await;
     assert_eq!(response.status(), StatusCode::OK, "no redirect when the citizen abandons");
     assert!(response.headers().get("location").is_none());
     assert_eq!(fault_of(&status(&sim, &id).await).0, "pending_in_progress");

@@ -145,14 +145,7 @@ async fn cancel_and_retry(backend: Backend) {
     let (_, url) = pay_first_cart(&app, &owner).await;
 
     // The citizen presses "Annulla" on the landing page and comes back with esito=ERROR.
-    let token = url.split("id=").nth(1).unwrap();
-    let back = sim
-        .http
-        .post(format!("{}/public/landing/inviaDovuti", sim.base))
-        .form(&[("id", token), ("azione", "annulla")])
-        .send()
-        .await
-        .unwrap();
+    let back = sim.press(&url, "annulla").await;
     assert_eq!(back.status(), StatusCode::SEE_OTHER);
     let location = back.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("http://ecm.test/pagamenti/ritorno?idSession="), "{location}");

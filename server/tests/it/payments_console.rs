@@ -114,14 +114,7 @@ async fn console(backend: Backend) {
 
     // Beta cancels on the landing page.
     let (cancelled_id, url) = pay_first_cart(&app, &beta).await;
-    let token = url.split("id=").nth(1).unwrap();
-    let back = sim
-        .http
-        .post(format!("{}/public/landing/inviaDovuti", sim.base))
-        .form(&[("id", token), ("azione", "annulla")])
-        .send()
-        .await
-        .unwrap();
+    let back = sim.press(&url, "annulla").await;
     assert_eq!(back.status(), StatusCode::SEE_OTHER);
     let cancelled_session = session_of(&sim, 1).await;
     let (status, attempt) =

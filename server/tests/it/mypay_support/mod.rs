@@ -93,6 +93,21 @@ use mypay_simulator::{Mode, Simulator, SimulatorConfig, TipoDovuto};
 pub const COD_IPA: &str = "R_VENETO";
 pub const PASSWORD: &str = "Ecm#Veneto2025";
 
+/// What [`Sim::press`] and the portal tests' `TestSim::press` do: the simulator at `base`.
+pub async fn press_on_landing(
+    http: &reqwest::Client,
+    base: &str,
+    landing_url: &str,
+    azione: &str,
+) -> reqwest::Response {
+    let token = landing_url.split_once("id=").expect("a landing URL carries id=").1;
+    http.post(format!("{base}/public/landing/inviaDovuti"))
+        .form(&[("id", token), ("azione", azione)])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A simulator running on port 0 and a plain HTTP client for its admin API.
 pub struct Sim {
     pub base: String,
@@ -143,6 +158,12 @@ impl Sim {
             connect_timeout: std::time::Duration::from_secs(2),
         })
         .unwrap()
+    }
+
+    /// A citizen on the landing page of `landing_url` (the URL paaSILInviaDovuti answered)
+    /// presses a button: `azione` is "paga" or "annulla". The answer is not followed.
+    pub async fn press(&self, landing_url: &str, azione: &str) -> reqwest::Response {
+        press_on_landing(&self.http, &self.base, landing_url, azione).await
     }
 
     pub async fn admin(&self, path: &str, json: Option<serde_json::Value>) -> reqwest::StatusCode {

@@ -315,6 +315,11 @@ impl TestSim {
         TestSim { base, soap_url, http, task }
     }
 
+    /// A citizen presses "paga" or "annulla" on the landing page of `landing_url`.
+    pub async fn press(&self, landing_url: &str, azione: &str) -> reqwest::Response {
+        crate::mypay_support::press_on_landing(&self.http, &self.base, landing_url, azione).await
+    }
+
     /// Every cart the simulator received (`GET /admin/sessions`).
     pub async fn sessions(&self) -> Vec<serde_json::Value> {
         self.http.get(format!("{}/admin/sessions", self.base)).send().await.unwrap().json().await.unwrap()
