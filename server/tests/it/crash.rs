@@ -224,14 +224,8 @@ impl Trial {
 
     /// A press on the landing page's button; the return URL's `idSession` and `esito`, if any.
     async fn landing(&self, url: &str, azione: &str) -> Option<(String, String)> {
-        let token = url.split("id=").nth(1)?;
-        let response = self
-            .http
-            .post(format!("{}/public/landing/inviaDovuti", self.sim))
-            .form(&[("id", token), ("azione", azione)])
-            .send()
-            .await
-            .expect("the simulator answers");
+        url.split_once("id=")?;
+        let response = crate::mypay_support::press_on_landing(&self.http, &self.sim, url, azione).await;
         let location = response.headers().get("location")?.to_str().ok()?.to_string();
         let query = location.split_once('?')?.1;
         let param = |name: &str| query.split('&').find_map(|p| p.strip_prefix(&format!("{name}="))).map(str::to_string);

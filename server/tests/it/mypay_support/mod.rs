@@ -93,7 +93,9 @@ use mypay_simulator::{Mode, Simulator, SimulatorConfig, TipoDovuto};
 pub const COD_IPA: &str = "R_VENETO";
 pub const PASSWORD: &str = "Ecm#Veneto2025";
 
-/// What [`Sim::press`] and the portal tests' `TestSim::press` do: the simulator at `base`.
+/// A citizen on the simulator's landing page at `base` presses a button (`azione`: "paga",
+/// "annulla", "errore", "abbandona") for the cart of `landing_url`, the URL paaSILInviaDovuti
+/// answered. The answer is not followed. `Sim::press`, `TestSim::press` and the crash trial use it.
 pub async fn press_on_landing(
     http: &reqwest::Client,
     base: &str,
@@ -160,8 +162,7 @@ impl Sim {
         .unwrap()
     }
 
-    /// A citizen on the landing page of `landing_url` (the URL paaSILInviaDovuti answered)
-    /// presses a button: `azione` is "paga" or "annulla". The answer is not followed.
+    /// A citizen presses a button on the landing page of `landing_url` ([`press_on_landing`]).
     pub async fn press(&self, landing_url: &str, azione: &str) -> reqwest::Response {
         press_on_landing(&self.http, &self.base, landing_url, azione).await
     }

@@ -315,7 +315,7 @@ impl TestSim {
         TestSim { base, soap_url, http, task }
     }
 
-    /// A citizen presses "paga" or "annulla" on the landing page of `landing_url`.
+    /// A citizen presses a button on the landing page of `landing_url` (`press_on_landing`).
     pub async fn press(&self, landing_url: &str, azione: &str) -> reqwest::Response {
         crate::mypay_support::press_on_landing(&self.http, &self.base, landing_url, azione).await
     }
