@@ -44,6 +44,8 @@ pub struct AppState {
     pub session_ttl: Duration,
     /// A session unused for this long is over (`ECM_SESSION_IDLE_MINUTES`).
     pub session_idle: Duration,
+    /// Sessions read lately, kept for `ECM_SESSION_CACHE_SECONDS` (`accounts::session_cache`).
+    pub sessions: crate::accounts::session_cache::SessionCache,
     pub login_limits: LoginLimits,
     /// What a provider may upload (size, versions, bytes per request, uploads per hour).
     pub upload_limits: crate::documents::model::UploadLimits,

@@ -55,6 +55,9 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// `ECM_SESSION_IDLE_MINUTES` (default 60).
     pub session_idle: Duration,
+    /// `ECM_SESSION_CACHE_SECONDS` (default 5; 0 = off): how long a session read from the
+    /// database is answered from memory (`app::accounts::session_cache`).
+    pub session_cache: Duration,
     /// `ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT` (default 5).
     pub login_max_failures_per_account: i64,
     /// `ECM_LOGIN_MAX_FAILURES_PER_ADDRESS` (default 20).
@@ -137,6 +140,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { key: "ECM_ADMIN_PASSWORD", value: Value::Secret },
     number("ECM_SESSION_TTL_MINUTES", 480, 1, 30 * 24 * 60, Unit::Minutes),
     number("ECM_SESSION_IDLE_MINUTES", 60, 1, 30 * 24 * 60, Unit::Minutes),
+    number("ECM_SESSION_CACHE_SECONDS", 5, 0, 60, Unit::Seconds),
     number("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, 1, 1_000, Unit::Count),
     number("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 100_000, Unit::Count),
     text("ECM_TRUSTED_PROXIES", None),
@@ -354,6 +358,7 @@ impl Settings {
             admin,
             session_ttl: read.duration("ECM_SESSION_TTL_MINUTES")?,
             session_idle: read.duration("ECM_SESSION_IDLE_MINUTES")?,
+            session_cache: read.duration("ECM_SESSION_CACHE_SECONDS")?,
             login_max_failures_per_account: read.count("ECM_LOGIN_MAX_FAILURES_PER_ACCOUNT")?,
             login_max_failures_per_address: read.count("ECM_LOGIN_MAX_FAILURES_PER_ADDRESS")?,
             login_window: read.duration("ECM_LOGIN_WINDOW_MINUTES")?,

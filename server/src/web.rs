@@ -91,6 +91,7 @@ impl Application {
             cookie_secure: settings.cookie_secure(),
             session_ttl: settings.session_ttl,
             session_idle: settings.session_idle,
+            sessions: app::accounts::session_cache::SessionCache::new(settings.session_cache),
             login_limits: LoginLimits {
                 max_failures_per_account: settings.login_max_failures_per_account,
                 max_failures_per_address: settings.login_max_failures_per_address,

@@ -44,7 +44,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
         let user =
             super::service::authenticate(&state.db, &state.login_limits, &email, &password, &client_address()).await?;
         if let Some(previous) = session_token() {
-            super::service::delete_session(&state.db, &previous).await?;
+            super::service::delete_session(&state.db, &state.sessions, &previous).await?;
         }
         let token = super::service::create_session(&state.db, &user.id, state.session_ttl).await?;
         set_session_cookie(&state, &token);
@@ -60,7 +60,7 @@ pub async fn logout() -> Result<(), AppError> {
     respond(async move {
         let state = app_state()?;
         if let Some(token) = session_token() {
-            super::service::delete_session(&state.db, &token).await?;
+            super::service::delete_session(&state.db, &state.sessions, &token).await?;
         }
         clear_session_cookie(&state);
         leptos_axum::redirect("/");
@@ -104,7 +104,7 @@ pub async fn reset_password(token: String, password: String, password_confirm: S
     respond(async move {
         let state = app_state()?;
         let password = NewPassword::parse(&password, &password_confirm)?;
-        super::service::reset_password(&state.db, token.trim(), &password).await?;
+        super::service::reset_password(&state.db, &state.sessions, token.trim(), &password).await?;
         clear_session_cookie(&state);
         leptos_axum::redirect("/accedi?password=reimpostata");
         Ok(())
@@ -119,7 +119,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     use crate::state::*;
     respond(async move {
         let state = app_state()?;
-        let user = super::service::verify_email(&state.db, token.trim()).await?;
+        let user = super::service::verify_email(&state.db, &state.sessions, token.trim()).await?;
         // The link reached the mailbox: a visitor who just registered goes straight to the area.
         if current_user().await?.is_none() {
             let session = super::service::create_session(&state.db, &user.id, state.session_ttl).await?;
@@ -163,6 +163,7 @@ pub async fn change_password(
         let password = NewPassword::parse(&password, &password_confirm)?;
         super::service::change_password(
             &state.db,
+            &state.sessions,
             &state.login_limits,
             &user,
             &current_password,
@@ -186,7 +187,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
     respond(async move {
         let state = app_state()?;
         let user = require_user().await?;
-        super::service::end_all_sessions(&state.db, &user).await?;
+        super::service::end_all_sessions(&state.db, &state.sessions, &user).await?;
         clear_session_cookie(&state);
         leptos_axum::redirect("/accedi?uscita=ovunque");
         Ok(())

@@ -6,6 +6,8 @@ pub mod model;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod session_cache;
 pub mod view;
 
 pub use model::{CurrentUser, Role};

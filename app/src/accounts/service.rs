@@ -10,6 +10,7 @@ use rand::RngCore;
 
 use super::model::{CurrentUser, Role};
 use super::session::token_hash;
+use super::session_cache::SessionCache;
 use crate::accounts::model::LoginLimits;
 use crate::db::{format_utc, new_id, now_utc, Db};
 use crate::domain::{DisplayName, Email, NewPassword};
@@ -273,7 +274,7 @@ pub async fn tell_existing_account(db: &Db, email: &Email) -> Result<(), AppErro
 
 /// Confirms an account's address with the token of its verification link (once); returns the
 /// account.
-pub async fn verify_email(db: &Db, token: &str) -> Result<CurrentUser, AppError> {
+pub async fn verify_email(db: &Db, sessions: &SessionCache, token: &str) -> Result<CurrentUser, AppError> {
     let mut tx = store::begin_write(db).await?;
     let now = now_utc();
     let Some(user_id) =
@@ -285,6 +286,7 @@ pub async fn verify_email(db: &Db, token: &str) -> Result<CurrentUser, AppError>
     };
     store::accounts::mark_email_verified(&mut tx, &user_id, &now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
+    sessions.forget_user(&user_id);
     tracing::info!(%user_id, "e-mail address verified");
     store::accounts::by_id(db, &user_id).await?.ok_or(AppError::LinkInvalid)
 }
@@ -335,7 +337,12 @@ pub async fn request_password_reset(db: &Db, email: &Email) -> Result<(), AppErr
 /// Sets a new password with the token of a reset link (once, within the hour): every session of
 /// the account ends, every other reset link stops working, and the address counts as verified
 /// (the link reached it). Returns the account.
-pub async fn reset_password(db: &Db, token: &str, password: &NewPassword) -> Result<CurrentUser, AppError> {
+pub async fn reset_password(
+    db: &Db,
+    sessions: &SessionCache,
+    token: &str,
+    password: &NewPassword,
+) -> Result<CurrentUser, AppError> {
     let hash = hash_password(password.expose().to_string()).await?;
     let mut tx = store::begin_write(db).await?;
     let now = now_utc();
@@ -349,6 +356,7 @@ pub async fn reset_password(db: &Db, token: &str, password: &NewPassword) -> Res
     store::accounts::spend_tokens(&mut tx, &user_id, purpose, &now).await?;
     store::accounts::mark_email_verified(&mut tx, &user_id, &now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
+    sessions.forget_user(&user_id);
     tracing::info!(%user_id, sessions_ended = ended, "password reset");
     let user = store::accounts::by_id(db, &user_id).await?.ok_or(AppError::LinkInvalid)?;
     Ok(user)
@@ -359,6 +367,7 @@ pub async fn reset_password(db: &Db, token: &str, password: &NewPassword) -> Res
 /// the caller opens a new one for the browser that made the change.
 pub async fn change_password(
     db: &Db,
+    sessions: &SessionCache,
     limits: &LoginLimits,
     user: &CurrentUser,
     current: &str,
@@ -375,15 +384,17 @@ pub async fn change_password(
     let ended = store::accounts::delete_sessions_of(&mut tx, &user.id).await?;
     store::accounts::spend_tokens(&mut tx, &user.id, store::accounts::TokenPurpose::ResetPassword, &now_utc()).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
+    sessions.forget_user(&user.id);
     tracing::info!(user_id = %user.id, sessions_ended = ended, "password changed");
     Ok(())
 }
 
 /// «Esci da tutti i dispositivi»: ends every session of the account, this one included.
-pub async fn end_all_sessions(db: &Db, user: &CurrentUser) -> Result<u64, AppError> {
+pub async fn end_all_sessions(db: &Db, sessions: &SessionCache, user: &CurrentUser) -> Result<u64, AppError> {
     let mut tx = store::begin_write(db).await?;
     let ended = store::accounts::delete_sessions_of(&mut tx, &user.id).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
+    sessions.forget_user(&user.id);
     tracing::info!(user_id = %user.id, sessions_ended = ended, "logged out everywhere");
     Ok(ended)
 }
@@ -494,8 +505,12 @@ pub async fn create_session(db: &Db, user_id: &str, ttl: Duration) -> Result<Str
     Ok(token)
 }
 
-pub async fn delete_session(db: &Db, token: &str) -> Result<(), AppError> {
-    Ok(store::accounts::delete_session(db, &token_hash(token)).await?)
+/// Ends one session (logout).
+pub async fn delete_session(db: &Db, sessions: &SessionCache, token: &str) -> Result<(), AppError> {
+    let hash = token_hash(token);
+    store::accounts::delete_session(db, &hash).await?;
+    sessions.forget(&hash);
+    Ok(())
 }
 
 /// Removes expired sessions and old login failures; run periodically by the server.

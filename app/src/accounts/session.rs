@@ -10,10 +10,12 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::model::{CurrentUser, Role};
+use super::session_cache::SessionCache;
 use crate::db::{format_utc, Db};
 use crate::error::AppError;
 use crate::state::{app_state, session_token, session_token_from, AppState, ResolvedUser};
 use crate::store;
+use crate::store::accounts::LiveSession;
 use leptos::prelude::use_context;
 
 /// What is stored of a session, verification or reset token: its SHA-256, in hex.
@@ -25,19 +27,35 @@ pub(crate) fn token_hash(token: &str) -> String {
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
 /// The account behind a session cookie, if the session exists, has not expired and was used
-/// within `idle` (then its last use is refreshed, at most once a minute).
-pub async fn session_user(db: &Db, token: &str, idle: Duration) -> Result<Option<CurrentUser>, AppError> {
+/// within `idle` (then its last use is refreshed, at most once a minute). Answered from `cache`
+/// when this process read the session lately ([`SessionCache`], the same rules apply).
+pub async fn session_user(
+    db: &Db,
+    cache: &SessionCache,
+    token: &str,
+    idle: Duration,
+) -> Result<Option<CurrentUser>, AppError> {
     let now = time::OffsetDateTime::now_utc();
+    let (now_text, idle_cutoff) = (format_utc(now), format_utc(now - idle));
     let hash = token_hash(token);
-    let Some((user, last_seen)) =
-        store::accounts::session_user(db, &hash, &format_utc(now), &format_utc(now - idle)).await?
-    else {
-        return Ok(None);
+    let live = |session: &LiveSession| session.expires_at > now_text && session.last_seen > idle_cutoff;
+    let session = match cache.get(&hash).filter(live) {
+        Some(session) => session,
+        None => {
+            let generation = cache.generation();
+            let Some(session) = store::accounts::session_user(db, &hash, &now_text, &idle_cutoff).await? else {
+                cache.remove(&hash);
+                return Ok(None);
+            };
+            cache.insert(&hash, session.clone(), generation);
+            session
+        }
     };
-    if last_seen < format_utc(now - TOUCH_EVERY) {
-        store::accounts::touch_session(db, &hash, &format_utc(now)).await?;
+    if session.last_seen < format_utc(now - TOUCH_EVERY) {
+        store::accounts::touch_session(db, &hash, &now_text).await?;
+        cache.touched(&hash, &now_text);
     }
-    Ok(Some(user))
+    Ok(Some(session.user))
 }
 
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
@@ -48,13 +66,13 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         return Ok(None);
     };
     let state = app_state()?;
-    session_user(&state.db, &token, state.session_idle).await
+    session_user(&state.db, &state.sessions, &token, state.session_idle).await
 }
 
 /// The logged-in account of a plain axum request (outside Leptos' context).
 pub async fn user_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Option<CurrentUser>, AppError> {
     match session_token_from(headers, state.cookie_secure) {
-        Some(token) => session_user(&state.db, &token, state.session_idle).await,
+        Some(token) => session_user(&state.db, &state.sessions, &token, state.session_idle).await,
         None => Ok(None),
     }
 }

@@ -19,19 +19,21 @@ pub async fn document_types(db: &Db) -> Result<Vec<DocumentType>, AppError> {
 }
 
 pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<DocumentSlot>, AppError> {
-    let types = document_types(db).await?;
-    let mut slots: Vec<DocumentSlot> =
-        types.into_iter().map(|doc_type| DocumentSlot { doc_type, current: None, history: Vec::new() }).collect();
-    for (type_code, version, current) in store::documents::versions(db, request_id).await? {
-        if let Some(slot) = slots.iter_mut().find(|s| s.doc_type.code == type_code) {
-            if current {
-                slot.current = Some(version);
-            } else {
-                slot.history.push(version);
+    Ok(store::documents::slots(db, request_id)
+        .await?
+        .into_iter()
+        .map(|(doc_type, versions)| {
+            let mut slot = DocumentSlot { doc_type, current: None, history: Vec::new() };
+            for (version, current) in versions {
+                if current {
+                    slot.current = Some(version);
+                } else {
+                    slot.history.push(version);
+                }
             }
-        }
-    }
-    Ok(slots)
+            slot
+        })
+        .collect())
 }
 
 /// Whether the provider may change the documents of `request` now: in a draft, or when the

@@ -1,6 +1,7 @@
 //! The provider's home, read in one pass: the provider, its latest request (with history), the
-//! request's fees and the payment gate, from six reads — the same answers `providers/mine`,
-//! `requests/mine`, `payments/summary` and `requests/gate` give one by one.
+//! request's fees and the payment gate, from five SQL statements (the provider; its latest request
+//! and whether it is accredited; the document slots; the fees; the request's history) — the same
+//! answers `providers/mine`, `requests/mine`, `payments/summary` and `requests/gate` give one by one.
 
 use super::model::AreaOverview;
 use crate::db::Db;
@@ -20,8 +21,7 @@ pub async fn overview(db: &Db, payments_available: bool, user_id: &str) -> Resul
             },
         });
     };
-    let request = store::requests::latest_of_provider(db, &provider.id).await?;
-    let accredited = store::requests::accredited(db.pool(), &provider.id).await?;
+    let (request, accredited) = store::requests::latest_and_accredited(db, &provider.id).await?;
     let view = crate::providers::service::view(&provider, request.as_ref(), accredited);
     let mut missing = Vec::new();
     if let Err(errors) = view.form.validate() {

@@ -52,8 +52,7 @@ pub async fn provider_of_user(db: &Db, user_id: &str) -> Result<Option<ProviderV
     let Some(provider) = store::providers::by_user(db, user_id).await? else {
         return Ok(None);
     };
-    let request = store::requests::latest_of_provider(db, &provider.id).await?;
-    let accredited = store::requests::accredited(db.pool(), &provider.id).await?;
+    let (request, accredited) = store::requests::latest_and_accredited(db, &provider.id).await?;
     Ok(Some(view(&provider, request.as_ref(), accredited)))
 }
 
@@ -61,8 +60,7 @@ pub async fn provider_by_id(db: &Db, provider_id: &str) -> Result<Option<Provide
     let Some(provider) = store::providers::by_id(db, provider_id).await? else {
         return Ok(None);
     };
-    let request = store::requests::latest_of_provider(db, &provider.id).await?;
-    let accredited = store::requests::accredited(db.pool(), &provider.id).await?;
+    let (request, accredited) = store::requests::latest_and_accredited(db, &provider.id).await?;
     Ok(Some(view(&provider, request.as_ref(), accredited)))
 }
 

@@ -208,16 +208,25 @@ pub async fn insert_session(
     Ok(())
 }
 
-/// The account behind a session, if the session exists, expires after `now` and was last used
-/// after `idle_cutoff`; with when it was last used.
+/// A live session as the database has it: its account, when it expires and when it was last used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSession {
+    pub user: CurrentUser,
+    pub expires_at: String,
+    pub last_seen: String,
+}
+
+/// The session with this token hash, if it exists, expires after `now` and was last used
+/// after `idle_cutoff`.
 pub async fn session_user(
     db: &Db,
     token_hash: &str,
     now: &str,
     idle_cutoff: &str,
-) -> Result<Option<(CurrentUser, String)>, StoreError> {
+) -> Result<Option<LiveSession>, StoreError> {
     let row = sqlx::query_as::<_, SessionRow>(
-        "SELECT u.id, u.email, u.role, u.display_name, u.email_verified_at, COALESCE(s.last_seen_at, s.created_at) AS last_seen
+        "SELECT u.id, u.email, u.role, u.display_name, u.email_verified_at, s.expires_at,
+                COALESCE(s.last_seen_at, s.created_at) AS last_seen
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND COALESCE(s.last_seen_at, s.created_at) > $3",
     )
@@ -228,7 +237,6 @@ pub async fn session_user(
     .await?;
     match row {
         Some(row) => {
-            let last_seen = row.last_seen;
             let user = CurrentUser::try_from(UserRow {
                 id: row.id,
                 email: row.email,
@@ -236,7 +244,7 @@ pub async fn session_user(
                 display_name: row.display_name,
                 email_verified_at: row.email_verified_at,
             })?;
-            Ok(Some((user, last_seen)))
+            Ok(Some(LiveSession { user, expires_at: row.expires_at, last_seen: row.last_seen }))
         }
         None => Ok(None),
     }
@@ -249,6 +257,7 @@ struct SessionRow {
     role: String,
     display_name: String,
     email_verified_at: Option<String>,
+    expires_at: String,
     last_seen: String,
 }
 

@@ -27,37 +27,46 @@ pub async fn types(db: &Db) -> Result<Vec<DocumentType>, StoreError> {
 }
 
 #[derive(FromRow)]
-struct VersionRow {
-    id: String,
-    type_code: String,
-    file_name: String,
-    size_bytes: i64,
-    sha256: String,
-    uploaded_at: String,
-    current: i64,
+struct SlotRow {
+    code: String,
+    label: String,
+    required: i64,
+    id: Option<String>,
+    file_name: Option<String>,
+    size_bytes: Option<i64>,
+    sha256: Option<String>,
+    uploaded_at: Option<String>,
+    current: Option<i64>,
 }
 
-/// Every version of a request's documents, newest first: (type code, version, current?).
-pub async fn versions(db: &Db, request_id: &str) -> Result<Vec<(String, DocumentVersion, bool)>, StoreError> {
-    Ok(sqlx::query_as::<_, VersionRow>(
-        "SELECT id, type_code, file_name, size_bytes, sha256, uploaded_at, current
-         FROM documents WHERE request_id = $1 ORDER BY uploaded_at DESC, id DESC",
+/// The active document types in form order, each with every version a request holds of it,
+/// newest first (a version and whether it is the current one): one statement.
+pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<(DocumentType, Vec<(DocumentVersion, bool)>)>, StoreError> {
+    let rows = sqlx::query_as::<_, SlotRow>(
+        "SELECT t.code, t.label, t.required, d.id, d.file_name, d.size_bytes, d.sha256, d.uploaded_at, d.current
+         FROM document_types t LEFT JOIN documents d ON d.type_code = t.code AND d.request_id = $1
+         WHERE t.active = 1
+         ORDER BY t.position, t.code, d.uploaded_at DESC, d.id DESC",
     )
     .bind(request_id)
     .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|r| {
-        let version = DocumentVersion {
-            id: r.id,
-            file_name: r.file_name,
-            size_bytes: r.size_bytes,
-            sha256: r.sha256,
-            uploaded_at: r.uploaded_at,
+    .await?;
+    let mut slots: Vec<(DocumentType, Vec<(DocumentVersion, bool)>)> = Vec::new();
+    for row in rows {
+        if slots.last().is_none_or(|(doc_type, _)| doc_type.code != row.code) {
+            slots.push((DocumentType { code: row.code, label: row.label, required: row.required == 1 }, Vec::new()));
+        }
+        let (Some(id), Some(file_name), Some(size_bytes), Some(sha256), Some(uploaded_at), Some(current)) =
+            (row.id, row.file_name, row.size_bytes, row.sha256, row.uploaded_at, row.current)
+        else {
+            continue; // a type without any version (the LEFT JOIN's empty side)
         };
-        (r.type_code, version, r.current == 1)
-    })
-    .collect())
+        let version = DocumentVersion { id, file_name, size_bytes, sha256, uploaded_at };
+        if let Some((_, versions)) = slots.last_mut() {
+            versions.push((version, current == 1));
+        }
+    }
+    Ok(slots)
 }
 
 /// What a request and an account already hold, for the upload limits.

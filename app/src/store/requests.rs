@@ -95,6 +95,34 @@ pub async fn latest_of_provider(db: &Db, provider_id: &str) -> Result<Option<Req
         .transpose()
 }
 
+#[derive(FromRow)]
+struct LatestRow {
+    #[sqlx(flatten)]
+    request: RequestRow,
+    accredited: i64,
+}
+
+/// The provider's latest request, if any, and whether one of its requests is ACCREDITATO (see
+/// [`accredited`]): the two reads a provider's page starts with, in one statement.
+pub async fn latest_and_accredited(db: &Db, provider_id: &str) -> Result<(Option<Request>, bool), StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS},
+                (SELECT COUNT(*) FROM accreditation_requests a
+                 WHERE a.provider_id = accreditation_requests.provider_id AND a.state = $2) AS accredited
+         FROM accreditation_requests WHERE provider_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"
+    );
+    let row = sqlx::query_as::<_, LatestRow>(sqlx::AssertSqlSafe(sql))
+        .bind(provider_id)
+        .bind(RequestState::Accreditato.as_db())
+        .fetch_optional(db.pool())
+        .await?;
+    match row {
+        // No request at all: none of them is accredited.
+        None => Ok((None, false)),
+        Some(row) => Ok((Some(Request::try_from(row.request)?), row.accredited > 0)),
+    }
+}
+
 /// [`latest_of_provider`] inside a (write) transaction.
 pub async fn latest_of_provider_in(tx: &mut Tx, provider_id: &str) -> Result<Option<Request>, StoreError> {
     let sql = format!(

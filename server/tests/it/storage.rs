@@ -7,6 +7,7 @@ use std::time::Duration;
 use app::accounts::model::LoginLimits;
 use app::accounts::service::*;
 use app::accounts::session::session_user;
+use app::accounts::session_cache::SessionCache;
 use app::accounts::Role;
 use app::db::Db;
 use app::domain::{DisplayName, Email, NewPassword};
@@ -152,25 +153,32 @@ async fn sessions_live_and_die(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
     let user =
         create_account(&db, &email("s@provider.it"), &name(), &password("Provider2026"), Role::Provider).await.unwrap();
+    // With the cache on, as a portal runs: the database's rules hold through it.
+    let cache = SessionCache::new(Duration::from_secs(60));
     let token = create_session(&db, &user.id, Duration::from_secs(3600)).await.unwrap();
-    assert_eq!(session_user(&db, &token, IDLE).await.unwrap(), Some(user.clone()));
-    assert_eq!(session_user(&db, "not-a-token", IDLE).await.unwrap(), None);
+    assert_eq!(session_user(&db, &cache, &token, IDLE).await.unwrap(), Some(user.clone()));
+    assert_eq!(session_user(&db, &cache, "not-a-token", IDLE).await.unwrap(), None);
 
     let other = create_session(&db, &user.id, Duration::from_secs(3600)).await.unwrap();
     assert_ne!(token, other, "each login gets a new session id");
-    delete_session(&db, &token).await.unwrap();
-    assert_eq!(session_user(&db, &token, IDLE).await.unwrap(), None);
+    delete_session(&db, &cache, &token).await.unwrap();
+    assert_eq!(session_user(&db, &cache, &token, IDLE).await.unwrap(), None);
     assert_eq!(
-        session_user(&db, &other, IDLE).await.unwrap(),
+        session_user(&db, &cache, &other, IDLE).await.unwrap(),
         Some(user.clone()),
         "logging out one session keeps the others"
     );
 
     let short = create_session(&db, &user.id, Duration::from_millis(1)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(session_user(&db, &short, IDLE).await.unwrap(), None, "an expired session is not accepted");
+    assert_eq!(session_user(&db, &cache, &short, IDLE).await.unwrap(), None, "an expired session is not accepted");
+    // Nor is one that expires while the cache holds it: its expiry is checked at every use.
+    let brief = create_session(&db, &user.id, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(session_user(&db, &cache, &brief, IDLE).await.unwrap(), Some(user.clone()));
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(session_user(&db, &cache, &brief, IDLE).await.unwrap(), None, "expired while cached");
     purge_expired(&db, &LIMITS).await.unwrap();
-    assert_eq!(session_user(&db, &other, IDLE).await.unwrap(), Some(user));
+    assert_eq!(session_user(&db, &cache, &other, IDLE).await.unwrap(), Some(user));
     done(test_db, db).await;
 }
 both_backends!(sessions_expire_and_end_at_logout, sessions_live_and_die);
@@ -182,6 +190,7 @@ async fn idle_sessions(backend: Backend) {
     let user = create_account(&db, &email("idle@provider.it"), &name(), &password("Provider2026"), Role::Provider)
         .await
         .unwrap();
+    let cache = SessionCache::new(Duration::from_secs(60));
     let (used, forgotten) = (
         create_session(&db, &user.id, Duration::from_secs(8 * 3600)).await.unwrap(),
         create_session(&db, &user.id, Duration::from_secs(8 * 3600)).await.unwrap(),
@@ -193,7 +202,7 @@ async fn idle_sessions(backend: Backend) {
         .execute(db.pool())
         .await
         .unwrap();
-    assert_eq!(session_user(&db, &forgotten, IDLE).await.unwrap(), None, "unused for two hours");
+    assert_eq!(session_user(&db, &cache, &forgotten, IDLE).await.unwrap(), None, "unused for two hours");
     // The other one was used ten minutes ago: alive, and this use is recorded.
     use sha2::Digest;
     let used_hash: String = sha2::Sha256::digest(used.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
@@ -205,8 +214,8 @@ async fn idle_sessions(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(touched.rows_affected(), 1);
-    assert_eq!(session_user(&db, &used, IDLE).await.unwrap(), Some(user.clone()));
-    assert_eq!(session_user(&db, &forgotten, IDLE).await.unwrap(), None);
+    assert_eq!(session_user(&db, &cache, &used, IDLE).await.unwrap(), Some(user.clone()));
+    assert_eq!(session_user(&db, &cache, &forgotten, IDLE).await.unwrap(), None);
     let last_seen: String = sqlx::query_scalar("SELECT last_seen_at FROM sessions WHERE id_hash = $1")
         .bind(&used_hash)
         .fetch_one(db.pool())
@@ -216,6 +225,75 @@ async fn idle_sessions(backend: Backend) {
     done(test_db, db).await;
 }
 both_backends!(an_idle_session_ends_and_a_used_one_lives, idle_sessions);
+
+/// The token of the last link of this kind written to the outbox for this address.
+async fn link_token(db: &Db, kind: &str, recipient: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM mail_outbox WHERE kind = $1 AND recipient = $2 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(kind)
+    .bind(recipient)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let start = body.find("token=").unwrap_or_else(|| panic!("no link in {body}")) + "token=".len();
+    body[start..].split_whitespace().next().unwrap().to_string()
+}
+
+/// The session cache never outlives what ends a session or changes what it says: after a
+/// logout, an e-mail verification, a password change, «Esci da tutti i dispositivi» and a password
+/// reset, the very next lookup of a session answered from the cache just before sees the change.
+async fn cached_sessions_follow_every_change(backend: Backend) {
+    let Some((test_db, db)) = fresh(backend).await else { return };
+    let cache = SessionCache::new(Duration::from_secs(60));
+    let address = "cache@provider.it";
+    let user = register_provider(&db, &email(address), &name(), &password("Provider2026")).await.unwrap();
+    let hour = Duration::from_secs(3600);
+    let lookup = |token: String| {
+        let (db, cache) = (db.clone(), cache.clone());
+        async move { session_user(&db, &cache, &token, IDLE).await.unwrap() }
+    };
+
+    // Logout: that session at once, the other one stays.
+    let (a, b) =
+        (create_session(&db, &user.id, hour).await.unwrap(), create_session(&db, &user.id, hour).await.unwrap());
+    assert_eq!(lookup(a.clone()).await, Some(user.clone()));
+    assert_eq!(lookup(b.clone()).await, Some(user.clone()));
+    assert_eq!(cache.len(), 2, "both answers are kept");
+    delete_session(&db, &cache, &a).await.unwrap();
+    assert_eq!(lookup(a).await, None, "logged out");
+    assert_eq!(lookup(b.clone()).await, Some(user.clone()));
+
+    // The address verified: the cached session says so at once.
+    let verify = link_token(&db, "VERIFY_EMAIL", address).await;
+    verify_email(&db, &cache, &verify).await.unwrap();
+    let verified = lookup(b.clone()).await.expect("still logged in");
+    assert!(verified.email_verified, "the cached copy was dropped");
+
+    // A password change ends every session of the account.
+    let c = create_session(&db, &user.id, hour).await.unwrap();
+    assert!(lookup(c.clone()).await.is_some());
+    change_password(&db, &cache, &LIMITS, &verified, "Provider2026", &password("Cambiata2026"), "10.0.9.1")
+        .await
+        .unwrap();
+    assert_eq!((lookup(b).await, lookup(c).await), (None, None), "password changed");
+
+    // «Esci da tutti i dispositivi».
+    let d = create_session(&db, &user.id, hour).await.unwrap();
+    assert!(lookup(d.clone()).await.is_some());
+    end_all_sessions(&db, &cache, &verified).await.unwrap();
+    assert_eq!(lookup(d).await, None, "logged out everywhere");
+
+    // A password reset through the mailed link.
+    let e = create_session(&db, &user.id, hour).await.unwrap();
+    assert!(lookup(e.clone()).await.is_some());
+    request_password_reset(&db, &email(address)).await.unwrap();
+    let reset = link_token(&db, "PASSWORD_RESET", address).await;
+    reset_password(&db, &cache, &reset, &password("Reimpostata2026")).await.unwrap();
+    assert_eq!(lookup(e).await, None, "password reset");
+    done(test_db, db).await;
+}
+both_backends!(a_cached_session_follows_every_change_at_once, cached_sessions_follow_every_change);
 
 async fn first_segreteria_once(backend: Backend) {
     let Some((test_db, db)) = fresh(backend).await else { return };
