@@ -19,21 +19,7 @@ pub async fn document_types(db: &Db) -> Result<Vec<DocumentType>, AppError> {
 }
 
 pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<DocumentSlot>, AppError> {
-    Ok(store::documents::slots(db, request_id)
-        .await?
-        .into_iter()
-        .map(|(doc_type, versions)| {
-            let mut slot = DocumentSlot { doc_type, current: None, history: Vec::new() };
-            for (version, current) in versions {
-                if current {
-                    slot.current = Some(version);
-                } else {
-                    slot.history.push(version);
-                }
-            }
-            slot
-        })
-        .collect())
+    Ok(store::documents::slots(db, request_id).await?)
 }
 
 /// Whether the provider may change the documents of `request` now: in a draft, or when the

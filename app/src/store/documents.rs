@@ -5,7 +5,7 @@ use sqlx::FromRow;
 
 use super::{StoreError, Tx};
 use crate::db::Db;
-use crate::documents::model::{DocumentType, DocumentVersion};
+use crate::documents::model::{DocumentSlot, DocumentType, DocumentVersion};
 
 #[derive(FromRow)]
 struct TypeRow {
@@ -39,9 +39,9 @@ struct SlotRow {
     current: Option<i64>,
 }
 
-/// The active document types in form order, each with every version a request holds of it,
-/// newest first (a version and whether it is the current one): one statement.
-pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<(DocumentType, Vec<(DocumentVersion, bool)>)>, StoreError> {
+/// The active document types in form order, each with the request's current version and its
+/// earlier ones, newest first: one statement.
+pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<DocumentSlot>, StoreError> {
     let rows = sqlx::query_as::<_, SlotRow>(
         "SELECT t.code, t.label, t.required, d.id, d.file_name, d.size_bytes, d.sha256, d.uploaded_at, d.current
          FROM document_types t LEFT JOIN documents d ON d.type_code = t.code AND d.request_id = $1
@@ -51,10 +51,11 @@ pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<(DocumentType, Vec<(
     .bind(request_id)
     .fetch_all(db.pool())
     .await?;
-    let mut slots: Vec<(DocumentType, Vec<(DocumentVersion, bool)>)> = Vec::new();
+    let mut slots: Vec<DocumentSlot> = Vec::new();
     for row in rows {
-        if slots.last().is_none_or(|(doc_type, _)| doc_type.code != row.code) {
-            slots.push((DocumentType { code: row.code, label: row.label, required: row.required == 1 }, Vec::new()));
+        if slots.last().is_none_or(|slot| slot.doc_type.code != row.code) {
+            let doc_type = DocumentType { code: row.code, label: row.label, required: row.required == 1 };
+            slots.push(DocumentSlot { doc_type, current: None, history: Vec::new() });
         }
         let (Some(id), Some(file_name), Some(size_bytes), Some(sha256), Some(uploaded_at), Some(current)) =
             (row.id, row.file_name, row.size_bytes, row.sha256, row.uploaded_at, row.current)
@@ -62,8 +63,11 @@ pub async fn slots(db: &Db, request_id: &str) -> Result<Vec<(DocumentType, Vec<(
             continue; // a type without any version (the LEFT JOIN's empty side)
         };
         let version = DocumentVersion { id, file_name, size_bytes, sha256, uploaded_at };
-        if let Some((_, versions)) = slots.last_mut() {
-            versions.push((version, current == 1));
+        let Some(slot) = slots.last_mut() else { continue };
+        if current == 1 {
+            slot.current = Some(version);
+        } else {
+            slot.history.push(version);
         }
     }
     Ok(slots)
